@@ -1,0 +1,60 @@
+"""`flet-chat serve|desktop|migrate` (also `python -m flet_chat`)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from flet_chat.settings import Settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="flet-chat", description="Flet Chat")
+    commands = parser.add_subparsers(dest="command")
+    serve = commands.add_parser("serve", help="run the web server (default)")
+    serve.add_argument("--host", help="bind address (default FLET_CHAT_HOST or 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (default FLET_CHAT_PORT or 8550)")
+    commands.add_parser("desktop", help="open the chat in a desktop window")
+    commands.add_parser("migrate", help="apply database migrations and exit")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings = Settings()
+
+    if args.command in (None, "serve"):
+        return _serve(settings, getattr(args, "host", None), getattr(args, "port", None))
+    if args.command == "desktop":
+        return _desktop(settings)
+    from flet_chat.storage.migrate import upgrade_to_head
+
+    upgrade_to_head(settings.resolved_database_url())
+    return 0
+
+
+def _serve(settings: Settings, host: str | None, port: int | None) -> int:
+    import uvicorn
+
+    from flet_chat.server import create_app
+
+    uvicorn.run(
+        create_app(settings),
+        host=host or settings.host,
+        port=port or settings.port,
+        proxy_headers=True,  # trusted proxies come from FORWARDED_ALLOW_IPS (uvicorn reads it)
+        log_level="info",
+    )
+    return 0
+
+
+def _desktop(settings: Settings) -> int:
+    import flet as ft
+
+    from flet_chat.bootstrap import Runtime
+    from flet_chat.ui.app import build_main
+
+    ft.run(build_main(Runtime(settings)), view=ft.AppView.FLET_APP)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

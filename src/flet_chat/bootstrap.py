@@ -1,0 +1,64 @@
+"""Composition root: builds the store, bus and services from settings. Nothing runs at import."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from flet_chat.bus.local import LocalBus, TopicHub
+from flet_chat.core.limits import RATE_BURST, RATE_PER_SECOND
+from flet_chat.core.rate_limit import RateLimiter
+from flet_chat.core.service import ChatService
+from flet_chat.settings import Settings
+from flet_chat.storage.engine import create_engine
+from flet_chat.storage.migrate import upgrade_to_head_async
+from flet_chat.storage.sql_store import SqlStore
+
+
+@dataclass(slots=True)
+class Services:
+    settings: Settings
+    engine: AsyncEngine
+    store: SqlStore
+    chat: ChatService
+
+
+def bootstrap(settings: Settings, hub: TopicHub) -> Services:
+    engine = create_engine(settings.resolved_database_url())
+    store = SqlStore(engine)
+    chat = ChatService(
+        store,
+        LocalBus(hub),
+        RateLimiter(burst=RATE_BURST, per_second=RATE_PER_SECOND),
+    )
+    return Services(settings=settings, engine=engine, store=store, chat=chat)
+
+
+class Runtime:
+    """Starts the services once per process (migrations first) and stops them on shutdown."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        # Sessions whose controller is alive; counted by /healthz so leaks are visible.
+        self.live_sessions: set[Any] = set()
+        self._services: Services | None = None
+        self._lock = asyncio.Lock()
+
+    @property
+    def services(self) -> Services | None:
+        return self._services
+
+    async def start(self, hub: TopicHub) -> Services:
+        async with self._lock:
+            if self._services is None:
+                await upgrade_to_head_async(self.settings.resolved_database_url())
+                self._services = bootstrap(self.settings, hub)
+            return self._services
+
+    async def stop(self) -> None:
+        if self._services is not None:
+            await self._services.engine.dispose()
+            self._services = None

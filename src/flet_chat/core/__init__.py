@@ -1,0 +1,4 @@
+"""Framework-free domain: models, validation, ports and the ChatService.
+
+Nothing here imports flet, sqlalchemy, redis or socketio.
+"""

@@ -1,0 +1,17 @@
+"""Errors the core raises; every one carries a message fit to show the user."""
+
+
+class ChatError(Exception):
+    """Base class: `str(error)` is what the user sees."""
+
+
+class ValidationError(ChatError):
+    """The input breaks a rule (length, characters, blank)."""
+
+
+class RateLimitedError(ChatError):
+    """The user sends faster than the server allows."""
+
+
+class NotJoinedError(ChatError):
+    """Posting before joining the chat."""

@@ -1,0 +1,41 @@
+"""Domain records. Timestamps are UTC-aware; ids come from the store."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime
+
+
+class MessageKind(enum.StrEnum):
+    CHAT = "chat"
+    JOIN = "join"
+    LEAVE = "leave"
+
+
+@dataclass(frozen=True, slots=True)
+class NewMessage:
+    """A validated message that has not been stored yet."""
+
+    kind: MessageKind
+    user_name: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """A stored message: `id` increases with every message in the store."""
+
+    id: int
+    kind: MessageKind
+    user_name: str
+    text: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryPage:
+    """Messages in id order, oldest first; `has_older` says whether more exist before them."""
+
+    messages: list[Message]
+    has_older: bool

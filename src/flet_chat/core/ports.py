@@ -1,0 +1,28 @@
+"""What the core needs from the outside world; adapters live in storage/ and bus/."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from flet_chat.core.events import ChatEvent
+from flet_chat.core.models import HistoryPage, Message, NewMessage
+
+
+class MessageStore(Protocol):
+    async def add(self, new: NewMessage) -> Message:
+        """Commit the message and return it with its id and timestamp."""
+        ...
+
+    async def latest(self, limit: int) -> HistoryPage: ...
+
+    async def before(self, message_id: int, limit: int) -> HistoryPage:
+        """The `limit` messages just older than `message_id`, oldest first."""
+        ...
+
+    async def ping(self) -> None:
+        """Raise if the store cannot be reached."""
+        ...
+
+
+class EventBus(Protocol):
+    async def publish(self, event: ChatEvent) -> None: ...

@@ -1,0 +1,51 @@
+"""ChatService: validate, then store (commit), then publish. The only way messages are made."""
+
+from __future__ import annotations
+
+import logging
+
+from flet_chat.core.errors import RateLimitedError
+from flet_chat.core.events import MessagePosted
+from flet_chat.core.limits import HISTORY_PAGE_SIZE
+from flet_chat.core.models import HistoryPage, Message, MessageKind, NewMessage
+from flet_chat.core.ports import EventBus, MessageStore
+from flet_chat.core.rate_limit import RateLimiter
+from flet_chat.core.validation import clean_message_text, clean_user_name
+
+logger = logging.getLogger(__name__)
+
+
+class ChatService:
+    def __init__(self, store: MessageStore, bus: EventBus, rate_limiter: RateLimiter) -> None:
+        self._store = store
+        self._bus = bus
+        self._rate_limiter = rate_limiter
+
+    async def join(self, raw_name: str) -> tuple[str, Message]:
+        """Validate the name and announce the user; returns the cleaned name and the notice."""
+        name = clean_user_name(raw_name)
+        notice = await self._record(NewMessage(MessageKind.JOIN, name, f"{name} has joined the chat."))
+        return name, notice
+
+    async def leave(self, user_name: str) -> Message:
+        name = clean_user_name(user_name)
+        return await self._record(NewMessage(MessageKind.LEAVE, name, f"{name} has left the chat."))
+
+    async def post(self, user_name: str, raw_text: str) -> Message:
+        name = clean_user_name(user_name)
+        text = clean_message_text(raw_text)
+        if not self._rate_limiter.try_acquire(name):
+            raise RateLimitedError("You are sending messages too fast. Wait a moment.")
+        return await self._record(NewMessage(MessageKind.CHAT, name, text))
+
+    async def latest(self, limit: int = HISTORY_PAGE_SIZE) -> HistoryPage:
+        return await self._store.latest(limit)
+
+    async def before(self, message_id: int, limit: int = HISTORY_PAGE_SIZE) -> HistoryPage:
+        return await self._store.before(message_id, limit)
+
+    async def _record(self, new: NewMessage) -> Message:
+        # The commit happens inside add(): nobody hears of a message that is not stored.
+        message = await self._store.add(new)
+        await self._bus.publish(MessagePosted(message))
+        return message

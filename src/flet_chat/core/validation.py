@@ -1,0 +1,39 @@
+"""Input rules for names and messages. Each check returns the cleaned value or raises."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from flet_chat.core.errors import ValidationError
+from flet_chat.core.limits import MAX_MESSAGE_LENGTH, MAX_NAME_LENGTH
+
+# Cc: C0/C1 controls; Zl/Zp: line and paragraph separators. Format characters (Cf) stay
+# allowed because emoji sequences need the zero-width joiner.
+_FORBIDDEN_IN_NAME = {"Cc", "Zl", "Zp"}
+_ALLOWED_CONTROLS_IN_TEXT = {"\n", "\t"}
+
+
+def clean_user_name(raw: str) -> str:
+    name = raw.strip()
+    if not name:
+        raise ValidationError("Name cannot be blank.")
+    if len(name) > MAX_NAME_LENGTH:
+        raise ValidationError(f"Name must be at most {MAX_NAME_LENGTH} characters.")
+    if any(unicodedata.category(ch) in _FORBIDDEN_IN_NAME for ch in name):
+        raise ValidationError("Name cannot contain control characters or line breaks.")
+    return name
+
+
+def clean_message_text(raw: str) -> str:
+    # Normalise Windows line endings first so "\r" is not mistaken for a control character.
+    text = raw.replace("\r\n", "\n").strip()
+    if not text:
+        raise ValidationError("Message cannot be blank.")
+    if len(text) > MAX_MESSAGE_LENGTH:
+        raise ValidationError(
+            f"Message is {len(text):,} characters; the limit is {MAX_MESSAGE_LENGTH:,}."
+        )
+    for ch in text:
+        if ch not in _ALLOWED_CONTROLS_IN_TEXT and unicodedata.category(ch) in ("Cc", "Zl", "Zp"):
+            raise ValidationError("Message cannot contain control characters.")
+    return text

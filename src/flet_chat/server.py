@@ -1,0 +1,94 @@
+"""The ASGI app: the Flet web app and /healthz on one port."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+
+from fastapi import Request, Response, WebSocket
+from fastapi.responses import JSONResponse
+from flet_web.fastapi import FastAPI, FletStaticFiles, app_manager
+from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+
+from flet_chat.bootstrap import Runtime
+from flet_chat.flet_compat import LeakSafeFletApp, flet_session_count
+from flet_chat.settings import Settings
+from flet_chat.ui.app import build_main
+
+logger = logging.getLogger(__name__)
+
+ASSETS_DIR = Path(__file__).resolve().parents[2] / "assets"
+
+
+class _CrossOriginIsolation(BaseHTTPMiddleware):
+    """The headers Flet's own app factory adds; the web client needs them for its renderer."""
+
+    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+        response = await call_next(request)
+        response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
+        response.headers["Cross-Origin-Embedder-Policy"] = "require-corp"
+        return response
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    runtime = Runtime(settings)
+    main = build_main(runtime)
+
+    async def start_services() -> None:
+        hub = app_manager.get_pubsubhub(main, loop=asyncio.get_running_loop())
+        await runtime.start(hub)
+
+    app = FastAPI(
+        title="Flet Chat",
+        on_startup=[start_services],
+        on_shutdown=[runtime.stop],
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+    )
+    app.state.runtime = runtime
+
+    @app.websocket("/ws")
+    async def flet_websocket(websocket: WebSocket) -> None:
+        await LeakSafeFletApp(
+            loop=asyncio.get_running_loop(),
+            executor=app_manager.executor,
+            main=main,
+            before_main=None,
+            session_timeout_seconds=settings.session_timeout_seconds,
+        ).handle(websocket)
+
+    @app.get("/healthz")
+    async def healthz() -> JSONResponse:
+        services = runtime.services
+        database = "starting"
+        if services is not None:
+            try:
+                await services.store.ping()
+                database = "ok"
+            except Exception as error:
+                logger.warning("health check: database unreachable: %r", error)
+                database = "unreachable"
+        body = {
+            "status": "ok" if database == "ok" else "unavailable",
+            "database": database,
+            "sessions": len(runtime.live_sessions),
+            "flet_sessions": flet_session_count(),
+        }
+        return JSONResponse(body, status_code=200 if database == "ok" else 503)
+
+    app.mount(
+        "/",
+        FletStaticFiles(
+            assets_dir=str(ASSETS_DIR) if ASSETS_DIR.is_dir() else None,
+            app_name="Flet Chat",
+            app_short_name="Flet Chat",
+            app_description="Real-time chat built on Flet",
+            websocket_endpoint_path="ws",
+            no_cdn=settings.web_no_cdn,
+        ),
+    )
+    app.add_middleware(_CrossOriginIsolation)
+    return app

@@ -1,0 +1,42 @@
+"""The only reader of the environment. Flet's own variables (FLET_*) are read by Flet itself."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="FLET_CHAT_", extra="ignore")
+
+    data_dir: Path = Field(default=Path("data"), description="Where the SQLite file lives.")
+    database_url: str | None = Field(
+        default=None,
+        validation_alias="DATABASE_URL",
+        description="SQLAlchemy async URL; default sqlite+aiosqlite in data_dir.",
+    )
+    host: str = "127.0.0.1"
+    port: int = 8550
+    leave_grace_seconds: float = Field(
+        default=20.0,
+        ge=0,
+        description="A disconnected user is announced as gone after this long without reconnecting.",
+    )
+    session_timeout_seconds: int = Field(
+        default=3600,
+        ge=1,
+        validation_alias="FLET_SESSION_TIMEOUT",
+        description="Flet keeps a disconnected session this long so a reconnect resumes it.",
+    )
+    web_no_cdn: bool = Field(
+        default=True,
+        validation_alias="FLET_WEB_NO_CDN",
+        description="Serve CanvasKit from the bundled flet-web files instead of a CDN.",
+    )
+
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'chat.db').resolve()}"

@@ -1,0 +1,1 @@
+"""SQLAlchemy (async) adapter for the core's MessageStore port, and its Alembic migrations."""

@@ -1,0 +1,64 @@
+"""SqlStore: the MessageStore port on SQLAlchemy's async engine (SQLite or PostgreSQL)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Row, func, insert, select, text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from flet_chat.core.models import HistoryPage, Message, MessageKind, NewMessage
+from flet_chat.storage.tables import messages
+
+
+class SqlStore:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def add(self, new: NewMessage) -> Message:
+        created_at = datetime.now(UTC)
+        async with self._engine.begin() as conn:
+            result = await conn.execute(
+                insert(messages)
+                .values(
+                    kind=new.kind.value,
+                    user_name=new.user_name,
+                    text=new.text,
+                    created_at=created_at,
+                )
+                .returning(messages.c.id)
+            )
+            message_id = result.scalar_one()
+        return Message(message_id, new.kind, new.user_name, new.text, created_at)
+
+    async def latest(self, limit: int) -> HistoryPage:
+        return await self._page(None, limit)
+
+    async def before(self, message_id: int, limit: int) -> HistoryPage:
+        return await self._page(message_id, limit)
+
+    async def count(self) -> int:
+        async with self._engine.connect() as conn:
+            return int((await conn.execute(select(func.count()).select_from(messages))).scalar_one())
+
+    async def ping(self) -> None:
+        async with self._engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+
+    async def _page(self, before_id: int | None, limit: int) -> HistoryPage:
+        # One row more than asked tells whether older messages exist, without a COUNT.
+        query = select(messages).order_by(messages.c.id.desc()).limit(limit + 1)
+        if before_id is not None:
+            query = query.where(messages.c.id < before_id)
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        has_older = len(rows) > limit
+        return HistoryPage([_to_message(r) for r in reversed(rows[:limit])], has_older)
+
+
+def _to_message(row: Row[Any]) -> Message:
+    created_at: datetime = row.created_at
+    if created_at.tzinfo is None:  # SQLite drops the zone; everything is stored as UTC.
+        created_at = created_at.replace(tzinfo=UTC)
+    return Message(row.id, MessageKind(row.kind), row.user_name, row.text, created_at)

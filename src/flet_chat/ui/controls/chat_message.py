@@ -1,0 +1,64 @@
+"""Rows of the message list: ChatMessage for what users say, NoticeMessage for join/leave."""
+
+from __future__ import annotations
+
+import flet as ft
+
+from flet_chat.core.avatar import avatar_color, initials
+from flet_chat.core.models import Message, MessageKind
+from flet_chat.ui.theme import NOTICE_COLOR
+
+
+def format_time(message: Message) -> str:
+    return message.created_at.strftime("%H:%M UTC")
+
+
+class ChatMessage(ft.Row):
+    """Avatar with initials, bold name, time and the text, as in the tutorial."""
+
+    def __init__(self, message: Message) -> None:
+        super().__init__(
+            vertical_alignment=ft.CrossAxisAlignment.START,
+            key=f"msg-{message.id}",
+            controls=[
+                ft.CircleAvatar(
+                    content=ft.Text(initials(message.user_name)),
+                    color=ft.Colors.WHITE,
+                    bgcolor=avatar_color(message.user_name),
+                ),
+                ft.Column(
+                    tight=True,
+                    spacing=2,
+                    expand=True,
+                    controls=[
+                        ft.Row(
+                            spacing=8,
+                            controls=[
+                                ft.Text(message.user_name, weight=ft.FontWeight.BOLD),
+                                ft.Text(format_time(message), size=11, color=NOTICE_COLOR),
+                            ],
+                        ),
+                        ft.Text(message.text),
+                    ],
+                ),
+            ],
+        )
+
+
+class NoticeMessage(ft.Text):
+    """Join and leave notices: italic, small and muted, so they read apart from chat."""
+
+    def __init__(self, message: Message) -> None:
+        super().__init__(
+            f"{message.text}  {format_time(message)}",
+            key=f"msg-{message.id}",
+            italic=True,
+            size=12,
+            color=NOTICE_COLOR,
+        )
+
+
+def message_row(message: Message) -> ft.Control:
+    if message.kind is MessageKind.CHAT:
+        return ChatMessage(message)
+    return NoticeMessage(message)

@@ -1,0 +1,70 @@
+"""The slice of history a session renders: at most `capacity` messages, in id order, no duplicates.
+
+Pure Python so the rules can be tested without Flet. When the user pages back past the cap,
+the newest rows are dropped and the window leaves the live edge; live messages are then not
+appended (the user is reading history) until the window is reset to the latest page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from flet_chat.core.models import Message
+
+
+class MessageWindow:
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity
+        self.messages: list[Message] = []
+        self.has_older = False
+        self.at_live_edge = True
+        self._ids: set[int] = set()
+
+    def reset(self, latest: Sequence[Message], *, has_older: bool) -> None:
+        self.messages = []
+        self._ids = set()
+        self.at_live_edge = True
+        self.has_older = has_older
+        self._merge(latest)
+        self._trim_oldest()
+
+    def add_live(self, message: Message) -> bool:
+        """Returns whether the window changed."""
+        if not self.at_live_edge or message.id in self._ids:
+            return False
+        if self.messages and message.id < self.messages[-1].id:
+            self._merge([message])  # a late delivery still lands in id order
+        else:
+            self.messages.append(message)
+            self._ids.add(message.id)
+        self._trim_oldest()
+        return True
+
+    def prepend_older(self, older: Sequence[Message], *, has_older: bool) -> None:
+        self._merge(older)
+        self.has_older = has_older
+        overflow = len(self.messages) - self.capacity
+        if overflow > 0:
+            for dropped in self.messages[-overflow:]:
+                self._ids.discard(dropped.id)
+            del self.messages[-overflow:]
+            self.at_live_edge = False
+
+    @property
+    def oldest_id(self) -> int | None:
+        return self.messages[0].id if self.messages else None
+
+    def _merge(self, incoming: Iterable[Message]) -> None:
+        fresh = [m for m in incoming if m.id not in self._ids]
+        if not fresh:
+            return
+        self._ids.update(m.id for m in fresh)
+        self.messages = sorted([*self.messages, *fresh], key=lambda m: m.id)
+
+    def _trim_oldest(self) -> None:
+        overflow = len(self.messages) - self.capacity
+        if overflow > 0:
+            for dropped in self.messages[:overflow]:
+                self._ids.discard(dropped.id)
+            del self.messages[:overflow]
+            self.has_older = True
