@@ -18,7 +18,9 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("desktop", help="open the chat in a desktop window")
     commands.add_parser("migrate", help="apply database migrations and exit")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     settings = Settings()
 
     if args.command in (None, "serve"):

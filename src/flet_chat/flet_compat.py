@@ -31,7 +31,11 @@ class LeakSafeFletApp(FletApp):  # type: ignore[misc]
             )
 
 
-def flet_session_count() -> int:
+def flet_sessions() -> list[Any]:
     """Sessions Flet's app manager still holds, connected or waiting to expire."""
     sessions: dict[str, Any] = getattr(app_manager, "_FletAppManager__sessions", {})
-    return len(sessions)
+    return list(sessions.values())
+
+
+def flet_session_count() -> int:
+    return len(flet_sessions())

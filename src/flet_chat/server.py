@@ -50,7 +50,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.runtime = runtime
 
-    @app.websocket("/ws")
     async def flet_websocket(websocket: WebSocket) -> None:
         await LeakSafeFletApp(
             loop=asyncio.get_running_loop(),
@@ -60,7 +59,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             session_timeout_seconds=settings.session_timeout_seconds,
         ).handle(websocket)
 
-    @app.get("/healthz")
     async def healthz() -> JSONResponse:
         services = runtime.services
         database = "starting"
@@ -79,6 +77,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         }
         return JSONResponse(body, status_code=200 if database == "ok" else 503)
 
+    app.add_api_websocket_route("/ws", flet_websocket)
+    app.add_api_route("/healthz", healthz, methods=["GET"])
     app.mount(
         "/",
         FletStaticFiles(

@@ -22,7 +22,7 @@ class Settings(BaseSettings):
     leave_grace_seconds: float = Field(
         default=20.0,
         ge=0,
-        description="A disconnected user is announced as gone after this long without reconnecting.",
+        description="Announce a disconnected user as gone after this long without a reconnect.",
     )
     session_timeout_seconds: int = Field(
         default=3600,

@@ -24,7 +24,9 @@ class ChatService:
     async def join(self, raw_name: str) -> tuple[str, Message]:
         """Validate the name and announce the user; returns the cleaned name and the notice."""
         name = clean_user_name(raw_name)
-        notice = await self._record(NewMessage(MessageKind.JOIN, name, f"{name} has joined the chat."))
+        notice = await self._record(
+            NewMessage(MessageKind.JOIN, name, f"{name} has joined the chat.")
+        )
         return name, notice
 
     async def leave(self, user_name: str) -> Message:

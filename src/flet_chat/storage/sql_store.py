@@ -40,7 +40,9 @@ class SqlStore:
 
     async def count(self) -> int:
         async with self._engine.connect() as conn:
-            return int((await conn.execute(select(func.count()).select_from(messages))).scalar_one())
+            return int(
+                (await conn.execute(select(func.count()).select_from(messages))).scalar_one()
+            )
 
     async def ping(self) -> None:
         async with self._engine.connect() as conn:

@@ -23,19 +23,28 @@ logger = logging.getLogger(__name__)
 SEND_FAILED = "Could not send the message. Check your connection and try again."
 
 
+async def focus(field: ft.TextField) -> None:
+    await field.focus()  # type: ignore[no-untyped-call]  # Flet 1.0.5 leaves it unannotated
+
+
 class SessionController:
-    def __init__(self, page: ft.Page, services: Services, live_sessions: set[SessionController]) -> None:
+    def __init__(
+        self, page: ft.Page, services: Services, live_sessions: set[SessionController]
+    ) -> None:
         self.page = page
         self.chat = services.chat
         self.leave_grace_seconds = services.settings.leave_grace_seconds
         self.user_name: str | None = None
         self.window = MessageWindow(MAX_RENDERED_MESSAGES)
         self.view = ChatView(
-            on_send=self._send, on_load_older=self._load_older, on_jump_to_newest=self._jump_to_newest
+            on_send=self._send,
+            on_load_older=self._load_older,
+            on_jump_to_newest=self._jump_to_newest,
         )
         self.join_dialog = JoinDialog(on_join=self._join)
         self._live_sessions = live_sessions
         self._joining = False
+        self._loading_older = False
         self._announced_leave = False
         self._leave_task: asyncio.Task[None] | None = None
 
@@ -77,7 +86,7 @@ class SessionController:
         finally:
             self._joining = False
         self.page.pop_dialog()
-        await self.view.message_input.focus()
+        await focus(self.view.message_input)
 
     async def _send(self, _event: Any) -> None:
         field = self.view.message_input
@@ -103,13 +112,17 @@ class SessionController:
         field.update()
         if not (self.window.at_live_edge and self.view.message_list.auto_scroll):
             await self._jump_to_newest(None)
-        await field.focus()
+        await focus(field)
 
     async def _load_older(self, _event: Any) -> None:
         oldest = self.window.oldest_id
-        if oldest is None:
-            return
-        older = await self.chat.before(oldest)
+        if oldest is None or self._loading_older:
+            return  # a double click must not load (and skip) a page twice
+        self._loading_older = True
+        try:
+            older = await self.chat.before(oldest)
+        finally:
+            self._loading_older = False
         self.window.prepend_older(older.messages, has_older=older.has_older)
         # Keep the reader where they are instead of snapping back to the newest message.
         self.view.message_list.auto_scroll = False

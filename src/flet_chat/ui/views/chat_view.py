@@ -17,7 +17,9 @@ Handler = Callable[[Any], Awaitable[None]]
 
 
 class ChatView:
-    def __init__(self, *, on_send: Handler, on_load_older: Handler, on_jump_to_newest: Handler) -> None:
+    def __init__(
+        self, *, on_send: Handler, on_load_older: Handler, on_jump_to_newest: Handler
+    ) -> None:
         self.message_list = ft.ListView(
             key=keys.MESSAGE_LIST, expand=True, spacing=10, auto_scroll=True
         )
@@ -70,7 +72,7 @@ class ChatView:
         ]
 
     def render(self, window: MessageWindow) -> None:
-        """Point the list at the window's messages, reusing row controls so Flet sends small diffs."""
+        """Show the window's messages, reusing row controls so Flet sends small diffs."""
         rows = {m.id: self._row(m) for m in window.messages}
         self._rows = rows
         head: list[ft.Control] = [self.load_older_button] if window.has_older else []

@@ -1,0 +1,46 @@
+"""Shared fixtures. A server that logged an ERROR fails the test that used it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+
+import pytest
+
+from tests.support.server import ServerProcess
+
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+
+
+@pytest.fixture
+def artifacts_dir() -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
+
+
+@pytest.fixture
+def server_factory(tmp_path: Path) -> Iterator[Callable[..., ServerProcess]]:
+    started: list[ServerProcess] = []
+
+    def make(
+        *, data_dir: Path | None = None, env: Mapping[str, str] | None = None, name: str = "server"
+    ) -> ServerProcess:
+        server = ServerProcess(
+            data_dir=data_dir or tmp_path / "data",
+            log_path=tmp_path / f"{name}-{len(started)}.log",
+            env_overrides=dict(env or {}),
+        )
+        started.append(server)
+        return server.start()
+
+    yield make
+    errors: list[str] = []
+    for server in started:
+        server.stop()
+        errors += server.error_lines()
+    assert not errors, "server logged errors:\n" + "\n".join(errors)
+
+
+@pytest.fixture
+def server(server_factory: Callable[..., ServerProcess]) -> ServerProcess:
+    return server_factory()

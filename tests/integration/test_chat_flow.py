@@ -1,0 +1,131 @@
+"""Two or three people chatting through the real server, over Flet's own websocket protocol."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.integration.conftest import Connect, has_row
+from tests.support.server import ServerProcess
+
+pytestmark = pytest.mark.integration
+
+
+async def test_two_sessions_join_and_exchange_messages(
+    server: ServerProcess, connect: Connect
+) -> None:
+    async with connect(server) as alice, connect(server) as bob:
+        await alice.wait_for(alice.dialog_open, what="name dialog")
+        await bob.wait_for(bob.dialog_open, what="name dialog")
+        await alice.join("Alice")
+        await bob.join("  Bob  ")
+        await alice.wait_for(
+            lambda: has_row(alice, "Bob has joined the chat."), what="Bob's join notice"
+        )
+
+        await alice.send("Hello Bob!")
+        await bob.wait_for(lambda: has_row(bob, "Alice | "), what="Alice's message")
+        await bob.send("Hi Alice,\nhow are you?")
+        await alice.wait_for(lambda: has_row(alice, "how are you?"), what="Bob's message")
+
+        for client in (alice, bob):
+            rows = client.message_rows()
+            # initials | name | time | text
+            assert re.fullmatch(r"A \| Alice \| \d\d:\d\d UTC \| Hello Bob!", rows[-2])
+            assert re.fullmatch(r"B \| Bob \| \d\d:\d\d UTC \| Hi Alice,\nhow are you\?", rows[-1])
+        # The sender's composer is cleared and shows no error.
+        assert alice.get("message_input").get("value") == ""
+        assert not alice.get("message_input").get("error")
+
+
+async def test_a_later_session_sees_the_conversation(
+    server: ServerProcess, connect: Connect
+) -> None:
+    async with connect(server) as alice:
+        await alice.join("Alice")
+        await alice.send("before Carol came")
+        await alice.wait_for(lambda: has_row(alice, "before Carol came"))
+        async with connect(server) as carol:
+            # History is on screen while the name dialog is still open.
+            await carol.wait_for(lambda: has_row(carol, "before Carol came"), what="history")
+            assert carol.dialog_open()
+
+
+async def test_invalid_names_show_an_inline_error_and_keep_the_dialog(
+    server: ServerProcess, connect: Connect
+) -> None:
+    async with connect(server) as client:
+        await client.wait_for(lambda: client.find("name_input"))
+        for raw, error in [
+            ("   ", "Name cannot be blank."),
+            ("x" * 33, "Name must be at most 32 characters."),
+            ("bad\x07name", "Name cannot contain control characters or line breaks."),
+        ]:
+            await client.type("name_input", raw)
+            await client.click("join_button")
+            await client.wait_for(
+                lambda e=error: client.get("name_input").get("error") == e, what=error
+            )
+            assert client.dialog_open()
+        assert client.message_rows() == []  # no join notice was broadcast
+
+
+async def test_message_rules_are_enforced_by_the_server(
+    server: ServerProcess, connect: Connect
+) -> None:
+    async with connect(server) as client, connect(server) as observer:
+        # Posting without joining is refused even by a client that skips the dialog.
+        await client.wait_for(lambda: client.find("message_input"))
+        await client.send("sneaky")
+        await client.wait_for(
+            lambda: (
+                client.get("message_input").get("error") == "Join the chat before sending messages."
+            )
+        )
+        await client.join("Dana")
+        too_long = "y" * 4001
+        await client.send(too_long)
+        await client.wait_for(
+            lambda: (
+                client.get("message_input").get("error")
+                == "Message is 4,001 characters; the limit is 4,000."
+            )
+        )
+        assert (
+            client.get("message_input").get("value") == too_long
+        )  # nothing the user typed is lost
+        await client.send("   \n  ", wait=False)  # blank: ignored, no error, nothing sent
+        await client.send("x" * 4000)
+        await observer.wait_for(
+            lambda: has_row(observer, "x" * 4000), what="the 4,000-character message"
+        )
+        assert not any("sneaky" in row or "y" * 10 in row for row in observer.message_rows())
+        assert sum("Dana | " in row for row in observer.message_rows()) == 1
+
+
+async def test_rate_limit_shows_an_error_to_the_flooder(
+    server: ServerProcess, connect: Connect
+) -> None:
+    async with connect(server) as client:
+        await client.join("Flood")
+        for i in range(30):
+            await client.send(f"spam {i}")
+            if client.get("message_input").get("error"):
+                break
+        await client.wait_for(
+            lambda: (
+                client.get("message_input").get("error")
+                == "You are sending messages too fast. Wait a moment."
+            ),
+            what="rate limit error",
+        )
+
+
+async def test_health_reports_database_and_sessions(
+    server: ServerProcess, connect: Connect
+) -> None:
+    assert server.health()["database"] == "ok"
+    async with connect(server) as client:
+        await client.wait_for(lambda: client.find("name_input"))
+        assert server.health()["sessions"] == 1

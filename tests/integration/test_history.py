@@ -1,0 +1,87 @@
+"""History survives restarts; a session shows the last 50 and pages back, holding <=200 rows."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.integration.conftest import Connect, has_row
+from tests.support.seed import seed_messages
+from tests.support.server import ServerProcess
+
+pytestmark = pytest.mark.integration
+
+
+async def test_restart_keeps_history(
+    server_factory: Callable[..., ServerProcess], connect: Connect, tmp_path: Path
+) -> None:
+    data_dir = tmp_path / "kept"
+    first = server_factory(data_dir=data_dir)
+    async with connect(first) as alice:
+        await alice.join("Alice")
+        await alice.send("remember me")
+        await alice.wait_for(lambda: has_row(alice, "remember me"))
+    first.stop()
+
+    second = server_factory(data_dir=data_dir)
+    async with connect(second) as bob:
+        await bob.wait_for(lambda: has_row(bob, "remember me"), what="history after restart")
+        assert has_row(bob, "Alice has joined the chat.")
+
+
+async def test_new_session_sees_the_last_50_and_pages_back(
+    server_factory: Callable[..., ServerProcess], connect: Connect, tmp_path: Path
+) -> None:
+    await seed_messages(tmp_path / "data", 260)
+    server = server_factory()
+    async with connect(server) as reader:
+        await reader.wait_for(lambda: len(reader.message_rows()) == 50, what="50 rows")
+        assert reader.message_rows()[0].endswith("history 210")
+        assert reader.message_rows()[-1].endswith("history 259")
+        assert reader.find("load_older_button") is not None
+
+        for expected_first in (160, 110, 60):
+            await reader.click("load_older_button")
+            await reader.wait_for(
+                lambda n=expected_first: reader.message_rows()[0].endswith(f"history {n}"),
+                what=f"rows from history {expected_first}",
+            )
+            assert len(reader.message_rows()) <= 200
+        # The fourth page pushed the window past 200 rows: the newest were let go.
+        assert reader.message_rows()[-1].endswith("history 259")
+        await reader.click("load_older_button")
+        await reader.wait_for(lambda: reader.message_rows()[0].endswith("history 10"))
+        assert len(reader.message_rows()) == 200
+        assert reader.message_rows()[-1].endswith("history 209")
+        assert reader.get("jump_to_newest_button").get("visible") is not False
+
+        await reader.click("load_older_button")
+        await reader.wait_for(lambda: reader.message_rows()[0].endswith("history 0"))
+        assert reader.find("load_older_button") is None  # the beginning of history
+
+        await reader.click("jump_to_newest_button")
+        await reader.wait_for(lambda: reader.message_rows()[-1].endswith("history 259"))
+        assert len(reader.message_rows()) == 50
+
+
+async def test_live_messages_never_grow_a_session_past_200_rows(
+    server_factory: Callable[..., ServerProcess], connect: Connect, tmp_path: Path
+) -> None:
+    await seed_messages(tmp_path / "data", 195)
+    server = server_factory()
+    async with connect(server) as reader, connect(server) as writer:
+        await reader.wait_for(lambda: len(reader.message_rows()) == 50)
+        for expected in (100, 150, 195):
+            await reader.click("load_older_button")
+            await reader.wait_for(
+                lambda n=expected: len(reader.message_rows()) == n, what=f"{expected} rows"
+            )
+        assert reader.find("load_older_button") is None
+        await writer.join("Writer")
+        for i in range(8):
+            await writer.send(f"live {i}")
+        await reader.wait_for(lambda: has_row(reader, "live 7"), what="the last live message")
+        assert len(reader.message_rows()) == 200
+        assert reader.find("load_older_button") is not None

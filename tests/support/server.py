@@ -1,0 +1,97 @@
+"""Runs the real server (`python -m flet_chat serve`) in a subprocess for integration/e2e tests."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class ServerProcess:
+    data_dir: Path
+    log_path: Path
+    env_overrides: Mapping[str, str] = field(default_factory=dict)
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/ws"
+
+    def start(self, timeout: float = 60.0) -> ServerProcess:
+        env = {
+            **os.environ,
+            "FLET_CHAT_DATA_DIR": str(self.data_dir),
+            "FLET_WEB_NO_CDN": "true",
+            "PYTHONUNBUFFERED": "1",
+            **self.env_overrides,
+        }
+        log = self.log_path.open("ab")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "flet_chat", "serve", "--port", str(self.port)],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        self.wait_healthy(timeout)
+        return self
+
+    def wait_healthy(self, timeout: float) -> dict[str, object]:
+        deadline = time.monotonic() + timeout
+        last_error: Exception | None = None
+        while time.monotonic() < deadline:
+            if self.process is not None and self.process.poll() is not None:
+                raise RuntimeError(f"server exited early; log:\n{self.log_text()}")
+            try:
+                response = httpx.get(f"{self.base_url}/healthz", timeout=2)
+                if response.status_code == 200:
+                    return dict(response.json())
+            except httpx.HTTPError as error:
+                last_error = error
+            time.sleep(0.1)  # polling a readiness probe, not standing in for synchronisation
+        raise TimeoutError(
+            f"server not healthy after {timeout}s ({last_error}); log:\n{self.log_text()}"
+        )
+
+    def health(self) -> dict[str, object]:
+        return dict(httpx.get(f"{self.base_url}/healthz", timeout=5).json())
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.process = None
+
+    def log_text(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def error_lines(self) -> list[str]:
+        return [
+            line
+            for line in self.log_text().splitlines()
+            if " ERROR " in line or " CRITICAL " in line or "Exception in ASGI" in line
+        ]

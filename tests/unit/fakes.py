@@ -1,0 +1,47 @@
+"""In-memory adapters for the core's ports, recording what happened and in which order."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flet_chat.core.events import ChatEvent
+from flet_chat.core.models import HistoryPage, Message, NewMessage
+
+
+class MemoryStore:
+    def __init__(self, journal: list[str]) -> None:
+        self.messages: list[Message] = []
+        self.journal = journal
+        self.fail_next = False
+
+    async def add(self, new: NewMessage) -> Message:
+        if self.fail_next:
+            self.fail_next = False
+            raise ConnectionError("database unreachable")
+        message = Message(
+            len(self.messages) + 1, new.kind, new.user_name, new.text, datetime.now(UTC)
+        )
+        self.messages.append(message)
+        self.journal.append(f"stored {message.id}")
+        return message
+
+    async def latest(self, limit: int) -> HistoryPage:
+        page = self.messages[-limit:]
+        return HistoryPage(page, len(self.messages) > len(page))
+
+    async def before(self, message_id: int, limit: int) -> HistoryPage:
+        older = [m for m in self.messages if m.id < message_id]
+        return HistoryPage(older[-limit:], len(older) > limit)
+
+    async def ping(self) -> None:
+        return None
+
+
+class RecordingBus:
+    def __init__(self, journal: list[str]) -> None:
+        self.events: list[ChatEvent] = []
+        self.journal = journal
+
+    async def publish(self, event: ChatEvent) -> None:
+        self.events.append(event)
+        self.journal.append(f"published {event.message.id}")

@@ -1,0 +1,116 @@
+from __future__ import annotations
+
+import pytest
+
+from flet_chat.core.errors import RateLimitedError, ValidationError
+from flet_chat.core.events import MessagePosted
+from flet_chat.core.models import MessageKind
+from flet_chat.core.rate_limit import RateLimiter
+from flet_chat.core.service import ChatService
+from tests.unit.fakes import MemoryStore, RecordingBus
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def journal() -> list[str]:
+    return []
+
+
+@pytest.fixture
+def store(journal: list[str]) -> MemoryStore:
+    return MemoryStore(journal)
+
+
+@pytest.fixture
+def bus(journal: list[str]) -> RecordingBus:
+    return RecordingBus(journal)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def service(store: MemoryStore, bus: RecordingBus, clock: FakeClock) -> ChatService:
+    return ChatService(store, bus, RateLimiter(burst=3, per_second=1.0, clock=clock))
+
+
+async def test_post_stores_before_it_publishes(
+    service: ChatService, bus: RecordingBus, journal: list[str]
+) -> None:
+    message = await service.post("  Alice ", " hello ")
+    assert journal == ["stored 1", "published 1"]
+    assert bus.events == [MessagePosted(message)]
+    assert (message.user_name, message.text, message.kind) == ("Alice", "hello", MessageKind.CHAT)
+    assert message.created_at.tzinfo is not None
+
+
+async def test_join_and_leave_publish_notices(service: ChatService, bus: RecordingBus) -> None:
+    name, joined = await service.join(" Bob ")
+    left = await service.leave(name)
+    assert name == "Bob"
+    assert [(e.message.kind, e.message.text) for e in bus.events] == [
+        (MessageKind.JOIN, "Bob has joined the chat."),
+        (MessageKind.LEAVE, "Bob has left the chat."),
+    ]
+    assert joined.id < left.id
+
+
+async def test_invalid_input_stores_and_publishes_nothing(
+    service: ChatService, journal: list[str]
+) -> None:
+    with pytest.raises(ValidationError):
+        await service.post("Alice", "   ")
+    with pytest.raises(ValidationError):
+        await service.join("")
+    assert journal == []
+
+
+async def test_failed_store_publishes_nothing(
+    service: ChatService, store: MemoryStore, bus: RecordingBus
+) -> None:
+    store.fail_next = True
+    with pytest.raises(ConnectionError):
+        await service.post("Alice", "lost?")
+    assert bus.events == []
+
+
+async def test_rate_limit_refuses_a_burst_then_refills(
+    service: ChatService, bus: RecordingBus, clock: FakeClock
+) -> None:
+    for i in range(3):
+        await service.post("Alice", f"m{i}")
+    with pytest.raises(RateLimitedError, match="too fast"):
+        await service.post("Alice", "one too many")
+    await service.post("Bob", "others are not limited by Alice")
+    clock.now += 1.0
+    await service.post("Alice", "after a second")
+    assert [e.message.text for e in bus.events] == [
+        "m0",
+        "m1",
+        "m2",
+        "others are not limited by Alice",
+        "after a second",
+    ]
+
+
+async def test_history_pages_back(service: ChatService, clock: FakeClock) -> None:
+    for i in range(7):
+        clock.now += 10
+        await service.post("Alice", f"m{i}")
+    latest = await service.latest(limit=3)
+    assert [m.text for m in latest.messages] == ["m4", "m5", "m6"]
+    assert latest.has_older
+    older = await service.before(latest.messages[0].id, limit=3)
+    assert [m.text for m in older.messages] == ["m1", "m2", "m3"]
+    oldest = await service.before(older.messages[0].id, limit=3)
+    assert [m.text for m in oldest.messages] == ["m0"]
+    assert not oldest.has_older

@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from flet_chat.core.models import Message, MessageKind
+from flet_chat.ui.message_window import MessageWindow
+
+
+def msg(i: int) -> Message:
+    return Message(i, MessageKind.CHAT, "u", f"m{i}", datetime(2026, 1, 1, tzinfo=UTC))
+
+
+def ids(window: MessageWindow) -> list[int]:
+    return [m.id for m in window.messages]
+
+
+def test_live_messages_are_appended_once_and_oldest_fall_off() -> None:
+    window = MessageWindow(capacity=5)
+    window.reset([msg(i) for i in range(1, 4)], has_older=False)
+    assert window.add_live(msg(4))
+    assert not window.add_live(msg(4))  # a replay of the same id is ignored
+    for i in range(5, 9):
+        window.add_live(msg(i))
+    assert ids(window) == [4, 5, 6, 7, 8]
+    assert window.has_older
+
+
+def test_late_delivery_is_placed_in_id_order() -> None:
+    window = MessageWindow(capacity=10)
+    window.reset([msg(1), msg(3)], has_older=False)
+    window.add_live(msg(2))
+    assert ids(window) == [1, 2, 3]
+
+
+def test_paging_back_past_the_cap_leaves_the_live_edge() -> None:
+    window = MessageWindow(capacity=4)
+    window.reset([msg(5), msg(6), msg(7)], has_older=True)
+    window.prepend_older([msg(3), msg(4)], has_older=True)
+    assert ids(window) == [3, 4, 5, 6]
+    assert not window.at_live_edge
+    assert not window.add_live(msg(8))  # reading history: live rows do not push it away
+    window.reset([msg(6), msg(7), msg(8)], has_older=True)
+    assert window.at_live_edge
+    assert ids(window) == [6, 7, 8]
+
+
+@given(st.lists(st.integers(min_value=1, max_value=500), max_size=300))
+def test_never_more_than_capacity_always_sorted_unique(incoming: list[int]) -> None:
+    window = MessageWindow(capacity=20)
+    window.reset([], has_older=False)
+    for i in incoming:
+        window.add_live(msg(i))
+    assert len(window.messages) <= 20
+    assert ids(window) == sorted(set(ids(window)))

@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import inspect
+
+from flet_chat.core.models import MessageKind, NewMessage
+from flet_chat.storage.engine import create_engine
+from flet_chat.storage.migrate import upgrade_to_head_async
+from flet_chat.storage.sql_store import SqlStore
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[SqlStore]:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'nested' / 'chat.db'}"
+    await upgrade_to_head_async(url)
+    engine = create_engine(url)
+    yield SqlStore(engine)
+    await engine.dispose()
+
+
+async def test_migrations_create_the_schema_and_are_idempotent(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'chat.db'}"
+    await upgrade_to_head_async(url)
+    await upgrade_to_head_async(url)
+    engine = create_engine(url)
+    async with engine.connect() as conn:
+        tables = await conn.run_sync(lambda c: inspect(c).get_table_names())
+    await engine.dispose()
+    assert {"messages", "alembic_version"} <= set(tables)
+
+
+async def test_add_assigns_increasing_ids_and_utc_times(store: SqlStore) -> None:
+    first = await store.add(NewMessage(MessageKind.JOIN, "Ann", "Ann has joined the chat."))
+    second = await store.add(NewMessage(MessageKind.CHAT, "Ann", "héllo\nwörld 👋"))
+    assert second.id > first.id
+    page = await store.latest(10)
+    assert [(m.kind, m.text) for m in page.messages] == [
+        (MessageKind.JOIN, "Ann has joined the chat."),
+        (MessageKind.CHAT, "héllo\nwörld 👋"),
+    ]
+    assert page.messages[1].created_at == second.created_at
+    assert page.messages[1].created_at.utcoffset() is not None
+
+
+async def test_pages_through_history_oldest_first(store: SqlStore) -> None:
+    for i in range(120):
+        await store.add(NewMessage(MessageKind.CHAT, "Ann", f"m{i}"))
+    latest = await store.latest(50)
+    assert [m.text for m in latest.messages] == [f"m{i}" for i in range(70, 120)]
+    assert latest.has_older
+    older = await store.before(latest.messages[0].id, 50)
+    assert [m.text for m in older.messages] == [f"m{i}" for i in range(20, 70)]
+    oldest = await store.before(older.messages[0].id, 50)
+    assert [m.text for m in oldest.messages] == [f"m{i}" for i in range(20)]
+    assert not oldest.has_older
+    assert await store.count() == 120
+
+
+async def test_survives_a_new_engine_on_the_same_file(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'chat.db'}"
+    await upgrade_to_head_async(url)
+    engine = create_engine(url)
+    await SqlStore(engine).add(NewMessage(MessageKind.CHAT, "Ann", "persisted"))
+    await engine.dispose()
+    engine = create_engine(url)
+    page = await SqlStore(engine).latest(5)
+    await engine.dispose()
+    assert [m.text for m in page.messages] == ["persisted"]
