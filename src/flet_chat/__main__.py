@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
 
 from flet_chat.settings import Settings
@@ -38,6 +39,9 @@ def _serve(settings: Settings, host: str | None, port: int | None) -> int:
 
     from flet_chat.server import create_app
 
+    # After a graceful shutdown uvicorn re-raises the signal it caught with the previous handler
+    # in place; this one turns that into exit code 0, so supervisors (Fly, systemd) see success.
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: sys.exit(0))
     uvicorn.run(
         create_app(settings),
         host=host or settings.host,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from pathlib import Path
 
 from fastapi import Request, Response, WebSocket
 from fastapi.responses import JSONResponse
@@ -17,8 +16,6 @@ from flet_chat.settings import Settings
 from flet_chat.ui.app import build_main
 
 logger = logging.getLogger(__name__)
-
-ASSETS_DIR = Path(__file__).resolve().parents[2] / "assets"
 
 
 class _CrossOriginIsolation(BaseHTTPMiddleware):
@@ -35,6 +32,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     runtime = Runtime(settings)
     main = build_main(runtime)
+    assets_dir = settings.assets_dir.resolve()
 
     async def start_services() -> None:
         hub = app_manager.get_pubsubhub(main, loop=asyncio.get_running_loop())
@@ -82,7 +80,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount(
         "/",
         FletStaticFiles(
-            assets_dir=str(ASSETS_DIR) if ASSETS_DIR.is_dir() else None,
+            assets_dir=str(assets_dir) if assets_dir.is_dir() else None,
             app_name="Flet Chat",
             app_short_name="Flet Chat",
             app_description="Real-time chat built on Flet",

@@ -17,6 +17,10 @@ class Settings(BaseSettings):
         validation_alias="DATABASE_URL",
         description="SQLAlchemy async URL; default sqlite+aiosqlite in data_dir.",
     )
+    assets_dir: Path = Field(
+        default=Path("assets"),
+        description="Icons and other files served at the site root; relative to the working dir.",
+    )
     host: str = "127.0.0.1"
     port: int = 8550
     leave_grace_seconds: float = Field(

@@ -1,0 +1,31 @@
+# Flet Chat web server: `flet-chat serve` on port 8000, SQLite data on the volume /data.
+# fly.toml matches this file; tests/unit/test_deploy_config.py checks that they agree.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+# A fixed uid/gid, so files on the volume keep one owner across image rebuilds.
+RUN groupadd --system --gid 10001 app \
+    && useradd --system --uid 10001 --gid app --home-dir /app --no-create-home \
+        --shell /usr/sbin/nologin app
+
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY src/ ./src/
+COPY assets/ ./assets/
+RUN pip install --no-cache-dir .
+
+# The SQLite file chat.db lives here; the directory belongs to the non-root user.
+ENV FLET_CHAT_DATA_DIR=/data
+RUN mkdir -p /data && chown app:app /data
+VOLUME /data
+
+USER app
+EXPOSE 8000
+
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
+    CMD ["python", "-c", "import sys, urllib.request; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4).status != 200)"]
+
+CMD ["flet-chat", "serve", "--host", "0.0.0.0", "--port", "8000"]
