@@ -39,3 +39,10 @@ def flet_sessions() -> list[Any]:
 
 def flet_session_count() -> int:
     return len(flet_sessions())
+
+
+def pubsub_subscriber_count(hub: Any) -> int:
+    """Sessions with at least one subscription on the hub (global or topic)."""
+    topics: dict[str, Any] = getattr(hub, "_PubSubHub__subscriber_topics", {})
+    plain: dict[str, Any] = getattr(hub, "_PubSubHub__subscribers", {})
+    return len(set(topics) | set(plain))

@@ -11,7 +11,7 @@ from flet_web.fastapi import FastAPI, FletStaticFiles, app_manager
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
 from flet_chat.bootstrap import Runtime
-from flet_chat.flet_compat import LeakSafeFletApp, flet_session_count
+from flet_chat.flet_compat import LeakSafeFletApp, flet_session_count, pubsub_subscriber_count
 from flet_chat.settings import Settings
 from flet_chat.ui.app import build_main
 
@@ -72,6 +72,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "database": database,
             "sessions": len(runtime.live_sessions),
             "flet_sessions": flet_session_count(),
+            "pubsub_subscribers": pubsub_subscriber_count(app_manager.get_pubsubhub(main)),
         }
         return JSONResponse(body, status_code=200 if database == "ok" else 503)
 

@@ -60,6 +60,7 @@ async def test_clients_killed_mid_broadcast_leave_nothing_behind(
         for victim in victims:
             await victim.wait_for(lambda v=victim: v.find("message_list"))
         assert server.health()["flet_sessions"] == 11
+        assert server.health()["pubsub_subscribers"] == 11
 
         async def talk() -> None:
             for i in range(10):  # within the rate limit's burst
@@ -77,6 +78,7 @@ async def test_clients_killed_mid_broadcast_leave_nothing_behind(
 
         health = await asyncio.to_thread(_wait_for_sessions, server, 1)
         assert health["sessions"] == 1
+        assert health["pubsub_subscribers"] == 1  # closed sessions unsubscribed
 
 
 def _wait_for_sessions(
