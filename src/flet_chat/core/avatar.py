@@ -8,21 +8,23 @@ from __future__ import annotations
 
 import hashlib
 
-# Flet/Material colour names (`ft.Colors.AMBER == "amber"`); order is part of the contract.
+# Flet/Material colour names (`ft.Colors.BLUE_800 == "blue800"`), each dark enough for white
+# initials (contrast >= 4.5:1, unlike the tutorial's amber/lime/yellow). Order is part of the
+# contract: changing it recolours every user.
 AVATAR_COLORS: tuple[str, ...] = (
-    "amber",
-    "blue",
-    "brown",
-    "cyan",
-    "green",
-    "indigo",
-    "lime",
-    "orange",
-    "pink",
-    "purple",
-    "red",
-    "teal",
-    "yellow",
+    "deeporange900",
+    "blue800",
+    "brown600",
+    "cyan900",
+    "green800",
+    "indigo500",
+    "lime900",
+    "bluegrey700",
+    "pink700",
+    "purple600",
+    "red800",
+    "teal800",
+    "deeppurple500",
 )
 
 

@@ -1,0 +1,77 @@
+"""Two people in two browser contexts of real Chromium join and talk to each other."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from tests.e2e.conftest import open_chat
+from tests.support.server import ServerProcess
+
+pytestmark = pytest.mark.e2e
+
+TIMEOUT = 15_000
+
+
+def type_into(page: Page, label: str, text: str) -> None:
+    page.bring_to_front()
+    page.get_by_role("textbox", name=label).click()
+    page.keyboard.type(text)
+
+
+def test_two_browsers_chat(browser: Browser, server: ServerProcess, artifacts_dir: Path) -> None:
+    alice_context = browser.new_context(viewport={"width": 1000, "height": 700})
+    bob_context = browser.new_context(viewport={"width": 420, "height": 760}, color_scheme="dark")
+    alice, bob = alice_context.new_page(), bob_context.new_page()
+    try:
+        open_chat(alice, server.base_url)
+        open_chat(bob, server.base_url)
+
+        # A blank name is refused where the user is looking; the dialog stays.
+        expect(alice.get_by_role("textbox", name="Enter your name")).to_be_visible(timeout=TIMEOUT)
+        alice.get_by_role("button", name="Join chat").click()
+        expect(alice.get_by_text("Name cannot be blank.")).to_be_visible(timeout=TIMEOUT)
+        expect(alice.get_by_text("Welcome!")).to_be_visible()
+
+        type_into(alice, "Enter your name", "Alice")
+        alice.get_by_role("button", name="Join chat").click()
+        expect(alice.get_by_text("Alice has joined the chat.", exact=False)).to_be_visible(
+            timeout=TIMEOUT
+        )
+
+        type_into(bob, "Enter your name", "Bob")
+        bob.keyboard.press("Enter")
+        expect(bob.get_by_text("Bob has joined the chat.", exact=False)).to_be_visible(
+            timeout=TIMEOUT
+        )
+        expect(alice.get_by_text("Bob has joined the chat.", exact=False)).to_be_visible(
+            timeout=TIMEOUT
+        )
+
+        # Alice: Shift+Enter adds a line, Enter sends.
+        type_into(alice, "Message", "Hi Bob")
+        alice.keyboard.press("Shift+Enter")
+        alice.keyboard.type("two lines")
+        alice.keyboard.press("Enter")
+        expect(bob.get_by_text("Hi Bob\ntwo lines")).to_be_visible(timeout=TIMEOUT)
+
+        # Bob: the send button.
+        type_into(bob, "Message", "Hello Alice")
+        bob.get_by_role("button", name="Send message").click()
+        # Flutter merges the list's text into one group: each row reads initials, name, time, text.
+        conversation = re.compile(
+            r"A\s+Alice\s+\d\d:\d\d UTC\s+Hi Bob\s+two lines\s*"
+            r"B\s+Bob\s+\d\d:\d\d UTC\s+Hello Alice"
+        )
+        for page in (alice, bob):
+            message_list = page.get_by_role("group").filter(has_text="has joined the chat.").last
+            expect(message_list).to_contain_text(conversation, timeout=TIMEOUT)
+
+        alice.screenshot(path=artifacts_dir / "e2e-alice.png")
+        bob.screenshot(path=artifacts_dir / "e2e-bob-dark.png")
+    finally:
+        alice_context.close()
+        bob_context.close()
