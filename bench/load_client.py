@@ -1,0 +1,645 @@
+"""A headless load client: many browser-like sessions in one asyncio process.
+
+Each `LoadSession` speaks what a browser tab speaks to a Flet server (see FLET_NOTES.md, "Wire
+protocol"): register, then patches in, control events and prop updates out, and answers to the
+server's method calls (`focus()` waits for one). Unlike `flet_chat.testing.flet_client` it does
+not mirror the page: that costs too much at 1,000 sessions. A session decodes frames fully only
+until it has found the ids of the controls it drives (`name_input`, `message_input`); after that
+it only
+
+- searches the raw frame bytes for message tags (MessagePack stores strings as raw UTF-8, so a
+  tag typed by a sender appears verbatim in the patch that shows the message) and for its own
+  join notice;
+- decodes frames whose action (the third byte: 0x00, array header, action) is 5, invoke method,
+  which it answers, or 6, session crashed, which it records.
+
+The same class drives the bare broadcast floor in "raw" mode: text frames out, text frames in.
+
+Tags look like `bench-<run>-<seq>-`; the sender records when it sent each, every session (the
+sender included) records when each first reached it, all on one monotonic clock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+import resource
+import time
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import msgpack
+import websockets
+from websockets.asyncio.client import ClientConnection
+
+REGISTER, PATCH, EVENT, UPDATE_PROPS, INVOKE_METHOD, SESSION_CRASHED = 1, 2, 3, 4, 5, 6
+NAME_INPUT, MESSAGE_INPUT = "name_input", "message_input"
+WANTED_KEYS = frozenset({NAME_INPUT, MESSAGE_INPUT})
+USER_AGENT = "flet-chat-bench/1.0 (headless)"
+# What our server shows a sender whose message it refused; a sender stops waiting for its echo.
+REFUSAL_MARKERS = (b"sending messages too fast", b"Could not send the message")
+# MessagePack of the patch operand pair "open", False: the name dialog closing.
+DIALOG_CLOSED = b"\xa4open\xc2"
+
+
+def encode(action: int, body: Any) -> bytes:
+    return b"\x00" + bytes(msgpack.packb([action, body]))
+
+
+def decode(frame: bytes) -> list[Any]:
+    return list(msgpack.unpackb(frame[1:], strict_map_key=False))
+
+
+def frame_action(frame: bytes) -> int | None:
+    """The action of a `0x00 + msgpack [action, body]` frame without decoding it."""
+    if len(frame) > 2 and frame[0] == 0 and frame[1] == 0x92:
+        return frame[2]
+    return None
+
+
+def join_marker(name: str) -> bytes:
+    """The join notice both Flet apps broadcast when `name` joins: the session's 'joined' signal."""
+    return f"{name} has joined the chat.".encode()
+
+
+def percentile(sorted_values: Sequence[float], q: float) -> float | None:
+    """Nearest-rank percentile of already sorted values (q in 0..100)."""
+    if not sorted_values:
+        return None
+    rank = max(1, min(len(sorted_values), round(q / 100 * len(sorted_values) + 0.5)))
+    return sorted_values[rank - 1]
+
+
+def summarize(values: Iterable[float], scale: float = 1000.0) -> dict[str, float | int | None]:
+    """count/p50/p95/p99/max/mean of seconds, reported in milliseconds by default."""
+    ordered = sorted(values)
+    if not ordered:
+        return {"count": 0, "p50": None, "p95": None, "p99": None, "max": None, "mean": None}
+
+    def r(v: float | None) -> float | None:
+        return None if v is None else round(v * scale, 2)
+
+    return {
+        "count": len(ordered),
+        "p50": r(percentile(ordered, 50)),
+        "p95": r(percentile(ordered, 95)),
+        "p99": r(percentile(ordered, 99)),
+        "max": r(ordered[-1]),
+        "mean": r(sum(ordered) / len(ordered)),
+    }
+
+
+@dataclass
+class Recorder:
+    """What all sessions of one scenario share: the tag prefix and a delivery counter."""
+
+    run_id: str
+    received: int = 0
+    changed: asyncio.Event = field(default_factory=asyncio.Event)
+
+    @property
+    def tag_prefix(self) -> bytes:
+        return f"bench-{self.run_id}-".encode()
+
+    def tag(self, seq: int) -> str:
+        return f"bench-{self.run_id}-{seq}-"
+
+
+class LoadSession:
+    """One simulated browser tab (mode "flet") or one raw websocket (mode "raw")."""
+
+    def __init__(
+        self,
+        index: int,
+        url: str,
+        recorder: Recorder,
+        *,
+        mode: str = "flet",
+        row_marker: bytes | None = None,
+    ) -> None:
+        self.index = index
+        self.url = url
+        self.mode = mode
+        self.recorder = recorder
+        self.prefix = recorder.tag_prefix
+        self.row_marker = row_marker
+        self.ws: ClientConnection | None = None
+        self.session_id: str | None = None
+        self.ids: dict[str, int] = {}
+        self.name: str | None = None
+        self.join_marker: bytes | None = None
+        self.page_ready = asyncio.Event()
+        self.joined = asyncio.Event()
+        self.rows_seen = asyncio.Event()
+        self.first_seen: dict[int, float] = {}
+        self.waiting: dict[int, asyncio.Future[str]] = {}
+        self.crash: str | None = None
+        self.close_reason: str | None = None
+        self.closing = False
+        self.frames = 0
+        self.bytes_in = 0
+        self.invokes_answered = 0
+        # Timings (monotonic seconds); None until they happen.
+        self.t_start: float | None = None
+        self.t_open: float | None = None
+        self.t_register: float | None = None
+        self.t_page: float | None = None
+        self.t_first_rows: float | None = None
+        self.first_rows_count: int | None = None
+        self.t_join_sent: float | None = None
+        self.t_joined: float | None = None
+        self.t_own_notice: float | None = None
+        self._reader: asyncio.Task[None] | None = None
+        self._ended = asyncio.Event()
+
+    # -- connection -------------------------------------------------------------------------
+
+    async def open(self, timeout: float) -> None:
+        """Connect and (flet mode) register; returns once the page has the controls we drive."""
+        self.t_start = time.monotonic()
+        self.ws = await websockets.connect(
+            self.url,
+            max_size=None,
+            open_timeout=timeout,
+            ping_interval=None,  # browsers do not ping; a busy server must not be timed out
+            close_timeout=5,
+            user_agent_header=USER_AGENT,
+        )
+        self.t_open = time.monotonic()
+        if self.mode == "raw":
+            self.t_page = self.t_open
+            self.page_ready.set()
+            self._reader = asyncio.create_task(self._read_loop())
+            return
+        page = {"route": "/", "web": True, "platform": "linux", "width": 1280.0, "height": 720.0}
+        self.t_register = time.monotonic()
+        await self.ws.send(encode(REGISTER, {"session_id": None, "page_name": "", "page": page}))
+        first = await asyncio.wait_for(self.ws.recv(), timeout)
+        assert isinstance(first, bytes)
+        action, body = decode(first)
+        if action != REGISTER:
+            raise RuntimeError(f"expected the register reply, got action {action}")
+        if body.get("error"):
+            raise RuntimeError(f"register failed: {body['error']}")
+        self.session_id = body.get("session_id")
+        self._find_ids(body.get("page_patch"))
+        self._reader = asyncio.create_task(self._read_loop())
+        await self._wait(self.page_ready, timeout, "page with its controls")
+
+    async def join(self, name: str, timeout: float) -> None:
+        """Type a name into the join dialog and press Enter; wait until the dialog closes."""
+        self.name = name
+        if self.mode == "raw":
+            self.t_join_sent = self.t_joined = time.monotonic()
+            self.joined.set()
+            return
+        self.join_marker = join_marker(name)
+        field_id = self.ids[NAME_INPUT]
+        self.t_join_sent = time.monotonic()
+        await self._send(encode(UPDATE_PROPS, {"id": field_id, "props": {"value": name}}))
+        await self._send(encode(EVENT, {"target": field_id, "name": "submit", "data": name}))
+        await self._wait(self.joined, timeout, "the name dialog to close")
+
+    async def send_text(self, text: str) -> None:
+        if self.mode == "raw":
+            await self._send(text)
+            return
+        field_id = self.ids[MESSAGE_INPUT]
+        await self._send(encode(UPDATE_PROPS, {"id": field_id, "props": {"value": text}}))
+        await self._send(encode(EVENT, {"target": field_id, "name": "submit", "data": text}))
+
+    def expect_echo(self, seq: int) -> asyncio.Future[str]:
+        future: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+        if seq in self.first_seen:
+            future.set_result("echo")
+        else:
+            self.waiting[seq] = future
+        return future
+
+    async def close(self, *, abrupt: bool = False, timeout: float = 5.0) -> None:
+        """Close with a handshake, or drop the TCP connection as a killed tab does."""
+        self.closing = True
+        if self.ws is not None:
+            if abrupt:
+                self.ws.transport.abort()
+            else:
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(self.ws.close(), timeout)
+        if self._reader is not None:
+            if abrupt:
+                self._reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await asyncio.wait_for(self._reader, timeout)
+
+    @property
+    def alive(self) -> bool:
+        return self.ws is not None and not self._ended.is_set()
+
+    async def _send(self, data: bytes | str) -> None:
+        assert self.ws is not None
+        await self.ws.send(data)
+
+    async def _wait(self, event: asyncio.Event, timeout: float, what: str) -> None:
+        waiter = asyncio.ensure_future(event.wait())
+        ended = asyncio.ensure_future(self._ended.wait())
+        try:
+            done, _ = await asyncio.wait(
+                {waiter, ended}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
+            )
+        finally:
+            waiter.cancel()
+            ended.cancel()
+        if event.is_set():
+            return
+        if self.crash:
+            raise RuntimeError(f"session crashed while waiting for {what}: {self.crash[:200]}")
+        if ended in done:
+            raise ConnectionError(
+                f"connection closed while waiting for {what}: {self.close_reason}"
+            )
+        raise TimeoutError(f"timed out after {timeout:.0f}s waiting for {what}")
+
+    # -- reading ----------------------------------------------------------------------------
+
+    async def _read_loop(self) -> None:
+        assert self.ws is not None
+        try:
+            async for message in self.ws:
+                now = time.monotonic()
+                frame = message.encode() if isinstance(message, str) else bytes(message)
+                self.frames += 1
+                self.bytes_in += len(frame)
+                if self.prefix in frame:
+                    self._record_tags(frame, now)
+                if (
+                    self.t_own_notice is None
+                    and self.join_marker is not None
+                    and self.join_marker in frame
+                ):
+                    self.t_own_notice = now
+                if self.mode == "raw":
+                    continue
+                if not self.joined.is_set():
+                    await self._setup_frame(frame, now)
+                elif frame_action(frame) in (INVOKE_METHOD, SESSION_CRASHED):
+                    await self._control_frame(decode(frame))
+        except websockets.ConnectionClosed as closed:
+            self.close_reason = f"{closed.__class__.__name__}: {closed}"
+        except Exception as error:  # a client bug must show up in the results, not hang them
+            self.close_reason = f"client error: {error!r}"
+        finally:
+            self._ended.set()
+            for future in self.waiting.values():
+                if not future.done():
+                    future.set_result("closed")
+            self.waiting.clear()
+
+    async def _setup_frame(self, frame: bytes, now: float) -> None:
+        """Before joining: decode until our controls are found, then watch for the join."""
+        if self.row_marker is not None and self.t_first_rows is None and self.row_marker in frame:
+            self.t_first_rows = now
+            self.first_rows_count = frame.count(self.row_marker)
+            self.rows_seen.set()
+        if not self.page_ready.is_set():
+            action, body = decode(frame)
+            if action == PATCH:
+                self._find_ids(body.get("patch"))
+            elif action in (INVOKE_METHOD, SESSION_CRASHED):
+                await self._control_frame([action, body])
+            return
+        if self.t_join_sent is not None and DIALOG_CLOSED in frame:
+            # Both apps close the name dialog once the server accepted the name: that is
+            # "joined", whether or not the join notice broadcast has reached us yet.
+            self.t_joined = now
+            self.joined.set()
+        if frame_action(frame) in (INVOKE_METHOD, SESSION_CRASHED):
+            await self._control_frame(decode(frame))
+
+    async def _control_frame(self, decoded: list[Any]) -> None:
+        action, body = decoded
+        if action == INVOKE_METHOD:
+            # The server awaits the answer to calls such as focus(); a browser answers too.
+            reply = {
+                "control_id": body.get("control_id"),
+                "call_id": body.get("call_id"),
+                "result": None,
+                "error": None,
+            }
+            self.invokes_answered += 1
+            with contextlib.suppress(websockets.ConnectionClosed):
+                await self._send(encode(INVOKE_METHOD, reply))
+        elif action == SESSION_CRASHED:
+            self.crash = str(body.get("message", body) if isinstance(body, dict) else body)
+
+    def _record_tags(self, frame: bytes, now: float) -> None:
+        prefix, plen = self.prefix, len(self.prefix)
+        pos = frame.find(prefix)
+        while pos >= 0:
+            start = pos + plen
+            end = frame.find(b"-", start, start + 12)
+            if end > start and frame[start:end].isdigit():
+                seq = int(frame[start:end])
+                if seq not in self.first_seen:
+                    self.first_seen[seq] = now
+                    self.recorder.received += 1
+                    self.recorder.changed.set()
+                    future = self.waiting.pop(seq, None)
+                    if future is not None and not future.done():
+                        future.set_result("echo")
+            pos = frame.find(prefix, start)
+        if self.waiting and any(marker in frame for marker in REFUSAL_MARKERS):
+            for future in self.waiting.values():
+                if not future.done():
+                    future.set_result("refused")
+            self.waiting.clear()
+
+    def _find_ids(self, tree: Any) -> None:
+        stack = [tree]
+        while stack:
+            value = stack.pop()
+            if isinstance(value, dict):
+                key = value.get("key")
+                if key in WANTED_KEYS and "_i" in value:
+                    self.ids[key] = value["_i"]
+                stack.extend(v for v in value.values() if isinstance(v, dict | list))
+            elif isinstance(value, list):
+                stack.extend(v for v in value if isinstance(v, dict | list))
+        if self.ids.keys() >= WANTED_KEYS and not self.page_ready.is_set():
+            self.t_page = time.monotonic()
+            self.page_ready.set()
+
+
+# -- groups of sessions ----------------------------------------------------------------------
+
+
+@dataclass
+class OpenResult:
+    sessions: list[LoadSession]
+    failures: dict[str, int]
+    wall_seconds: float
+
+
+def _failure_kind(error: BaseException) -> str:
+    text = f"{error.__class__.__name__}: {error}"
+    return re.sub(r"\d+", "N", text)[:160]
+
+
+async def open_sessions(
+    url: str,
+    count: int,
+    recorder: Recorder,
+    *,
+    mode: str = "flet",
+    join: bool = True,
+    name_prefix: str = "u",
+    concurrency: int = 50,
+    open_timeout: float = 30.0,
+    join_timeout: float = 60.0,
+    deadline: float = 600.0,
+    row_marker: bytes | None = None,
+    first_index: int = 0,
+    after_open: Callable[[LoadSession], Awaitable[None]] | None = None,
+) -> OpenResult:
+    """Open `count` sessions, at most `concurrency` at a time, each joining with its own name.
+
+    Sessions that fail (timeout, crash, closed) are closed and counted by reason; the phase as a
+    whole stops starting sessions after `deadline` seconds.
+    """
+    started = time.monotonic()
+    semaphore = asyncio.Semaphore(concurrency)
+    failures: dict[str, int] = {}
+    opened: list[LoadSession] = []
+
+    async def one(i: int) -> None:
+        async with semaphore:
+            if time.monotonic() - started > deadline:
+                failures["phase deadline passed"] = failures.get("phase deadline passed", 0) + 1
+                return
+            session = LoadSession(i, url, recorder, mode=mode, row_marker=row_marker)
+            try:
+                await session.open(open_timeout)
+                if join:
+                    await session.join(f"{name_prefix}{i}", join_timeout)
+                if after_open is not None:
+                    await after_open(session)
+                else:
+                    opened.append(session)
+            except Exception as error:
+                kind = _failure_kind(error)
+                failures[kind] = failures.get(kind, 0) + 1
+                await session.close(abrupt=True)
+
+    await asyncio.gather(*(one(first_index + i) for i in range(count)))
+    opened.sort(key=lambda s: s.index)
+    return OpenResult(opened, failures, time.monotonic() - started)
+
+
+async def close_sessions(
+    sessions: Sequence[LoadSession], *, concurrency: int = 100, abrupt_every: int = 0
+) -> None:
+    """Close all; with `abrupt_every=2`, every second one drops its connection instead."""
+    semaphore = asyncio.Semaphore(concurrency)
+
+    async def one(i: int, session: LoadSession) -> None:
+        async with semaphore:
+            await session.close(abrupt=bool(abrupt_every) and i % abrupt_every == 1)
+
+    await asyncio.gather(*(one(i, s) for i, s in enumerate(sessions)))
+
+
+@dataclass
+class SendLog:
+    """What the senders did: when each tag went out, and what happened to its echo."""
+
+    sent_at: dict[int, float] = field(default_factory=dict)
+    sender_of: dict[int, int] = field(default_factory=dict)
+    outcomes: dict[str, int] = field(default_factory=dict)
+    late_sends: int = 0
+    wall_seconds: float = 0.0
+
+
+async def send_messages(
+    senders: Sequence[LoadSession],
+    recorder: Recorder,
+    *,
+    count: int,
+    interval: float,
+    echo_timeout: float = 10.0,
+    text_tail: str = "hello from the load client, a message of ordinary length",
+) -> SendLog:
+    """`count` message slots, one every `interval` seconds for the room in total, round robin.
+
+    A sender waits for its previous message to come back (or be refused) before typing the next
+    one, as a person waits for the composer to clear: the server applies typed text before it
+    runs the submit handler, so typing over a message the server has not taken yet would
+    replace it. If the previous message is not back within `echo_timeout`, the slot is skipped
+    (counted in `outcomes["skipped: previous pending"]`) rather than typed over it.
+    """
+    log = SendLog()
+    if not senders or count <= 0:
+        return log
+    start = time.monotonic() + 0.2
+
+    def note(outcome: str) -> None:
+        log.outcomes[outcome] = log.outcomes.get(outcome, 0) + 1
+
+    async def settle_previous(previous: asyncio.Future[str], wait: float) -> bool:
+        """True once the previous message is done with (echoed, refused, or connection gone)."""
+        try:
+            outcome = await asyncio.wait_for(asyncio.shield(previous), wait)
+        except TimeoutError:
+            return False
+        note(outcome)
+        return True
+
+    async def sender_task(position: int, session: LoadSession) -> None:
+        previous: asyncio.Future[str] | None = None
+        for seq in range(position, count, len(senders)):
+            due = start + seq * interval
+            delay = due - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            if previous is not None:
+                if not await settle_previous(previous, echo_timeout):
+                    note("skipped: previous pending")
+                    continue
+                previous = None
+            if not session.alive:
+                note("skipped: sender gone")
+                continue
+            if time.monotonic() - due > interval:
+                log.late_sends += 1
+            previous = session.expect_echo(seq)
+            log.sent_at[seq] = time.monotonic()
+            log.sender_of[seq] = session.index
+            try:
+                await session.send_text(f"{recorder.tag(seq)} {text_tail}")
+            except websockets.ConnectionClosed:
+                note("send failed")
+        if previous is not None and not await settle_previous(previous, echo_timeout):
+            note("echo timeout")
+
+    began = time.monotonic()
+    await asyncio.gather(*(sender_task(i, s) for i, s in enumerate(senders)))
+    log.wall_seconds = time.monotonic() - began
+    return log
+
+
+async def wait_for_deliveries(recorder: Recorder, expected: int, timeout: float) -> float:
+    """Wait until `expected` deliveries were recorded or `timeout` passed; returns seconds."""
+    began = time.monotonic()
+    deadline = began + timeout
+    while recorder.received < expected:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            break
+        recorder.changed.clear()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(recorder.changed.wait(), min(remaining, 0.5))
+    return time.monotonic() - began
+
+
+def delivery_stats(sessions: Sequence[LoadSession], log: SendLog) -> dict[str, Any]:
+    """Send-to-first-arrival latency over every (session, tag) pair, and what never arrived."""
+    latencies: list[float] = []
+    missing = 0
+    missing_sessions = 0
+    for session in sessions:
+        got_all = True
+        for seq, sent in log.sent_at.items():
+            seen = session.first_seen.get(seq)
+            if seen is None:
+                missing += 1
+                got_all = False
+            else:
+                latencies.append(seen - sent)
+        if not got_all:
+            missing_sessions += 1
+    expected = len(log.sent_at) * len(sessions)
+    return {
+        "message_slots": len(log.sent_at)
+        + sum(n for k, n in log.outcomes.items() if k.startswith("skipped")),
+        "messages_sent": len(log.sent_at),
+        "deliveries_expected": expected,
+        "deliveries_received": expected - missing,
+        "deliveries_missing": missing,
+        "sessions_missing_some": missing_sessions,
+        "latency_ms": summarize(latencies),
+        "send_outcomes": dict(sorted(log.outcomes.items())),
+        "late_sends": log.late_sends,
+        "send_wall_seconds": round(log.wall_seconds, 2),
+    }
+
+
+def session_health(sessions: Sequence[LoadSession]) -> dict[str, Any]:
+    crashes = [s for s in sessions if s.crash]
+    dropped = [s for s in sessions if not s.alive and not s.closing and not s.crash]
+    return {
+        "crashes": len(crashes),
+        "crash_samples": sorted({(s.crash or "")[-300:] for s in crashes})[:3],
+        "disconnected_unexpectedly": len(dropped),
+        "disconnect_samples": sorted({s.close_reason or "" for s in dropped})[:3],
+        "invokes_answered": sum(s.invokes_answered for s in sessions),
+        "frames_received": sum(s.frames for s in sessions),
+        "bytes_received": sum(s.bytes_in for s in sessions),
+    }
+
+
+def join_stats(sessions: Sequence[LoadSession]) -> dict[str, Any]:
+    page = [s.t_page - s.t_start for s in sessions if s.t_page and s.t_start]
+    joined = [s.t_joined - s.t_join_sent for s in sessions if s.t_joined and s.t_join_sent]
+    total = [s.t_joined - s.t_start for s in sessions if s.t_joined and s.t_start]
+    notice = [s.t_own_notice - s.t_join_sent for s in sessions if s.t_own_notice and s.t_join_sent]
+    rows = [s.t_first_rows - s.t_register for s in sessions if s.t_first_rows and s.t_register]
+    row_counts = [s.first_rows_count for s in sessions if s.first_rows_count is not None]
+    return {
+        "page_ms": summarize(page),
+        "join_ms": summarize(joined),
+        "connect_and_join_ms": summarize(total),
+        "own_join_notice_ms": summarize(notice),
+        "first_rows_ms": summarize(rows) if rows else None,
+        "first_rows_count_min": min(row_counts) if row_counts else None,
+    }
+
+
+class LoopLagMonitor:
+    """Measures how late this process's event loop wakes up: a saturated client shows here."""
+
+    def __init__(self, period: float = 0.05) -> None:
+        self.period = period
+        self.lags: list[float] = []
+        self._task: asyncio.Task[None] | None = None
+        self._cpu0 = 0.0
+        self._wall0 = 0.0
+
+    def start(self) -> LoopLagMonitor:
+        self._cpu0 = _self_cpu()
+        self._wall0 = time.monotonic()
+        self._task = asyncio.create_task(self._run())
+        return self
+
+    async def _run(self) -> None:
+        while True:
+            before = time.monotonic()
+            await asyncio.sleep(self.period)
+            self.lags.append(max(0.0, time.monotonic() - before - self.period))
+
+    async def stop(self) -> dict[str, Any]:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        wall = max(1e-9, time.monotonic() - self._wall0)
+        cpu = _self_cpu() - self._cpu0
+        return {
+            "loop_lag_ms": summarize(self.lags),
+            "cpu_seconds": round(cpu, 2),
+            "cpu_percent": round(100 * cpu / wall, 1),
+        }
+
+
+def _self_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime

@@ -1,0 +1,587 @@
+"""Turns a results JSON into docs/benchmarks.md and the plots in docs/bench/.
+
+.venv/bin/python -m bench.report [bench/results/latest.json]   # rebuild docs only
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from bench.servers import KINDS, REPO_ROOT
+
+LABELS = {"ours": "Flet Chat", "tutorial": "tutorial", "floor": "floor"}
+Result = dict[str, Any]
+
+# Budgets from the issue; "flat" memory is read as: per-session RSS with 100,000 stored messages
+# at most 25% above the same room with an empty history.
+BUDGET_P99_MS = 250.0
+BUDGET_RSS_PER_SESSION_KB = 250.0
+BUDGET_FIRST_ROWS_MS = 300.0
+BUDGET_CHURN_GROWTH_PERCENT = 10.0
+FLAT_TOLERANCE = 1.25
+
+
+def _get(result: Result | None, *path: str) -> Any:
+    value: Any = result
+    for part in path:
+        if not isinstance(value, dict):
+            return None
+        value = value.get(part)
+    return value
+
+
+def _ok(result: Result | None) -> bool:
+    return isinstance(result, dict) and result.get("status") == "ok"
+
+
+def _fmt(value: Any, digits: int = 1) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:,.{digits}f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def _ratio(a: Any, b: Any) -> str:
+    if not isinstance(a, int | float) or not isinstance(b, int | float) or b == 0:
+        return "—"
+    return f"{a / b:.2f}x"
+
+
+def _cell(result: Result | None, getter: Callable[[Result], Any], digits: int = 1) -> str:
+    if not isinstance(result, dict):
+        return "—"
+    status = result.get("status")
+    if status in ("skipped", "n/a"):
+        return str(status)
+    if status != "ok":
+        return "error"
+    return _fmt(getter(result), digits)
+
+
+def _value(result: Result | None, getter: Callable[[Result], Any]) -> Any:
+    return getter(result) if _ok(result) and result is not None else None
+
+
+def _scenarios(report: Result, kind: str) -> list[Result]:
+    return [s for s in report.get("scenarios", []) if s.get("kind") == kind]
+
+
+ROOM_METRICS: list[tuple[str, Callable[[Result], Any], int]] = [
+    ("latency p50 (ms)", lambda r: _get(r, "latency_ms", "p50"), 1),
+    ("latency p95 (ms)", lambda r: _get(r, "latency_ms", "p95"), 1),
+    ("latency p99 (ms)", lambda r: _get(r, "latency_ms", "p99"), 1),
+    ("latency max (ms)", lambda r: _get(r, "latency_ms", "max"), 1),
+    ("messages sent", lambda r: r.get("messages_sent"), 0),
+    ("deliveries missing", lambda r: r.get("deliveries_missing"), 0),
+    ("session crashes", lambda r: r.get("crashes"), 0),
+    ("sessions joined", lambda r: r.get("sessions_joined"), 0),
+    ("connect+join p50 (ms)", lambda r: _get(r, "join", "connect_and_join_ms", "p50"), 1),
+    ("connect+join max (ms)", lambda r: _get(r, "join", "connect_and_join_ms", "max"), 1),
+    ("all joined after (s)", lambda r: r.get("connect_wall_seconds"), 1),
+    ("RSS per session (KB)", lambda r: _get(r, "server", "rss_per_session_kb"), 1),
+    ("RSS after join (MB)", lambda r: _get(r, "server", "rss_after_join_mb"), 1),
+    ("server CPU, messages (%)", lambda r: _get(r, "server", "message_phase", "cpu_percent"), 0),
+    ("server CPU, joins (s)", lambda r: _get(r, "server", "join_phase", "cpu_seconds"), 1),
+    ("client loop lag p99 (ms)", lambda r: _get(r, "client", "loop_lag_ms", "p99"), 1),
+]
+RATIO_METRICS = {
+    "latency p50 (ms)",
+    "latency p99 (ms)",
+    "deliveries missing",
+    "RSS per session (KB)",
+}
+
+
+def room_table(report: Result) -> list[str]:
+    lines = [
+        "| scenario | metric | Flet Chat | tutorial | floor | ours ÷ tutorial | ours ÷ floor |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for scenario in _scenarios(report, "room"):
+        results = scenario["results"]
+        for label, getter, digits in ROOM_METRICS:
+            ours, tutorial, floor = (results.get(k) for k in KINDS)
+            cells = [_cell(results.get(k), getter, digits) for k in KINDS]
+            if label in RATIO_METRICS:
+                mine = _value(ours, getter)
+                ratios = [
+                    _ratio(mine, _value(tutorial, getter)),
+                    _ratio(mine, _value(floor, getter)),
+                ]
+            else:
+                ratios = ["", ""]
+            lines.append(f"| {scenario['name']} | {label} | " + " | ".join(cells + ratios) + " |")
+    return lines
+
+
+def budgets(report: Result) -> list[str]:
+    lines = ["| budget | measured (Flet Chat) | verdict |", "| --- | --- | --- |"]
+
+    def verdict(ok: bool | None) -> str:
+        return "not measured" if ok is None else ("**pass**" if ok else "**FAIL**")
+
+    rooms = {s["sessions"]: s["results"].get("ours") for s in _scenarios(report, "room")}
+    biggest = max(rooms) if rooms else None
+    if biggest is not None:
+        r = rooms[biggest]
+        p99 = _value(r, lambda x: _get(x, "latency_ms", "p99"))
+        missing = _value(r, lambda x: x.get("deliveries_missing"))
+        crashes = _value(r, lambda x: x.get("crashes"))
+        joined = _value(r, lambda x: x.get("sessions_joined"))
+        sent = _value(r, lambda x: x.get("messages_sent"))
+        slots = _value(r, lambda x: x.get("message_slots"))
+        ok = (
+            None
+            if p99 is None
+            else (
+                p99 <= BUDGET_P99_MS
+                and missing == 0
+                and crashes == 0
+                and joined == biggest
+                and sent == slots
+            )
+        )
+        note = "" if biggest == 1000 else f" (largest room in this run: {biggest})"
+        lines.append(
+            f"| {biggest:,} sessions, 1 msg / 500 ms: p99 ≤ {BUDGET_P99_MS:.0f} ms, nothing "
+            f"missing, no crashes{note} | p99 {_fmt(p99)} ms, missing {_fmt(missing)}, crashes "
+            f"{_fmt(crashes)}, joined {_fmt(joined)}, sent {_fmt(sent)} of {_fmt(slots)} | "
+            f"{verdict(ok)} |"
+        )
+    per_session = [
+        (n, _value(r, lambda x: _get(x, "server", "rss_per_session_kb")))
+        for n, r in sorted(rooms.items())
+    ]
+    measured = [(n, v) for n, v in per_session if v is not None]
+    if measured:
+        worst = max(v for _, v in measured)
+        text = ", ".join(f"{n}: {v:.0f} KB" for n, v in measured)
+        lines.append(
+            f"| memory ≤ {BUDGET_RSS_PER_SESSION_KB:.0f} KB per joined session | {text} | "
+            f"{verdict(worst <= BUDGET_RSS_PER_SESSION_KB)} |"
+        )
+    for hist in _scenarios(report, "history"):
+        r = hist["results"].get("ours")
+        empty = rooms.get(hist["sessions"])
+        kb = _value(r, lambda x: _get(x, "server", "rss_per_session_kb"))
+        kb0 = _value(empty, lambda x: _get(x, "server", "rss_per_session_kb"))
+        ok = None if kb is None or kb0 is None else kb <= FLAT_TOLERANCE * kb0
+        lines.append(
+            f"| memory flat as history grows 0 → {hist['history']:,} ({hist['sessions']} "
+            f"sessions; ≤ {FLAT_TOLERANCE:.2f}x the empty room) | {_fmt(kb0)} KB → {_fmt(kb)} KB "
+            f"per session ({_ratio(kb, kb0)}) | {verdict(ok)} |"
+        )
+        iso = _value(r, lambda x: _get(x, "first_rows_isolated", "first_rows_ms", "p95"))
+        loaded = _value(r, lambda x: _get(x, "join", "first_rows_ms", "p95"))
+        rows = _value(r, lambda x: _get(x, "first_rows_isolated", "rows_in_first_patch"))
+        ok = None if iso is None else iso <= BUDGET_FIRST_ROWS_MS
+        lines.append(
+            f"| join a room with {hist['history']:,} messages: first 50 on screen ≤ "
+            f"{BUDGET_FIRST_ROWS_MS:.0f} ms (server side) | p95 {_fmt(iso)} ms alone "
+            f"(rows in first patch: {rows}); p95 {_fmt(loaded)} ms while {hist['sessions']} "
+            f"sessions join | {verdict(ok)} |"
+        )
+    for churn in _scenarios(report, "churn"):
+        r = churn["results"].get("ours")
+        growth = _value(r, lambda x: _get(x, "server", "rss_growth_percent"))
+        last = _value(r, lambda x: _get(x, "server", "rss_growth_last_round_percent"))
+        left = _value(r, lambda x: x.get("leftover_sessions"))
+        left_flet = _value(r, lambda x: x.get("leftover_flet_sessions"))
+        ok = (
+            None
+            if growth is None
+            else growth <= BUDGET_CHURN_GROWTH_PERCENT and left == 0 and left_flet == 0
+        )
+        lines.append(
+            f"| churn: after {churn['sessions']:,} connect/disconnect cycles RSS within "
+            f"{BUDGET_CHURN_GROWTH_PERCENT:.0f}% of start, no session left | RSS "
+            f"{_fmt(growth)}% (of which {_fmt(last)}% in the last round), leftover sessions "
+            f"{_fmt(left)} / Flet sessions {_fmt(left_flet)} | {verdict(ok)} |"
+        )
+    return lines
+
+
+def history_table(report: Result) -> list[str]:
+    lines = [
+        "| scenario | stored messages | sessions joined | first rows alone p50 / p95 (ms) | "
+        "first rows while all join p50 / p95 (ms) | rows in first patch | connect+join p50 / "
+        "max (ms) | RSS per session (KB) | latency p50 / p99 (ms) | missing |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    rooms = {s["sessions"]: s for s in _scenarios(report, "room")}
+    entries = [(s, s["results"].get("ours")) for s in _scenarios(report, "history")]
+    for hist, _ in list(entries):
+        empty = rooms.get(hist["sessions"])
+        if empty is not None and (empty, empty["results"].get("ours")) not in entries:
+            entries.insert(0, (empty, empty["results"].get("ours")))
+    for scenario, r in entries:
+        if not _ok(r):
+            lines.append(
+                f"| {scenario['name']} | {scenario.get('history', 0):,} | {_cell(r, len)} |"
+            )
+            continue
+        assert r is not None
+        lines.append(
+            "| {name} | {hist} | {joined} | {i50} / {i95} | {l50} / {l95} | {rows} | "
+            "{j50} / {jmax} | {kb} | {p50} / {p99} | {missing} |".format(
+                name=scenario["name"],
+                hist=_fmt(scenario.get("history", 0)),
+                joined=_fmt(r.get("sessions_joined")),
+                i50=_fmt(_get(r, "first_rows_isolated", "first_rows_ms", "p50")),
+                i95=_fmt(_get(r, "first_rows_isolated", "first_rows_ms", "p95")),
+                l50=_fmt(_get(r, "join", "first_rows_ms", "p50")),
+                l95=_fmt(_get(r, "join", "first_rows_ms", "p95")),
+                rows=_fmt(_get(r, "join", "first_rows_count_min")),
+                j50=_fmt(_get(r, "join", "connect_and_join_ms", "p50")),
+                jmax=_fmt(_get(r, "join", "connect_and_join_ms", "max")),
+                kb=_fmt(_get(r, "server", "rss_per_session_kb")),
+                p50=_fmt(_get(r, "latency_ms", "p50")),
+                p99=_fmt(_get(r, "latency_ms", "p99")),
+                missing=_fmt(r.get("deliveries_missing")),
+            )
+        )
+    return lines
+
+
+def churn_table(report: Result) -> list[str]:
+    lines = [
+        "| scenario | server | cycles done | page p50 / max (ms) | RSS start → after each "
+        "round (MB) | growth | growth in last round | peak (MB) | leftover sessions / Flet "
+        "sessions | swept after (s) |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for scenario in _scenarios(report, "churn"):
+        for kind in KINDS:
+            r = scenario["results"].get(kind)
+            if not _ok(r):
+                lines.append(
+                    f"| {scenario['name']} | {LABELS[kind]} | {_cell(r, len)} | | | | | | | |"
+                )
+                continue
+            assert r is not None
+            server = r["server"]
+            steps = " → ".join(
+                [_fmt(server["rss_start_mb"])]
+                + [_fmt(x.get("rss_after_sweep_mb")) for x in r.get("rounds", [])]
+            )
+            lines.append(
+                f"| {scenario['name']} | {LABELS[kind]} | {_fmt(r['cycles_completed'])} / "
+                f"{_fmt(r['cycles_requested'])} | {_fmt(_get(r, 'page_ms', 'p50'))} / "
+                f"{_fmt(_get(r, 'page_ms', 'max'))} | {steps} | "
+                f"{_fmt(server['rss_growth_percent'])}% | "
+                f"{_fmt(server.get('rss_growth_last_round_percent'))}% | "
+                f"{_fmt(server['rss_peak_mb'])} | {_fmt(r.get('leftover_sessions'))} / "
+                f"{_fmt(r.get('leftover_flet_sessions'))} | {_fmt(_get(r, 'sweep', 'seconds'))} |"
+            )
+    return lines
+
+
+def notes(report: Result) -> list[str]:
+    """Skips, errors, crashes, join failures and server log problems, as a list."""
+    lines: list[str] = []
+    for scenario in report.get("scenarios", []):
+        for kind in KINDS:
+            r = scenario["results"].get(kind)
+            if not isinstance(r, dict):
+                continue
+            where = f"{scenario['name']} / {LABELS[kind]}"
+            if r.get("status") == "skipped":
+                lines.append(f"- {where}: {r.get('reason')}")
+            elif r.get("status") == "error":
+                lines.append(f"- {where}: **error**: {r.get('error')}")
+            if r.get("join_failures"):
+                lines.append(f"- {where}: sessions that could not join: {r['join_failures']}")
+            if r.get("cycle_failures"):
+                lines.append(f"- {where}: failed cycles: {r['cycle_failures']}")
+            if r.get("crashes"):
+                lines.append(f"- {where}: {r['crashes']} sessions crashed: {r['crash_samples']}")
+            if r.get("disconnected_unexpectedly"):
+                lines.append(
+                    f"- {where}: {r['disconnected_unexpectedly']} sessions were disconnected: "
+                    f"{r['disconnect_samples']}"
+                )
+            odd = {k: v for k, v in (r.get("send_outcomes") or {}).items() if k != "echo"}
+            if odd:
+                lines.append(f"- {where}: senders saw: {odd}")
+            if _get(r, "settle", "settled") is False:
+                lines.append(
+                    f"- {where}: the server was still busy {_get(r, 'settle', 'seconds')} s "
+                    "after the last join; messages were sent into that backlog"
+                )
+            problems = r.get("server_log_problems") or {}
+            if problems.get("error_lines") or problems.get("tracebacks"):
+                found = "; ".join(
+                    f"{count} x `{text}`" for text, count in problems.get("exceptions", {}).items()
+                )
+                log = Path(str(r.get("server_log", ""))).name
+                lines.append(
+                    f"- {where}: server log `{log}`: {problems.get('error_lines', 0)} ERROR lines, "
+                    f"{problems.get('tracebacks', 0)} tracebacks" + (f": {found}" if found else "")
+                )
+            if r.get("server_alive_at_end") is False:
+                lines.append(f"- {where}: **the server process died** during the scenario")
+    return lines or ["- none"]
+
+
+def history_of_runs(results_dir: Path) -> list[str]:
+    lines = [
+        "| results file | mode | started (UTC) | duration (s) | machine |",
+        "| --- | --- | --- | ---: | --- |",
+    ]
+    for path in sorted(results_dir.glob("2*.json"), reverse=True)[:20]:
+        try:
+            data = json.loads(path.read_text())
+        except (OSError, ValueError):
+            continue
+        m = data.get("machine", {})
+        lines.append(
+            f"| `bench/results/{path.name}` | {data.get('mode')} | {data.get('started_at')} | "
+            f"{_fmt(data.get('duration_seconds'))} | {m.get('nproc')} x {m.get('cpu_model')}, "
+            f"{m.get('memory_gib')} GiB |"
+        )
+    return lines
+
+
+def plot(report: Result, out_dir: Path) -> list[Path]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import NullFormatter, ScalarFormatter
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    rooms = _scenarios(report, "room")
+    styles = {"ours": "o-", "tutorial": "s--", "floor": "^:"}
+    when = f"{report.get('started_at', '')} · {report.get('machine', {}).get('cpu_model', '')}"
+
+    def series(kind: str, getter: Callable[[Result], Any]) -> tuple[list[int], list[float]]:
+        xs, ys = [], []
+        for s in rooms:
+            value = _value(s["results"].get(kind), getter)
+            if value is not None:
+                xs.append(s["sessions"])
+                ys.append(max(float(value), 0.01))
+        return xs, ys
+
+    def mark_partial(ax: Any, getter: Callable[[Result], Any]) -> None:
+        """Label points where fewer sessions joined than were asked for."""
+        for s in rooms:
+            for kind in KINDS:
+                r = s["results"].get(kind)
+                value = _value(r, getter)
+                joined = _value(r, lambda x: x.get("sessions_joined"))
+                if value is not None and joined is not None and joined < s["sessions"]:
+                    ax.annotate(
+                        f"only {joined} joined",
+                        (s["sessions"], max(float(value), 0.01)),
+                        textcoords="offset points",
+                        xytext=(-10, -14),
+                        ha="right",
+                        fontsize=7,
+                    )
+
+    latency_path = out_dir / "latency_vs_sessions.png"
+    fig, ax = plt.subplots(figsize=(8, 5))
+    for kind in KINDS:
+        for q, alpha in (("p50", 0.55), ("p99", 1.0)):
+
+            def latency(r: Result, q: str = q) -> Any:
+                return _get(r, "latency_ms", q)
+
+            xs, ys = series(kind, latency)
+            if xs:
+                ax.plot(xs, ys, styles[kind], alpha=alpha, label=f"{LABELS[kind]} {q}")
+    mark_partial(ax, lambda r: _get(r, "latency_ms", "p99"))
+    ax.axhline(BUDGET_P99_MS, color="red", linewidth=0.8, label="p99 budget (250 ms)")
+    _session_axis(ax, rooms, ScalarFormatter, NullFormatter)
+    ax.set_yscale("log")
+    ax.set_xlabel("sessions in one room")
+    ax.set_ylabel("send → receive latency (ms)")
+    ax.set_title(f"Latency vs sessions (1 message / 500 ms)\n{when}", fontsize=9)
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(latency_path, dpi=110)
+    plt.close(fig)
+
+    memory_path = out_dir / "memory_vs_sessions.png"
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.5))
+    for kind in KINDS:
+        xs, ys = series(kind, lambda r: _get(r, "server", "rss_after_join_mb"))
+        if xs:
+            left.plot(xs, ys, styles[kind], label=LABELS[kind])
+        xs, ys = series(kind, lambda r: _get(r, "server", "rss_per_session_kb"))
+        if xs:
+            right.plot(xs, ys, styles[kind], label=LABELS[kind])
+    mark_partial(left, lambda r: _get(r, "server", "rss_after_join_mb"))
+    mark_partial(right, lambda r: _get(r, "server", "rss_per_session_kb"))
+    right.axhline(BUDGET_RSS_PER_SESSION_KB, color="red", linewidth=0.8, label="budget 250 KB")
+    for ax, label in ((left, "server RSS after all joined (MB)"), (right, "RSS per session (KB)")):
+        _session_axis(ax, rooms, ScalarFormatter, NullFormatter)
+        ax.set_xlabel("sessions in one room")
+        ax.set_ylabel(label)
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend(fontsize=8)
+    fig.suptitle(f"Server memory vs sessions\n{when}", fontsize=9)
+    fig.tight_layout()
+    fig.savefig(memory_path, dpi=110)
+    plt.close(fig)
+    return [latency_path, memory_path]
+
+
+def _session_axis(ax: Any, rooms: list[Result], scalar: Any, null: Any) -> None:
+    """Log x axis ticked at the session counts that were run, written as plain numbers."""
+    ax.set_xscale("log")
+    ticks = sorted({int(s["sessions"]) for s in rooms})
+    if ticks:
+        ax.set_xticks(ticks)
+    ax.xaxis.set_major_formatter(scalar())
+    ax.xaxis.set_minor_formatter(null())
+
+
+def render(report: Result, results_dir: Path) -> str:
+    m = report.get("machine", {})
+    stamp_file = f"bench/results/{report.get('results_file', 'latest.json')}"
+    out: list[str] = [
+        "# Benchmarks",
+        "",
+        "<!-- Generated by `python -m bench.run` (bench/report.py); edits are overwritten. -->",
+        "",
+        "Flet Chat against two baselines, driven by the same headless load client on the same",
+        "machine in the same invocation:",
+        "",
+        "- **tutorial**: the seed Flet chat tutorial's app, rebuilt faithfully for Flet 1.0 in",
+        "  `bench/baselines/tutorial_app.py` (the anchor users compare us with);",
+        "- **floor**: a bare `websockets` broadcast server (`bench/baselines/ws_broadcast.py`),",
+        "  the least work any server on this machine must do to fan a message out.",
+        "",
+        "## How to run",
+        "",
+        "```sh",
+        ".venv/bin/pip install -e '.[bench]'      # matplotlib, for the plots",
+        ".venv/bin/python -m bench.run --quick    # 20 and 50 sessions, a few minutes",
+        ".venv/bin/python -m bench.run            # 50 to 1,000 sessions, 100,000 messages",
+        ".venv/bin/python -m bench.report         # rebuild this page from results/latest.json",
+        "```",
+        "",
+        "Options: `--targets ours,tutorial,floor`, `--only room-200,churn-1000`,",
+        "`--tutorial-max-sessions N`, `--no-docs`. Results: `bench/results/<UTC time>.json` and",
+        "`latest.json`; server logs: `bench/results/logs/<UTC time>/`.",
+        "",
+        "## This run",
+        "",
+        f"- date: {report.get('started_at')} → {report.get('finished_at')} (UTC), "
+        f"{_fmt(report.get('duration_seconds'))} s, mode **{report.get('mode')}**, "
+        f"command `{report.get('command')}`",
+        f"- machine: `{m.get('hostname')}`, {m.get('nproc')} CPUs ({m.get('cpu_model')}), "
+        f"{m.get('memory_gib')} GiB RAM, Linux {m.get('kernel')}",
+        f"- software: Python {m.get('python')}, Flet {m.get('flet')}, flet-web "
+        f"{m.get('flet_web')}, websockets {m.get('websockets')}, uvicorn {m.get('uvicorn')}",
+        f"- results: `{stamp_file}`",
+        "- the load client and the server under test share the machine's CPUs: the client's",
+        "  event-loop lag is reported so a saturated client can be told from a slow server.",
+        "",
+        "## Budgets",
+        "",
+        *budgets(report),
+        "",
+        "## One room",
+        "",
+        "N sessions open the app and join with distinct names through `name_input` (50 at a",
+        "time); then 5 of them send tagged messages through `message_input`, one every 500 ms for",
+        "the room in total, each waiting for its previous message to come back. Every session",
+        "records when each tag first reaches it. Latency is over every (session, message) pair.",
+        "*Missing* counts pairs not delivered 15 s after the last send. *RSS per session* is",
+        "(RSS after all joined - RSS before) ÷ sessions joined. Server CPU during messages is a",
+        "share of one core (200% = both cores).",
+        "",
+        *room_table(report),
+        "",
+        "![latency vs sessions](bench/latency_vs_sessions.png)",
+        "",
+        "![memory vs sessions](bench/memory_vs_sessions.png)",
+        "",
+        "## History-heavy room",
+        "",
+        "The database is seeded before the server starts, then sessions join. *First rows* is",
+        "the time from the register message to the first patch carrying message rows: *alone*",
+        "is 5 sessions opened one at a time after the run (the server-side cost), *while all",
+        "join* is every session of the scenario, 50 connecting at a time. The row without",
+        "stored history is the one-room run with the same number of sessions.",
+        "",
+        *history_table(report),
+        "",
+        "## Connect/disconnect churn",
+        "",
+        "Sessions open the app, wait for their page (no join) and leave, 50 at a time: half",
+        "close the websocket with a handshake, half drop the TCP connection; in two rounds,",
+        "each followed by the sweep, so a leak (growth again in the last round) can be told",
+        "from the allocator keeping its high-water mark (growth in round 1 only). Servers run with",
+        "`FLET_SESSION_TIMEOUT=1`; RSS is read before, then after Flet's 10 s sweep (our",
+        "`/healthz` is polled until `sessions` and `flet_sessions` are 0; the tutorial has no",
+        "`/healthz`, so its leftovers are unknown and it gets a fixed 12 s).",
+        "",
+        *churn_table(report),
+        "",
+        "## Skipped, failed or worth a look",
+        "",
+        *notes(report),
+        "",
+        "## Method",
+        "",
+        "- Client: `bench/load_client.py`, one asyncio process holding every session. A session",
+        "  decodes frames only until it has found its controls' ids; then it searches raw frame",
+        "  bytes for message tags (`bench-<run>-<seq>-`) and fully decodes only action 5",
+        "  (method calls such as `focus()`, which it answers) and 6 (session crashed).",
+        "  Connections negotiate permessage-deflate as browsers do and never send pings.",
+        "- Each scenario on each server starts a fresh server subprocess on 127.0.0.1 with a",
+        "  fresh data dir; two warm-up sessions join and leave before anything is measured.",
+        "- Server RSS and CPU come from `/proc/<pid>/status` and `/proc/<pid>/stat`.",
+        "- One client process reads every session's frames, so with many sessions the floor's",
+        "  latency includes the client working through N frames per message (its loop lag is",
+        "  in the table): read the floor as an upper bound of what the machine can do.",
+        "- A message counts as sent when its sender pressed Enter; one the server refused or",
+        "  lost (see the server log notes) is missing for every session.",
+        "- The tutorial baseline is skipped at larger scales once a smaller scale could not",
+        "  finish healthy (sessions unable to join, >10% deliveries missing, joins taking over",
+        "  2 minutes, or p99 over 5 s): its cost grows with sessions x rows, so bigger runs",
+        "  would only take many minutes to fail the same way. Skips are listed above.",
+        "- Every wait is bounded: sessions stop being started 150 s into a join phase, a join",
+        "  gives up after 60 s, a sender skips its slot when its previous message has not come",
+        "  back within 10 s, and deliveries still missing 15 s after the last send are missing.",
+        "",
+        "## Runs",
+        "",
+        *history_of_runs(results_dir),
+        "",
+    ]
+    return "\n".join(out)
+
+
+def write_docs(report: Result, docs_dir: Path, results_dir: Path) -> Path:
+    plot(report, docs_dir / "bench")
+    doc = docs_dir / "benchmarks.md"
+    doc.write_text(render(report, results_dir))
+    return doc
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    path = Path(args[0]) if args else REPO_ROOT / "bench" / "results" / "latest.json"
+    report = json.loads(path.read_text())
+    doc = write_docs(report, REPO_ROOT / "docs", REPO_ROOT / "bench" / "results")
+    print(f"wrote {doc}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,262 @@
+"""Runs the benchmark against Flet Chat, the tutorial baseline and the broadcast floor.
+
+    .venv/bin/python -m bench.run --quick    # small scales, about 3 minutes
+    .venv/bin/python -m bench.run            # the full set (1,000 sessions, 100,000 messages)
+
+Each scenario gets a fresh server subprocess (free port on 127.0.0.1, temp data dir). Results go
+to bench/results/<UTC timestamp>.json and bench/results/latest.json, server logs to
+bench/results/logs/<UTC timestamp>/, and docs/benchmarks.md plus docs/bench/*.png are rebuilt.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import secrets
+import shutil
+import sys
+import tempfile
+import time
+from dataclasses import asdict
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from bench.scenarios import Limits, Scenario, run_scenario
+from bench.servers import KINDS, REPO_ROOT
+
+RESULTS_DIR = REPO_ROOT / "bench" / "results"
+DOCS_DIR = REPO_ROOT / "docs"
+
+# Room scenarios use Scenario's default rate: one message every 500 ms for the room in total,
+# from 5 senders (each one every 2.5 s, well under the per-user limit of a burst of 10 then 2/s).
+
+
+def plan(quick: bool) -> list[Scenario]:
+    if quick:
+        return [
+            Scenario("room-20", "room", 20, messages=10),
+            Scenario("room-50", "room", 50, messages=10),
+            Scenario(
+                "history-20",
+                "history",
+                20,
+                messages=10,
+                history=100_000,
+                targets=("ours",),
+            ),
+            Scenario("churn-100", "churn", 100),
+        ]
+    return [
+        Scenario("room-50", "room", 50, messages=40),
+        Scenario("room-200", "room", 200, messages=40),
+        Scenario("room-500", "room", 500, messages=40),
+        Scenario("room-1000", "room", 1000, messages=40),
+        Scenario(
+            "history-200",
+            "history",
+            200,
+            messages=20,
+            history=100_000,
+            targets=("ours",),
+        ),
+        Scenario("churn-1000", "churn", 1000),
+    ]
+
+
+def machine_facts() -> dict[str, Any]:
+    cpu_model = ""
+    with open("/proc/cpuinfo") as cpuinfo:
+        for line in cpuinfo:
+            if line.startswith("model name"):
+                cpu_model = line.split(":", 1)[1].strip()
+                break
+    mem_kb = 0
+    with open("/proc/meminfo") as meminfo:
+        for line in meminfo:
+            if line.startswith("MemTotal:"):
+                mem_kb = int(line.split()[1])
+                break
+
+    def version(package: str) -> str | None:
+        try:
+            return metadata.version(package)
+        except metadata.PackageNotFoundError:
+            return None
+
+    return {
+        "hostname": platform.node(),
+        "nproc": os.cpu_count(),
+        "cpu_model": cpu_model,
+        "memory_gib": round(mem_kb / 1024 / 1024, 1),
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+        "flet": version("flet"),
+        "flet_web": version("flet-web"),
+        "websockets": version("websockets"),
+        "uvicorn": version("uvicorn"),
+        "flet_chat": version("flet-chat"),
+    }
+
+
+# The tutorial's cost grows with sessions x rows; once a scale is this far past the budget a
+# larger one only takes minutes to say the same thing.
+TUTORIAL_P99_CUTOFF_MS = 5000.0
+
+
+def tutorial_skip_reason(previous: dict[str, Any] | None, sessions: int, cap: int | None) -> str:
+    """Why the tutorial baseline is not run at this scale ('' when it is run)."""
+    if cap is not None and sessions > cap:
+        return f"skipped above {cap} sessions (--tutorial-max-sessions)"
+    if previous is None:
+        return ""
+    name = previous.get("scenario", {}).get("name", "the previous scale")
+    if previous.get("status") != "ok":
+        return f"skipped: it failed at {name} ({previous.get('error', 'error')})"
+    requested = previous.get("sessions_requested") or 1
+    joined = previous.get("sessions_joined") or 0
+    expected = previous.get("deliveries_expected") or 0
+    missing = previous.get("deliveries_missing") or 0
+    if joined < 0.9 * requested:
+        return f"skipped: only {joined} of {requested} sessions could join at {name}"
+    if expected and missing > 0.1 * expected:
+        return f"skipped: {missing} of {expected} deliveries were missing at {name}"
+    if (previous.get("connect_wall_seconds") or 0) > 120:
+        return f"skipped: joining took {previous['connect_wall_seconds']} s at {name}"
+    p99 = (previous.get("latency_ms") or {}).get("p99")
+    if p99 is not None and p99 > TUTORIAL_P99_CUTOFF_MS:
+        return (
+            f"skipped: p99 latency was already {p99 / 1000:.1f} s at {name} (over "
+            f"{TUTORIAL_P99_CUTOFF_MS / 1000:.0f} s, 20x the budget); more sessions only add to "
+            "it and would take the run past its time limit"
+        )
+    return ""
+
+
+async def run_all(args: argparse.Namespace, stamp: str, logs_dir: Path) -> dict[str, Any]:
+    run_id = secrets.token_hex(3)
+    targets = [t for t in args.targets.split(",") if t]
+    only = {s for s in (args.only or "").split(",") if s}
+    limits = Limits()
+    scenarios = [s for s in plan(args.quick) if not only or s.name in only]
+    started = time.monotonic()
+    report: dict[str, Any] = {
+        "run_id": run_id,
+        "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "mode": "quick" if args.quick else "full",
+        "results_file": f"{stamp}.json",
+        "command": "python -m bench.run " + " ".join(sys.argv[1:]),
+        "machine": machine_facts(),
+        "limits": asdict(limits),
+        "scenarios": [],
+    }
+    previous_tutorial: dict[str, dict[str, Any]] = {}
+    with tempfile.TemporaryDirectory(prefix="flet-chat-bench-") as tmp:
+        for scenario in scenarios:
+            entry: dict[str, Any] = {**asdict(scenario), "results": {}}
+            for kind in targets:
+                if kind not in scenario.targets:
+                    entry["results"][kind] = {
+                        "status": "n/a",
+                        "reason": "the tutorial and the floor keep no history"
+                        if scenario.kind == "history"
+                        else "not run",
+                    }
+                    continue
+                if kind == "tutorial":
+                    reason = tutorial_skip_reason(
+                        previous_tutorial.get(scenario.kind),
+                        scenario.sessions,
+                        args.tutorial_max_sessions if scenario.kind == "room" else None,
+                    )
+                    if reason:
+                        print(f"[bench] {scenario.name} tutorial: {reason}", flush=True)
+                        entry["results"][kind] = {"status": "skipped", "reason": reason}
+                        continue
+                print(f"[bench] {scenario.name} on {kind} ...", flush=True)
+                result = await run_scenario(
+                    scenario,
+                    kind,
+                    work_dir=Path(tmp),
+                    logs_dir=logs_dir,
+                    run_id=f"{run_id}{len(report['scenarios'])}{kind[0]}",
+                    limits=limits,
+                )
+                print(f"[bench]   {one_line(result)}", flush=True)
+                entry["results"][kind] = result
+                if kind == "tutorial":
+                    previous_tutorial[scenario.kind] = result
+            report["scenarios"].append(entry)
+            write_json(report, stamp, partial=True)
+    report["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+    report["duration_seconds"] = round(time.monotonic() - started, 1)
+    return report
+
+
+def one_line(result: dict[str, Any]) -> str:
+    if result.get("status") != "ok":
+        return f"{result.get('status')}: {result.get('error') or result.get('reason')}"
+    if "latency_ms" in result:
+        lat = result["latency_ms"]
+        return (
+            f"joined {result['sessions_joined']}/{result['sessions_requested']} in "
+            f"{result['connect_wall_seconds']}s; p50 {lat['p50']} p99 {lat['p99']} max "
+            f"{lat['max']} ms; missing {result['deliveries_missing']}/"
+            f"{result['deliveries_expected']}; crashes {result['crashes']}; "
+            f"RSS/session {result['server']['rss_per_session_kb']} KB; "
+            f"{result['scenario_seconds']} s"
+        )
+    return (
+        f"cycles {result['cycles_completed']}/{result['cycles_requested']}; RSS "
+        f"{result['server']['rss_start_mb']} -> {result['server']['rss_end_mb']} MB "
+        f"({result['server']['rss_growth_percent']}%); leftovers "
+        f"{result['leftover_sessions']}/{result['leftover_flet_sessions']}; "
+        f"{result['scenario_seconds']} s"
+    )
+
+
+def write_json(report: dict[str, Any], stamp: str, *, partial: bool = False) -> Path:
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    path = RESULTS_DIR / f"{stamp}.json"
+    text = json.dumps(report, indent=2, sort_keys=False, default=str)
+    path.write_text(text + "\n")
+    if not partial:
+        shutil.copyfile(path, RESULTS_DIR / "latest.json")
+    return path
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="small scales, about 3 minutes")
+    parser.add_argument(
+        "--targets", default=",".join(KINDS), help="servers to run: ours,tutorial,floor"
+    )
+    parser.add_argument("--only", help="comma-separated scenario names (default: all)")
+    parser.add_argument(
+        "--tutorial-max-sessions",
+        type=int,
+        default=None,
+        help="do not run the tutorial baseline's room scenarios above this many sessions",
+    )
+    parser.add_argument("--no-docs", action="store_true", help="do not rebuild docs/benchmarks.md")
+    args = parser.parse_args(argv)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    logs_dir = RESULTS_DIR / "logs" / stamp
+    logs_dir.mkdir(parents=True, exist_ok=True)
+    report = asyncio.run(run_all(args, stamp, logs_dir))
+    path = write_json(report, stamp)
+    print(f"[bench] results: {path.relative_to(REPO_ROOT)} ({report['duration_seconds']} s)")
+    if not args.no_docs:
+        from bench.report import write_docs
+
+        doc = write_docs(report, DOCS_DIR, RESULTS_DIR)
+        print(f"[bench] docs: {doc.relative_to(REPO_ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,42 @@
+"""The load benchmark's harness at small scale, so it cannot rot between benchmark runs.
+
+Runs `bench` exactly as `python -m bench.run` does (its own server launcher, a fresh server),
+with 20 sessions and 10 messages, and checks that every message reached every session.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from bench.scenarios import Limits, Scenario, run_scenario
+
+pytestmark = pytest.mark.integration
+
+
+async def test_the_harness_delivers_every_message_to_every_session(tmp_path: Path) -> None:
+    scenario = Scenario(
+        "smoke-20", "room", 20, senders=5, messages=10, interval=0.25, targets=("ours",)
+    )
+    limits = Limits(settle_timeout=10, drain_timeout=10, scenario_timeout=50)
+
+    result = await run_scenario(
+        scenario, "ours", work_dir=tmp_path, logs_dir=tmp_path / "logs", limits=limits
+    )
+
+    assert result["status"] == "ok", result
+    assert result["sessions_joined"] == 20, result["join_failures"]
+    assert result["messages_sent"] == 10
+    assert result["deliveries_expected"] == 200
+    assert result["deliveries_missing"] == 0, result["send_outcomes"]
+    assert result["crashes"] == 0, result["crash_samples"]
+    assert result["disconnected_unexpectedly"] == 0, result["disconnect_samples"]
+    latency = result["latency_ms"]
+    assert latency["count"] == 200
+    for key in ("p50", "p95", "p99", "max"):
+        assert isinstance(latency[key], float), latency
+    assert 0 < latency["p50"] <= latency["p99"] <= latency["max"]
+    assert result["server"]["rss_per_session_kb"] is not None
+    assert result["server_log_problems"]["error_lines"] == 0, result["server_log_problems"]
+    json.loads(json.dumps(result))  # the report is plain JSON
