@@ -3,6 +3,9 @@
 The leak: if a client disconnects while the server is sending, `FletApp.handle` re-raises the
 send error before it tells the app manager the session is disconnected. That session then never
 expires, `on_disconnect`/`on_close` never fire and its send queue grows without bound.
+
+The closing gap: after the send loop ends, and before the session is marked disconnected, an
+update from a pubsub handler or timer raises AttributeError on the cleared send queue.
 """
 
 from __future__ import annotations
@@ -17,6 +20,11 @@ logger = logging.getLogger(__name__)
 
 
 class LeakSafeFletApp(FletApp):  # type: ignore[misc]
+    def send_message(self, message: Any) -> None:
+        if getattr(self, "_FletApp__send_queue", None) is None:
+            return  # the socket is closing; Flet drops messages to disconnected sessions too
+        super().send_message(message)
+
     async def handle(self, websocket: Any) -> None:
         try:
             await super().handle(websocket)

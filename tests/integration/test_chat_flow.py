@@ -27,7 +27,8 @@ async def test_two_sessions_join_and_exchange_messages(
         await alice.send("Hello Bob!")
         await bob.wait_for(lambda: has_row(bob, "Alice | "), what="Alice's message")
         await bob.send("Hi Alice,\nhow are you?")
-        await alice.wait_for(lambda: has_row(alice, "how are you?"), what="Bob's message")
+        for client in (alice, bob):
+            await client.wait_for(lambda c=client: has_row(c, "how are you?"), what="Bob's message")
 
         for client in (alice, bob):
             rows = client.message_rows()

@@ -89,3 +89,10 @@ async def forget_test_sessions() -> Any:
     for key, session in list(sessions.items()):
         if id(session) not in before:
             await app_manager.delete_session(key)
+
+
+async def test_sending_to_a_closing_connection_is_dropped_not_raised() -> None:
+    app = LeakSafeFletApp(
+        loop=asyncio.get_running_loop(), executor=app_manager.executor, main=main, before_main=None
+    )
+    app.send_message(object())  # no send queue: as after the send loop has ended

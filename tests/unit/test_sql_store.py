@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -69,3 +70,11 @@ async def test_survives_a_new_engine_on_the_same_file(tmp_path: Path) -> None:
     page = await SqlStore(engine).latest(5)
     await engine.dispose()
     assert [m.text for m in page.messages] == ["persisted"]
+
+
+async def test_concurrent_writers_all_land_with_distinct_ids(store: SqlStore) -> None:
+    messages = await asyncio.gather(
+        *(store.add(NewMessage(MessageKind.CHAT, f"u{i % 7}", f"c{i}")) for i in range(200))
+    )
+    assert len({m.id for m in messages}) == 200
+    assert await store.count() == 200

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,8 +16,17 @@ from flet_chat.storage.tables import messages
 class SqlStore:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
+        # SQLite has one writer at a time. Queueing writes here, on the event loop, keeps them from
+        # contending for the file lock; under load that contention ran into "database is locked".
+        self._write_lock = asyncio.Lock() if engine.dialect.name == "sqlite" else None
 
     async def add(self, new: NewMessage) -> Message:
+        if self._write_lock is None:
+            return await self._insert(new)
+        async with self._write_lock:
+            return await self._insert(new)
+
+    async def _insert(self, new: NewMessage) -> Message:
         created_at = datetime.now(UTC)
         async with self._engine.begin() as conn:
             result = await conn.execute(

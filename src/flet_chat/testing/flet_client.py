@@ -220,7 +220,7 @@ class FletClient:
             return []
         return [
             " | ".join(self.texts(row))
-            for row in message_list.get("controls", [])
+            for row in self.walk(message_list)
             if str(row.get("key", "")).startswith("msg-")
         ]
 

@@ -7,15 +7,21 @@ from collections.abc import Awaitable, Callable
 import flet as ft
 
 from flet_chat.bootstrap import Runtime
+from flet_chat.ui.row_cache import RowCache
 from flet_chat.ui.session import SessionController
 
 FletMain = Callable[[ft.Page], Awaitable[None]]
 
 
 def build_main(runtime: Runtime) -> FletMain:
+    rows = RowCache()  # one per process: every session shares the message rows
+
     async def main(page: ft.Page) -> None:
         # The hub is the one Flet made for this app; in `serve` the runtime already started with it.
         services = await runtime.start(page.session.connection.pubsubhub)
-        await SessionController(page, services, runtime.live_sessions).start()
+        controller = SessionController(
+            page, services, rows=rows, live_sessions=runtime.live_sessions
+        )
+        await controller.start()
 
     return main

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from typing import Any
 
@@ -13,23 +14,37 @@ from flet_chat.bus.local import CHAT_TOPIC
 from flet_chat.core.errors import ChatError
 from flet_chat.core.events import MessagePosted
 from flet_chat.core.limits import MAX_RENDERED_MESSAGES
+from flet_chat.core.models import Message
 from flet_chat.ui.message_window import MessageWindow
+from flet_chat.ui.row_cache import RowCache
 from flet_chat.ui.theme import apply_theme
 from flet_chat.ui.views.chat_view import ChatView
 from flet_chat.ui.views.join_dialog import JoinDialog
 
 logger = logging.getLogger(__name__)
 
+# At most one list update per session per frame: a burst of messages (a crowd joining, a busy
+# room) costs each session one diff and one patch per frame instead of one per message.
+FRAME_SECONDS = 0.05
+
 SEND_FAILED = "Could not send the message. Check your connection and try again."
+HISTORY_FAILED = "Could not load the conversation. Reload the page to try again."
 
 
 async def focus(field: ft.TextField) -> None:
-    await field.focus()  # type: ignore[no-untyped-call]  # Flet 1.0.5 leaves it unannotated
+    # RuntimeError: the tab closed while the server asked it to focus; nothing is left to focus.
+    with contextlib.suppress(RuntimeError):
+        await field.focus()  # type: ignore[no-untyped-call]  # Flet 1.0.5 leaves it unannotated
 
 
 class SessionController:
     def __init__(
-        self, page: ft.Page, services: Services, live_sessions: set[SessionController]
+        self,
+        page: ft.Page,
+        services: Services,
+        *,
+        rows: RowCache,
+        live_sessions: set[SessionController],
     ) -> None:
         self.page = page
         self.chat = services.chat
@@ -37,6 +52,7 @@ class SessionController:
         self.user_name: str | None = None
         self.window = MessageWindow(MAX_RENDERED_MESSAGES)
         self.view = ChatView(
+            rows,
             on_send=self._send,
             on_load_older=self._load_older,
             on_jump_to_newest=self._jump_to_newest,
@@ -47,6 +63,11 @@ class SessionController:
         self._loading_older = False
         self._announced_leave = False
         self._leave_task: asyncio.Task[None] | None = None
+        self._history_loaded = False
+        self._history_task: asyncio.Task[None] | None = None
+        self._pending: list[Message] = []
+        self._flush_handle: asyncio.TimerHandle | None = None
+        self._last_flush = 0.0
 
     async def start(self) -> None:
         page = self.page
@@ -56,19 +77,50 @@ class SessionController:
         page.on_connect = self._on_connect
         page.on_close = self._on_close
         self._live_sessions.add(self)
-        # Subscribe before reading history: the window drops duplicates, so the overlap is harmless
-        # and nothing published in between is missed.
+        # Subscribe before reading history and hold live events until it is in: the window drops
+        # duplicates, so nothing published meanwhile is lost or shown twice.
         page.pubsub.subscribe_topic(CHAT_TOPIC, self._on_event)
-        latest = await self.chat.latest()
-        self.window.reset(latest.messages, has_older=latest.has_older)
-        self.view.render(self.window)
         page.add(*self.view.layout())
         page.show_dialog(self.join_dialog.dialog)
+        # History loads in the background so main() returns at once: Flet 1.0.5 logs an
+        # AttributeError when a client leaves while main() is still running.
+        self._history_task = asyncio.create_task(self._load_history())
+
+    async def _load_history(self) -> None:
+        try:
+            latest = await self.chat.latest()
+        except Exception:
+            logger.exception("could not load history")
+            self.view.show_composer_error(HISTORY_FAILED)
+            self.view.message_input.update()
+            return
+        self.window.reset(latest.messages, has_older=latest.has_older)
+        self._history_loaded = True
+        self._flush()
 
     async def _on_event(self, _topic: str, event: Any) -> None:
-        if isinstance(event, MessagePosted) and self.window.add_live(event.message):
-            self.view.render(self.window)
-            self.view.message_list.update()
+        if not isinstance(event, MessagePosted):
+            return
+        self._pending.append(event.message)
+        if self._flush_handle is None:
+            loop = asyncio.get_running_loop()
+            # An idle session flushes at once; a busy one waits for the rest of its frame.
+            delay = max(0.0, self._last_flush + FRAME_SECONDS - loop.time())
+            self._flush_handle = loop.call_later(delay, self._flush)
+
+    def _flush(self) -> None:
+        self._flush_handle = None
+        self._last_flush = asyncio.get_running_loop().time()
+        if not self._history_loaded:
+            return  # start() flushes once history is in
+        pending, self._pending = self._pending, []
+        for message in pending:
+            self.window.add_live(message)
+        self._render()
+
+    def _render(self) -> None:
+        for control in self.view.render(self.window):
+            control.update()
 
     async def _join(self, _event: Any) -> None:
         if self.user_name is not None or self._joining:
@@ -125,16 +177,22 @@ class SessionController:
             self._loading_older = False
         self.window.prepend_older(older.messages, has_older=older.has_older)
         # Keep the reader where they are instead of snapping back to the newest message.
-        self.view.message_list.auto_scroll = False
-        self.view.render(self.window)
-        self.page.update()
+        self._set_auto_scroll(False)
 
     async def _jump_to_newest(self, _event: Any) -> None:
         latest = await self.chat.latest()
         self.window.reset(latest.messages, has_older=latest.has_older)
-        self.view.message_list.auto_scroll = True
-        self.view.render(self.window)
-        self.page.update()
+        self._set_auto_scroll(True)
+
+    def _set_auto_scroll(self, enabled: bool) -> None:
+        changed = self.view.message_list.auto_scroll != enabled
+        self.view.message_list.auto_scroll = enabled
+        updates = self.view.render(self.window)
+        # `is`, not `in`: controls are dataclasses that compare by value.
+        if changed and all(c is not self.view.message_list for c in updates):
+            updates.insert(0, self.view.message_list)
+        for control in updates:
+            control.update()
 
     async def _on_disconnect(self, _event: Any) -> None:
         # A reload reconnects to the same session within a second or two; only a user who stays
@@ -150,6 +208,11 @@ class SessionController:
 
     async def _on_close(self, _event: Any) -> None:
         self._cancel_leave_timer()
+        if self._flush_handle is not None:
+            self._flush_handle.cancel()
+            self._flush_handle = None
+        if self._history_task is not None:
+            self._history_task.cancel()
         self._live_sessions.discard(self)
         await self._announce_leave()
 

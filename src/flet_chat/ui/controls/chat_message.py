@@ -9,11 +9,28 @@ from flet_chat.core.models import Message, MessageKind
 from flet_chat.ui.theme import NOTICE_COLOR
 
 
+class SharedRow:
+    """Mixin for rows shared by every session (see ui/row_cache.py).
+
+    Isolated: a list update does not walk into a row, which never changes. Identity equality:
+    Flet's diff compares parents with `!=`, which for a dataclass compares every field; a row is
+    only ever equal to itself.
+    """
+
+    def is_isolated(self) -> bool:
+        return True
+
+    def __eq__(self, other: object) -> bool:
+        return self is other
+
+    __hash__ = object.__hash__
+
+
 def format_time(message: Message) -> str:
     return message.created_at.strftime("%H:%M UTC")
 
 
-class ChatMessage(ft.Row):
+class ChatMessage(SharedRow, ft.Row):
     """Avatar with initials, bold name, time and the text, as in the tutorial."""
 
     def __init__(self, message: Message) -> None:
@@ -45,7 +62,7 @@ class ChatMessage(ft.Row):
         )
 
 
-class NoticeMessage(ft.Text):
+class NoticeMessage(SharedRow, ft.Text):
     """Join and leave notices: italic, small and muted, so they read apart from chat."""
 
     def __init__(self, message: Message) -> None:

@@ -7,25 +7,29 @@ from typing import Any
 
 import flet as ft
 
-from flet_chat.core.models import Message
 from flet_chat.ui import keys
-from flet_chat.ui.controls.chat_message import message_row
 from flet_chat.ui.message_window import MessageWindow
+from flet_chat.ui.row_cache import RowCache
 from flet_chat.ui.theme import BORDER_COLOR
+from flet_chat.ui.views.message_list import MessageList
 
 Handler = Callable[[Any], Awaitable[None]]
 
 
 class ChatView:
     def __init__(
-        self, *, on_send: Handler, on_load_older: Handler, on_jump_to_newest: Handler
+        self,
+        rows: RowCache,
+        *,
+        on_send: Handler,
+        on_load_older: Handler,
+        on_jump_to_newest: Handler,
     ) -> None:
-        self.message_list = ft.ListView(
-            key=keys.MESSAGE_LIST, expand=True, spacing=10, auto_scroll=True
-        )
         self.load_older_button = ft.TextButton(
             content="Load older messages", key=keys.LOAD_OLDER_BUTTON, on_click=on_load_older
         )
+        self.messages = MessageList(rows, head=self.load_older_button)
+        self.message_list = self.messages.list_view
         self.jump_button = ft.TextButton(
             content="Jump to newest messages",
             key=keys.JUMP_TO_NEWEST_BUTTON,
@@ -51,7 +55,6 @@ class ChatView:
             tooltip="Send message",
             on_click=on_send,
         )
-        self._rows: dict[int, ft.Control] = {}
 
     def layout(self) -> list[ft.Control]:
         return [
@@ -71,17 +74,14 @@ class ChatView:
             ),
         ]
 
-    def render(self, window: MessageWindow) -> None:
-        """Show the window's messages, reusing row controls so Flet sends small diffs."""
-        rows = {m.id: self._row(m) for m in window.messages}
-        self._rows = rows
-        head: list[ft.Control] = [self.load_older_button] if window.has_older else []
-        self.message_list.controls = head + list(rows.values())
-        self.jump_button.visible = not (window.at_live_edge and self.message_list.auto_scroll)
-
-    def _row(self, message: Message) -> ft.Control:
-        row = self._rows.get(message.id)
-        return row if row is not None else message_row(message)
+    def render(self, window: MessageWindow) -> list[ft.Control]:
+        """Show the window's messages; returns the controls to update."""
+        updates = self.messages.show(window.messages, has_older=window.has_older)
+        jump_visible = not (window.at_live_edge and self.message_list.auto_scroll)
+        if jump_visible != self.jump_button.visible:
+            self.jump_button.visible = jump_visible
+            updates.append(self.jump_button)
+        return updates
 
     def show_composer_error(self, message: str | None) -> None:
         self.message_input.error = message
