@@ -536,6 +536,7 @@ def render(report: Result, results_dir: Path) -> str:
         "",
         *notes(report),
         "",
+        *changes_section(),
         "## Method",
         "",
         "- Client: `bench/load_client.py`, one asyncio process holding every session. A session",
@@ -565,6 +566,14 @@ def render(report: Result, results_dir: Path) -> str:
         "",
     ]
     return "\n".join(out)
+
+
+def changes_section() -> list[str]:
+    """The hand-kept log of what each change bought (bench/changes.md), kept across rebuilds."""
+    changes = REPO_ROOT / "bench" / "changes.md"
+    if not changes.exists():
+        return []
+    return [changes.read_text().rstrip(), ""]
 
 
 def write_docs(report: Result, docs_dir: Path, results_dir: Path) -> Path:
