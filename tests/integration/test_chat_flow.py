@@ -102,7 +102,8 @@ async def test_message_rules_are_enforced_by_the_server(
             lambda: has_row(observer, "x" * 4000), what="the 4,000-character message"
         )
         assert not any("sneaky" in row or "y" * 10 in row for row in observer.message_rows())
-        assert sum("Dana | " in row for row in observer.message_rows()) == 1
+        dana_rows = [row[:60] for row in observer.message_rows() if "Dana | " in row]
+        assert len(dana_rows) == 1, observer.message_rows()
 
 
 async def test_rate_limit_shows_an_error_to_the_flooder(
@@ -130,3 +131,23 @@ async def test_health_reports_database_and_sessions(
     async with connect(server) as client:
         await client.wait_for(lambda: client.find("name_input"))
         assert server.health()["sessions"] == 1
+
+
+async def test_a_double_enter_sends_once_and_fast_typists_lose_nothing(
+    server: ServerProcess, connect: Connect
+) -> None:
+    async with connect(server) as typist, connect(server) as observer:
+        await typist.join("Quick")
+        # Enter twice before the server answers: one message.
+        await typist.type("message_input", "only once")
+        await typist.submit("message_input")
+        await typist.submit("message_input")
+        # The next message typed and sent before the first one is taken: both arrive.
+        await typist.type("message_input", "first")
+        await typist.submit("message_input")
+        await typist.type("message_input", "second")
+        await typist.submit("message_input")
+        await observer.wait_for(lambda: has_row(observer, "| second"), what="the second message")
+        await observer.wait_for(lambda: has_row(observer, "| first"), what="the first message")
+        texts = [row.rsplit(" | ", 1)[-1] for row in observer.message_rows() if "Quick | " in row]
+        assert sorted(texts) == ["first", "only once", "second"]

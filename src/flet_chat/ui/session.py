@@ -60,6 +60,7 @@ class SessionController:
         self.join_dialog = JoinDialog(on_join=self._join)
         self._live_sessions = live_sessions
         self._joining = False
+        self._sending: set[str] = set()
         self._loading_older = False
         self._announced_leave = False
         self._leave_task: asyncio.Task[None] | None = None
@@ -140,16 +141,23 @@ class SessionController:
         self.page.pop_dialog()
         await focus(self.view.message_input)
 
-    async def _send(self, _event: Any) -> None:
+    async def _send(self, event: Any) -> None:
         field = self.view.message_input
         if self.user_name is None:
             self.view.show_composer_error("Join the chat before sending messages.")
             field.update()
             return
-        if not field.value.strip():
+        # Flet applies typed text before it runs a handler, so by now field.value may already
+        # hold what the user typed next; a submit event carries the text as it was on Enter.
+        data = getattr(event, "data", None)
+        text = data if isinstance(data, str) else field.value
+        if not text.strip():
             return  # Enter on an empty composer is not an error worth showing.
+        if text in self._sending:
+            return  # Enter pressed twice, or Enter and the button: it is already on its way
+        self._sending.add(text)
         try:
-            await self.chat.post(self.user_name, field.value)
+            await self.chat.post(self.user_name, text)
         except ChatError as error:
             self.view.show_composer_error(str(error))
             field.update()
@@ -159,7 +167,10 @@ class SessionController:
             self.view.show_composer_error(SEND_FAILED)  # the text stays in the field
             field.update()
             return
-        field.value = ""
+        finally:
+            self._sending.discard(text)
+        if field.value == text:  # keep whatever the user has typed since
+            field.value = ""
         self.view.show_composer_error(None)
         field.update()
         if not (self.window.at_live_edge and self.view.message_list.auto_scroll):
