@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import flet as ft
+import pytest
+
+from flet_chat.core.models import Message, MessageKind
+from flet_chat.ui.row_cache import RowCache
+from flet_chat.ui.views.message_list import CHUNK_SIZE, MessageList, _as_shift_and_append
+
+
+@pytest.mark.parametrize(
+    ("current", "desired", "expected"),
+    [
+        ([], [1, 2], (0, 2)),  # first render
+        ([1, 2, 3], [1, 2, 3, 4], (0, 1)),  # a live message
+        ([1, 2, 3], [3, 4, 5], (2, 2)),  # the oldest fall off the cap
+        ([1, 2, 3], [], (3, 0)),
+        ([5, 6], [3, 4, 5, 6], None),  # paged back: rebuild
+        ([1, 2, 3], [1, 3, 4], None),  # a gap filled in the middle: rebuild
+    ],
+)
+def test_shift_and_append(
+    current: list[int], desired: list[int], expected: tuple[int, int] | None
+) -> None:
+    assert _as_shift_and_append(current, desired) == expected
+
+
+def msg(i: int) -> Message:
+    return Message(i, MessageKind.CHAT, "u", f"m{i}", datetime(2026, 1, 1, tzinfo=UTC))
+
+
+def test_appends_touch_only_the_last_chunk_and_rows_are_shared() -> None:
+    rows = RowCache()
+    first = MessageList(rows, head=ft.TextButton(content="older"))
+    second = MessageList(rows, head=ft.TextButton(content="older"))
+    history = [msg(i) for i in range(1, 2 * CHUNK_SIZE + 2)]
+    first.show(history, has_older=False)
+    second.show(history, has_older=False)
+    assert first.ids() == [m.id for m in history]
+
+    updates = first.show([*history, msg(100)], has_older=False)
+    assert len(updates) == 1
+    assert updates[0] is not first.list_view  # one chunk, not the whole list
+    last_rows = first.list_view.controls[-1].controls
+    assert last_rows[-1] is rows.row(msg(100))
+    # The same message is one shared row object in every session's list.
+    assert second.list_view.controls[0].controls[0] is first.list_view.controls[0].controls[0]
