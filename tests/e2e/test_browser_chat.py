@@ -58,9 +58,10 @@ def test_two_browsers_chat(browser: Browser, server: ServerProcess, artifacts_di
         alice.keyboard.press("Enter")
         expect(bob.get_by_text("Hi Bob\ntwo lines")).to_be_visible(timeout=TIMEOUT)
 
-        # Bob: the send button.
+        # Bob: the send button. exact=True: the focusable button itself must carry the name.
         type_into(bob, "Message", "Hello Alice")
-        bob.get_by_role("button", name="Send message").click()
+        bob.get_by_role("button", name="Send message", exact=True).click()
+        expect(alice.get_by_text("Hello Alice")).to_be_visible(timeout=TIMEOUT)
         # Flutter merges the list's text into one group: each row reads initials, name, time, text.
         conversation = re.compile(
             r"A\s+Alice\s+\d\d:\d\d UTC\s+Hi Bob\s+two lines\s*"
@@ -70,8 +71,10 @@ def test_two_browsers_chat(browser: Browser, server: ServerProcess, artifacts_di
             message_list = page.get_by_role("group").filter(has_text="has joined the chat.").last
             expect(message_list).to_contain_text(conversation, timeout=TIMEOUT)
 
+        # Flutter draws into a viewport-sized canvas and the page never scrolls, so the viewport is
+        # the whole page; full_page=True only pads the image with a blank strip on the right.
         alice.screenshot(path=artifacts_dir / "e2e-alice.png")
-        bob.screenshot(path=artifacts_dir / "e2e-bob-dark.png")
+        bob.screenshot(path=artifacts_dir / "e2e-bob-dark.png")  # dark theme, narrow window
     finally:
         alice_context.close()
         bob_context.close()

@@ -16,6 +16,12 @@ from flet_chat.ui.views.message_list import MessageList
 Handler = Callable[[Any], Awaitable[None]]
 
 
+async def _keep_focus(_event: Any) -> None:
+    """Flutter's default for a tap outside a text field is to unfocus it; clicking the send
+    button then left the composer without focus, and focus() from the server did not bring it
+    back. Any handler replaces that default, so the composer keeps focus, as in a chat app."""
+
+
 class ChatView:
     def __init__(
         self,
@@ -48,10 +54,13 @@ class ChatView:
             filled=True,
             expand=True,
             on_submit=on_send,
+            on_tap_outside=_keep_focus,
         )
+        # The icon's semantics label names the focusable button itself. A Semantics wrapper only
+        # labelled an outer node and left the real (tappable) button nameless in the a11y tree.
         self.send_button = ft.IconButton(
             key=keys.SEND_BUTTON,
-            icon=ft.Icons.SEND_ROUNDED,
+            icon=ft.Icon(ft.Icons.SEND_ROUNDED, semantics_label="Send message"),
             tooltip="Send message",
             on_click=on_send,
         )
@@ -66,12 +75,7 @@ class ChatView:
                 expand=True,
             ),
             ft.Row([self.jump_button], alignment=ft.MainAxisAlignment.CENTER),
-            ft.Row(
-                [
-                    self.message_input,
-                    ft.Semantics(label="Send message", button=True, content=self.send_button),
-                ]
-            ),
+            ft.Row([self.message_input, self.send_button]),
         ]
 
     def render(self, window: MessageWindow) -> list[ft.Control]:
