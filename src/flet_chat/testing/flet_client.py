@@ -48,7 +48,6 @@ class FletClient:
         self._ws: Any = None
         self._reader: asyncio.Task[None] | None = None
         self._changed = asyncio.Condition()
-        self._closed = False
 
     # -- connection ------------------------------------------------------------------------
 
@@ -74,7 +73,6 @@ class FletClient:
         return self
 
     async def close(self) -> None:
-        self._closed = True
         if self._ws is not None:
             await self._ws.close()
         if self._reader is not None:
@@ -83,7 +81,6 @@ class FletClient:
 
     def abort(self) -> None:
         """Drop the TCP connection without a websocket close handshake, as a dying tab does."""
-        self._closed = True
         if self._ws is not None:
             self._ws.transport.abort()
         if self._reader is not None:

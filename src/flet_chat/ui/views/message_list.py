@@ -49,7 +49,7 @@ class MessageList:
                 messages[len(messages) - appended :]
             )
 
-        # Controls are dataclasses that compare by value: track chunks by identity.
+        # Compare by id(): cheap, and independent of how a control defines equality.
         before_ids, now_ids = [id(c) for c in chunks_before], [id(c) for c in self._chunks]
         updates: list[ft.Control] = []
         if now_ids != before_ids or has_older != self._show_head:
