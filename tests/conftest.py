@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 import pytest
@@ -23,12 +23,17 @@ def server_factory(tmp_path: Path) -> Iterator[Callable[..., ServerProcess]]:
     started: list[ServerProcess] = []
 
     def make(
-        *, data_dir: Path | None = None, env: Mapping[str, str] | None = None, name: str = "server"
+        *,
+        data_dir: Path | None = None,
+        env: Mapping[str, str] | None = None,
+        name: str = "server",
+        args: Sequence[str] = (),
     ) -> ServerProcess:
         server = ServerProcess(
             data_dir=data_dir or tmp_path / "data",
             log_path=tmp_path / f"{name}-{len(started)}.log",
             env_overrides=dict(env or {}),
+            extra_args=args,
         )
         started.append(server)
         return server.start()

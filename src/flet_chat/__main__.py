@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import logging
+import os
 import signal
 import sys
+from typing import Any
 
+from flet_chat.logs import configure_logging
 from flet_chat.settings import Settings
 
 
@@ -16,16 +18,24 @@ def main(argv: list[str] | None = None) -> int:
     serve = commands.add_parser("serve", help="run the web server (default)")
     serve.add_argument("--host", help="bind address (default FLET_CHAT_HOST or 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (default FLET_CHAT_PORT or 8550)")
+    serve.add_argument(
+        "--workers",
+        type=int,
+        help="processes serving the port (default FLET_CHAT_WORKERS or 1); above 1 needs REDIS_URL",
+    )
     commands.add_parser("desktop", help="open the chat in a desktop window")
     commands.add_parser("migrate", help="apply database migrations and exit")
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging()
     settings = Settings()
 
     if args.command in (None, "serve"):
-        return _serve(settings, getattr(args, "host", None), getattr(args, "port", None))
+        return _serve(
+            settings,
+            getattr(args, "host", None),
+            getattr(args, "port", None),
+            getattr(args, "workers", None),
+        )
     if args.command == "desktop":
         return _desktop(settings)
     from flet_chat.storage.migrate import upgrade_to_head
@@ -34,21 +44,40 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _serve(settings: Settings, host: str | None, port: int | None) -> int:
+def _serve(settings: Settings, host: str | None, port: int | None, workers: int | None) -> int:
     import uvicorn
 
-    from flet_chat.server import create_app
-
+    workers = workers or settings.workers
+    if workers < 1:
+        print("flet-chat: --workers must be at least 1", file=sys.stderr)
+        return 2
+    if workers > 1 and not settings.redis_url:
+        print(
+            "flet-chat: --workers above 1 needs REDIS_URL (redis://host:port): without the Redis"
+            " bus each process would be a separate chat.",
+            file=sys.stderr,
+        )
+        return 2
     # After a graceful shutdown uvicorn re-raises the signal it caught with the previous handler
     # in place; this one turns that into exit code 0, so supervisors (Fly, systemd) see success.
     signal.signal(signal.SIGTERM, lambda _signum, _frame: sys.exit(0))
-    uvicorn.run(
-        create_app(settings),
-        host=host or settings.host,
-        port=port or settings.port,
-        proxy_headers=True,  # trusted proxies come from FORWARDED_ALLOW_IPS (uvicorn reads it)
-        log_level="info",
-    )
+    options: dict[str, Any] = {
+        "host": host or settings.host,
+        "port": port or settings.port,
+        "proxy_headers": True,  # trusted proxies come from FORWARDED_ALLOW_IPS (uvicorn reads it)
+        "log_level": "info",
+    }
+    if workers == 1:
+        from flet_chat.server import create_app
+
+        uvicorn.run(create_app(settings), **options)
+        return 0
+    from flet_chat.storage.migrate import upgrade_to_head
+
+    # Migrate once here; workers racing to create the same tables would fail at random.
+    upgrade_to_head(settings.resolved_database_url())
+    os.environ["FLET_CHAT_MIGRATE_ON_START"] = "false"  # the workers inherit the environment
+    uvicorn.run("flet_chat.server:create_app", factory=True, workers=workers, **options)
     return 0
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from flet_chat.bus.local import LocalBus, TopicHub
+from flet_chat.bus.redis_bus import RedisBus
 from flet_chat.core.limits import RATE_BURST, RATE_PER_SECOND
 from flet_chat.core.rate_limit import RateLimiter
 from flet_chat.core.service import ChatService
@@ -23,18 +24,24 @@ class Services:
     settings: Settings
     engine: AsyncEngine
     store: SqlStore
+    bus: LocalBus | RedisBus
     chat: ChatService
 
 
 def bootstrap(settings: Settings, hub: TopicHub) -> Services:
     engine = create_engine(settings.resolved_database_url())
     store = SqlStore(engine)
+    bus: LocalBus | RedisBus = (
+        RedisBus(hub, store, settings.redis_url, settings.redis_prefix)
+        if settings.redis_url
+        else LocalBus(hub)
+    )
     chat = ChatService(
         store,
-        LocalBus(hub),
+        bus,
         RateLimiter(burst=RATE_BURST, per_second=RATE_PER_SECOND),
     )
-    return Services(settings=settings, engine=engine, store=store, chat=chat)
+    return Services(settings=settings, engine=engine, store=store, bus=bus, chat=chat)
 
 
 class Runtime:
@@ -54,11 +61,15 @@ class Runtime:
     async def start(self, hub: TopicHub) -> Services:
         async with self._lock:
             if self._services is None:
-                await upgrade_to_head_async(self.settings.resolved_database_url())
-                self._services = bootstrap(self.settings, hub)
+                if self.settings.migrate_on_start:
+                    await upgrade_to_head_async(self.settings.resolved_database_url())
+                services = bootstrap(self.settings, hub)
+                await services.bus.start()
+                self._services = services
             return self._services
 
     async def stop(self) -> None:
         if self._services is not None:
+            await self._services.bus.stop()
             await self._services.engine.dispose()
             self._services = None

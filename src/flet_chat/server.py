@@ -12,6 +12,7 @@ from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoin
 
 from flet_chat.bootstrap import Runtime
 from flet_chat.flet_compat import LeakSafeFletApp, flet_session_count, pubsub_subscriber_count
+from flet_chat.logs import configure_logging
 from flet_chat.settings import Settings
 from flet_chat.ui.app import build_main
 
@@ -29,6 +30,8 @@ class _CrossOriginIsolation(BaseHTTPMiddleware):
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
+    # `serve --workers N` spawns fresh interpreters that start here, not in __main__.main().
+    configure_logging()
     settings = settings or Settings()
     runtime = Runtime(settings)
     main = build_main(runtime)
@@ -70,6 +73,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         body = {
             "status": "ok" if database == "ok" else "unavailable",
             "database": database,
+            "bus": services.bus.describe() if services is not None else "starting",
             "sessions": len(runtime.live_sessions),
             "flet_sessions": flet_session_count(),
             "pubsub_subscribers": pubsub_subscriber_count(app_manager.get_pubsubhub(main)),

@@ -17,6 +17,20 @@ class Settings(BaseSettings):
         validation_alias="DATABASE_URL",
         description="SQLAlchemy async URL; default sqlite+aiosqlite in data_dir.",
     )
+    redis_url: str | None = Field(
+        default=None,
+        validation_alias="REDIS_URL",
+        description="redis://... turns on the Redis bus, so several processes serve one chat.",
+    )
+    redis_prefix: str = Field(
+        default="flet-chat",
+        description="Prefix of the Redis channel and keys; separate chats can share one Redis.",
+    )
+    migrate_on_start: bool = Field(
+        default=True,
+        description="Run migrations at start; `serve --workers N` migrates once before forking.",
+    )
+    workers: int = Field(default=1, ge=1, le=64, description="Server processes on one port.")
     assets_dir: Path = Field(
         default=Path("assets"),
         description="Icons and other files served at the site root; relative to the working dir.",

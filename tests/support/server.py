@@ -8,7 +8,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,6 +26,7 @@ class ServerProcess:
     data_dir: Path
     log_path: Path
     env_overrides: Mapping[str, str] = field(default_factory=dict)
+    extra_args: Sequence[str] = ()
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
 
@@ -47,7 +48,11 @@ class ServerProcess:
         }
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "flet_chat", "serve", "--port", str(self.port)],
+            [
+                sys.executable,
+                *("-m", "flet_chat", "serve", "--port", str(self.port)),
+                *self.extra_args,
+            ],
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -75,16 +80,18 @@ class ServerProcess:
     def health(self) -> dict[str, object]:
         return dict(httpx.get(f"{self.base_url}/healthz", timeout=5).json())
 
-    def stop(self) -> None:
+    def stop(self) -> int | None:
+        """SIGTERM, as Fly and systemd stop it; returns the exit code."""
         if self.process is None:
-            return
+            return None
         self.process.send_signal(signal.SIGTERM)
         try:
-            self.process.wait(timeout=15)
+            code = self.process.wait(timeout=15)
         except subprocess.TimeoutExpired:
             self.process.kill()
-            self.process.wait()
+            code = self.process.wait()
         self.process = None
+        return code
 
     def log_text(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""

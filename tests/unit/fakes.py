@@ -33,6 +33,12 @@ class MemoryStore:
         older = [m for m in self.messages if m.id < message_id]
         return HistoryPage(older[-limit:], len(older) > limit)
 
+    async def after(self, message_id: int, limit: int) -> list[Message]:
+        return [m for m in self.messages if m.id > message_id][:limit]
+
+    async def latest_id(self) -> int:
+        return self.messages[-1].id if self.messages else 0
+
     async def ping(self) -> None:
         return None
 

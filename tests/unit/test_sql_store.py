@@ -11,19 +11,30 @@ from flet_chat.core.models import MessageKind, NewMessage
 from flet_chat.storage.engine import create_engine
 from flet_chat.storage.migrate import upgrade_to_head_async
 from flet_chat.storage.sql_store import SqlStore
+from tests.support.services import create_postgres_database, drop_postgres_database
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """Every storage test runs on SQLite and on the machine's PostgreSQL."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'nested' / 'chat.db'}"
+        return
+    url = await create_postgres_database()
+    yield url
+    await drop_postgres_database(url)
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[SqlStore]:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'nested' / 'chat.db'}"
-    await upgrade_to_head_async(url)
-    engine = create_engine(url)
+async def store(database_url: str) -> AsyncIterator[SqlStore]:
+    await upgrade_to_head_async(database_url)
+    engine = create_engine(database_url)
     yield SqlStore(engine)
     await engine.dispose()
 
 
-async def test_migrations_create_the_schema_and_are_idempotent(tmp_path: Path) -> None:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'chat.db'}"
+async def test_migrations_create_the_schema_and_are_idempotent(database_url: str) -> None:
+    url = database_url
     await upgrade_to_head_async(url)
     await upgrade_to_head_async(url)
     engine = create_engine(url)
@@ -60,8 +71,8 @@ async def test_pages_through_history_oldest_first(store: SqlStore) -> None:
     assert await store.count() == 120
 
 
-async def test_survives_a_new_engine_on_the_same_file(tmp_path: Path) -> None:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'chat.db'}"
+async def test_survives_a_new_engine_on_the_same_database(database_url: str) -> None:
+    url = database_url
     await upgrade_to_head_async(url)
     engine = create_engine(url)
     await SqlStore(engine).add(NewMessage(MessageKind.CHAT, "Ann", "persisted"))
@@ -78,3 +89,12 @@ async def test_concurrent_writers_all_land_with_distinct_ids(store: SqlStore) ->
     )
     assert len({m.id for m in messages}) == 200
     assert await store.count() == 200
+
+
+async def test_after_reads_newer_messages_in_id_order_for_catch_up(store: SqlStore) -> None:
+    assert await store.latest_id() == 0
+    added = [await store.add(NewMessage(MessageKind.CHAT, "Ann", f"a{i}")) for i in range(7)]
+    assert await store.latest_id() == added[-1].id
+    newer = await store.after(added[2].id, 3)
+    assert [m.text for m in newer] == ["a3", "a4", "a5"]
+    assert await store.after(added[-1].id, 10) == []

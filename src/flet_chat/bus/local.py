@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from flet_chat.core.events import ChatEvent
+from flet_chat.core.events import ChatEvent, LocalEvent
 
 CHAT_TOPIC = "chat"
 
@@ -24,4 +24,17 @@ class LocalBus:
         self._hub = hub
 
     async def publish(self, event: ChatEvent) -> None:
+        self.deliver(event)
+
+    def deliver(self, event: LocalEvent) -> None:
+        """Hand an event to every subscribed session of this process."""
         self._hub.send_all_on_topic(CHAT_TOPIC, event)
+
+    def describe(self) -> str:
+        return "local"
+
+    async def start(self) -> None:
+        return None
+
+    async def stop(self) -> None:
+        return None

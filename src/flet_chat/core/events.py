@@ -17,4 +17,18 @@ class MessagePosted:
     message: Message
 
 
+@dataclass(frozen=True, slots=True)
+class MessagesRestored:
+    """Stored messages this process may have missed while its bus was away, oldest first.
+
+    Never sent between processes: each process reads them from the store after a reconnect.
+    Sessions merge them by id, so ones they already show are not shown twice.
+    """
+
+    type: ClassVar[str] = "messages.restored"
+    version: ClassVar[int] = 1
+    messages: tuple[Message, ...]
+
+
 ChatEvent = MessagePosted
+LocalEvent = MessagePosted | MessagesRestored

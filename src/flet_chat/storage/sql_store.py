@@ -48,6 +48,21 @@ class SqlStore:
     async def before(self, message_id: int, limit: int) -> HistoryPage:
         return await self._page(message_id, limit)
 
+    async def after(self, message_id: int, limit: int) -> list[Message]:
+        """Up to `limit` messages with ids above `message_id`, oldest first (catch-up)."""
+        query = (
+            select(messages).where(messages.c.id > message_id).order_by(messages.c.id).limit(limit)
+        )
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        return [_to_message(r) for r in rows]
+
+    async def latest_id(self) -> int:
+        """The newest message's id, or 0 for an empty store."""
+        async with self._engine.connect() as conn:
+            newest = (await conn.execute(select(func.max(messages.c.id)))).scalar_one()
+        return int(newest or 0)
+
     async def count(self) -> int:
         async with self._engine.connect() as conn:
             return int(

@@ -32,6 +32,8 @@ class MessageWindow:
         """Returns whether the window changed."""
         if not self.at_live_edge or message.id in self._ids:
             return False
+        if self.has_older and self.messages and message.id < self.messages[0].id:
+            return False  # older than the window: "Load older" shows it, a gap must not
         if self.messages and message.id < self.messages[-1].id:
             self._merge([message])  # a late delivery still lands in id order
         else:

@@ -12,7 +12,7 @@ import flet as ft
 from flet_chat.bootstrap import Services
 from flet_chat.bus.local import CHAT_TOPIC
 from flet_chat.core.errors import ChatError
-from flet_chat.core.events import MessagePosted
+from flet_chat.core.events import MessagePosted, MessagesRestored
 from flet_chat.core.limits import MAX_RENDERED_MESSAGES
 from flet_chat.core.models import Message
 from flet_chat.ui.message_window import MessageWindow
@@ -100,9 +100,12 @@ class SessionController:
         self._flush()
 
     async def _on_event(self, _topic: str, event: Any) -> None:
-        if not isinstance(event, MessagePosted):
+        if isinstance(event, MessagePosted):
+            self._pending.append(event.message)
+        elif isinstance(event, MessagesRestored):
+            self._pending += event.messages
+        else:
             return
-        self._pending.append(event.message)
         if self._flush_handle is None:
             loop = asyncio.get_running_loop()
             # An idle session flushes at once; a busy one waits for the rest of its frame.

@@ -1,0 +1,50 @@
+"""The bus's wire format between processes: versioned JSON, validated on the way in."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from flet_chat.core.events import ChatEvent, MessagePosted
+from flet_chat.core.models import Message, MessageKind
+
+
+class WireMessage(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: int = Field(gt=0)
+    kind: MessageKind
+    user_name: str
+    text: str
+    created_at: datetime
+
+
+class WireMessagePosted(BaseModel):
+    """`origin` names the sending process, which has already delivered the event itself."""
+
+    model_config = ConfigDict(frozen=True)
+
+    type: Literal["message.posted"] = "message.posted"
+    version: Literal[1] = 1
+    origin: str
+    message: WireMessage
+
+
+def encode(event: ChatEvent, origin: str) -> bytes:
+    m = event.message
+    wire = WireMessagePosted(
+        origin=origin,
+        message=WireMessage(
+            id=m.id, kind=m.kind, user_name=m.user_name, text=m.text, created_at=m.created_at
+        ),
+    )
+    return wire.model_dump_json().encode()
+
+
+def decode(data: bytes | str) -> tuple[str, ChatEvent]:
+    """Returns (origin, event); raises pydantic.ValidationError for anything else."""
+    wire = WireMessagePosted.model_validate_json(data)
+    m = wire.message
+    return wire.origin, MessagePosted(Message(m.id, m.kind, m.user_name, m.text, m.created_at))

@@ -1,0 +1,184 @@
+"""Several server processes, one chat: PostgreSQL for storage, Redis for the bus."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from flet_chat.testing.flet_client import FletClient
+from tests.integration.conftest import Connect, has_row
+from tests.support.server import ServerProcess, free_port
+from tests.support.services import (
+    REDIS_URL,
+    PrivateRedis,
+    create_postgres_database,
+    drop_postgres_database,
+    unique_redis_prefix,
+)
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    url = asyncio.run(create_postgres_database())
+    yield url
+    asyncio.run(drop_postgres_database(url))
+
+
+@pytest.fixture
+def private_redis() -> Iterator[PrivateRedis]:
+    redis = PrivateRedis(free_port()).start()
+    yield redis
+    redis.stop()
+
+
+def cluster_env(postgres_url: str, redis_url: str = REDIS_URL) -> dict[str, str]:
+    return {
+        "DATABASE_URL": postgres_url,
+        "REDIS_URL": redis_url,
+        "FLET_CHAT_REDIS_PREFIX": unique_redis_prefix(),
+    }
+
+
+async def test_two_processes_on_two_ports_are_one_chat(
+    server_factory: Callable[..., ServerProcess], connect: Connect, postgres_url: str
+) -> None:
+    env = cluster_env(postgres_url)
+    a = server_factory(env=env, name="a")
+    b = server_factory(env=env, name="b")
+    assert a.health()["bus"] == b.health()["bus"] == "redis"
+    async with connect(a) as alice, connect(b) as bob:
+        await alice.join("Alice")
+        await bob.join("Bob")
+        await alice.wait_for(lambda: has_row(alice, "Bob has joined the chat."))
+        await alice.send("hello from process A")
+        await bob.wait_for(lambda: has_row(bob, "hello from process A"))
+        await bob.send("and back from B")
+        await alice.wait_for(lambda: has_row(alice, "and back from B"))
+        # Same rows, same order, nothing doubled, on both processes.
+        assert alice.message_rows() == bob.message_rows()
+        assert sum("hello from process A" in r for r in bob.message_rows()) == 1
+    # A newcomer on either process reads the same history from PostgreSQL.
+    async with connect(b) as carol:
+        await carol.wait_for(lambda: has_row(carol, "and back from B"), what="history")
+        assert any("hello from process A" in r for r in carol.message_rows())
+
+
+async def test_workers_share_one_port(
+    server_factory: Callable[..., ServerProcess], connect: Connect, postgres_url: str
+) -> None:
+    server = server_factory(env=cluster_env(postgres_url), args=["--workers", "2"])
+    clients = [await FletClient(server.ws_url).connect() for _ in range(6)]
+    try:
+        for i, client in enumerate(clients):
+            await client.join(f"user{i}")
+        for i, client in enumerate(clients):
+            await client.send(f"message {i} from user{i}")
+        for client in clients:
+            for i in range(6):
+                await client.wait_for(lambda c=client, n=i: has_row(c, f"message {n} from"))
+    finally:
+        await asyncio.gather(*(c.close() for c in clients))
+    assert server.stop() == 0
+
+
+def test_workers_without_redis_are_refused_with_a_clear_error() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "flet_chat", "serve", "--workers", "2", "--port", "1"],
+        env={"PATH": "/usr/bin:/bin", "REDIS_URL": ""},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert "--workers above 1 needs REDIS_URL" in result.stderr
+
+
+async def test_redis_outage_loses_nothing(
+    server_factory: Callable[..., ServerProcess],
+    connect: Connect,
+    postgres_url: str,
+    private_redis: PrivateRedis,
+) -> None:
+    env = cluster_env(postgres_url, private_redis.url)
+    a = server_factory(env=env, name="a")
+    b = server_factory(env=env, name="b")
+    async with connect(a) as alice, connect(b) as bob:
+        await alice.join("Alice")
+        await bob.join("Bob")
+        await alice.wait_for(lambda: has_row(alice, "Bob has joined the chat."))
+
+        private_redis.stop()
+        await asyncio.to_thread(_wait_for_bus, a, "redis-reconnecting")
+        # Stored, and shown to the sender's own process, while Redis is down.
+        for i in range(3):
+            await alice.send(f"during the outage {i}")
+        await alice.wait_for(lambda: has_row(alice, "during the outage 2"))
+        assert not has_row(bob, "during the outage 0")
+
+        private_redis.start()
+        # B reconnects within its 2 s backoff and fills the gap from PostgreSQL.
+        await bob.wait_for(lambda: has_row(bob, "during the outage 2"), timeout=5)
+        await asyncio.to_thread(_wait_for_bus, a, "redis")
+        await bob.send("after the outage")
+        await alice.wait_for(lambda: has_row(alice, "after the outage"))
+        for client in (alice, bob):
+            rows = client.message_rows()
+            for i in range(3):
+                assert sum(f"during the outage {i}" in r for r in rows) == 1
+        assert alice.message_rows() == bob.message_rows()
+
+
+async def test_clients_killed_mid_broadcast_across_processes_leave_nothing_behind(
+    server_factory: Callable[..., ServerProcess], connect: Connect, postgres_url: str
+) -> None:
+    env = {
+        **cluster_env(postgres_url),
+        "FLET_SESSION_TIMEOUT": "1",
+        "FLET_CHAT_LEAVE_GRACE_SECONDS": "0",
+    }
+    a = server_factory(env=env, name="a")
+    b = server_factory(env=env, name="b")
+    async with connect(a) as talker:
+        await talker.join("Talker")
+        victims = [await FletClient(b.ws_url).connect() for _ in range(8)]
+        for victim in victims:
+            await victim.wait_for(lambda v=victim: v.find("message_list"))
+
+        async def talk() -> None:
+            for i in range(8):
+                await talker.send(f"broadcast {i} " + "z" * 3000)
+
+        talking = asyncio.create_task(talk())
+        await victims[0].wait_for(lambda: has_row(victims[0], "broadcast 1 "), timeout=20)
+        for victim in victims[:4]:
+            victim.abort()
+        await asyncio.gather(*(victim.close() for victim in victims[4:]))
+        await talking
+        health = await asyncio.to_thread(_wait_for, b, "flet_sessions", 0)
+        assert health["sessions"] == 0
+        assert health["pubsub_subscribers"] == 0
+        assert a.health()["flet_sessions"] == 1
+
+
+def _wait_for_bus(server: ServerProcess, state: str, timeout: float = 10) -> None:
+    _wait_for(server, "bus", state, timeout)
+
+
+def _wait_for(
+    server: ServerProcess, field: str, expected: object, timeout: float = 40
+) -> dict[str, object]:
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        health = server.health()
+        if health[field] == expected:
+            return health
+        time.sleep(0.2)  # polling the server's own report
+    raise AssertionError(f"{field} never became {expected!r}: {server.health()}")
