@@ -10,15 +10,15 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from flet_chat.testing.flet_client import FletClient
-from tests.integration.conftest import Connect, has_row
-from tests.support.server import ServerProcess, free_port
-from tests.support.services import (
+from flet_chat.testing.services import (
     REDIS_URL,
     PrivateRedis,
     create_postgres_database,
     drop_postgres_database,
     unique_redis_prefix,
 )
+from tests.integration.conftest import Connect, has_row
+from tests.support.server import ServerProcess, free_port
 
 pytestmark = pytest.mark.integration
 

@@ -12,7 +12,7 @@ from redis.asyncio import Redis
 from flet_chat.bus.redis_bus import RedisBus
 from flet_chat.core.events import MessagePosted, MessagesRestored
 from flet_chat.core.models import Message, MessageKind, NewMessage
-from tests.support.services import REDIS_URL, unique_redis_prefix
+from flet_chat.testing.services import REDIS_URL, unique_redis_prefix
 from tests.unit.fakes import MemoryStore
 
 

@@ -11,7 +11,7 @@ from flet_chat.core.models import MessageKind, NewMessage
 from flet_chat.storage.engine import create_engine
 from flet_chat.storage.migrate import upgrade_to_head_async
 from flet_chat.storage.sql_store import SqlStore
-from tests.support.services import create_postgres_database, drop_postgres_database
+from flet_chat.testing.services import create_postgres_database, drop_postgres_database
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -1,7 +1,8 @@
-"""The machine's PostgreSQL and Redis, as tests use them: a fresh database or prefix per test.
+"""The machine's PostgreSQL and Redis as tests and the benchmark use them: a fresh database or
+channel prefix each time, and a private redis-server that a fault test may kill.
 
-CI (.ci/run) makes sure both are up; a test that needs one and cannot reach it fails, it does
-not skip. FLET_CHAT_TEST_POSTGRES and FLET_CHAT_TEST_REDIS point elsewhere.
+CI (.ci/run) makes sure both services are up; a test that needs one and cannot reach it fails,
+it does not skip. FLET_CHAT_TEST_POSTGRES and FLET_CHAT_TEST_REDIS point elsewhere.
 """
 
 from __future__ import annotations
