@@ -6,24 +6,44 @@ expires, `on_disconnect`/`on_close` never fire and its send queue grows without 
 
 The closing gap: after the send loop ends, and before the session is marked disconnected, an
 update from a pubsub handler or timer raises AttributeError on the cleared send queue.
+
+The cost of a shared row: every time a row is added to a session, Flet's diff walks every field
+of every control in it (`DiffBuilder._configure_dataclass`), although a row that never changes
+needs that walk once per process. `install_walk_once()` lets controls that say so
+(`walk_once = True`) be walked once and then hand back the controls found the first time.
+
+The debug f-string: `FletApp.send_message` formats every outgoing message into a debug log line
+whether or not debug logging is on; the repr of a patch walks all of its controls again.
 """
 
 from __future__ import annotations
 
 import logging
+import weakref
+from collections.abc import Iterator
 from typing import Any
 
+import msgpack
+from flet.controls.base_control import BaseControl
+from flet.controls.object_patch import DiffBuilder
+from flet.messaging.protocol import configure_encode_object_for_msgpack
 from flet_web.fastapi.flet_app import FletApp
 from flet_web.fastapi.flet_app_manager import app_manager
 
 logger = logging.getLogger(__name__)
 
 
+_encode_control = configure_encode_object_for_msgpack(BaseControl)  # type: ignore[no-untyped-call]
+
+
 class LeakSafeFletApp(FletApp):  # type: ignore[misc]
     def send_message(self, message: Any) -> None:
-        if getattr(self, "_FletApp__send_queue", None) is None:
+        queue = getattr(self, "_FletApp__send_queue", None)
+        if queue is None:
             return  # the socket is closing; Flet drops messages to disconnected sessions too
-        super().send_message(message)
+        # FletApp.send_message's own body, without its always-formatted debug line.
+        body = msgpack.packb([message.action, message.body], default=_encode_control)
+        queue.put_nowait(b"\x00" + body)
 
     async def handle(self, websocket: Any) -> None:
         try:
@@ -54,3 +74,30 @@ def pubsub_subscriber_count(hub: Any) -> int:
     topics: dict[str, Any] = getattr(hub, "_PubSubHub__subscriber_topics", {})
     plain: dict[str, Any] = getattr(hub, "_PubSubHub__subscribers", {})
     return len(set(topics) | set(plain))
+
+
+_WALKED = "_flet_chat_walked"
+
+
+def install_walk_once() -> None:
+    """Patch Flet's diff so `walk_once` controls are configured once per process (idempotent)."""
+    original = DiffBuilder._configure_dataclass
+    if getattr(original, "_flet_chat_walk_once", False):
+        return
+
+    def configure(
+        self: Any, item: Any, parent: Any, frozen: bool, configure_setattr_only: bool = False
+    ) -> Iterator[Any]:
+        if configure_setattr_only or not getattr(item, "walk_once", False):
+            yield from original(self, item, parent, frozen, configure_setattr_only)
+            return
+        walked: tuple[Any, ...] | None = getattr(item, _WALKED, None)
+        if walked is None:
+            walked = tuple(original(self, item, parent, frozen, configure_setattr_only))
+            object.__setattr__(item, _WALKED, walked)
+        elif parent is not None and parent is not item:
+            item._parent = weakref.ref(parent)
+        yield from walked
+
+    configure._flet_chat_walk_once = True  # type: ignore[attr-defined]
+    DiffBuilder._configure_dataclass = configure  # type: ignore[method-assign]

@@ -47,3 +47,21 @@ def test_appends_touch_only_the_last_chunk_and_rows_are_shared() -> None:
     assert last_rows[-1] is rows.row(msg(100))
     # The same message is one shared row object in every session's list.
     assert second.list_view.controls[0].controls[0] is first.list_view.controls[0].controls[0]
+
+
+def test_at_the_cap_a_message_updates_one_chunk_and_a_whole_chunk_falls_off() -> None:
+    from flet_chat.ui.message_window import MessageWindow
+
+    capacity = 4 * CHUNK_SIZE
+    window = MessageWindow(capacity, trim_step=CHUNK_SIZE)
+    view = MessageList(RowCache(), head=ft.TextButton(content="older"))
+    window.reset([msg(i) for i in range(1, capacity + 1)], has_older=False)
+    view.show(window.messages, has_older=window.has_older)
+    list_updates = 0
+    for i in range(capacity + 1, capacity + 1 + 3 * CHUNK_SIZE):
+        window.add_live(msg(i))
+        updates = view.show(window.messages, has_older=window.has_older)
+        assert view.ids() == [m.id for m in window.messages]
+        assert len(updates) == 1  # the last chunk, or the list when chunks come and go
+        list_updates += updates[0] is view.list_view
+    assert list_updates == 3  # once per CHUNK_SIZE messages, not on every one

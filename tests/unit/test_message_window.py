@@ -47,9 +47,31 @@ def test_paging_back_past_the_cap_leaves_the_live_edge() -> None:
     assert ids(window) == [6, 7, 8]
 
 
-@given(st.lists(st.integers(min_value=1, max_value=500), max_size=300))
-def test_never_more_than_capacity_always_sorted_unique(incoming: list[int]) -> None:
-    window = MessageWindow(capacity=20)
+def test_at_the_cap_the_oldest_fall_off_a_step_at_a_time() -> None:
+    window = MessageWindow(capacity=20, trim_step=10)
+    window.reset([msg(i) for i in range(1, 21)], has_older=False)
+    window.add_live(msg(21))
+    assert ids(window) == list(range(11, 22))  # 10 dropped at once, never above the cap
+    for i in range(22, 31):
+        window.add_live(msg(i))
+    assert ids(window) == list(range(11, 31))
+    window.add_live(msg(31))
+    assert ids(window) == list(range(21, 32))
+
+
+def test_a_late_message_older_than_the_window_is_left_to_paging() -> None:
+    window = MessageWindow(capacity=10)
+    window.reset([msg(50), msg(51)], has_older=True)
+    assert not window.add_live(msg(7))  # "Load older" will show it in its place
+    assert ids(window) == [50, 51]
+
+
+@given(
+    st.lists(st.integers(min_value=1, max_value=500), max_size=300),
+    st.sampled_from([1, 3, 10]),
+)
+def test_never_more_than_capacity_always_sorted_unique(incoming: list[int], step: int) -> None:
+    window = MessageWindow(capacity=20, trim_step=step)
     window.reset([], has_older=False)
     for i in incoming:
         window.add_live(msg(i))

@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 import flet as ft
 
 from flet_chat.bootstrap import Runtime
+from flet_chat.flet_compat import install_walk_once
 from flet_chat.ui.row_cache import RowCache
 from flet_chat.ui.session import SessionController
 
@@ -14,6 +15,7 @@ FletMain = Callable[[ft.Page], Awaitable[None]]
 
 
 def build_main(runtime: Runtime) -> FletMain:
+    install_walk_once()
     rows = RowCache()  # one per process: every session shares the message rows
 
     async def main(page: ft.Page) -> None:

@@ -13,8 +13,12 @@ from flet_chat.core.models import Message
 
 
 class MessageWindow:
-    def __init__(self, capacity: int) -> None:
+    def __init__(self, capacity: int, *, trim_step: int = 1) -> None:
+        """`trim_step`: the oldest messages fall off in multiples of this (the list's chunk
+        size), so a live message at the cap drops a whole chunk now and then instead of
+        reshuffling the first chunk on every message."""
         self.capacity = capacity
+        self.trim_step = trim_step
         self.messages: list[Message] = []
         self.has_older = False
         self.at_live_edge = True
@@ -66,6 +70,7 @@ class MessageWindow:
     def _trim_oldest(self) -> None:
         overflow = len(self.messages) - self.capacity
         if overflow > 0:
+            overflow = min(len(self.messages), -(-overflow // self.trim_step) * self.trim_step)
             for dropped in self.messages[:overflow]:
                 self._ids.discard(dropped.id)
             del self.messages[:overflow]

@@ -20,6 +20,7 @@ from flet_chat.ui.row_cache import RowCache
 from flet_chat.ui.theme import apply_theme
 from flet_chat.ui.views.chat_view import ChatView
 from flet_chat.ui.views.join_dialog import JoinDialog
+from flet_chat.ui.views.message_list import CHUNK_SIZE
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +51,7 @@ class SessionController:
         self.chat = services.chat
         self.leave_grace_seconds = services.settings.leave_grace_seconds
         self.user_name: str | None = None
-        self.window = MessageWindow(MAX_RENDERED_MESSAGES)
+        self.window = MessageWindow(MAX_RENDERED_MESSAGES, trim_step=CHUNK_SIZE)
         self.view = ChatView(
             rows,
             on_send=self._send,

@@ -33,6 +33,8 @@ def format_time(message: Message) -> str:
 class ChatMessage(SharedRow, ft.Row):
     """Avatar with initials, bold name, time and the text, as in the tutorial."""
 
+    walk_once = True  # it never changes: Flet's diff need not re-walk it (see flet_compat)
+
     def __init__(self, message: Message) -> None:
         super().__init__(
             vertical_alignment=ft.CrossAxisAlignment.START,
@@ -64,6 +66,8 @@ class ChatMessage(SharedRow, ft.Row):
 
 class NoticeMessage(SharedRow, ft.Text):
     """Join and leave notices: italic, small and muted, so they read apart from chat."""
+
+    walk_once = True
 
     def __init__(self, message: Message) -> None:
         super().__init__(
