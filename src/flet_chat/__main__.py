@@ -77,6 +77,7 @@ def _serve(settings: Settings, host: str | None, port: int | None, workers: int 
     # Migrate once here; workers racing to create the same tables would fail at random.
     upgrade_to_head(settings.resolved_database_url())
     os.environ["FLET_CHAT_MIGRATE_ON_START"] = "false"  # the workers inherit the environment
+    os.environ["FLET_CHAT_SECRET_KEY"] = settings.resolved_secret_key()  # one key for all
     uvicorn.run("flet_chat.server:create_app", factory=True, workers=workers, **options)
     return 0
 

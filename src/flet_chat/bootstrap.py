@@ -9,7 +9,9 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from flet_chat.bus.local import LocalBus, TopicHub
+from flet_chat.bus.presence import LocalPresence, RedisPresence
 from flet_chat.bus.redis_bus import RedisBus
+from flet_chat.core.identity import IdentitySigner
 from flet_chat.core.limits import RATE_BURST, RATE_PER_SECOND
 from flet_chat.core.rate_limit import RateLimiter
 from flet_chat.core.service import ChatService
@@ -25,23 +27,36 @@ class Services:
     engine: AsyncEngine
     store: SqlStore
     bus: LocalBus | RedisBus
+    presence: LocalPresence | RedisPresence
+    identity: IdentitySigner
     chat: ChatService
 
 
 def bootstrap(settings: Settings, hub: TopicHub) -> Services:
     engine = create_engine(settings.resolved_database_url())
     store = SqlStore(engine)
-    bus: LocalBus | RedisBus = (
-        RedisBus(hub, store, settings.redis_url, settings.redis_prefix)
-        if settings.redis_url
-        else LocalBus(hub)
-    )
+    bus: LocalBus | RedisBus
+    presence: LocalPresence | RedisPresence
+    if settings.redis_url:
+        bus = RedisBus(hub, store, settings.redis_url, settings.redis_prefix)
+        presence = RedisPresence(settings.redis_url, settings.redis_prefix)
+    else:
+        bus, presence = LocalBus(hub), LocalPresence()
     chat = ChatService(
         store,
         bus,
         RateLimiter(burst=RATE_BURST, per_second=RATE_PER_SECOND),
+        presence,
     )
-    return Services(settings=settings, engine=engine, store=store, bus=bus, chat=chat)
+    return Services(
+        settings=settings,
+        engine=engine,
+        store=store,
+        bus=bus,
+        presence=presence,
+        identity=IdentitySigner(settings.resolved_secret_key()),
+        chat=chat,
+    )
 
 
 class Runtime:
@@ -65,11 +80,13 @@ class Runtime:
                     await upgrade_to_head_async(self.settings.resolved_database_url())
                 services = bootstrap(self.settings, hub)
                 await services.bus.start()
+                await services.presence.start()
                 self._services = services
             return self._services
 
     async def stop(self) -> None:
         if self._services is not None:
             await self._services.bus.stop()
+            await self._services.presence.stop()
             await self._services.engine.dispose()
             self._services = None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import secrets
 from pathlib import Path
 
 from pydantic import Field
@@ -25,6 +27,11 @@ class Settings(BaseSettings):
     redis_prefix: str = Field(
         default="flet-chat",
         description="Prefix of the Redis channel and keys; separate chats can share one Redis.",
+    )
+    secret_key: str | None = Field(
+        default=None,
+        description="Signs identity tokens. Default: a random key kept in data_dir/secret_key;"
+        " set the same value on every machine of a deployment.",
     )
     migrate_on_start: bool = Field(
         default=True,
@@ -53,6 +60,18 @@ class Settings(BaseSettings):
         validation_alias="FLET_WEB_NO_CDN",
         description="Serve CanvasKit from the bundled flet-web files instead of a CDN.",
     )
+
+    def resolved_secret_key(self) -> str:
+        """The configured key, or one made once and kept in the data dir (mode 0600)."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.data_dir / "secret_key"
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as key_file:
+                key_file.write(secrets.token_urlsafe(48))
+        return path.read_text().strip()
 
     def resolved_database_url(self) -> str:
         if self.database_url:

@@ -59,7 +59,8 @@ async def test_two_processes_on_two_ports_are_one_chat(
         await alice.send("hello from process A")
         await bob.wait_for(lambda: has_row(bob, "hello from process A"))
         await bob.send("and back from B")
-        await alice.wait_for(lambda: has_row(alice, "and back from B"))
+        for client in (alice, bob):
+            await client.wait_for(lambda c=client: has_row(c, "and back from B"))
         # Same rows, same order, nothing doubled, on both processes.
         assert alice.message_rows() == bob.message_rows()
         assert sum("hello from process A" in r for r in bob.message_rows()) == 1

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 
+from flet_chat.bus.presence import LocalPresence
 from flet_chat.core.errors import RateLimitedError, ValidationError
 from flet_chat.core.events import MessagePosted
 from flet_chat.core.models import MessageKind
@@ -40,7 +41,9 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def service(store: MemoryStore, bus: RecordingBus, clock: FakeClock) -> ChatService:
-    return ChatService(store, bus, RateLimiter(burst=3, per_second=1.0, clock=clock))
+    return ChatService(
+        store, bus, RateLimiter(burst=3, per_second=1.0, clock=clock), LocalPresence()
+    )
 
 
 async def test_post_stores_before_it_publishes(
@@ -54,9 +57,11 @@ async def test_post_stores_before_it_publishes(
 
 
 async def test_join_and_leave_publish_notices(service: ChatService, bus: RecordingBus) -> None:
-    name, joined = await service.join(" Bob ")
-    left = await service.leave(name)
+    name, joined = await service.join(" Bob ", "tab-1")
+    left = await service.leave(name, "tab-1")
     assert name == "Bob"
+    assert joined is not None
+    assert left is not None
     assert [(e.message.kind, e.message.text) for e in bus.events] == [
         (MessageKind.JOIN, "Bob has joined the chat."),
         (MessageKind.LEAVE, "Bob has left the chat."),
@@ -70,8 +75,29 @@ async def test_invalid_input_stores_and_publishes_nothing(
     with pytest.raises(ValidationError):
         await service.post("Alice", "   ")
     with pytest.raises(ValidationError):
-        await service.join("")
+        await service.join("", "tab-1")
     assert journal == []
+
+
+async def test_a_user_with_several_sessions_joins_and_leaves_once(
+    service: ChatService, bus: RecordingBus
+) -> None:
+    assert (await service.join("Bob", "tab-1"))[1] is not None
+    assert (await service.join("Bob", "tab-2"))[1] is None  # a second tab: already here
+    assert await service.leave("Bob", "tab-1") is None  # one tab left, Bob has not
+    assert await service.leave("Bob", "tab-2") is not None
+    assert [e.message.kind for e in bus.events] == [MessageKind.JOIN, MessageKind.LEAVE]
+
+
+async def test_a_join_whose_notice_was_not_stored_can_be_retried(
+    service: ChatService, store: MemoryStore, bus: RecordingBus
+) -> None:
+    store.fail_next = True
+    with pytest.raises(ConnectionError):
+        await service.join("Bob", "tab-1")
+    _, notice = await service.join("Bob", "tab-1")
+    assert notice is not None
+    assert [e.message.kind for e in bus.events] == [MessageKind.JOIN]
 
 
 async def test_failed_store_publishes_nothing(

@@ -98,3 +98,13 @@ async def test_after_reads_newer_messages_in_id_order_for_catch_up(store: SqlSto
     newer = await store.after(added[2].id, 3)
     assert [m.text for m in newer] == ["a3", "a4", "a5"]
     assert await store.after(added[-1].id, 10) == []
+
+
+async def test_a_retried_send_with_the_same_client_id_is_stored_once(store: SqlStore) -> None:
+    first = await store.add(NewMessage(MessageKind.CHAT, "Ann", "once", client_id="c-1"))
+    again = await store.add(NewMessage(MessageKind.CHAT, "Ann", "once", client_id="c-1"))
+    other_user = await store.add(NewMessage(MessageKind.CHAT, "Bob", "mine", client_id="c-1"))
+    assert again.id == first.id
+    assert again.created_at == first.created_at
+    assert other_user.id != first.id  # ids are per sender
+    assert await store.count() == 2

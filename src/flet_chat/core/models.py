@@ -20,6 +20,7 @@ class NewMessage:
     kind: MessageKind
     user_name: str
     text: str
+    client_id: str | None = None  # a retry with the same id is stored once
 
 
 @dataclass(frozen=True, slots=True)

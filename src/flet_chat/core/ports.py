@@ -32,3 +32,15 @@ class MessageStore(Protocol):
 
 class EventBus(Protocol):
     async def publish(self, event: ChatEvent) -> None: ...
+
+
+class Presence(Protocol):
+    """Who is online, counted per user however many tabs, processes or machines they use."""
+
+    async def enter(self, user_name: str, session_key: str) -> bool:
+        """Mark a session online; True if the user was offline before it."""
+        ...
+
+    async def leave(self, user_name: str, session_key: str) -> bool:
+        """Mark a session gone; True if the user has no other session left."""
+        ...

@@ -8,7 +8,7 @@ from flet_chat.core.errors import RateLimitedError
 from flet_chat.core.events import MessagePosted
 from flet_chat.core.limits import HISTORY_PAGE_SIZE
 from flet_chat.core.models import HistoryPage, Message, MessageKind, NewMessage
-from flet_chat.core.ports import EventBus, MessageStore
+from flet_chat.core.ports import EventBus, MessageStore, Presence
 from flet_chat.core.rate_limit import RateLimiter
 from flet_chat.core.validation import clean_message_text, clean_user_name
 
@@ -16,29 +16,56 @@ logger = logging.getLogger(__name__)
 
 
 class ChatService:
-    def __init__(self, store: MessageStore, bus: EventBus, rate_limiter: RateLimiter) -> None:
+    def __init__(
+        self,
+        store: MessageStore,
+        bus: EventBus,
+        rate_limiter: RateLimiter,
+        presence: Presence,
+    ) -> None:
         self._store = store
         self._bus = bus
         self._rate_limiter = rate_limiter
+        self._presence = presence
 
-    async def join(self, raw_name: str) -> tuple[str, Message]:
-        """Validate the name and announce the user; returns the cleaned name and the notice."""
+    async def join(self, raw_name: str, session_key: str) -> tuple[str, Message | None]:
+        """Validate the name and mark the session online; returns the cleaned name and the join
+        notice, which only a user's first session (tab, process or machine) gets."""
         name = clean_user_name(raw_name)
-        notice = await self._record(
-            NewMessage(MessageKind.JOIN, name, f"{name} has joined the chat.")
-        )
+        if not await self._presence.enter(name, session_key):
+            return name, None
+        try:
+            notice = await self._record(
+                NewMessage(MessageKind.JOIN, name, f"{name} has joined the chat.")
+            )
+        except Exception:
+            await self._presence.leave(name, session_key)  # so that a retry announces it
+            raise
         return name, notice
 
-    async def leave(self, user_name: str) -> Message:
+    async def leave(self, user_name: str, session_key: str) -> Message | None:
+        """Mark the session gone; the leave notice comes when the user's last session goes."""
         name = clean_user_name(user_name)
+        if not await self._presence.leave(name, session_key):
+            return None
         return await self._record(NewMessage(MessageKind.LEAVE, name, f"{name} has left the chat."))
 
-    async def post(self, user_name: str, raw_text: str) -> Message:
+    async def post(
+        self,
+        user_name: str,
+        raw_text: str,
+        *,
+        client_id: str | None = None,
+        is_retry: bool = False,
+    ) -> Message:
+        """Store and publish a chat message. With a `client_id`, a retry of a send whose outcome
+        was unknown (the database went away mid-commit) is stored once; `is_retry` (set by the
+        server's own retry loop, never by a client) does not count against the rate limit."""
         name = clean_user_name(user_name)
         text = clean_message_text(raw_text)
-        if not self._rate_limiter.try_acquire(name):
+        if not is_retry and not self._rate_limiter.try_acquire(name):
             raise RateLimitedError("You are sending messages too fast. Wait a moment.")
-        return await self._record(NewMessage(MessageKind.CHAT, name, text))
+        return await self._record(NewMessage(MessageKind.CHAT, name, text, client_id))
 
     async def latest(self, limit: int = HISTORY_PAGE_SIZE) -> HistoryPage:
         return await self._store.latest(limit)

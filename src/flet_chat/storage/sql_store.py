@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Row, func, insert, select, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from flet_chat.core.models import HistoryPage, Message, MessageKind, NewMessage
@@ -19,6 +20,9 @@ class SqlStore:
         # SQLite has one writer at a time. Queueing writes here, on the event loop, keeps them from
         # contending for the file lock; under load that contention ran into "database is locked".
         self._write_lock = asyncio.Lock() if engine.dialect.name == "sqlite" else None
+        self._dialect_insert = (
+            sqlite.insert if engine.dialect.name == "sqlite" else postgresql.insert
+        )
 
     async def add(self, new: NewMessage) -> Message:
         if self._write_lock is None:
@@ -28,19 +32,33 @@ class SqlStore:
 
     async def _insert(self, new: NewMessage) -> Message:
         created_at = datetime.now(UTC)
+        values = {
+            "kind": new.kind.value,
+            "user_name": new.user_name,
+            "text": new.text,
+            "created_at": created_at,
+            "client_id": new.client_id,
+        }
         async with self._engine.begin() as conn:
-            result = await conn.execute(
-                insert(messages)
-                .values(
-                    kind=new.kind.value,
-                    user_name=new.user_name,
-                    text=new.text,
-                    created_at=created_at,
+            if new.client_id is None:
+                query = insert(messages).values(values).returning(messages.c.id)
+                message_id = (await conn.execute(query)).scalar_one()
+                return Message(message_id, new.kind, new.user_name, new.text, created_at)
+            # A retry of a send whose first attempt did commit (the answer was lost on the way)
+            # finds the stored message instead of storing it twice.
+            upsert = self._dialect_insert(messages).values(values)
+            query = upsert.on_conflict_do_nothing(
+                index_elements=[messages.c.user_name, messages.c.client_id]
+            ).returning(messages.c.id)
+            message_id = (await conn.execute(query)).scalar_one_or_none()
+            if message_id is not None:
+                return Message(message_id, new.kind, new.user_name, new.text, created_at)
+            stored = await conn.execute(
+                select(messages).where(
+                    messages.c.user_name == new.user_name, messages.c.client_id == new.client_id
                 )
-                .returning(messages.c.id)
             )
-            message_id = result.scalar_one()
-        return Message(message_id, new.kind, new.user_name, new.text, created_at)
+            return _to_message(stored.one())
 
     async def latest(self, limit: int) -> HistoryPage:
         return await self._page(None, limit)

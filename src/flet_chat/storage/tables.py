@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, DateTime, Integer, MetaData, String, Table, Text
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
 
 metadata = MetaData()
 
@@ -17,5 +27,8 @@ messages = Table(
     Column("user_name", String(64), nullable=False),
     Column("text", Text(), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # Chosen by the sending client; a retry with the same id is stored once (migration 0002).
+    Column("client_id", String(64), nullable=True),
+    Index("ux_messages_user_client_id", "user_name", "client_id", unique=True),
     sqlite_autoincrement=True,
 )

@@ -37,9 +37,18 @@ class SessionCrashed(RuntimeError):
 
 
 class FletClient:
-    def __init__(self, url: str, *, user_agent: str = "flet-chat-headless/1.0") -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        user_agent: str = "flet-chat-headless/1.0",
+        storage: dict[str, Any] | None = None,
+    ) -> None:
+        """`storage` stands in for the browser's client storage (SharedPreferences, i.e.
+        localStorage): clients given the same dict are tabs of one browser profile."""
         self.url = url
         self.user_agent = user_agent
+        self.storage: dict[str, Any] = {} if storage is None else storage
         self.session_id: str | None = None
         self.page: Node = {}
         self.crash: str | None = None
@@ -108,7 +117,7 @@ class FletClient:
             reply = {
                 "control_id": body["control_id"],
                 "call_id": body["call_id"],
-                "result": None,
+                "result": self._answer(body.get("name"), body.get("args") or {}),
                 "error": None,
             }
             await self._ws.send(encode(INVOKE_METHOD, reply))
@@ -116,6 +125,21 @@ class FletClient:
             self.crash = str(body.get("message", body))
         async with self._changed:
             self._changed.notify_all()
+
+    def _answer(self, method: str | None, args: dict[str, Any]) -> Any:
+        """What a browser answers: client storage calls use `storage`; focus() and the rest
+        return nothing."""
+        key = str(args.get("key"))
+        if method == "get":
+            return self.storage.get(key)
+        if method == "set":
+            self.storage[key] = args.get("value")
+            return True
+        if method == "contains_key":
+            return key in self.storage
+        if method == "remove":
+            return self.storage.pop(key, None) is not None
+        return None
 
     # -- the mirrored page ------------------------------------------------------------------
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import uuid
 from typing import Any
 
 import flet as ft
@@ -29,7 +30,15 @@ logger = logging.getLogger(__name__)
 FRAME_SECONDS = 0.05
 
 SEND_FAILED = "Could not send the message. Check your connection and try again."
+SEND_RETRYING = "Not sent yet: retrying..."
+# About 15 s of retries before a send is reported failed (the text stays in the composer).
+SEND_RETRY_DELAYS = (0.5, 1.0, 2.0, 4.0, 8.0)
 HISTORY_FAILED = "Could not load the conversation. Reload the page to try again."
+
+# Client storage (localStorage in a browser) holds a signed token naming the user, so a new
+# session (a new tab, or a reconnect that reached another process or machine) is the same user.
+IDENTITY_STORAGE_KEY = "flet_chat.identity"
+CLIENT_STORAGE_TIMEOUT = 5.0
 
 
 async def focus(field: ft.TextField) -> None:
@@ -49,6 +58,11 @@ class SessionController:
     ) -> None:
         self.page = page
         self.chat = services.chat
+        self.identity = services.identity
+        # Presence counts sessions, not people: this key is unique across processes.
+        self.session_key = uuid.uuid4().hex
+        self._prefs: ft.SharedPreferences | None = None
+        self._restore_task: asyncio.Task[None] | None = None
         self.leave_grace_seconds = services.settings.leave_grace_seconds
         self.user_name: str | None = None
         self.window = MessageWindow(MAX_RENDERED_MESSAGES, trim_step=CHUNK_SIZE)
@@ -83,10 +97,37 @@ class SessionController:
         # duplicates, so nothing published meanwhile is lost or shown twice.
         page.pubsub.subscribe_topic(CHAT_TOPIC, self._on_event)
         page.add(*self.view.layout())
-        page.show_dialog(self.join_dialog.dialog)
-        # History loads in the background so main() returns at once: Flet 1.0.5 logs an
-        # AttributeError when a client leaves while main() is still running.
+        self._prefs = ft.SharedPreferences()  # registers with this page; kept referenced here
+        # History and identity load in the background so main() returns at once: Flet 1.0.5
+        # logs an AttributeError when a client leaves while main() is still running.
         self._history_task = asyncio.create_task(self._load_history())
+        self._restore_task = asyncio.create_task(self._restore_or_ask_name())
+
+    async def _restore_or_ask_name(self) -> None:
+        name = None
+        try:
+            async with asyncio.timeout(CLIENT_STORAGE_TIMEOUT):
+                token = await self._prefs.get(IDENTITY_STORAGE_KEY) if self._prefs else None
+            name = self.identity.verify(token)
+        except (TimeoutError, RuntimeError) as error:  # no answer, or the tab already closed
+            logger.info("client storage unavailable, asking for a name: %r", error)
+        if name is not None:
+            try:
+                self.user_name, _ = await self.chat.join(name, self.session_key)
+                return
+            except Exception:
+                logger.exception("could not restore %s; asking for a name", name)
+        with contextlib.suppress(RuntimeError):  # the tab closed meanwhile
+            self.page.show_dialog(self.join_dialog.dialog)
+
+    async def _remember_identity(self, name: str) -> None:
+        if self._prefs is None:
+            return
+        try:
+            async with asyncio.timeout(CLIENT_STORAGE_TIMEOUT):
+                await self._prefs.set(IDENTITY_STORAGE_KEY, self.identity.issue(name))
+        except (TimeoutError, RuntimeError) as error:
+            logger.info("could not keep the identity in client storage: %r", error)
 
     async def _load_history(self) -> None:
         try:
@@ -132,7 +173,9 @@ class SessionController:
             return
         self._joining = True
         try:
-            self.user_name, _ = await self.chat.join(self.join_dialog.name_input.value)
+            self.user_name, _ = await self.chat.join(
+                self.join_dialog.name_input.value, self.session_key
+            )
         except ChatError as error:
             self.join_dialog.show_error(str(error))
             return
@@ -144,9 +187,14 @@ class SessionController:
             self._joining = False
         self.page.pop_dialog()
         await focus(self.view.message_input)
+        await self._remember_identity(self.user_name)
 
     async def _send(self, event: Any) -> None:
         field = self.view.message_input
+        restoring = self._restore_task
+        if self.user_name is None and restoring is not None and not restoring.done():
+            # Typed before the stored identity came back (one round trip): wait for it.
+            await asyncio.wait([restoring], timeout=CLIENT_STORAGE_TIMEOUT + 5)
         if self.user_name is None:
             self.view.show_composer_error("Join the chat before sending messages.")
             field.update()
@@ -161,16 +209,8 @@ class SessionController:
             return  # Enter pressed twice, or Enter and the button: it is already on its way
         self._sending.add(text)
         try:
-            await self.chat.post(self.user_name, text)
-        except ChatError as error:
-            self.view.show_composer_error(str(error))
-            field.update()
-            return
-        except Exception:
-            logger.exception("send failed")
-            self.view.show_composer_error(SEND_FAILED)  # the text stays in the field
-            field.update()
-            return
+            if not await self._post_with_retries(self.user_name, text):
+                return
         finally:
             self._sending.discard(text)
         if field.value == text:  # keep whatever the user has typed since
@@ -180,6 +220,32 @@ class SessionController:
         if not (self.window.at_live_edge and self.view.message_list.auto_scroll):
             await self._jump_to_newest(None)
         await focus(field)
+
+    async def _post_with_retries(self, user_name: str, text: str) -> bool:
+        """Post, retrying while the store is unreachable; True once stored. One client id for
+        every attempt: an attempt that committed although its answer was lost is stored once."""
+        field = self.view.message_input
+        client_id = uuid.uuid4().hex
+        for attempt, delay in enumerate((*SEND_RETRY_DELAYS, None)):
+            try:
+                await self.chat.post(user_name, text, client_id=client_id, is_retry=attempt > 0)
+                return True
+            except ChatError as error:
+                self.view.show_composer_error(str(error))
+                field.update()
+                return False
+            except Exception as error:
+                if delay is None:
+                    logger.warning("send failed after %d attempts: %r", attempt + 1, error)
+                    self.view.show_composer_error(SEND_FAILED)  # the text stays in the field
+                    field.update()
+                    return False
+                if attempt == 0:
+                    logger.warning("send failed, retrying: %r", error)
+                    self.view.show_composer_status(SEND_RETRYING)
+                    field.update()
+            await asyncio.sleep(delay)  # back off before trying the store again
+        return False  # not reached: the last delay is None
 
     async def _load_older(self, _event: Any) -> None:
         oldest = self.window.oldest_id
@@ -219,15 +285,16 @@ class SessionController:
         self._cancel_leave_timer()
         if self.user_name is not None and self._announced_leave:
             self._announced_leave = False
-            await self.chat.join(self.user_name)
+            await self.chat.join(self.user_name, self.session_key)
 
     async def _on_close(self, _event: Any) -> None:
         self._cancel_leave_timer()
         if self._flush_handle is not None:
             self._flush_handle.cancel()
             self._flush_handle = None
-        if self._history_task is not None:
-            self._history_task.cancel()
+        for task in (self._history_task, self._restore_task):
+            if task is not None:
+                task.cancel()
         self._live_sessions.discard(self)
         await self._announce_leave()
 
@@ -241,7 +308,7 @@ class SessionController:
             return
         self._announced_leave = True
         try:
-            await self.chat.leave(self.user_name)
+            await self.chat.leave(self.user_name, self.session_key)
         except Exception:
             logger.exception("could not record that %s left", self.user_name)
 

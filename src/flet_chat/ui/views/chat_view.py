@@ -89,3 +89,9 @@ class ChatView:
 
     def show_composer_error(self, message: str | None) -> None:
         self.message_input.error = message
+        self.message_input.helper = None
+
+    def show_composer_status(self, message: str | None) -> None:
+        """A neutral note under the composer (a send being retried), not an error."""
+        self.message_input.helper = message
+        self.message_input.error = None

@@ -1,0 +1,126 @@
+"""The browser keeps a signed identity: new tabs and reconnects to another process are the same
+user, and a user is announced once however many sessions they have."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from redis.asyncio import Redis
+
+from flet_chat.testing.flet_client import FletClient
+from flet_chat.testing.services import (
+    REDIS_URL,
+    create_postgres_database,
+    drop_postgres_database,
+    unique_redis_prefix,
+)
+from tests.integration.conftest import Connect, has_row
+from tests.support.server import ServerProcess
+
+pytestmark = pytest.mark.integration
+
+IDENTITY_KEY = "flet_chat.identity"
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    url = asyncio.run(create_postgres_database())
+    yield url
+    asyncio.run(drop_postgres_database(url))
+
+
+def count_rows(client: FletClient, fragment: str) -> int:
+    return sum(fragment in row for row in client.message_rows())
+
+
+async def open_tab(server: ServerProcess, storage: dict[str, Any]) -> FletClient:
+    return await FletClient(server.ws_url, storage=storage).connect()
+
+
+async def test_a_new_tab_is_the_same_user_and_tabs_count_once(
+    server_factory: Callable[..., ServerProcess], connect: Connect
+) -> None:
+    server = server_factory(env={"FLET_CHAT_LEAVE_GRACE_SECONDS": "0.3"})
+    browser: dict[str, Any] = {}
+    async with connect(server) as bob:
+        await bob.join("Bob")
+        first = await open_tab(server, browser)
+        await first.join("Alice")
+        await first.wait_for(lambda: IDENTITY_KEY in browser, what="identity in client storage")
+        assert "Alice" not in browser[IDENTITY_KEY]  # signed and opaque, not the raw name
+
+        second = await open_tab(server, browser)
+        await second.wait_for(lambda: second.find("message_input"))
+        await second.send("from my second tab")  # no dialog: already Alice
+        await bob.wait_for(lambda: has_row(bob, "A | Alice | "), what="Alice's message")
+        assert not second.dialog_open()
+        assert count_rows(bob, "Alice has joined the chat.") == 1
+
+        await first.close()  # one tab closed: Alice is still here
+        await second.send("still here")
+        await bob.wait_for(lambda: has_row(bob, "still here"))
+        assert count_rows(bob, "Alice has left the chat.") == 0
+        await second.close()
+        await bob.wait_for(lambda: has_row(bob, "Alice has left the chat."), what="leave notice")
+        assert count_rows(bob, "Alice has left the chat.") == 1
+
+
+async def test_a_forged_identity_gets_the_name_dialog(
+    server: ServerProcess, connect: Connect
+) -> None:
+    forged = {IDENTITY_KEY: "eyJuYW1lIjoiQWxpY2UifQ.forged.signature"}
+    tab = await open_tab(server, forged)
+    try:
+        await tab.wait_for(tab.dialog_open, what="name dialog")
+        await tab.send("posting without a name", wait=True)
+        assert tab.get("message_input").get("error") == "Join the chat before sending messages."
+    finally:
+        await tab.close()
+
+
+async def test_a_reconnect_to_another_process_restores_the_user(
+    server_factory: Callable[..., ServerProcess], connect: Connect, postgres_url: str
+) -> None:
+    prefix = unique_redis_prefix()
+    env = {
+        "DATABASE_URL": postgres_url,
+        "REDIS_URL": REDIS_URL,
+        "FLET_CHAT_REDIS_PREFIX": prefix,
+        "FLET_CHAT_SECRET_KEY": "one key for the whole deployment",
+        "FLET_CHAT_LEAVE_GRACE_SECONDS": "2",
+    }
+    a = server_factory(env=env, name="a")
+    b = server_factory(env=env, name="b")
+    browser: dict[str, Any] = {}
+    async with connect(a) as bob:
+        await bob.join("Bob")
+        on_a = await open_tab(a, browser)
+        await on_a.join("Alice")
+        await on_a.send("hello from A")
+        await on_a.wait_for(lambda: IDENTITY_KEY in browser, what="identity in client storage")
+        on_a.abort()  # the network drops; the browser reconnects, and lands on process B
+
+        on_b = await open_tab(b, browser)
+        await on_b.wait_for(lambda: has_row(on_b, "hello from A"), what="history on B")
+        await on_b.wait_for(lambda: on_b.find("message_input"))
+        await on_b.send("hello from B")
+        await bob.wait_for(lambda: has_row(bob, "hello from B"))
+        assert not on_b.dialog_open()
+        rows = bob.message_rows()
+        assert any(r.startswith("A | Alice | ") and r.endswith("hello from B") for r in rows)
+        # A gives up on its session of Alice after the grace period; Alice is online on B.
+        redis = Redis.from_url(REDIS_URL)
+        async with asyncio.timeout(15):
+            # Polling presence (another process's state) until A has let its session go.
+            while await redis.zcard(f"{prefix}:online:Alice") != 1:  # noqa: ASYNC110
+                await asyncio.sleep(0.1)
+        await redis.aclose()
+        await on_b.send("still here")
+        await bob.wait_for(lambda: has_row(bob, "still here"))
+        assert count_rows(bob, "Alice has joined the chat.") == 1
+        assert count_rows(bob, "Alice has left the chat.") == 0
+        await on_b.close()
+        await bob.wait_for(lambda: has_row(bob, "Alice has left the chat."), what="leave notice")
