@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from flet_chat.core.identity import IdentitySigner
+from flet_chat.settings import Settings
 
 
 def test_a_token_names_the_user_it_was_issued_for() -> None:
@@ -28,3 +31,12 @@ def test_a_token_signed_with_another_key_or_edited_is_refused() -> None:
 def test_an_expired_token_is_refused() -> None:
     token = IdentitySigner("secret").issue("Alice")
     assert IdentitySigner("secret", max_age=-1).verify(token) is None
+
+
+def test_without_a_configured_key_one_is_made_once_and_kept(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "data")
+    key = settings.resolved_secret_key()
+    assert len(key) >= 32
+    assert Settings(data_dir=tmp_path / "data").resolved_secret_key() == key
+    assert (tmp_path / "data" / "secret_key").stat().st_mode & 0o777 == 0o600
+    assert Settings(data_dir=tmp_path / "data", secret_key="set").resolved_secret_key() == "set"
