@@ -13,7 +13,14 @@ from typing import Any
 
 from bench.servers import KINDS, REPO_ROOT
 
-LABELS = {"ours": "Flet Chat", "tutorial": "tutorial", "floor": "floor"}
+LABELS = {
+    "ours": "Flet Chat",
+    "tutorial": "tutorial",
+    "floor": "floor",
+    "cluster": "Flet Chat, N workers",
+}
+# Column order in the tables; the cluster's column only when the report has cluster results.
+ORDER = ("ours", "cluster", "tutorial", "floor")
 Result = dict[str, Any]
 
 # Budgets from the issue; "flat" memory is read as: per-session RSS with 100,000 stored messages
@@ -75,6 +82,24 @@ def _scenarios(report: Result, kind: str) -> list[Result]:
     return [s for s in report.get("scenarios", []) if s.get("kind") == kind]
 
 
+def _has_cluster(report: Result) -> bool:
+    return any("cluster" in s.get("results", {}) for s in report.get("scenarios", []))
+
+
+def _kinds(report: Result) -> list[str]:
+    """The servers of this report in column order (reports from before the cluster: three)."""
+    return [k for k in ORDER if k in KINDS and (k != "cluster" or _has_cluster(report))]
+
+
+def _labels(report: Result) -> dict[str, str]:
+    workers = report.get("workers")
+    if isinstance(workers, int):
+        cluster = f"Flet Chat, {workers} worker{'s' if workers != 1 else ''}"
+    else:
+        cluster = LABELS["cluster"]
+    return {**LABELS, "cluster": cluster}
+
+
 ROOM_METRICS: list[tuple[str, Callable[[Result], Any], int]] = [
     ("latency p50 (ms)", lambda r: _get(r, "latency_ms", "p50"), 1),
     ("latency p95 (ms)", lambda r: _get(r, "latency_ms", "p95"), 1),
@@ -102,61 +127,89 @@ RATIO_METRICS = {
 
 
 def room_table(report: Result) -> list[str]:
+    kinds = _kinds(report)
+    labels = _labels(report)
+    # Ratios of our server (and of the cluster, when run) to the two baselines.
+    mine = [k for k in ("ours", "cluster") if k in kinds]
+    heads = [f"{m} ÷ {base}" for m in mine for base in ("tutorial", "floor")]
     lines = [
-        "| scenario | metric | Flet Chat | tutorial | floor | ours ÷ tutorial | ours ÷ floor |",
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: |",
+        "| scenario | metric | " + " | ".join([labels[k] for k in kinds] + heads) + " |",
+        "| --- | --- | " + " | ".join(["---:"] * (len(kinds) + len(heads))) + " |",
     ]
     for scenario in _scenarios(report, "room"):
         results = scenario["results"]
         for label, getter, digits in ROOM_METRICS:
-            ours, tutorial, floor = (results.get(k) for k in KINDS)
-            cells = [_cell(results.get(k), getter, digits) for k in KINDS]
+            cells = [_cell(results.get(k), getter, digits) for k in kinds]
             if label in RATIO_METRICS:
-                mine = _value(ours, getter)
                 ratios = [
-                    _ratio(mine, _value(tutorial, getter)),
-                    _ratio(mine, _value(floor, getter)),
+                    _ratio(_value(results.get(m), getter), _value(results.get(base), getter))
+                    for m in mine
+                    for base in ("tutorial", "floor")
                 ]
             else:
-                ratios = ["", ""]
+                ratios = [""] * len(heads)
             lines.append(f"| {scenario['name']} | {label} | " + " | ".join(cells + ratios) + " |")
     return lines
 
 
+def _room_budget(report: Result, kind: str) -> str | None:
+    """The 1,000-session room budget's row for `kind` at its largest room, if it ran one."""
+    labels = _labels(report)
+    rooms = {
+        s["sessions"]: s["results"][kind]
+        for s in _scenarios(report, "room")
+        if isinstance(s["results"].get(kind), dict)
+        and s["results"][kind].get("status") not in ("n/a", None)
+    }
+    if not rooms:
+        return None
+    biggest = max(rooms)
+    r = rooms[biggest]
+    p99 = _value(r, lambda x: _get(x, "latency_ms", "p99"))
+    missing = _value(r, lambda x: x.get("deliveries_missing"))
+    crashes = _value(r, lambda x: x.get("crashes"))
+    joined = _value(r, lambda x: x.get("sessions_joined"))
+    sent = _value(r, lambda x: x.get("messages_sent"))
+    slots = _value(r, lambda x: x.get("message_slots"))
+    ok = (
+        None
+        if p99 is None
+        else (
+            p99 <= BUDGET_P99_MS
+            and missing == 0
+            and crashes == 0
+            and joined == biggest
+            and sent == slots
+        )
+    )
+    note = "" if biggest == 1000 else f" (largest room in this run: {biggest})"
+    who = "Flet Chat, 1 process" if kind == "ours" else labels[kind]
+    return (
+        f"| {biggest:,} sessions, 1 msg / 500 ms: p99 ≤ {BUDGET_P99_MS:.0f} ms, nothing "
+        f"missing, no crashes{note} — **{who}** | p99 {_fmt(p99)} ms, missing "
+        f"{_fmt(missing)}, crashes {_fmt(crashes)}, joined {_fmt(joined)}, sent {_fmt(sent)} "
+        f"of {_fmt(slots)} | {_verdict(ok)} |"
+    )
+
+
+def _verdict(ok: bool | None) -> str:
+    return "not measured" if ok is None else ("**pass**" if ok else "**FAIL**")
+
+
 def budgets(report: Result) -> list[str]:
-    lines = ["| budget | measured (Flet Chat) | verdict |", "| --- | --- | --- |"]
-
-    def verdict(ok: bool | None) -> str:
-        return "not measured" if ok is None else ("**pass**" if ok else "**FAIL**")
-
+    lines = [
+        "| budget | measured (Flet Chat, 1 process, unless the row says otherwise) | verdict |",
+        "| --- | --- | --- |",
+    ]
+    verdict = _verdict
+    # The room budget for our single process and, when it ran, for the cluster; the others
+    # are our single process's.
+    for kind in ("ours", "cluster"):
+        if kind in _kinds(report):
+            row = _room_budget(report, kind)
+            if row is not None:
+                lines.append(row)
     rooms = {s["sessions"]: s["results"].get("ours") for s in _scenarios(report, "room")}
-    biggest = max(rooms) if rooms else None
-    if biggest is not None:
-        r = rooms[biggest]
-        p99 = _value(r, lambda x: _get(x, "latency_ms", "p99"))
-        missing = _value(r, lambda x: x.get("deliveries_missing"))
-        crashes = _value(r, lambda x: x.get("crashes"))
-        joined = _value(r, lambda x: x.get("sessions_joined"))
-        sent = _value(r, lambda x: x.get("messages_sent"))
-        slots = _value(r, lambda x: x.get("message_slots"))
-        ok = (
-            None
-            if p99 is None
-            else (
-                p99 <= BUDGET_P99_MS
-                and missing == 0
-                and crashes == 0
-                and joined == biggest
-                and sent == slots
-            )
-        )
-        note = "" if biggest == 1000 else f" (largest room in this run: {biggest})"
-        lines.append(
-            f"| {biggest:,} sessions, 1 msg / 500 ms: p99 ≤ {BUDGET_P99_MS:.0f} ms, nothing "
-            f"missing, no crashes{note} | p99 {_fmt(p99)} ms, missing {_fmt(missing)}, crashes "
-            f"{_fmt(crashes)}, joined {_fmt(joined)}, sent {_fmt(sent)} of {_fmt(slots)} | "
-            f"{verdict(ok)} |"
-        )
     per_session = [
         (n, _value(r, lambda x: _get(x, "server", "rss_per_session_kb")))
         for n, r in sorted(rooms.items())
@@ -211,29 +264,44 @@ def budgets(report: Result) -> list[str]:
 
 
 def history_table(report: Result) -> list[str]:
+    labels = _labels(report)
     lines = [
-        "| scenario | stored messages | sessions joined | first rows alone p50 / p95 (ms) | "
-        "first rows while all join p50 / p95 (ms) | rows in first patch | connect+join p50 / "
-        "max (ms) | RSS per session (KB) | latency p50 / p99 (ms) | missing |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| scenario | server | stored messages | sessions joined | first rows alone p50 / p95 "
+        "(ms) | first rows while all join p50 / p95 (ms) | rows in first patch | connect+join "
+        "p50 / max (ms) | RSS per session (KB) | latency p50 / p99 (ms) | missing |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     rooms = {s["sessions"]: s for s in _scenarios(report, "room")}
-    entries = [(s, s["results"].get("ours")) for s in _scenarios(report, "history")]
-    for hist, _ in list(entries):
-        empty = rooms.get(hist["sessions"])
-        if empty is not None and (empty, empty["results"].get("ours")) not in entries:
-            entries.insert(0, (empty, empty["results"].get("ours")))
-    for scenario, r in entries:
+    histories = _scenarios(report, "history")
+    entries: list[tuple[Result, str, Result | None]] = []
+    for kind in ("ours", "cluster"):
+        # Every history scenario for our single process; for the cluster those it ran in.
+        mine = [
+            h
+            for h in histories
+            if kind == "ours" or _get(h, "results", kind, "status") not in (None, "n/a")
+        ]
+        # Preceded by the one-room runs with as many sessions (no stored history).
+        empties: list[Result] = []
+        for hist in mine:
+            empty = rooms.get(hist["sessions"])
+            if empty is not None and all(e is not empty for e in empties):
+                empties.append(empty)
+        for scenario in empties + mine:
+            entries.append((scenario, kind, scenario["results"].get(kind)))
+    for scenario, kind, r in entries:
         if not _ok(r):
             lines.append(
-                f"| {scenario['name']} | {scenario.get('history', 0):,} | {_cell(r, len)} |"
+                f"| {scenario['name']} | {labels[kind]} | {scenario.get('history', 0):,} | "
+                f"{_cell(r, len)} |"
             )
             continue
         assert r is not None
         lines.append(
-            "| {name} | {hist} | {joined} | {i50} / {i95} | {l50} / {l95} | {rows} | "
+            "| {name} | {server} | {hist} | {joined} | {i50} / {i95} | {l50} / {l95} | {rows} | "
             "{j50} / {jmax} | {kb} | {p50} / {p99} | {missing} |".format(
                 name=scenario["name"],
+                server=labels[kind],
                 hist=_fmt(scenario.get("history", 0)),
                 joined=_fmt(r.get("sessions_joined")),
                 i50=_fmt(_get(r, "first_rows_isolated", "first_rows_ms", "p50")),
@@ -259,12 +327,13 @@ def churn_table(report: Result) -> list[str]:
         "sessions | swept after (s) |",
         "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
+    labels = _labels(report)
     for scenario in _scenarios(report, "churn"):
-        for kind in KINDS:
+        for kind in _kinds(report):
             r = scenario["results"].get(kind)
             if not _ok(r):
                 lines.append(
-                    f"| {scenario['name']} | {LABELS[kind]} | {_cell(r, len)} | | | | | | | |"
+                    f"| {scenario['name']} | {labels[kind]} | {_cell(r, len)} | | | | | | | |"
                 )
                 continue
             assert r is not None
@@ -274,7 +343,7 @@ def churn_table(report: Result) -> list[str]:
                 + [_fmt(x.get("rss_after_sweep_mb")) for x in r.get("rounds", [])]
             )
             lines.append(
-                f"| {scenario['name']} | {LABELS[kind]} | {_fmt(r['cycles_completed'])} / "
+                f"| {scenario['name']} | {labels[kind]} | {_fmt(r['cycles_completed'])} / "
                 f"{_fmt(r['cycles_requested'])} | {_fmt(_get(r, 'page_ms', 'p50'))} / "
                 f"{_fmt(_get(r, 'page_ms', 'max'))} | {steps} | "
                 f"{_fmt(server['rss_growth_percent'])}% | "
@@ -288,12 +357,13 @@ def churn_table(report: Result) -> list[str]:
 def notes(report: Result) -> list[str]:
     """Skips, errors, crashes, join failures and server log problems, as a list."""
     lines: list[str] = []
+    labels = _labels(report)
     for scenario in report.get("scenarios", []):
-        for kind in KINDS:
+        for kind in _kinds(report):
             r = scenario["results"].get(kind)
             if not isinstance(r, dict):
                 continue
-            where = f"{scenario['name']} / {LABELS[kind]}"
+            where = f"{scenario['name']} / {labels[kind]}"
             if r.get("status") == "skipped":
                 lines.append(f"- {where}: {r.get('reason')}")
             elif r.get("status") == "error":
@@ -360,7 +430,9 @@ def plot(report: Result, out_dir: Path) -> list[Path]:
 
     out_dir.mkdir(parents=True, exist_ok=True)
     rooms = _scenarios(report, "room")
-    styles = {"ours": "o-", "tutorial": "s--", "floor": "^:"}
+    styles = {"ours": "o-", "tutorial": "s--", "floor": "^:", "cluster": "D-."}
+    kinds = _kinds(report)
+    labels = _labels(report)
     when = f"{report.get('started_at', '')} · {report.get('machine', {}).get('cpu_model', '')}"
 
     def series(kind: str, getter: Callable[[Result], Any]) -> tuple[list[int], list[float]]:
@@ -375,7 +447,7 @@ def plot(report: Result, out_dir: Path) -> list[Path]:
     def mark_partial(ax: Any, getter: Callable[[Result], Any]) -> None:
         """Label points where fewer sessions joined than were asked for."""
         for s in rooms:
-            for kind in KINDS:
+            for kind in kinds:
                 r = s["results"].get(kind)
                 value = _value(r, getter)
                 joined = _value(r, lambda x: x.get("sessions_joined"))
@@ -391,7 +463,7 @@ def plot(report: Result, out_dir: Path) -> list[Path]:
 
     latency_path = out_dir / "latency_vs_sessions.png"
     fig, ax = plt.subplots(figsize=(8, 5))
-    for kind in KINDS:
+    for kind in kinds:
         for q, alpha in (("p50", 0.55), ("p99", 1.0)):
 
             def latency(r: Result, q: str = q) -> Any:
@@ -399,7 +471,7 @@ def plot(report: Result, out_dir: Path) -> list[Path]:
 
             xs, ys = series(kind, latency)
             if xs:
-                ax.plot(xs, ys, styles[kind], alpha=alpha, label=f"{LABELS[kind]} {q}")
+                ax.plot(xs, ys, styles[kind], alpha=alpha, label=f"{labels[kind]} {q}")
     mark_partial(ax, lambda r: _get(r, "latency_ms", "p99"))
     ax.axhline(BUDGET_P99_MS, color="red", linewidth=0.8, label="p99 budget (250 ms)")
     _session_axis(ax, rooms, ScalarFormatter, NullFormatter)
@@ -415,17 +487,22 @@ def plot(report: Result, out_dir: Path) -> list[Path]:
 
     memory_path = out_dir / "memory_vs_sessions.png"
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.5))
-    for kind in KINDS:
+    # The cluster's RSS is the sum over its processes (parent, workers, resource tracker), so
+    # its per-session figure is that total's growth over the joins, divided by the sessions.
+    for kind in kinds:
         xs, ys = series(kind, lambda r: _get(r, "server", "rss_after_join_mb"))
         if xs:
-            left.plot(xs, ys, styles[kind], label=LABELS[kind])
+            left.plot(xs, ys, styles[kind], label=labels[kind])
         xs, ys = series(kind, lambda r: _get(r, "server", "rss_per_session_kb"))
         if xs:
-            right.plot(xs, ys, styles[kind], label=LABELS[kind])
+            right.plot(xs, ys, styles[kind], label=labels[kind])
     mark_partial(left, lambda r: _get(r, "server", "rss_after_join_mb"))
     mark_partial(right, lambda r: _get(r, "server", "rss_per_session_kb"))
     right.axhline(BUDGET_RSS_PER_SESSION_KB, color="red", linewidth=0.8, label="budget 250 KB")
-    for ax, label in ((left, "server RSS after all joined (MB)"), (right, "RSS per session (KB)")):
+    for ax, label in (
+        (left, "server RSS after all joined (MB, all processes)"),
+        (right, "RSS per session (KB)"),
+    ):
         _session_axis(ax, rooms, ScalarFormatter, NullFormatter)
         ax.set_xlabel("sessions in one room")
         ax.set_ylabel(label)
@@ -450,6 +527,18 @@ def _session_axis(ax: Any, rooms: list[Result], scalar: Any, null: Any) -> None:
 
 def render(report: Result, results_dir: Path) -> str:
     m = report.get("machine", {})
+    labels = _labels(report)
+    cluster = (
+        [
+            f"- **{labels['cluster']}**: our server scaled out, `python -m flet_chat serve",
+            f"  --workers {report.get('workers')}`: worker processes under one parent on one port,",
+            "  events over the Redis bus, messages in PostgreSQL (a fresh database per server",
+            "  start), both on this machine; its memory and CPU are summed over the parent and",
+            "  every descendant process. **Flet Chat** alone is the single process with SQLite.",
+        ]
+        if _has_cluster(report)
+        else []
+    )
     stamp_file = f"bench/results/{report.get('results_file', 'latest.json')}"
     out: list[str] = [
         "# Benchmarks",
@@ -463,18 +552,23 @@ def render(report: Result, results_dir: Path) -> str:
         "  `bench/baselines/tutorial_app.py` (the anchor users compare us with);",
         "- **floor**: a bare `websockets` broadcast server (`bench/baselines/ws_broadcast.py`),",
         "  the least work any server on this machine must do to fan a message out.",
+        *cluster,
         "",
         "## How to run",
         "",
         "```sh",
         ".venv/bin/pip install -e '.[bench]'      # matplotlib, for the plots",
         ".venv/bin/python -m bench.run --quick    # 20 and 50 sessions, a few minutes",
-        ".venv/bin/python -m bench.run            # 50 to 1,000 sessions, 100,000 messages",
+        ".venv/bin/python -m bench.run            # 50 to 1,000 sessions, 100,000 messages,",
+        "                                         # also the cluster (needs Redis, PostgreSQL)",
         ".venv/bin/python -m bench.report         # rebuild this page from results/latest.json",
         "```",
         "",
-        "Options: `--targets ours,tutorial,floor`, `--only room-200,churn-1000`,",
-        "`--tutorial-max-sessions N`, `--no-docs`. Results: `bench/results/<UTC time>.json` and",
+        "Options: `--targets ours,tutorial,floor,cluster` (default: all four; with `--quick`",
+        "the first three), `--workers N` (the cluster's processes, default 3), `--only",
+        "room-200,churn-1000`, `--tutorial-max-sessions N`, `--no-docs`. The cluster uses",
+        "PostgreSQL on 127.0.0.1:5432 and Redis on 127.0.0.1:6379 (`FLET_CHAT_TEST_POSTGRES`,",
+        "`FLET_CHAT_TEST_REDIS` point elsewhere). Results: `bench/results/<UTC time>.json` and",
         "`latest.json`; server logs: `bench/results/logs/<UTC time>/`.",
         "",
         "## This run",
@@ -501,8 +595,9 @@ def render(report: Result, results_dir: Path) -> str:
         "the room in total, each waiting for its previous message to come back. Every session",
         "records when each tag first reaches it. Latency is over every (session, message) pair.",
         "*Missing* counts pairs not delivered 15 s after the last send. *RSS per session* is",
-        "(RSS after all joined - RSS before) ÷ sessions joined. Server CPU during messages is a",
-        "share of one core (200% = both cores).",
+        "(RSS after all joined - RSS before) ÷ sessions joined; for the cluster RSS is the total",
+        "over all its processes. Server CPU during messages is a share of one core (200% = both",
+        "cores), for the cluster summed over its processes.",
         "",
         *room_table(report),
         "",
@@ -528,7 +623,11 @@ def render(report: Result, results_dir: Path) -> str:
         "from the allocator keeping its high-water mark (growth in round 1 only). Servers run with",
         "`FLET_SESSION_TIMEOUT=1`; RSS is read before, then after Flet's 10 s sweep (our",
         "`/healthz` is polled until `sessions` and `flet_sessions` are 0; the tutorial has no",
-        "`/healthz`, so its leftovers are unknown and it gets a fixed 12 s).",
+        "`/healthz`, so its leftovers are unknown and it gets a fixed 12 s). The cluster's",
+        "`/healthz` answers for whichever worker took the connection: each reading polls it on",
+        "new connections, tells from `/proc` which worker held each one, and sums the workers'",
+        "counts once all have answered (at most 6 x N polls; a worker that answered none of them",
+        "is not counted, and the sweep is not complete until every worker has said 0).",
         "",
         *churn_table(report),
         "",
@@ -546,7 +645,8 @@ def render(report: Result, results_dir: Path) -> str:
         "  Connections negotiate permessage-deflate as browsers do and never send pings.",
         "- Each scenario on each server starts a fresh server subprocess on 127.0.0.1 with a",
         "  fresh data dir; two warm-up sessions join and leave before anything is measured.",
-        "- Server RSS and CPU come from `/proc/<pid>/status` and `/proc/<pid>/stat`.",
+        "- Server RSS and CPU come from `/proc/<pid>/status` and `/proc/<pid>/stat`; for the",
+        "  cluster, summed over the parent and its descendants, found anew at every sample.",
         "- One client process reads every session's frames, so with many sessions the floor's",
         "  latency includes the client working through N frames per message (its loop lag is",
         "  in the table): read the floor as an upper bound of what the machine can do.",

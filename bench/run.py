@@ -3,6 +3,9 @@
     .venv/bin/python -m bench.run --quick    # small scales, about 3 minutes
     .venv/bin/python -m bench.run            # the full set (1,000 sessions, 100,000 messages)
 
+The full set also runs the cluster (Flet Chat with `serve --workers N`, Redis and PostgreSQL on
+127.0.0.1; `--workers N`, default 3); a quick run does when `--targets` names it.
+
 Each scenario gets a fresh server subprocess (free port on 127.0.0.1, temp data dir). Results go
 to bench/results/<UTC timestamp>.json and bench/results/latest.json, server logs to
 bench/results/logs/<UTC timestamp>/, and docs/benchmarks.md plus docs/bench/*.png are rebuilt.
@@ -27,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.scenarios import Limits, Scenario, run_scenario
-from bench.servers import KINDS, REPO_ROOT
+from bench.servers import DEFAULT_WORKERS, KINDS, REPO_ROOT
 
 RESULTS_DIR = REPO_ROOT / "bench" / "results"
 DOCS_DIR = REPO_ROOT / "docs"
@@ -36,36 +39,57 @@ DOCS_DIR = REPO_ROOT / "docs"
 # from 5 senders (each one every 2.5 s, well under the per-user limit of a burst of 10 then 2/s).
 
 
-def plan(quick: bool) -> list[Scenario]:
+BASELINES = ("ours", "tutorial", "floor")
+QUICK_TARGETS = BASELINES
+FULL_TARGETS = (*BASELINES, "cluster")
+
+
+def plan(quick: bool, targets: tuple[str, ...] | list[str] = ()) -> list[Scenario]:
+    """The scenarios; the quick set runs the cluster only when `targets` names it."""
     if quick:
+        extra = ("cluster",) if "cluster" in targets else ()
         return [
-            Scenario("room-20", "room", 20, messages=10),
-            Scenario("room-50", "room", 50, messages=10),
+            Scenario("room-20", "room", 20, messages=10, targets=(*BASELINES, *extra)),
+            Scenario("room-50", "room", 50, messages=10, targets=(*BASELINES, *extra)),
             Scenario(
                 "history-20",
                 "history",
                 20,
                 messages=10,
                 history=100_000,
-                targets=("ours",),
+                targets=("ours", *extra),
             ),
-            Scenario("churn-100", "churn", 100),
+            Scenario("churn-100", "churn", 100, targets=(*BASELINES, *extra)),
         ]
     return [
-        Scenario("room-50", "room", 50, messages=40),
-        Scenario("room-200", "room", 200, messages=40),
-        Scenario("room-500", "room", 500, messages=40),
-        Scenario("room-1000", "room", 1000, messages=40),
+        Scenario("room-50", "room", 50, messages=40, targets=FULL_TARGETS),
+        Scenario("room-200", "room", 200, messages=40, targets=FULL_TARGETS),
+        Scenario("room-500", "room", 500, messages=40, targets=FULL_TARGETS),
+        Scenario("room-1000", "room", 1000, messages=40, targets=FULL_TARGETS),
         Scenario(
             "history-200",
             "history",
             200,
             messages=20,
             history=100_000,
-            targets=("ours",),
+            targets=("ours", "cluster"),
         ),
-        Scenario("churn-1000", "churn", 1000),
+        Scenario("churn-1000", "churn", 1000, targets=FULL_TARGETS),
     ]
+
+
+def parse_targets(text: str | None, quick: bool) -> list[str]:
+    """--targets as a list; without it, every server the plan runs (the cluster: full only)."""
+    if text is None:
+        return list(QUICK_TARGETS if quick else FULL_TARGETS)
+    targets = [t.strip() for t in text.split(",") if t.strip()]
+    unknown = [t for t in targets if t not in KINDS]
+    if unknown or not targets:
+        raise SystemExit(
+            f"python -m bench.run: --targets takes a comma-separated subset of {','.join(KINDS)}"
+            + (f"; unknown: {','.join(unknown)}" if unknown else "")
+        )
+    return targets
 
 
 def machine_facts() -> dict[str, Any]:
@@ -139,10 +163,10 @@ def tutorial_skip_reason(previous: dict[str, Any] | None, sessions: int, cap: in
 
 async def run_all(args: argparse.Namespace, stamp: str, logs_dir: Path) -> dict[str, Any]:
     run_id = secrets.token_hex(3)
-    targets = [t for t in args.targets.split(",") if t]
+    targets = parse_targets(args.targets, args.quick)
     only = {s for s in (args.only or "").split(",") if s}
     limits = Limits()
-    scenarios = [s for s in plan(args.quick) if not only or s.name in only]
+    scenarios = [s for s in plan(args.quick, targets) if not only or s.name in only]
     started = time.monotonic()
     report: dict[str, Any] = {
         "run_id": run_id,
@@ -150,6 +174,8 @@ async def run_all(args: argparse.Namespace, stamp: str, logs_dir: Path) -> dict[
         "mode": "quick" if args.quick else "full",
         "results_file": f"{stamp}.json",
         "command": "python -m bench.run " + " ".join(sys.argv[1:]),
+        "targets": targets,
+        "workers": args.workers,  # the cluster's worker processes
         "machine": machine_facts(),
         "limits": asdict(limits),
         "scenarios": [],
@@ -185,6 +211,7 @@ async def run_all(args: argparse.Namespace, stamp: str, logs_dir: Path) -> dict[
                     logs_dir=logs_dir,
                     run_id=f"{run_id}{len(report['scenarios'])}{kind[0]}",
                     limits=limits,
+                    workers=args.workers,
                 )
                 print(f"[bench]   {one_line(result)}", flush=True)
                 entry["results"][kind] = result
@@ -233,7 +260,18 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="small scales, about 3 minutes")
     parser.add_argument(
-        "--targets", default=",".join(KINDS), help="servers to run: ours,tutorial,floor"
+        "--targets",
+        default=None,
+        help=(
+            f"servers to run, a subset of {','.join(KINDS)} (default: "
+            f"{','.join(FULL_TARGETS)}; with --quick {','.join(QUICK_TARGETS)})"
+        ),
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=DEFAULT_WORKERS,
+        help=f"worker processes of the cluster target (default {DEFAULT_WORKERS})",
     )
     parser.add_argument("--only", help="comma-separated scenario names (default: all)")
     parser.add_argument(
@@ -244,6 +282,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--no-docs", action="store_true", help="do not rebuild docs/benchmarks.md")
     args = parser.parse_args(argv)
+    if args.workers < 1:
+        parser.error("--workers must be at least 1")
+    parse_targets(args.targets, args.quick)  # an unknown name stops here, before any server
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     logs_dir = RESULTS_DIR / "logs" / stamp
     logs_dir.mkdir(parents=True, exist_ok=True)

@@ -19,7 +19,7 @@ from typing import Any
 
 from bench import load_client as lc
 from bench.seed import seed_history
-from bench.servers import REPO_ROOT, BenchServer, ProcSample
+from bench.servers import DEFAULT_WORKERS, FLET_CHAT_KINDS, REPO_ROOT, BenchServer, ProcSample
 
 KB = 1024
 MB = 1024 * 1024
@@ -33,7 +33,7 @@ class Scenario:
     senders: int = 5
     messages: int = 40
     interval: float = 0.5  # seconds between two messages, for the room in total
-    history: int = 0  # messages stored before the server starts (ours only)
+    history: int = 0  # messages stored before the server starts (ours and cluster only)
     targets: tuple[str, ...] = ("ours", "tutorial", "floor")
 
 
@@ -84,6 +84,14 @@ class ServerSampler:
 
 def _mb(value: int) -> float:
     return round(value / MB, 2)
+
+
+def _processes(server: BenchServer, sample: ProcSample) -> dict[str, int]:
+    """Cluster: its worker count and how many processes the sample summed (parent, workers and
+    multiprocessing's resource tracker); nothing for single-process servers."""
+    if server.kind != "cluster":
+        return {}
+    return {"workers": server.workers, "processes": sample.processes}
 
 
 def _phase(a: ProcSample, b: ProcSample) -> dict[str, float]:
@@ -156,7 +164,7 @@ async def run_room(
             open_timeout=limits.open_timeout,
             join_timeout=limits.join_timeout,
             deadline=limits.connect_deadline,
-            row_marker=b"msg-" if server.kind == "ours" else None,
+            row_marker=b"msg-" if server.kind in FLET_CHAT_KINDS else None,
         )
         sessions = opened.sessions
         after_join = server.sample()
@@ -174,7 +182,7 @@ async def run_room(
         drain_seconds = await lc.wait_for_deliveries(recorder, expected, limits.drain_timeout)
         after_messages = server.sample()
         health = await asyncio.to_thread(server.health)
-        probe = await first_rows_probe(server) if server.kind == "ours" else None
+        probe = await first_rows_probe(server) if server.kind in FLET_CHAT_KINDS else None
         joined = len(sessions)
         result: dict[str, Any] = {
             "status": "ok",
@@ -199,6 +207,7 @@ async def run_room(
                     else None
                 ),
                 "threads": after_messages.threads,
+                **_processes(server, after_messages),
                 "join_phase": _phase(before, after_join),
                 "message_phase": _phase(after_settle, after_messages),
                 "health_after_messages": health,
@@ -325,6 +334,11 @@ async def run_churn(
         "sweep": round_results[-1]["sweep"] if round_results else None,
         "leftover_sessions": None if health_end is None else health_end.get("sessions"),
         "leftover_flet_sessions": None if health_end is None else health_end.get("flet_sessions"),
+        **(
+            {"leftover_workers_answered": health_end.get("workers_answered")}
+            if health_end is not None and "workers_answered" in health_end
+            else {}
+        ),
         "server": {
             "rss_start_mb": _mb(start.rss_bytes),
             "rss_end_mb": _mb(end.rss_bytes),
@@ -333,13 +347,18 @@ async def run_churn(
             "rss_growth_last_round_percent": second,
             "cpu_seconds": round(end.cpu_seconds - start.cpu_seconds, 2),
             "threads": end.threads,
+            **_processes(server, end),
         },
         "client": client,
     }
 
 
 async def wait_swept(server: BenchServer, timeout: float) -> dict[str, Any]:
-    """Our server: poll /healthz until no session is left. Others: wait two sweep periods."""
+    """Our server: poll /healthz until no session is left. Others: wait two sweep periods.
+
+    The cluster's health() sums the answers of its workers (BenchServer.cluster_health): "no
+    session left" needs every worker to have answered 0.
+    """
     began = time.monotonic()
     if not server.has_health:
         # Flet sweeps expired sessions every 10 s; FLET_SESSION_TIMEOUT is 1 s here.
@@ -349,7 +368,12 @@ async def wait_swept(server: BenchServer, timeout: float) -> dict[str, Any]:
     health: dict[str, Any] | None = None
     while time.monotonic() - began < timeout:
         health = await asyncio.to_thread(server.health)
-        if health is not None and health.get("flet_sessions") == 0 and health.get("sessions") == 0:
+        if (
+            health is not None
+            and health.get("flet_sessions") == 0
+            and health.get("sessions") == 0
+            and health.get("all_workers_answered", True)  # cluster: every worker said 0
+        ):
             return {"seconds": round(time.monotonic() - began, 2), "complete": True}
         await asyncio.sleep(0.5)
     return {"seconds": round(time.monotonic() - began, 2), "complete": False, "health": health}
@@ -363,8 +387,12 @@ async def run_scenario(
     logs_dir: Path,
     run_id: str | None = None,
     limits: Limits | None = None,
+    workers: int = DEFAULT_WORKERS,
 ) -> dict[str, Any]:
-    """Start a fresh `kind` server, run `scenario` against it, stop it; never raises."""
+    """Start a fresh `kind` server, run `scenario` against it, stop it; never raises.
+
+    `workers` is the cluster's process count (other kinds are one process).
+    """
     limits = limits or Limits()
     run_id = run_id or secrets.token_hex(3)
     data_dir = work_dir / f"{scenario.name}-{kind}"
@@ -374,11 +402,16 @@ async def run_scenario(
     began = time.monotonic()
     result: dict[str, Any] = {}
     seed_seconds = None
-    if scenario.history and kind == "ours":
-        seed_seconds = await asyncio.to_thread(seed_history, data_dir, scenario.history)
     env = {"FLET_SESSION_TIMEOUT": limits.session_timeout_env}
-    server = BenchServer(kind, data_dir, log_path, env_overrides=env)
+    server = BenchServer(kind, data_dir, log_path, env_overrides=env, workers=workers)
     try:
+        if scenario.history and kind in FLET_CHAT_KINDS:
+            # The cluster's fresh PostgreSQL database exists from prepare() on; ours seeds the
+            # SQLite file in its data dir.
+            await asyncio.to_thread(server.prepare)
+            seed_seconds = await asyncio.to_thread(
+                seed_history, data_dir, scenario.history, database_url=server.database_url
+            )
         server.start()
         runner = run_churn if scenario.kind == "churn" else run_room
         result = await asyncio.wait_for(
@@ -403,7 +436,7 @@ async def run_scenario(
         )
         result["server_log_problems"] = server.log_problems()
     result["seed_seconds"] = None if seed_seconds is None else round(seed_seconds, 2)
-    result["history_messages"] = scenario.history if kind == "ours" else 0
+    result["history_messages"] = scenario.history if kind in FLET_CHAT_KINDS else 0
     result["scenario_seconds"] = round(time.monotonic() - began, 1)
     result["scenario"] = asdict(scenario)
     shutil.rmtree(data_dir, ignore_errors=True)
