@@ -14,12 +14,26 @@ from tests.support.server import ServerProcess
 pytestmark = pytest.mark.e2e
 
 TIMEOUT = 15_000
+FOCUS_ATTEMPTS = 5
+FOCUS_TIMEOUT = 3_000
 
 
 def type_into(page: Page, label: str, text: str) -> None:
+    """Click into the field and type, as a person would. On a busy machine a click can land
+    before Flutter has wired the field up and leave it unfocused (keys typed then are lost), so
+    click again until it has focus, the way a person would."""
     page.bring_to_front()
-    page.get_by_role("textbox", name=label).click()
+    field = page.get_by_role("textbox", name=label)
+    for attempt in range(FOCUS_ATTEMPTS):
+        field.click()
+        try:
+            expect(field).to_be_focused(timeout=FOCUS_TIMEOUT)
+            break
+        except AssertionError:
+            if attempt == FOCUS_ATTEMPTS - 1:
+                raise
     page.keyboard.type(text)
+    expect(field).to_have_value(text, timeout=TIMEOUT)
 
 
 def test_two_browsers_chat(browser: Browser, server: ServerProcess, artifacts_dir: Path) -> None:
