@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from flet_chat.bus.fanout import Fanout
 from flet_chat.bus.local import LocalBus, TopicHub
 from flet_chat.bus.presence import LocalPresence, RedisPresence
 from flet_chat.bus.redis_bus import RedisBus
@@ -66,6 +67,8 @@ class Runtime:
         self.settings = settings
         # Sessions whose controller is alive; counted by /healthz so leaks are visible.
         self.live_sessions: set[Any] = set()
+        # How events reach this process's sessions (see bus/fanout.py for why not Flet's hub).
+        self.fanout = Fanout()
         self._services: Services | None = None
         self._lock = asyncio.Lock()
 
@@ -73,12 +76,12 @@ class Runtime:
     def services(self) -> Services | None:
         return self._services
 
-    async def start(self, hub: TopicHub) -> Services:
+    async def start(self) -> Services:
         async with self._lock:
             if self._services is None:
                 if self.settings.migrate_on_start:
                     await upgrade_to_head_async(self.settings.resolved_database_url())
-                services = bootstrap(self.settings, hub)
+                services = bootstrap(self.settings, self.fanout)
                 await services.bus.start()
                 await services.presence.start()
                 self._services = services

@@ -69,13 +69,6 @@ def flet_session_count() -> int:
     return len(flet_sessions())
 
 
-def pubsub_subscriber_count(hub: Any) -> int:
-    """Sessions with at least one subscription on the hub (global or topic)."""
-    topics: dict[str, Any] = getattr(hub, "_PubSubHub__subscriber_topics", {})
-    plain: dict[str, Any] = getattr(hub, "_PubSubHub__subscribers", {})
-    return len(set(topics) | set(plain))
-
-
 _WALKED = "_flet_chat_walked"
 
 

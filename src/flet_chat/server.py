@@ -11,7 +11,7 @@ from flet_web.fastapi import FastAPI, FletStaticFiles, app_manager
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
 from flet_chat.bootstrap import Runtime
-from flet_chat.flet_compat import LeakSafeFletApp, flet_session_count, pubsub_subscriber_count
+from flet_chat.flet_compat import LeakSafeFletApp, flet_session_count
 from flet_chat.logs import configure_logging
 from flet_chat.settings import Settings
 from flet_chat.ui.app import build_main
@@ -38,8 +38,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     assets_dir = settings.assets_dir.resolve()
 
     async def start_services() -> None:
-        hub = app_manager.get_pubsubhub(main, loop=asyncio.get_running_loop())
-        await runtime.start(hub)
+        await runtime.start()
 
     app = FastAPI(
         title="Flet Chat",
@@ -76,7 +75,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "bus": services.bus.describe() if services is not None else "starting",
             "sessions": len(runtime.live_sessions),
             "flet_sessions": flet_session_count(),
-            "pubsub_subscribers": pubsub_subscriber_count(app_manager.get_pubsubhub(main)),
+            "pubsub_subscribers": runtime.fanout.subscriber_count(),
         }
         return JSONResponse(body, status_code=200 if database == "ok" else 503)
 

@@ -1,1 +1,1 @@
-"""Fan-out of core events to sessions: in-process (Flet's pubsub hub) by default."""
+"""Fan-out of core events to sessions: in-process (the Fanout) by default."""

@@ -1,7 +1,6 @@
-"""LocalBus: publishes core events on Flet's in-process pubsub hub, one topic for the chat.
+"""LocalBus: publishes core events on the process's Fanout, one topic for the chat.
 
-Sessions subscribe through `page.pubsub.subscribe_topic(CHAT_TOPIC, handler)`, so Flet
-unsubscribes them when their session closes.
+Sessions subscribe on the Fanout (bus/fanout.py) and unsubscribe when their session closes.
 """
 
 from __future__ import annotations
@@ -14,7 +13,7 @@ CHAT_TOPIC = "chat"
 
 
 class TopicHub(Protocol):
-    """The part of `flet.pubsub.PubSubHub` the bus uses."""
+    """What the bus needs to reach this process's sessions (the Fanout, or a test's fake)."""
 
     def send_all_on_topic(self, topic: str, message: Any) -> None: ...
 

@@ -11,11 +11,13 @@ from typing import Any
 import flet as ft
 
 from flet_chat.bootstrap import Services
+from flet_chat.bus.fanout import Fanout
 from flet_chat.bus.local import CHAT_TOPIC
 from flet_chat.core.errors import ChatError
 from flet_chat.core.events import MessagePosted, MessagesRestored
 from flet_chat.core.limits import MAX_RENDERED_MESSAGES
 from flet_chat.core.models import Message
+from flet_chat.ui.frames import FrameClock
 from flet_chat.ui.message_window import MessageWindow
 from flet_chat.ui.row_cache import RowCache
 from flet_chat.ui.theme import apply_theme
@@ -24,10 +26,6 @@ from flet_chat.ui.views.join_dialog import JoinDialog
 from flet_chat.ui.views.message_list import CHUNK_SIZE
 
 logger = logging.getLogger(__name__)
-
-# At most one list update per session per frame: a burst of messages (a crowd joining, a busy
-# room) costs each session one diff and one patch per frame instead of one per message.
-FRAME_SECONDS = 0.05
 
 SEND_FAILED = "Could not send the message. Check your connection and try again."
 SEND_RETRYING = "Not sent yet: retrying..."
@@ -55,6 +53,8 @@ class SessionController:
         *,
         rows: RowCache,
         live_sessions: set[SessionController],
+        fanout: Fanout,
+        frames: FrameClock,
     ) -> None:
         self.page = page
         self.chat = services.chat
@@ -74,6 +74,8 @@ class SessionController:
         )
         self.join_dialog = JoinDialog(on_join=self._join)
         self._live_sessions = live_sessions
+        self._fanout = fanout
+        self._frames = frames
         self._joining = False
         self._sending: set[str] = set()
         self._loading_older = False
@@ -82,8 +84,6 @@ class SessionController:
         self._history_loaded = False
         self._history_task: asyncio.Task[None] | None = None
         self._pending: list[Message] = []
-        self._flush_handle: asyncio.TimerHandle | None = None
-        self._last_flush = 0.0
 
     async def start(self) -> None:
         page = self.page
@@ -95,7 +95,7 @@ class SessionController:
         self._live_sessions.add(self)
         # Subscribe before reading history and hold live events until it is in: the window drops
         # duplicates, so nothing published meanwhile is lost or shown twice.
-        page.pubsub.subscribe_topic(CHAT_TOPIC, self._on_event)
+        self._fanout.subscribe(CHAT_TOPIC, self, self._on_event)
         page.add(*self.view.layout())
         self._prefs = ft.SharedPreferences()  # registers with this page; kept referenced here
         # History and identity load in the background so main() returns at once: Flet 1.0.5
@@ -141,22 +141,16 @@ class SessionController:
         self._history_loaded = True
         self._flush()
 
-    async def _on_event(self, _topic: str, event: Any) -> None:
+    def _on_event(self, _topic: str, event: Any) -> None:
         if isinstance(event, MessagePosted):
             self._pending.append(event.message)
         elif isinstance(event, MessagesRestored):
             self._pending += event.messages
         else:
             return
-        if self._flush_handle is None:
-            loop = asyncio.get_running_loop()
-            # An idle session flushes at once; a busy one waits for the rest of its frame.
-            delay = max(0.0, self._last_flush + FRAME_SECONDS - loop.time())
-            self._flush_handle = loop.call_later(delay, self._flush)
+        self._frames.request(self, self._flush)
 
     def _flush(self) -> None:
-        self._flush_handle = None
-        self._last_flush = asyncio.get_running_loop().time()
         if not self._history_loaded:
             return  # start() flushes once history is in
         pending, self._pending = self._pending, []
@@ -289,9 +283,8 @@ class SessionController:
 
     async def _on_close(self, _event: Any) -> None:
         self._cancel_leave_timer()
-        if self._flush_handle is not None:
-            self._flush_handle.cancel()
-            self._flush_handle = None
+        self._fanout.unsubscribe(self)
+        self._frames.cancel(self)
         for task in (self._history_task, self._restore_task):
             if task is not None:
                 task.cancel()

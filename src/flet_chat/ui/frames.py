@@ -1,0 +1,47 @@
+"""FrameClock: renders every session that has news at most once per frame, in one pass.
+
+A burst of messages (a crowd joining, a busy room) then costs each session one diff and one
+patch per frame instead of one per message. One process-wide timer instead of one per session:
+while a pass over 1,000 sessions runs, new events only queue up, and the next pass takes them all,
+so the busier the process, the more each pass batches.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+
+logger = logging.getLogger(__name__)
+
+FRAME_SECONDS = 0.05
+
+
+class FrameClock:
+    def __init__(self, frame_seconds: float = FRAME_SECONDS) -> None:
+        self._frame_seconds = frame_seconds
+        self._due: dict[object, Callable[[], None]] = {}
+        self._timer: asyncio.TimerHandle | None = None
+        self._last_pass = float("-inf")
+
+    def request(self, session: object, render: Callable[[], None]) -> None:
+        """Have `render` called in the next pass (once, however often this is asked)."""
+        self._due[session] = render
+        if self._timer is None:
+            loop = asyncio.get_running_loop()
+            # An idle process renders at once; a busy one waits for the rest of its frame.
+            delay = max(0.0, self._last_pass + self._frame_seconds - loop.time())
+            self._timer = loop.call_later(delay, self._pass)
+
+    def cancel(self, session: object) -> None:
+        self._due.pop(session, None)
+
+    def _pass(self) -> None:
+        self._timer = None
+        self._last_pass = asyncio.get_running_loop().time()
+        due, self._due = self._due, {}
+        for render in due.values():
+            try:
+                render()
+            except Exception:  # one broken session must not keep the others from their news
+                logger.exception("rendering a session failed")
