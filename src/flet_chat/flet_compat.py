@@ -12,6 +12,11 @@ of every control in it (`DiffBuilder._configure_dataclass`), although a row that
 needs that walk once per process. `install_walk_once()` lets controls that say so
 (`walk_once = True`) be walked once and then hand back the controls found the first time.
 
+The append patch: a live message adds a row at the end of a chunk in every session. Flet would
+diff each session's chunk and encode the same row once per session; `send_rows_appended` sends
+the patch Flet's diff would have produced, with the row encoded once per process
+(`pack_control`), and refreshes the snapshot Flet's next diff of that chunk starts from.
+
 The debug f-string: `FletApp.send_message` formats every outgoing message into a debug log line
 whether or not debug logging is on; the repr of a patch walks all of its controls again.
 """
@@ -25,8 +30,8 @@ from typing import Any
 
 import msgpack
 from flet.controls.base_control import BaseControl
-from flet.controls.object_patch import DiffBuilder
-from flet.messaging.protocol import configure_encode_object_for_msgpack
+from flet.controls.object_patch import DiffBuilder, Operation
+from flet.messaging.protocol import MessageAction, configure_encode_object_for_msgpack
 from flet_web.fastapi.flet_app import FletApp
 from flet_web.fastapi.flet_app_manager import app_manager
 
@@ -38,12 +43,15 @@ _encode_control = configure_encode_object_for_msgpack(BaseControl)  # type: igno
 
 class LeakSafeFletApp(FletApp):  # type: ignore[misc]
     def send_message(self, message: Any) -> None:
+        # FletApp.send_message's own body, without its always-formatted debug line.
+        body = msgpack.packb([message.action, message.body], default=_encode_control)
+        self.send_frame(b"\x00" + body)
+
+    def send_frame(self, frame: bytes) -> None:
         queue = getattr(self, "_FletApp__send_queue", None)
         if queue is None:
             return  # the socket is closing; Flet drops messages to disconnected sessions too
-        # FletApp.send_message's own body, without its always-formatted debug line.
-        body = msgpack.packb([message.action, message.body], default=_encode_control)
-        queue.put_nowait(b"\x00" + body)
+        queue.put_nowait(frame)
 
     async def handle(self, websocket: Any) -> None:
         try:
@@ -94,3 +102,44 @@ def install_walk_once() -> None:
 
     configure._flet_chat_walk_once = True  # type: ignore[attr-defined]
     DiffBuilder._configure_dataclass = configure  # type: ignore[method-assign]
+
+
+def pack_control(control: BaseControl) -> bytes:
+    """Prepare a never-changing control as Flet's diff would when it is first added (build,
+    before_update, walked once: see install_walk_once) and encode it as Flet sends it."""
+    for _ in DiffBuilder(None, control, control_cls=BaseControl)._configure_dataclass(
+        control, None, False
+    ):
+        pass
+    packed: bytes = msgpack.packb(control, default=_encode_control)
+    return packed
+
+
+_PACKER = msgpack.Packer()
+_PATCH_CONTROL = MessageAction.PATCH_CONTROL.value
+_ADD = Operation.Add.value
+# The path table of a patch on a container's `controls` list: node 1 is `controls`.
+_CONTROLS_PATH = msgpack.packb([0, {"controls": [1]}])
+_SNAPSHOTS = "__prev_lists"  # where Flet's encoder keeps what a control's lists were when sent
+
+
+def send_rows_appended(page: Any, container: Any, start: int, packed_rows: list[bytes]) -> bool:
+    """Tell the page's client that `packed_rows` were appended to `container.controls` at
+    `start`. False when this cannot be done here (not our FletApp, or the container was never
+    sent): the caller updates the container the usual way."""
+    connection = page.session.connection
+    snapshots = getattr(container, _SNAPSHOTS, None)
+    if not isinstance(connection, LeakSafeFletApp) or not snapshots or "controls" not in snapshots:
+        return False
+    frame = bytearray(b"\x00")
+    frame += _PACKER.pack_array_header(2) + _PACKER.pack(_PATCH_CONTROL)
+    frame += _PACKER.pack_map_header(2) + _PACKER.pack("id") + _PACKER.pack(container._i)
+    frame += _PACKER.pack("patch") + _PACKER.pack_array_header(1 + len(packed_rows))
+    frame += _CONTROLS_PATH
+    for offset, row in enumerate(packed_rows):
+        frame += _PACKER.pack_array_header(4) + _PACKER.pack(_ADD) + _PACKER.pack(1)
+        frame += _PACKER.pack(start + offset) + row
+    connection.send_frame(bytes(frame))
+    # What Flet's diff of this container would have recorded after sending the same patch.
+    snapshots["controls"][:] = container.controls
+    return True

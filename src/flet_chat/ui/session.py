@@ -17,13 +17,14 @@ from flet_chat.core.errors import ChatError
 from flet_chat.core.events import MessagePosted, MessagesRestored
 from flet_chat.core.limits import MAX_RENDERED_MESSAGES
 from flet_chat.core.models import Message
+from flet_chat.flet_compat import send_rows_appended
 from flet_chat.ui.frames import FrameClock
 from flet_chat.ui.message_window import MessageWindow
 from flet_chat.ui.row_cache import RowCache
 from flet_chat.ui.theme import apply_theme
 from flet_chat.ui.views.chat_view import ChatView
 from flet_chat.ui.views.join_dialog import JoinDialog
-from flet_chat.ui.views.message_list import CHUNK_SIZE
+from flet_chat.ui.views.message_list import CHUNK_SIZE, RowsAppended, Update
 
 logger = logging.getLogger(__name__)
 
@@ -74,6 +75,7 @@ class SessionController:
         )
         self.join_dialog = JoinDialog(on_join=self._join)
         self._live_sessions = live_sessions
+        self._rows = rows
         self._fanout = fanout
         self._frames = frames
         self._joining = False
@@ -159,8 +161,16 @@ class SessionController:
         self._render()
 
     def _render(self) -> None:
-        for control in self.view.render(self.window):
-            control.update()
+        self._send_updates(self.view.render(self.window))
+
+    def _send_updates(self, updates: list[Update]) -> None:
+        for update in updates:
+            if not isinstance(update, RowsAppended):
+                update.update()
+                continue
+            rows = [self._rows.packed(m) for m in update.messages]
+            if not send_rows_appended(self.page, update.chunk, update.start, rows):
+                update.chunk.update()
 
     async def _join(self, _event: Any) -> None:
         if self.user_name is not None or self._joining:
@@ -266,8 +276,7 @@ class SessionController:
         # `is`, not `in`: controls are dataclasses that compare by value.
         if changed and all(c is not self.view.message_list for c in updates):
             updates.insert(0, self.view.message_list)
-        for control in updates:
-            control.update()
+        self._send_updates(updates)
 
     async def _on_disconnect(self, _event: Any) -> None:
         # A reload reconnects to the same session within a second or two; only a user who stays

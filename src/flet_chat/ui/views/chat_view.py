@@ -11,7 +11,7 @@ from flet_chat.ui import keys
 from flet_chat.ui.message_window import MessageWindow
 from flet_chat.ui.row_cache import RowCache
 from flet_chat.ui.theme import BORDER_COLOR
-from flet_chat.ui.views.message_list import MessageList
+from flet_chat.ui.views.message_list import MessageList, Update
 
 Handler = Callable[[Any], Awaitable[None]]
 
@@ -78,8 +78,8 @@ class ChatView:
             ft.Row([self.message_input, self.send_button]),
         ]
 
-    def render(self, window: MessageWindow) -> list[ft.Control]:
-        """Show the window's messages; returns the controls to update."""
+    def render(self, window: MessageWindow) -> list[Update]:
+        """Show the window's messages; returns the updates to send, in order."""
         updates = self.messages.show(window.messages, has_older=window.has_older)
         jump_visible = not (window.at_live_edge and self.message_list.auto_scroll)
         if jump_visible != self.jump_button.visible:

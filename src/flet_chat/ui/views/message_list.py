@@ -9,6 +9,7 @@ its chunks, and appending a message updates only the last chunk.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import flet as ft
 
@@ -25,6 +26,19 @@ class MessageChunk(SharedRow, ft.Column):
     """Isolated and compared by identity, like the rows it holds (not shared, though)."""
 
 
+@dataclass(frozen=True, slots=True)
+class RowsAppended:
+    """New rows at the end of a chunk the client already shows. The session sends this as one
+    small ready-made patch (flet_compat.send_rows_appended) instead of asking Flet to diff."""
+
+    chunk: MessageChunk
+    start: int  # index in chunk.controls of the first new row
+    messages: tuple[Message, ...]
+
+
+Update = ft.Control | RowsAppended
+
+
 class MessageList:
     def __init__(self, rows: RowCache, *, head: ft.Control) -> None:
         self.list_view = ft.ListView(
@@ -36,30 +50,38 @@ class MessageList:
         self._chunks: list[MessageChunk] = []
         self._chunk_ids: list[list[int]] = []
 
-    def show(self, messages: Sequence[Message], *, has_older: bool) -> list[ft.Control]:
-        """Make the list show `messages`; returns the controls to update, in order."""
+    def show(self, messages: Sequence[Message], *, has_older: bool) -> list[Update]:
+        """Make the list show `messages`; returns the updates to send, in order."""
         chunks_before = list(self._chunks)
         step = _as_shift_and_append(self.ids(), [m.id for m in messages])
+        appends: dict[int, RowsAppended] = {}
         if step is None:  # paged back or jumped: rebuild
             self._chunks, self._chunk_ids = [], []
-            changed = self._append(messages)
+            self._append(messages)
+            changed: list[MessageChunk] = []
         else:
             dropped, appended = step
-            changed = self._drop_oldest(dropped) + self._append(
-                messages[len(messages) - appended :]
-            )
+            changed = self._drop_oldest(dropped)
+            appends = self._append(messages[len(messages) - appended :])
 
         # Compare by id(): cheap, and independent of how a control defines equality.
         before_ids, now_ids = [id(c) for c in chunks_before], [id(c) for c in self._chunks]
-        updates: list[ft.Control] = []
+        updates: list[Update] = []
         if now_ids != before_ids or has_older != self._show_head:
             self._show_head = has_older
             head: list[ft.Control] = [self._head] if has_older else []
             self.list_view.controls = head + list(self._chunks)
             updates.append(self.list_view)  # sends new chunks whole
-        # Existing chunks that changed: the ListView update does not look inside them.
+        # Existing chunks that changed: the ListView update does not look inside them. A chunk
+        # that only grew at the end is the common case (a live message) and has a cheap patch.
         alive, changed_ids = set(now_ids), {id(c) for c in changed}
-        updates += [c for c in chunks_before if id(c) in changed_ids and id(c) in alive]
+        for chunk in chunks_before:
+            if id(chunk) not in alive:
+                continue
+            if id(chunk) in changed_ids:
+                updates.append(chunk)
+            elif id(chunk) in appends:
+                updates.append(appends[id(chunk)])
         return updates
 
     def ids(self) -> list[int]:
@@ -78,17 +100,23 @@ class MessageList:
                 count = 0
         return changed
 
-    def _append(self, messages: Sequence[Message]) -> list[MessageChunk]:
-        changed: list[MessageChunk] = []
+    def _append(self, messages: Sequence[Message]) -> dict[int, RowsAppended]:
+        """Append rows; returns what each chunk gained, by id() of the chunk."""
+        appends: dict[int, RowsAppended] = {}
         for message in messages:
             if not self._chunk_ids or len(self._chunk_ids[-1]) >= CHUNK_SIZE:
                 self._chunks.append(MessageChunk(spacing=ROW_SPACING, tight=True))
                 self._chunk_ids.append([])
-            self._chunks[-1].controls.append(self._rows.row(message))
+            chunk = self._chunks[-1]
+            known = appends.get(id(chunk))
+            appends[id(chunk)] = RowsAppended(
+                chunk,
+                known.start if known else len(chunk.controls),
+                (*known.messages, message) if known else (message,),
+            )
+            chunk.controls.append(self._rows.row(message))
             self._chunk_ids[-1].append(message.id)
-            if not changed or changed[-1] is not self._chunks[-1]:
-                changed.append(self._chunks[-1])
-        return changed
+        return appends
 
 
 def _as_shift_and_append(current: list[int], desired: list[int]) -> tuple[int, int] | None:
