@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 import pytest
 
+from flet_chat.testing.services import create_postgres_database, drop_postgres_database
 from tests.support.server import ServerProcess
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
@@ -19,8 +21,27 @@ def artifacts_dir() -> Path:
 
 
 @pytest.fixture
-def server_factory(tmp_path: Path) -> Iterator[Callable[..., ServerProcess]]:
-    started: list[ServerProcess] = []
+def servers_started() -> list[ServerProcess]:
+    """Every server a test started, so other fixtures can stop them before tearing down."""
+    return []
+
+
+@pytest.fixture
+def postgres_url(servers_started: list[ServerProcess]) -> Iterator[str]:
+    """A fresh PostgreSQL database, dropped after the test's servers have stopped (a server
+    still writing to a dropped database would log errors that are not the test's)."""
+    url = asyncio.run(create_postgres_database())
+    yield url
+    for server in servers_started:
+        server.stop()
+    asyncio.run(drop_postgres_database(url))
+
+
+@pytest.fixture
+def server_factory(
+    tmp_path: Path, servers_started: list[ServerProcess]
+) -> Iterator[Callable[..., ServerProcess]]:
+    started = servers_started
 
     def make(
         *,

@@ -43,6 +43,8 @@ _encode_control = configure_encode_object_for_msgpack(BaseControl)  # type: igno
 
 class LeakSafeFletApp(FletApp):  # type: ignore[misc]
     def send_message(self, message: Any) -> None:
+        if getattr(self, "_FletApp__send_queue", None) is None:
+            return  # the socket is closing; Flet drops messages to disconnected sessions too
         # FletApp.send_message's own body, without its always-formatted debug line.
         body = msgpack.packb([message.action, message.body], default=_encode_control)
         self.send_frame(b"\x00" + body)

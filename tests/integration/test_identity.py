@@ -4,7 +4,7 @@ user, and a user is announced once however many sessions they have."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -13,8 +13,6 @@ from redis.asyncio import Redis
 from flet_chat.testing.flet_client import FletClient
 from flet_chat.testing.services import (
     REDIS_URL,
-    create_postgres_database,
-    drop_postgres_database,
     unique_redis_prefix,
 )
 from tests.integration.conftest import Connect, has_row
@@ -23,13 +21,6 @@ from tests.support.server import ServerProcess
 pytestmark = pytest.mark.integration
 
 IDENTITY_KEY = "flet_chat.identity"
-
-
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    url = asyncio.run(create_postgres_database())
-    yield url
-    asyncio.run(drop_postgres_database(url))
 
 
 def count_rows(client: FletClient, fragment: str) -> int:

@@ -13,21 +13,12 @@ from flet_chat.testing.flet_client import FletClient
 from flet_chat.testing.services import (
     REDIS_URL,
     PrivateRedis,
-    create_postgres_database,
-    drop_postgres_database,
     unique_redis_prefix,
 )
 from tests.integration.conftest import Connect, has_row
 from tests.support.server import ServerProcess, free_port
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    url = asyncio.run(create_postgres_database())
-    yield url
-    asyncio.run(drop_postgres_database(url))
 
 
 @pytest.fixture
