@@ -16,6 +16,7 @@ from flet_chat.core.identity import IdentitySigner
 from flet_chat.core.limits import RATE_BURST, RATE_PER_SECOND
 from flet_chat.core.rate_limit import RateLimiter
 from flet_chat.core.service import ChatService
+from flet_chat.memory import MemoryTrimmer
 from flet_chat.settings import Settings
 from flet_chat.storage.engine import create_engine
 from flet_chat.storage.migrate import upgrade_to_head_async
@@ -69,6 +70,7 @@ class Runtime:
         self.live_sessions: set[Any] = set()
         # How events reach this process's sessions (see bus/fanout.py for why not Flet's hub).
         self.fanout = Fanout()
+        self.memory = MemoryTrimmer()
         self._services: Services | None = None
         self._lock = asyncio.Lock()
 
@@ -88,6 +90,7 @@ class Runtime:
             return self._services
 
     async def stop(self) -> None:
+        await self.memory.stop()
         if self._services is not None:
             await self._services.bus.stop()
             await self._services.presence.stop()

@@ -8,28 +8,20 @@ import flet as ft
 
 from flet_chat.bootstrap import Runtime
 from flet_chat.flet_compat import install_walk_once
-from flet_chat.ui.frames import FrameClock
-from flet_chat.ui.row_cache import RowCache
 from flet_chat.ui.session import SessionController
+from flet_chat.ui.shared import ProcessShared
 
 FletMain = Callable[[ft.Page], Awaitable[None]]
 
 
 def build_main(runtime: Runtime) -> FletMain:
     install_walk_once()
-    rows = RowCache()  # one per process: every session shares the message rows
-    frames = FrameClock()  # one per process: renders every session with news in one pass
+    shared = ProcessShared(
+        fanout=runtime.fanout, memory=runtime.memory, live_sessions=runtime.live_sessions
+    )
 
     async def main(page: ft.Page) -> None:
         services = await runtime.start()  # in `serve` it has started already
-        controller = SessionController(
-            page,
-            services,
-            rows=rows,
-            live_sessions=runtime.live_sessions,
-            fanout=runtime.fanout,
-            frames=frames,
-        )
-        await controller.start()
+        await SessionController(page, services, shared).start()
 
     return main

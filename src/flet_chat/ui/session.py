@@ -11,16 +11,14 @@ from typing import Any
 import flet as ft
 
 from flet_chat.bootstrap import Services
-from flet_chat.bus.fanout import Fanout
 from flet_chat.bus.local import CHAT_TOPIC
 from flet_chat.core.errors import ChatError
 from flet_chat.core.events import MessagePosted, MessagesRestored
 from flet_chat.core.limits import MAX_RENDERED_MESSAGES
 from flet_chat.core.models import Message
 from flet_chat.flet_compat import send_rows_appended
-from flet_chat.ui.frames import FrameClock
 from flet_chat.ui.message_window import MessageWindow
-from flet_chat.ui.row_cache import RowCache
+from flet_chat.ui.shared import ProcessShared
 from flet_chat.ui.theme import apply_theme
 from flet_chat.ui.views.chat_view import ChatView
 from flet_chat.ui.views.join_dialog import JoinDialog
@@ -51,11 +49,7 @@ class SessionController:
         self,
         page: ft.Page,
         services: Services,
-        *,
-        rows: RowCache,
-        live_sessions: set[SessionController],
-        fanout: Fanout,
-        frames: FrameClock,
+        shared: ProcessShared,
     ) -> None:
         self.page = page
         self.chat = services.chat
@@ -68,16 +62,13 @@ class SessionController:
         self.user_name: str | None = None
         self.window = MessageWindow(MAX_RENDERED_MESSAGES, trim_step=CHUNK_SIZE)
         self.view = ChatView(
-            rows,
+            shared.rows,
             on_send=self._send,
             on_load_older=self._load_older,
             on_jump_to_newest=self._jump_to_newest,
         )
         self.join_dialog = JoinDialog(on_join=self._join)
-        self._live_sessions = live_sessions
-        self._rows = rows
-        self._fanout = fanout
-        self._frames = frames
+        self._shared = shared
         self._joining = False
         self._sending: set[str] = set()
         self._loading_older = False
@@ -94,10 +85,10 @@ class SessionController:
         page.on_disconnect = self._on_disconnect
         page.on_connect = self._on_connect
         page.on_close = self._on_close
-        self._live_sessions.add(self)
+        self._shared.live_sessions.add(self)
         # Subscribe before reading history and hold live events until it is in: the window drops
         # duplicates, so nothing published meanwhile is lost or shown twice.
-        self._fanout.subscribe(CHAT_TOPIC, self, self._on_event)
+        self._shared.fanout.subscribe(CHAT_TOPIC, self, self._on_event)
         page.add(*self.view.layout())
         self._prefs = ft.SharedPreferences()  # registers with this page; kept referenced here
         # History and identity load in the background so main() returns at once: Flet 1.0.5
@@ -150,7 +141,7 @@ class SessionController:
             self._pending += event.messages
         else:
             return
-        self._frames.request(self, self._flush)
+        self._shared.frames.request(self, self._flush)
 
     def _flush(self) -> None:
         if not self._history_loaded:
@@ -168,7 +159,7 @@ class SessionController:
             if not isinstance(update, RowsAppended):
                 update.update()
                 continue
-            rows = [self._rows.packed(m) for m in update.messages]
+            rows = [self._shared.rows.packed(m) for m in update.messages]
             if not send_rows_appended(self.page, update.chunk, update.start, rows):
                 update.chunk.update()
 
@@ -292,12 +283,13 @@ class SessionController:
 
     async def _on_close(self, _event: Any) -> None:
         self._cancel_leave_timer()
-        self._fanout.unsubscribe(self)
-        self._frames.cancel(self)
+        self._shared.fanout.unsubscribe(self)
+        self._shared.frames.cancel(self)
         for task in (self._history_task, self._restore_task):
             if task is not None:
                 task.cancel()
-        self._live_sessions.discard(self)
+        self._shared.live_sessions.discard(self)
+        self._shared.memory.session_closed()
         await self._announce_leave()
 
     async def _leave_after_grace(self) -> None:
