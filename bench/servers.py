@@ -407,7 +407,8 @@ class BenchServer:
         merged["polls"] = polls
         merged["unattributed_answers"] = len(unattributed)
         merged["per_worker"] = {
-            str(pid): {k: a.get(k) for k in counts} for pid, a in sorted(latest.items())
+            str(pid): {k: a.get(k) for k in (*counts, "gc_pauses")}
+            for pid, a in sorted(latest.items())
         }
         return merged
 

@@ -13,6 +13,7 @@ from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoin
 from flet_chat.bootstrap import Runtime
 from flet_chat.flet_compat import LeakSafeFletApp, flet_session_count
 from flet_chat.logs import configure_logging
+from flet_chat.memory import GcPauses, tune_garbage_collector
 from flet_chat.settings import Settings
 from flet_chat.ui.app import build_main
 
@@ -36,9 +37,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     runtime = Runtime(settings)
     main = build_main(runtime)
     assets_dir = settings.assets_dir.resolve()
+    gc_pauses = GcPauses()
 
     async def start_services() -> None:
         await runtime.start()
+        tune_garbage_collector()
+        gc_pauses.install()
 
     app = FastAPI(
         title="Flet Chat",
@@ -76,6 +80,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "sessions": len(runtime.live_sessions),
             "flet_sessions": flet_session_count(),
             "pubsub_subscribers": runtime.fanout.subscriber_count(),
+            "gc_pauses": gc_pauses.report(),
         }
         return JSONResponse(body, status_code=200 if database == "ok" else 503)
 

@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import threading
 
-from flet_chat.memory import MemoryTrimmer, _find_malloc_trim
+from flet_chat.memory import GcPauses, MemoryTrimmer, _find_malloc_trim
 
 
 async def test_a_burst_of_closes_is_trimmed_once_after_it_ends() -> None:
@@ -36,3 +37,17 @@ def test_glibc_malloc_trim_is_found_here() -> None:
     trim = _find_malloc_trim()
     assert trim is not None
     assert trim(0) in (0, 1)
+
+
+def test_gc_pauses_are_counted_per_generation() -> None:
+    pauses = GcPauses()
+    pauses.install()
+    try:
+        before = pauses.count[2]
+        gc.collect()
+        report = pauses.report()
+    finally:
+        gc.callbacks.remove(pauses._on_gc)
+    assert pauses.count[2] == before + 1
+    assert report["gen2"]["count"] == before + 1
+    assert report["gen2"]["max_ms"] >= 0
