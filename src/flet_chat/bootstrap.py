@@ -19,6 +19,7 @@ from flet_chat.settings import Settings
 from flet_chat.storage.engine import create_engine
 from flet_chat.storage.migrate import upgrade_to_head_async
 from flet_chat.storage.sql_store import SqlStore
+from flet_chat.ui.presence_cache import POLL_SECONDS, PresenceCache
 
 
 @dataclass(slots=True)
@@ -30,6 +31,7 @@ class Services:
     presence: LocalPresence | RedisPresence
     identity: IdentitySigner
     chat: ChatService
+    presence_cache: PresenceCache
 
 
 def bootstrap(settings: Settings, hub: TopicHub) -> Services:
@@ -48,6 +50,12 @@ def bootstrap(settings: Settings, hub: TopicHub) -> Services:
         RateLimiter(burst=RATE_BURST, per_second=RATE_PER_SECOND),
         presence,
     )
+    # One process alone hears of every change through its own bus; with Redis, sessions of a
+    # process that died only expire, so the list is also re-read every few seconds.
+    presence_cache = PresenceCache(
+        presence.online_users, poll=POLL_SECONDS if settings.redis_url else None
+    )
+    bus.add_presence_listener(presence_cache.invalidate)
     return Services(
         settings=settings,
         engine=engine,
@@ -56,6 +64,7 @@ def bootstrap(settings: Settings, hub: TopicHub) -> Services:
         presence=presence,
         identity=IdentitySigner(settings.resolved_secret_key()),
         chat=chat,
+        presence_cache=presence_cache,
     )
 
 
@@ -81,11 +90,13 @@ class Runtime:
                 services = bootstrap(self.settings, hub)
                 await services.bus.start()
                 await services.presence.start()
+                await services.presence_cache.start()
                 self._services = services
             return self._services
 
     async def stop(self) -> None:
         if self._services is not None:
+            await self._services.presence_cache.stop()
             await self._services.bus.stop()
             await self._services.presence.stop()
             await self._services.engine.dispose()
