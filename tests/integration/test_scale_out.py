@@ -56,6 +56,11 @@ async def test_two_processes_on_two_ports_are_one_chat(
         await alice.join("Alice")
         await bob.join("Bob")
         await alice.wait_for(lambda: has_row(alice, "Bob has joined the chat."))
+        # Each sees both in the member list, whichever process the other is on.
+        for client in (alice, bob):
+            await client.wait_for(
+                lambda c=client: c.members() == ["Alice", "Bob"], timeout=5, what="members"
+            )
         await alice.send("hello from process A")
         await bob.wait_for(lambda: has_row(bob, "hello from process A"))
         await bob.send("and back from B")
@@ -68,6 +73,34 @@ async def test_two_processes_on_two_ports_are_one_chat(
     async with connect(b) as carol:
         await carol.wait_for(lambda: has_row(carol, "and back from B"), what="history")
         assert any("hello from process A" in r for r in carol.message_rows())
+
+
+async def test_presence_and_typing_cross_processes(
+    server_factory: Callable[..., ServerProcess], connect: Connect, postgres_url: str
+) -> None:
+    env = cluster_env(postgres_url)
+    a = server_factory(env=env, name="a")
+    b = server_factory(env=env, name="b")
+    alice_browser: dict[str, object] = {}
+    async with connect(a, storage=alice_browser) as alice, connect(b) as bob:
+        await alice.join("Alice")
+        await bob.join("Bob")
+        await bob.wait_for(lambda: bob.members() == ["Alice", "Bob"], timeout=5)
+
+        await alice.type("message_input", "hello", change=True)
+        await bob.wait_for(lambda: bob.value("typing_indicator") == "Alice is typing...", timeout=5)
+        await alice.submit("message_input")
+        await bob.wait_for(lambda: has_row(bob, "| hello"))
+        await bob.wait_for(lambda: bob.value("typing_indicator") == "", what="typing cleared")
+
+        # A second tab of Alice's on the other process: still one Alice.
+        async with connect(b, storage=alice_browser) as alice_on_b:
+            await alice_on_b.wait_for(lambda: alice_on_b.members() == ["Alice", "Bob"])
+            assert not alice_on_b.dialog_open()
+        await alice.wait_for(lambda: alice.find("member_list") is not None)
+        assert alice.members() == ["Alice", "Bob"]
+        await bob.close()  # Bob's tab closes: gone from the list on the other process too
+        await alice.wait_for(lambda: alice.members() == ["Alice"], timeout=5, what="Bob gone")
 
 
 async def test_workers_share_one_port(

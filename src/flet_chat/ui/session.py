@@ -17,10 +17,12 @@ from flet_chat.core.events import MessagePosted, MessagesRestored
 from flet_chat.core.limits import MAX_RENDERED_MESSAGES
 from flet_chat.core.models import Message
 from flet_chat.ui.message_window import MessageWindow
+from flet_chat.ui.presence_session import PresenceSession
 from flet_chat.ui.row_cache import RowCache
 from flet_chat.ui.theme import apply_theme
 from flet_chat.ui.views.chat_view import ChatView
 from flet_chat.ui.views.join_dialog import JoinDialog
+from flet_chat.ui.views.member_list import MemberRowCache
 from flet_chat.ui.views.message_list import CHUNK_SIZE
 
 logger = logging.getLogger(__name__)
@@ -54,6 +56,7 @@ class SessionController:
         services: Services,
         *,
         rows: RowCache,
+        member_rows: MemberRowCache,
         live_sessions: set[SessionController],
     ) -> None:
         self.page = page
@@ -66,12 +69,22 @@ class SessionController:
         self.leave_grace_seconds = services.settings.leave_grace_seconds
         self.user_name: str | None = None
         self.window = MessageWindow(MAX_RENDERED_MESSAGES, trim_step=CHUNK_SIZE)
+        self.presence = PresenceSession(
+            chat=services.chat,
+            cache=services.presence_cache,
+            session_key=self.session_key,
+            me=lambda: self.user_name,
+        )
         self.view = ChatView(
             rows,
             on_send=self._send,
             on_load_older=self._load_older,
             on_jump_to_newest=self._jump_to_newest,
+            member_rows=member_rows,
+            on_typing=self.presence.on_composer_change,
+            on_toggle_members=self.presence.on_toggle_members,
         )
+        self.presence.bind(self.view)
         self.join_dialog = JoinDialog(on_join=self._join)
         self._live_sessions = live_sessions
         self._joining = False
@@ -92,10 +105,12 @@ class SessionController:
         page.on_disconnect = self._on_disconnect
         page.on_connect = self._on_connect
         page.on_close = self._on_close
+        page.on_resize = self.presence.on_resize
         self._live_sessions.add(self)
         # Subscribe before reading history and hold live events until it is in: the window drops
         # duplicates, so nothing published meanwhile is lost or shown twice.
         page.pubsub.subscribe_topic(CHAT_TOPIC, self._on_event)
+        self.presence.start(page.width)
         page.add(*self.view.layout())
         self._prefs = ft.SharedPreferences()  # registers with this page; kept referenced here
         # History and identity load in the background so main() returns at once: Flet 1.0.5
@@ -142,6 +157,8 @@ class SessionController:
         self._flush()
 
     async def _on_event(self, _topic: str, event: Any) -> None:
+        if self.presence.on_event(event):
+            return  # typing: rendered apart from the message queue
         if isinstance(event, MessagePosted):
             self._pending.append(event.message)
         elif isinstance(event, MessagesRestored):
@@ -280,12 +297,16 @@ class SessionController:
         # away for the grace period is announced as gone.
         if self.user_name is not None and self._leave_task is None and not self._announced_leave:
             self._leave_task = asyncio.create_task(self._leave_after_grace())
+        if not self._announced_leave:
+            await self.presence.connection_changed(connected=False)
 
     async def _on_connect(self, _event: Any) -> None:
         self._cancel_leave_timer()
         if self.user_name is not None and self._announced_leave:
             self._announced_leave = False
             await self.chat.join(self.user_name, self.session_key)
+        else:
+            await self.presence.connection_changed(connected=True)
 
     async def _on_close(self, _event: Any) -> None:
         self._cancel_leave_timer()
@@ -296,6 +317,7 @@ class SessionController:
             if task is not None:
                 task.cancel()
         self._live_sessions.discard(self)
+        self.presence.close()
         await self._announce_leave()
 
     async def _leave_after_grace(self) -> None:

@@ -1,0 +1,139 @@
+"""One session's part in presence and typing: its member list, who it sees typing, and the
+typing events its composer sends. Kept out of SessionController so the message hot path there
+stays as it is; the controller only forwards events and lifecycle calls here."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import flet as ft
+
+from flet_chat.core.errors import ChatError
+from flet_chat.core.events import MessagePosted, UserTyping
+from flet_chat.core.limits import DEFAULT_ROOM, TYPING_INTERVAL_SECONDS
+from flet_chat.core.service import ChatService
+from flet_chat.ui.presence_cache import PresenceCache
+from flet_chat.ui.views.chat_view import NARROW_WIDTH, ChatView
+from flet_chat.ui.views.typing_indicator import TypingTracker
+
+logger = logging.getLogger(__name__)
+
+
+class PresenceSession:
+    def __init__(
+        self,
+        *,
+        chat: ChatService,
+        cache: PresenceCache,
+        session_key: str,
+        me: Callable[[], str | None],
+    ) -> None:
+        self._chat = chat
+        self._cache = cache
+        self._session_key = session_key
+        self._me = me
+        self._view: ChatView | None = None
+        self._typing = TypingTracker()
+        self._typing_timer: asyncio.TimerHandle | None = None
+        self._last_typing_sent: float | None = None
+
+    @property
+    def view(self) -> ChatView:
+        assert self._view is not None, "bind() the view first"
+        return self._view
+
+    def bind(self, view: ChatView) -> None:
+        self._view = view
+
+    def start(self, page_width: float | None) -> None:
+        """Before the view is added to the page: lay it out, show the list, start listening."""
+        self.view.set_narrow(page_width is not None and page_width < NARROW_WIDTH)
+        self.view.members.show(self._cache.users)
+        self._cache.subscribe(self._members_changed)
+
+    def close(self) -> None:
+        self._cache.unsubscribe(self._members_changed)
+        if self._typing_timer is not None:
+            self._typing_timer.cancel()
+            self._typing_timer = None
+
+    # -- who is online ------------------------------------------------------------------------
+
+    def _members_changed(self) -> None:
+        _update(self.view.members.show(self._cache.users))
+
+    async def connection_changed(self, *, connected: bool) -> None:
+        """The member list drops a closed tab at once; the leave notice waits for the grace."""
+        name = self._me()
+        if name is None:
+            return
+        try:
+            await self._chat.set_connected(name, self._session_key, connected=connected)
+        except Exception:
+            logger.exception("could not record that %s's connection changed", name)
+
+    async def on_toggle_members(self, _event: Any) -> None:
+        _update(self.view.toggle_members())
+
+    async def on_resize(self, event: Any) -> None:
+        width = getattr(event, "width", None)
+        if isinstance(width, int | float):
+            _update(self.view.set_narrow(width < NARROW_WIDTH))
+
+    # -- typing -------------------------------------------------------------------------------
+
+    async def on_composer_change(self, event: Any) -> None:
+        """The composer changed. Flet's client sends every keystroke and has no debounce, so
+        the session passes at most one per interval on to the service (which throttles too)."""
+        name = self._me()
+        data = getattr(event, "data", None)
+        text = data if isinstance(data, str) else self.view.message_input.value
+        if name is None or not text.strip():
+            return  # clearing the composer is not typing
+        now = asyncio.get_running_loop().time()
+        last = self._last_typing_sent
+        if last is not None and now - last < TYPING_INTERVAL_SECONDS:
+            return
+        self._last_typing_sent = now
+        try:
+            await self._chat.typing(name)
+        except ChatError:
+            pass  # a name the service refuses cannot be typing either
+        except Exception:
+            logger.warning("could not send a typing event for %s", name, exc_info=True)
+
+    def on_event(self, event: object) -> bool:
+        """Handle a bus event meant for this part; True if it needs nothing else."""
+        if isinstance(event, UserTyping):
+            if event.room == DEFAULT_ROOM and event.user_name != self._me():
+                self._typing.typed(event.user_name, asyncio.get_running_loop().time())
+                self._render_typing()
+            return True
+        if isinstance(event, MessagePosted) and self._typing.stopped(event.message.user_name):
+            self._render_typing()  # their message is here: they are done typing it
+        return False
+
+    def _render_typing(self) -> None:
+        _update(self.view.typing.show(self._typing.names(me=self._me())))
+        if self._typing_timer is None:
+            self._schedule_typing_expiry()
+
+    def _schedule_typing_expiry(self) -> None:
+        expiry = self._typing.next_expiry()
+        if expiry is None:
+            return
+        loop = asyncio.get_running_loop()
+        self._typing_timer = loop.call_later(max(0.0, expiry - loop.time()), self._expire_typing)
+
+    def _expire_typing(self) -> None:
+        self._typing_timer = None
+        self._typing.expire(asyncio.get_running_loop().time())
+        self._render_typing()
+
+
+def _update(controls: list[ft.Control]) -> None:
+    for control in controls:
+        control.update()
