@@ -20,6 +20,7 @@ from flet_chat.storage.engine import create_engine
 from flet_chat.storage.migrate import upgrade_to_head_async
 from flet_chat.storage.sql_store import SqlStore
 from flet_chat.ui.presence_cache import POLL_SECONDS, PresenceCache
+from flet_chat.ui.typing_board import TypingBoard
 
 
 @dataclass(slots=True)
@@ -32,6 +33,7 @@ class Services:
     identity: IdentitySigner
     chat: ChatService
     presence_cache: PresenceCache
+    typing_board: TypingBoard
 
 
 def bootstrap(settings: Settings, hub: TopicHub) -> Services:
@@ -55,7 +57,9 @@ def bootstrap(settings: Settings, hub: TopicHub) -> Services:
     presence_cache = PresenceCache(
         presence.online_users, poll=POLL_SECONDS if settings.redis_url else None
     )
-    bus.add_presence_listener(presence_cache.invalidate)
+    typing_board = TypingBoard()
+    bus.add_listener(presence_cache.on_event)
+    bus.add_listener(typing_board.on_event)
     return Services(
         settings=settings,
         engine=engine,
@@ -65,6 +69,7 @@ def bootstrap(settings: Settings, hub: TopicHub) -> Services:
         identity=IdentitySigner(settings.resolved_secret_key()),
         chat=chat,
         presence_cache=presence_cache,
+        typing_board=typing_board,
     )
 
 
@@ -91,11 +96,13 @@ class Runtime:
                 await services.bus.start()
                 await services.presence.start()
                 await services.presence_cache.start()
+                await services.typing_board.start()
                 self._services = services
             return self._services
 
     async def stop(self) -> None:
         if self._services is not None:
+            await self._services.typing_board.stop()
             await self._services.presence_cache.stop()
             await self._services.bus.stop()
             await self._services.presence.stop()

@@ -3,9 +3,10 @@
 Sessions subscribe through `page.pubsub.subscribe_topic(CHAT_TOPIC, handler)`, so Flet
 unsubscribes them when their session closes.
 
-`PresenceChanged` does not go to the sessions: it goes to the process's listeners (the shared
-presence cache), which re-read who is online once for every session. A crowd joining then costs
-each session nothing per join, only one member list render per refresh.
+Every event also goes to the process's listeners (the shared presence cache and typing board).
+`PresenceChanged` and `UserTyping` go *only* there: the listeners work out who is online and
+who is typing once for the whole process and tell sessions when that changes, so a crowd
+joining or typing costs each session nothing per event.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from flet_chat.core.events import ChatEvent, LocalEvent, PresenceChanged
+from flet_chat.core.events import ChatEvent, LocalEvent, PresenceChanged, UserTyping
 
 CHAT_TOPIC = "chat"
 
@@ -24,28 +25,27 @@ class TopicHub(Protocol):
     def send_all_on_topic(self, topic: str, message: Any) -> None: ...
 
 
-PresenceListener = Callable[[PresenceChanged], None]
+ProcessListener = Callable[[LocalEvent], None]
 
 
 class LocalBus:
     def __init__(self, hub: TopicHub) -> None:
         self._hub = hub
-        self._presence_listeners: list[PresenceListener] = []
+        self._listeners: list[ProcessListener] = []
 
-    def add_presence_listener(self, listener: PresenceListener) -> None:
-        """`listener` runs on the event loop for every presence change; it must return at once."""
-        self._presence_listeners.append(listener)
+    def add_listener(self, listener: ProcessListener) -> None:
+        """`listener` runs on the event loop for every event; it must return at once."""
+        self._listeners.append(listener)
 
     async def publish(self, event: ChatEvent) -> None:
         self.deliver(event)
 
     def deliver(self, event: LocalEvent) -> None:
         """Hand an event to every subscribed session of this process."""
-        if isinstance(event, PresenceChanged):
-            for listener in self._presence_listeners:
-                listener(event)
-            return
-        self._hub.send_all_on_topic(CHAT_TOPIC, event)
+        for listener in self._listeners:
+            listener(event)
+        if not isinstance(event, PresenceChanged | UserTyping):
+            self._hub.send_all_on_topic(CHAT_TOPIC, event)
 
     def describe(self) -> str:
         return "local"

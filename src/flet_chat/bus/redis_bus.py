@@ -25,7 +25,7 @@ from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
-from flet_chat.bus.local import LocalBus, PresenceListener, TopicHub
+from flet_chat.bus.local import LocalBus, ProcessListener, TopicHub
 from flet_chat.bus.wire import decode, encode
 from flet_chat.core.events import ChatEvent, MessagePosted, MessagesRestored
 from flet_chat.core.models import Message
@@ -88,8 +88,8 @@ class RedisBus:
     def describe(self) -> str:
         return "redis" if self.connected.is_set() else "redis-reconnecting"
 
-    def add_presence_listener(self, listener: PresenceListener) -> None:
-        self._local.add_presence_listener(listener)
+    def add_listener(self, listener: ProcessListener) -> None:
+        self._local.add_listener(listener)
 
     async def publish(self, event: ChatEvent) -> None:
         if isinstance(event, MessagePosted):

@@ -7,7 +7,7 @@ sessions (a burst of joins costs one read and one member list render per session
 With Redis it also re-reads every `poll` seconds, because sessions of a process that died expire
 without anyone announcing it, and a change event may be lost on the way (pub/sub keeps nothing).
 
-Plain asyncio, no Flet: listeners are sync callables that schedule their own rendering.
+Plain asyncio, no Flet: listeners are sync callables that render their own session.
 """
 
 from __future__ import annotations
@@ -17,15 +17,13 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 
+from flet_chat.core.events import LocalEvent, PresenceChanged
+from flet_chat.ui.fanout import Fanout, Listener
+
 logger = logging.getLogger(__name__)
 
 COALESCE_SECONDS = 1.0
 POLL_SECONDS = 5.0
-# Listeners are told in slices so one refresh with 1,000 sessions does not hold the loop (and
-# every message delivery behind it) for the whole fan-out.
-NOTIFY_SLICE = 50
-
-Listener = Callable[[], None]
 
 
 class PresenceCache:
@@ -40,19 +38,24 @@ class PresenceCache:
         self._coalesce = coalesce
         self._poll = poll
         self.users: tuple[str, ...] = ()
-        self._listeners: dict[Listener, None] = {}  # ordered, and removal is O(1)
+        self._fanout = Fanout()
         self._stale = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
-    def invalidate(self, _event: object = None) -> None:
+    def on_event(self, event: LocalEvent) -> None:
+        """The bus's process-wide listener: only presence changes matter here."""
+        if isinstance(event, PresenceChanged):
+            self.invalidate()
+
+    def invalidate(self) -> None:
         """Something changed: re-read soon. Cheap and idempotent, so call it per event."""
         self._stale.set()
 
     def subscribe(self, listener: Listener) -> None:
-        self._listeners[listener] = None
+        self._fanout.subscribe(listener)
 
     def unsubscribe(self, listener: Listener) -> None:
-        self._listeners.pop(listener, None)
+        self._fanout.unsubscribe(listener)
 
     async def start(self) -> None:
         if self._task is None:
@@ -84,10 +87,4 @@ class PresenceCache:
         if users == self.users:
             return
         self.users = users
-        for i, listener in enumerate(list(self._listeners)):
-            if i and i % NOTIFY_SLICE == 0:
-                await asyncio.sleep(0)  # let other work (message deliveries) run in between
-            try:
-                listener()
-            except Exception:
-                logger.exception("a presence listener failed")
+        await self._fanout.notify()

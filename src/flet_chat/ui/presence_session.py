@@ -1,6 +1,10 @@
-"""One session's part in presence and typing: its member list, who it sees typing, and the
-typing events its composer sends. Kept out of SessionController so the message hot path there
-stays as it is; the controller only forwards events and lifecycle calls here."""
+"""One session's part in presence and typing: its member list, the typing line, the typing
+events its composer sends, and the narrow-screen toggle. Kept out of SessionController so the
+message hot path there stays as it is; the controller only forwards lifecycle calls here.
+
+Who is online and who is typing are worked out once per process (PresenceCache, TypingBoard);
+a session only renders them when they change.
+"""
 
 from __future__ import annotations
 
@@ -12,12 +16,11 @@ from typing import Any
 import flet as ft
 
 from flet_chat.core.errors import ChatError
-from flet_chat.core.events import MessagePosted, UserTyping
-from flet_chat.core.limits import DEFAULT_ROOM, TYPING_INTERVAL_SECONDS
+from flet_chat.core.limits import TYPING_INTERVAL_SECONDS
 from flet_chat.core.service import ChatService
 from flet_chat.ui.presence_cache import PresenceCache
+from flet_chat.ui.typing_board import TypingBoard
 from flet_chat.ui.views.chat_view import NARROW_WIDTH, ChatView
-from flet_chat.ui.views.typing_indicator import TypingTracker
 
 logger = logging.getLogger(__name__)
 
@@ -28,16 +31,16 @@ class PresenceSession:
         *,
         chat: ChatService,
         cache: PresenceCache,
+        typing_board: TypingBoard,
         session_key: str,
         me: Callable[[], str | None],
     ) -> None:
         self._chat = chat
         self._cache = cache
+        self._board = typing_board
         self._session_key = session_key
         self._me = me
         self._view: ChatView | None = None
-        self._typing = TypingTracker()
-        self._typing_timer: asyncio.TimerHandle | None = None
         self._last_typing_sent: float | None = None
 
     @property
@@ -49,16 +52,16 @@ class PresenceSession:
         self._view = view
 
     def start(self, page_width: float | None) -> None:
-        """Before the view is added to the page: lay it out, show the list, start listening."""
+        """Before the view is added to the page: lay it out, fill it in, start listening."""
         self.view.set_narrow(page_width is not None and page_width < NARROW_WIDTH)
         self.view.members.show(self._cache.users)
+        self.view.typing.show(self._typists())
         self._cache.subscribe(self._members_changed)
+        self._board.subscribe(self._typists_changed)
 
     def close(self) -> None:
         self._cache.unsubscribe(self._members_changed)
-        if self._typing_timer is not None:
-            self._typing_timer.cancel()
-            self._typing_timer = None
+        self._board.unsubscribe(self._typists_changed)
 
     # -- who is online ------------------------------------------------------------------------
 
@@ -85,6 +88,13 @@ class PresenceSession:
 
     # -- typing -------------------------------------------------------------------------------
 
+    def _typists(self) -> list[str]:
+        me = self._me()
+        return [name for name in self._board.typists if name != me]
+
+    def _typists_changed(self) -> None:
+        _update(self.view.typing.show(self._typists()))
+
     async def on_composer_change(self, event: Any) -> None:
         """The composer changed. Flet's client sends every keystroke and has no debounce, so
         the session passes at most one per interval on to the service (which throttles too)."""
@@ -104,34 +114,6 @@ class PresenceSession:
             pass  # a name the service refuses cannot be typing either
         except Exception:
             logger.warning("could not send a typing event for %s", name, exc_info=True)
-
-    def on_event(self, event: object) -> bool:
-        """Handle a bus event meant for this part; True if it needs nothing else."""
-        if isinstance(event, UserTyping):
-            if event.room == DEFAULT_ROOM and event.user_name != self._me():
-                self._typing.typed(event.user_name, asyncio.get_running_loop().time())
-                self._render_typing()
-            return True
-        if isinstance(event, MessagePosted) and self._typing.stopped(event.message.user_name):
-            self._render_typing()  # their message is here: they are done typing it
-        return False
-
-    def _render_typing(self) -> None:
-        _update(self.view.typing.show(self._typing.names(me=self._me())))
-        if self._typing_timer is None:
-            self._schedule_typing_expiry()
-
-    def _schedule_typing_expiry(self) -> None:
-        expiry = self._typing.next_expiry()
-        if expiry is None:
-            return
-        loop = asyncio.get_running_loop()
-        self._typing_timer = loop.call_later(max(0.0, expiry - loop.time()), self._expire_typing)
-
-    def _expire_typing(self) -> None:
-        self._typing_timer = None
-        self._typing.expire(asyncio.get_running_loop().time())
-        self._render_typing()
 
 
 def _update(controls: list[ft.Control]) -> None:

@@ -72,6 +72,7 @@ class SessionController:
         self.presence = PresenceSession(
             chat=services.chat,
             cache=services.presence_cache,
+            typing_board=services.typing_board,
             session_key=self.session_key,
             me=lambda: self.user_name,
         )
@@ -157,8 +158,6 @@ class SessionController:
         self._flush()
 
     async def _on_event(self, _topic: str, event: Any) -> None:
-        if self.presence.on_event(event):
-            return  # typing: rendered apart from the message queue
         if isinstance(event, MessagePosted):
             self._pending.append(event.message)
         elif isinstance(event, MessagesRestored):
