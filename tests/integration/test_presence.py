@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 import pytest
 
+from flet_chat.testing.flet_client import FletClient
 from tests.integration.conftest import Connect, has_row
 from tests.support.server import ServerProcess
 
@@ -99,3 +101,33 @@ async def test_a_narrow_screen_shows_the_member_list_behind_a_toggle(
         await phone.wait_for(lambda: phone.members() == ["Phone", "Wide"])
         await phone.click("members_toggle")
         await phone.wait_for(lambda: phone.get("member_panel").get("visible") is False)
+
+
+async def test_a_crowd_joining_costs_each_session_about_one_list_update_a_second(
+    server: ServerProcess, connect: Connect
+) -> None:
+    crowd_size = 30
+    async with connect(server) as observer:
+        await observer.wait_for(lambda: observer.find("member_list") is not None)
+        seen: list[list[str]] = [observer.members()]
+
+        def note_change(_patch: object) -> None:
+            members = observer.members()
+            if members != seen[-1]:
+                seen.append(members)
+
+        observer.on_patch = note_change
+        crowd = [await FletClient(server.ws_url).connect() for _ in range(crowd_size)]
+        try:
+            started = time.monotonic()
+            for i, client in enumerate(crowd):
+                await client.join(f"user{i:02}")
+                await asyncio.sleep(0.1)  # people arriving over 3 s (pacing, not waiting)
+            await observer.wait_for(lambda: len(observer.members()) == crowd_size, timeout=15)
+            elapsed = time.monotonic() - started
+        finally:
+            await asyncio.gather(*(c.close() for c in crowd))
+    # Re-read at most once a second: one change per second of joining (plus the first, at once),
+    # not one per join.
+    assert len(seen) - 1 <= elapsed + 2, (len(seen), elapsed)
+    assert seen[-1] == [f"user{i:02}" for i in range(crowd_size)]
