@@ -131,3 +131,22 @@ async def test_a_crowd_joining_costs_each_session_about_one_list_update_a_second
     # not one per join.
     assert len(seen) - 1 <= elapsed + 2, (len(seen), elapsed)
     assert seen[-1] == [f"user{i:02}" for i in range(crowd_size)]
+
+
+async def test_a_reloaded_tab_is_back_in_the_list(server: ServerProcess, connect: Connect) -> None:
+    async with connect(server) as alice:
+        await alice.join("Alice")
+        tab = await FletClient(server.ws_url).connect()
+        await tab.join("Bob")
+        await alice.wait_for(lambda: alice.members() == ["Alice", "Bob"])
+        session_id = tab.session_id
+        await tab.close()
+        await alice.wait_for(lambda: alice.members() == ["Alice"], timeout=PRESENCE_DEADLINE)
+        # The browser reloads: the same session resumes and is online again.
+        async with connect(server, session_id) as reloaded:
+            assert reloaded.session_id == session_id
+            await alice.wait_for(
+                lambda: alice.members() == ["Alice", "Bob"], timeout=PRESENCE_DEADLINE
+            )
+            await reloaded.wait_for(lambda: reloaded.members() == ["Alice", "Bob"])
+        assert not has_row(alice, "Bob has left the chat.")
