@@ -27,6 +27,9 @@ IDENTITY_KEY = "flet_chat.identity"
 
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
+    """Name it before `server_factory` in a test's arguments: pytest tears fixtures down in the
+    reverse order it set them up, so the servers stop before their database is dropped (a
+    database dropped under a running server makes it log errors that fail the test)."""
     url = asyncio.run(create_postgres_database())
     yield url
     asyncio.run(drop_postgres_database(url))
@@ -82,7 +85,7 @@ async def test_a_forged_identity_gets_the_name_dialog(
 
 
 async def test_a_reconnect_to_another_process_restores_the_user(
-    server_factory: Callable[..., ServerProcess], connect: Connect, postgres_url: str
+    postgres_url: str, server_factory: Callable[..., ServerProcess], connect: Connect
 ) -> None:
     prefix = unique_redis_prefix()
     env = {

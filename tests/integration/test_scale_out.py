@@ -25,6 +25,9 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
+    """Name it before `server_factory` in a test's arguments: pytest tears fixtures down in the
+    reverse order it set them up, so the servers stop before their database is dropped (a
+    database dropped under a running server makes it log errors that fail the test)."""
     url = asyncio.run(create_postgres_database())
     yield url
     asyncio.run(drop_postgres_database(url))
@@ -46,7 +49,7 @@ def cluster_env(postgres_url: str, redis_url: str = REDIS_URL) -> dict[str, str]
 
 
 async def test_two_processes_on_two_ports_are_one_chat(
-    server_factory: Callable[..., ServerProcess], connect: Connect, postgres_url: str
+    postgres_url: str, server_factory: Callable[..., ServerProcess], connect: Connect
 ) -> None:
     env = cluster_env(postgres_url)
     a = server_factory(env=env, name="a")
@@ -76,7 +79,7 @@ async def test_two_processes_on_two_ports_are_one_chat(
 
 
 async def test_presence_and_typing_cross_processes(
-    server_factory: Callable[..., ServerProcess], connect: Connect, postgres_url: str
+    postgres_url: str, server_factory: Callable[..., ServerProcess], connect: Connect
 ) -> None:
     env = cluster_env(postgres_url)
     a = server_factory(env=env, name="a")
@@ -104,7 +107,7 @@ async def test_presence_and_typing_cross_processes(
 
 
 async def test_workers_share_one_port(
-    server_factory: Callable[..., ServerProcess], connect: Connect, postgres_url: str
+    postgres_url: str, server_factory: Callable[..., ServerProcess], connect: Connect
 ) -> None:
     server = server_factory(env=cluster_env(postgres_url), args=["--workers", "2"])
     clients = [await FletClient(server.ws_url).connect() for _ in range(6)]
@@ -134,10 +137,10 @@ def test_workers_without_redis_are_refused_with_a_clear_error() -> None:
 
 
 async def test_redis_outage_loses_nothing(
-    server_factory: Callable[..., ServerProcess],
-    connect: Connect,
     postgres_url: str,
     private_redis: PrivateRedis,
+    server_factory: Callable[..., ServerProcess],
+    connect: Connect,
 ) -> None:
     env = cluster_env(postgres_url, private_redis.url)
     a = server_factory(env=env, name="a")
@@ -169,7 +172,7 @@ async def test_redis_outage_loses_nothing(
 
 
 async def test_clients_killed_mid_broadcast_across_processes_leave_nothing_behind(
-    server_factory: Callable[..., ServerProcess], connect: Connect, postgres_url: str
+    postgres_url: str, server_factory: Callable[..., ServerProcess], connect: Connect
 ) -> None:
     env = {
         **cluster_env(postgres_url),
