@@ -89,6 +89,15 @@ def test_two_browsers_chat(browser: Browser, server: ServerProcess, artifacts_di
         bob.screenshot(path=artifacts_dir / "e2e-bob-members.png")
         bob.get_by_role("button", name="Hide who is online", exact=True).click()
         expect(bob.get_by_role("textbox", name="Message")).to_be_visible(timeout=TIMEOUT)
+
+        # Alice narrows her window: the side column gives way to the toggle, and back.
+        alice.set_viewport_size({"width": 500, "height": 700})
+        expect(alice.get_by_role("button", name="Show who is online", exact=True)).to_be_visible(
+            timeout=TIMEOUT
+        )
+        expect(alice.get_by_text("Online (2)")).to_have_count(0, timeout=TIMEOUT)
+        alice.set_viewport_size({"width": 1000, "height": 700})
+        expect(alice.get_by_text("Online (2)")).to_be_visible(timeout=TIMEOUT)
     finally:
         alice_context.close()
         bob_context.close()
