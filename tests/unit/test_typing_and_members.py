@@ -44,8 +44,8 @@ def test_the_member_list_is_capped_and_shares_rows() -> None:
     rows = MemberRowCache()
     a, b = MemberList(rows, cap=3), MemberList(rows, cap=3)
     users = [f"user{i:04}" for i in range(815)]
-    updates = a.show(users)
-    assert a.list_view in updates
+    assert a.show(users) == [a.panel]
+    assert a.show(users) == []  # nothing changed: nothing to send
     assert [str(row.key) for row in a.list_view.controls] == [
         "member-user0000",
         "member-user0001",
@@ -55,9 +55,11 @@ def test_the_member_list_is_capped_and_shares_rows() -> None:
     assert a.title.value == "Online (815)"
     b.show(users)
     assert all(x is y for x, y in zip(a.list_view.controls, b.list_view.controls, strict=True))
-    # Someone past the cap left: only the count and "more" change, not the rows.
-    assert a.show(users[:-1]) == [a.title, a.more]
-    assert a.show(users[:2]) == [a.list_view, a.title, a.more]
+    rows_before = a.list_view.controls
+    assert a.show(users[:-1]) == [a.panel]  # someone past the cap left: the count changes...
+    assert a.list_view.controls is rows_before  # ...the rows do not
+    assert a.more.value == "and 811 more"
+    assert a.show(users[:2]) == [a.panel]
     assert a.more.value == ""
 
 
