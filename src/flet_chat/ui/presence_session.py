@@ -24,6 +24,10 @@ from flet_chat.ui.views.chat_view import NARROW_WIDTH, ChatView
 
 logger = logging.getLogger(__name__)
 
+# A little over the service's interval: a signal that reached the service a moment later than
+# the previous one left here would otherwise be refused, leaving a 4 s gap in the indicator.
+SIGNAL_INTERVAL_SECONDS = TYPING_INTERVAL_SECONDS + 0.1
+
 
 class PresenceSession:
     def __init__(
@@ -105,7 +109,7 @@ class PresenceSession:
             return  # clearing the composer is not typing
         now = asyncio.get_running_loop().time()
         last = self._last_typing_sent
-        if last is not None and now - last < TYPING_INTERVAL_SECONDS:
+        if last is not None and now - last < SIGNAL_INTERVAL_SECONDS:
             return
         self._last_typing_sent = now
         try:
