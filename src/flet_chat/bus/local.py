@@ -41,7 +41,7 @@ class LocalBus:
         self.deliver(event)
 
     def deliver(self, event: LocalEvent) -> None:
-        """Hand an event to every subscribed session of this process."""
+        """Hand an event to this process's listeners and (messages) subscribed sessions."""
         for listener in self._listeners:
             listener(event)
         if not isinstance(event, PresenceChanged | UserTyping):

@@ -35,7 +35,8 @@ class PresenceChanged:
     """A user's sessions came or went in `room`: whoever shows who is online re-reads it.
 
     A hint, not the state: it may be missed (Redis pub/sub keeps nothing) or say nothing new,
-    so receivers re-read `Presence.online_users()` instead of applying it.
+    so receivers re-read `Presence.online_users()` instead of applying it. `online` says whether
+    the session came or went; the user may still be online through another session.
     """
 
     type: ClassVar[str] = "presence.changed"
