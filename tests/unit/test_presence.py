@@ -59,6 +59,8 @@ async def test_processes_share_who_is_online(
     await b.set_connected("zoe", "b2", True)
     assert await a.online_users() == ["Adam", "zoe"]
     assert await b.leave("zoe", "b2")
+    await b.set_connected("zoe", "b2", True)  # a late reconnect of a session that left
+    assert await a.online_users() == ["Adam"]
     assert await b.leave("Adam", "b1")
     assert await a.online_users() == []
     admin = Redis.from_url(REDIS_URL)

@@ -142,6 +142,8 @@ class RedisPresence:
         return int(left) == 0
 
     async def set_connected(self, user_name: str, session_key: str, connected: bool) -> None:
+        if session_key not in self._local.local_sessions().get(user_name, ()):
+            return  # not joined (or already left): nothing to show or hide
         await self._local.set_connected(user_name, session_key, connected)
         now = time.time()
         try:
