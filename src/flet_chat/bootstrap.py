@@ -43,7 +43,9 @@ def bootstrap(settings: Settings, hub: TopicHub) -> Services:
     presence: LocalPresence | RedisPresence
     if settings.redis_url:
         bus = RedisBus(hub, store, settings.redis_url, settings.redis_prefix)
-        presence = RedisPresence(settings.redis_url, settings.redis_prefix)
+        presence = RedisPresence(
+            settings.redis_url, settings.redis_prefix, ttl=settings.presence_ttl_seconds
+        )
     else:
         bus, presence = LocalBus(hub), LocalPresence()
     chat = ChatService(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -104,6 +105,25 @@ async def test_presence_and_typing_cross_processes(
         assert alice.members() == ["Alice", "Bob"]
         await bob.close()  # Bob's tab closes: gone from the list on the other process too
         await alice.wait_for(lambda: alice.members() == ["Alice"], timeout=5, what="Bob gone")
+
+
+async def test_users_of_a_process_that_died_leave_the_member_list(
+    postgres_url: str, server_factory: Callable[..., ServerProcess], connect: Connect
+) -> None:
+    env = {**cluster_env(postgres_url), "FLET_CHAT_PRESENCE_TTL_SECONDS": "3"}
+    a = server_factory(env=env, name="a")
+    b = server_factory(env=env, name="b")
+    async with connect(a) as alice, connect(b) as bob:
+        await alice.join("Alice")
+        await bob.join("Bob")
+        await alice.wait_for(lambda: alice.members() == ["Alice", "Bob"], timeout=5)
+        assert b.process is not None
+        b.process.kill()  # no goodbye: no leave, no disconnect handler, no heartbeat
+        died = time.monotonic()
+        # Within the TTL (3 s) plus the cache's 5 s re-read, and some slack for a busy machine.
+        await alice.wait_for(lambda: alice.members() == ["Alice"], timeout=12, what="Bob gone")
+        assert time.monotonic() - died >= 1.0  # it was the expiry, not a goodbye
+        assert not has_row(alice, "Bob has left the chat.")
 
 
 async def test_workers_share_one_port(
@@ -210,8 +230,6 @@ def _wait_for_bus(server: ServerProcess, state: str, timeout: float = 10) -> Non
 def _wait_for(
     server: ServerProcess, field: str, expected: object, timeout: float = 40
 ) -> dict[str, object]:
-    import time
-
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         health = server.health()
