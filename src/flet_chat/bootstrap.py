@@ -21,6 +21,8 @@ from flet_chat.settings import Settings
 from flet_chat.storage.engine import create_engine
 from flet_chat.storage.migrate import upgrade_to_head_async
 from flet_chat.storage.sql_store import SqlStore
+from flet_chat.ui.presence_cache import POLL_SECONDS, PresenceCache
+from flet_chat.ui.typing_board import TypingBoard
 
 
 @dataclass(slots=True)
@@ -32,6 +34,8 @@ class Services:
     presence: LocalPresence | RedisPresence
     identity: IdentitySigner
     chat: ChatService
+    presence_cache: PresenceCache
+    typing_board: TypingBoard
 
 
 def bootstrap(settings: Settings, hub: TopicHub) -> Services:
@@ -41,7 +45,9 @@ def bootstrap(settings: Settings, hub: TopicHub) -> Services:
     presence: LocalPresence | RedisPresence
     if settings.redis_url:
         bus = RedisBus(hub, store, settings.redis_url, settings.redis_prefix)
-        presence = RedisPresence(settings.redis_url, settings.redis_prefix)
+        presence = RedisPresence(
+            settings.redis_url, settings.redis_prefix, ttl=settings.presence_ttl_seconds
+        )
     else:
         bus, presence = LocalBus(hub), LocalPresence()
     chat = ChatService(
@@ -50,6 +56,14 @@ def bootstrap(settings: Settings, hub: TopicHub) -> Services:
         RateLimiter(burst=RATE_BURST, per_second=RATE_PER_SECOND),
         presence,
     )
+    # One process alone hears of every change through its own bus; with Redis, sessions of a
+    # process that died only expire, so the list is also re-read every few seconds.
+    presence_cache = PresenceCache(
+        presence.online_users, poll=POLL_SECONDS if settings.redis_url else None
+    )
+    typing_board = TypingBoard()
+    bus.add_listener(presence_cache.on_event)
+    bus.add_listener(typing_board.on_event)
     return Services(
         settings=settings,
         engine=engine,
@@ -58,6 +72,8 @@ def bootstrap(settings: Settings, hub: TopicHub) -> Services:
         presence=presence,
         identity=IdentitySigner(settings.resolved_secret_key()),
         chat=chat,
+        presence_cache=presence_cache,
+        typing_board=typing_board,
     )
 
 
@@ -86,12 +102,16 @@ class Runtime:
                 services = bootstrap(self.settings, self.fanout)
                 await services.bus.start()
                 await services.presence.start()
+                await services.presence_cache.start()
+                await services.typing_board.start()
                 self._services = services
             return self._services
 
     async def stop(self) -> None:
         await self.memory.stop()
         if self._services is not None:
+            await self._services.typing_board.stop()
+            await self._services.presence_cache.stop()
             await self._services.bus.stop()
             await self._services.presence.stop()
             await self._services.engine.dispose()

@@ -49,6 +49,12 @@ class Settings(BaseSettings):
         ge=0,
         description="Announce a disconnected user as gone after this long without a reconnect.",
     )
+    presence_ttl_seconds: float = Field(
+        default=30.0,
+        ge=3,
+        description="With Redis: a process that dies without saying goodbye keeps its users in"
+        " the member list at most this long; a heartbeat renews entries every third of it.",
+    )
     session_timeout_seconds: int = Field(
         default=3600,
         ge=1,

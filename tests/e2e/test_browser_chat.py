@@ -74,10 +74,17 @@ def test_two_browsers_chat(browser: Browser, server: ServerProcess, artifacts_di
         alice.keyboard.press("Enter")
         expect(bob.get_by_text("Hi Bob\ntwo lines")).to_be_visible(timeout=TIMEOUT)
 
-        # Bob: the send button. exact=True: the focusable button itself must carry the name.
+        # Who is online: a side column on Alice's wide window.
+        expect(alice.get_by_text("Online (2)")).to_be_visible(timeout=TIMEOUT)
+
+        # Bob types: the real client's keystrokes reach the server as "change" events, and
+        # Alice sees him typing until his message arrives.
         type_into(bob, "Message", "Hello Alice")
+        expect(alice.get_by_text("Bob is typing...")).to_be_visible(timeout=TIMEOUT)
+        # Bob: the send button. exact=True: the focusable button itself must carry the name.
         bob.get_by_role("button", name="Send message", exact=True).click()
         expect(alice.get_by_text("Hello Alice")).to_be_visible(timeout=TIMEOUT)
+        expect(alice.get_by_text("Bob is typing...")).to_have_count(0, timeout=TIMEOUT)
         # Flutter merges the list's text into one group: each row reads initials, name, time, text.
         conversation = re.compile(
             r"A\s+Alice\s+\d\d:\d\d UTC\s+Hi Bob\s+two lines\s*"
@@ -91,6 +98,22 @@ def test_two_browsers_chat(browser: Browser, server: ServerProcess, artifacts_di
         # the whole page; full_page=True only pads the image with a blank strip on the right.
         alice.screenshot(path=artifacts_dir / "e2e-alice.png")
         bob.screenshot(path=artifacts_dir / "e2e-bob-dark.png")  # dark theme, narrow window
+
+        # Bob's narrow window keeps the member list behind a toggle with an accessible name.
+        bob.get_by_role("button", name="Show who is online", exact=True).click()
+        expect(bob.get_by_text("Online (2)")).to_be_visible(timeout=TIMEOUT)
+        bob.screenshot(path=artifacts_dir / "e2e-bob-members.png")
+        bob.get_by_role("button", name="Hide who is online", exact=True).click()
+        expect(bob.get_by_role("textbox", name="Message")).to_be_visible(timeout=TIMEOUT)
+
+        # Alice narrows her window: the side column gives way to the toggle, and back.
+        alice.set_viewport_size({"width": 500, "height": 700})
+        expect(alice.get_by_role("button", name="Show who is online", exact=True)).to_be_visible(
+            timeout=TIMEOUT
+        )
+        expect(alice.get_by_text("Online (2)")).to_have_count(0, timeout=TIMEOUT)
+        alice.set_viewport_size({"width": 1000, "height": 700})
+        expect(alice.get_by_text("Online (2)")).to_be_visible(timeout=TIMEOUT)
     finally:
         alice_context.close()
         bob_context.close()

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any
 
 import pytest
 
@@ -19,9 +20,9 @@ def connect() -> Connect:
 
     @asynccontextmanager
     async def _connect(
-        server: ServerProcess, session_id: str | None = None
+        server: ServerProcess, session_id: str | None = None, **options: Any
     ) -> AsyncIterator[FletClient]:
-        client = await FletClient(server.ws_url).connect(session_id)
+        client = await FletClient(server.ws_url, **options).connect(session_id)
         try:
             yield client
         finally:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -37,7 +38,7 @@ def cluster_env(postgres_url: str, redis_url: str = REDIS_URL) -> dict[str, str]
 
 
 async def test_two_processes_on_two_ports_are_one_chat(
-    server_factory: Callable[..., ServerProcess], connect: Connect, postgres_url: str
+    postgres_url: str, server_factory: Callable[..., ServerProcess], connect: Connect
 ) -> None:
     env = cluster_env(postgres_url)
     a = server_factory(env=env, name="a")
@@ -47,6 +48,11 @@ async def test_two_processes_on_two_ports_are_one_chat(
         await alice.join("Alice")
         await bob.join("Bob")
         await alice.wait_for(lambda: has_row(alice, "Bob has joined the chat."))
+        # Each sees both in the member list, whichever process the other is on.
+        for client in (alice, bob):
+            await client.wait_for(
+                lambda c=client: c.members() == ["Alice", "Bob"], timeout=5, what="members"
+            )
         await alice.send("hello from process A")
         await bob.wait_for(lambda: has_row(bob, "hello from process A"))
         await bob.send("and back from B")
@@ -61,8 +67,55 @@ async def test_two_processes_on_two_ports_are_one_chat(
         assert any("hello from process A" in r for r in carol.message_rows())
 
 
+async def test_presence_and_typing_cross_processes(
+    postgres_url: str, server_factory: Callable[..., ServerProcess], connect: Connect
+) -> None:
+    env = cluster_env(postgres_url)
+    a = server_factory(env=env, name="a")
+    b = server_factory(env=env, name="b")
+    alice_browser: dict[str, object] = {}
+    async with connect(a, storage=alice_browser) as alice, connect(b) as bob:
+        await alice.join("Alice")
+        await bob.join("Bob")
+        for client in (alice, bob):
+            await client.wait_for(lambda c=client: c.members() == ["Alice", "Bob"], timeout=5)
+
+        await alice.type("message_input", "hello", change=True)
+        await bob.wait_for(lambda: bob.value("typing_indicator") == "Alice is typing...", timeout=5)
+        await alice.submit("message_input")
+        await bob.wait_for(lambda: has_row(bob, "| hello"))
+        await bob.wait_for(lambda: bob.value("typing_indicator") == "", what="typing cleared")
+
+        # A second tab of Alice's on the other process: still one Alice.
+        async with connect(b, storage=alice_browser) as alice_on_b:
+            await alice_on_b.wait_for(lambda: alice_on_b.members() == ["Alice", "Bob"])
+            assert not alice_on_b.dialog_open()
+        assert alice.members() == ["Alice", "Bob"]
+        await bob.close()  # Bob's tab closes: gone from the list on the other process too
+        await alice.wait_for(lambda: alice.members() == ["Alice"], timeout=5, what="Bob gone")
+
+
+async def test_users_of_a_process_that_died_leave_the_member_list(
+    postgres_url: str, server_factory: Callable[..., ServerProcess], connect: Connect
+) -> None:
+    env = {**cluster_env(postgres_url), "FLET_CHAT_PRESENCE_TTL_SECONDS": "3"}
+    a = server_factory(env=env, name="a")
+    b = server_factory(env=env, name="b")
+    async with connect(a) as alice, connect(b) as bob:
+        await alice.join("Alice")
+        await bob.join("Bob")
+        await alice.wait_for(lambda: alice.members() == ["Alice", "Bob"], timeout=5)
+        assert b.process is not None
+        b.process.kill()  # no goodbye: no leave, no disconnect handler, no heartbeat
+        died = time.monotonic()
+        # Within the TTL (3 s) plus the cache's 5 s re-read, and some slack for a busy machine.
+        await alice.wait_for(lambda: alice.members() == ["Alice"], timeout=12, what="Bob gone")
+        assert time.monotonic() - died >= 1.0  # it was the expiry, not a goodbye
+        assert not has_row(alice, "Bob has left the chat.")
+
+
 async def test_workers_share_one_port(
-    server_factory: Callable[..., ServerProcess], connect: Connect, postgres_url: str
+    postgres_url: str, server_factory: Callable[..., ServerProcess], connect: Connect
 ) -> None:
     server = server_factory(env=cluster_env(postgres_url), args=["--workers", "2"])
     clients = [await FletClient(server.ws_url).connect() for _ in range(6)]
@@ -92,10 +145,10 @@ def test_workers_without_redis_are_refused_with_a_clear_error() -> None:
 
 
 async def test_redis_outage_loses_nothing(
-    server_factory: Callable[..., ServerProcess],
-    connect: Connect,
     postgres_url: str,
     private_redis: PrivateRedis,
+    server_factory: Callable[..., ServerProcess],
+    connect: Connect,
 ) -> None:
     env = cluster_env(postgres_url, private_redis.url)
     a = server_factory(env=env, name="a")
@@ -127,7 +180,7 @@ async def test_redis_outage_loses_nothing(
 
 
 async def test_clients_killed_mid_broadcast_across_processes_leave_nothing_behind(
-    server_factory: Callable[..., ServerProcess], connect: Connect, postgres_url: str
+    postgres_url: str, server_factory: Callable[..., ServerProcess], connect: Connect
 ) -> None:
     env = {
         **cluster_env(postgres_url),
@@ -165,8 +218,6 @@ def _wait_for_bus(server: ServerProcess, state: str, timeout: float = 10) -> Non
 def _wait_for(
     server: ServerProcess, field: str, expected: object, timeout: float = 40
 ) -> dict[str, object]:
-    import time
-
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         health = server.health()

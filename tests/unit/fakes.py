@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flet_chat.core.events import ChatEvent
+from flet_chat.core.events import ChatEvent, MessagePosted, PresenceChanged, UserTyping
 from flet_chat.core.models import HistoryPage, Message, NewMessage
 
 
@@ -44,10 +44,21 @@ class MemoryStore:
 
 
 class RecordingBus:
+    """`events` holds the messages published; presence and typing are kept apart."""
+
     def __init__(self, journal: list[str]) -> None:
-        self.events: list[ChatEvent] = []
+        self.events: list[MessagePosted] = []
+        self.presence: list[PresenceChanged] = []
+        self.typing: list[UserTyping] = []
         self.journal = journal
 
     async def publish(self, event: ChatEvent) -> None:
-        self.events.append(event)
-        self.journal.append(f"published {event.message.id}")
+        if isinstance(event, MessagePosted):
+            self.events.append(event)
+            self.journal.append(f"published {event.message.id}")
+        elif isinstance(event, PresenceChanged):
+            self.presence.append(event)
+            self.journal.append(f"presence {event.user_name} {event.online}")
+        else:
+            self.typing.append(event)
+            self.journal.append(f"typing {event.user_name}")

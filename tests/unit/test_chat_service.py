@@ -5,9 +5,11 @@ import pytest
 from flet_chat.bus.presence import LocalPresence
 from flet_chat.core.errors import RateLimitedError, ValidationError
 from flet_chat.core.events import MessagePosted
+from flet_chat.core.limits import NOTICE_CROWD
 from flet_chat.core.models import MessageKind
 from flet_chat.core.rate_limit import RateLimiter
 from flet_chat.core.service import ChatService
+from flet_chat.core.throttle import Throttle
 from tests.unit.fakes import MemoryStore, RecordingBus
 
 
@@ -140,3 +142,85 @@ async def test_history_pages_back(service: ChatService, clock: FakeClock) -> Non
     oldest = await service.before(older.messages[0].id, limit=3)
     assert [m.text for m in oldest.messages] == ["m0"]
     assert not oldest.has_older
+
+
+async def test_presence_changes_are_published_after_the_notice(
+    service: ChatService, bus: RecordingBus, journal: list[str]
+) -> None:
+    await service.join("Bob", "tab-1")
+    await service.join("Bob", "tab-2")
+    await service.set_connected("Bob", "tab-2", connected=False)
+    assert await service.online_users() == ["Bob"]  # tab-1 is still connected
+    await service.set_connected("Bob", "tab-1", connected=False)
+    assert await service.online_users() == []  # both tabs lost their connection...
+    assert [e.message.kind for e in bus.events] == [MessageKind.JOIN]  # ...but nobody left yet
+    await service.set_connected("Bob", "tab-1", connected=True)
+    assert await service.online_users() == ["Bob"]
+    await service.leave("Bob", "tab-1")
+    await service.leave("Bob", "tab-2")
+    assert journal == [
+        "stored 1",
+        "published 1",
+        "presence Bob True",
+        "presence Bob True",
+        "presence Bob False",
+        "presence Bob False",
+        "presence Bob True",
+        "presence Bob False",
+        "stored 2",
+        "published 2",
+        "presence Bob False",
+    ]
+    assert {e.room for e in bus.presence} == {"general"}
+
+
+async def test_online_users_are_sorted_without_regard_to_case(service: ChatService) -> None:
+    for i, name in enumerate(["bob", "Carol", "alice", "Bob"]):
+        await service.join(name, f"tab-{i}")
+    assert await service.online_users() == ["alice", "Bob", "bob", "Carol"]
+
+
+async def test_typing_is_published_at_most_once_per_user_per_two_seconds(
+    store: MemoryStore, bus: RecordingBus, clock: FakeClock, journal: list[str]
+) -> None:
+    service = ChatService(
+        store,
+        bus,
+        RateLimiter(burst=3, per_second=1.0, clock=clock),
+        LocalPresence(),
+        typing_throttle=Throttle(2.0, clock=clock),
+    )
+    sent = []
+    for _ in range(10):  # keystrokes 0.25 s apart for 2.5 s
+        sent.append(await service.typing(" Alice "))
+        sent.append(await service.typing("Bob"))
+        clock.now += 0.25
+    assert sent.count(True) == 4  # Alice and Bob at 0 s and at 2 s
+    assert [(e.user_name, e.room) for e in bus.typing] == [
+        ("Alice", "general"),
+        ("Bob", "general"),
+        ("Alice", "general"),
+        ("Bob", "general"),
+    ]
+    assert store.messages == []  # typing is never stored
+    with pytest.raises(ValidationError):
+        await service.typing("   ")
+
+
+async def test_a_crowd_gets_no_join_or_leave_notices(
+    service: ChatService, bus: RecordingBus
+) -> None:
+    for i in range(NOTICE_CROWD):
+        await service.join(f"user{i}", f"tab-{i}")
+    assert len(bus.events) == NOTICE_CROWD  # up to the crowd size, everyone is announced
+
+    name, notice = await service.join("Late", "tab-late")  # one more than the crowd
+    assert notice is None
+    assert await service.online_users() == sorted(
+        [*(f"user{i}" for i in range(NOTICE_CROWD)), "Late"], key=str.casefold
+    )
+    assert await service.leave(name, "tab-late") is None  # left as quietly as they came
+    assert await service.leave("user0", "tab-0") is not None  # back at the crowd size
+    assert [e.message.text for e in bus.events[-1:]] == ["user0 has left the chat."]
+    assert len(bus.events) == NOTICE_CROWD + 1
+    assert bus.presence[-1].online is False  # the member list still hears of every change

@@ -6,11 +6,13 @@ import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
+import pydantic
 import pytest
 from redis.asyncio import Redis
 
 from flet_chat.bus.redis_bus import RedisBus
-from flet_chat.core.events import MessagePosted, MessagesRestored
+from flet_chat.bus.wire import decode, encode
+from flet_chat.core.events import MessagePosted, MessagesRestored, PresenceChanged, UserTyping
 from flet_chat.core.models import Message, MessageKind, NewMessage
 from flet_chat.testing.services import REDIS_URL, unique_redis_prefix
 from tests.unit.fakes import MemoryStore
@@ -120,3 +122,12 @@ async def test_a_publish_lost_on_the_way_is_read_from_the_store(pair: Any) -> No
     hub_a.send_all_on_topic("chat", MessagePosted(lost))
     await hub_b.wait_for_ids({lost.id})
     assert hub_b.ids() == [lost.id]
+
+
+def test_presence_and_typing_cross_the_wire_and_bad_versions_do_not() -> None:
+    for event in (PresenceChanged("general", "Zoë", False), UserTyping("general", "Ann")):
+        assert decode(encode(event, "proc-1")) == ("proc-1", event)
+    with pytest.raises(pydantic.ValidationError):
+        decode(
+            b'{"type": "user.typing", "version": 2, "origin": "x", "room": "g", "user_name": "A"}'
+        )

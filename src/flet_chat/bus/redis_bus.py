@@ -25,9 +25,9 @@ from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
-from flet_chat.bus.local import LocalBus, TopicHub
+from flet_chat.bus.local import LocalBus, ProcessListener, TopicHub
 from flet_chat.bus.wire import decode, encode
-from flet_chat.core.events import ChatEvent, MessagesRestored
+from flet_chat.core.events import ChatEvent, MessagePosted, MessagesRestored
 from flet_chat.core.models import Message
 
 logger = logging.getLogger(__name__)
@@ -88,8 +88,12 @@ class RedisBus:
     def describe(self) -> str:
         return "redis" if self.connected.is_set() else "redis-reconnecting"
 
+    def add_listener(self, listener: ProcessListener) -> None:
+        self._local.add_listener(listener)
+
     async def publish(self, event: ChatEvent) -> None:
-        self._remember(event.message.id)
+        if isinstance(event, MessagePosted):
+            self._remember(event.message.id)
         self._local.deliver(event)
         # The message is stored and shown here already; the caller need not wait for Redis.
         task = asyncio.create_task(self._publish_remote(event))
@@ -104,10 +108,9 @@ class RedisBus:
                 return
             except (RedisError, OSError) as error:
                 if delay is None:
-                    # The other processes' periodic catch-up still brings it from the store.
-                    logger.warning(
-                        "redis publish of message %s failed: %r", event.message.id, error
-                    )
+                    # The other processes' periodic catch-up still brings messages from the store;
+                    # presence is re-read every few seconds; a lost typing event is harmless.
+                    logger.warning("redis publish of %r failed: %r", event, error)
                     return
             # A pooled connection may still point at a Redis that restarted: try a fresh one.
             await asyncio.sleep(delay)
@@ -177,6 +180,10 @@ class RedisBus:
             origin, event = decode(data)
         except pydantic.ValidationError as error:
             logger.warning("ignored a malformed event on %s: %s", self._channel, error)
+            return
+        if not isinstance(event, MessagePosted):
+            if origin != self.origin:  # ephemeral: no ids, no catch-up
+                self._local.deliver(event)
             return
         message_id = event.message.id
         self._high_water = max(self._high_water or 0, message_id)

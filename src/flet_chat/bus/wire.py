@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
-from flet_chat.core.events import ChatEvent, MessagePosted
+from flet_chat.core.events import ChatEvent, MessagePosted, PresenceChanged, UserTyping
 from flet_chat.core.models import Message, MessageKind
 
 
@@ -32,19 +32,58 @@ class WireMessagePosted(BaseModel):
     message: WireMessage
 
 
+class WirePresenceChanged(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    type: Literal["presence.changed"] = "presence.changed"
+    version: Literal[1] = 1
+    origin: str
+    room: str
+    user_name: str
+    online: bool
+
+
+class WireUserTyping(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    type: Literal["user.typing"] = "user.typing"
+    version: Literal[1] = 1
+    origin: str
+    room: str
+    user_name: str
+
+
+WireEvent = Annotated[
+    WireMessagePosted | WirePresenceChanged | WireUserTyping, Field(discriminator="type")
+]
+_wire_event: TypeAdapter[WireEvent] = TypeAdapter(WireEvent)
+
+
 def encode(event: ChatEvent, origin: str) -> bytes:
-    m = event.message
-    wire = WireMessagePosted(
-        origin=origin,
-        message=WireMessage(
-            id=m.id, kind=m.kind, user_name=m.user_name, text=m.text, created_at=m.created_at
-        ),
-    )
+    wire: BaseModel
+    if isinstance(event, MessagePosted):
+        m = event.message
+        wire = WireMessagePosted(
+            origin=origin,
+            message=WireMessage(
+                id=m.id, kind=m.kind, user_name=m.user_name, text=m.text, created_at=m.created_at
+            ),
+        )
+    elif isinstance(event, PresenceChanged):
+        wire = WirePresenceChanged(
+            origin=origin, room=event.room, user_name=event.user_name, online=event.online
+        )
+    else:
+        wire = WireUserTyping(origin=origin, room=event.room, user_name=event.user_name)
     return wire.model_dump_json().encode()
 
 
 def decode(data: bytes | str) -> tuple[str, ChatEvent]:
     """Returns (origin, event); raises pydantic.ValidationError for anything else."""
-    wire = WireMessagePosted.model_validate_json(data)
+    wire = _wire_event.validate_json(data)
+    if isinstance(wire, WirePresenceChanged):
+        return wire.origin, PresenceChanged(wire.room, wire.user_name, wire.online)
+    if isinstance(wire, WireUserTyping):
+        return wire.origin, UserTyping(wire.room, wire.user_name)
     m = wire.message
     return wire.origin, MessagePosted(Message(m.id, m.kind, m.user_name, m.text, m.created_at))

@@ -30,5 +30,32 @@ class MessagesRestored:
     messages: tuple[Message, ...]
 
 
-ChatEvent = MessagePosted
-LocalEvent = MessagePosted | MessagesRestored
+@dataclass(frozen=True, slots=True)
+class PresenceChanged:
+    """A user's sessions came or went in `room`: whoever shows who is online re-reads it.
+
+    A hint, not the state: it may be missed (Redis pub/sub keeps nothing) or say nothing new,
+    so receivers re-read `Presence.online_users()` instead of applying it. `online` says whether
+    the session came or went; the user may still be online through another session.
+    """
+
+    type: ClassVar[str] = "presence.changed"
+    version: ClassVar[int] = 1
+    room: str
+    user_name: str
+    online: bool
+
+
+@dataclass(frozen=True, slots=True)
+class UserTyping:
+    """`user_name` typed in `room` just now. Ephemeral: never stored, shown for a few seconds."""
+
+    type: ClassVar[str] = "user.typing"
+    version: ClassVar[int] = 1
+    room: str
+    user_name: str
+
+
+# Events that cross processes; MessagesRestored stays in the process that read it.
+ChatEvent = MessagePosted | PresenceChanged | UserTyping
+LocalEvent = MessagePosted | MessagesRestored | PresenceChanged | UserTyping

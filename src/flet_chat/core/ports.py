@@ -44,3 +44,16 @@ class Presence(Protocol):
     async def leave(self, user_name: str, session_key: str) -> bool:
         """Mark a session gone; True if the user has no other session left."""
         ...
+
+    async def set_connected(self, user_name: str, session_key: str, connected: bool) -> None:
+        """A joined session lost (or got back) its connection. It still counts for join and
+        leave notices (a reload is not a leave), but not in `online_users`."""
+        ...
+
+    async def online_users(self) -> list[str]:
+        """Users with at least one connected session, sorted case-insensitively."""
+        ...
+
+    async def online_count(self) -> int:
+        """How many users `online_users` would list, without listing them."""
+        ...

@@ -5,11 +5,17 @@ from __future__ import annotations
 import logging
 
 from flet_chat.core.errors import RateLimitedError
-from flet_chat.core.events import MessagePosted
-from flet_chat.core.limits import HISTORY_PAGE_SIZE
+from flet_chat.core.events import MessagePosted, PresenceChanged, UserTyping
+from flet_chat.core.limits import (
+    DEFAULT_ROOM,
+    HISTORY_PAGE_SIZE,
+    NOTICE_CROWD,
+    TYPING_INTERVAL_SECONDS,
+)
 from flet_chat.core.models import HistoryPage, Message, MessageKind, NewMessage
 from flet_chat.core.ports import EventBus, MessageStore, Presence
 from flet_chat.core.rate_limit import RateLimiter
+from flet_chat.core.throttle import Throttle
 from flet_chat.core.validation import clean_message_text, clean_user_name
 
 logger = logging.getLogger(__name__)
@@ -22,17 +28,23 @@ class ChatService:
         bus: EventBus,
         rate_limiter: RateLimiter,
         presence: Presence,
+        *,
+        typing_throttle: Throttle | None = None,
     ) -> None:
         self._store = store
         self._bus = bus
         self._rate_limiter = rate_limiter
         self._presence = presence
+        # Per process, like the rate limit: a user typing in tabs on two processes may be
+        # heard twice per interval, which the indicator does not show.
+        self._typing_throttle = typing_throttle or Throttle(TYPING_INTERVAL_SECONDS)
 
     async def join(self, raw_name: str, session_key: str) -> tuple[str, Message | None]:
         """Validate the name and mark the session online; returns the cleaned name and the join
         notice, which only a user's first session (tab, process or machine) gets."""
         name = clean_user_name(raw_name)
-        if not await self._presence.enter(name, session_key):
+        if not await self._presence.enter(name, session_key) or await self._in_a_crowd():
+            await self._presence_changed(name, online=True)  # a new tab, or one of many
             return name, None
         try:
             notice = await self._record(
@@ -41,14 +53,50 @@ class ChatService:
         except Exception:
             await self._presence.leave(name, session_key)  # so that a retry announces it
             raise
+        await self._presence_changed(name, online=True)
         return name, notice
 
     async def leave(self, user_name: str, session_key: str) -> Message | None:
         """Mark the session gone; the leave notice comes when the user's last session goes."""
         name = clean_user_name(user_name)
-        if not await self._presence.leave(name, session_key):
+        # Counted with the one leaving, as when they joined.
+        if not await self._presence.leave(name, session_key) or await self._in_a_crowd(extra=1):
+            await self._presence_changed(name, online=False)
             return None
-        return await self._record(NewMessage(MessageKind.LEAVE, name, f"{name} has left the chat."))
+        notice = await self._record(
+            NewMessage(MessageKind.LEAVE, name, f"{name} has left the chat.")
+        )
+        await self._presence_changed(name, online=False)
+        return notice
+
+    async def set_connected(self, user_name: str, session_key: str, *, connected: bool) -> None:
+        """A joined session's connection dropped or came back. The member list follows at once;
+        the leave notice waits for the grace period (a reload is not a leave)."""
+        name = clean_user_name(user_name)
+        await self._presence.set_connected(name, session_key, connected)
+        await self._presence_changed(name, online=connected)
+
+    async def online_users(self) -> list[str]:
+        return await self._presence.online_users()
+
+    async def _in_a_crowd(self, *, extra: int = 0) -> bool:
+        """More people online than NOTICE_CROWD: join and leave notices are not posted."""
+        return await self._presence.online_count() + extra > NOTICE_CROWD
+
+    async def typing(self, user_name: str, *, room: str = DEFAULT_ROOM) -> bool:
+        """Tell the room `user_name` is typing; False if they were heard too recently. Nothing
+        is stored: the event only lives on screens for a few seconds."""
+        name = clean_user_name(user_name)
+        if not self._typing_throttle.allow((room, name)):
+            return False
+        await self._bus.publish(UserTyping(room, name))
+        return True
+
+    async def _presence_changed(self, name: str, *, online: bool) -> None:
+        # Published for every session that comes or goes, even when the user's status did not
+        # flip: receivers coalesce these and re-read the list, so a spare one costs little,
+        # and a presence adapter need not tell a flip apart across processes.
+        await self._bus.publish(PresenceChanged(DEFAULT_ROOM, name, online))
 
     async def post(
         self,

@@ -37,3 +37,8 @@ def clean_message_text(raw: str) -> str:
         if ch not in _ALLOWED_CONTROLS_IN_TEXT and unicodedata.category(ch) in ("Cc", "Zl", "Zp"):
             raise ValidationError("Message cannot contain control characters.")
     return text
+
+
+def sorted_names(names: list[str]) -> list[str]:
+    """Case-insensitive order, ties broken by the exact spelling so the order is total."""
+    return sorted(names, key=lambda name: (name.casefold(), name))

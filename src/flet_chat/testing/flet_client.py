@@ -43,10 +43,13 @@ class FletClient:
         *,
         user_agent: str = "flet-chat-headless/1.0",
         storage: dict[str, Any] | None = None,
+        width: float = 1280.0,
     ) -> None:
         """`storage` stands in for the browser's client storage (SharedPreferences, i.e.
-        localStorage): clients given the same dict are tabs of one browser profile."""
+        localStorage): clients given the same dict are tabs of one browser profile. `width` is
+        the page width the client reports (below 600 the app lays out for a phone)."""
         self.url = url
+        self.width = width
         self.user_agent = user_agent
         self.storage: dict[str, Any] = {} if storage is None else storage
         self.session_id: str | None = None
@@ -64,7 +67,13 @@ class FletClient:
         self._ws = await websockets.connect(
             self.url, max_size=None, user_agent_header=self.user_agent, open_timeout=timeout
         )
-        page = {"route": "/", "web": True, "platform": "linux", "width": 1280.0, "height": 720.0}
+        page = {
+            "route": "/",
+            "web": True,
+            "platform": "linux",
+            "width": self.width,
+            "height": 720.0,
+        }
         await self._ws.send(
             encode(REGISTER, {"session_id": session_id, "page_name": "", "page": page})
         )
@@ -245,6 +254,22 @@ class FletClient:
             if str(row.get("key", "")).startswith("msg-")
         ]
 
+    def members(self) -> list[str]:
+        """The names the member list (`member_list`) shows, in order."""
+        member_list = self.find("member_list")
+        if member_list is None:
+            return []
+        return [
+            str(row["key"]).removeprefix("member-")
+            for row in self.walk(member_list)
+            if str(row.get("key", "")).startswith("member-")
+        ]
+
+    def value(self, key: str) -> str:
+        """A control's `value` as shown ("" when unset: Flet leaves default props out)."""
+        control = self.find(key)
+        return str(control.get("value") or "") if control is not None else ""
+
     def dialog_open(self) -> bool:
         dialogs = self.page.get("_dialogs", {}).get("controls", [])
         return any(d.get("open") for d in dialogs)
@@ -271,10 +296,14 @@ class FletClient:
 
     # -- acting as a user -----------------------------------------------------------------
 
-    async def type(self, key: str, text: str) -> None:
+    async def type(self, key: str, text: str, *, change: bool = False) -> None:
+        """Set a field's text. `change=True` also sends the "change" event a browser sends for
+        every keystroke to a field with an `on_change` handler (the composer's typing signal)."""
         control = self.get(key)
         control["value"] = text
         await self._ws.send(encode(UPDATE_PROPS, {"id": control["_i"], "props": {"value": text}}))
+        if change:
+            await self._event(control, "change", text)
 
     async def submit(self, key: str) -> None:
         control = self.get(key)

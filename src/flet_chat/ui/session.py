@@ -18,6 +18,7 @@ from flet_chat.core.limits import MAX_RENDERED_MESSAGES
 from flet_chat.core.models import Message
 from flet_chat.flet_compat import send_rows_appended
 from flet_chat.ui.message_window import MessageWindow
+from flet_chat.ui.presence_session import PresenceSession
 from flet_chat.ui.shared import ProcessShared
 from flet_chat.ui.theme import apply_theme
 from flet_chat.ui.views.chat_view import ChatView
@@ -61,12 +62,23 @@ class SessionController:
         self.leave_grace_seconds = services.settings.leave_grace_seconds
         self.user_name: str | None = None
         self.window = MessageWindow(MAX_RENDERED_MESSAGES, trim_step=CHUNK_SIZE)
+        self.presence = PresenceSession(
+            chat=services.chat,
+            cache=services.presence_cache,
+            typing_board=services.typing_board,
+            session_key=self.session_key,
+            me=lambda: self.user_name,
+        )
         self.view = ChatView(
             shared.rows,
             on_send=self._send,
             on_load_older=self._load_older,
             on_jump_to_newest=self._jump_to_newest,
+            member_rows=shared.member_rows,
+            on_typing=self.presence.on_composer_change,
+            on_toggle_members=self.presence.on_toggle_members,
         )
+        self.presence.bind(self.view)
         self.join_dialog = JoinDialog(on_join=self._join)
         self._shared = shared
         self._joining = False
@@ -85,10 +97,12 @@ class SessionController:
         page.on_disconnect = self._on_disconnect
         page.on_connect = self._on_connect
         page.on_close = self._on_close
+        page.on_resize = self.presence.on_resize
         self._shared.live_sessions.add(self)
         # Subscribe before reading history and hold live events until it is in: the window drops
         # duplicates, so nothing published meanwhile is lost or shown twice.
         self._shared.fanout.subscribe(CHAT_TOPIC, self, self._on_event)
+        self.presence.start(page.width)
         page.add(*self.view.layout())
         self._prefs = ft.SharedPreferences()  # registers with this page; kept referenced here
         # History and identity load in the background so main() returns at once: Flet 1.0.5
@@ -274,12 +288,16 @@ class SessionController:
         # away for the grace period is announced as gone.
         if self.user_name is not None and self._leave_task is None and not self._announced_leave:
             self._leave_task = asyncio.create_task(self._leave_after_grace())
+        if not self._announced_leave:
+            await self.presence.connection_changed(connected=False)
 
     async def _on_connect(self, _event: Any) -> None:
         self._cancel_leave_timer()
         if self.user_name is not None and self._announced_leave:
             self._announced_leave = False
             await self.chat.join(self.user_name, self.session_key)
+        else:
+            await self.presence.connection_changed(connected=True)
 
     async def _on_close(self, _event: Any) -> None:
         self._cancel_leave_timer()
@@ -290,6 +308,7 @@ class SessionController:
                 task.cancel()
         self._shared.live_sessions.discard(self)
         self._shared.memory.session_closed()
+        self.presence.close()
         await self._announce_leave()
 
     async def _leave_after_grace(self) -> None:

@@ -9,6 +9,7 @@ from flet_chat.bus.fanout import Fanout
 from flet_chat.memory import MemoryTrimmer
 from flet_chat.ui.frames import FrameClock
 from flet_chat.ui.row_cache import RowCache
+from flet_chat.ui.views.member_list import MemberRowCache
 
 
 @dataclass(slots=True)
@@ -18,3 +19,4 @@ class ProcessShared:
     live_sessions: set[Any]  # controllers alive now; /healthz counts them so leaks show
     rows: RowCache = field(default_factory=RowCache)  # one row object per message
     frames: FrameClock = field(default_factory=FrameClock)  # one render pass per frame
+    member_rows: MemberRowCache = field(default_factory=MemberRowCache)  # one row per member

@@ -1,4 +1,5 @@
-"""The chat screen: bordered message list, "load older"/"jump to newest", composer and send."""
+"""The chat screen: a header, the bordered message list, "load older"/"jump to newest", who is
+typing, the composer and send; beside it who is online (behind a toggle on narrow screens)."""
 
 from __future__ import annotations
 
@@ -11,9 +12,16 @@ from flet_chat.ui import keys
 from flet_chat.ui.message_window import MessageWindow
 from flet_chat.ui.row_cache import RowCache
 from flet_chat.ui.theme import BORDER_COLOR
+from flet_chat.ui.views.member_list import PANEL_WIDTH, MemberList, MemberRowCache
 from flet_chat.ui.views.message_list import MessageList, Update
+from flet_chat.ui.views.typing_indicator import TypingIndicator
 
 Handler = Callable[[Any], Awaitable[None]]
+
+# Below this page width the member list is not a side column but a panel behind a toggle.
+NARROW_WIDTH = 600
+SHOW_MEMBERS = "Show who is online"
+HIDE_MEMBERS = "Hide who is online"
 
 
 async def _keep_focus(_event: Any) -> None:
@@ -30,6 +38,10 @@ class ChatView:
         on_send: Handler,
         on_load_older: Handler,
         on_jump_to_newest: Handler,
+        member_rows: MemberRowCache,
+        on_typing: Handler,
+        on_toggle_members: Handler,
+        room_title: str = "# general",
     ) -> None:
         self.load_older_button = ft.TextButton(
             content="Load older messages", key=keys.LOAD_OLDER_BUTTON, on_click=on_load_older
@@ -54,6 +66,7 @@ class ChatView:
             filled=True,
             expand=True,
             on_submit=on_send,
+            on_change=on_typing,
             on_tap_outside=_keep_focus,
         )
         # The icon's semantics label names the focusable button itself. A Semantics wrapper only
@@ -65,18 +78,73 @@ class ChatView:
             on_click=on_send,
         )
 
+        self.members = MemberList(member_rows)
+        self.typing = TypingIndicator()
+        # Like the send button: the icon's semantics label is the button's accessible name.
+        self.members_icon = ft.Icon(ft.Icons.PEOPLE_OUTLINE, semantics_label=SHOW_MEMBERS)
+        self.members_toggle = ft.IconButton(
+            key=keys.MEMBERS_TOGGLE,
+            icon=self.members_icon,
+            tooltip=SHOW_MEMBERS,
+            visible=False,
+            on_click=on_toggle_members,
+        )
+        self.header = ft.Row(
+            [ft.Text(room_title, weight=ft.FontWeight.BOLD, expand=True), self.members_toggle]
+        )
+        self.chat_column = ft.Column(
+            expand=True,
+            controls=[
+                ft.Container(
+                    content=self.message_list,
+                    border=ft.Border.all(1, BORDER_COLOR),
+                    border_radius=5,
+                    padding=10,
+                    expand=True,
+                ),
+                ft.Row([self.jump_button], alignment=ft.MainAxisAlignment.CENTER),
+                self.typing.text,
+                ft.Row([self.message_input, self.send_button]),
+            ],
+        )
+        self.narrow = False
+        self.members_open = False
+
     def layout(self) -> list[ft.Control]:
         return [
-            ft.Container(
-                content=self.message_list,
-                border=ft.Border.all(1, BORDER_COLOR),
-                border_radius=5,
-                padding=10,
+            self.header,
+            ft.Row(
+                [self.chat_column, self.members.panel],
                 expand=True,
+                vertical_alignment=ft.CrossAxisAlignment.STRETCH,
             ),
-            ft.Row([self.jump_button], alignment=ft.MainAxisAlignment.CENTER),
-            ft.Row([self.message_input, self.send_button]),
         ]
+
+    def set_narrow(self, narrow: bool) -> list[ft.Control]:
+        """Lay out for the page width; returns the controls to update."""
+        if narrow == self.narrow:
+            return []
+        self.narrow, self.members_open = narrow, False
+        return self._arrange_members()
+
+    def toggle_members(self) -> list[ft.Control]:
+        self.members_open = not self.members_open
+        return self._arrange_members()
+
+    def _arrange_members(self) -> list[ft.Control]:
+        # Narrow and open: the member list takes the whole width instead of the conversation,
+        # as a phone app's "members" screen does; the toggle brings the conversation back.
+        narrow, open_ = self.narrow, self.members_open
+        self.members_toggle.visible = narrow
+        label = HIDE_MEMBERS if narrow and open_ else SHOW_MEMBERS
+        self.members_icon.semantics_label = label
+        self.members_toggle.tooltip = label
+        panel = self.members.panel
+        panel.visible = not narrow or open_
+        panel.width = None if narrow else PANEL_WIDTH
+        panel.expand = narrow
+        self.chat_column.visible = not (narrow and open_)
+        return [self.members_toggle, panel, self.chat_column]
 
     def render(self, window: MessageWindow) -> list[Update]:
         """Show the window's messages; returns the updates to send, in order."""

@@ -1,0 +1,125 @@
+"""One session's part in presence and typing: its member list, the typing line, the typing
+events its composer sends, and the narrow-screen toggle. Kept out of SessionController so the
+message hot path there stays as it is; the controller only forwards lifecycle calls here.
+
+Who is online and who is typing are worked out once per process (PresenceCache, TypingBoard);
+a session only renders them when they change.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import flet as ft
+
+from flet_chat.core.errors import ChatError
+from flet_chat.core.limits import TYPING_INTERVAL_SECONDS
+from flet_chat.core.service import ChatService
+from flet_chat.ui.presence_cache import PresenceCache
+from flet_chat.ui.typing_board import TypingBoard
+from flet_chat.ui.views.chat_view import NARROW_WIDTH, ChatView
+
+logger = logging.getLogger(__name__)
+
+# A little over the service's interval: a signal that reached the service a moment later than
+# the previous one left here would otherwise be refused, leaving a 4 s gap in the indicator.
+SIGNAL_INTERVAL_SECONDS = TYPING_INTERVAL_SECONDS + 0.1
+
+
+class PresenceSession:
+    def __init__(
+        self,
+        *,
+        chat: ChatService,
+        cache: PresenceCache,
+        typing_board: TypingBoard,
+        session_key: str,
+        me: Callable[[], str | None],
+    ) -> None:
+        self._chat = chat
+        self._cache = cache
+        self._board = typing_board
+        self._session_key = session_key
+        self._me = me
+        self._view: ChatView | None = None
+        self._last_typing_sent: float | None = None
+
+    @property
+    def view(self) -> ChatView:
+        assert self._view is not None, "bind() the view first"
+        return self._view
+
+    def bind(self, view: ChatView) -> None:
+        self._view = view
+
+    def start(self, page_width: float | None) -> None:
+        """Before the view is added to the page: lay it out, fill it in, start listening."""
+        self.view.set_narrow(page_width is not None and page_width < NARROW_WIDTH)
+        self.view.members.show(self._cache.users)
+        self.view.typing.show(self._typists())
+        self._cache.subscribe(self._members_changed)
+        self._board.subscribe(self._typists_changed)
+
+    def close(self) -> None:
+        self._cache.unsubscribe(self._members_changed)
+        self._board.unsubscribe(self._typists_changed)
+
+    # -- who is online ------------------------------------------------------------------------
+
+    def _members_changed(self) -> None:
+        _update(self.view.members.show(self._cache.users))
+
+    async def connection_changed(self, *, connected: bool) -> None:
+        """The member list drops a closed tab at once; the leave notice waits for the grace."""
+        name = self._me()
+        if name is None:
+            return
+        try:
+            await self._chat.set_connected(name, self._session_key, connected=connected)
+        except Exception:
+            logger.exception("could not record that %s's connection changed", name)
+
+    async def on_toggle_members(self, _event: Any) -> None:
+        _update(self.view.toggle_members())
+
+    async def on_resize(self, event: Any) -> None:
+        width = getattr(event, "width", None)
+        if isinstance(width, int | float):
+            _update(self.view.set_narrow(width < NARROW_WIDTH))
+
+    # -- typing -------------------------------------------------------------------------------
+
+    def _typists(self) -> list[str]:
+        me = self._me()
+        return [name for name in self._board.typists if name != me]
+
+    def _typists_changed(self) -> None:
+        _update(self.view.typing.show(self._typists()))
+
+    async def on_composer_change(self, event: Any) -> None:
+        """The composer changed. Flet's client sends every keystroke and has no debounce, so
+        the session passes at most one per interval on to the service (which throttles too)."""
+        name = self._me()
+        data = getattr(event, "data", None)
+        text = data if isinstance(data, str) else self.view.message_input.value
+        if name is None or not text.strip():
+            return  # clearing the composer is not typing
+        now = asyncio.get_running_loop().time()
+        last = self._last_typing_sent
+        if last is not None and now - last < SIGNAL_INTERVAL_SECONDS:
+            return
+        self._last_typing_sent = now
+        try:
+            await self._chat.typing(name)
+        except ChatError:
+            pass  # a name the service refuses cannot be typing either
+        except Exception:
+            logger.warning("could not send a typing event for %s", name, exc_info=True)
+
+
+def _update(controls: list[ft.Control]) -> None:
+    for control in controls:
+        control.update()

@@ -1,0 +1,105 @@
+"""Who is online: a capped list of avatar + name rows, and "and N more" past the cap.
+
+Like message rows, a member row depends on nothing but the name, so one row object per name
+serves every session of the process (see ui/row_cache.py for why that is safe): a refresh of
+the list costs each session a diff of row references, not a rebuild of rows.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Sequence
+
+import flet as ft
+
+from flet_chat.core.avatar import avatar_color, initials
+from flet_chat.core.limits import MAX_MEMBERS_SHOWN
+from flet_chat.ui import keys
+from flet_chat.ui.controls.chat_message import SharedRow
+from flet_chat.ui.theme import BORDER_COLOR, NOTICE_COLOR
+
+PANEL_WIDTH = 220
+
+
+class MemberRow(SharedRow, ft.Row):
+    walk_once = True  # never changes (see flet_compat.install_walk_once)
+
+    def __init__(self, user_name: str) -> None:
+        super().__init__(
+            key=f"member-{user_name}",
+            spacing=8,
+            controls=[
+                # The same avatar as the user's message rows, a little smaller.
+                ft.CircleAvatar(
+                    content=ft.Text(initials(user_name), size=12),
+                    color=ft.Colors.WHITE,
+                    bgcolor=avatar_color(user_name),
+                    radius=14,
+                ),
+                ft.Text(user_name, expand=True, no_wrap=True, overflow=ft.TextOverflow.ELLIPSIS),
+            ],
+        )
+
+
+class MemberRowCache:
+    """One row per name per process; the least recently shown are forgotten past `capacity`."""
+
+    def __init__(self, capacity: int = 4096) -> None:
+        self._capacity = capacity
+        self._rows: OrderedDict[str, MemberRow] = OrderedDict()
+
+    def row(self, user_name: str) -> MemberRow:
+        row = self._rows.get(user_name)
+        if row is None:
+            row = self._rows[user_name] = MemberRow(user_name)
+            if len(self._rows) > self._capacity:
+                self._rows.popitem(last=False)
+        else:
+            self._rows.move_to_end(user_name)
+        return row
+
+
+def more_text(hidden: int) -> str:
+    return f"and {hidden:,} more" if hidden > 0 else ""
+
+
+class MemberList:
+    """The panel: a title with the count, and the list (key `member_list`)."""
+
+    def __init__(self, rows: MemberRowCache, *, cap: int = MAX_MEMBERS_SHOWN) -> None:
+        self._rows = rows
+        self._cap = cap
+        self._shown: list[str] = []
+        self.title = ft.Text("Online", weight=ft.FontWeight.BOLD)
+        self.more = ft.Text("", key=keys.MEMBER_LIST_MORE, size=12, color=NOTICE_COLOR)
+        self.list_view = ft.Column(
+            key=keys.MEMBER_LIST, spacing=6, scroll=ft.ScrollMode.AUTO, expand=True, controls=[]
+        )
+        self.panel = ft.Container(
+            key=keys.MEMBER_PANEL,
+            width=PANEL_WIDTH,
+            border=ft.Border.all(1, BORDER_COLOR),
+            border_radius=5,
+            padding=10,
+            content=ft.Column([self.title, self.list_view, self.more], spacing=8, expand=True),
+        )
+
+    def show(self, users: Sequence[str]) -> list[ft.Control]:
+        """Show `users` (already sorted); returns the controls to update."""
+        shown = list(users[: self._cap])
+        changed = False
+        if shown != self._shown:
+            self._shown = shown
+            self.list_view.controls = [self._rows.row(name) for name in shown]
+            changed = True
+        title = f"Online ({len(users):,})"
+        if self.title.value != title:
+            self.title.value = title
+            changed = True
+        more = more_text(len(users) - len(shown))
+        if self.more.value != more:
+            self.more.value = more
+            changed = True
+        # One update of the panel, one patch: its diff compares the (isolated, shared) rows by
+        # identity and does not walk into them, so this costs no more than three updates would.
+        return [self.panel] if changed else []
