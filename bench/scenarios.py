@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import secrets
 import shutil
 import time
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -143,6 +145,19 @@ async def warm_up(server: BenchServer, mode: str, run_id: str) -> None:
     await asyncio.sleep(0.5)
 
 
+@contextlib.contextmanager
+def client_gc_paused() -> Iterator[None]:
+    """The load client's own garbage collector stays off while it times deliveries: a pause of
+    the client's loop (1,000 sessions' state) would be counted as the server's latency. The
+    phase is bounded (messages plus the drain timeout), so the garbage waits a few seconds."""
+    gc.collect()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
 async def run_room(
     scenario: Scenario, server: BenchServer, limits: Limits, run_id: str
 ) -> dict[str, Any]:
@@ -171,15 +186,16 @@ async def run_room(
         settled = await settle(server, limits)
         after_settle = server.sample()
         senders = pick_senders(sessions, scenario.senders)
-        log = await lc.send_messages(
-            senders,
-            recorder,
-            count=scenario.messages,
-            interval=scenario.interval,
-            echo_timeout=limits.echo_timeout,
-        )
-        expected = len(log.sent_at) * len(sessions)
-        drain_seconds = await lc.wait_for_deliveries(recorder, expected, limits.drain_timeout)
+        with client_gc_paused():
+            log = await lc.send_messages(
+                senders,
+                recorder,
+                count=scenario.messages,
+                interval=scenario.interval,
+                echo_timeout=limits.echo_timeout,
+            )
+            expected = len(log.sent_at) * len(sessions)
+            drain_seconds = await lc.wait_for_deliveries(recorder, expected, limits.drain_timeout)
         after_messages = server.sample()
         health = await asyncio.to_thread(server.health)
         probe = await first_rows_probe(server) if server.kind in FLET_CHAT_KINDS else None

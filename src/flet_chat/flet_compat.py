@@ -125,23 +125,46 @@ _CONTROLS_PATH = msgpack.packb([0, {"controls": [1]}])
 _SNAPSHOTS = "__prev_lists"  # where Flet's encoder keeps what a control's lists were when sent
 
 
-def send_rows_appended(page: Any, container: Any, start: int, packed_rows: list[bytes]) -> bool:
-    """Tell the page's client that `packed_rows` were appended to `container.controls` at
-    `start`. False when this cannot be done here (not our FletApp, or the container was never
-    sent): the caller updates the container the usual way."""
-    connection = page.session.connection
-    snapshots = getattr(container, _SNAPSHOTS, None)
-    if not isinstance(connection, LeakSafeFletApp) or not snapshots or "controls" not in snapshots:
-        return False
+def accepts_ready_made(page: Any, container: Any) -> bool:
+    """Whether ready-made patches can go to this page's client for `container`: the session is
+    ours (LeakSafeFletApp) and the client holds a non-empty `controls` list for it (Flet's diff
+    has its snapshot; an empty list is not sent at all, and its first item replaces it whole)."""
+    snapshots: dict[str, Any] = getattr(container, _SNAPSHOTS, None) or {}
+    return isinstance(page.session.connection, LeakSafeFletApp) and bool(snapshots.get("controls"))
+
+
+def pack_new_container(container: Any, parent: Any, packed_children: list[bytes]) -> bytes:
+    """Encode a container never sent before, with children already encoded, as Flet's diff
+    would add it under `parent`; it records the snapshot Flet's next diff of it starts from."""
+    for _ in DiffBuilder(None, container, control_cls=BaseControl)._configure_dataclass(
+        container, parent, False
+    ):
+        pass
+    fields: dict[str, Any] = _encode_control(container)
+    packed = bytearray(_PACKER.pack_map_header(len(fields)))
+    for name, value in fields.items():
+        packed += _PACKER.pack(name)
+        if name == "controls":
+            packed += _PACKER.pack_array_header(len(packed_children))
+            packed += b"".join(packed_children)
+        else:
+            packed += msgpack.packb(value, default=_encode_control)
+    return bytes(packed)
+
+
+def send_controls_appended(
+    page: Any, container: Any, start: int, packed_controls: list[bytes]
+) -> None:
+    """Tell the page's client that `packed_controls` were appended to `container.controls` at
+    `start`; only where `accepts_ready_made(page, container)`."""
     frame = bytearray(b"\x00")
     frame += _PACKER.pack_array_header(2) + _PACKER.pack(_PATCH_CONTROL)
     frame += _PACKER.pack_map_header(2) + _PACKER.pack("id") + _PACKER.pack(container._i)
-    frame += _PACKER.pack("patch") + _PACKER.pack_array_header(1 + len(packed_rows))
+    frame += _PACKER.pack("patch") + _PACKER.pack_array_header(1 + len(packed_controls))
     frame += _CONTROLS_PATH
-    for offset, row in enumerate(packed_rows):
+    for offset, control in enumerate(packed_controls):
         frame += _PACKER.pack_array_header(4) + _PACKER.pack(_ADD) + _PACKER.pack(1)
-        frame += _PACKER.pack(start + offset) + row
-    connection.send_frame(bytes(frame))
+        frame += _PACKER.pack(start + offset) + control
+    page.session.connection.send_frame(bytes(frame))
     # What Flet's diff of this container would have recorded after sending the same patch.
-    snapshots["controls"][:] = container.controls
-    return True
+    getattr(container, _SNAPSHOTS)["controls"][:] = container.controls

@@ -1,9 +1,10 @@
-"""The ready-made append patch (flet_compat.send_rows_appended) must say exactly what Flet's own
-diff says, and leave the chunk so that Flet's next diff of it is right too.
+"""The ready-made patches (ui/updates.py) must say exactly what Flet's own diff says, and leave
+the chunks and the list so that Flet's next diff of them is right too.
 
-One real LeakSafeFletApp session shows two identical message lists. A message is appended to
-both: one list is updated through Flet's diff, the other through the ready-made patch. Then both
-drop their oldest row through Flet's diff. The frames must match but for the chunks' ids.
+One real LeakSafeFletApp session shows two identical message lists. Messages are appended to
+both: one list is updated through Flet's diff, the other through the ready-made patches. Then
+both take one more message and drop their oldest row through Flet's diff. The frames must match
+but for the controls' ids.
 """
 
 from __future__ import annotations
@@ -20,10 +21,11 @@ from flet_web.fastapi import app_manager
 from starlette.datastructures import URL
 
 from flet_chat.core.models import Message, MessageKind
-from flet_chat.flet_compat import LeakSafeFletApp, install_walk_once, send_rows_appended
+from flet_chat.flet_compat import LeakSafeFletApp, install_walk_once
 from flet_chat.testing.flet_client import PATCH, REGISTER, decode, encode
 from flet_chat.ui.row_cache import RowCache
-from flet_chat.ui.views.message_list import MessageList, RowsAppended
+from flet_chat.ui.updates import send_updates
+from flet_chat.ui.views.message_list import CHUNK_SIZE, ChunksAppended, MessageList, RowsAppended
 
 
 class OpenWebSocket:
@@ -58,9 +60,19 @@ class RecordingFletApp(LeakSafeFletApp):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.frames: list[bytes] = []
+        self.ready_made = 0  # frames that did not come through Flet's diff
+        self._diffing = False
+
+    def send_message(self, message: Any) -> None:
+        self._diffing = True
+        try:
+            super().send_message(message)
+        finally:
+            self._diffing = False
 
     def send_frame(self, frame: bytes) -> None:
         self.frames.append(frame)
+        self.ready_made += not self._diffing
         super().send_frame(frame)
 
 
@@ -80,16 +92,31 @@ def same_ids(value: Any, names: dict[int, str]) -> Any:
 def diff_all(updates: list[Any]) -> None:
     """Send updates the way Flet would on its own: a diff of every control that changed."""
     for update in updates:
-        (update.chunk if isinstance(update, RowsAppended) else update).update()
+        if isinstance(update, RowsAppended):
+            update.chunk.update()
+        elif isinstance(update, ChunksAppended):
+            update.list_view.update()
+        else:
+            update.update()
 
 
-@pytest.mark.parametrize("appended", [1, 3])  # one live message, or a frame's worth
-async def test_the_ready_made_append_patch_matches_flets_diff(appended: int) -> None:
+@pytest.mark.parametrize(
+    ("history", "appended"),
+    [
+        (0, 1),  # the first message of an empty room
+        (5, 1),  # one live message into the last chunk
+        (5, 3),  # a frame's worth of messages
+        (CHUNK_SIZE, 1),  # a message that starts a new chunk
+        (CHUNK_SIZE - 2, 5),  # rows for the last chunk and a new one, in one frame
+    ],
+)
+async def test_ready_made_patches_match_flets_diff(history: int, appended: int) -> None:
     install_walk_once()
     rows = RowCache()
-    history = [msg(i) for i in range(1, 6)]
-    later = [*history, *(msg(6 + i) for i in range(appended))]
-    trimmed = later[1:]
+    shown = [msg(i) for i in range(1, history + 1)]
+    later = [*shown, *(msg(history + 1 + i) for i in range(appended))]
+    next_one = [*later, msg(history + appended + 1)]
+    trimmed = next_one[1:]
     frames: dict[str, list[Any]] = {}
     done = asyncio.Event()
     socket = OpenWebSocket()
@@ -106,13 +133,15 @@ async def test_the_ready_made_append_patch_matches_flets_diff(appended: int) -> 
         # As in the app: the empty lists go on the page, then history arrives as an update.
         page.add(diffed.list_view, ready_made.list_view)
         for view in (diffed, ready_made):
-            diff_all(view.show(history, has_older=False))
-        names = {
-            control._i: name
-            for view, head in zip((diffed, ready_made), heads, strict=True)
-            for control, name in ((view.list_view, "list"), (head, "head"))
-        }
-        names |= {view.list_view.controls[0]._i: "chunk" for view in (diffed, ready_made)}
+            diff_all(view.show(shown, has_older=False))
+
+        def names() -> dict[int, str]:
+            found: dict[int, str] = {}
+            for view, head in zip((diffed, ready_made), heads, strict=True):
+                found |= {view.list_view._i: "list", head._i: "head"}
+                chunks = [c for c in view.list_view.controls if c is not head]
+                found |= {c._i: f"chunk{i}" for i, c in enumerate(chunks)}
+            return found
 
         def sent_by(action: Callable[[], None]) -> list[Any]:
             start = len(app.frames)
@@ -120,19 +149,21 @@ async def test_the_ready_made_append_patch_matches_flets_diff(appended: int) -> 
             sent = [decode(frame) for frame in app.frames[start:]]
             assert sent
             assert all(frame[0] == PATCH for frame in sent)
-            return [same_ids(frame, names) for frame in sent]
+            return [same_ids(frame, names()) for frame in sent]
 
-        [append] = ready_made.show(later, has_older=False)
-        assert isinstance(append, RowsAppended)
-        packed = [rows.packed(m) for m in append.messages]
+        ready_updates = ready_made.show(later, has_older=False)
         frames["diff"] = sent_by(lambda: diff_all(diffed.show(later, has_older=False)))
-        frames["ready_made"] = sent_by(
-            lambda: send_rows_appended(page, append.chunk, append.start, packed) or None
-        )
-        frames["diff_after"] = sent_by(lambda: diff_all(diffed.show(trimmed, has_older=True)))
-        frames["ready_made_after"] = sent_by(
-            lambda: diff_all(ready_made.show(trimmed, has_older=True))
-        )
+        frames["ready_made"] = sent_by(lambda: send_updates(page, ready_updates, rows))
+        # Into an empty list the first item replaces the list whole: Flet's diff does that.
+        assert app.ready_made == (len(frames["ready_made"]) if history else 0)
+        # Flet's next diffs of the chunks and the list start from what the client was told.
+        for name, shows in (("next", next_one), ("trimmed", trimmed)):
+            frames[f"diff_{name}"] = sent_by(
+                lambda shows=shows: diff_all(diffed.show(shows, has_older=True))
+            )
+            frames[f"ready_made_{name}"] = sent_by(
+                lambda shows=shows: diff_all(ready_made.show(shows, has_older=True))
+            )
 
     app = RecordingFletApp(
         loop=asyncio.get_running_loop(), executor=app_manager.executor, main=main, before_main=None
@@ -143,6 +174,7 @@ async def test_the_ready_made_append_patch_matches_flets_diff(appended: int) -> 
     finally:
         socket.closed.set()
         await asyncio.wait_for(handler, timeout=10)
-    assert len(frames) == 4, "the session did not get through the comparison (see the log)"
+    assert len(frames) == 6, "the session did not get through the comparison (see the log)"
     assert frames["ready_made"] == frames["diff"]
-    assert frames["ready_made_after"] == frames["diff_after"]
+    assert frames["ready_made_next"] == frames["diff_next"]
+    assert frames["ready_made_trimmed"] == frames["diff_trimmed"]

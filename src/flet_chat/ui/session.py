@@ -16,14 +16,14 @@ from flet_chat.core.errors import ChatError
 from flet_chat.core.events import MessagePosted, MessagesRestored
 from flet_chat.core.limits import MAX_RENDERED_MESSAGES
 from flet_chat.core.models import Message
-from flet_chat.flet_compat import send_rows_appended
 from flet_chat.ui.message_window import MessageWindow
 from flet_chat.ui.presence_session import PresenceSession
 from flet_chat.ui.shared import ProcessShared
 from flet_chat.ui.theme import apply_theme
+from flet_chat.ui.updates import send_updates
 from flet_chat.ui.views.chat_view import ChatView
 from flet_chat.ui.views.join_dialog import JoinDialog
-from flet_chat.ui.views.message_list import CHUNK_SIZE, RowsAppended, Update
+from flet_chat.ui.views.message_list import CHUNK_SIZE, Update
 
 logger = logging.getLogger(__name__)
 
@@ -169,13 +169,7 @@ class SessionController:
         self._send_updates(self.view.render(self.window))
 
     def _send_updates(self, updates: list[Update]) -> None:
-        for update in updates:
-            if not isinstance(update, RowsAppended):
-                update.update()
-                continue
-            rows = [self._shared.rows.packed(m) for m in update.messages]
-            if not send_rows_appended(self.page, update.chunk, update.start, rows):
-                update.chunk.update()
+        send_updates(self.page, updates, self._shared.rows)
 
     async def _join(self, _event: Any) -> None:
         if self.user_name is not None or self._joining:

@@ -29,14 +29,24 @@ class MessageChunk(SharedRow, ft.Column):
 @dataclass(frozen=True, slots=True)
 class RowsAppended:
     """New rows at the end of a chunk the client already shows. The session sends this as one
-    small ready-made patch (flet_compat.send_rows_appended) instead of asking Flet to diff."""
+    small ready-made patch (ui/updates.py) instead of asking Flet to diff."""
 
     chunk: MessageChunk
     start: int  # index in chunk.controls of the first new row
     messages: tuple[Message, ...]
 
 
-Update = ft.Control | RowsAppended
+@dataclass(frozen=True, slots=True)
+class ChunksAppended:
+    """New chunks at the end of the ListView (nothing else in it changed): sent as one ready-made
+    patch too, so the message that starts a chunk costs no more than any other."""
+
+    list_view: ft.ListView
+    start: int  # index in list_view.controls of the first new chunk
+    chunks: tuple[RowsAppended, ...]  # each new chunk with all its rows
+
+
+Update = ft.Control | RowsAppended | ChunksAppended
 
 
 class MessageList:
@@ -64,17 +74,11 @@ class MessageList:
             changed = self._drop_oldest(dropped)
             appends = self._append(messages[len(messages) - appended :])
 
-        # Compare by id(): cheap, and independent of how a control defines equality.
+        # Existing chunks that changed first. A chunk that only grew at the end is the common
+        # case (a live message) and gets a ready-made patch; so do chunks added at the end.
         before_ids, now_ids = [id(c) for c in chunks_before], [id(c) for c in self._chunks]
-        updates: list[Update] = []
-        if now_ids != before_ids or has_older != self._show_head:
-            self._show_head = has_older
-            head: list[ft.Control] = [self._head] if has_older else []
-            self.list_view.controls = head + list(self._chunks)
-            updates.append(self.list_view)  # sends new chunks whole
-        # Existing chunks that changed: the ListView update does not look inside them. A chunk
-        # that only grew at the end is the common case (a live message) and has a cheap patch.
         alive, changed_ids = set(now_ids), {id(c) for c in changed}
+        updates: list[Update] = []
         for chunk in chunks_before:
             if id(chunk) not in alive:
                 continue
@@ -82,6 +86,20 @@ class MessageList:
                 updates.append(chunk)
             elif id(chunk) in appends:
                 updates.append(appends[id(chunk)])
+        # Compare by id(): cheap, and independent of how a control defines equality.
+        if now_ids != before_ids or has_older != self._show_head:
+            grew_only = has_older == self._show_head and now_ids[: len(before_ids)] == before_ids
+            self._show_head = has_older
+            head: list[ft.Control] = [self._head] if has_older else []
+            self.list_view.controls = head + list(self._chunks)
+            if grew_only:
+                new_chunks = self._chunks[len(chunks_before) :]
+                start = len(head) + len(chunks_before)
+                updates.append(
+                    ChunksAppended(self.list_view, start, tuple(appends[id(c)] for c in new_chunks))
+                )
+            else:
+                updates.append(self.list_view)  # sends new chunks whole
         return updates
 
     def ids(self) -> list[int]:
