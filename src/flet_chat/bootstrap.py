@@ -8,6 +8,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from flet_chat.bots.dispatcher import BotDispatcher, load_entry_point_bots
+from flet_chat.bots.helper import HelperBot
+from flet_chat.bots.who import online_users_from
 from flet_chat.bus.local import LocalBus, TopicHub
 from flet_chat.bus.presence import LocalPresence, RedisPresence
 from flet_chat.bus.redis_bus import RedisBus
@@ -30,6 +33,7 @@ class Services:
     presence: LocalPresence | RedisPresence
     identity: IdentitySigner
     chat: ChatService
+    bots: BotDispatcher
 
 
 def bootstrap(settings: Settings, hub: TopicHub) -> Services:
@@ -48,6 +52,14 @@ def bootstrap(settings: Settings, hub: TopicHub) -> Services:
         RateLimiter(burst=RATE_BURST, per_second=RATE_PER_SECOND),
         presence,
     )
+    bots = BotDispatcher(
+        chat,
+        [HelperBot(), *load_entry_point_bots()],
+        spend=chat.spend,
+        online_users=online_users_from(presence),
+    )
+    chat.add_observer(bots.observe)
+    chat.reserve_names(bots.names)
     return Services(
         settings=settings,
         engine=engine,
@@ -56,6 +68,7 @@ def bootstrap(settings: Settings, hub: TopicHub) -> Services:
         presence=presence,
         identity=IdentitySigner(settings.resolved_secret_key()),
         chat=chat,
+        bots=bots,
     )
 
 
@@ -86,6 +99,7 @@ class Runtime:
 
     async def stop(self) -> None:
         if self._services is not None:
+            await self._services.bots.stop()
             await self._services.bus.stop()
             await self._services.presence.stop()
             await self._services.engine.dispose()
