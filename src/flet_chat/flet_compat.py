@@ -73,7 +73,8 @@ def pubsub_subscriber_count(hub: Any) -> int:
     """Sessions with at least one subscription on the hub (global or topic)."""
     topics: dict[str, Any] = getattr(hub, "_PubSubHub__subscriber_topics", {})
     plain: dict[str, Any] = getattr(hub, "_PubSubHub__subscribers", {})
-    return len(set(topics) | set(plain))
+    # Ids with our own prefix are in-process subscribers (the Socket.IO fan-out), not sessions.
+    return len({s for s in set(topics) | set(plain) if not s.startswith("flet-chat:")})
 
 
 _WALKED = "_flet_chat_walked"

@@ -1,4 +1,5 @@
-"""The ASGI app: the Flet web app and /healthz on one port."""
+"""The ASGI app: the Flet web app, Socket.IO (/socket.io/), the webhook (/api) and /healthz on one
+port."""
 
 from __future__ import annotations
 
@@ -9,7 +10,11 @@ from fastapi import Request, Response, WebSocket
 from fastapi.responses import JSONResponse
 from flet_web.fastapi import FastAPI, FletStaticFiles, app_manager
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+from starlette.types import ASGIApp
 
+from flet_chat.api.socketio_api import SocketApi
+from flet_chat.api.webhook import ROUTE as WEBHOOK_ROUTE
+from flet_chat.api.webhook import build_webhook
 from flet_chat.bootstrap import Runtime
 from flet_chat.flet_compat import LeakSafeFletApp, flet_session_count, pubsub_subscriber_count
 from flet_chat.logs import configure_logging
@@ -29,22 +34,25 @@ class _CrossOriginIsolation(BaseHTTPMiddleware):
         return response
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None) -> ASGIApp:
     # `serve --workers N` spawns fresh interpreters that start here, not in __main__.main().
     configure_logging()
     settings = settings or Settings()
     runtime = Runtime(settings)
     main = build_main(runtime)
     assets_dir = settings.assets_dir.resolve()
+    socket_api = SocketApi(runtime, settings)
 
     async def start_services() -> None:
         hub = app_manager.get_pubsubhub(main, loop=asyncio.get_running_loop())
         await runtime.start(hub)
+        # Socket.IO clients get the same event flow as this process's Flet sessions.
+        socket_api.start(hub)
 
     app = FastAPI(
         title="Flet Chat",
         on_startup=[start_services],
-        on_shutdown=[runtime.stop],
+        on_shutdown=[socket_api.stop, runtime.stop],
         docs_url=None,
         redoc_url=None,
         openapi_url=None,
@@ -82,6 +90,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.add_api_websocket_route("/ws", flet_websocket)
     app.add_api_route("/healthz", healthz, methods=["GET"])
+    app.add_api_route(
+        WEBHOOK_ROUTE,
+        build_webhook(runtime, settings.webhook_token),
+        methods=["POST"],
+    )
     app.mount(
         "/",
         FletStaticFiles(
@@ -94,4 +107,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ),
     )
     app.add_middleware(_CrossOriginIsolation)
-    return app
+    # Socket.IO answers /socket.io/ and hands everything else (and the lifespan) to FastAPI.
+    wrapped: ASGIApp = socket_api.asgi_app(app)
+    return wrapped
