@@ -48,6 +48,14 @@ MAX_PACKET_BYTES = 64 * 1024
 GUEST_PREFIX = "console-guest-"
 
 
+class _RefusalsAreWarnings(logging.LoggerAdapter[logging.Logger]):
+    """Engine.IO logs a refused client (a foreign Origin, a bad request) with `error()`: that is
+    the check working, not the server failing, so it is a warning here. Exceptions stay errors."""
+
+    def error(self, msg: object, *args: object, **kwargs: Any) -> None:
+        self.warning(msg, *args, **kwargs)
+
+
 class _Invalid(ChatError):
     pass
 
@@ -82,6 +90,7 @@ class SocketApi:
             async_mode="asgi",
             cors_allowed_origins=origin_checker(settings.allowed_origins),
             max_http_buffer_size=MAX_PACKET_BYTES,
+            engineio_logger=_RefusalsAreWarnings(logging.getLogger("flet_chat.engineio")),
         )
         self.clients: dict[str, ApiClient] = {}
         self.fanout = Fanout(self._broadcast)
