@@ -19,7 +19,12 @@ class MemoryStore:
             self.fail_next = False
             raise ConnectionError("database unreachable")
         message = Message(
-            len(self.messages) + 1, new.kind, new.user_name, new.text, datetime.now(UTC)
+            len(self.messages) + 1,
+            new.kind,
+            new.user_name,
+            new.text,
+            datetime.now(UTC),
+            new.author_kind,
         )
         self.messages.append(message)
         self.journal.append(f"stored {message.id}")

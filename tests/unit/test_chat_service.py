@@ -3,9 +3,9 @@ from __future__ import annotations
 import pytest
 
 from flet_chat.bus.presence import LocalPresence
-from flet_chat.core.errors import RateLimitedError, ValidationError
+from flet_chat.core.errors import NameTakenError, RateLimitedError, ValidationError
 from flet_chat.core.events import MessagePosted
-from flet_chat.core.models import MessageKind
+from flet_chat.core.models import AuthorKind, MessageKind
 from flet_chat.core.rate_limit import RateLimiter
 from flet_chat.core.service import ChatService
 from tests.unit.fakes import MemoryStore, RecordingBus
@@ -140,3 +140,32 @@ async def test_history_pages_back(service: ChatService, clock: FakeClock) -> Non
     oldest = await service.before(older.messages[0].id, limit=3)
     assert [m.text for m in oldest.messages] == ["m0"]
     assert not oldest.has_older
+
+
+async def test_an_exclusive_join_refuses_a_name_that_is_online(service: ChatService) -> None:
+    await service.join("Ann", "tab-1")
+    with pytest.raises(NameTakenError):
+        await service.join("Ann", "socket-1", exclusive=True)
+    # The refused attempt left no trace: Ann's one tab leaving makes her gone.
+    assert await service.leave("Ann", "tab-1") is not None
+    name, notice = await service.join("Ann", "socket-1", exclusive=True)
+    assert (name, notice is not None) == ("Ann", True)
+
+
+async def test_bot_names_are_reserved(service: ChatService) -> None:
+    service.reserve_names(["Helper"])
+    with pytest.raises(NameTakenError):
+        await service.join(" helper ", "tab-1")
+
+
+async def test_observers_see_each_stored_message(service: ChatService) -> None:
+    seen: list[tuple[str, AuthorKind]] = []
+    service.add_observer(lambda m: seen.append((m.text, m.author_kind)))
+    await service.post("Ann", "hello")
+    await service.post("Helper", "beep", author_kind=AuthorKind.BOT, rate_limited=False)
+    assert seen == [("hello", AuthorKind.USER), ("beep", AuthorKind.BOT)]
+
+
+async def test_clients_cannot_forge_notices(service: ChatService) -> None:
+    with pytest.raises(ValidationError):
+        await service.post("Ann", "Bob has left the chat.", kind=MessageKind.LEAVE)
