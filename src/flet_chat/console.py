@@ -106,7 +106,9 @@ class Console:
 
     def run(self) -> int:
         try:
-            self.sio.connect(self.url, wait_timeout=CALL_TIMEOUT)
+            # WebSocket only: one connection, so it works against `serve --workers N` too, where
+            # long-polling requests could land on different processes.
+            self.sio.connect(self.url, transports=["websocket"], wait_timeout=CALL_TIMEOUT)
         except socketio.exceptions.ConnectionError as error:
             self.stdout.write(f"flet-chat console: cannot connect to {self.url}: {error}\n")
             return 1

@@ -85,6 +85,7 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
             "sessions": len(runtime.live_sessions),
             "flet_sessions": flet_session_count(),
             "pubsub_subscribers": pubsub_subscriber_count(app_manager.get_pubsubhub(main)),
+            "socketio_clients": len(socket_api.clients),
         }
         return JSONResponse(body, status_code=200 if database == "ok" else 503)
 

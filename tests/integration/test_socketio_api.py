@@ -139,3 +139,9 @@ async def test_a_foreign_origin_is_refused(server: ServerProcess) -> None:
     # The server's own origin is fine (a page it served); no Origin at all (bots) is too.
     async with sio_client(server, headers={"Origin": server.base_url}) as same:
         assert (await same.join("Same Origin"))["ok"]
+
+
+async def test_typing_is_not_there_yet_but_answers(server: ServerProcess) -> None:
+    async with sio_client(server) as client:
+        assert (await client.call("typing", {}))["error"]["code"] == "unavailable"
+        assert server.health()["socketio_clients"] == 1

@@ -8,6 +8,7 @@ import httpx
 import pytest
 
 from flet_chat.api.webhook import MAX_BODY_BYTES
+from flet_chat.core.limits import RATE_BURST
 from tests.integration.conftest import Connect, has_row
 from tests.support.server import ServerProcess
 
@@ -61,3 +62,12 @@ def test_webhook_errors_are_json(hooked: ServerProcess) -> None:
 def test_webhook_is_off_without_a_token(server: ServerProcess) -> None:
     response = post(server, "general", "anything", json={"text": "x"})
     assert response.status_code == 401
+
+
+def test_integrations_obey_the_rate_limit(hooked: ServerProcess) -> None:
+    statuses = [
+        post(hooked, "general", TOKEN, json={"text": f"ping {i}", "name": "Pinger"}).status_code
+        for i in range(RATE_BURST + 3)
+    ]
+    assert statuses[0] == 201
+    assert 429 in statuses

@@ -132,3 +132,33 @@ async def test_a_custom_bot_and_a_failing_command() -> None:
     assert chat.posts == [("Echo", "hi", MessageKind.CHAT, AuthorKind.BOT)]
     reply = await bots.run("/boom", user_name="Ann", room="general")
     assert reply.hint == "/boom failed. Try again later."
+
+
+async def test_bots_from_entry_points_see_messages_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[str] = []
+
+    class Watcher(Bot):
+        name = "Watcher"
+
+        async def on_message(self, message: Message, chat: object) -> None:
+            seen.append(message.text)
+
+    class FakeEntryPoint:
+        value = "somepackage:Watcher"
+
+        def load(self) -> type[Bot]:
+            return Watcher
+
+    from flet_chat.bots import dispatcher as module
+
+    monkeypatch.setattr(module, "entry_points", lambda group: [FakeEntryPoint()])
+    bots = module.load_entry_point_bots()
+    assert [b.name for b in bots] == ["Watcher"]
+    chat = RecordingChat()
+    watching = BotDispatcher(chat, bots, spend=lambda _n: None, online_users=nobody)
+    hello = Message(1, MessageKind.CHAT, "Ann", "hello", datetime.now(UTC))
+    beep = Message(2, MessageKind.CHAT, "Helper", "beep", datetime.now(UTC), AuthorKind.BOT)
+    for message in (hello, hello, beep):  # a retried send is observed again; bots skip bots
+        watching.observe(message)
+    await watching.drain()
+    assert seen == ["hello"]

@@ -100,6 +100,7 @@ class SocketApi:
             "join": self._guard(self._join),
             "send": self._guard(self._send),
             "history": self._guard(self._history),
+            "typing": self._typing,
             "chat_user_input": self._chat_user_input,
         }
         for event, handler in handlers.items():
@@ -223,6 +224,11 @@ class SocketApi:
             messages=[MessageEvent.of(m, room) for m in page.messages],
             has_older=page.has_older,
         ).model_dump(mode="json")
+
+    async def _typing(self, _sid: str, _data: Any = None) -> Ack:
+        # Typing indicators arrive with the presence branch (see docs/architecture.md); until
+        # then a client that asks gets a clear answer instead of an ack that never comes.
+        return _error("unavailable", "Typing indicators are not available on this server yet.")
 
     async def _chat_user_input(self, sid: str, text: Any = None) -> None:
         """The seed console: a bare string in, `server_answer` strings out, no join step. The

@@ -129,6 +129,10 @@ class BotDispatcher:
         except Exception:
             logger.exception("bot %s failed on message %s", bot.name, message.id)
 
+    async def drain(self) -> None:
+        """Wait until bots have seen every message observed so far."""
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
     async def stop(self) -> None:
         for task in list(self._tasks):
             task.cancel()
