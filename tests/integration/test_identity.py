@@ -82,7 +82,7 @@ async def test_a_forged_identity_gets_the_name_dialog(
 
 
 async def test_a_reconnect_to_another_process_restores_the_user(
-    server_factory: Callable[..., ServerProcess], connect: Connect, postgres_url: str
+    postgres_url: str, server_factory: Callable[..., ServerProcess], connect: Connect
 ) -> None:
     prefix = unique_redis_prefix()
     env = {

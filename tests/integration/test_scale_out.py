@@ -26,6 +26,9 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
+    """Tests name this before `server_factory`: pytest tears fixtures down in reverse order, so
+    the servers stop before the database is dropped under them (a catch-up or a leave in flight
+    logged an ERROR otherwise)."""
     url = asyncio.run(create_postgres_database())
     yield url
     asyncio.run(drop_postgres_database(url))
@@ -47,7 +50,7 @@ def cluster_env(postgres_url: str, redis_url: str = REDIS_URL) -> dict[str, str]
 
 
 async def test_two_processes_on_two_ports_are_one_chat(
-    server_factory: Callable[..., ServerProcess], connect: Connect, postgres_url: str
+    postgres_url: str, server_factory: Callable[..., ServerProcess], connect: Connect
 ) -> None:
     env = cluster_env(postgres_url)
     a = server_factory(env=env, name="a")
@@ -72,7 +75,7 @@ async def test_two_processes_on_two_ports_are_one_chat(
 
 
 async def test_socketio_on_one_process_and_a_browser_on_another(
-    server_factory: Callable[..., ServerProcess], connect: Connect, postgres_url: str
+    postgres_url: str, server_factory: Callable[..., ServerProcess], connect: Connect
 ) -> None:
     env = cluster_env(postgres_url)
     a = server_factory(env=env, name="a")
@@ -93,10 +96,12 @@ async def test_socketio_on_one_process_and_a_browser_on_another(
         await alice.wait_for(lambda: has_row(alice, "Helper | BOT |"), what="the bot on A")
         # Each message once, for the Socket.IO client too.
         assert bot_side.texts().count("from the browser on B") == 1
+        await bot_side.sio.disconnect()
+        await alice.wait_for(lambda: has_row(alice, "Sock has left the chat."), what="leave")
 
 
 async def test_workers_share_one_port(
-    server_factory: Callable[..., ServerProcess], connect: Connect, postgres_url: str
+    postgres_url: str, server_factory: Callable[..., ServerProcess], connect: Connect
 ) -> None:
     server = server_factory(env=cluster_env(postgres_url), args=["--workers", "2"])
     clients = [await FletClient(server.ws_url).connect() for _ in range(6)]
@@ -126,10 +131,10 @@ def test_workers_without_redis_are_refused_with_a_clear_error() -> None:
 
 
 async def test_redis_outage_loses_nothing(
-    server_factory: Callable[..., ServerProcess],
-    connect: Connect,
     postgres_url: str,
     private_redis: PrivateRedis,
+    server_factory: Callable[..., ServerProcess],
+    connect: Connect,
 ) -> None:
     env = cluster_env(postgres_url, private_redis.url)
     a = server_factory(env=env, name="a")
@@ -161,7 +166,7 @@ async def test_redis_outage_loses_nothing(
 
 
 async def test_clients_killed_mid_broadcast_across_processes_leave_nothing_behind(
-    server_factory: Callable[..., ServerProcess], connect: Connect, postgres_url: str
+    postgres_url: str, server_factory: Callable[..., ServerProcess], connect: Connect
 ) -> None:
     env = {
         **cluster_env(postgres_url),

@@ -73,4 +73,5 @@ async def sio_client(
     try:
         yield client
     finally:
-        await client.sio.disconnect()
+        if client.sio.connected:
+            await client.sio.disconnect()
