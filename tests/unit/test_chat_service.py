@@ -169,3 +169,11 @@ async def test_observers_see_each_stored_message(service: ChatService) -> None:
 async def test_clients_cannot_forge_notices(service: ChatService) -> None:
     with pytest.raises(ValidationError):
         await service.post("Ann", "Bob has left the chat.", kind=MessageKind.LEAVE)
+
+
+async def test_only_bots_post_under_bot_names(service: ChatService) -> None:
+    service.reserve_names(["Helper"])
+    with pytest.raises(NameTakenError):
+        await service.post("helper", "I am the bot", author_kind=AuthorKind.INTEGRATION)
+    message = await service.post("Helper", "I am", author_kind=AuthorKind.BOT)
+    assert message.author_kind is AuthorKind.BOT

@@ -16,4 +16,3 @@ class ApiClient:
     user_name: str | None = None
     author_kind: AuthorKind = AuthorKind.USER
     room: str | None = None
-    seed: bool = False  # speaks the seed console's protocol: answers go out as server_answer

@@ -42,7 +42,6 @@ from flet_chat.settings import Settings
 logger = logging.getLogger(__name__)
 
 Ack = dict[str, Any]
-SEED_ROOM_PREFIX = "seed:"
 # A Socket.IO packet bigger than this is refused by Engine.IO before any handler runs.
 MAX_PACKET_BYTES = 64 * 1024
 GUEST_PREFIX = "console-guest-"
@@ -93,6 +92,9 @@ class SocketApi:
             engineio_logger=_RefusalsAreWarnings(logging.getLogger("flet_chat.engineio")),
         )
         self.clients: dict[str, ApiClient] = {}
+        # Seed consoles get the room as `server_answer` lines; they are not in the Socket.IO
+        # room, so they get no `message` events they would not read.
+        self._seed_sids: set[str] = set()
         self.fanout = Fanout(self._broadcast)
         handlers: Mapping[str, Callable[..., Awaitable[Any]]] = {
             "connect": self._connect,
@@ -152,6 +154,7 @@ class SocketApi:
 
     async def _disconnect(self, sid: str, _reason: Any = None) -> None:
         client = self.clients.pop(sid, None)
+        self._seed_sids.discard(sid)
         services = self._runtime.services
         if client is None or client.user_name is None or services is None:
             return
@@ -272,9 +275,8 @@ class SocketApi:
                 continue
         else:
             raise NameTakenError("Could not find a free guest name. Try again.")
-        client.room, client.seed = DEFAULT_ROOM, True
-        await self.sio.enter_room(client.sid, DEFAULT_ROOM)
-        await self.sio.enter_room(client.sid, SEED_ROOM_PREFIX + DEFAULT_ROOM)
+        client.room = DEFAULT_ROOM
+        self._seed_sids.add(client.sid)
 
     # -- fan-out ----------------------------------------------------------------------------
 
@@ -287,9 +289,10 @@ class SocketApi:
                 room=room, user_name=message.user_name, online=message.kind is MessageKind.JOIN
             )
             await self.sio.emit("presence", presence.model_dump(mode="json"), room=room)
-        for sid, client in list(self.clients.items()):
+        for sid in list(self._seed_sids):
+            client = self.clients.get(sid)
             # Seed consoles see the room as lines of text, all but their own words.
-            if client.seed and client.user_name != message.user_name:
+            if client is not None and client.user_name != message.user_name:
                 await self.sio.emit("server_answer", seed_line(message), to=sid)
 
 

@@ -94,6 +94,9 @@ class ChatService:
         if kind not in _POSTABLE:
             raise ValidationError(f"A client cannot post a {kind.value} message.")
         name = clean_user_name(user_name)
+        if author_kind is not AuthorKind.BOT and name.casefold() in self._reserved:
+            # Users cannot join under a bot's name; an integration must not post under one.
+            raise NameTakenError(f"{name} is the name of a bot. Choose another name.")
         text = clean_message_text(raw_text)
         if rate_limited and not is_retry:
             self.spend(name)
