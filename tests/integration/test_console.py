@@ -50,7 +50,9 @@ async def test_console_chats_with_a_browser_user(server: ServerProcess, connect:
             carol.type("\x04")  # Ctrl-D on an empty line
             assert await carol.wait_exit() == 0
             await carol.expect(r"Bye\.")
-        await alice.wait_for(lambda: has_row(alice, "Carol has left the chat."), what="leave")
+        await alice.wait_for(
+            lambda: has_row(alice, "Carol has left the chat."), what="leave", timeout=20
+        )
 
 
 async def test_ctrl_c_leaves_cleanly(server: ServerProcess, connect: Connect) -> None:
@@ -63,4 +65,6 @@ async def test_ctrl_c_leaves_cleanly(server: ServerProcess, connect: Connect) ->
             assert await dave.wait_exit() == 0
             await dave.expect(r"Bye\.")
             assert "Traceback" not in dave.screen
-        await alice.wait_for(lambda: has_row(alice, "Dave has left the chat."), what="leave")
+        await alice.wait_for(
+            lambda: has_row(alice, "Dave has left the chat."), what="leave", timeout=20
+        )

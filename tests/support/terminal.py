@@ -54,7 +54,7 @@ class Terminal:
         """Everything printed so far, without colour and cursor codes."""
         return ANSI.sub("", self._raw.decode(errors="replace"))
 
-    async def expect(self, pattern: str, *, timeout: float = 15) -> re.Match[str]:
+    async def expect(self, pattern: str, *, timeout: float = 30) -> re.Match[str]:
         deadline = time.monotonic() + timeout
         while True:
             found = re.search(pattern, self.screen)
@@ -70,8 +70,11 @@ class Terminal:
     def type(self, text: str) -> None:
         os.write(self._master, text.encode())
 
-    async def wait_exit(self, timeout: float = 15) -> int:
-        return await asyncio.wait_for(asyncio.to_thread(self.process.wait), timeout)
+    async def wait_exit(self, timeout: float = 30) -> int:
+        try:
+            return await asyncio.wait_for(asyncio.to_thread(self.process.wait, timeout), timeout)
+        except (TimeoutError, subprocess.TimeoutExpired):
+            raise TimeoutError(f"still running after {timeout}s:\n{self.screen}") from None
 
     def close(self) -> None:
         if self.process.poll() is None:

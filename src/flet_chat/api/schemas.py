@@ -92,16 +92,19 @@ class TypingEvent(BaseModel):
     user_name: str
 
 
+ErrorCode = Literal[
+    "invalid",
+    "unknown_room",
+    "not_joined",
+    "name_taken",
+    "unauthorized",
+    "rate_limited",
+    "unavailable",
+]
+
+
 class ErrorBody(BaseModel):
-    code: Literal[
-        "invalid",
-        "unknown_room",
-        "not_joined",
-        "name_taken",
-        "unauthorized",
-        "rate_limited",
-        "unavailable",
-    ]
+    code: ErrorCode
     message: str
 
 

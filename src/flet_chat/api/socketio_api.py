@@ -9,19 +9,24 @@ from __future__ import annotations
 
 import hmac
 import logging
-import secrets
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import pydantic
 import socketio
 
+from flet_chat.api.acks import (
+    Ack,
+    InvalidRequest,
+    Unauthorized,
+    chat_error_ack,
+    error_ack,
+    invalid_payload_ack,
+)
 from flet_chat.api.clients import ApiClient
 from flet_chat.api.fanout import Fanout, SubscribableHub
 from flet_chat.api.origins import origin_checker
 from flet_chat.api.schemas import (
-    ErrorAck,
-    ErrorBody,
     HistoryAck,
     HistoryRequest,
     JoinAck,
@@ -31,20 +36,19 @@ from flet_chat.api.schemas import (
     SendAck,
     SendRequest,
 )
+from flet_chat.api.seed import EVENT_IN as SEED_EVENT
+from flet_chat.api.seed import SeedConsoles
 from flet_chat.bootstrap import Runtime, Services
 from flet_chat.bots.dispatcher import is_command
-from flet_chat.bots.helper import seed_answer
-from flet_chat.core.errors import ChatError, NameTakenError, NotJoinedError, RateLimitedError
+from flet_chat.core.errors import ChatError, NotJoinedError
 from flet_chat.core.models import AuthorKind, Message, MessageKind
-from flet_chat.core.rooms import DEFAULT_ROOM, UnknownRoomError, check_room
+from flet_chat.core.rooms import DEFAULT_ROOM, check_room
 from flet_chat.settings import Settings
 
 logger = logging.getLogger(__name__)
 
-Ack = dict[str, Any]
 # A Socket.IO packet bigger than this is refused by Engine.IO before any handler runs.
 MAX_PACKET_BYTES = 64 * 1024
-GUEST_PREFIX = "console-guest-"
 
 
 class _RefusalsAreWarnings(logging.LoggerAdapter[logging.Logger]):
@@ -53,32 +57,6 @@ class _RefusalsAreWarnings(logging.LoggerAdapter[logging.Logger]):
 
     def error(self, msg: object, *args: object, **kwargs: Any) -> None:
         self.warning(msg, *args, **kwargs)
-
-
-class _Invalid(ChatError):
-    pass
-
-
-class _Unauthorized(ChatError):
-    """A token that is neither a bot's nor a valid identity token."""
-
-
-def _error(code: str, message: str) -> Ack:
-    return ErrorAck(error=ErrorBody(code=code, message=message)).model_dump(mode="json")  # type: ignore[arg-type]
-
-
-def _chat_error(error: ChatError) -> Ack:
-    if isinstance(error, UnknownRoomError):
-        return _error("unknown_room", str(error))
-    if isinstance(error, NameTakenError):
-        return _error("name_taken", str(error))
-    if isinstance(error, RateLimitedError):
-        return _error("rate_limited", str(error))
-    if isinstance(error, _Unauthorized):
-        return _error("unauthorized", str(error))
-    if isinstance(error, NotJoinedError):
-        return _error("not_joined", str(error))
-    return _error("invalid", str(error))
 
 
 class SocketApi:
@@ -92,9 +70,7 @@ class SocketApi:
             engineio_logger=_RefusalsAreWarnings(logging.getLogger("flet_chat.engineio")),
         )
         self.clients: dict[str, ApiClient] = {}
-        # Seed consoles get the room as `server_answer` lines; they are not in the Socket.IO
-        # room, so they get no `message` events they would not read.
-        self._seed_sids: set[str] = set()
+        self.seed = SeedConsoles(self.sio, self.clients, lambda: runtime.services)
         self.fanout = Fanout(self._broadcast)
         handlers: Mapping[str, Callable[..., Awaitable[Any]]] = {
             "connect": self._connect,
@@ -103,7 +79,7 @@ class SocketApi:
             "send": self._guard(self._send),
             "history": self._guard(self._history),
             "typing": self._typing,
-            "chat_user_input": self._chat_user_input,
+            SEED_EVENT: self.seed.on_input,
         }
         for event, handler in handlers.items():
             self.sio.on(event, handler)
@@ -120,12 +96,6 @@ class SocketApi:
 
     # -- plumbing ------------------------------------------------------------------------------
 
-    def _services(self) -> Services:
-        services = self._runtime.services
-        if services is None:
-            raise ConnectionRefusedError("the server is starting")
-        return services
-
     def _guard(
         self, handler: Callable[[ApiClient, Services, Any], Awaitable[Ack]]
     ) -> Callable[[str, Any], Awaitable[Ack]]:
@@ -135,26 +105,27 @@ class SocketApi:
             client = self.clients.get(sid)
             services = self._runtime.services
             if client is None or services is None:
-                return _error("unavailable", "The server is starting. Try again.")
+                return error_ack("unavailable", "The server is starting. Try again.")
             try:
                 return await handler(client, services, data)
             except pydantic.ValidationError as error:
-                return _error("invalid", _describe(error))
+                return invalid_payload_ack(error)
             except ChatError as error:
-                return _chat_error(error)
+                return chat_error_ack(error)
             except Exception:
                 logger.exception("socket.io handler failed")
-                return _error("unavailable", "Something went wrong. Try again.")
+                return error_ack("unavailable", "Something went wrong. Try again.")
 
         return guarded
 
     async def _connect(self, sid: str, _environ: Any, _auth: Any = None) -> None:
-        self._services()
+        if self._runtime.services is None:
+            raise socketio.exceptions.ConnectionRefusedError("The server is starting. Try again.")
         self.clients[sid] = ApiClient(sid)
 
     async def _disconnect(self, sid: str, _reason: Any = None) -> None:
         client = self.clients.pop(sid, None)
-        self._seed_sids.discard(sid)
+        self.seed.forget(sid)
         services = self._runtime.services
         if client is None or client.user_name is None or services is None:
             return
@@ -169,7 +140,7 @@ class SocketApi:
         request = JoinRequest.model_validate(data or {})
         room = check_room(request.room)
         if client.user_name is not None:
-            return _error("invalid", f"Already joined as {client.user_name}.")
+            return error_ack("invalid", f"Already joined as {client.user_name}.")
         name, author_kind, proven = self._identify(services, request)
         # Without proof of identity, a name that is online now belongs to someone else.
         user_name, _ = await services.chat.join(name, client.session_key, exclusive=not proven)
@@ -189,14 +160,14 @@ class SocketApi:
         """(name, author kind, whether the client proved it is that name)."""
         if request.token is None:
             if request.name is None:
-                raise _Invalid("Give a name (or a token) to join.")
+                raise InvalidRequest("Give a name (or a token) to join.")
             return request.name, AuthorKind.USER, False
         for bot_name, bot_token in self._bot_tokens.items():
             if hmac.compare_digest(request.token.encode(), bot_token.encode()):
                 return bot_name, AuthorKind.BOT, True
         verified = services.identity.verify(request.token)
         if verified is None or (request.name is not None and request.name.strip() != verified):
-            raise _Unauthorized("The token is not valid.")
+            raise Unauthorized("The token is not valid.")
         return verified, AuthorKind.USER, True
 
     async def _send(self, client: ApiClient, services: Services, data: Any) -> Ack:
@@ -231,52 +202,7 @@ class SocketApi:
     async def _typing(self, _sid: str, _data: Any = None) -> Ack:
         # Typing indicators arrive with the presence branch (see docs/architecture.md); until
         # then a client that asks gets a clear answer instead of an ack that never comes.
-        return _error("unavailable", "Typing indicators are not available on this server yet.")
-
-    async def _chat_user_input(self, sid: str, text: Any = None) -> None:
-        """The seed console: a bare string in, `server_answer` strings out, no join step. The
-        text is posted to #general under a console guest name made on first use."""
-        client = self.clients.get(sid)
-        services = self._runtime.services
-        if client is None or services is None:
-            await self.sio.emit("server_answer", "The server is starting. Try again.", to=sid)
-            return
-        if not isinstance(text, str):
-            await self.sio.emit("server_answer", "Send your question as text.", to=sid)
-            return
-        try:
-            if client.user_name is None:
-                await self._join_as_guest(client, services)
-            assert client.user_name is not None
-            if is_command(text):
-                reply = await services.bots.run(text, user_name=client.user_name, room=DEFAULT_ROOM)
-                if reply.hint:
-                    await self.sio.emit("server_answer", reply.hint, to=sid)
-                return
-            await services.chat.post(client.user_name, text)
-        except ChatError as error:
-            await self.sio.emit("server_answer", str(error), to=sid)
-            return
-        except Exception:
-            logger.exception("seed console input failed")
-            await self.sio.emit("server_answer", "Something went wrong. Try again.", to=sid)
-            return
-        await self.sio.emit("server_answer", seed_answer(text), to=sid)
-
-    async def _join_as_guest(self, client: ApiClient, services: Services) -> None:
-        for _ in range(5):
-            name = GUEST_PREFIX + secrets.token_hex(3)
-            try:
-                client.user_name, _notice = await services.chat.join(
-                    name, client.session_key, exclusive=True
-                )
-                break
-            except NameTakenError:
-                continue
-        else:
-            raise NameTakenError("Could not find a free guest name. Try again.")
-        client.room = DEFAULT_ROOM
-        self._seed_sids.add(client.sid)
+        return error_ack("unavailable", "Typing indicators are not available on this server yet.")
 
     # -- fan-out ----------------------------------------------------------------------------
 
@@ -289,25 +215,4 @@ class SocketApi:
                 room=room, user_name=message.user_name, online=message.kind is MessageKind.JOIN
             )
             await self.sio.emit("presence", presence.model_dump(mode="json"), room=room)
-        for sid in list(self._seed_sids):
-            client = self.clients.get(sid)
-            # Seed consoles see the room as lines of text, all but their own words.
-            if client is not None and client.user_name != message.user_name:
-                await self.sio.emit("server_answer", seed_line(message), to=sid)
-
-
-def seed_line(message: Message) -> str:
-    if message.kind is MessageKind.CHAT:
-        badge = " [bot]" if message.author_kind is not AuthorKind.USER else ""
-        return f"{message.user_name}{badge}: {message.text}"
-    if message.kind is MessageKind.ACTION:
-        return f"* {message.user_name} {message.text}"
-    if message.kind is MessageKind.TOPIC:
-        return f"{message.user_name} set the topic: {message.text}"
-    return message.text
-
-
-def _describe(error: pydantic.ValidationError) -> str:
-    first = error.errors()[0]
-    where = ".".join(str(part) for part in first.get("loc", ())) or "payload"
-    return f"Invalid {where}: {first.get('msg', 'invalid value')}"
+        await self.seed.relay(message)
