@@ -54,6 +54,7 @@ class Console:
         self._printed: set[int] = set()
         self._lock = threading.Lock()
         self._joined_once = False
+        self._leaving = False
         self.sio.on("message", self._on_message)
         self.sio.on("connect", self._on_connect)
         self.sio.on("disconnect", self._on_disconnect)
@@ -69,6 +70,8 @@ class Console:
             self.stdout.flush()
 
     def _show_message(self, message: dict[str, Any]) -> None:
+        if self._leaving:
+            return  # events still in flight while we disconnect: nothing after "Bye."
         if message["id"] in self._printed:
             return  # history and live events overlap; a reconnect replays
         self._printed.add(message["id"])
@@ -85,7 +88,7 @@ class Console:
             self.sio.start_background_task(self._join)
 
     def _on_disconnect(self, *_args: Any) -> None:
-        if self._joined_once:
+        if self._joined_once and not self._leaving:
             self.show("(connection lost; reconnecting...)")
 
     def _join(self) -> bool:
@@ -119,6 +122,7 @@ class Console:
         except KeyboardInterrupt:
             pass
         finally:
+            self._leaving = True
             with contextlib.suppress(Exception):
                 self.sio.disconnect()
         self.stdout.write("\nBye.\n")
