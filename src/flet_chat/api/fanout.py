@@ -42,7 +42,7 @@ class Fanout:
 
     def start(self, hub: SubscribableHub) -> None:
         self._hub = hub
-        hub.subscribe_topic(SUBSCRIBER_ID, CHAT_TOPIC, self._on_event)
+        hub.subscribe_topic(SUBSCRIBER_ID, CHAT_TOPIC, self._on_hub_event)
         self._task = asyncio.create_task(self._run(), name="socketio-fanout")
 
     async def stop(self) -> None:
@@ -54,7 +54,11 @@ class Fanout:
                 await self._task
             self._task = None
 
-    async def _on_event(self, _topic: str, event: Any) -> None:
+    async def _on_hub_event(self, _topic: str, event: Any) -> None:
+        self.on_event(event)
+
+    def on_event(self, event: object) -> None:
+        """Take one bus event; returns at once (the shape of a process-level bus listener)."""
         if isinstance(event, MessagePosted):
             self._enqueue(event.message)
         elif isinstance(event, MessagesRestored):
