@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 
 import httpx
@@ -34,7 +35,9 @@ async def test_webhook_posts_as_a_named_integration(
 ) -> None:
     async with connect(hooked) as alice:
         await alice.join("Alice")
-        response = post(hooked, "general", TOKEN, json={"text": "Deploy 42 done", "name": "CI"})
+        payload = {"text": "Deploy 42 done", "name": "CI"}
+        # In a thread: the headless session's reader shares this event loop.
+        response = await asyncio.to_thread(post, hooked, "general", TOKEN, json=payload)
         assert response.status_code == 201
         body = response.json()
         assert body["message"]["author_kind"] == "integration"
