@@ -59,7 +59,8 @@ def bootstrap(settings: Settings, hub: TopicHub) -> Services:
         online_users=online_users_from(presence),
     )
     chat.add_observer(bots.observe)
-    chat.reserve_names(bots.names)
+    # In-process bots and the bots that connect with a token from settings.
+    chat.reserve_names([*bots.names, *settings.bot_tokens])
     return Services(
         settings=settings,
         engine=engine,

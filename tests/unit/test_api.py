@@ -52,3 +52,21 @@ def test_schemas_refuse_unknown_fields() -> None:
         SendRequest.model_validate({"text": "hi", "client_id": "1", "as_user": "Bob"})
     message = Message(1, MessageKind.CHAT, "Ann", "hi", datetime.now(UTC))
     assert MessageEvent.of(message, "general").model_dump(mode="json")["author_kind"] == "user"
+
+
+def test_console_and_seed_lines() -> None:
+    from flet_chat.api.seed import seed_line
+    from flet_chat.console import format_line
+
+    when = datetime(2026, 1, 1, 9, 30, tzinfo=UTC)
+    bot = Message(1, MessageKind.CHAT, "Helper", "This is my answer", when, AuthorKind.BOT)
+    me = Message(2, MessageKind.ACTION, "Ann", "waves", when)
+    event = MessageEvent.of(bot, "general").model_dump(mode="json")
+    # The seed console's answer style: indented ">>>>>", blue on a terminal.
+    assert format_line(event, color=False) == "[09:30] Helper [BOT]\n     >>>>> This is my answer"
+    assert "\x1b[34m" in format_line(event, color=True)
+    assert format_line(MessageEvent.of(me, "general").model_dump(mode="json"), color=False) == (
+        "[09:30] * Ann waves"
+    )
+    assert seed_line(bot) == "Helper [bot]: This is my answer"
+    assert seed_line(me) == "* Ann waves"

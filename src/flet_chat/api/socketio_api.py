@@ -143,7 +143,9 @@ class SocketApi:
             return error_ack("invalid", f"Already joined as {client.user_name}.")
         name, author_kind, proven = self._identify(services, request)
         # Without proof of identity, a name that is online now belongs to someone else.
-        user_name, _ = await services.chat.join(name, client.session_key, exclusive=not proven)
+        user_name, _ = await services.chat.join(
+            name, client.session_key, exclusive=not proven, bot=author_kind is AuthorKind.BOT
+        )
         client.user_name, client.author_kind, client.room = user_name, author_kind, room
         await self.sio.enter_room(client.sid, room)
         latest = await services.chat.latest()

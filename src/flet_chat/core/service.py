@@ -45,15 +45,16 @@ class ChatService:
         self._reserved = frozenset(n.casefold() for n in names)
 
     async def join(
-        self, raw_name: str, session_key: str, *, exclusive: bool = False
+        self, raw_name: str, session_key: str, *, exclusive: bool = False, bot: bool = False
     ) -> tuple[str, Message | None]:
         """Validate the name and mark the session online; returns the cleaned name and the join
         notice, which only a user's first session (tab, process or machine) gets.
 
         `exclusive` (a client that proved no identity) refuses a name that is online already,
-        so nobody can speak as someone else while that person is here."""
+        so nobody can speak as someone else while that person is here. Bots' names are
+        reserved: only `bot=True` (a client that proved it is that bot) may use one."""
         name = clean_user_name(raw_name)
-        if name.casefold() in self._reserved:
+        if not bot and name.casefold() in self._reserved:
             raise NameTakenError(f"{name} is the name of a bot. Choose another name.")
         if not await self._presence.enter(name, session_key):
             if exclusive:
