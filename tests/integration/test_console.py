@@ -14,6 +14,11 @@ from tests.support.terminal import Terminal
 
 pytestmark = pytest.mark.integration
 
+# The console prints a prompt under each line it shows; input() prints its own once readline has
+# the terminal. Keys typed before that can be lost (readline takes the terminal over), so, like a
+# person, the tests wait for the prompt.
+READY = r"Ctrl-D leaves\.\n> > "
+
 
 @asynccontextmanager
 async def console(server: ServerProcess, name: str) -> AsyncIterator[Terminal]:
@@ -33,6 +38,7 @@ async def test_console_chats_with_a_browser_user(server: ServerProcess, connect:
             # History on join, then a line saying how to use it.
             await carol.expect(r"Alice: said before the console came")
             await carol.expect(r"Joined #general as Carol")
+            await carol.expect(READY)
             await alice.wait_for(lambda: has_row(alice, "Carol has joined the chat."))
 
             await alice.send("hello Carol")
@@ -59,7 +65,7 @@ async def test_ctrl_c_leaves_cleanly(server: ServerProcess, connect: Connect) ->
     async with connect(server) as alice:
         await alice.join("Alice")
         async with console(server, "Dave") as dave:
-            await dave.expect(r"Joined #general as Dave")
+            await dave.expect(READY)
             dave.type("half a line")
             dave.type("\x03")  # Ctrl-C
             assert await dave.wait_exit() == 0
