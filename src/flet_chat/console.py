@@ -107,6 +107,8 @@ class Console:
         for message in ack["messages"]:
             self._show_message(message)
         if not self._joined_once:
+            if ack.get("topic"):
+                self.show(f"Topic of #general: {ack['topic']}")
             self.show(f"Joined #general as {self.user_name}. Enter sends; Ctrl-D leaves.")
         self._joined_once = True
         return True

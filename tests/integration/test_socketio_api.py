@@ -23,6 +23,7 @@ async def test_join_send_and_history(server: ServerProcess) -> None:
         assert joined["room"] == "general"
         assert joined["user_name"] == "Bob"
         assert joined["token"]  # kept by the client to rejoin as Bob later
+        assert joined["topic"] is None
         first = await bob.send("one", client_id="m-1")
         retry = await bob.send("one", client_id="m-1")
         # A retry with the same client id is the same stored message.
@@ -38,6 +39,11 @@ async def test_join_send_and_history(server: ServerProcess) -> None:
         older = await bob.call("history", {"before": second["message"]["id"], "limit": 1})
         assert [m["text"] for m in older["messages"]] == ["one"]
         assert older["has_older"]
+
+        # /topic sets the room's topic: the next client to join is told.
+        assert (await bob.send("/topic Release day"))["ok"]
+        async with sio_client(server) as carol:
+            assert (await carol.join("Carol"))["topic"] == "Release day"
 
 
 async def test_errors_are_clear_acks(server: ServerProcess) -> None:

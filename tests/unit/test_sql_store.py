@@ -124,3 +124,13 @@ async def test_author_kind_is_stored_and_defaults_to_user(store: SqlStore) -> No
         (MessageKind.ACTION, AuthorKind.USER),
     ]
     assert page.messages[-1].id == action.id
+
+
+async def test_the_last_message_of_a_kind_is_the_topic(store: SqlStore) -> None:
+    assert await store.last_of_kind(MessageKind.TOPIC) is None
+    await store.add(NewMessage(MessageKind.TOPIC, "Ann", "first topic"))
+    await store.add(NewMessage(MessageKind.CHAT, "Ann", "chatter"))
+    await store.add(NewMessage(MessageKind.TOPIC, "Bob", "Release day"))
+    last = await store.last_of_kind(MessageKind.TOPIC)
+    assert last is not None
+    assert (last.user_name, last.text) == ("Bob", "Release day")

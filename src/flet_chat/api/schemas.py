@@ -120,6 +120,7 @@ class JoinAck(BaseModel):
     author_kind: AuthorKind
     # Signed: join with it later to be the same user (e.g. while an old connection lingers).
     token: str | None
+    topic: str | None  # set with /topic
     messages: list[MessageEvent]
     has_older: bool
 

@@ -154,6 +154,7 @@ class SocketApi:
             user_name=user_name,
             author_kind=author_kind,
             token=services.identity.issue(user_name) if author_kind is AuthorKind.USER else None,
+            topic=await services.chat.topic(),
             messages=[MessageEvent.of(m, room) for m in latest.messages],
             has_older=latest.has_older,
         ).model_dump(mode="json")

@@ -115,6 +115,11 @@ class ChatService:
     async def before(self, message_id: int, limit: int = HISTORY_PAGE_SIZE) -> HistoryPage:
         return await self._store.before(message_id, limit)
 
+    async def topic(self) -> str | None:
+        """The room's topic: the text of the last `/topic`, if any."""
+        last = await self._store.last_of_kind(MessageKind.TOPIC)
+        return None if last is None else last.text
+
     async def _record(self, new: NewMessage) -> Message:
         # The commit happens inside add(): nobody hears of a message that is not stored.
         message = await self._store.add(new)

@@ -82,6 +82,17 @@ class SqlStore:
             newest = (await conn.execute(select(func.max(messages.c.id)))).scalar_one()
         return int(newest or 0)
 
+    async def last_of_kind(self, kind: MessageKind) -> Message | None:
+        query = (
+            select(messages)
+            .where(messages.c.kind == kind.value)
+            .order_by(messages.c.id.desc())
+            .limit(1)
+        )
+        async with self._engine.connect() as conn:
+            row = (await conn.execute(query)).first()
+        return None if row is None else _to_message(row)
+
     async def count(self) -> int:
         async with self._engine.connect() as conn:
             return int(
