@@ -565,7 +565,7 @@ def render(report: Result, results_dir: Path) -> str:
         "```",
         "",
         "Options: `--targets ours,tutorial,floor,cluster` (default: all four; with `--quick`",
-        "the first three), `--workers N` (the cluster's processes, default 3), `--only",
+        "the first three), `--workers N` (the cluster's processes, default 2), `--only",
         "room-200,churn-1000`, `--tutorial-max-sessions N`, `--no-docs`. The cluster uses",
         "PostgreSQL on 127.0.0.1:5432 and Redis on 127.0.0.1:6379 (`FLET_CHAT_TEST_POSTGRES`,",
         "`FLET_CHAT_TEST_REDIS` point elsewhere). Results: `bench/results/<UTC time>.json` and",

@@ -1,4 +1,4 @@
-"""`flet-chat serve|desktop|migrate` (also `python -m flet_chat`)."""
+"""`flet-chat serve|desktop|console|migrate` (also `python -m flet_chat`)."""
 
 from __future__ import annotations
 
@@ -25,7 +25,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     commands.add_parser("desktop", help="open the chat in a desktop window")
     commands.add_parser("migrate", help="apply database migrations and exit")
+    console = commands.add_parser("console", help="chat in this terminal over Socket.IO")
+    console.add_argument("--url", default="http://127.0.0.1:8550", help="the server's URL")
+    console.add_argument("--name", required=True, help="your name in the chat")
     args = parser.parse_args(argv)
+    if args.command == "console":
+        from flet_chat.console import run_console
+
+        return run_console(args.url, args.name)  # a client: no server logging or settings
     configure_logging()
     settings = Settings()
 

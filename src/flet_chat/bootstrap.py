@@ -8,6 +8,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from flet_chat.bots.dispatcher import BotDispatcher, load_entry_point_bots
+from flet_chat.bots.helper import HelperBot
+from flet_chat.bots.who import online_users_from
 from flet_chat.bus.fanout import Fanout
 from flet_chat.bus.local import LocalBus, TopicHub
 from flet_chat.bus.presence import LocalPresence, RedisPresence
@@ -36,6 +39,7 @@ class Services:
     chat: ChatService
     presence_cache: PresenceCache
     typing_board: TypingBoard
+    bots: BotDispatcher
 
 
 def bootstrap(settings: Settings, hub: TopicHub) -> Services:
@@ -64,6 +68,15 @@ def bootstrap(settings: Settings, hub: TopicHub) -> Services:
     typing_board = TypingBoard()
     bus.add_listener(presence_cache.on_event)
     bus.add_listener(typing_board.on_event)
+    bots = BotDispatcher(
+        chat,
+        [HelperBot(), *load_entry_point_bots()],
+        spend=chat.spend,
+        online_users=online_users_from(presence),
+    )
+    chat.add_observer(bots.observe)
+    # In-process bots and the bots that connect with a token from settings.
+    chat.reserve_names([*bots.names, *settings.bot_tokens])
     return Services(
         settings=settings,
         engine=engine,
@@ -74,6 +87,7 @@ def bootstrap(settings: Settings, hub: TopicHub) -> Services:
         chat=chat,
         presence_cache=presence_cache,
         typing_board=typing_board,
+        bots=bots,
     )
 
 
@@ -112,6 +126,7 @@ class Runtime:
         if self._services is not None:
             await self._services.typing_board.stop()
             await self._services.presence_cache.stop()
+            await self._services.bots.stop()
             await self._services.bus.stop()
             await self._services.presence.stop()
             await self._services.engine.dispose()

@@ -1,4 +1,5 @@
-"""The ASGI app: the Flet web app and /healthz on one port."""
+"""The ASGI app: the Flet web app, Socket.IO (/socket.io/), the webhook (/api) and /healthz on one
+port."""
 
 from __future__ import annotations
 
@@ -9,7 +10,11 @@ from fastapi import Request, Response, WebSocket
 from fastapi.responses import JSONResponse
 from flet_web.fastapi import FastAPI, FletStaticFiles, app_manager
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+from starlette.types import ASGIApp
 
+from flet_chat.api.socketio_api import SocketApi
+from flet_chat.api.webhook import ROUTE as WEBHOOK_ROUTE
+from flet_chat.api.webhook import build_webhook
 from flet_chat.bootstrap import Runtime
 from flet_chat.flet_compat import LeakSafeFletApp, flet_session_count
 from flet_chat.logs import configure_logging
@@ -30,7 +35,7 @@ class _CrossOriginIsolation(BaseHTTPMiddleware):
         return response
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None) -> ASGIApp:
     # `serve --workers N` spawns fresh interpreters that start here, not in __main__.main().
     configure_logging()
     settings = settings or Settings()
@@ -38,16 +43,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     main = build_main(runtime)
     assets_dir = settings.assets_dir.resolve()
     gc_pauses = GcPauses()
+    socket_api = SocketApi(runtime, settings)
 
     async def start_services() -> None:
-        await runtime.start()
+        services = await runtime.start()
+        socket_api.start(services)
         tune_garbage_collector()
         gc_pauses.install()
 
     app = FastAPI(
         title="Flet Chat",
         on_startup=[start_services],
-        on_shutdown=[runtime.stop],
+        on_shutdown=[socket_api.stop, runtime.stop],
         docs_url=None,
         redoc_url=None,
         openapi_url=None,
@@ -80,12 +87,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "sessions": len(runtime.live_sessions),
             "flet_sessions": flet_session_count(),
             "pubsub_subscribers": runtime.fanout.subscriber_count(),
+            "socketio_clients": len(socket_api.clients),
             "gc_pauses": gc_pauses.report(),
         }
         return JSONResponse(body, status_code=200 if database == "ok" else 503)
 
     app.add_api_websocket_route("/ws", flet_websocket)
     app.add_api_route("/healthz", healthz, methods=["GET"])
+    app.add_api_route(
+        WEBHOOK_ROUTE,
+        build_webhook(runtime, settings.webhook_token),
+        methods=["POST"],
+    )
     app.mount(
         "/",
         FletStaticFiles(
@@ -98,4 +111,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ),
     )
     app.add_middleware(_CrossOriginIsolation)
-    return app
+    # Socket.IO answers /socket.io/ and hands everything else (and the lifespan) to FastAPI.
+    wrapped: ASGIApp = socket_api.asgi_app(app)
+    return wrapped

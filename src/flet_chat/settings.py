@@ -67,6 +67,21 @@ class Settings(BaseSettings):
         description="Serve CanvasKit from the bundled flet-web files instead of a CDN.",
     )
 
+    webhook_token: str | None = Field(
+        default=None,
+        description="Bearer token of POST /api/rooms/{room}/messages; unset turns the webhook off.",
+    )
+    bot_tokens: dict[str, str] = Field(
+        default_factory=dict,
+        description='JSON {"Bot name": "token"}: a Socket.IO client joining with a token speaks as'
+        " that bot, with a BOT badge.",
+    )
+    allowed_origins: list[str] = Field(
+        default_factory=list,
+        description='JSON ["https://example.com"]: browser origins allowed to open Socket.IO'
+        " besides the server's own; clients that send no Origin (bots, consoles) are allowed.",
+    )
+
     def resolved_secret_key(self) -> str:
         """The configured key, or one made once and kept in the data dir (mode 0600)."""
         if self.secret_key:

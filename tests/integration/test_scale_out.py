@@ -18,6 +18,7 @@ from flet_chat.testing.services import (
 )
 from tests.integration.conftest import Connect, has_row
 from tests.support.server import ServerProcess, free_port
+from tests.support.sio import sio_client
 
 pytestmark = pytest.mark.integration
 
@@ -112,6 +113,32 @@ async def test_users_of_a_process_that_died_leave_the_member_list(
         await alice.wait_for(lambda: alice.members() == ["Alice"], timeout=12, what="Bob gone")
         assert time.monotonic() - died >= 1.0  # it was the expiry, not a goodbye
         assert not has_row(alice, "Bob has left the chat.")
+
+
+async def test_socketio_on_one_process_and_a_browser_on_another(
+    postgres_url: str, server_factory: Callable[..., ServerProcess], connect: Connect
+) -> None:
+    env = cluster_env(postgres_url)
+    a = server_factory(env=env, name="a")
+    b = server_factory(env=env, name="b")
+    async with sio_client(a) as bot_side, connect(b) as alice:
+        assert (await bot_side.join("Sock"))["ok"]
+        await alice.join("Alice")
+        # Alice's join on B reaches the Socket.IO client on A through Redis, as an event.
+        await bot_side.wait_for(
+            lambda: any(p["user_name"] == "Alice" for p in bot_side.received("presence")),
+            what="Alice's presence on the other process",
+        )
+        await alice.send("from the browser on B")
+        await bot_side.wait_for(lambda: "from the browser on B" in bot_side.texts())
+        await bot_side.send("from Socket.IO on A")
+        await alice.wait_for(lambda: has_row(alice, "from Socket.IO on A"))
+        await bot_side.send("/roll 1d20")
+        await alice.wait_for(lambda: has_row(alice, "Helper | BOT |"), what="the bot on A")
+        # Each message once, for the Socket.IO client too.
+        assert bot_side.texts().count("from the browser on B") == 1
+        await bot_side.sio.disconnect()
+        await alice.wait_for(lambda: has_row(alice, "Sock has left the chat."), what="leave")
 
 
 async def test_workers_share_one_port(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from flet_chat.core.events import ChatEvent, MessagePosted, PresenceChanged, UserTyping
-from flet_chat.core.models import HistoryPage, Message, NewMessage
+from flet_chat.core.models import HistoryPage, Message, MessageKind, NewMessage
 
 
 class MemoryStore:
@@ -19,7 +19,12 @@ class MemoryStore:
             self.fail_next = False
             raise ConnectionError("database unreachable")
         message = Message(
-            len(self.messages) + 1, new.kind, new.user_name, new.text, datetime.now(UTC)
+            len(self.messages) + 1,
+            new.kind,
+            new.user_name,
+            new.text,
+            datetime.now(UTC),
+            new.author_kind,
         )
         self.messages.append(message)
         self.journal.append(f"stored {message.id}")
@@ -35,6 +40,9 @@ class MemoryStore:
 
     async def after(self, message_id: int, limit: int) -> list[Message]:
         return [m for m in self.messages if m.id > message_id][:limit]
+
+    async def last_of_kind(self, kind: MessageKind) -> Message | None:
+        return next((m for m in reversed(self.messages) if m.kind is kind), None)
 
     async def latest_id(self) -> int:
         return self.messages[-1].id if self.messages else 0

@@ -3,10 +3,10 @@ from __future__ import annotations
 import pytest
 
 from flet_chat.bus.presence import LocalPresence
-from flet_chat.core.errors import RateLimitedError, ValidationError
+from flet_chat.core.errors import NameTakenError, RateLimitedError, ValidationError
 from flet_chat.core.events import MessagePosted
 from flet_chat.core.limits import NOTICE_CROWD
-from flet_chat.core.models import MessageKind
+from flet_chat.core.models import AuthorKind, MessageKind
 from flet_chat.core.rate_limit import RateLimiter
 from flet_chat.core.service import ChatService
 from flet_chat.core.throttle import Throttle
@@ -224,3 +224,40 @@ async def test_a_crowd_gets_no_join_or_leave_notices(
     assert [e.message.text for e in bus.events[-1:]] == ["user0 has left the chat."]
     assert len(bus.events) == NOTICE_CROWD + 1
     assert bus.presence[-1].online is False  # the member list still hears of every change
+
+
+async def test_an_exclusive_join_refuses_a_name_that_is_online(service: ChatService) -> None:
+    await service.join("Ann", "tab-1")
+    with pytest.raises(NameTakenError):
+        await service.join("Ann", "socket-1", exclusive=True)
+    # The refused attempt left no trace: Ann's one tab leaving makes her gone.
+    assert await service.leave("Ann", "tab-1") is not None
+    name, notice = await service.join("Ann", "socket-1", exclusive=True)
+    assert (name, notice is not None) == ("Ann", True)
+
+
+async def test_bot_names_are_reserved(service: ChatService) -> None:
+    service.reserve_names(["Helper"])
+    with pytest.raises(NameTakenError):
+        await service.join(" helper ", "tab-1")
+
+
+async def test_observers_see_each_stored_message(service: ChatService) -> None:
+    seen: list[tuple[str, AuthorKind]] = []
+    service.add_observer(lambda m: seen.append((m.text, m.author_kind)))
+    await service.post("Ann", "hello")
+    await service.post("Helper", "beep", author_kind=AuthorKind.BOT, rate_limited=False)
+    assert seen == [("hello", AuthorKind.USER), ("beep", AuthorKind.BOT)]
+
+
+async def test_clients_cannot_forge_notices(service: ChatService) -> None:
+    with pytest.raises(ValidationError):
+        await service.post("Ann", "Bob has left the chat.", kind=MessageKind.LEAVE)
+
+
+async def test_only_bots_post_under_bot_names(service: ChatService) -> None:
+    service.reserve_names(["Helper"])
+    with pytest.raises(NameTakenError):
+        await service.post("helper", "I am the bot", author_kind=AuthorKind.INTEGRATION)
+    message = await service.post("Helper", "I am", author_kind=AuthorKind.BOT)
+    assert message.author_kind is AuthorKind.BOT

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import inspect
 
-from flet_chat.core.models import MessageKind, NewMessage
+from flet_chat.core.models import AuthorKind, MessageKind, NewMessage
 from flet_chat.storage.engine import create_engine
 from flet_chat.storage.migrate import upgrade_to_head_async
 from flet_chat.storage.sql_store import SqlStore
@@ -108,3 +108,29 @@ async def test_a_retried_send_with_the_same_client_id_is_stored_once(store: SqlS
     assert again.created_at == first.created_at
     assert other_user.id != first.id  # ids are per sender
     assert await store.count() == 2
+
+
+async def test_author_kind_is_stored_and_defaults_to_user(store: SqlStore) -> None:
+    person = await store.add(NewMessage(MessageKind.CHAT, "Ann", "hi"))
+    bot = await store.add(
+        NewMessage(MessageKind.CHAT, "Helper", "beep", author_kind=AuthorKind.BOT)
+    )
+    action = await store.add(NewMessage(MessageKind.ACTION, "Ann", "waves"))
+    assert (person.author_kind, bot.author_kind) == (AuthorKind.USER, AuthorKind.BOT)
+    page = await store.latest(10)
+    assert [(m.kind, m.author_kind) for m in page.messages] == [
+        (MessageKind.CHAT, AuthorKind.USER),
+        (MessageKind.CHAT, AuthorKind.BOT),
+        (MessageKind.ACTION, AuthorKind.USER),
+    ]
+    assert page.messages[-1].id == action.id
+
+
+async def test_the_last_message_of_a_kind_is_the_topic(store: SqlStore) -> None:
+    assert await store.last_of_kind(MessageKind.TOPIC) is None
+    await store.add(NewMessage(MessageKind.TOPIC, "Ann", "first topic"))
+    await store.add(NewMessage(MessageKind.CHAT, "Ann", "chatter"))
+    await store.add(NewMessage(MessageKind.TOPIC, "Bob", "Release day"))
+    last = await store.last_of_kind(MessageKind.TOPIC)
+    assert last is not None
+    assert (last.user_name, last.text) == ("Bob", "Release day")

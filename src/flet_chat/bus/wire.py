@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from flet_chat.core.events import ChatEvent, MessagePosted, PresenceChanged, UserTyping
-from flet_chat.core.models import Message, MessageKind
+from flet_chat.core.models import AuthorKind, Message, MessageKind
 
 
 class WireMessage(BaseModel):
@@ -19,6 +19,8 @@ class WireMessage(BaseModel):
     user_name: str
     text: str
     created_at: datetime
+    # Optional on the wire, so a process not yet upgraded still reads (and sends) version 1.
+    author_kind: AuthorKind = AuthorKind.USER
 
 
 class WireMessagePosted(BaseModel):
@@ -66,7 +68,12 @@ def encode(event: ChatEvent, origin: str) -> bytes:
         wire = WireMessagePosted(
             origin=origin,
             message=WireMessage(
-                id=m.id, kind=m.kind, user_name=m.user_name, text=m.text, created_at=m.created_at
+                id=m.id,
+                kind=m.kind,
+                user_name=m.user_name,
+                text=m.text,
+                created_at=m.created_at,
+                author_kind=m.author_kind,
             ),
         )
     elif isinstance(event, PresenceChanged):
@@ -86,4 +93,5 @@ def decode(data: bytes | str) -> tuple[str, ChatEvent]:
     if isinstance(wire, WireUserTyping):
         return wire.origin, UserTyping(wire.room, wire.user_name)
     m = wire.message
-    return wire.origin, MessagePosted(Message(m.id, m.kind, m.user_name, m.text, m.created_at))
+    message = Message(m.id, m.kind, m.user_name, m.text, m.created_at, m.author_kind)
+    return wire.origin, MessagePosted(message)

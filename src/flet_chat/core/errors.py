@@ -15,3 +15,7 @@ class RateLimitedError(ChatError):
 
 class NotJoinedError(ChatError):
     """Posting before joining the chat."""
+
+
+class NameTakenError(ChatError):
+    """An unauthenticated client asked for the name of a user who is online right now."""

@@ -11,6 +11,16 @@ class MessageKind(enum.StrEnum):
     CHAT = "chat"
     JOIN = "join"
     LEAVE = "leave"
+    ACTION = "action"  # `/me waves`: shown as "* Alice waves"
+    TOPIC = "topic"  # `/topic ...`: a notice that the room's topic changed
+
+
+class AuthorKind(enum.StrEnum):
+    """Who wrote a message, so a bot's or an integration's words never pass for a person's."""
+
+    USER = "user"
+    BOT = "bot"
+    INTEGRATION = "integration"
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,6 +31,7 @@ class NewMessage:
     user_name: str
     text: str
     client_id: str | None = None  # a retry with the same id is stored once
+    author_kind: AuthorKind = AuthorKind.USER
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +43,7 @@ class Message:
     user_name: str
     text: str
     created_at: datetime
+    author_kind: AuthorKind = AuthorKind.USER
 
 
 @dataclass(frozen=True, slots=True)

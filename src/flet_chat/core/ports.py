@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from flet_chat.core.events import ChatEvent
-from flet_chat.core.models import HistoryPage, Message, NewMessage
+from flet_chat.core.models import HistoryPage, Message, MessageKind, NewMessage
 
 
 class MessageStore(Protocol):
@@ -24,6 +24,10 @@ class MessageStore(Protocol):
         ...
 
     async def latest_id(self) -> int: ...
+
+    async def last_of_kind(self, kind: MessageKind) -> Message | None:
+        """The newest message of `kind` (the room's topic is its last `topic` message)."""
+        ...
 
     async def ping(self) -> None:
         """Raise if the store cannot be reached."""

@@ -10,7 +10,7 @@ from sqlalchemy import Row, func, insert, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from flet_chat.core.models import HistoryPage, Message, MessageKind, NewMessage
+from flet_chat.core.models import AuthorKind, HistoryPage, Message, MessageKind, NewMessage
 from flet_chat.storage.tables import messages
 
 
@@ -38,12 +38,13 @@ class SqlStore:
             "text": new.text,
             "created_at": created_at,
             "client_id": new.client_id,
+            "author_kind": new.author_kind.value,
         }
         async with self._engine.begin() as conn:
             if new.client_id is None:
                 query = insert(messages).values(values).returning(messages.c.id)
                 message_id = (await conn.execute(query)).scalar_one()
-                return Message(message_id, new.kind, new.user_name, new.text, created_at)
+                return _new_message(message_id, new, created_at)
             # A retry of a send whose first attempt did commit (the answer was lost on the way)
             # finds the stored message instead of storing it twice.
             upsert = self._dialect_insert(messages).values(values)
@@ -52,7 +53,7 @@ class SqlStore:
             ).returning(messages.c.id)
             message_id = (await conn.execute(query)).scalar_one_or_none()
             if message_id is not None:
-                return Message(message_id, new.kind, new.user_name, new.text, created_at)
+                return _new_message(message_id, new, created_at)
             stored = await conn.execute(
                 select(messages).where(
                     messages.c.user_name == new.user_name, messages.c.client_id == new.client_id
@@ -81,6 +82,17 @@ class SqlStore:
             newest = (await conn.execute(select(func.max(messages.c.id)))).scalar_one()
         return int(newest or 0)
 
+    async def last_of_kind(self, kind: MessageKind) -> Message | None:
+        query = (
+            select(messages)
+            .where(messages.c.kind == kind.value)
+            .order_by(messages.c.id.desc())
+            .limit(1)
+        )
+        async with self._engine.connect() as conn:
+            row = (await conn.execute(query)).first()
+        return None if row is None else _to_message(row)
+
     async def count(self) -> int:
         async with self._engine.connect() as conn:
             return int(
@@ -106,4 +118,15 @@ def _to_message(row: Row[Any]) -> Message:
     created_at: datetime = row.created_at
     if created_at.tzinfo is None:  # SQLite drops the zone; everything is stored as UTC.
         created_at = created_at.replace(tzinfo=UTC)
-    return Message(row.id, MessageKind(row.kind), row.user_name, row.text, created_at)
+    return Message(
+        row.id,
+        MessageKind(row.kind),
+        row.user_name,
+        row.text,
+        created_at,
+        AuthorKind(row.author_kind),
+    )
+
+
+def _new_message(message_id: int, new: NewMessage, created_at: datetime) -> Message:
+    return Message(message_id, new.kind, new.user_name, new.text, created_at, new.author_kind)

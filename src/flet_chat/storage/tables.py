@@ -29,6 +29,8 @@ messages = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     # Chosen by the sending client; a retry with the same id is stored once (migration 0002).
     Column("client_id", String(64), nullable=True),
+    # user, bot or integration (migration 0003): a bot's answer must never pass for a person's.
+    Column("author_kind", String(16), nullable=False, server_default="user"),
     Index("ux_messages_user_client_id", "user_name", "client_id", unique=True),
     sqlite_autoincrement=True,
 )

@@ -11,10 +11,11 @@ from typing import Any
 import flet as ft
 
 from flet_chat.bootstrap import Services
+from flet_chat.bots.dispatcher import is_command
 from flet_chat.bus.local import CHAT_TOPIC
 from flet_chat.core.errors import ChatError
 from flet_chat.core.events import MessagePosted, MessagesRestored
-from flet_chat.core.limits import MAX_RENDERED_MESSAGES
+from flet_chat.core.limits import DEFAULT_ROOM, MAX_RENDERED_MESSAGES
 from flet_chat.core.models import Message
 from flet_chat.ui.message_window import MessageWindow
 from flet_chat.ui.presence_session import PresenceSession
@@ -55,6 +56,7 @@ class SessionController:
         self.page = page
         self.chat = services.chat
         self.identity = services.identity
+        self.bots = services.bots
         # Presence counts sessions, not people: this key is unique across processes.
         self.session_key = uuid.uuid4().hex
         self._prefs: ft.SharedPreferences | None = None
@@ -212,6 +214,9 @@ class SessionController:
             return  # Enter pressed twice, or Enter and the button: it is already on its way
         self._sending.add(text)
         try:
+            if is_command(text):
+                await self._run_command(self.user_name, text)
+                return
             if not await self._post_with_retries(self.user_name, text):
                 return
         finally:
@@ -222,6 +227,22 @@ class SessionController:
         field.update()
         if not (self.window.at_live_edge and self.view.message_list.auto_scroll):
             await self._jump_to_newest(None)
+        await focus(field)
+
+    async def _run_command(self, user_name: str, text: str) -> None:
+        """A `/command` goes to the bots; its hint (unknown command, /help) shows under this
+        session's composer only, never stored or broadcast."""
+        field = self.view.message_input
+        try:
+            reply = await self.bots.run(text, user_name=user_name, room=DEFAULT_ROOM)
+        except ChatError as error:
+            self.view.show_composer_error(str(error))
+            field.update()
+            return
+        if field.value == text:
+            field.value = ""
+        self.view.show_composer_status(reply.hint)
+        field.update()
         await focus(field)
 
     async def _post_with_retries(self, user_name: str, text: str) -> bool:

@@ -7,6 +7,7 @@ import flet as ft
 SEED_COLOR = ft.Colors.INDIGO
 NOTICE_COLOR = ft.Colors.ON_SURFACE_VARIANT
 BORDER_COLOR = ft.Colors.OUTLINE
+BOT_COLOR = ft.Colors.BLUE_700  # the seed console's answers were blue
 
 
 def apply_theme(page: ft.Page) -> None:

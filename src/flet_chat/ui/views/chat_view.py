@@ -63,6 +63,7 @@ class ChatView:
             multiline=True,
             min_lines=1,
             max_lines=5,
+            helper_max_lines=12,  # a bot's private hint (/help) spans several lines
             filled=True,
             expand=True,
             on_submit=on_send,

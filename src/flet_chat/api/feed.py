@@ -1,0 +1,72 @@
+"""Feeds the process's event flow to Socket.IO clients.
+
+A listener on the process's bus (`LocalBus.add_listener`), like the presence cache and the
+typing board: it hears this process's events at once, other processes' through the Redis bus,
+and catch-up batches. One queue and one consumer keep the emits in order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+
+from flet_chat.core.events import MessagePosted, MessagesRestored, PresenceChanged, UserTyping
+from flet_chat.core.models import Message
+from flet_chat.core.recent_ids import RecentIds
+
+logger = logging.getLogger(__name__)
+
+Signal = PresenceChanged | UserTyping
+
+
+class SocketFeed:
+    def __init__(
+        self,
+        deliver: Callable[[Message], Awaitable[None]],
+        signal: Callable[[Signal], Awaitable[None]],
+    ) -> None:
+        self._deliver = deliver
+        self._signal = signal
+        self._queue: asyncio.Queue[Message | Signal] = asyncio.Queue()
+        self._task: asyncio.Task[None] | None = None
+        # A message can arrive twice (a retried send is published again; catch-up overlaps):
+        # Flet sessions merge by id, Socket.IO clients should not have to.
+        self._recent = RecentIds()
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name="socketio-feed")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    def on_event(self, event: object) -> None:
+        """Take one bus event; returns at once (a process-level bus listener)."""
+        if isinstance(event, MessagePosted):
+            self._enqueue(event.message)
+        elif isinstance(event, MessagesRestored):
+            for message in event.messages:
+                self._enqueue(message)
+        elif isinstance(event, PresenceChanged | UserTyping):
+            self._queue.put_nowait(event)
+
+    def _enqueue(self, message: Message) -> None:
+        if self._recent.add(message.id):
+            self._queue.put_nowait(message)
+
+    async def _run(self) -> None:
+        while True:
+            item = await self._queue.get()
+            try:
+                if isinstance(item, Message):
+                    await self._deliver(item)
+                else:
+                    await self._signal(item)
+            except Exception:
+                logger.exception("could not pass %r on to Socket.IO clients", item)

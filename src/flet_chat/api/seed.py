@@ -1,0 +1,112 @@
+"""The second seed's console protocol: `chat_user_input` (a bare string) in, `server_answer`
+(strings) out, no join step.
+
+The first input joins #general under a fresh `console-guest-…` name; each text is posted through
+the ChatService and answered the seed's way ("This is my answer to your question: …"); the
+room's other messages reach the console as `server_answer` lines. Slash commands work, their
+private hints come back as `server_answer` too.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Callable
+from typing import Any
+
+import socketio
+
+from flet_chat.api.clients import ApiClient
+from flet_chat.bootstrap import Services
+from flet_chat.bots.dispatcher import is_command
+from flet_chat.bots.helper import seed_answer
+from flet_chat.core.errors import ChatError, NameTakenError
+from flet_chat.core.limits import DEFAULT_ROOM
+from flet_chat.core.models import AuthorKind, Message, MessageKind
+
+logger = logging.getLogger(__name__)
+
+EVENT_IN, EVENT_OUT = "chat_user_input", "server_answer"
+GUEST_PREFIX = "console-guest-"
+GUEST_NAME_ATTEMPTS = 5
+
+
+def seed_line(message: Message) -> str:
+    """A room message as one line of text, for a console that only shows strings."""
+    if message.kind is MessageKind.CHAT:
+        badge = {AuthorKind.BOT: " [bot]", AuthorKind.INTEGRATION: " [app]"}.get(
+            message.author_kind, ""
+        )
+        return f"{message.user_name}{badge}: {message.text}"
+    if message.kind is MessageKind.ACTION:
+        return f"* {message.user_name} {message.text}"
+    if message.kind is MessageKind.TOPIC:
+        return f"{message.user_name} set the topic: {message.text}"
+    return message.text
+
+
+class SeedConsoles:
+    def __init__(
+        self,
+        sio: socketio.AsyncServer,
+        clients: dict[str, ApiClient],
+        services: Callable[[], Services | None],
+    ) -> None:
+        self._sio = sio
+        self._clients = clients
+        self._services = services
+        # Seed consoles are not in the Socket.IO room: they get lines, not `message` events.
+        self._sids: set[str] = set()
+
+    def forget(self, sid: str) -> None:
+        self._sids.discard(sid)
+
+    async def _answer(self, sid: str, text: str) -> None:
+        await self._sio.emit(EVENT_OUT, text, to=sid)
+
+    async def on_input(self, sid: str, text: Any = None) -> None:
+        client = self._clients.get(sid)
+        services = self._services()
+        if client is None or services is None:
+            await self._answer(sid, "The server is starting. Try again.")
+            return
+        if not isinstance(text, str):
+            await self._answer(sid, "Send your question as text.")
+            return
+        try:
+            name = client.user_name or await self._join_as_guest(client, services)
+            if is_command(text):
+                reply = await services.bots.run(text, user_name=name, room=DEFAULT_ROOM)
+                if reply.hint:
+                    await self._answer(sid, reply.hint)
+                return
+            await services.chat.post(name, text)
+        except ChatError as error:
+            await self._answer(sid, str(error))
+            return
+        except Exception:
+            logger.exception("seed console input failed")
+            await self._answer(sid, "Something went wrong. Try again.")
+            return
+        await self._answer(sid, seed_answer(text))
+
+    async def _join_as_guest(self, client: ApiClient, services: Services) -> str:
+        for _ in range(GUEST_NAME_ATTEMPTS):
+            name = GUEST_PREFIX + secrets.token_hex(3)
+            try:
+                client.user_name, _ = await services.chat.join(
+                    name, client.session_key, exclusive=True
+                )
+            except NameTakenError:
+                continue
+            client.room = DEFAULT_ROOM
+            self._sids.add(client.sid)
+            return client.user_name
+        raise NameTakenError("Could not find a free guest name. Try again.")
+
+    async def relay(self, message: Message) -> None:
+        for sid in list(self._sids):
+            client = self._clients.get(sid)
+            # Everything but the console's own words, which it already shows.
+            if client is not None and client.user_name != message.user_name:
+                await self._answer(sid, seed_line(message))

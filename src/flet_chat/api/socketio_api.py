@@ -1,0 +1,241 @@
+"""The Socket.IO API: `join`, `send`, `history`, and the seed console's `chat_user_input`.
+
+Mounted beside Flet on the same port (server.py). Every message goes through the ChatService, so
+Socket.IO clients obey the limits browser users do; every event payload is a pydantic model
+(schemas.py). Acks are plain dicts (`model_dump(mode="json")`) so any Socket.IO client reads them.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+import pydantic
+import socketio
+
+from flet_chat.api.acks import (
+    Ack,
+    InvalidRequest,
+    Unauthorized,
+    chat_error_ack,
+    error_ack,
+    invalid_payload_ack,
+)
+from flet_chat.api.clients import ApiClient
+from flet_chat.api.feed import Signal, SocketFeed
+from flet_chat.api.origins import origin_checker
+from flet_chat.api.schemas import (
+    HistoryAck,
+    HistoryRequest,
+    JoinAck,
+    JoinRequest,
+    MessageEvent,
+    PresenceEvent,
+    SendAck,
+    SendRequest,
+    TypingAck,
+    TypingEvent,
+    TypingRequest,
+)
+from flet_chat.api.seed import EVENT_IN as SEED_EVENT
+from flet_chat.api.seed import SeedConsoles
+from flet_chat.bootstrap import Runtime, Services
+from flet_chat.bots.dispatcher import is_command
+from flet_chat.core.errors import ChatError, NotJoinedError
+from flet_chat.core.events import UserTyping
+from flet_chat.core.limits import DEFAULT_ROOM
+from flet_chat.core.models import AuthorKind, Message
+from flet_chat.core.rooms import check_room
+from flet_chat.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+# A Socket.IO packet bigger than this is refused by Engine.IO before any handler runs.
+MAX_PACKET_BYTES = 64 * 1024
+
+
+class _RefusalsAreWarnings(logging.LoggerAdapter[logging.Logger]):
+    """Engine.IO logs a refused client (a foreign Origin, a bad request) with `error()`: that is
+    the check working, not the server failing, so it is a warning here. Exceptions stay errors."""
+
+    def error(self, msg: object, *args: object, **kwargs: Any) -> None:
+        self.warning(msg, *args, **kwargs)
+
+
+class SocketApi:
+    def __init__(self, runtime: Runtime, settings: Settings) -> None:
+        self._runtime = runtime
+        self._bot_tokens = dict(settings.bot_tokens)
+        self.sio = socketio.AsyncServer(
+            async_mode="asgi",
+            cors_allowed_origins=origin_checker(settings.allowed_origins),
+            max_http_buffer_size=MAX_PACKET_BYTES,
+            engineio_logger=_RefusalsAreWarnings(logging.getLogger("flet_chat.engineio")),
+        )
+        self.clients: dict[str, ApiClient] = {}
+        self.seed = SeedConsoles(self.sio, self.clients, lambda: runtime.services)
+        self.feed = SocketFeed(self._broadcast, self._signal)
+        handlers: Mapping[str, Callable[..., Awaitable[Any]]] = {
+            "connect": self._connect,
+            "disconnect": self._disconnect,
+            "join": self._guard(self._join),
+            "send": self._guard(self._send),
+            "history": self._guard(self._history),
+            "typing": self._guard(self._typing),
+            SEED_EVENT: self.seed.on_input,
+        }
+        for event, handler in handlers.items():
+            self.sio.on(event, handler)
+
+    def asgi_app(self, other_app: Any) -> Any:
+        """One ASGI app: /socket.io/ here, everything else (Flet, /healthz, /api) to `other_app`."""
+        return socketio.ASGIApp(self.sio, other_asgi_app=other_app)
+
+    def start(self, services: Services) -> None:
+        """Socket.IO clients hear what this process's sessions hear, from the same bus."""
+        services.bus.add_listener(self.feed.on_event)
+        self.feed.start()
+
+    async def stop(self) -> None:
+        await self.feed.stop()
+
+    # -- plumbing ------------------------------------------------------------------------------
+
+    def _guard(
+        self, handler: Callable[[ApiClient, Services, Any], Awaitable[Ack]]
+    ) -> Callable[[str, Any], Awaitable[Ack]]:
+        """Validation and error answers shared by every acknowledged event."""
+
+        async def guarded(sid: str, data: Any = None) -> Ack:
+            client = self.clients.get(sid)
+            services = self._runtime.services
+            if client is None or services is None:
+                return error_ack("unavailable", "The server is starting. Try again.")
+            try:
+                return await handler(client, services, data)
+            except pydantic.ValidationError as error:
+                return invalid_payload_ack(error)
+            except ChatError as error:
+                return chat_error_ack(error)
+            except Exception:
+                logger.exception("socket.io handler failed")
+                return error_ack("unavailable", "Something went wrong. Try again.")
+
+        return guarded
+
+    async def _connect(self, sid: str, _environ: Any, _auth: Any = None) -> None:
+        if self._runtime.services is None:
+            raise socketio.exceptions.ConnectionRefusedError("The server is starting. Try again.")
+        self.clients[sid] = ApiClient(sid)
+
+    async def _disconnect(self, sid: str, _reason: Any = None) -> None:
+        client = self.clients.pop(sid, None)
+        self.seed.forget(sid)
+        services = self._runtime.services
+        if client is None or client.user_name is None or services is None:
+            return
+        try:
+            await services.chat.leave(client.user_name, client.session_key)
+        except Exception:
+            logger.exception("could not record that %s left", client.user_name)
+
+    # -- events ---------------------------------------------------------------------------------
+
+    async def _join(self, client: ApiClient, services: Services, data: Any) -> Ack:
+        request = JoinRequest.model_validate(data or {})
+        room = check_room(request.room)
+        if client.user_name is not None:
+            return error_ack("invalid", f"Already joined as {client.user_name}.")
+        name, author_kind, proven = self._identify(services, request)
+        # Without proof of identity, a name that is online now belongs to someone else.
+        user_name, _ = await services.chat.join(
+            name, client.session_key, exclusive=not proven, bot=author_kind is AuthorKind.BOT
+        )
+        client.user_name, client.author_kind, client.room = user_name, author_kind, room
+        await self.sio.enter_room(client.sid, room)
+        latest = await services.chat.latest()
+        return JoinAck(
+            room=room,
+            user_name=user_name,
+            author_kind=author_kind,
+            token=services.identity.issue(user_name) if author_kind is AuthorKind.USER else None,
+            topic=await services.chat.topic(),
+            messages=[MessageEvent.of(m, room) for m in latest.messages],
+            has_older=latest.has_older,
+        ).model_dump(mode="json")
+
+    def _identify(self, services: Services, request: JoinRequest) -> tuple[str, AuthorKind, bool]:
+        """(name, author kind, whether the client proved it is that name)."""
+        if request.token is None:
+            if request.name is None:
+                raise InvalidRequest("Give a name (or a token) to join.")
+            return request.name, AuthorKind.USER, False
+        for bot_name, bot_token in self._bot_tokens.items():
+            if hmac.compare_digest(request.token.encode(), bot_token.encode()):
+                return bot_name, AuthorKind.BOT, True
+        verified = services.identity.verify(request.token)
+        if verified is None or (request.name is not None and request.name.strip() != verified):
+            raise Unauthorized("The token is not valid.")
+        return verified, AuthorKind.USER, True
+
+    async def _send(self, client: ApiClient, services: Services, data: Any) -> Ack:
+        request = SendRequest.model_validate(data)
+        room = check_room(request.room)
+        if client.user_name is None or client.room != room:
+            raise NotJoinedError(f"Join #{room} before sending messages.")
+        if is_command(request.text):
+            reply = await services.bots.run(request.text, user_name=client.user_name, room=room)
+            return SendAck(hint=reply.hint).model_dump(mode="json")
+        message = await services.chat.post(
+            client.user_name,
+            request.text,
+            client_id=request.client_id,
+            author_kind=client.author_kind,
+        )
+        return SendAck(message=MessageEvent.of(message, room)).model_dump(mode="json")
+
+    async def _history(self, _client: ApiClient, services: Services, data: Any) -> Ack:
+        request = HistoryRequest.model_validate(data or {})
+        room = check_room(request.room)
+        if request.before is None:
+            page = await services.chat.latest(request.limit)
+        else:
+            page = await services.chat.before(request.before, request.limit)
+        return HistoryAck(
+            room=room,
+            messages=[MessageEvent.of(m, room) for m in page.messages],
+            has_older=page.has_older,
+        ).model_dump(mode="json")
+
+    async def _typing(self, client: ApiClient, services: Services, data: Any) -> Ack:
+        request = TypingRequest.model_validate(data or {})
+        room = check_room(request.room)
+        if client.user_name is None:
+            raise NotJoinedError("Join a room before typing in it.")
+        # The service throttles (one event per user per 2 s); a throttled one is not an error.
+        await services.chat.typing(client.user_name, room=room)
+        return TypingAck().model_dump(mode="json")
+
+    # -- fan-out ----------------------------------------------------------------------------
+
+    async def _broadcast(self, message: Message) -> None:
+        room = DEFAULT_ROOM  # one room; messages will carry theirs when rooms arrive
+        event = MessageEvent.of(message, room).model_dump(mode="json")
+        await self.sio.emit("message", event, room=room)
+        await self.seed.relay(message)
+
+    async def _signal(self, signal: Signal) -> None:
+        services = self._runtime.services
+        if not self.clients or services is None:
+            return
+        if isinstance(signal, UserTyping):
+            typing = TypingEvent(room=signal.room, user_name=signal.user_name)
+            await self.sio.emit("typing", typing.model_dump(mode="json"), room=signal.room)
+            return
+        # The event says a session came or went; whether the user is still online (another tab,
+        # another process) is presence's answer.
+        online = signal.user_name in await services.chat.online_users()
+        presence = PresenceEvent(room=signal.room, user_name=signal.user_name, online=online)
+        await self.sio.emit("presence", presence.model_dump(mode="json"), room=signal.room)

@@ -1,0 +1,90 @@
+"""Incoming webhook: `POST /api/rooms/{room}/messages` with `Authorization: Bearer <token>`.
+
+The token is FLET_CHAT_WEBHOOK_TOKEN (unset: every request is refused). The message is posted
+through the ChatService as the integration named in the body, with an APP badge. Errors are JSON
+`{"error": {"code", "message"}}`: 401 bad token, 404 unknown room, 413 body too large, 422
+invalid body, 429 rate limited, 503 starting.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Awaitable, Callable
+
+import pydantic
+from fastapi import Request
+from fastapi.responses import JSONResponse
+
+from flet_chat.api.schemas import MessageEvent, WebhookMessage
+from flet_chat.bootstrap import Runtime
+from flet_chat.core.errors import ChatError, RateLimitedError
+from flet_chat.core.models import AuthorKind
+from flet_chat.core.rooms import UnknownRoomError, check_room
+
+MAX_BODY_BYTES = 16 * 1024
+ROUTE = "/api/rooms/{room}/messages"
+
+
+def _error(status: int, code: str, message: str) -> JSONResponse:
+    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+async def _read_body(request: Request) -> bytes:
+    """The body, refusing more than MAX_BODY_BYTES whatever Content-Length claims."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise _TooLarge
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_BODY_BYTES:
+            raise _TooLarge
+    return bytes(body)
+
+
+def build_webhook(
+    runtime: Runtime, token: str | None
+) -> Callable[[str, Request], Awaitable[JSONResponse]]:
+    async def post_message(room: str, request: Request) -> JSONResponse:
+        scheme, _, given = request.headers.get("authorization", "").partition(" ")
+        if (
+            not token
+            or scheme.lower() != "bearer"
+            or not hmac.compare_digest(given.strip().encode(), token.encode())
+        ):
+            return _error(401, "unauthorized", "A valid bearer token is required.")
+        try:
+            room = check_room(room)
+        except UnknownRoomError as error:
+            return _error(404, "unknown_room", str(error))
+        try:
+            body = await _read_body(request)
+        except _TooLarge:
+            return _error(413, "too_large", f"The body is over {MAX_BODY_BYTES:,} bytes.")
+        services = runtime.services
+        if services is None:
+            return _error(503, "unavailable", "The server is starting. Try again.")
+        try:
+            payload = WebhookMessage.model_validate_json(body)
+            message = await services.chat.post(
+                payload.name,
+                payload.text,
+                client_id=payload.client_id,
+                author_kind=AuthorKind.INTEGRATION,
+            )
+        except pydantic.ValidationError as error:
+            first = error.errors()[0]
+            where = ".".join(str(p) for p in first.get("loc", ())) or "body"
+            return _error(422, "invalid", f"Invalid {where}: {first.get('msg')}")
+        except RateLimitedError as error:
+            return _error(429, "rate_limited", str(error))
+        except ChatError as error:
+            return _error(422, "invalid", str(error))
+        event = MessageEvent.of(message, room).model_dump(mode="json")
+        return JSONResponse({"ok": True, "message": event}, status_code=201)
+
+    return post_message

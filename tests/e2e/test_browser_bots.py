@@ -1,0 +1,58 @@
+"""A person in Chromium uses slash commands and sees a Socket.IO client's and the bot's words."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import socketio
+from playwright.sync_api import Browser, expect
+
+from tests.e2e.conftest import open_chat
+from tests.e2e.test_browser_chat import TIMEOUT, type_into
+from tests.support.server import ServerProcess
+
+pytestmark = pytest.mark.e2e
+
+
+def test_bot_answers_and_private_hints(
+    browser: Browser, server: ServerProcess, artifacts_dir: Path
+) -> None:
+    context = browser.new_context(viewport={"width": 900, "height": 700})
+    page = context.new_page()
+    console = socketio.Client()
+    try:
+        open_chat(page, server.base_url)
+        type_into(page, "Enter your name", "Alice")
+        page.keyboard.press("Enter")
+        expect(page.get_by_text("Alice has joined the chat.", exact=False)).to_be_visible(
+            timeout=TIMEOUT
+        )
+
+        # The seed's console, unchanged, says something; Alice sees it under a guest name.
+        console.connect(server.base_url)
+        console.emit("chat_user_input", "Hello from the seed console")
+        expect(page.get_by_text("Hello from the seed console")).to_be_visible(timeout=TIMEOUT)
+
+        type_into(page, "Message", "/ask is this thing on?")
+        page.keyboard.press("Enter")
+        expect(
+            page.get_by_text("This is my answer to your question: is this thing on?")
+        ).to_be_visible(timeout=TIMEOUT)
+        message_list = page.get_by_role("group").filter(has_text="has joined the chat.").last
+        expect(message_list).to_contain_text(
+            re.compile(r"H\s+Helper\s+BOT\s+\d\d:\d\d UTC\s+This is my answer"), timeout=TIMEOUT
+        )
+
+        type_into(page, "Message", "/nonsense")
+        page.keyboard.press("Enter")
+        expect(page.get_by_text("Unknown command /nonsense", exact=False)).to_be_visible(
+            timeout=TIMEOUT
+        )
+        page.wait_for_timeout(1000)  # only so the screenshot below shows the settled frame
+        page.screenshot(path=artifacts_dir / "e2e-bots.png")
+    finally:
+        if console.connected:
+            console.disconnect()
+        context.close()

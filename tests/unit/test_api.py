@@ -1,0 +1,72 @@
+"""Pure parts of the API layer: the Origin rule, rooms and the wire's author kind."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from flet_chat.api.origins import origin_checker
+from flet_chat.api.schemas import MessageEvent, SendRequest
+from flet_chat.bus.wire import decode, encode
+from flet_chat.core.events import MessagePosted
+from flet_chat.core.models import AuthorKind, Message, MessageKind
+from flet_chat.core.rooms import UnknownRoomError, check_room
+
+
+def test_origins() -> None:
+    allowed = origin_checker(["https://app.example.com"])
+    env = {"HTTP_HOST": "chat.example.com"}
+    assert allowed(None, env)  # bots and consoles send no Origin
+    assert allowed("https://chat.example.com", env)  # same host, whatever the scheme
+    assert allowed("http://chat.example.com", env)
+    assert allowed("https://app.example.com/", env)
+    assert not allowed("https://evil.example", env)
+    assert not allowed("https://chat.example.com.evil.example", env)
+    assert allowed(
+        "https://chat.example.com",
+        {"HTTP_HOST": "10.0.0.5:8000", "HTTP_X_FORWARDED_HOST": "chat.example.com"},
+    )
+
+
+def test_rooms() -> None:
+    assert check_room(None) == "general"
+    assert check_room("#General") == "general"
+    with pytest.raises(UnknownRoomError, match="the only room is #general"):
+        check_room("random")
+
+
+def test_wire_carries_the_author_kind_and_reads_old_events() -> None:
+    message = Message(7, MessageKind.CHAT, "Helper", "beep", datetime.now(UTC), AuthorKind.BOT)
+    _, event = decode(encode(MessagePosted(message), "origin"))
+    assert event.message == message
+    old = (
+        b'{"type":"message.posted","version":1,"origin":"o","message":{"id":1,"kind":"chat",'
+        b'"user_name":"Ann","text":"hi","created_at":"2026-01-01T00:00:00Z"}}'
+    )
+    assert decode(old)[1].message.author_kind is AuthorKind.USER
+
+
+def test_schemas_refuse_unknown_fields() -> None:
+    with pytest.raises(ValueError, match="extra"):
+        SendRequest.model_validate({"text": "hi", "client_id": "1", "as_user": "Bob"})
+    message = Message(1, MessageKind.CHAT, "Ann", "hi", datetime.now(UTC))
+    assert MessageEvent.of(message, "general").model_dump(mode="json")["author_kind"] == "user"
+
+
+def test_console_and_seed_lines() -> None:
+    from flet_chat.api.seed import seed_line
+    from flet_chat.console import format_line
+
+    when = datetime(2026, 1, 1, 9, 30, tzinfo=UTC)
+    bot = Message(1, MessageKind.CHAT, "Helper", "This is my answer", when, AuthorKind.BOT)
+    me = Message(2, MessageKind.ACTION, "Ann", "waves", when)
+    event = MessageEvent.of(bot, "general").model_dump(mode="json")
+    # The seed console's answer style: indented ">>>>>", blue on a terminal.
+    assert format_line(event, color=False) == "[09:30] Helper [BOT]\n     >>>>> This is my answer"
+    assert "\x1b[34m" in format_line(event, color=True)
+    assert format_line(MessageEvent.of(me, "general").model_dump(mode="json"), color=False) == (
+        "[09:30] * Ann waves"
+    )
+    assert seed_line(bot) == "Helper [bot]: This is my answer"
+    assert seed_line(me) == "* Ann waves"
