@@ -4,9 +4,10 @@ Python's cyclic collector pauses every session on the loop, and a full collectio
 with the sessions held: in the 500-session benchmark room they took hundreds of milliseconds and
 landed on the latency of every message in flight (`/healthz` reports them: `GcPauses`).
 `tune_garbage_collector` freezes what start-up built (it lives as long as the process and need
-never be scanned again) and lets 50,000 objects (not 700) be allocated between young collections,
-so fewer objects are promoted just for being alive when a collection ran, and far fewer full
-collections follow (bench/changes.md has the before and after).
+never be scanned again), and `MemoryTrimmer.fit_to` lets about 50 objects per live session (not a
+flat 700) be allocated between young collections, up to 50,000: fewer objects are promoted just for
+being alive when a collection ran, so far fewer full collections follow, while a small process
+keeps little garbage waiting (bench/changes.md has the before and after).
 
 MemoryTrimmer hands memory freed by closed sessions back to the operating system.
 
@@ -29,7 +30,9 @@ from collections.abc import Callable
 
 logger = logging.getLogger(__name__)
 
-YOUNG_GENERATION_THRESHOLD = 50_000
+YOUNG_OBJECTS_PER_SESSION = 50
+YOUNG_GENERATION_MIN = 700  # Python's own
+YOUNG_GENERATION_MAX = 50_000
 QUIET_SECONDS = 2.0
 MIN_INTERVAL_SECONDS = 10.0
 
@@ -71,8 +74,12 @@ class GcPauses:
 def tune_garbage_collector() -> None:
     """Call once the process has started (imports done, services built)."""
     gc.freeze()
-    _, middle, old = gc.get_threshold()
-    gc.set_threshold(YOUNG_GENERATION_THRESHOLD, middle, old)
+
+
+def young_generation_for(sessions: int) -> int:
+    return min(
+        YOUNG_GENERATION_MAX, max(YOUNG_GENERATION_MIN, sessions * YOUNG_OBJECTS_PER_SESSION)
+    )
 
 
 def _find_malloc_trim() -> Callable[[int], int] | None:
@@ -101,8 +108,23 @@ class MemoryTrimmer:
         self._task: asyncio.Task[None] | None = None
         self._last = float("-inf")
 
-    def session_closed(self) -> None:
-        """Trim once closes have stopped for `quiet` seconds (a burst is trimmed once)."""
+    def fit_to(self, sessions: int) -> None:
+        """Size the collector's young generation for the sessions alive now."""
+        young, middle, old = gc.get_threshold()
+        wanted = young_generation_for(sessions)
+        if wanted != young:
+            gc.set_threshold(wanted, middle, old)
+
+    def session_closed(self, sessions_left: int) -> None:
+        """Trim once closes have stopped for `quiet` seconds (a burst is trimmed once). When the
+        last session closes nobody waits on the loop: collect everything and trim at once."""
+        self.fit_to(sessions_left)
+        if sessions_left == 0:
+            self._cancel_timer()
+            gc.collect()
+            if self._trim is not None:
+                self._trim(0)
+            return
         if self._trim is None:
             return
         loop = asyncio.get_running_loop()
@@ -122,8 +144,12 @@ class MemoryTrimmer:
         if trim is not None:
             await asyncio.to_thread(trim, 0)
 
-    async def stop(self) -> None:
+    def _cancel_timer(self) -> None:
         if self._timer is not None:
             self._timer.cancel()
+            self._timer = None
+
+    async def stop(self) -> None:
+        self._cancel_timer()
         if self._task is not None:
             await self._task

@@ -4,7 +4,7 @@ import asyncio
 import gc
 import threading
 
-from flet_chat.memory import GcPauses, MemoryTrimmer, _find_malloc_trim
+from flet_chat.memory import GcPauses, MemoryTrimmer, _find_malloc_trim, young_generation_for
 
 
 async def test_a_burst_of_closes_is_trimmed_once_after_it_ends() -> None:
@@ -18,14 +18,14 @@ async def test_a_burst_of_closes_is_trimmed_once_after_it_ends() -> None:
 
     trimmer = MemoryTrimmer(quiet=0.05, min_interval=0.5, trim=fake_trim)
     for _ in range(20):
-        trimmer.session_closed()
+        trimmer.session_closed(sessions_left=5)
     await asyncio.wait_for(asyncio.to_thread(trimmed.wait, 5), timeout=6)
     assert calls == [0]
 
     # Closes soon after a trim wait for the interval, then trim once more.
     trimmed.clear()
     began = asyncio.get_running_loop().time()
-    trimmer.session_closed()
+    trimmer.session_closed(sessions_left=5)
     await asyncio.wait_for(asyncio.to_thread(trimmed.wait, 5), timeout=6)
     assert calls == [0, 0]
     assert asyncio.get_running_loop().time() - began >= 0.3  # held back by min_interval
@@ -51,3 +51,30 @@ def test_gc_pauses_are_counted_per_generation() -> None:
     assert pauses.count[2] == before + 1
     assert report["gen2"]["count"] == before + 1
     assert report["gen2"]["max_ms"] >= 0
+
+
+def test_the_last_close_collects_and_trims_at_once() -> None:
+    calls: list[int] = []
+    trimmer = MemoryTrimmer(trim=lambda pad: calls.append(pad) or 1)
+    pauses = GcPauses()
+    pauses.install()
+    try:
+        trimmer.session_closed(sessions_left=0)  # no loop needed: nothing is deferred
+    finally:
+        gc.callbacks.remove(pauses._on_gc)
+    assert calls == [0]
+    assert pauses.count[2] == 1  # a full collection
+
+
+def test_the_young_generation_grows_with_the_sessions() -> None:
+    before = gc.get_threshold()
+    trimmer = MemoryTrimmer(trim=lambda _pad: 1)
+    try:
+        assert young_generation_for(0) == 700  # Python's own for an idle process
+        trimmer.fit_to(200)
+        assert gc.get_threshold()[0] == 200 * 50
+        trimmer.fit_to(100_000)
+        assert gc.get_threshold()[0] == 50_000  # capped: one young collection stays short
+        assert gc.get_threshold()[1:] == before[1:]
+    finally:
+        gc.set_threshold(*before)

@@ -101,6 +101,7 @@ class SessionController:
         page.on_close = self._on_close
         page.on_resize = self.presence.on_resize
         self._shared.live_sessions.add(self)
+        self._shared.memory.fit_to(len(self._shared.live_sessions))
         # Subscribe before reading history and hold live events until it is in: the window drops
         # duplicates, so nothing published meanwhile is lost or shown twice.
         self._shared.fanout.subscribe(CHAT_TOPIC, self, self._on_event)
@@ -322,7 +323,7 @@ class SessionController:
             if task is not None:
                 task.cancel()
         self._shared.live_sessions.discard(self)
-        self._shared.memory.session_closed()
+        self._shared.memory.session_closed(len(self._shared.live_sessions))
         self.presence.close()
         await self._announce_leave()
 
