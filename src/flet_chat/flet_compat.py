@@ -75,6 +75,16 @@ def flet_sessions() -> list[Any]:
     return list(sessions.values())
 
 
+async def forget_flet_session(session: Any) -> None:
+    """Close a disconnected session now instead of keeping it for a reconnect (Flet keys its
+    table by an id we do not hold, so look the session up by identity)."""
+    sessions: dict[str, Any] = getattr(app_manager, "_FletAppManager__sessions", {})
+    for key, candidate in list(sessions.items()):
+        if candidate is session:
+            await app_manager.delete_session(key)
+            return
+
+
 def flet_session_count() -> int:
     return len(flet_sessions())
 

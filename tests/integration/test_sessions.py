@@ -93,3 +93,24 @@ def _wait_for_sessions(
             return health
         time.sleep(0.5)  # polling the server's own count; the sweep runs on Flet's 10 s timer
     raise AssertionError(f"sessions left behind: {server.health()}")
+
+
+async def test_a_tab_closed_before_joining_is_freed_at_once(
+    server_factory: Callable[..., ServerProcess], connect: Connect
+) -> None:
+    # The default session timeout (an hour): only our own rule can free the visitor's tab soon.
+    server = server_factory()
+    async with connect(server) as bob:
+        await bob.join("Bob")
+        alice = await FletClient(server.ws_url).connect()
+        await alice.join("Alice")
+        visitor = await FletClient(server.ws_url).connect()
+        await visitor.wait_for(visitor.dialog_open, what="name dialog")
+        assert server.health()["flet_sessions"] == 3
+        await visitor.close()
+        await asyncio.to_thread(_wait_for_sessions, server, 2, 10)
+        # A joined user's tab is kept for a reconnect (a reload resumes it), although the
+        # member list shows at once that her connection is gone.
+        await alice.close()
+        await bob.wait_for(lambda: bob.members() == ["Bob"], what="Alice off the list")
+        assert server.health()["flet_sessions"] == 3 - 1

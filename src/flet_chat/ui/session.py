@@ -17,6 +17,7 @@ from flet_chat.core.errors import ChatError
 from flet_chat.core.events import MessagePosted, MessagesRestored
 from flet_chat.core.limits import DEFAULT_ROOM, MAX_RENDERED_MESSAGES
 from flet_chat.core.models import Message
+from flet_chat.flet_compat import forget_flet_session
 from flet_chat.ui.message_window import MessageWindow
 from flet_chat.ui.presence_session import PresenceSession
 from flet_chat.ui.shared import ProcessShared
@@ -122,11 +123,14 @@ class SessionController:
         except (TimeoutError, RuntimeError) as error:  # no answer, or the tab already closed
             logger.info("client storage unavailable, asking for a name: %r", error)
         if name is not None:
+            self._joining = True  # a disconnect now must not free the session mid-join
             try:
                 self.user_name, _ = await self.chat.join(name, self.session_key)
                 return
             except Exception:
                 logger.exception("could not restore %s; asking for a name", name)
+            finally:
+                self._joining = False
         with contextlib.suppress(RuntimeError):  # the tab closed meanwhile
             self.page.show_dialog(self.join_dialog.dialog)
 
@@ -300,6 +304,11 @@ class SessionController:
         self._send_updates(updates)
 
     async def _on_disconnect(self, _event: Any) -> None:
+        if self.user_name is None and not self._joining:
+            # Nobody joined here: nothing worth resuming, so free it now instead of holding a
+            # whole page until Flet's session timeout (crawlers, health checks, closed tabs).
+            await forget_flet_session(self.page.session)
+            return
         # A reload reconnects to the same session within a second or two; only a user who stays
         # away for the grace period is announced as gone.
         if self.user_name is not None and self._leave_task is None and not self._announced_leave:
