@@ -8,13 +8,13 @@ and catch-up batches. One queue and one consumer keep the emits in order.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 
 from flet_chat.core.events import MessagePosted, MessagesRestored, PresenceChanged, UserTyping
 from flet_chat.core.models import Message
 from flet_chat.core.recent_ids import RecentIds
+from flet_chat.tasks import cancel_and_wait
 
 logger = logging.getLogger(__name__)
 
@@ -40,11 +40,8 @@ class SocketFeed:
             self._task = asyncio.create_task(self._run(), name="socketio-feed")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel_and_wait(self._task)
+        self._task = None
 
     def on_event(self, event: object) -> None:
         """Take one bus event; returns at once (a process-level bus listener)."""

@@ -14,7 +14,6 @@ heartbeat extends this process's entries, so those of a process that died drop o
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 
@@ -23,6 +22,7 @@ from redis.asyncio.client import Pipeline
 from redis.exceptions import RedisError
 
 from flet_chat.core.validation import sorted_names
+from flet_chat.tasks import cancel_and_wait
 
 logger = logging.getLogger(__name__)
 
@@ -195,11 +195,8 @@ class RedisPresence:
             self._heartbeat = asyncio.create_task(self._beat_forever(), name="presence")
 
     async def stop(self) -> None:
-        if self._heartbeat is not None:
-            self._heartbeat.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._heartbeat
-            self._heartbeat = None
+        await cancel_and_wait(self._heartbeat)
+        self._heartbeat = None
         await self._redis.aclose()
 
     async def _beat_forever(self) -> None:

@@ -13,7 +13,6 @@ remembers recent ids so it does not wake every session for a message they alread
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import uuid
 from collections import deque
@@ -29,6 +28,7 @@ from flet_chat.bus.local import LocalBus, ProcessListener, TopicHub
 from flet_chat.bus.wire import decode, encode
 from flet_chat.core.events import ChatEvent, MessagePosted, MessagesRestored
 from flet_chat.core.models import Message
+from flet_chat.tasks import cancel_and_wait
 
 logger = logging.getLogger(__name__)
 
@@ -120,11 +120,8 @@ class RedisBus:
             self._listener = asyncio.create_task(self._listen_forever(), name="redis-bus")
 
     async def stop(self) -> None:
-        if self._listener is not None:
-            self._listener.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._listener
-            self._listener = None
+        await cancel_and_wait(self._listener)
+        self._listener = None
         if self._publishes:
             await asyncio.gather(*self._publishes, return_exceptions=True)
         await self._publisher.aclose()

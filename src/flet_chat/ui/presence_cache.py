@@ -18,6 +18,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from flet_chat.core.events import LocalEvent, PresenceChanged
+from flet_chat.tasks import cancel_and_wait
 from flet_chat.ui.notifier import ChangeNotifier, Listener
 
 logger = logging.getLogger(__name__)
@@ -63,11 +64,8 @@ class PresenceCache:
             self._task = asyncio.create_task(self._refresh_forever(), name="presence-cache")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel_and_wait(self._task)
+        self._task = None
 
     async def _refresh_forever(self) -> None:
         while True:

@@ -14,6 +14,7 @@ import contextlib
 
 from flet_chat.core.events import LocalEvent, MessagePosted, UserTyping
 from flet_chat.core.limits import DEFAULT_ROOM, TYPING_SHOWN_SECONDS
+from flet_chat.tasks import cancel_and_wait
 from flet_chat.ui.notifier import ChangeNotifier, Listener
 from flet_chat.ui.views.typing_indicator import TypingTracker
 
@@ -59,11 +60,8 @@ class TypingBoard:
             self._task = asyncio.create_task(self._run(), name="typing-board")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel_and_wait(self._task)
+        self._task = None
 
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
