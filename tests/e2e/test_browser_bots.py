@@ -10,7 +10,7 @@ import socketio
 from playwright.sync_api import Browser, expect
 
 from tests.e2e.conftest import open_chat
-from tests.e2e.test_browser_chat import TIMEOUT, type_into
+from tests.e2e.test_browser_chat import TIMEOUT, join_as, type_into
 from tests.support.server import ServerProcess
 
 pytestmark = pytest.mark.e2e
@@ -24,8 +24,7 @@ def test_bot_answers_and_private_hints(
     console = socketio.Client()
     try:
         open_chat(page, server.base_url)
-        type_into(page, "Enter your name", "Alice")
-        page.keyboard.press("Enter")
+        join_as(page, "Alice", press_enter=True)
         expect(page.get_by_text("Alice has joined the chat.", exact=False)).to_be_visible(
             timeout=TIMEOUT
         )

@@ -38,6 +38,24 @@ def type_into(page: Page, label: str, text: str) -> None:
                 raise
 
 
+def join_as(page: Page, name: str, *, press_enter: bool = False) -> None:
+    """Type a name into the dialog and join (the button, or Enter). Under load, Playwright's keys
+    can show in the semantics textbox yet never reach Flutter, and the dialog then answers that
+    the name is blank, as it would to a person, who would type it again: so do we."""
+    for attempt in range(TYPING_ATTEMPTS):
+        type_into(page, "Enter your name", name)
+        if press_enter:
+            page.keyboard.press("Enter")
+        else:
+            page.get_by_role("button", name="Join chat").click()
+        try:
+            expect(page.get_by_text("Welcome!")).to_be_hidden(timeout=2 * TYPING_TIMEOUT)
+            return
+        except AssertionError:
+            if attempt == TYPING_ATTEMPTS - 1:
+                raise
+
+
 def test_two_browsers_chat(browser: Browser, server: ServerProcess, artifacts_dir: Path) -> None:
     alice_context = browser.new_context(viewport={"width": 1000, "height": 700})
     bob_context = browser.new_context(viewport={"width": 420, "height": 760}, color_scheme="dark")
@@ -52,14 +70,12 @@ def test_two_browsers_chat(browser: Browser, server: ServerProcess, artifacts_di
         expect(alice.get_by_text("Name cannot be blank.")).to_be_visible(timeout=TIMEOUT)
         expect(alice.get_by_text("Welcome!")).to_be_visible()
 
-        type_into(alice, "Enter your name", "Alice")
-        alice.get_by_role("button", name="Join chat").click()
+        join_as(alice, "Alice")
         expect(alice.get_by_text("Alice has joined the chat.", exact=False)).to_be_visible(
             timeout=TIMEOUT
         )
 
-        type_into(bob, "Enter your name", "Bob")
-        bob.keyboard.press("Enter")
+        join_as(bob, "Bob", press_enter=True)
         expect(bob.get_by_text("Bob has joined the chat.", exact=False)).to_be_visible(
             timeout=TIMEOUT
         )
