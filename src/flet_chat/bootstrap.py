@@ -23,6 +23,7 @@ from flet_chat.memory import MemoryTrimmer
 from flet_chat.settings import Settings
 from flet_chat.storage.engine import create_engine
 from flet_chat.storage.migrate import upgrade_to_head_async
+from flet_chat.storage.room_store import SqlRoomStore
 from flet_chat.storage.sql_store import SqlStore
 from flet_chat.ui.presence_cache import POLL_SECONDS, PresenceCache
 from flet_chat.ui.typing_board import TypingBoard
@@ -59,6 +60,7 @@ def bootstrap(settings: Settings, hub: TopicHub) -> Services:
         bus,
         RateLimiter(burst=RATE_BURST, per_second=RATE_PER_SECOND),
         presence,
+        SqlRoomStore(engine, store),
     )
     # One process alone hears of every change through its own bus; with Redis, sessions of a
     # process that died only expire, so the list is also re-read every few seconds.

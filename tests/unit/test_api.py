@@ -11,7 +11,8 @@ from flet_chat.api.schemas import MessageEvent, SendRequest
 from flet_chat.bus.wire import decode, encode
 from flet_chat.core.events import MessagePosted
 from flet_chat.core.models import AuthorKind, Message, MessageKind
-from flet_chat.core.rooms import UnknownRoomError, check_room
+from flet_chat.core.errors import ValidationError
+from flet_chat.core.rooms import ROOM_NAME_RULE, direct_key, room_key
 
 
 def test_origins() -> None:
@@ -29,11 +30,17 @@ def test_origins() -> None:
     )
 
 
-def test_rooms() -> None:
-    assert check_room(None) == "general"
-    assert check_room("#General") == "general"
-    with pytest.raises(UnknownRoomError, match="the only room is #general"):
-        check_room("random")
+def test_room_keys() -> None:
+    assert room_key(None) == "general"
+    assert room_key("#General") == "general"
+    assert room_key(" dev-ops ") == "dev-ops"
+    for bad in ("", "#", "a b", "x" * 41, "café", "dev_ops"):
+        with pytest.raises(ValidationError, match=ROOM_NAME_RULE):
+            room_key(bad)
+    assert direct_key("Bob", "alice") == direct_key("ALICE", "bob") == "dm:5:alicebob"
+    # Length prefixes keep pairs apart that plain joining would merge.
+    assert direct_key("ab", "c") != direct_key("a", "bc")
+    assert room_key(direct_key("a", "b")) == direct_key("a", "b")
 
 
 def test_wire_carries_the_author_kind_and_reads_old_events() -> None:

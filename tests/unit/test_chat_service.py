@@ -10,7 +10,7 @@ from flet_chat.core.models import AuthorKind, MessageKind
 from flet_chat.core.rate_limit import RateLimiter
 from flet_chat.core.service import ChatService
 from flet_chat.core.throttle import Throttle
-from tests.unit.fakes import MemoryStore, RecordingBus
+from tests.unit.fakes import MemoryRoomStore, MemoryStore, RecordingBus
 
 
 class FakeClock:
@@ -44,7 +44,11 @@ def clock() -> FakeClock:
 @pytest.fixture
 def service(store: MemoryStore, bus: RecordingBus, clock: FakeClock) -> ChatService:
     return ChatService(
-        store, bus, RateLimiter(burst=3, per_second=1.0, clock=clock), LocalPresence()
+        store,
+        bus,
+        RateLimiter(burst=3, per_second=1.0, clock=clock),
+        LocalPresence(),
+        MemoryRoomStore(),
     )
 
 
@@ -188,6 +192,7 @@ async def test_typing_is_published_at_most_once_per_user_per_two_seconds(
         bus,
         RateLimiter(burst=3, per_second=1.0, clock=clock),
         LocalPresence(),
+        MemoryRoomStore(),
         typing_throttle=Throttle(2.0, clock=clock),
     )
     sent = []

@@ -48,7 +48,7 @@ async def test_add_assigns_increasing_ids_and_utc_times(store: SqlStore) -> None
     first = await store.add(NewMessage(MessageKind.JOIN, "Ann", "Ann has joined the chat."))
     second = await store.add(NewMessage(MessageKind.CHAT, "Ann", "héllo\nwörld 👋"))
     assert second.id > first.id
-    page = await store.latest(10)
+    page = await store.latest("general", 10)
     assert [(m.kind, m.text) for m in page.messages] == [
         (MessageKind.JOIN, "Ann has joined the chat."),
         (MessageKind.CHAT, "héllo\nwörld 👋"),
@@ -60,12 +60,12 @@ async def test_add_assigns_increasing_ids_and_utc_times(store: SqlStore) -> None
 async def test_pages_through_history_oldest_first(store: SqlStore) -> None:
     for i in range(120):
         await store.add(NewMessage(MessageKind.CHAT, "Ann", f"m{i}"))
-    latest = await store.latest(50)
+    latest = await store.latest("general", 50)
     assert [m.text for m in latest.messages] == [f"m{i}" for i in range(70, 120)]
     assert latest.has_older
-    older = await store.before(latest.messages[0].id, 50)
+    older = await store.before("general", latest.messages[0].id, 50)
     assert [m.text for m in older.messages] == [f"m{i}" for i in range(20, 70)]
-    oldest = await store.before(older.messages[0].id, 50)
+    oldest = await store.before("general", older.messages[0].id, 50)
     assert [m.text for m in oldest.messages] == [f"m{i}" for i in range(20)]
     assert not oldest.has_older
     assert await store.count() == 120
@@ -78,7 +78,7 @@ async def test_survives_a_new_engine_on_the_same_database(database_url: str) -> 
     await SqlStore(engine).add(NewMessage(MessageKind.CHAT, "Ann", "persisted"))
     await engine.dispose()
     engine = create_engine(url)
-    page = await SqlStore(engine).latest(5)
+    page = await SqlStore(engine).latest("general", 5)
     await engine.dispose()
     assert [m.text for m in page.messages] == ["persisted"]
 
@@ -117,7 +117,7 @@ async def test_author_kind_is_stored_and_defaults_to_user(store: SqlStore) -> No
     )
     action = await store.add(NewMessage(MessageKind.ACTION, "Ann", "waves"))
     assert (person.author_kind, bot.author_kind) == (AuthorKind.USER, AuthorKind.BOT)
-    page = await store.latest(10)
+    page = await store.latest("general", 10)
     assert [(m.kind, m.author_kind) for m in page.messages] == [
         (MessageKind.CHAT, AuthorKind.USER),
         (MessageKind.CHAT, AuthorKind.BOT),
@@ -127,10 +127,10 @@ async def test_author_kind_is_stored_and_defaults_to_user(store: SqlStore) -> No
 
 
 async def test_the_last_message_of_a_kind_is_the_topic(store: SqlStore) -> None:
-    assert await store.last_of_kind(MessageKind.TOPIC) is None
+    assert await store.last_of_kind("general", MessageKind.TOPIC) is None
     await store.add(NewMessage(MessageKind.TOPIC, "Ann", "first topic"))
     await store.add(NewMessage(MessageKind.CHAT, "Ann", "chatter"))
     await store.add(NewMessage(MessageKind.TOPIC, "Bob", "Release day"))
-    last = await store.last_of_kind(MessageKind.TOPIC)
+    last = await store.last_of_kind("general", MessageKind.TOPIC)
     assert last is not None
     assert (last.user_name, last.text) == ("Bob", "Release day")

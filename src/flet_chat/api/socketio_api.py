@@ -45,9 +45,8 @@ from flet_chat.bootstrap import Runtime, Services
 from flet_chat.bots.dispatcher import is_command
 from flet_chat.core.errors import ChatError, NotJoinedError
 from flet_chat.core.events import UserTyping
-from flet_chat.core.limits import DEFAULT_ROOM
 from flet_chat.core.models import AuthorKind, Message
-from flet_chat.core.rooms import check_room
+from flet_chat.core.rooms import room_key
 from flet_chat.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -145,7 +144,7 @@ class SocketApi:
 
     async def _join(self, client: ApiClient, services: Services, data: Any) -> Ack:
         request = JoinRequest.model_validate(data or {})
-        room = check_room(request.room)
+        room = room_key(request.room)
         if client.user_name is not None:
             return error_ack("invalid", f"Already joined as {client.user_name}.")
         name, author_kind, proven = self._identify(services, request)
@@ -155,13 +154,13 @@ class SocketApi:
         )
         client.user_name, client.author_kind, client.room = user_name, author_kind, room
         await self.sio.enter_room(client.sid, room)
-        latest = await services.chat.latest()
+        latest = await services.chat.latest(room, reader=user_name)
         return JoinAck(
             room=room,
             user_name=user_name,
             author_kind=author_kind,
             token=services.identity.issue(user_name) if author_kind is AuthorKind.USER else None,
-            topic=await services.chat.topic(),
+            topic=await services.chat.topic(room),
             messages=[MessageEvent.of(m, room) for m in latest.messages],
             has_older=latest.has_older,
         ).model_dump(mode="json")
@@ -182,7 +181,7 @@ class SocketApi:
 
     async def _send(self, client: ApiClient, services: Services, data: Any) -> Ack:
         request = SendRequest.model_validate(data)
-        room = check_room(request.room)
+        room = room_key(request.room)
         if client.user_name is None or client.room != room:
             raise NotJoinedError(f"Join #{room} before sending messages.")
         if is_command(request.text):
@@ -193,16 +192,19 @@ class SocketApi:
             request.text,
             client_id=request.client_id,
             author_kind=client.author_kind,
+            room=room,
         )
         return SendAck(message=MessageEvent.of(message, room)).model_dump(mode="json")
 
-    async def _history(self, _client: ApiClient, services: Services, data: Any) -> Ack:
+    async def _history(self, client: ApiClient, services: Services, data: Any) -> Ack:
         request = HistoryRequest.model_validate(data or {})
-        room = check_room(request.room)
+        room = room_key(request.room)
         if request.before is None:
-            page = await services.chat.latest(request.limit)
+            page = await services.chat.latest(room, reader=client.user_name, limit=request.limit)
         else:
-            page = await services.chat.before(request.before, request.limit)
+            page = await services.chat.before(
+                request.before, room, reader=client.user_name, limit=request.limit
+            )
         return HistoryAck(
             room=room,
             messages=[MessageEvent.of(m, room) for m in page.messages],
@@ -211,7 +213,7 @@ class SocketApi:
 
     async def _typing(self, client: ApiClient, services: Services, data: Any) -> Ack:
         request = TypingRequest.model_validate(data or {})
-        room = check_room(request.room)
+        room = room_key(request.room)
         if client.user_name is None:
             raise NotJoinedError("Join a room before typing in it.")
         # The service throttles (one event per user per 2 s); a throttled one is not an error.
@@ -221,7 +223,7 @@ class SocketApi:
     # -- fan-out ----------------------------------------------------------------------------
 
     async def _broadcast(self, message: Message) -> None:
-        room = DEFAULT_ROOM  # one room; messages will carry theirs when rooms arrive
+        room = message.room
         event = MessageEvent.of(message, room).model_dump(mode="json")
         await self.sio.emit("message", event, room=room)
         await self.seed.relay(message)

@@ -19,7 +19,7 @@ from flet_chat.api.schemas import MessageEvent, WebhookMessage
 from flet_chat.bootstrap import Runtime
 from flet_chat.core.errors import ChatError, RateLimitedError
 from flet_chat.core.models import AuthorKind
-from flet_chat.core.rooms import UnknownRoomError, check_room
+from flet_chat.core.rooms import UnknownRoomError, room_key
 
 MAX_BODY_BYTES = 16 * 1024
 ROUTE = "/api/rooms/{room}/messages"
@@ -58,8 +58,8 @@ def build_webhook(
         ):
             return _error(401, "unauthorized", "A valid bearer token is required.")
         try:
-            room = check_room(room)
-        except UnknownRoomError as error:
+            room = room_key(room)
+        except ChatError as error:
             return _error(404, "unknown_room", str(error))
         try:
             body = await _read_body(request)
@@ -75,6 +75,7 @@ def build_webhook(
                 payload.text,
                 client_id=payload.client_id,
                 author_kind=AuthorKind.INTEGRATION,
+                room=room,
             )
         except pydantic.ValidationError as error:
             first = error.errors()[0]
@@ -82,6 +83,8 @@ def build_webhook(
             return _error(422, "invalid", f"Invalid {where}: {first.get('msg')}")
         except RateLimitedError as error:
             return _error(429, "rate_limited", str(error))
+        except UnknownRoomError as error:
+            return _error(404, "unknown_room", str(error))
         except ChatError as error:
             return _error(422, "invalid", str(error))
         event = MessageEvent.of(message, room).model_dump(mode="json")

@@ -1,6 +1,10 @@
-"""LocalBus: publishes core events on the process's Fanout, one topic for the chat.
+"""LocalBus: publishes core events on the process's Fanout, one topic per room.
 
-Sessions subscribe on the Fanout (bus/fanout.py) and unsubscribe when their session closes.
+Sessions subscribe on the Fanout (bus/fanout.py) to the topics of the rooms they are in, to
+their user's topic (to hear of rooms they join in another tab, or direct conversations opened
+with them) and to the room directory; they unsubscribe when their session closes. A session
+subscribes only to rooms the server let its user into, so nothing of a direct conversation
+reaches anyone else's session.
 
 Every event also goes to the process's listeners (the shared presence cache and typing board).
 `PresenceChanged` and `UserTyping` go *only* there: the listeners work out who is online and
@@ -10,12 +14,31 @@ joining or typing costs each session nothing per event.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from flet_chat.core.events import ChatEvent, LocalEvent, PresenceChanged, UserTyping
+from flet_chat.core.events import (
+    ChatEvent,
+    LocalEvent,
+    MembershipChanged,
+    MessageChanged,
+    MessagePosted,
+    MessagesRestored,
+    RoomChanged,
+)
+from flet_chat.core.models import Message, RoomKind
+from flet_chat.core.rooms import user_key
 
-CHAT_TOPIC = "chat"
+ROOMS_TOPIC = "rooms"  # public rooms created
+
+
+def room_topic(key: str) -> str:
+    return f"room:{key}"
+
+
+def user_topic(name: str) -> str:
+    return f"user:{user_key(name)}"
 
 
 class TopicHub(Protocol):
@@ -40,11 +63,23 @@ class LocalBus:
         self.deliver(event)
 
     def deliver(self, event: LocalEvent) -> None:
-        """Hand an event to this process's listeners and (messages) subscribed sessions."""
+        """Hand an event to this process's listeners and to the sessions it concerns."""
         for listener in self._listeners:
             listener(event)
-        if not isinstance(event, PresenceChanged | UserTyping):
-            self._hub.send_all_on_topic(CHAT_TOPIC, event)
+        hub = self._hub
+        if isinstance(event, MessagePosted | MessageChanged):
+            hub.send_all_on_topic(room_topic(event.message.room), event)
+        elif isinstance(event, MessagesRestored):
+            by_room: defaultdict[str, list[Message]] = defaultdict(list)
+            for message in event.messages:
+                by_room[message.room].append(message)
+            for room, messages in by_room.items():
+                hub.send_all_on_topic(room_topic(room), MessagesRestored(tuple(messages)))
+        elif isinstance(event, MembershipChanged):
+            hub.send_all_on_topic(user_topic(event.user_name), event)
+            hub.send_all_on_topic(room_topic(event.room.key), event)
+        elif isinstance(event, RoomChanged) and event.room.kind is RoomKind.PUBLIC:
+            hub.send_all_on_topic(ROOMS_TOPIC, event)
 
     def describe(self) -> str:
         return "local"

@@ -179,7 +179,9 @@ class RedisBus:
             logger.warning("ignored a malformed event on %s: %s", self._channel, error)
             return
         if not isinstance(event, MessagePosted):
-            if origin != self.origin:  # ephemeral: no ids, no catch-up
+            # No ids to catch up by: presence and typing are ephemeral, and a missed edit or
+            # reaction shows when the message is next loaded (see docs/architecture.md).
+            if origin != self.origin:
                 self._local.deliver(event)
             return
         message_id = event.message.id

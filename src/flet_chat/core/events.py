@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from flet_chat.core.models import Message
+from flet_chat.core.models import Message, Room
 
 
 @dataclass(frozen=True, slots=True)
@@ -15,6 +15,36 @@ class MessagePosted:
     type: ClassVar[str] = "message.posted"
     version: ClassVar[int] = 1
     message: Message
+
+
+@dataclass(frozen=True, slots=True)
+class MessageChanged:
+    """A stored message was edited, deleted or reacted to: `message` is its new state."""
+
+    type: ClassVar[str] = "message.changed"
+    version: ClassVar[int] = 1
+    message: Message
+
+
+@dataclass(frozen=True, slots=True)
+class RoomChanged:
+    """A public room was created or its topic changed."""
+
+    type: ClassVar[str] = "room.changed"
+    version: ClassVar[int] = 1
+    room: Room
+
+
+@dataclass(frozen=True, slots=True)
+class MembershipChanged:
+    """`user_name` joined or left `room` (for a direct room: it was opened with them). Reaches
+    that user's sessions, which start or stop hearing the room, and the room's own sessions."""
+
+    type: ClassVar[str] = "membership.changed"
+    version: ClassVar[int] = 1
+    room: Room
+    user_name: str
+    joined: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,5 +87,7 @@ class UserTyping:
 
 
 # Events that cross processes; MessagesRestored stays in the process that read it.
-ChatEvent = MessagePosted | PresenceChanged | UserTyping
-LocalEvent = MessagePosted | MessagesRestored | PresenceChanged | UserTyping
+ChatEvent = (
+    MessagePosted | MessageChanged | RoomChanged | MembershipChanged | PresenceChanged | UserTyping
+)
+LocalEvent = ChatEvent | MessagesRestored

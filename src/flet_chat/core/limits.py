@@ -8,8 +8,15 @@ MAX_RENDERED_MESSAGES = 200
 # Token bucket per user: a burst of RATE_BURST messages, refilled at RATE_PER_SECOND.
 RATE_BURST = 10
 RATE_PER_SECOND = 2.0
-# Presence and typing (one room for now; rooms will pass their own name).
+# The room everyone is in from the start; nobody can leave it.
 DEFAULT_ROOM = "general"
+MAX_ROOM_NAME_LENGTH = 40
+MAX_TOPIC_LENGTH = 200
+# Unread counts stop counting here (the room list shows "99+"): a count is one indexed query.
+UNREAD_CAP = 100
+# Different emoji one message can carry, and the longest emoji sequence accepted.
+MAX_REACTIONS_PER_MESSAGE = 20
+MAX_EMOJI_LENGTH = 16
 # A user's typing reaches the other sessions at most once per this many seconds...
 TYPING_INTERVAL_SECONDS = 2.0
 # ...and "is typing" disappears this long after the last one (or when their message arrives).

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+
+from flet_chat.core.limits import DEFAULT_ROOM
 
 
 class MessageKind(enum.StrEnum):
@@ -32,11 +34,23 @@ class NewMessage:
     text: str
     client_id: str | None = None  # a retry with the same id is stored once
     author_kind: AuthorKind = AuthorKind.USER
+    room: str = DEFAULT_ROOM
+    mentions: tuple[str, ...] = ()  # casefolded names after "@" (see core/mentions.py)
+
+
+@dataclass(frozen=True, slots=True)
+class Reaction:
+    """One emoji on a message and who chose it, in the order they did."""
+
+    emoji: str
+    users: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class Message:
-    """A stored message: `id` increases with every message in the store."""
+    """A stored message: `id` increases with every message in the store (all rooms share one
+    sequence). `revision` grows with every edit, delete or reaction, so a late event about an
+    older state can be told apart and ignored."""
 
     id: int
     kind: MessageKind
@@ -44,6 +58,36 @@ class Message:
     text: str
     created_at: datetime
     author_kind: AuthorKind = AuthorKind.USER
+    room: str = DEFAULT_ROOM
+    revision: int = 0
+    edited: bool = False
+    deleted: bool = False  # the text is gone; the row shows a "message deleted" stub
+    reactions: tuple[Reaction, ...] = field(default=())
+
+
+class RoomKind(enum.StrEnum):
+    PUBLIC = "public"  # anyone may join; listed in the room directory
+    DIRECT = "direct"  # two people; nobody else can read it or hear of it
+
+
+@dataclass(frozen=True, slots=True)
+class Room:
+    """`key` names the room everywhere (store, bus topics, API): a public room's name, or
+    core.rooms.direct_key() of its two people. `members` is filled for direct rooms only."""
+
+    key: str
+    kind: RoomKind
+    topic: str | None = None
+    members: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class RoomState:
+    """A room as one user's room list shows it."""
+
+    room: Room
+    unread: int  # counted up to UNREAD_CAP
+    mentioned: bool  # an unread message mentions this user
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,32 +5,79 @@ from __future__ import annotations
 from typing import Protocol
 
 from flet_chat.core.events import ChatEvent
-from flet_chat.core.models import HistoryPage, Message, MessageKind, NewMessage
+from flet_chat.core.models import HistoryPage, Message, MessageKind, NewMessage, Room, RoomState
 
 
 class MessageStore(Protocol):
     async def add(self, new: NewMessage) -> Message:
-        """Commit the message and return it with its id and timestamp."""
+        """Commit the message (and its mentions) and return it with its id and timestamp."""
         ...
 
-    async def latest(self, limit: int) -> HistoryPage: ...
+    async def latest(self, room: str, limit: int) -> HistoryPage: ...
 
-    async def before(self, message_id: int, limit: int) -> HistoryPage:
-        """The `limit` messages just older than `message_id`, oldest first."""
+    async def before(self, room: str, message_id: int, limit: int) -> HistoryPage:
+        """The `limit` messages of `room` just older than `message_id`, oldest first."""
         ...
 
     async def after(self, message_id: int, limit: int) -> list[Message]:
-        """Up to `limit` messages newer than `message_id`, oldest first: how gaps are filled."""
+        """Up to `limit` messages of any room newer than `message_id`, oldest first: how a
+        process fills the gap after its bus was away."""
         ...
 
     async def latest_id(self) -> int: ...
 
-    async def last_of_kind(self, kind: MessageKind) -> Message | None:
-        """The newest message of `kind` (the room's topic is its last `topic` message)."""
+    async def last_of_kind(self, room: str, kind: MessageKind) -> Message | None:
+        """The newest message of `kind` in `room` (the topic is the last `topic` message)."""
+        ...
+
+    async def get(self, message_id: int) -> Message | None: ...
+
+    async def edit(self, message_id: int, text: str, mentions: tuple[str, ...]) -> Message:
+        """New text (and mentions); marks it edited and bumps its revision."""
+        ...
+
+    async def delete(self, message_id: int) -> Message:
+        """Forget the text, reactions and mentions; the message stays as a stub."""
+        ...
+
+    async def toggle_reaction(self, message_id: int, user_name: str, emoji: str) -> Message:
+        """Add the user's `emoji` to the message, or take it back if it was there."""
         ...
 
     async def ping(self) -> None:
         """Raise if the store cannot be reached."""
+        ...
+
+
+class RoomStore(Protocol):
+    async def create_room(self, room: Room, created_by: str) -> bool:
+        """Store a new room with its `members`; False if the key is taken."""
+        ...
+
+    async def get_room(self, key: str) -> Room | None: ...
+
+    async def public_rooms(self) -> list[Room]:
+        """Every public room, by name."""
+        ...
+
+    async def add_member(self, key: str, user_name: str) -> bool:
+        """True if the user was not a member; they have read everything said before."""
+        ...
+
+    async def remove_member(self, key: str, user_name: str) -> bool: ...
+
+    async def is_member(self, key: str, user_name: str) -> bool: ...
+
+    async def members(self, key: str) -> list[str]:
+        """Names of the room's members (not of #general, which has everyone)."""
+        ...
+
+    async def rooms_of(self, user_name: str) -> list[RoomState]:
+        """#general and every room the user is in, with their unread counts."""
+        ...
+
+    async def mark_read(self, key: str, user_name: str, message_id: int) -> None:
+        """The user has seen `room` up to `message_id` (a marker never moves back)."""
         ...
 
 

@@ -13,9 +13,20 @@ from flet_chat.core.limits import (
     NOTICE_CROWD,
     TYPING_INTERVAL_SECONDS,
 )
-from flet_chat.core.models import AuthorKind, HistoryPage, Message, MessageKind, NewMessage
-from flet_chat.core.ports import EventBus, MessageStore, Presence
+from flet_chat.core.mentions import mentioned_names
+from flet_chat.core.message_actions import MessageActions
+from flet_chat.core.models import (
+    AuthorKind,
+    HistoryPage,
+    Message,
+    MessageKind,
+    NewMessage,
+    RoomKind,
+)
+from flet_chat.core.ports import EventBus, MessageStore, Presence, RoomStore
 from flet_chat.core.rate_limit import RateLimiter
+from flet_chat.core.room_service import RoomService, no_such_room
+from flet_chat.core.rooms import UnknownRoomError
 from flet_chat.core.throttle import Throttle
 from flet_chat.core.validation import clean_message_text, clean_user_name
 
@@ -33,10 +44,13 @@ class ChatService:
         bus: EventBus,
         rate_limiter: RateLimiter,
         presence: Presence,
+        room_store: RoomStore,
         *,
         typing_throttle: Throttle | None = None,
     ) -> None:
         self._store = store
+        self.rooms = RoomService(room_store, bus, self.spend)
+        self.actions = MessageActions(store, bus, self.rooms, self.spend)
         self._bus = bus
         self._rate_limiter = rate_limiter
         self._presence = presence
@@ -119,6 +133,8 @@ class ChatService:
         name = clean_user_name(user_name)
         if not self._typing_throttle.allow((room, name)):
             return False
+        if room != DEFAULT_ROOM:
+            await self.rooms.check_member(name, room)
         await self._bus.publish(UserTyping(room, name))
         return True
 
@@ -138,6 +154,7 @@ class ChatService:
         kind: MessageKind = MessageKind.CHAT,
         author_kind: AuthorKind = AuthorKind.USER,
         rate_limited: bool = True,
+        room: str = DEFAULT_ROOM,
     ) -> Message:
         """Store and publish a chat message. With a `client_id`, a retry of a send whose outcome
         was unknown (the database went away mid-commit) is stored once; `is_retry` (set by the
@@ -150,25 +167,60 @@ class ChatService:
             # Users cannot join under a bot's name; an integration must not post under one.
             raise NameTakenError(f"{name} is the name of a bot. Choose another name.")
         text = clean_message_text(raw_text)
+        if room != DEFAULT_ROOM:  # everyone is in #general: no need to ask the store
+            room = await self._postable(name, room, author_kind)
         if rate_limited and not is_retry:
             self.spend(name)
-        new = NewMessage(kind, name, text, client_id, author_kind)
+        mentions = mentioned_names(text) if kind is not MessageKind.TOPIC else ()
+        new = NewMessage(kind, name, text, client_id, author_kind, room, mentions)
         return await self._record(new)
+
+    async def _postable(self, name: str, room: str, author_kind: AuthorKind) -> str:
+        """People post where they are members. Bots and integrations (configured by whoever runs
+        the server) may post in any public room, but never in a direct conversation."""
+        if author_kind is AuthorKind.USER:
+            return (await self.rooms.check_member(name, room)).key
+        target = await self.rooms.readable(name, room)
+        if target.kind is not RoomKind.PUBLIC:
+            raise no_such_room(target.key)
+        return target.key
 
     def spend(self, user_name: str) -> None:
         """Take one token from the user's bucket (a slash command costs what a message does)."""
         if not self._rate_limiter.try_acquire(user_name):
             raise RateLimitedError(RATE_LIMITED)
 
-    async def latest(self, limit: int = HISTORY_PAGE_SIZE) -> HistoryPage:
-        return await self._store.latest(limit)
+    async def latest(
+        self,
+        room: str = DEFAULT_ROOM,
+        *,
+        reader: str | None = None,
+        limit: int = HISTORY_PAGE_SIZE,
+    ) -> HistoryPage:
+        """The newest page of `room`, which `reader` must be allowed to read (anyone may read
+        #general, even before joining)."""
+        return await self._store.latest(await self._readable(room, reader), limit)
 
-    async def before(self, message_id: int, limit: int = HISTORY_PAGE_SIZE) -> HistoryPage:
-        return await self._store.before(message_id, limit)
+    async def before(
+        self,
+        message_id: int,
+        room: str = DEFAULT_ROOM,
+        *,
+        reader: str | None = None,
+        limit: int = HISTORY_PAGE_SIZE,
+    ) -> HistoryPage:
+        return await self._store.before(await self._readable(room, reader), message_id, limit)
 
-    async def topic(self) -> str | None:
-        """The room's topic: the text of the last `/topic`, if any."""
-        last = await self._store.last_of_kind(MessageKind.TOPIC)
+    async def _readable(self, room: str, reader: str | None) -> str:
+        if room == DEFAULT_ROOM:
+            return room
+        if reader is None:
+            raise UnknownRoomError(f"Join the chat to read #{room}.")
+        return (await self.rooms.readable(reader, room)).key
+
+    async def topic(self, room: str = DEFAULT_ROOM) -> str | None:
+        """The room's topic: the text of the last `/topic` said there, if any."""
+        last = await self._store.last_of_kind(room, MessageKind.TOPIC)
         return None if last is None else last.text
 
     async def _record(self, new: NewMessage) -> Message:

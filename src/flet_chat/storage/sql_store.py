@@ -3,15 +3,31 @@
 from __future__ import annotations
 
 import asyncio
+from collections import defaultdict
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Row, func, insert, select, text
+from sqlalchemy import Row, delete, func, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from flet_chat.core.models import AuthorKind, HistoryPage, Message, MessageKind, NewMessage
-from flet_chat.storage.tables import messages
+from flet_chat.core.errors import ValidationError
+from flet_chat.core.limits import MAX_REACTIONS_PER_MESSAGE
+from flet_chat.core.models import (
+    AuthorKind,
+    HistoryPage,
+    Message,
+    MessageKind,
+    NewMessage,
+    Reaction,
+)
+from flet_chat.core.rooms import user_key
+from flet_chat.storage.tables import mentions, messages, reactions
+
+NO_SUCH_MESSAGE = "That message no longer exists."
+TOO_MANY_REACTIONS = f"A message can carry at most {MAX_REACTIONS_PER_MESSAGE} different emoji."
 
 
 class SqlStore:
@@ -24,13 +40,21 @@ class SqlStore:
             sqlite.insert if engine.dialect.name == "sqlite" else postgresql.insert
         )
 
-    async def add(self, new: NewMessage) -> Message:
+    @asynccontextmanager
+    async def writing(self) -> AsyncIterator[AsyncConnection]:
+        """A transaction for a write (queued behind other writes on SQLite)."""
         if self._write_lock is None:
-            return await self._insert(new)
-        async with self._write_lock:
-            return await self._insert(new)
+            async with self._engine.begin() as conn:
+                yield conn
+            return
+        async with self._write_lock, self._engine.begin() as conn:
+            yield conn
 
-    async def _insert(self, new: NewMessage) -> Message:
+    async def add(self, new: NewMessage) -> Message:
+        async with self.writing() as conn:
+            return await self._insert(conn, new)
+
+    async def _insert(self, conn: AsyncConnection, new: NewMessage) -> Message:
         created_at = datetime.now(UTC)
         values = {
             "kind": new.kind.value,
@@ -39,12 +63,12 @@ class SqlStore:
             "created_at": created_at,
             "client_id": new.client_id,
             "author_kind": new.author_kind.value,
+            "room": new.room,
         }
-        async with self._engine.begin() as conn:
-            if new.client_id is None:
-                query = insert(messages).values(values).returning(messages.c.id)
-                message_id = (await conn.execute(query)).scalar_one()
-                return _new_message(message_id, new, created_at)
+        if new.client_id is None:
+            query = insert(messages).values(values).returning(messages.c.id)
+            message_id = (await conn.execute(query)).scalar_one()
+        else:
             # A retry of a send whose first attempt did commit (the answer was lost on the way)
             # finds the stored message instead of storing it twice.
             upsert = self._dialect_insert(messages).values(values)
@@ -52,20 +76,30 @@ class SqlStore:
                 index_elements=[messages.c.user_name, messages.c.client_id]
             ).returning(messages.c.id)
             message_id = (await conn.execute(query)).scalar_one_or_none()
-            if message_id is not None:
-                return _new_message(message_id, new, created_at)
-            stored = await conn.execute(
-                select(messages).where(
-                    messages.c.user_name == new.user_name, messages.c.client_id == new.client_id
+            if message_id is None:
+                stored = await conn.execute(
+                    select(messages).where(
+                        messages.c.user_name == new.user_name,
+                        messages.c.client_id == new.client_id,
+                    )
                 )
-            )
-            return _to_message(stored.one())
+                return (await _with_reactions(conn, [stored.one()]))[0]
+        await _store_mentions(conn, message_id, new.room, new.mentions)
+        return Message(
+            message_id,
+            new.kind,
+            new.user_name,
+            new.text,
+            created_at,
+            new.author_kind,
+            new.room,
+        )
 
-    async def latest(self, limit: int) -> HistoryPage:
-        return await self._page(None, limit)
+    async def latest(self, room: str, limit: int) -> HistoryPage:
+        return await self._page(room, None, limit)
 
-    async def before(self, message_id: int, limit: int) -> HistoryPage:
-        return await self._page(message_id, limit)
+    async def before(self, room: str, message_id: int, limit: int) -> HistoryPage:
+        return await self._page(room, message_id, limit)
 
     async def after(self, message_id: int, limit: int) -> list[Message]:
         """Up to `limit` messages with ids above `message_id`, oldest first (catch-up)."""
@@ -73,8 +107,7 @@ class SqlStore:
             select(messages).where(messages.c.id > message_id).order_by(messages.c.id).limit(limit)
         )
         async with self._engine.connect() as conn:
-            rows = (await conn.execute(query)).all()
-        return [_to_message(r) for r in rows]
+            return await _with_reactions(conn, (await conn.execute(query)).all())
 
     async def latest_id(self) -> int:
         """The newest message's id, or 0 for an empty store."""
@@ -82,16 +115,77 @@ class SqlStore:
             newest = (await conn.execute(select(func.max(messages.c.id)))).scalar_one()
         return int(newest or 0)
 
-    async def last_of_kind(self, kind: MessageKind) -> Message | None:
+    async def last_of_kind(self, room: str, kind: MessageKind) -> Message | None:
         query = (
             select(messages)
-            .where(messages.c.kind == kind.value)
+            .where(
+                messages.c.room == room,
+                messages.c.kind == kind.value,
+                messages.c.deleted_at.is_(None),
+            )
             .order_by(messages.c.id.desc())
             .limit(1)
         )
         async with self._engine.connect() as conn:
             row = (await conn.execute(query)).first()
-        return None if row is None else _to_message(row)
+            return None if row is None else (await _with_reactions(conn, [row]))[0]
+
+    async def get(self, message_id: int) -> Message | None:
+        async with self._engine.connect() as conn:
+            return await _get(conn, message_id)
+
+    async def edit(self, message_id: int, text: str, mentioned: tuple[str, ...]) -> Message:
+        async with self.writing() as conn:
+            message = await _bump(conn, message_id, text=text, edited_at=datetime.now(UTC))
+            await conn.execute(delete(mentions).where(mentions.c.message_id == message_id))
+            await _store_mentions(conn, message_id, message.room, mentioned)
+            return await _must_get(conn, message_id)
+
+    async def delete(self, message_id: int) -> Message:
+        async with self.writing() as conn:
+            await _bump(conn, message_id, text="", deleted_at=datetime.now(UTC))
+            await conn.execute(delete(reactions).where(reactions.c.message_id == message_id))
+            await conn.execute(delete(mentions).where(mentions.c.message_id == message_id))
+            return await _must_get(conn, message_id)
+
+    async def toggle_reaction(self, message_id: int, user_name: str, emoji: str) -> Message:
+        key = user_key(user_name)
+        async with self.writing() as conn:
+            await _bump(conn, message_id)  # locks the row: toggles of one message queue up
+            mine = (
+                reactions.c.message_id == message_id,
+                reactions.c.emoji == emoji,
+                reactions.c.user_key == key,
+            )
+            removed = await conn.execute(delete(reactions).where(*mine))
+            if removed.rowcount == 0:
+                await self._add_reaction(conn, message_id, key, user_name, emoji)
+            return await _must_get(conn, message_id)
+
+    async def _add_reaction(
+        self, conn: AsyncConnection, message_id: int, key: str, user_name: str, emoji: str
+    ) -> None:
+        kinds = select(func.count(func.distinct(reactions.c.emoji))).where(
+            reactions.c.message_id == message_id
+        )
+        used = (
+            await conn.execute(
+                select(reactions.c.emoji)
+                .where(reactions.c.message_id == message_id, reactions.c.emoji == emoji)
+                .limit(1)
+            )
+        ).first()
+        if used is None and (await conn.execute(kinds)).scalar_one() >= MAX_REACTIONS_PER_MESSAGE:
+            raise ValidationError(TOO_MANY_REACTIONS)  # rolls the revision bump back too
+        await conn.execute(
+            insert(reactions).values(
+                message_id=message_id,
+                emoji=emoji,
+                user_key=key,
+                user_name=user_name,
+                created_at=datetime.now(UTC),
+            )
+        )
 
     async def count(self) -> int:
         async with self._engine.connect() as conn:
@@ -103,30 +197,88 @@ class SqlStore:
         async with self._engine.connect() as conn:
             await conn.execute(text("SELECT 1"))
 
-    async def _page(self, before_id: int | None, limit: int) -> HistoryPage:
+    async def _page(self, room: str, before_id: int | None, limit: int) -> HistoryPage:
         # One row more than asked tells whether older messages exist, without a COUNT.
-        query = select(messages).order_by(messages.c.id.desc()).limit(limit + 1)
+        query = (
+            select(messages)
+            .where(messages.c.room == room)
+            .order_by(messages.c.id.desc())
+            .limit(limit + 1)
+        )
         if before_id is not None:
             query = query.where(messages.c.id < before_id)
         async with self._engine.connect() as conn:
             rows = (await conn.execute(query)).all()
-        has_older = len(rows) > limit
-        return HistoryPage([_to_message(r) for r in reversed(rows[:limit])], has_older)
+            has_older = len(rows) > limit
+            page = await _with_reactions(conn, list(reversed(rows[:limit])))
+        return HistoryPage(page, has_older)
 
 
-def _to_message(row: Row[Any]) -> Message:
-    created_at: datetime = row.created_at
-    if created_at.tzinfo is None:  # SQLite drops the zone; everything is stored as UTC.
-        created_at = created_at.replace(tzinfo=UTC)
+async def _bump(conn: AsyncConnection, message_id: int, **values: Any) -> Message:
+    """Raise the message's revision (with any new values); NO_SUCH_MESSAGE if it is gone."""
+    result = await conn.execute(
+        update(messages)
+        .where(messages.c.id == message_id)
+        .values(revision=messages.c.revision + 1, **values)
+    )
+    if result.rowcount == 0:
+        raise ValidationError(NO_SUCH_MESSAGE)
+    return await _must_get(conn, message_id)
+
+
+async def _get(conn: AsyncConnection, message_id: int) -> Message | None:
+    row = (await conn.execute(select(messages).where(messages.c.id == message_id))).first()
+    return None if row is None else (await _with_reactions(conn, [row]))[0]
+
+
+async def _must_get(conn: AsyncConnection, message_id: int) -> Message:
+    message = await _get(conn, message_id)
+    if message is None:
+        raise ValidationError(NO_SUCH_MESSAGE)
+    return message
+
+
+async def _store_mentions(
+    conn: AsyncConnection, message_id: int, room: str, mentioned: Sequence[str]
+) -> None:
+    if mentioned:
+        await conn.execute(
+            insert(mentions),
+            [{"message_id": message_id, "room": room, "user_key": key} for key in mentioned],
+        )
+
+
+async def _with_reactions(conn: AsyncConnection, rows: Sequence[Row[Any]]) -> list[Message]:
+    """Messages from rows, each with its reactions (one query for the whole page)."""
+    ids = [row.id for row in rows]
+    by_message: dict[int, dict[str, list[str]]] = defaultdict(dict)
+    if ids:
+        query = (
+            select(reactions.c.message_id, reactions.c.emoji, reactions.c.user_name)
+            .where(reactions.c.message_id.in_(ids))
+            .order_by(reactions.c.created_at, reactions.c.user_key)
+        )
+        for message_id, emoji, name in (await conn.execute(query)).all():
+            by_message[message_id].setdefault(emoji, []).append(name)
+    return [_to_message(row, by_message.get(row.id, {})) for row in rows]
+
+
+def _utc(moment: datetime) -> datetime:
+    # SQLite drops the zone; everything is stored as UTC.
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _to_message(row: Row[Any], reacted: dict[str, list[str]]) -> Message:
     return Message(
         row.id,
         MessageKind(row.kind),
         row.user_name,
         row.text,
-        created_at,
+        _utc(row.created_at),
         AuthorKind(row.author_kind),
+        row.room,
+        row.revision,
+        edited=row.edited_at is not None,
+        deleted=row.deleted_at is not None,
+        reactions=tuple(Reaction(emoji, tuple(users)) for emoji, users in reacted.items()),
     )
-
-
-def _new_message(message_id: int, new: NewMessage, created_at: datetime) -> Message:
-    return Message(message_id, new.kind, new.user_name, new.text, created_at, new.author_kind)

@@ -9,12 +9,17 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    PrimaryKeyConstraint,
     String,
     Table,
     Text,
 )
 
 metadata = MetaData()
+
+# A casefolded name can be longer than the name (ß is ss); a direct room's key holds two.
+USER_KEY_LENGTH = 128
+ROOM_KEY_LENGTH = 300
 
 # SQLite only makes an INTEGER PRIMARY KEY the rowid (and AUTOINCREMENT never reuses ids).
 _id_type = BigInteger().with_variant(Integer(), "sqlite")
@@ -31,6 +36,56 @@ messages = Table(
     Column("client_id", String(64), nullable=True),
     # user, bot or integration (migration 0003): a bot's answer must never pass for a person's.
     Column("author_kind", String(16), nullable=False, server_default="user"),
+    # Rooms, edits and deletes (migration 0004).
+    Column("room", String(ROOM_KEY_LENGTH), nullable=False, server_default="general"),
+    Column("revision", Integer(), nullable=False, server_default="0"),
+    Column("edited_at", DateTime(timezone=True), nullable=True),
+    Column("deleted_at", DateTime(timezone=True), nullable=True),
     Index("ux_messages_user_client_id", "user_name", "client_id", unique=True),
+    Index("ix_messages_room_id", "room", "id"),
     sqlite_autoincrement=True,
+)
+
+rooms = Table(
+    "rooms",
+    metadata,
+    Column("key", String(ROOM_KEY_LENGTH), primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("created_by", String(64), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+# Who is in which room, and how far they have read. #general has everyone without a row; a row
+# for it only keeps the read marker.
+room_members = Table(
+    "room_members",
+    metadata,
+    Column("room", String(ROOM_KEY_LENGTH), nullable=False),
+    Column("user_key", String(USER_KEY_LENGTH), nullable=False),
+    Column("user_name", String(64), nullable=False),
+    Column("last_read_id", _id_type, nullable=False, server_default="0"),
+    Column("joined_at", DateTime(timezone=True), nullable=False),
+    PrimaryKeyConstraint("room", "user_key"),
+    Index("ix_room_members_user_key", "user_key"),
+)
+
+reactions = Table(
+    "reactions",
+    metadata,
+    Column("message_id", _id_type, nullable=False),
+    Column("emoji", String(64), nullable=False),
+    Column("user_key", String(USER_KEY_LENGTH), nullable=False),
+    Column("user_name", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    PrimaryKeyConstraint("message_id", "emoji", "user_key"),
+)
+
+mentions = Table(
+    "mentions",
+    metadata,
+    Column("message_id", _id_type, nullable=False),
+    Column("room", String(ROOM_KEY_LENGTH), nullable=False),
+    Column("user_key", String(USER_KEY_LENGTH), nullable=False),
+    PrimaryKeyConstraint("message_id", "user_key"),
+    Index("ix_mentions_user_room_message", "user_key", "room", "message_id"),
 )

@@ -12,7 +12,7 @@ import flet as ft
 
 from flet_chat.bootstrap import Services
 from flet_chat.bots.dispatcher import is_command
-from flet_chat.bus.local import CHAT_TOPIC
+from flet_chat.bus.local import room_topic
 from flet_chat.core.errors import ChatError
 from flet_chat.core.events import MessagePosted, MessagesRestored
 from flet_chat.core.limits import DEFAULT_ROOM, MAX_RENDERED_MESSAGES
@@ -105,7 +105,7 @@ class SessionController:
         self._shared.memory.fit_to(len(self._shared.live_sessions))
         # Subscribe before reading history and hold live events until it is in: the window drops
         # duplicates, so nothing published meanwhile is lost or shown twice.
-        self._shared.fanout.subscribe(CHAT_TOPIC, self, self._on_event)
+        self._shared.fanout.subscribe(room_topic(DEFAULT_ROOM), self, self._on_event)
         self.presence.start(page.width)
         page.add(*self.view.layout())
         self._prefs = ft.SharedPreferences()  # registers with this page; kept referenced here

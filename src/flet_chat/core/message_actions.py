@@ -1,0 +1,90 @@
+"""Edits, deletes and reactions: what can happen to a message after it was posted.
+
+Only a message's author may edit or delete it; anyone who can post in its room may react. Each
+change is stored first and then published as `MessageChanged` with the message's new state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flet_chat.core.emoji import clean_emoji
+from flet_chat.core.errors import ChatError, ValidationError
+from flet_chat.core.events import MessageChanged
+from flet_chat.core.mentions import mentioned_names
+from flet_chat.core.models import AuthorKind, Message, MessageKind
+from flet_chat.core.ports import EventBus, MessageStore
+from flet_chat.core.room_service import RoomService
+from flet_chat.core.rooms import user_key
+from flet_chat.core.validation import clean_message_text, clean_user_name
+
+# What an author can take back or reword: what they said, not notices about them.
+_EDITABLE = frozenset({MessageKind.CHAT, MessageKind.ACTION})
+NOT_YOURS = "You can only change your own messages."
+GONE = "That message was deleted."
+
+
+class NotAllowedError(ChatError):
+    """The user may not do this to that message."""
+
+
+class MessageActions:
+    def __init__(
+        self,
+        store: MessageStore,
+        bus: EventBus,
+        rooms: RoomService,
+        spend: Callable[[str], None],
+    ) -> None:
+        self._store = store
+        self._bus = bus
+        self._rooms = rooms
+        self._spend = spend
+
+    async def edit(self, user_name: str, message_id: int, raw_text: str) -> Message:
+        name, text = clean_user_name(user_name), clean_message_text(raw_text)
+        message = await self._own(name, message_id)
+        if text == message.text:
+            return message  # nothing changed: no "edited" mark
+        self._spend(name)
+        changed = await self._store.edit(message_id, text, mentioned_names(text))
+        await self._bus.publish(MessageChanged(changed))
+        return changed
+
+    async def delete(self, user_name: str, message_id: int) -> Message:
+        name = clean_user_name(user_name)
+        await self._own(name, message_id)
+        self._spend(name)
+        changed = await self._store.delete(message_id)
+        await self._bus.publish(MessageChanged(changed))
+        return changed
+
+    async def toggle_reaction(self, user_name: str, message_id: int, raw_emoji: str) -> Message:
+        name, emoji = clean_user_name(user_name), clean_emoji(raw_emoji)
+        message = await self._visible(name, message_id)
+        await self._rooms.check_member(name, message.room)
+        if message.deleted:
+            raise NotAllowedError(GONE)
+        self._spend(name)
+        changed = await self._store.toggle_reaction(message_id, name, emoji)
+        await self._bus.publish(MessageChanged(changed))
+        return changed
+
+    async def _visible(self, user_name: str, message_id: int) -> Message:
+        message = await self._store.get(message_id)
+        if message is None:
+            raise ValidationError("That message no longer exists.")
+        await self._rooms.readable(user_name, message.room)  # hides other people's DMs
+        return message
+
+    async def _own(self, user_name: str, message_id: int) -> Message:
+        message = await self._visible(user_name, message_id)
+        if message.deleted:
+            raise NotAllowedError(GONE)
+        if (
+            message.kind not in _EDITABLE
+            or message.author_kind is not AuthorKind.USER
+            or user_key(message.user_name) != user_key(user_name)
+        ):
+            raise NotAllowedError(NOT_YOURS)
+        return message

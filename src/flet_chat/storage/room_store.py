@@ -1,0 +1,183 @@
+"""SqlRoomStore: the RoomStore port (rooms, members, read markers, unread counts)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import and_, exists, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from flet_chat.core.limits import DEFAULT_ROOM, UNREAD_CAP
+from flet_chat.core.models import MessageKind, Room, RoomKind, RoomState
+from flet_chat.core.rooms import user_key
+from flet_chat.storage.sql_store import SqlStore
+from flet_chat.storage.tables import mentions, messages, room_members, rooms
+
+# What counts as unread: what people said, not who came and went.
+_UNREAD_KINDS = (MessageKind.CHAT.value, MessageKind.ACTION.value)
+
+
+class SqlRoomStore:
+    def __init__(self, engine: AsyncEngine, messages_store: SqlStore) -> None:
+        self._engine = engine
+        self._writes = messages_store  # shares its write queue (one writer on SQLite)
+
+    async def create_room(self, room: Room, created_by: str) -> bool:
+        now = datetime.now(UTC)
+        try:
+            async with self._writes.writing() as conn:
+                await conn.execute(
+                    insert(rooms).values(
+                        key=room.key, kind=room.kind.value, created_by=created_by, created_at=now
+                    )
+                )
+                for name in room.members:
+                    await _insert_member(conn, room.key, name, last_read_id=0, now=now)
+        except IntegrityError:
+            return False
+        return True
+
+    async def get_room(self, key: str) -> Room | None:
+        async with self._engine.connect() as conn:
+            row = (await conn.execute(select(rooms.c.kind).where(rooms.c.key == key))).first()
+            if row is None:
+                return None
+            kind = RoomKind(row.kind)
+            members = await _member_names(conn, key) if kind is RoomKind.DIRECT else []
+        return Room(key, kind, members=tuple(members))
+
+    async def public_rooms(self) -> list[Room]:
+        query = select(rooms.c.key).where(rooms.c.kind == RoomKind.PUBLIC.value)
+        async with self._engine.connect() as conn:
+            keys = (await conn.execute(query.order_by(rooms.c.key))).scalars().all()
+        return [Room(key, RoomKind.PUBLIC) for key in keys]
+
+    async def add_member(self, key: str, user_name: str) -> bool:
+        async with self._writes.writing() as conn:
+            if await _is_member(conn, key, user_name):
+                return False
+            newest = await conn.execute(
+                select(func.max(messages.c.id)).where(messages.c.room == key)
+            )
+            last_read = int(newest.scalar_one() or 0)
+            await _insert_member(conn, key, user_name, last_read, datetime.now(UTC))
+        return True
+
+    async def remove_member(self, key: str, user_name: str) -> bool:
+        mine = and_(room_members.c.room == key, room_members.c.user_key == user_key(user_name))
+        async with self._writes.writing() as conn:
+            removed = await conn.execute(room_members.delete().where(mine))
+        return removed.rowcount > 0
+
+    async def is_member(self, key: str, user_name: str) -> bool:
+        async with self._engine.connect() as conn:
+            return await _is_member(conn, key, user_name)
+
+    async def members(self, key: str) -> list[str]:
+        if key == DEFAULT_ROOM:
+            return []  # everyone: #general keeps read markers only
+        async with self._engine.connect() as conn:
+            return await _member_names(conn, key)
+
+    async def rooms_of(self, user_name: str) -> list[RoomState]:
+        key = user_key(user_name)
+        query = (
+            select(room_members.c.room, room_members.c.last_read_id, rooms.c.kind)
+            .join(rooms, rooms.c.key == room_members.c.room)
+            .where(room_members.c.user_key == key)
+        )
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+            marks = {row.room: (RoomKind(row.kind), int(row.last_read_id)) for row in rows}
+            # A user who never marked #general read has seen nothing: count nothing rather than
+            # the whole history.
+            general_read = marks.pop(DEFAULT_ROOM, (RoomKind.PUBLIC, None))[1]
+            general = await self._state(
+                conn, DEFAULT_ROOM, RoomKind.PUBLIC, key, user_name, general_read
+            )
+            states = [general]
+            for room, (kind, last_read) in sorted(marks.items()):
+                states.append(await self._state(conn, room, kind, key, user_name, last_read))
+        return states
+
+    async def _state(
+        self,
+        conn: AsyncConnection,
+        room: str,
+        kind: RoomKind,
+        key: str,
+        user_name: str,
+        last_read: int | None,
+    ) -> RoomState:
+        members = await _member_names(conn, room) if kind is RoomKind.DIRECT else []
+        described = Room(room, kind, members=tuple(members))
+        if last_read is None:
+            return RoomState(described, 0, mentioned=False)
+        unread = (
+            select(messages.c.id)
+            .where(
+                messages.c.room == room,
+                messages.c.id > last_read,
+                messages.c.kind.in_(_UNREAD_KINDS),
+                messages.c.deleted_at.is_(None),
+                messages.c.user_name != user_name,
+            )
+            .limit(UNREAD_CAP)
+            .subquery()
+        )
+        count = (await conn.execute(select(func.count()).select_from(unread))).scalar_one()
+        mentioned = exists().where(
+            mentions.c.user_key == key,
+            mentions.c.room == room,
+            mentions.c.message_id > last_read,
+        )
+        flagged = (await conn.execute(select(mentioned))).scalar_one()
+        return RoomState(described, int(count), mentioned=bool(flagged))
+
+    async def mark_read(self, key: str, user_name: str, message_id: int) -> None:
+        mine = and_(room_members.c.room == key, room_members.c.user_key == user_key(user_name))
+        async with self._writes.writing() as conn:
+            moved = await conn.execute(
+                update(room_members)
+                .where(mine, room_members.c.last_read_id < message_id)
+                .values(last_read_id=message_id)
+            )
+            # #general keeps no member rows but this marker (see tables.room_members).
+            if (
+                moved.rowcount == 0
+                and key == DEFAULT_ROOM
+                and not await _has_row(conn, key, user_name)
+            ):
+                await _insert_member(conn, key, user_name, message_id, datetime.now(UTC))
+
+
+async def _insert_member(
+    conn: AsyncConnection, room: str, user_name: str, last_read_id: int, now: datetime
+) -> None:
+    await conn.execute(
+        insert(room_members).values(
+            room=room,
+            user_key=user_key(user_name),
+            user_name=user_name,
+            last_read_id=last_read_id,
+            joined_at=now,
+        )
+    )
+
+
+async def _is_member(conn: AsyncConnection, key: str, user_name: str) -> bool:
+    return key == DEFAULT_ROOM or await _has_row(conn, key, user_name)
+
+
+async def _has_row(conn: AsyncConnection, key: str, user_name: str) -> bool:
+    query = select(room_members.c.room).where(
+        room_members.c.room == key, room_members.c.user_key == user_key(user_name)
+    )
+    return (await conn.execute(query)).first() is not None
+
+
+async def _member_names(conn: AsyncConnection, key: str) -> list[str]:
+    query = select(room_members.c.user_name).where(room_members.c.room == key)
+    names = (await conn.execute(query.order_by(room_members.c.user_key))).scalars().all()
+    return list(names)
