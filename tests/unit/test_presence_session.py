@@ -10,13 +10,14 @@ from flet_chat.ui.row_cache import RowCache
 from flet_chat.ui.typing_board import TypingBoard
 from flet_chat.ui.views.chat_view import ChatView
 from flet_chat.ui.views.member_list import MemberRowCache
+from flet_chat.ui.views.room_list import RoomList
 
 
 class RecordingChat:
     def __init__(self) -> None:
         self.typing_calls: list[str] = []
 
-    async def typing(self, user_name: str) -> bool:
+    async def typing(self, user_name: str, *, room: str) -> bool:
         self.typing_calls.append(user_name)
         return True
 
@@ -27,6 +28,10 @@ class Change:
 
 
 async def nothing(_event: Any) -> None:
+    return None
+
+
+async def open_nothing(_key: str) -> None:
     return None
 
 
@@ -50,6 +55,9 @@ def make_session(chat: RecordingChat, me: list[str | None]) -> PresenceSession:
             member_rows=MemberRowCache(),
             on_typing=session.on_composer_change,
             on_toggle_members=session.on_toggle_members,
+            room_list=RoomList(on_open=open_nothing, on_join=open_nothing, on_new_room=nothing),
+            on_show_rooms=nothing,
+            on_leave_room=nothing,
         )
     )
     return session

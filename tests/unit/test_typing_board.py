@@ -34,7 +34,7 @@ def posted(user_name: str) -> MessagePosted:
 
 async def test_sessions_hear_when_the_typists_change_not_per_event(board: TypingBoard) -> None:
     seen: list[tuple[str, ...]] = []
-    sessions = [lambda: seen.append(board.typists) for _ in range(200)]
+    sessions = [lambda: seen.append(board.typists()) for _ in range(200)]
     for session in sessions:
         board.subscribe(session)
     for _ in range(20):  # Bob types on and on: one change
@@ -43,14 +43,15 @@ async def test_sessions_hear_when_the_typists_change_not_per_event(board: Typing
     board.on_event(PresenceChanged("general", "Carl", True))  # not typing
     await wait_until(lambda: len(seen) == 200)
     assert set(seen) == {("bob",)}
+    assert board.typists("elsewhere") == ("Zed",)  # each room has its own typists
     board.on_event(UserTyping("general", "Alice"))
     await wait_until(lambda: len(seen) == 400)
-    assert board.typists == ("Alice", "bob")
+    assert board.typists() == ("Alice", "bob")
     board.on_event(posted("Alice"))  # her message arrived: she is done
-    await wait_until(lambda: board.typists == ("bob",))
+    await wait_until(lambda: board.typists() == ("bob",))
     board.on_event(posted("Dora"))  # not typing: no change
     # Nobody types again: everyone is gone a second after their last event.
-    await wait_until(lambda: board.typists == ())
+    await wait_until(lambda: board.typists() == ())
     # At most one notice per session per change (two changes close together may be one).
     # (Sessions are told in slices: wait for the whole round.)
     await wait_until(lambda: seen[-1] == () and len(seen) % 200 == 0)

@@ -20,13 +20,29 @@ Handler = Callable[[str, Any], None]
 class Fanout:
     def __init__(self) -> None:
         self._topics: dict[str, dict[object, Handler]] = {}
+        # Each subscriber's topics, so that a closing session leaves in O(its topics): with a
+        # topic per user there are about as many topics as sessions.
+        self._of: dict[object, set[str]] = {}
 
     def subscribe(self, topic: str, subscriber: object, handler: Handler) -> None:
         self._topics.setdefault(topic, {})[subscriber] = handler
+        self._of.setdefault(subscriber, set()).add(topic)
+
+    def unsubscribe_topic(self, topic: str, subscriber: object) -> None:
+        handlers = self._topics.get(topic)
+        if handlers is not None:
+            handlers.pop(subscriber, None)
+            if not handlers:
+                del self._topics[topic]  # rooms and users come and go: keep no empty topics
+        topics = self._of.get(subscriber)
+        if topics is not None:
+            topics.discard(topic)
+            if not topics:
+                del self._of[subscriber]
 
     def unsubscribe(self, subscriber: object) -> None:
-        for handlers in self._topics.values():
-            handlers.pop(subscriber, None)
+        for topic in list(self._of.get(subscriber, ())):
+            self.unsubscribe_topic(topic, subscriber)
 
     def send_all_on_topic(self, topic: str, message: Any) -> None:
         # A copy: a handler may (un)subscribe while we walk the subscribers.
@@ -38,4 +54,4 @@ class Fanout:
 
     def subscriber_count(self) -> int:
         """Subscribers with at least one topic: /healthz shows it so leaks are visible."""
-        return len({s for handlers in self._topics.values() for s in handlers})
+        return len(self._of)

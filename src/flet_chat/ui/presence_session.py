@@ -16,7 +16,8 @@ from typing import Any
 import flet as ft
 
 from flet_chat.core.errors import ChatError
-from flet_chat.core.limits import TYPING_INTERVAL_SECONDS
+from flet_chat.core.limits import DEFAULT_ROOM, TYPING_INTERVAL_SECONDS
+from flet_chat.core.rooms import user_key
 from flet_chat.core.service import ChatService
 from flet_chat.ui.presence_cache import PresenceCache
 from flet_chat.ui.typing_board import TypingBoard
@@ -46,6 +47,9 @@ class PresenceSession:
         self._me = me
         self._view: ChatView | None = None
         self._last_typing_sent: float | None = None
+        self.room = DEFAULT_ROOM
+        # The current room's members by user key; None for #general, which has everyone.
+        self._members: dict[str, str] | None = None
 
     @property
     def view(self) -> ChatView:
@@ -58,7 +62,7 @@ class PresenceSession:
     def start(self, page_width: float | None) -> None:
         """Before the view is added to the page: lay it out, fill it in, start listening."""
         self.view.set_narrow(page_width is not None and page_width < NARROW_WIDTH)
-        self.view.members.show(self._cache.users)
+        self.view.members.show(self._online_here())
         self.view.typing.show(self._typists())
         self._cache.subscribe(self._members_changed)
         self._board.subscribe(self._typists_changed)
@@ -69,8 +73,30 @@ class PresenceSession:
 
     # -- who is online ------------------------------------------------------------------------
 
+    def _online_here(self) -> list[str]:
+        if self._members is None:
+            return list(self._cache.users)
+        return [name for name in self._cache.users if user_key(name) in self._members]
+
     def _members_changed(self) -> None:
-        _update(self.view.members.show(self._cache.users))
+        _update(self.view.members.show(self._online_here()))
+
+    def show_room(self, room: str, members: list[str] | None) -> None:
+        """The session switched rooms: show who of its members is online, and its typists."""
+        self.room = room
+        self._members = None if members is None else {user_key(m): m for m in members}
+        self._last_typing_sent = None
+        _update(self.view.members.show(self._online_here()))
+        _update(self.view.typing.show(self._typists()))
+
+    def membership_changed(self, room: str, user_name: str, *, joined: bool) -> None:
+        if room != self.room or self._members is None:
+            return
+        if joined:
+            self._members[user_key(user_name)] = user_name
+        else:
+            self._members.pop(user_key(user_name), None)
+        self._members_changed()
 
     async def connection_changed(self, *, connected: bool) -> None:
         """The member list drops a closed tab at once; the leave notice waits for the grace."""
@@ -94,7 +120,7 @@ class PresenceSession:
 
     def _typists(self) -> list[str]:
         me = self._me()
-        return [name for name in self._board.typists if name != me]
+        return [name for name in self._board.typists(self.room) if name != me]
 
     def _typists_changed(self) -> None:
         _update(self.view.typing.show(self._typists()))
@@ -113,7 +139,7 @@ class PresenceSession:
             return
         self._last_typing_sent = now
         try:
-            await self._chat.typing(name)
+            await self._chat.typing(name, room=self.room)
         except ChatError:
             pass  # a name the service refuses cannot be typing either
         except Exception:

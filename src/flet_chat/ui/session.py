@@ -12,20 +12,26 @@ import flet as ft
 
 from flet_chat.bootstrap import Services
 from flet_chat.bots.dispatcher import is_command
-from flet_chat.bus.local import room_topic
 from flet_chat.core.errors import ChatError
-from flet_chat.core.events import MessagePosted, MessagesRestored
+from flet_chat.core.events import MembershipChanged, MessagePosted, MessagesRestored, RoomChanged
 from flet_chat.core.limits import DEFAULT_ROOM, MAX_RENDERED_MESSAGES
-from flet_chat.core.models import Message
+from flet_chat.core.models import Message, MessageKind, Room, RoomKind
+from flet_chat.core.room_service import GENERAL, title_for
+from flet_chat.core.rooms import clean_room_name, user_key
 from flet_chat.flet_compat import forget_flet_session
+from flet_chat.ui import routing
 from flet_chat.ui.message_window import MessageWindow
 from flet_chat.ui.presence_session import PresenceSession
+from flet_chat.ui.rooms_session import RoomsSession
+from flet_chat.ui.routing import RoutedEvent
 from flet_chat.ui.shared import ProcessShared
 from flet_chat.ui.theme import apply_theme
 from flet_chat.ui.updates import send_updates
 from flet_chat.ui.views.chat_view import ChatView
 from flet_chat.ui.views.join_dialog import JoinDialog
+from flet_chat.ui.views.member_list import OPEN_DIRECT
 from flet_chat.ui.views.message_list import CHUNK_SIZE, Update
+from flet_chat.ui.views.room_list import RoomList
 
 logger = logging.getLogger(__name__)
 
@@ -33,7 +39,9 @@ SEND_FAILED = "Could not send the message. Check your connection and try again."
 SEND_RETRYING = "Not sent yet: retrying..."
 # About 15 s of retries before a send is reported failed (the text stays in the composer).
 SEND_RETRY_DELAYS = (0.5, 1.0, 2.0, 4.0, 8.0)
-HISTORY_FAILED = "Could not load the conversation. Reload the page to try again."
+HISTORY_FAILED = "Could not load the conversation. Trying again..."
+HISTORY_RETRY_MAX_SECONDS = 5.0
+JOIN_FIRST = "Join the chat first."
 
 # Client storage (localStorage in a browser) holds a signed token naming the user, so a new
 # session (a new tab, or a reconnect that reached another process or machine) is the same user.
@@ -72,6 +80,11 @@ class SessionController:
             session_key=self.session_key,
             me=lambda: self.user_name,
         )
+        self.room: Room = GENERAL  # the room on screen
+        self.rooms = RoomsSession(services.chat.rooms, shared.fanout, self, self._on_event)
+        self.room_list = RoomList(
+            on_open=self._open_room, on_join=self._join_room, on_new_room=self._on_new_room
+        )
         self.view = ChatView(
             shared.rows,
             on_send=self._send,
@@ -80,6 +93,9 @@ class SessionController:
             member_rows=shared.member_rows,
             on_typing=self.presence.on_composer_change,
             on_toggle_members=self.presence.on_toggle_members,
+            room_list=self.room_list,
+            on_show_rooms=self._show_rooms,
+            on_leave_room=self._leave_room,
         )
         self.presence.bind(self.view)
         self.join_dialog = JoinDialog(on_join=self._join)
@@ -92,6 +108,10 @@ class SessionController:
         self._history_loaded = False
         self._history_task: asyncio.Task[None] | None = None
         self._pending: list[Message] = []
+        self._rooms_dirty = False
+        self._switches = 0  # a newer switch of rooms supersedes one still loading
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._opening_room = False
 
     async def start(self) -> None:
         page = self.page
@@ -105,8 +125,11 @@ class SessionController:
         self._shared.memory.fit_to(len(self._shared.live_sessions))
         # Subscribe before reading history and hold live events until it is in: the window drops
         # duplicates, so nothing published meanwhile is lost or shown twice.
-        self._shared.fanout.subscribe(room_topic(DEFAULT_ROOM), self, self._on_event)
+        self.rooms.listen_to_general()
+        routing.register(page, self._on_routed)
+        page.drawer = self.view.drawer
         self.presence.start(page.width)
+        self.room_list.show(self.rooms.entries(), self.room.key, self.rooms.directory())
         page.add(*self.view.layout())
         self._prefs = ft.SharedPreferences()  # registers with this page; kept referenced here
         # History and identity load in the background so main() returns at once: Flet 1.0.5
@@ -126,6 +149,7 @@ class SessionController:
             self._joining = True  # a disconnect now must not free the session mid-join
             try:
                 self.user_name, _ = await self.chat.join(name, self.session_key)
+                self._background(self._enter_rooms())
                 return
             except Exception:
                 logger.exception("could not restore %s; asking for a name", name)
@@ -144,32 +168,73 @@ class SessionController:
             logger.info("could not keep the identity in client storage: %r", error)
 
     async def _load_history(self) -> None:
-        try:
-            latest = await self.chat.latest()
-        except Exception:
-            logger.exception("could not load history")
-            self.view.show_composer_error(HISTORY_FAILED)
+        """Load the room on screen; while the store is away keep trying (and say so), so the
+        conversation appears by itself once it is back."""
+        room, switch = self.room, self._switches
+        delays = iter((*SEND_RETRY_DELAYS, *[HISTORY_RETRY_MAX_SECONDS] * 1000))
+        while True:
+            try:
+                latest = await self.chat.latest(room.key, reader=self.user_name)
+                topic = await self.chat.topic(room.key)
+                break
+            except ChatError as error:  # not allowed to read it (any more)
+                return self._show_room_error(str(error))
+            except Exception as error:
+                logger.warning("could not load the history of %s: %r", room.key, error)
+                if self.view.message_input.error != HISTORY_FAILED:
+                    self._show_room_error(HISTORY_FAILED)
+                await asyncio.sleep(next(delays, HISTORY_RETRY_MAX_SECONDS))
+                if switch != self._switches:
+                    return
+        if switch != self._switches:
+            return  # the user moved on to another room meanwhile
+        if self.view.message_input.error == HISTORY_FAILED:
+            self.view.show_composer_error(None)
             self.view.message_input.update()
-            return
         self.window.reset(latest.messages, has_older=latest.has_older)
         self._history_loaded = True
+        self._show_header(topic)
         self._flush()
 
     def _on_event(self, _topic: str, event: Any) -> None:
+        here = self.room.key
         if isinstance(event, MessagePosted):
+            if event.message.room != here:
+                self._count_elsewhere(event.message)
+                return
             self._pending.append(event.message)
         elif isinstance(event, MessagesRestored):
-            self._pending += event.messages
+            for message in event.messages:
+                if message.room == here:
+                    self._pending.append(message)
+                else:
+                    self._count_elsewhere(message)
+        elif isinstance(event, MembershipChanged):
+            self._membership_changed(event)
+            return
+        elif isinstance(event, RoomChanged):
+            self.rooms.room_created(event.room)
+            self._rooms_dirty = True
         else:
             return
         self._shared.frames.request(self, self._flush)
 
+    def _count_elsewhere(self, message: Message) -> None:
+        if self.rooms.count(message):
+            self._rooms_dirty = True
+            self._shared.frames.request(self, self._flush)
+
     def _flush(self) -> None:
+        if self._rooms_dirty:
+            self._rooms_dirty = False
+            self._render_rooms()
         if not self._history_loaded:
-            return  # start() flushes once history is in
+            return  # flushed again once history is in
         pending, self._pending = self._pending, []
         for message in pending:
             self.window.add_live(message)
+            if message.kind is MessageKind.TOPIC and message.room == self.room.key:
+                self._show_header(message.text)
         self._render()
 
     def _render(self) -> None:
@@ -197,6 +262,7 @@ class SessionController:
             self._joining = False
         self.page.pop_dialog()
         await focus(self.view.message_input)
+        self._background(self._enter_rooms())
         await self._remember_identity(self.user_name)
 
     async def _send(self, event: Any) -> None:
@@ -239,7 +305,7 @@ class SessionController:
         session's composer only, never stored or broadcast."""
         field = self.view.message_input
         try:
-            reply = await self.bots.run(text, user_name=user_name, room=DEFAULT_ROOM)
+            reply = await self.bots.run(text, user_name=user_name, room=self.room.key)
         except ChatError as error:
             self.view.show_composer_error(str(error))
             field.update()
@@ -257,7 +323,13 @@ class SessionController:
         client_id = uuid.uuid4().hex
         for attempt, delay in enumerate((*SEND_RETRY_DELAYS, None)):
             try:
-                await self.chat.post(user_name, text, client_id=client_id, is_retry=attempt > 0)
+                await self.chat.post(
+                    user_name,
+                    text,
+                    client_id=client_id,
+                    is_retry=attempt > 0,
+                    room=self.room.key,
+                )
                 return True
             except ChatError as error:
                 self.view.show_composer_error(str(error))
@@ -282,7 +354,7 @@ class SessionController:
             return  # a double click must not load (and skip) a page twice
         self._loading_older = True
         try:
-            older = await self.chat.before(oldest)
+            older = await self.chat.before(oldest, self.room.key, reader=self.user_name)
         finally:
             self._loading_older = False
         self.window.prepend_older(older.messages, has_older=older.has_older)
@@ -290,7 +362,7 @@ class SessionController:
         self._set_auto_scroll(False)
 
     async def _jump_to_newest(self, _event: Any) -> None:
-        latest = await self.chat.latest()
+        latest = await self.chat.latest(self.room.key, reader=self.user_name)
         self.window.reset(latest.messages, has_older=latest.has_older)
         self._set_auto_scroll(True)
 
@@ -304,6 +376,7 @@ class SessionController:
         self._send_updates(updates)
 
     async def _on_disconnect(self, _event: Any) -> None:
+        await self._mark_read()
         if self.user_name is None and not self._joining:
             # Nobody joined here: nothing worth resuming, so free it now instead of holding a
             # whole page until Flet's session timeout (crawlers, health checks, closed tabs).
@@ -326,9 +399,10 @@ class SessionController:
 
     async def _on_close(self, _event: Any) -> None:
         self._cancel_leave_timer()
+        routing.unregister(self.page)
         self._shared.fanout.unsubscribe(self)
         self._shared.frames.cancel(self)
-        for task in (self._history_task, self._restore_task):
+        for task in (self._history_task, self._restore_task, *self._tasks):
             if task is not None:
                 task.cancel()
         self._shared.live_sessions.discard(self)
@@ -354,3 +428,169 @@ class SessionController:
         if self._leave_task is not None:
             self._leave_task.cancel()
             self._leave_task = None
+
+    # -- rooms ----------------------------------------------------------------------------------
+
+    async def _enter_rooms(self) -> None:
+        """The user is known: hear their rooms and show them with their unread counts. Retried
+        while the store is away (the user chats in #general meanwhile)."""
+        name = self.user_name
+        if name is None:
+            return
+        for delay in (*SEND_RETRY_DELAYS, None):
+            try:
+                await self.rooms.load(name)
+                break
+            except Exception as error:
+                logger.warning("could not load the rooms of %s: %r", name, error)
+                if delay is None:
+                    return
+                await asyncio.sleep(delay)  # back off before asking the store again
+        self._render_rooms()
+
+    def _render_rooms(self) -> None:
+        shown = self.room_list.show(self.rooms.entries(), self.room.key, self.rooms.directory())
+        for control in shown:
+            with contextlib.suppress(RuntimeError):  # the tab closed meanwhile
+                control.update()
+
+    def _show_header(self, topic: str | None) -> None:
+        room = self.room
+        can_leave = room.kind is RoomKind.PUBLIC and room.key != DEFAULT_ROOM
+        for control in self.view.show_room(
+            title_for(room, self.user_name), topic, can_leave=can_leave
+        ):
+            control.update()
+
+    async def _open_room(self, key: str) -> None:
+        room = self.rooms.get(key)
+        if room is not None:
+            await self._switch_to(room)
+
+    async def _switch_to(self, room: Room) -> None:
+        """Show `room`: mark the one left read, load the new one's history and members."""
+        if self.view.narrow:
+            with contextlib.suppress(RuntimeError):
+                await self.page.close_drawer()  # type: ignore[no-untyped-call]
+        if room.key == self.room.key:
+            return
+        await self._mark_read()
+        self._switches += 1
+        self.room, self._history_loaded, self._pending = room, False, []
+        self.rooms.seen(room.key)
+        self._render_rooms()
+        members = list(room.members) if room.kind is RoomKind.DIRECT else None
+        if room.kind is RoomKind.PUBLIC and room.key != DEFAULT_ROOM:
+            members = await self.chat.rooms.members(room.key)
+        self.presence.show_room(room.key, members)
+        self._show_header(None)
+        # A room opens at its newest message, wherever the last one was scrolled to.
+        self.view.message_list.auto_scroll = True
+        await self._load_history()
+        await self._mark_read()
+
+    async def _mark_read(self) -> None:
+        """The user has seen the room on screen up to its newest row."""
+        newest = self.window.messages[-1].id if self.window.messages else None
+        if self.user_name is None or newest is None or not self._history_loaded:
+            return
+        try:
+            await self.chat.rooms.mark_read(self.user_name, self.room.key, newest)
+        except Exception:
+            logger.warning("could not mark %s read for %s", self.room.key, self.user_name)
+
+    async def _on_new_room(self, event: Any) -> None:
+        """"dev" in the field: open #dev if the user is in it, join it if it exists, else
+        create it."""
+        field = self.room_list.new_room_input
+        # As in the composer: the submit event carries the text as it was on Enter.
+        data = getattr(event, "data", None)
+        text = data if isinstance(data, str) else (field.value or "")
+        if self._opening_room:
+            return  # Enter pressed twice: the first one is on its way
+        self._opening_room = True
+        try:
+            if self.user_name is None:
+                raise ChatError(JOIN_FIRST)
+            key = clean_room_name(text)
+            if self.rooms.is_in(key):
+                room = self.rooms.get(key) or GENERAL
+            elif key in self.rooms.directory():
+                room = await self.chat.rooms.join(self.user_name, key)
+            else:
+                room = await self.chat.rooms.create(self.user_name, key)
+        except ChatError as error:
+            field.error = str(error)
+            field.update()
+            return
+        finally:
+            self._opening_room = False
+        field.value, field.error = "", None
+        field.update()
+        self.rooms.joined(room)
+        await self._switch_to(room)
+
+    async def _join_room(self, key: str) -> None:
+        if self.user_name is None:
+            return self._show_room_error(JOIN_FIRST)
+        try:
+            room = await self.chat.rooms.join(self.user_name, key)
+        except ChatError as error:
+            return self._show_room_error(str(error))
+        self.rooms.joined(room)
+        await self._switch_to(room)
+
+    async def _leave_room(self, _event: Any) -> None:
+        room = self.room
+        if self.user_name is None:
+            return
+        try:
+            await self.chat.rooms.leave(self.user_name, room.key)
+        except ChatError as error:
+            return self._show_room_error(str(error))
+        await self._switch_to(GENERAL)
+        self.rooms.left(room.key)
+        self._render_rooms()
+
+    async def _open_direct(self, other: str) -> None:
+        if self.user_name is None:
+            return self._show_room_error(JOIN_FIRST)
+        try:
+            room = await self.chat.rooms.open_direct(self.user_name, other)
+        except ChatError as error:
+            return self._show_room_error(str(error))
+        self.rooms.joined(room)
+        await self._switch_to(room)
+
+    def _show_room_error(self, message: str) -> None:
+        self.view.show_composer_error(message)
+        self.view.message_input.update()
+
+    async def _show_rooms(self, _event: Any) -> None:
+        await self.page.show_drawer()  # type: ignore[no-untyped-call]
+
+    def _membership_changed(self, event: MembershipChanged) -> None:
+        me = self.user_name
+        if me is None or user_key(event.user_name) != user_key(me):
+            self.presence.membership_changed(event.room.key, event.user_name, joined=event.joined)
+            return
+        # This user joined or left in another tab (or someone opened a conversation with them).
+        if event.joined:
+            self.rooms.joined(event.room)
+        elif event.room.key == self.room.key:
+            self._background(self._switch_to(GENERAL))
+            self.rooms.left(event.room.key)
+        else:
+            self.rooms.left(event.room.key)
+        self._rooms_dirty = True
+        self._shared.frames.request(self, self._flush)
+
+    def _background(self, work: Any) -> None:
+        task = asyncio.create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _on_routed(self, event: RoutedEvent) -> None:
+        """A click on a shared row (see ui/routing.py)."""
+        if event.action == OPEN_DIRECT:
+            await self._open_direct(event.value)

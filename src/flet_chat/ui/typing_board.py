@@ -25,14 +25,14 @@ class TypingBoard:
     def __init__(
         self,
         *,
-        room: str = DEFAULT_ROOM,
         shown: float = TYPING_SHOWN_SECONDS,
         coalesce: float = COALESCE_SECONDS,
     ) -> None:
-        self._room = room
-        self._tracker = TypingTracker(shown=shown)
+        self._shown = shown
+        self._trackers: dict[str, TypingTracker] = {}  # by room
         self._coalesce = coalesce
-        self.typists: tuple[str, ...] = ()  # sorted; sessions leave themselves out
+        # Sorted, by room; sessions show their room's and leave themselves out.
+        self.typists_by_room: dict[str, tuple[str, ...]] = {}
         self._notifier = ChangeNotifier()
         self._changed = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -40,14 +40,20 @@ class TypingBoard:
     def on_event(self, event: LocalEvent) -> None:
         """The bus's process-wide listener; returns at once."""
         if isinstance(event, UserTyping):
-            if event.room != self._room:
-                return
-            shown = event.user_name in self.typists
-            self._tracker.typed(event.user_name, asyncio.get_running_loop().time())
+            shown = event.user_name in self.typists(event.room)
+            tracker = self._trackers.get(event.room)
+            if tracker is None:
+                tracker = self._trackers[event.room] = TypingTracker(shown=self._shown)
+            tracker.typed(event.user_name, asyncio.get_running_loop().time())
             if not shown:
                 self._changed.set()
-        elif isinstance(event, MessagePosted) and self._tracker.stopped(event.message.user_name):
-            self._changed.set()  # their message is here: they are done typing it
+        elif isinstance(event, MessagePosted):
+            tracker = self._trackers.get(event.message.room)
+            if tracker is not None and tracker.stopped(event.message.user_name):
+                self._changed.set()  # their message is here: they are done typing it
+
+    def typists(self, room: str = DEFAULT_ROOM) -> tuple[str, ...]:
+        return self.typists_by_room.get(room, ())
 
     def subscribe(self, listener: Listener) -> None:
         self._notifier.subscribe(listener)
@@ -66,16 +72,27 @@ class TypingBoard:
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
         while True:
-            expiry = self._tracker.next_expiry()
+            expiry = min(
+                (e for t in self._trackers.values() if (e := t.next_expiry()) is not None),
+                default=None,
+            )
             timeout = None if expiry is None else max(0.0, expiry - loop.time())
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(timeout):
                     await self._changed.wait()
             self._changed.clear()
-            self._tracker.expire(loop.time())
-            typists = tuple(self._tracker.names(me=None))
-            if typists != self.typists:
-                self.typists = typists
+            now = loop.time()
+            for tracker in self._trackers.values():
+                tracker.expire(now)
+            typists = {
+                room: names
+                for room, tracker in self._trackers.items()
+                if (names := tuple(tracker.names(me=None)))
+            }
+            # Rooms nobody types in are forgotten, so the board does not grow with rooms.
+            self._trackers = {room: self._trackers[room] for room in typists}
+            if typists != self.typists_by_room:
+                self.typists_by_room = typists
                 await self._notifier.notify()
                 # Starts and stops that arrive meanwhile are shown together.
                 await asyncio.sleep(self._coalesce)

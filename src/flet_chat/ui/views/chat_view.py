@@ -1,5 +1,7 @@
-"""The chat screen: a header, the bordered message list, "load older"/"jump to newest", who is
-typing, the composer and send; beside it who is online (behind a toggle on narrow screens)."""
+"""The chat screen: the room list on the left, then a header (room, topic, leave), the bordered
+message list, "load older"/"jump to newest", who is typing, the composer and send; on the right
+who is online. On a narrow screen the rooms move into a drawer and the member list behind a
+toggle."""
 
 from __future__ import annotations
 
@@ -11,9 +13,11 @@ import flet as ft
 from flet_chat.ui import keys
 from flet_chat.ui.message_window import MessageWindow
 from flet_chat.ui.row_cache import RowCache
-from flet_chat.ui.theme import BORDER_COLOR
+from flet_chat.ui.theme import BORDER_COLOR, NOTICE_COLOR
 from flet_chat.ui.views.member_list import PANEL_WIDTH, MemberList, MemberRowCache
 from flet_chat.ui.views.message_list import MessageList, Update
+from flet_chat.ui.views.room_list import PANEL_WIDTH as ROOM_PANEL_WIDTH
+from flet_chat.ui.views.room_list import RoomList
 from flet_chat.ui.views.typing_indicator import TypingIndicator
 
 Handler = Callable[[Any], Awaitable[None]]
@@ -22,6 +26,8 @@ Handler = Callable[[Any], Awaitable[None]]
 NARROW_WIDTH = 600
 SHOW_MEMBERS = "Show who is online"
 HIDE_MEMBERS = "Hide who is online"
+SHOW_ROOMS = "Show rooms"
+LEAVE_ROOM = "Leave this room"
 
 
 async def _keep_focus(_event: Any) -> None:
@@ -41,8 +47,11 @@ class ChatView:
         member_rows: MemberRowCache,
         on_typing: Handler,
         on_toggle_members: Handler,
-        room_title: str = "# general",
+        room_list: RoomList,
+        on_show_rooms: Handler,
+        on_leave_room: Handler,
     ) -> None:
+        self.rooms = room_list
         self.load_older_button = ft.TextButton(
             content="Load older messages", key=keys.LOAD_OLDER_BUTTON, on_click=on_load_older
         )
@@ -90,9 +99,37 @@ class ChatView:
             visible=False,
             on_click=on_toggle_members,
         )
-        self.header = ft.Row(
-            [ft.Text(room_title, weight=ft.FontWeight.BOLD, expand=True), self.members_toggle]
+        self.rooms_toggle = ft.IconButton(
+            key=keys.ROOMS_TOGGLE,
+            icon=ft.Icon(ft.Icons.MENU, semantics_label=SHOW_ROOMS),
+            tooltip=SHOW_ROOMS,
+            visible=False,
+            on_click=on_show_rooms,
         )
+        self.room_title = ft.Text("#general", key=keys.ROOM_TITLE, weight=ft.FontWeight.BOLD)
+        self.room_topic = ft.Text(
+            "",
+            key=keys.ROOM_TOPIC,
+            size=12,
+            color=NOTICE_COLOR,
+            visible=False,
+            no_wrap=True,
+            overflow=ft.TextOverflow.ELLIPSIS,
+        )
+        self.leave_button = ft.TextButton(
+            content=LEAVE_ROOM, key=keys.LEAVE_ROOM_BUTTON, visible=False, on_click=on_leave_room
+        )
+        self.header = ft.Row(
+            [
+                self.rooms_toggle,
+                ft.Column([self.room_title, self.room_topic], spacing=0, tight=True, expand=True),
+                self.leave_button,
+                self.members_toggle,
+            ]
+        )
+        # Wide: the room list sits in this slot. Narrow: it moves into the drawer.
+        self.rooms_slot = ft.Container(content=room_list.panel)
+        self.drawer = ft.NavigationDrawer(controls=[])
         self.chat_column = ft.Column(
             expand=True,
             controls=[
@@ -113,24 +150,47 @@ class ChatView:
 
     def layout(self) -> list[ft.Control]:
         return [
-            self.header,
             ft.Row(
-                [self.chat_column, self.members.panel],
+                [
+                    self.rooms_slot,
+                    ft.Column([self.header, self.chat_column], expand=True),
+                    self.members.panel,
+                ],
                 expand=True,
                 vertical_alignment=ft.CrossAxisAlignment.STRETCH,
             ),
         ]
+
+    def show_room(self, title: str, topic: str | None, *, can_leave: bool) -> list[ft.Control]:
+        self.room_title.value = title
+        self.room_topic.value = topic or ""
+        self.room_topic.visible = bool(topic)
+        self.leave_button.visible = can_leave
+        return [self.header]
 
     def set_narrow(self, narrow: bool) -> list[ft.Control]:
         """Lay out for the page width; returns the controls to update."""
         if narrow == self.narrow:
             return []
         self.narrow, self.members_open = narrow, False
-        return self._arrange_members()
+        return [*self._arrange_rooms(), *self._arrange_members()]
 
     def toggle_members(self) -> list[ft.Control]:
         self.members_open = not self.members_open
         return self._arrange_members()
+
+    def _arrange_rooms(self) -> list[ft.Control]:
+        panel = self.rooms.panel
+        self.rooms_toggle.visible = self.narrow
+        if self.narrow:
+            self.rooms_slot.content, self.rooms_slot.visible = None, False
+            self.drawer.controls = [panel]
+            panel.width, panel.border = None, None
+        else:
+            self.drawer.controls = []
+            self.rooms_slot.content, self.rooms_slot.visible = panel, True
+            panel.width, panel.border = ROOM_PANEL_WIDTH, ft.Border.all(1, BORDER_COLOR)
+        return [self.rooms_slot, self.drawer, self.rooms_toggle]
 
     def _arrange_members(self) -> list[ft.Control]:
         # Narrow and open: the member list takes the whole width instead of the conversation,

@@ -16,28 +16,40 @@ from flet_chat.core.avatar import avatar_color, initials
 from flet_chat.core.limits import MAX_MEMBERS_SHOWN
 from flet_chat.ui import keys
 from flet_chat.ui.controls.chat_message import SharedRow
+from flet_chat.ui.routing import ROUTED, RoutedControl
 from flet_chat.ui.theme import BORDER_COLOR, NOTICE_COLOR
 
 PANEL_WIDTH = 220
+OPEN_DIRECT = "open_direct"
 
 
-class MemberRow(SharedRow, ft.Row):
+class MemberRow(SharedRow, RoutedControl, ft.Container):
+    """A click opens a direct conversation with the member (routed to the clicking session)."""
+
     walk_once = True  # never changes (see flet_compat.install_walk_once)
 
     def __init__(self, user_name: str) -> None:
+        self.route = (OPEN_DIRECT, user_name)
         super().__init__(
             key=f"member-{user_name}",
-            spacing=8,
-            controls=[
-                # The same avatar as the user's message rows, a little smaller.
-                ft.CircleAvatar(
-                    content=ft.Text(initials(user_name), size=12),
-                    color=ft.Colors.WHITE,
-                    bgcolor=avatar_color(user_name),
-                    radius=14,
-                ),
-                ft.Text(user_name, expand=True, no_wrap=True, overflow=ft.TextOverflow.ELLIPSIS),
-            ],
+            tooltip=f"Message {user_name}",
+            on_click=ROUTED,
+            border_radius=4,
+            content=ft.Row(
+                spacing=8,
+                controls=[
+                    # The same avatar as the user's message rows, a little smaller.
+                    ft.CircleAvatar(
+                        content=ft.Text(initials(user_name), size=12),
+                        color=ft.Colors.WHITE,
+                        bgcolor=avatar_color(user_name),
+                        radius=14,
+                    ),
+                    ft.Text(
+                        user_name, expand=True, no_wrap=True, overflow=ft.TextOverflow.ELLIPSIS
+                    ),
+                ],
+            ),
         )
 
 

@@ -1,0 +1,128 @@
+"""One session's rooms: which it is in (and so hears), how many unread messages each has for
+its user, and which public rooms it could join. SessionController decides what is on screen;
+this keeps the books and the fan-out subscriptions.
+
+A session subscribes to a room's topic only once the server has said its user is in the room
+(rooms_of, or a MembershipChanged naming the user), so a direct conversation never reaches
+anyone else's session.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from flet_chat.bus.fanout import Fanout
+from flet_chat.bus.local import ROOMS_TOPIC, room_topic, user_topic
+from flet_chat.core.limits import DEFAULT_ROOM, UNREAD_CAP
+from flet_chat.core.mentions import mentioned_names
+from flet_chat.core.models import Message, MessageKind, Room, RoomKind
+from flet_chat.core.room_service import GENERAL, RoomService, title_for
+from flet_chat.core.rooms import user_key
+from flet_chat.ui.views.room_list import RoomEntry
+
+_COUNTED = frozenset({MessageKind.CHAT, MessageKind.ACTION})
+
+
+@dataclass(slots=True)
+class _Books:
+    room: Room
+    unread: int = 0
+    mentioned: bool = False
+
+
+class RoomsSession:
+    def __init__(
+        self,
+        rooms: RoomService,
+        fanout: Fanout,
+        subscriber: object,
+        handler: Callable[[str, Any], None],
+    ) -> None:
+        self._rooms = rooms
+        self._fanout = fanout
+        self._subscriber = subscriber
+        self._handler = handler
+        self._books: dict[str, _Books] = {DEFAULT_ROOM: _Books(GENERAL)}
+        self._public: list[str] = [DEFAULT_ROOM]
+        self._me: str | None = None
+
+    def listen_to_general(self) -> None:
+        """Before anyone joins: #general's conversation shows behind the name dialog."""
+        self._fanout.subscribe(room_topic(DEFAULT_ROOM), self._subscriber, self._handler)
+
+    async def load(self, me: str) -> None:
+        """The user is known: hear their rooms, their own news and new public rooms."""
+        self._me = me
+        self._fanout.subscribe(user_topic(me), self._subscriber, self._handler)
+        self._fanout.subscribe(ROOMS_TOPIC, self._subscriber, self._handler)
+        states = await self._rooms.rooms_of(me)
+        public = await self._rooms.public_rooms()
+        for state in states:
+            self._add(state.room, unread=state.unread, mentioned=state.mentioned)
+        self._public = [room.key for room in public]
+
+    def get(self, key: str) -> Room | None:
+        books = self._books.get(key)
+        return None if books is None else books.room
+
+    def is_in(self, key: str) -> bool:
+        return key in self._books
+
+    def joined(self, room: Room) -> None:
+        self._add(room)
+        if room.kind is RoomKind.PUBLIC and room.key not in self._public:
+            self._public = sorted([*self._public, room.key])
+
+    def left(self, key: str) -> None:
+        if key == DEFAULT_ROOM or self._books.pop(key, None) is None:
+            return
+        self._fanout.unsubscribe_topic(room_topic(key), self._subscriber)
+
+    def room_created(self, room: Room) -> None:
+        if room.kind is RoomKind.PUBLIC and room.key not in self._public:
+            self._public = sorted([*self._public, room.key])
+
+    def count(self, message: Message) -> bool:
+        """A message in a room not on screen; returns whether its books changed."""
+        books = self._books.get(message.room)
+        me = self._me
+        if books is None or me is None or message.kind not in _COUNTED:
+            return False
+        if user_key(message.user_name) == user_key(me):
+            return False
+        books.unread = min(UNREAD_CAP, books.unread + 1)
+        if user_key(me) in mentioned_names(message.text):
+            books.mentioned = True
+        return True
+
+    def seen(self, key: str) -> None:
+        books = self._books.get(key)
+        if books is not None:
+            books.unread, books.mentioned = 0, False
+
+    def entries(self) -> list[RoomEntry]:
+        """#general, then rooms by name, then direct conversations by the other's name."""
+        me = self._me
+        public = sorted(
+            (b for b in self._books.values() if b.room.kind is RoomKind.PUBLIC),
+            key=lambda b: (b.room.key != DEFAULT_ROOM, b.room.key),
+        )
+        direct = sorted(
+            (b for b in self._books.values() if b.room.kind is RoomKind.DIRECT),
+            key=lambda b: title_for(b.room, me).casefold(),
+        )
+        return [
+            RoomEntry(b.room.key, title_for(b.room, me), b.unread, b.mentioned)
+            for b in (*public, *direct)
+        ]
+
+    def directory(self) -> list[str]:
+        """Public rooms the user is not in."""
+        return [key for key in self._public if key not in self._books]
+
+    def _add(self, room: Room, *, unread: int = 0, mentioned: bool = False) -> None:
+        if room.key not in self._books:
+            self._books[room.key] = _Books(room, unread, mentioned)
+        self._fanout.subscribe(room_topic(room.key), self._subscriber, self._handler)

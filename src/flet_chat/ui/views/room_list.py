@@ -1,0 +1,124 @@
+"""The room list: the user's rooms and direct conversations with unread counts, a field to create
+or join a room, and the public rooms the user has not joined. One per session (its counts and
+selection are the user's own), so its controls carry ordinary handlers."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import flet as ft
+
+from flet_chat.core.limits import UNREAD_CAP
+from flet_chat.ui import keys
+from flet_chat.ui.theme import BORDER_COLOR, NOTICE_COLOR
+
+PANEL_WIDTH = 220
+OpenRoom = Callable[[str], Awaitable[None]]
+Handler = Callable[[Any], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class RoomEntry:
+    """One line of the list, as the session worked it out."""
+
+    key: str
+    title: str  # "#dev" or "@Bob"
+    unread: int
+    mentioned: bool
+
+
+def unread_text(unread: int, mentioned: bool) -> str:
+    """ "3", "99+", "@ 2" (an unread message mentions you) or "" (nothing new)."""
+    count = f"{UNREAD_CAP - 1}+" if unread >= UNREAD_CAP else (str(unread) if unread else "")
+    return f"@ {count}".strip() if mentioned else count
+
+
+class RoomList:
+    def __init__(self, *, on_open: OpenRoom, on_join: OpenRoom, on_new_room: Handler) -> None:
+        self._on_open = on_open
+        self._on_join = on_join
+        self._shown: tuple[tuple[RoomEntry, ...], str, tuple[str, ...]] | None = None
+        self.entries = ft.Column(key=keys.ROOM_LIST, spacing=0, controls=[])
+        self.new_room_input = ft.TextField(
+            key=keys.NEW_ROOM_INPUT,
+            label="Create or join a room",
+            hint_text="room-name",
+            prefix="#",
+            dense=True,
+            on_submit=on_new_room,
+        )
+        self.directory_title = ft.Text("Other rooms", size=12, color=NOTICE_COLOR, visible=False)
+        self.directory = ft.Column(key=keys.ROOM_DIRECTORY, spacing=0, controls=[])
+        self.panel = ft.Container(
+            key=keys.ROOM_PANEL,
+            width=PANEL_WIDTH,
+            border=ft.Border.all(1, BORDER_COLOR),
+            border_radius=5,
+            padding=10,
+            content=ft.Column(
+                [
+                    ft.Text("Rooms", weight=ft.FontWeight.BOLD),
+                    self.entries,
+                    self.new_room_input,
+                    self.directory_title,
+                    self.directory,
+                ],
+                spacing=8,
+                scroll=ft.ScrollMode.AUTO,
+                expand=True,
+            ),
+        )
+
+    def show(
+        self, entries: Sequence[RoomEntry], current: str, directory: Sequence[str]
+    ) -> list[ft.Control]:
+        """Show the user's rooms (current one selected) and the rooms they could join; returns
+        the controls to update (none when nothing changed)."""
+        shown = (tuple(entries), current, tuple(directory))
+        if shown == self._shown:
+            return []
+        self._shown = shown
+        self.entries.controls = [self._entry(e, selected=e.key == current) for e in entries]
+        self.directory.controls = [self._directory_entry(key) for key in directory]
+        self.directory_title.visible = bool(directory)
+        return [self.panel]
+
+    def _entry(self, entry: RoomEntry, *, selected: bool) -> ft.Control:
+        async def open_room(_event: Any) -> None:
+            await self._on_open(entry.key)
+
+        badge = unread_text(entry.unread, entry.mentioned)
+        return ft.ListTile(
+            key=keys.room_entry(entry.key),
+            title=ft.Text(
+                entry.title,
+                weight=ft.FontWeight.BOLD if badge else None,
+                no_wrap=True,
+                overflow=ft.TextOverflow.ELLIPSIS,
+            ),
+            trailing=ft.Text(
+                badge,
+                key=keys.room_unread(entry.key),
+                weight=ft.FontWeight.BOLD,
+                color=ft.Colors.PRIMARY,
+            ),
+            selected=selected,
+            dense=True,
+            content_padding=ft.Padding.symmetric(horizontal=8),
+            on_click=open_room,
+        )
+
+    def _directory_entry(self, key: str) -> ft.Control:
+        async def join_room(_event: Any) -> None:
+            await self._on_join(key)
+
+        return ft.ListTile(
+            key=keys.directory_entry(key),
+            title=ft.Text(f"#{key}", color=NOTICE_COLOR),
+            trailing=ft.Text("Join", size=12, color=ft.Colors.PRIMARY),
+            dense=True,
+            content_padding=ft.Padding.symmetric(horizontal=8),
+            on_click=join_room,
+        )
