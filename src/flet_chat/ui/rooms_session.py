@@ -61,7 +61,9 @@ class RoomsSession:
         public = await self._rooms.public_rooms()
         for state in states:
             self._add(state.room, unread=state.unread, mentioned=state.mentioned)
-        self._public = [room.key for room in public]
+        # Merged, not replaced: a room created while these were read may have been heard of
+        # already (RoomChanged) yet be missing from a read that started before it existed.
+        self._public = sorted({*self._public, *(room.key for room in public)})
 
     def get(self, key: str) -> Room | None:
         books = self._books.get(key)
