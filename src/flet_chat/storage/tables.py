@@ -43,6 +43,8 @@ messages = Table(
     Column("deleted_at", DateTime(timezone=True), nullable=True),
     Index("ux_messages_user_client_id", "user_name", "client_id", unique=True),
     Index("ix_messages_room_id", "room", "id"),
+    # A room's topic is its newest `topic` message: one index seek, however long the history.
+    Index("ix_messages_room_kind_id", "room", "kind", "id"),
     sqlite_autoincrement=True,
 )
 

@@ -32,6 +32,7 @@ def upgrade() -> None:
         batch.add_column(sa.Column("edited_at", sa.DateTime(timezone=True), nullable=True))
         batch.add_column(sa.Column("deleted_at", sa.DateTime(timezone=True), nullable=True))
     op.create_index("ix_messages_room_id", "messages", ["room", "id"])
+    op.create_index("ix_messages_room_kind_id", "messages", ["room", "kind", "id"])
 
     rooms = op.create_table(
         "rooms",
@@ -80,6 +81,7 @@ def downgrade() -> None:
     op.drop_index("ix_room_members_user_key", table_name="room_members")
     op.drop_table("room_members")
     op.drop_table("rooms")
+    op.drop_index("ix_messages_room_kind_id", table_name="messages")
     op.drop_index("ix_messages_room_id", table_name="messages")
     with op.batch_alter_table("messages") as batch:
         batch.drop_column("deleted_at")
