@@ -1,0 +1,56 @@
+"""Rooms in real Chromium: Alice creates a room on a wide screen, Bob finds it in the drawer of a
+phone-sized one, joins, and they talk there (and react)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, expect
+
+from tests.e2e.conftest import open_chat
+from tests.e2e.test_browser_chat import TIMEOUT, join_as, type_into
+from tests.support.server import ServerProcess
+
+pytestmark = pytest.mark.e2e
+
+
+def test_create_a_room_switch_to_it_and_talk_there(
+    browser: Browser, server: ServerProcess, artifacts_dir: Path
+) -> None:
+    alice_context = browser.new_context(viewport={"width": 1100, "height": 700})
+    bob_context = browser.new_context(viewport={"width": 400, "height": 760})
+    alice, bob = alice_context.new_page(), bob_context.new_page()
+    try:
+        open_chat(alice, server.base_url)
+        open_chat(bob, server.base_url)
+        join_as(alice, "Alice")
+        join_as(bob, "Bob")
+
+        # Alice creates #design from the room list beside the conversation and lands in it.
+        type_into(alice, "Create or join a room", "design")
+        alice.keyboard.press("Enter")
+        expect(alice.get_by_text("#design").first).to_be_visible(timeout=TIMEOUT)
+        type_into(alice, "Message", "Mockups are up")
+        alice.keyboard.press("Enter")
+        expect(alice.get_by_text("Mockups are up")).to_be_visible(timeout=TIMEOUT)
+
+        # Bob, on a phone-sized screen, opens the rooms drawer and joins #design.
+        bob.get_by_role("button", name="Show rooms", exact=True).click()
+        expect(bob.get_by_text("#design")).to_be_visible(timeout=TIMEOUT)
+        expect(bob.get_by_role("textbox", name="Create or join a room")).to_be_in_viewport(
+            timeout=TIMEOUT
+        )
+        bob.screenshot(path=artifacts_dir / "e2e-rooms-bob-drawer.png")
+        bob.wait_for_timeout(1500)
+        bob.screenshot(path=artifacts_dir / "e2e-rooms-bob-drawer2.png")
+        bob.get_by_text("#design").click()
+        expect(bob.get_by_text("Mockups are up")).to_be_visible(timeout=TIMEOUT)
+        type_into(bob, "Message", "Looks great")
+        bob.keyboard.press("Enter")
+        expect(alice.get_by_text("Looks great")).to_be_visible(timeout=TIMEOUT)
+        alice.screenshot(path=artifacts_dir / "e2e-rooms-alice.png")
+        bob.screenshot(path=artifacts_dir / "e2e-rooms-bob.png")
+    finally:
+        alice_context.close()
+        bob_context.close()
