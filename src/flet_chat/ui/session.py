@@ -14,10 +14,12 @@ from flet_chat.bootstrap import Services
 from flet_chat.bots.dispatcher import is_command
 from flet_chat.bus.local import room_topic
 from flet_chat.core.errors import ChatError
-from flet_chat.core.events import MessagePosted, MessagesRestored
+from flet_chat.core.events import MessageChanged, MessagePosted, MessagesRestored
 from flet_chat.core.limits import DEFAULT_ROOM, MAX_RENDERED_MESSAGES
 from flet_chat.core.models import Message
 from flet_chat.flet_compat import forget_flet_session
+from flet_chat.ui import routing
+from flet_chat.ui.message_actions_session import MessageActionsSession
 from flet_chat.ui.message_window import MessageWindow
 from flet_chat.ui.presence_session import PresenceSession
 from flet_chat.ui.shared import ProcessShared
@@ -82,6 +84,13 @@ class SessionController:
             on_toggle_members=self.presence.on_toggle_members,
         )
         self.presence.bind(self.view)
+        # Edits, deletes and reactions (ui/message_actions_session.py).
+        self.actions = MessageActionsSession(
+            chat=services.chat,
+            page=page,
+            me=lambda: self.user_name,
+            find=lambda message_id: self.window.get(message_id),
+        )
         self.join_dialog = JoinDialog(on_join=self._join)
         self._shared = shared
         self._joining = False
@@ -107,6 +116,7 @@ class SessionController:
         # duplicates, so nothing published meanwhile is lost or shown twice.
         self._shared.fanout.subscribe(room_topic(DEFAULT_ROOM), self, self._on_event)
         self.presence.start(page.width)
+        routing.register(page, self.actions.on_routed)  # clicks on shared rows come here
         page.add(*self.view.layout())
         self._prefs = ft.SharedPreferences()  # registers with this page; kept referenced here
         # History and identity load in the background so main() returns at once: Flet 1.0.5
@@ -160,6 +170,8 @@ class SessionController:
             self._pending.append(event.message)
         elif isinstance(event, MessagesRestored):
             self._pending += event.messages
+        elif isinstance(event, MessageChanged):
+            self.actions.changed(event.message)
         else:
             return
         self._shared.frames.request(self, self._flush)
@@ -170,7 +182,10 @@ class SessionController:
         pending, self._pending = self._pending, []
         for message in pending:
             self.window.add_live(message)
+        changed = self.actions.take_changes(self.window)
         self._render()
+        if changed:  # edited, deleted or reacted to: their chunks re-render through Flet's diff
+            self._send_updates(self.view.messages.replace(changed))
 
     def _render(self) -> None:
         self._send_updates(self.view.render(self.window))
@@ -327,6 +342,7 @@ class SessionController:
     async def _on_close(self, _event: Any) -> None:
         self._cancel_leave_timer()
         self._shared.fanout.unsubscribe(self)
+        routing.unregister(self.page)
         self._shared.frames.cancel(self)
         for task in (self._history_task, self._restore_task):
             if task is not None:
