@@ -22,9 +22,7 @@ def row_of(client: FletClient, fragment: str) -> Node | None:
     if message_list is None:
         return None
     for row in client.walk(message_list):
-        if str(row.get("key", "")).startswith("msg-") and fragment in " | ".join(
-            client.texts(row)
-        ):
+        if str(row.get("key", "")).startswith("msg-") and fragment in " | ".join(client.texts(row)):
             return row
     return None
 
@@ -100,8 +98,9 @@ async def test_an_edit_and_a_delete_reach_everyone_and_survive_a_reload(
         await choose(alice, keys.EDIT_SAVE)
         for client in (alice, bob):
             await client.wait_for(
-                lambda c=client: "| the first" in row_line(c, first)
-                and "(edited)" in row_line(c, first),
+                lambda c=client: (
+                    "| the first" in row_line(c, first) and "(edited)" in row_line(c, first)
+                ),
                 what="the edited message",
             )
         await alice.wait_for(lambda: not alice.dialog_open(), what="the edit dialog to close")
@@ -188,9 +187,7 @@ async def test_a_mention_is_highlighted_for_everyone(
         for client in (alice, bob):
             row = await client.wait_for(lambda c=client: row_of(c, "thanks @Bob, well done"))
             spans = [
-                c
-                for c in client.walk(row)
-                if c.get("_c") == "TextSpan" and c.get("text") == "@Bob"
+                c for c in client.walk(row) if c.get("_c") == "TextSpan" and c.get("text") == "@Bob"
             ]
             assert len(spans) == 1
             assert spans[0]["style"]["weight"] == "bold"
