@@ -234,11 +234,16 @@ class FletClient:
         return control
 
     def texts(self, node: Any) -> list[str]:
-        """Visible strings under a control: Text values and string `content`s."""
+        """Visible strings under a control: Text values (or their spans, joined) and string
+        `content`s."""
         found = []
         for control in self.walk(node):
-            if control.get("_c") == "Text" and control.get("value"):
-                found.append(str(control["value"]))
+            if control.get("_c") == "Text":
+                # Highlighted @mentions make a Text of spans instead of one value.
+                spans = control.get("spans") or []
+                value = control.get("value") or "".join(str(s.get("text") or "") for s in spans)
+                if value:
+                    found.append(str(value))
             elif isinstance(control.get("content"), str):
                 found.append(control["content"])
         return found
@@ -271,8 +276,21 @@ class FletClient:
         return str(control.get("value") or "") if control is not None else ""
 
     def dialog_open(self) -> bool:
+        return bool(self.open_dialogs())
+
+    def open_dialogs(self) -> list[Node]:
+        """Dialogs, sheets and snack bars shown now (closed ones stay in the tree: this client
+        sends no "dismiss" as a browser does)."""
         dialogs = self.page.get("_dialogs", {}).get("controls", [])
-        return any(d.get("open") for d in dialogs)
+        return [d for d in dialogs if d.get("open")]
+
+    def in_dialog(self, key: str) -> Node | None:
+        """The control with `key` in the topmost open dialog that has one."""
+        for dialog in reversed(self.open_dialogs()):
+            found = next((c for c in self.walk(dialog) if c.get("key") == key), None)
+            if found is not None:
+                return found
+        return None
 
     # -- waiting ------------------------------------------------------------------------------
 
@@ -296,21 +314,22 @@ class FletClient:
 
     # -- acting as a user -----------------------------------------------------------------
 
-    async def type(self, key: str, text: str, *, change: bool = False) -> None:
+    async def type(self, key: str | Node, text: str, *, change: bool = False) -> None:
         """Set a field's text. `change=True` also sends the "change" event a browser sends for
         every keystroke to a field with an `on_change` handler (the composer's typing signal)."""
-        control = self.get(key)
+        control = self.get(key) if isinstance(key, str) else key
         control["value"] = text
         await self._ws.send(encode(UPDATE_PROPS, {"id": control["_i"], "props": {"value": text}}))
         if change:
             await self._event(control, "change", text)
 
-    async def submit(self, key: str) -> None:
-        control = self.get(key)
+    async def submit(self, key: str | Node) -> None:
+        control = self.get(key) if isinstance(key, str) else key
         await self._event(control, "submit", control.get("value", ""))
 
-    async def click(self, key: str) -> None:
-        await self._event(self.get(key), "click", None)
+    async def click(self, key: str | Node) -> None:
+        """Click the control with `key` (the first in the page), or the control given."""
+        await self._event(self.get(key) if isinstance(key, str) else key, "click", None)
 
     async def _event(self, control: Node, name: str, data: Any) -> None:
         await self._ws.send(encode(EVENT, {"target": control["_i"], "name": name, "data": data}))

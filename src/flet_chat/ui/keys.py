@@ -33,3 +33,36 @@ def room_unread(key: str) -> str:
 
 def directory_entry(key: str) -> str:
     return f"join-room-{key}"
+
+
+# Message rows and what can be done to a message (ui/controls/chat_message.py,
+# ui/message_actions_session.py).
+MESSAGE_ACTIONS_SHEET = "message_actions_sheet"
+ACTION_EDIT = "message_edit"
+ACTION_DELETE = "message_delete"
+ACTION_ERROR = "message_action_error"
+ACTION_SNACK = "message_action_snack"
+EDIT_MESSAGE_INPUT = "edit_message_input"
+EDIT_SAVE = "edit_save"
+EDIT_CANCEL = "edit_cancel"
+DELETE_CONFIRM = "delete_confirm"
+DELETE_CANCEL = "delete_cancel"
+DELETE_ERROR = "delete_error"
+
+
+def message_row(message_id: int, revision: int) -> str:
+    """A changed message is a new row with a new key: Flet then replaces the row instead of
+    reconciling the old shared row into the new one (which would move its id between them)."""
+    return f"msg-{message_id}" if revision == 0 else f"msg-{message_id}-r{revision}"
+
+
+def message_actions(message_id: int) -> str:
+    return f"message_actions-{message_id}"
+
+
+def react(emoji: str) -> str:
+    return f"react-{emoji}"
+
+
+def reaction_chip(message_id: int, emoji: str) -> str:
+    return f"reaction-{message_id}-{emoji}"

@@ -7,6 +7,7 @@ appended (the user is reading history) until the window is reset to the latest p
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable, Sequence
 
 from flet_chat.core.models import Message
@@ -44,6 +45,23 @@ class MessageWindow:
             self.messages.append(message)
             self._ids.add(message.id)
         self._trim_oldest()
+        return True
+
+    def get(self, message_id: int) -> Message | None:
+        if message_id not in self._ids:
+            return None
+        return self.messages[bisect.bisect_left(self.messages, message_id, key=lambda m: m.id)]
+
+    def replace(self, message: Message) -> bool:
+        """Show a changed message (edited, deleted, reacted to) in place of the one with its id;
+        returns whether the window changed. An older revision than shown (a late event) and a
+        message outside the window (its new state loads with its page) change nothing."""
+        if message.id not in self._ids:
+            return False
+        index = bisect.bisect_left(self.messages, message.id, key=lambda m: m.id)
+        if self.messages[index].revision >= message.revision:
+            return False
+        self.messages[index] = message
         return True
 
     def prepend_older(self, older: Sequence[Message], *, has_older: bool) -> None:

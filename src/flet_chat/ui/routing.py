@@ -31,16 +31,27 @@ class RoutedEvent:
 
 RouteHandler = Callable[[RoutedEvent], Awaitable[None]]
 
-# Page -> its session's handler. Weak, so a closed session's page is not kept alive by it.
-_routes: weakref.WeakKeyDictionary[ft.Page, RouteHandler] = weakref.WeakKeyDictionary()
+# id(page) -> (the page, weakly; its session's handler). Not a WeakKeyDictionary: ft.Page is an
+# unhashable dataclass. The weak reference keeps a closed page collectable and tells a reused id
+# from the page that registered it.
+_routes: dict[int, tuple[weakref.ref[ft.Page], RouteHandler]] = {}
 
 
 def register(page: ft.Page, handler: RouteHandler) -> None:
-    _routes[page] = handler
+    _routes[id(page)] = (weakref.ref(page), handler)
 
 
 def unregister(page: ft.Page) -> None:
-    _routes.pop(page, None)
+    entry = _routes.get(id(page))
+    if entry is not None and entry[0]() is page:
+        del _routes[id(page)]
+
+
+def handler_for(page: ft.Page) -> RouteHandler | None:
+    entry = _routes.get(id(page))
+    if entry is None or entry[0]() is not page:
+        return None
+    return entry[1]
 
 
 async def _ignore(_event: Any) -> None:
@@ -58,7 +69,7 @@ class RoutedControl:
             page = ft.context.page
         except RuntimeError:
             return
-        handler = _routes.get(page)
+        handler = handler_for(page)
         if handler is None:
             return  # the session is closing
         action, value = self.route

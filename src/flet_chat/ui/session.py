@@ -13,13 +13,20 @@ import flet as ft
 from flet_chat.bootstrap import Services
 from flet_chat.bots.dispatcher import is_command
 from flet_chat.core.errors import ChatError
-from flet_chat.core.events import MembershipChanged, MessagePosted, MessagesRestored, RoomChanged
+from flet_chat.core.events import (
+    MembershipChanged,
+    MessageChanged,
+    MessagePosted,
+    MessagesRestored,
+    RoomChanged,
+)
 from flet_chat.core.limits import DEFAULT_ROOM, MAX_RENDERED_MESSAGES
 from flet_chat.core.models import Message, MessageKind, Room, RoomKind
 from flet_chat.core.room_service import GENERAL, title_for
 from flet_chat.core.rooms import clean_room_name, user_key
 from flet_chat.flet_compat import forget_flet_session
 from flet_chat.ui import routing
+from flet_chat.ui.message_actions_session import MessageActionsSession
 from flet_chat.ui.message_window import MessageWindow
 from flet_chat.ui.presence_session import PresenceSession
 from flet_chat.ui.rooms_session import RoomsSession
@@ -98,6 +105,13 @@ class SessionController:
             on_leave_room=self._leave_room,
         )
         self.presence.bind(self.view)
+        # Edits, deletes and reactions (ui/message_actions_session.py).
+        self.actions = MessageActionsSession(
+            chat=services.chat,
+            page=page,
+            me=lambda: self.user_name,
+            find=lambda message_id: self.window.get(message_id),
+        )
         self.join_dialog = JoinDialog(on_join=self._join)
         self._shared = shared
         self._joining = False
@@ -126,7 +140,7 @@ class SessionController:
         # Subscribe before reading history and hold live events until it is in: the window drops
         # duplicates, so nothing published meanwhile is lost or shown twice.
         self.rooms.listen_to_general()
-        routing.register(page, self._on_routed)
+        routing.register(page, self._on_routed)  # clicks on shared rows come here
         page.drawer = self.view.drawer
         self.presence.start(page.width)
         self.room_list.show(self.rooms.entries(), self.room.key, self.rooms.directory())
@@ -209,6 +223,10 @@ class SessionController:
                     self._pending.append(message)
                 else:
                     self._count_elsewhere(message)
+        elif isinstance(event, MessageChanged):
+            if event.message.room != here:
+                return  # the other room shows it when it is next opened
+            self.actions.changed(event.message)
         elif isinstance(event, MembershipChanged):
             self._membership_changed(event)
             return
@@ -235,7 +253,10 @@ class SessionController:
             self.window.add_live(message)
             if message.kind is MessageKind.TOPIC and message.room == self.room.key:
                 self._show_header(message.text)
+        changed = self.actions.take_changes(self.window)
         self._render()
+        if changed:  # edited, deleted or reacted to: their chunks re-render through Flet's diff
+            self._send_updates(self.view.messages.replace(changed))
 
     def _render(self) -> None:
         self._send_updates(self.view.render(self.window))
@@ -401,6 +422,7 @@ class SessionController:
         self._cancel_leave_timer()
         routing.unregister(self.page)
         self._shared.fanout.unsubscribe(self)
+        routing.unregister(self.page)
         self._shared.frames.cancel(self)
         for task in (self._history_task, self._restore_task, *self._tasks):
             if task is not None:
@@ -500,7 +522,7 @@ class SessionController:
             logger.warning("could not mark %s read for %s", self.room.key, self.user_name)
 
     async def _on_new_room(self, event: Any) -> None:
-        """"dev" in the field: open #dev if the user is in it, join it if it exists, else
+        """ "dev" in the field: open #dev if the user is in it, join it if it exists, else
         create it."""
         field = self.room_list.new_room_input
         # As in the composer: the submit event carries the text as it was on Enter.
@@ -594,3 +616,5 @@ class SessionController:
         """A click on a shared row (see ui/routing.py)."""
         if event.action == OPEN_DIRECT:
             await self._open_direct(event.value)
+        else:
+            await self.actions.on_routed(event)

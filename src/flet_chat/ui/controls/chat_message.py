@@ -1,18 +1,35 @@
 """Rows of the message list: ChatMessage for what users, bots and integrations say (the latter two
 with a badge, indented and coloured like the seed console's answers), ActionMessage for `/me`,
-NoticeMessage for join, leave and topic notices."""
+NoticeMessage for join, leave and topic notices.
+
+A row shows one revision of its message: an "(edited)" mark, a "message deleted" stub, reaction
+chips and highlighted @mentions are the same for every viewer, so rows stay shared. The "more"
+button and the chips are RoutedControls (ui/routing.py): the session of whoever clicked handles it.
+"""
 
 from __future__ import annotations
 
 import flet as ft
 
 from flet_chat.core.avatar import avatar_color, initials
-from flet_chat.core.models import AuthorKind, Message, MessageKind
+from flet_chat.core.mentions import mention_spans
+from flet_chat.core.models import AuthorKind, Message, MessageKind, Reaction
+from flet_chat.ui import keys
+from flet_chat.ui.routing import ROUTED, RoutedControl
 from flet_chat.ui.theme import BOT_COLOR, NOTICE_COLOR
 
 BADGES = {AuthorKind.BOT: "BOT", AuthorKind.INTEGRATION: "APP"}
 # The seed console showed answers indented ("     >>>>> ") and in blue.
 BOT_INDENT = 24
+DELETED_TEXT = "message deleted"
+EDITED_MARK = "(edited)"
+MESSAGE_ACTIONS = "Message actions"
+# Routed actions (RoutedEvent.action); the value is the message id, or "<id>:<emoji>" for react.
+OPEN_ACTIONS = "message_menu"
+REACT = "react"
+# A chip's tooltip names this many people, then "and N more".
+TOOLTIP_NAMES = 10
+_MENTION_STYLE = ft.TextStyle(weight=ft.FontWeight.BOLD, color=ft.Colors.PRIMARY)
 
 
 class SharedRow:
@@ -43,34 +60,112 @@ class ChatMessage(SharedRow, ft.Row):
 
     def __init__(self, message: Message) -> None:
         header: list[ft.Control] = [ft.Text(message.user_name, weight=ft.FontWeight.BOLD)]
-        body = ft.Text(message.text)
         badge = BADGES.get(message.author_kind)
         if badge is not None:
             header.append(_badge(badge))
-            body = ft.Text(message.text, color=BOT_COLOR)
         header.append(ft.Text(format_time(message), size=11, color=NOTICE_COLOR))
+        lines: list[ft.Control] = [ft.Row(spacing=8, controls=header)]
+        if message.deleted:
+            lines.append(_deleted_stub())
+        else:
+            if message.edited:
+                header.append(_edited_mark())
+            header.append(MoreButton(message.id))
+            body = message_text(message.text, color=BOT_COLOR if badge is not None else None)
+            lines.append(
+                body
+                if badge is None
+                else ft.Container(body, padding=ft.Padding.only(left=BOT_INDENT))
+            )
+            if message.reactions:
+                lines.append(reaction_chips(message))
         super().__init__(
             vertical_alignment=ft.CrossAxisAlignment.START,
-            key=f"msg-{message.id}",
+            key=keys.message_row(message.id, message.revision),
             controls=[
                 ft.CircleAvatar(
                     content=ft.Text(initials(message.user_name)),
                     color=ft.Colors.WHITE,
                     bgcolor=avatar_color(message.user_name),
                 ),
-                ft.Column(
-                    tight=True,
-                    spacing=2,
-                    expand=True,
-                    controls=[
-                        ft.Row(spacing=8, controls=header),
-                        body
-                        if badge is None
-                        else ft.Container(body, padding=ft.Padding.only(left=BOT_INDENT)),
-                    ],
-                ),
+                ft.Column(tight=True, spacing=2, expand=True, controls=lines),
             ],
         )
+
+
+def message_text(
+    text: str, *, color: str | None = None, italic: bool = False, prefix: str = "", suffix: str = ""
+) -> ft.Text:
+    """The text with @mentions bold in the primary colour (spans only when there is one);
+    `prefix` and `suffix` are shown plain around it."""
+    spans = mention_spans(text)
+    if not spans:
+        return ft.Text(prefix + text + suffix, color=color, italic=italic)
+    parts: list[ft.TextSpan] = [ft.TextSpan(prefix)] if prefix else []
+    at = 0
+    for start, end in spans:
+        if start > at:
+            parts.append(ft.TextSpan(text[at:start]))
+        parts.append(ft.TextSpan(text[start:end], style=_MENTION_STYLE))
+        at = end
+    if at < len(text) or suffix:
+        parts.append(ft.TextSpan(text[at:] + suffix))
+    return ft.Text(spans=parts, color=color, italic=italic)
+
+
+class MoreButton(RoutedControl, ft.IconButton):
+    """Opens the clicking session's action sheet for the message."""
+
+    def __init__(self, message_id: int) -> None:
+        # The icon's semantics label is the button's accessible name (a tooltip is not).
+        super().__init__(
+            icon=ft.Icon(ft.Icons.MORE_HORIZ, size=16, semantics_label=MESSAGE_ACTIONS),
+            tooltip=MESSAGE_ACTIONS,
+            key=keys.message_actions(message_id),
+            on_click=ROUTED,
+        )
+        self.route = (OPEN_ACTIONS, str(message_id))
+
+
+class ReactionChip(RoutedControl, ft.Container):
+    """A chip such as "👍 2": a tap toggles that emoji for whoever tapped; the tooltip names
+    who chose it (hover, or a long press on touch screens)."""
+
+    def __init__(self, message_id: int, reaction: Reaction) -> None:
+        label = f"{reaction.emoji} {len(reaction.users)}"
+        super().__init__(
+            content=ft.Text(label, semantics_label=f"{label}: {reacted_by(reaction)}"),
+            key=keys.reaction_chip(message_id, reaction.emoji),
+            tooltip=reacted_by(reaction),
+            on_click=ROUTED,
+            border_radius=12,
+            padding=ft.Padding.symmetric(horizontal=8, vertical=2),
+            bgcolor=ft.Colors.SURFACE_CONTAINER_HIGHEST,
+        )
+        self.route = (REACT, f"{message_id}:{reaction.emoji}")
+
+
+def reacted_by(reaction: Reaction) -> str:
+    names = list(reaction.users[:TOOLTIP_NAMES])
+    more = len(reaction.users) - len(names)
+    return ", ".join(names) + (f" and {more} more" if more > 0 else "")
+
+
+def reaction_chips(message: Message) -> ft.Row:
+    return ft.Row(
+        wrap=True,
+        spacing=4,
+        run_spacing=4,
+        controls=[ReactionChip(message.id, r) for r in message.reactions if r.users],
+    )
+
+
+def _deleted_stub() -> ft.Text:
+    return ft.Text(DELETED_TEXT, italic=True, color=NOTICE_COLOR)
+
+
+def _edited_mark() -> ft.Text:
+    return ft.Text(EDITED_MARK, size=11, color=NOTICE_COLOR)
 
 
 def _badge(label: str) -> ft.Control:
@@ -82,16 +177,27 @@ def _badge(label: str) -> ft.Control:
     )
 
 
-class ActionMessage(SharedRow, ft.Text):
+class ActionMessage(SharedRow, ft.Row):
     """`/me waves` reads "* Alice waves", in italics, as in IRC."""
 
     walk_once = True
 
     def __init__(self, message: Message) -> None:
+        time = format_time(message)
+        controls: list[ft.Control]
+        if message.deleted:
+            controls = [ft.Text(f"* {message.user_name}  {time}", italic=True), _deleted_stub()]
+        else:
+            prefix = f"* {message.user_name} "
+            controls = [message_text(message.text, italic=True, prefix=prefix, suffix=f"  {time}")]
+            if message.edited:
+                controls.append(_edited_mark())
+            controls.append(MoreButton(message.id))
+        row = ft.Row(spacing=4, wrap=True, controls=controls)
+        below = reaction_chips(message) if message.reactions and not message.deleted else None
         super().__init__(
-            f"* {message.user_name} {message.text}  {format_time(message)}",
-            key=f"msg-{message.id}",
-            italic=True,
+            key=keys.message_row(message.id, message.revision),
+            controls=[row if below is None else ft.Column([row, below], tight=True, spacing=2)],
         )
 
 
@@ -103,7 +209,7 @@ class NoticeMessage(SharedRow, ft.Text):
     def __init__(self, message: Message) -> None:
         super().__init__(
             f"{notice_text(message)}  {format_time(message)}",
-            key=f"msg-{message.id}",
+            key=keys.message_row(message.id, message.revision),
             italic=True,
             size=12,
             color=NOTICE_COLOR,

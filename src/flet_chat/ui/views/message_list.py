@@ -102,6 +102,23 @@ class MessageList:
                 updates.append(self.list_view)  # sends new chunks whole
         return updates
 
+    def replace(self, messages: Sequence[Message]) -> list[Update]:
+        """Put the rows of changed messages in place of the rows shown for them; returns the
+        chunks to update. Flet's diff of a chunk sends the new row in place of the old (their
+        keys differ by revision); the append patches stay for appends only."""
+        changed: dict[int, MessageChunk] = {}
+        for message in messages:
+            for chunk, ids in zip(self._chunks, self._chunk_ids, strict=True):
+                if ids and ids[0] <= message.id <= ids[-1]:
+                    if message.id in ids:
+                        index = ids.index(message.id)
+                        row = self._rows.row(message)
+                        if chunk.controls[index] is not row:
+                            chunk.controls[index] = row
+                            changed[id(chunk)] = chunk
+                    break
+        return list(changed.values())
+
     def ids(self) -> list[int]:
         return [i for ids in self._chunk_ids for i in ids]
 
