@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Locator, Page, sync_playwright
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -44,3 +45,31 @@ def open_chat(page: Page, url: str) -> None:
     placeholder = page.locator("flt-semantics-placeholder")
     placeholder.wait_for(state="attached", timeout=60_000)
     placeholder.evaluate("e => e.click()")
+
+
+def screenshot_after_change(page: Page, before: bytes, path: Path, *, attempts: int = 60) -> None:
+    """Save a screenshot once the screen has changed from `before` and then stopped changing:
+    Flutter's semantics tree says where a sliding drawer will be before its animation has
+    painted it there."""
+    previous = before
+    for _ in range(attempts):
+        current = page.screenshot()
+        if current == previous and current != before:
+            break
+        previous = current
+    path.write_bytes(previous)
+
+
+def said(page: Page, text: str) -> Locator:
+    """Where `text` shows in the conversation. A message row holds a button (its actions), so
+    Flutter makes the row a group named by all its text instead of separate text nodes; notices
+    and other text stay plain text."""
+    return page.get_by_text(text).or_(page.get_by_label(text)).first
+
+
+def conversation(page: Page) -> str:
+    """The conversation as a screen reader gets it: the accessible names of the groups that hold
+    message rows (Flutter groups a chunk of rows under one name), top to bottom."""
+    groups = page.get_by_role("group", name=re.compile(r"^Message actions "))
+    labels: list[str] = groups.evaluate_all("els => els.map(e => e.getAttribute('aria-label'))")
+    return " ".join(labels)

@@ -1,5 +1,5 @@
 """Rooms in real Chromium: Alice creates a room on a wide screen, Bob finds it in the drawer of a
-phone-sized one, joins, and they talk there (and react)."""
+phone-sized one, joins, and they talk there; Bob's reaction reaches Alice."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, expect
 
-from tests.e2e.conftest import open_chat
+from tests.e2e.conftest import open_chat, said, screenshot_after_change
 from tests.e2e.test_browser_chat import TIMEOUT, join_as, type_into
 from tests.support.server import ServerProcess
 
@@ -33,22 +33,28 @@ def test_create_a_room_switch_to_it_and_talk_there(
         expect(alice.get_by_text("#design").first).to_be_visible(timeout=TIMEOUT)
         type_into(alice, "Message", "Mockups are up")
         alice.keyboard.press("Enter")
-        expect(alice.get_by_text("Mockups are up")).to_be_visible(timeout=TIMEOUT)
+        expect(said(alice, "Mockups are up")).to_be_visible(timeout=TIMEOUT)
 
         # Bob, on a phone-sized screen, opens the rooms drawer and joins #design.
+        before = bob.screenshot()
         bob.get_by_role("button", name="Show rooms", exact=True).click()
         expect(bob.get_by_text("#design")).to_be_visible(timeout=TIMEOUT)
         expect(bob.get_by_role("textbox", name="Create or join a room")).to_be_in_viewport(
             timeout=TIMEOUT
         )
-        bob.screenshot(path=artifacts_dir / "e2e-rooms-bob-drawer.png")
-        bob.wait_for_timeout(1500)
-        bob.screenshot(path=artifacts_dir / "e2e-rooms-bob-drawer2.png")
+        screenshot_after_change(bob, before, artifacts_dir / "e2e-rooms-bob-drawer.png")
         bob.get_by_text("#design").click()
-        expect(bob.get_by_text("Mockups are up")).to_be_visible(timeout=TIMEOUT)
+        expect(said(bob, "Mockups are up")).to_be_visible(timeout=TIMEOUT)
         type_into(bob, "Message", "Looks great")
         bob.keyboard.press("Enter")
-        expect(alice.get_by_text("Looks great")).to_be_visible(timeout=TIMEOUT)
+        expect(said(alice, "Looks great")).to_be_visible(timeout=TIMEOUT)
+
+        # Bob reacts to Alice's message from its action sheet; Alice sees the chip.
+        bob.get_by_role("button", name="Message actions").first.click()
+        bob.get_by_role("button", name="👍").click()
+        # The chip reads its count and who reacted.
+        expect(said(alice, "👍 1: Bob")).to_be_visible(timeout=TIMEOUT)
+        expect(said(bob, "👍 1: Bob")).to_be_visible(timeout=TIMEOUT)
         alice.screenshot(path=artifacts_dir / "e2e-rooms-alice.png")
         bob.screenshot(path=artifacts_dir / "e2e-rooms-bob.png")
     finally:
