@@ -131,11 +131,12 @@ class ChatService:
         """Tell the room `user_name` is typing; False if they were heard too recently. Nothing
         is stored: the event only lives on screens for a few seconds."""
         name = clean_user_name(user_name)
-        if not self._typing_throttle.allow((room, name)):
+        # The key, not what the client typed ("#Dev"): receivers match events by key. Checked
+        # before the throttle, so a refused attempt does not silence the user's next one.
+        key = (await self.rooms.check_member(name, room)).key
+        if not self._typing_throttle.allow((key, name)):
             return False
-        if room != DEFAULT_ROOM:
-            await self.rooms.check_member(name, room)
-        await self._bus.publish(UserTyping(room, name))
+        await self._bus.publish(UserTyping(key, name))
         return True
 
     async def _presence_changed(self, name: str, *, online: bool) -> None:
