@@ -26,7 +26,7 @@ from flet_chat.core.models import (
 from flet_chat.core.ports import EventBus, MessageStore, Presence, RoomStore
 from flet_chat.core.rate_limit import RateLimiter
 from flet_chat.core.room_service import RoomService, no_such_room
-from flet_chat.core.rooms import UnknownRoomError
+from flet_chat.core.rooms import room_key
 from flet_chat.core.throttle import Throttle
 from flet_chat.core.validation import clean_message_text, clean_user_name
 
@@ -213,11 +213,13 @@ class ChatService:
         return await self._store.before(await self._readable(room, reader), message_id, limit)
 
     async def _readable(self, room: str, reader: str | None) -> str:
-        if room == DEFAULT_ROOM:
-            return room
+        key = room_key(room)  # "#General" is #general
+        if key == DEFAULT_ROOM:
+            return key
         if reader is None:
-            raise UnknownRoomError(f"Join the chat to read #{room}.")
-        return (await self.rooms.readable(reader, room)).key
+            # The answer any room gets ("#dm:3:annbob" would show a key meant for no one).
+            raise no_such_room(key)
+        return (await self.rooms.readable(reader, key)).key
 
     async def topic(self, room: str = DEFAULT_ROOM) -> str | None:
         """The room's topic: the text of the last `/topic` said there, if any."""
