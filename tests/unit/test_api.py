@@ -9,9 +9,9 @@ import pytest
 from flet_chat.api.origins import origin_checker
 from flet_chat.api.schemas import MessageEvent, SendRequest
 from flet_chat.bus.wire import decode, encode
+from flet_chat.core.errors import ValidationError
 from flet_chat.core.events import MessagePosted
 from flet_chat.core.models import AuthorKind, Message, MessageKind
-from flet_chat.core.errors import ValidationError
 from flet_chat.core.rooms import ROOM_NAME_RULE, direct_key, room_key
 
 
