@@ -58,6 +58,14 @@ def requested_key(user_name: str, raw: str | None) -> str:
     return room_key(raw)
 
 
+async def spelled(services: Services, name: str) -> str:
+    """`name` as its owner writes it when they are online ("bob" is Bob), since a direct
+    conversation keeps its two names as first given."""
+    wanted = user_key(name.strip())
+    online = await services.chat.online_users()
+    return next((n for n in online if user_key(n) == wanted), name)
+
+
 class RoomRequests:
     def __init__(self, sio: socketio.AsyncServer, clients: dict[str, ApiClient]) -> None:
         self._sio = sio
@@ -151,7 +159,7 @@ class RoomRequests:
         me = joined_name(client)
         if client.author_kind is not AuthorKind.USER:
             raise ValidationError("Bots cannot have direct conversations.")
-        room = await services.chat.rooms.open_direct(me, request.user_name)
+        room = await services.chat.rooms.open_direct(me, await spelled(services, request.user_name))
         for member in room.members:  # the other's clients on this process hear it at once too
             await self._enter(member, room.key)
         return RoomAck(room=RoomInfo.of(room, me)).model_dump(mode="json")
