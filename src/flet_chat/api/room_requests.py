@@ -109,9 +109,11 @@ class RoomRequests:
             else:
                 await self._leave(change.user_name, change.room.key)
             for sid in self._sids_of(change.user_name):
-                me = self._clients[sid].user_name
+                client = self._clients.get(sid)  # it may have gone during an await
+                if client is None:
+                    continue
                 membership = MembershipEvent(
-                    room=RoomInfo.of(change.room, me),
+                    room=RoomInfo.of(change.room, client.user_name),
                     user_name=change.user_name,
                     joined=change.joined,
                 )
