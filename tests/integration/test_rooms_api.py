@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
+from flet_chat.testing.services import REDIS_URL, unique_redis_prefix
 from tests.support.server import ServerProcess
 from tests.support.sio import RecordingClient, sio_client
 
@@ -269,3 +270,25 @@ async def test_every_tab_of_a_user_follows_their_rooms(server: ServerProcess) ->
             await alice.send("ops 2", room="ops")
             await sync(tab2)
             assert "ops 2" not in tab2.texts()
+
+
+async def test_a_dm_opened_on_another_process_reaches_only_its_two_people(
+    postgres_url: str, server_factory: Callable[..., ServerProcess]
+) -> None:
+    env = {
+        "DATABASE_URL": postgres_url,
+        "REDIS_URL": REDIS_URL,
+        "FLET_CHAT_REDIS_PREFIX": unique_redis_prefix(),
+    }
+    a, b = server_factory(env=env, name="a"), server_factory(env=env, name="b")
+    async with sio_client(a) as alice, sio_client(b) as bob, sio_client(b) as carol:
+        for client, name in ((alice, "Alice"), (bob, "Bob"), (carol, "Carol")):
+            assert (await client.join(name))["ok"]
+        key = (await alice.call("open_direct", {"user_name": "Bob"}))["room"]["key"]
+        # The membership crossed Redis and put Bob's client on process B in the room.
+        await bob.wait_for(lambda: bob.received("membership"), what="membership via Redis")
+        await alice.send("across processes", room=key)
+        await bob.wait_for(lambda: "across processes" in bob.texts(), what="DM via Redis")
+        # Process B has emitted the DM (Bob has it); Carol's own message comes after it.
+        await sync(carol)
+        assert events_about(carol, key) == []
