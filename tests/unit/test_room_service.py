@@ -170,3 +170,11 @@ async def test_only_the_author_edits_or_deletes_and_members_react(
         await chat.actions.toggle_reaction("Bob", said.id, "👍")
     changes = [e.message.revision for e in bus.other if isinstance(e, MessageChanged)]
     assert changes == [1, 2, 3]
+
+
+async def test_nobody_opens_a_direct_conversation_with_a_bot(chat: ChatService) -> None:
+    chat.reserve_names(["Helper"])
+    with pytest.raises(ValidationError, match="helper is a bot"):
+        await chat.rooms.open_direct("Ann", "helper")
+    with pytest.raises(ValidationError, match="is a bot"):
+        await chat.rooms.open_direct("Helper", "Ann")

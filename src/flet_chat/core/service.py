@@ -49,7 +49,8 @@ class ChatService:
         typing_throttle: Throttle | None = None,
     ) -> None:
         self._store = store
-        self.rooms = RoomService(room_store, bus, self.spend)
+        self._reserved: frozenset[str] = frozenset()
+        self.rooms = RoomService(room_store, bus, self.spend, self.is_bot)
         self.actions = MessageActions(store, bus, self.rooms, self.spend)
         self._bus = bus
         self._rate_limiter = rate_limiter
@@ -58,7 +59,6 @@ class ChatService:
         # heard twice per interval, which the indicator does not show.
         self._typing_throttle = typing_throttle or Throttle(TYPING_INTERVAL_SECONDS)
         self._observers: list[Callable[[Message], None]] = []
-        self._reserved: frozenset[str] = frozenset()
 
     def add_observer(self, observer: Callable[[Message], None]) -> None:
         """Called with each message this process stores, after it is published (bots use it:
@@ -68,6 +68,10 @@ class ChatService:
     def reserve_names(self, names: Iterable[str]) -> None:
         """Names nobody may join as (the bots'), compared without case."""
         self._reserved = frozenset(n.casefold() for n in names)
+
+    def is_bot(self, name: str) -> bool:
+        """A reserved name: an in-process bot's or a token bot's."""
+        return name.strip().casefold() in self._reserved
 
     async def join(
         self, raw_name: str, session_key: str, *, exclusive: bool = False, bot: bool = False
