@@ -74,7 +74,7 @@ def bootstrap(settings: Settings, hub: TopicHub) -> Services:
         chat,
         [HelperBot(), *load_entry_point_bots()],
         spend=chat.spend,
-        online_users=online_users_from(presence),
+        online_users=online_users_from(presence, chat.rooms.members),
     )
     chat.add_observer(bots.observe)
     # In-process bots and the bots that connect with a token from settings.

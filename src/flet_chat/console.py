@@ -2,6 +2,8 @@
 
 It speaks the Socket.IO API (api/schemas.py): joins #general, prints the recent history, then
 live messages; a line typed and Enter sends it (slash commands too); Ctrl-D or Ctrl-C leaves.
+`/join ROOM` (or `/join @NAME`, `/dm NAME`) switches the room lines go to; the prompt names it
+("#dev> ") outside #general, and messages of the user's other rooms show with their room.
 Bots' and integrations' words are indented and blue, as the seed console showed its answers.
 The python-socketio client runs its own thread; the terminal is read on the main thread.
 """
@@ -54,21 +56,28 @@ class Console:
         self.sio = socketio.Client(reconnection=True)
         self.user_name: str | None = None
         self.token: str | None = None
+        self.room, self.room_title = "general", "#general"
         self._printed: set[int] = set()
+        self._titles: dict[str, str] = {}  # room key -> "#dev" or "@Bob"
         self._lock = threading.Lock()
         self._joined_once = False
         self._leaving = False
         self._leave_lock = threading.Lock()
         self.sio.on("message", self._on_message)
+        self.sio.on("membership", self._on_membership)
         self.sio.on("connect", self._on_connect)
         self.sio.on("disconnect", self._on_disconnect)
+
+    @property
+    def prompt(self) -> str:
+        return PROMPT if self.room == "general" else f"{self.room_title}{PROMPT}"
 
     def show(self, line: str) -> None:
         """Print above the prompt without mangling what the user is typing."""
         with self._lock:
             if self.interactive:
                 buffer = _line_buffer()
-                self.stdout.write(f"\r\x1b[K{line}\n{PROMPT}{buffer}")
+                self.stdout.write(f"\r\x1b[K{line}\n{self.prompt}{buffer}")
             else:
                 self.stdout.write(line + "\n")
             self.stdout.flush()
@@ -79,13 +88,22 @@ class Console:
         if message["id"] in self._printed:
             return  # history and live events overlap; a reconnect replays
         self._printed.add(message["id"])
-        self.show(format_line(message, color=self.interactive))
+        line = format_line(message, color=self.interactive)
+        room = message.get("room", "general")
+        # Another of the user's rooms: say which (a direct conversation by its key's owner).
+        self.show(line if room == self.room else f"[{self._titles.get(room, '#' + room)}] {line}")
 
     def _on_message(self, message: dict[str, Any]) -> None:
         if message.get("kind") == "chat" and message.get("user_name") == self.user_name:
             self._printed.add(message["id"])  # the terminal already shows what we typed
             return
         self._show_message(message)
+
+    def _on_membership(self, event: dict[str, Any]) -> None:
+        room = event["room"]
+        self._titles[room["key"]] = room["title"]
+        if event["joined"] and room["kind"] == "direct" and room["key"] != self.room:
+            self.show(f"{room['title']} opened a conversation with you: /join {room['title']}")
 
     def _on_connect(self) -> None:
         if self._joined_once:  # a reconnect: join again as the same user, in the background
@@ -96,7 +114,7 @@ class Console:
             self.show("(connection lost; reconnecting...)")
 
     def _join(self) -> bool:
-        request: dict[str, Any] = {"room": "general", "name": self.name}
+        request: dict[str, Any] = {"room": self.room, "name": self.name}
         if self.token is not None:
             request["token"] = self.token
         ack = self.sio.call("join", request, timeout=CALL_TIMEOUT)
@@ -173,7 +191,7 @@ class Console:
     def _read_loop(self) -> None:
         while True:
             try:
-                line = input(PROMPT) if self.interactive else self.stdin.readline()
+                line = input(self.prompt) if self.interactive else self.stdin.readline()
             except EOFError:
                 return
             if not self.interactive and line == "":
@@ -181,15 +199,48 @@ class Console:
             text = line.rstrip("\n")
             if not text.strip():
                 continue
-            self._send(text)
+            command, _, argument = text.strip().partition(" ")
+            if command in ("/join", "/dm") and argument.strip():
+                target = argument.strip()
+                self._switch(f"@{target.lstrip('@')}" if command == "/dm" else target)
+            else:
+                self._send(text)
+
+    def _call(self, event: str, data: dict[str, Any]) -> dict[str, Any] | None:
+        try:
+            ack: dict[str, Any] = self.sio.call(event, data, timeout=CALL_TIMEOUT)
+        except socketio.exceptions.TimeoutError:
+            self.show("The server did not answer. Try again.")
+            return None
+        return ack
+
+    def _switch(self, target: str) -> None:
+        """`/join dev`, `/join @Bob`, `/dm Bob`: lines go to that room from now on."""
+        if target.startswith("@"):  # a conversation is made on first use
+            opened = self._call("open_direct", {"user_name": target[1:]})
+            if opened is None or not opened.get("ok"):
+                if opened is not None:
+                    self.show(f"Cannot open it: {opened['error']['message']}")
+                return
+            target = opened["room"]["key"]
+        ack = self._call("join_room", {"room": target})
+        if ack is None:
+            return
+        if not ack.get("ok"):
+            self.show(f"Cannot join: {ack['error']['message']}")
+            return
+        room = ack["room"]
+        self._titles[room["key"]] = room["title"]
+        self.room, self.room_title = room["key"], room["title"]
+        for message in ack["messages"]:
+            self._show_message(message)
+        topic = f" Topic: {ack['topic']}" if ack.get("topic") else ""
+        self.show(f"Now in {self.room_title}.{topic}")
 
     def _send(self, text: str) -> None:
-        try:
-            ack = self.sio.call(
-                "send", {"text": text, "client_id": uuid.uuid4().hex}, timeout=CALL_TIMEOUT
-            )
-        except socketio.exceptions.TimeoutError:
-            self.show("Not sent: the server did not answer. Try again.")
+        request = {"text": text, "client_id": uuid.uuid4().hex, "room": self.room}
+        ack = self._call("send", request)
+        if ack is None:
             return
         if not ack.get("ok"):
             self.show(f"Not sent: {ack['error']['message']}")

@@ -10,6 +10,7 @@ import pytest
 
 from tests.integration.conftest import Connect, has_row
 from tests.support.server import ServerProcess
+from tests.support.sio import sio_client
 from tests.support.terminal import Terminal
 
 pytestmark = pytest.mark.integration
@@ -74,3 +75,28 @@ async def test_ctrl_c_leaves_cleanly(server: ServerProcess, connect: Connect) ->
         await alice.wait_for(
             lambda: has_row(alice, "Dave has left the chat."), what="leave", timeout=20
         )
+
+
+async def test_console_switches_rooms_with_join(server: ServerProcess) -> None:
+    async with sio_client(server) as alice:
+        await alice.join("Alice")
+        await alice.call("create_room", {"name": "dev"})
+        await alice.send("said in dev", room="dev")
+        async with console(server, "Erin") as erin:
+            await erin.expect(READY)
+            erin.type("/join dev\r")
+            await erin.expect(r"Alice: said in dev")
+            await erin.expect(r"Now in #dev\.")
+            await erin.expect(r"#dev> ")
+            erin.type("hello dev\r")
+            said = await alice.wait_for(
+                lambda: next(
+                    (m for m in alice.received("message") if m["text"] == "hello dev"), None
+                ),
+                what="Erin's line in #dev",
+            )
+            assert said["room"] == "dev"
+            await alice.send("back in general")  # shown with its room: Erin is in #dev now
+            await erin.expect(r"\[#general\] \[\d\d:\d\d\] Alice: back in general")
+            erin.type("\x04")
+            assert await erin.wait_exit() == 0

@@ -18,7 +18,15 @@ class RecordingClient:
         self.sio = socketio.AsyncClient(reconnection=False)
         self.events: dict[str, list[Any]] = {}
         self._changed = asyncio.Condition()
-        for name in ("message", "presence", "typing", "server_answer"):
+        for name in (
+            "message",
+            "message_changed",
+            "membership",
+            "room_created",
+            "presence",
+            "typing",
+            "server_answer",
+        ):
             self.sio.on(name, self._recorder(name))
 
     def _recorder(self, name: str) -> Callable[[Any], Any]:
@@ -57,9 +65,12 @@ class RecordingClient:
         ack: dict[str, Any] = await self.call("join", {"name": name, **extra})
         return ack
 
-    async def send(self, text: str, client_id: str | None = None) -> dict[str, Any]:
+    async def send(
+        self, text: str, client_id: str | None = None, *, room: str | None = None
+    ) -> dict[str, Any]:
+        request = {"text": text, "client_id": client_id or f"c-{time.monotonic_ns()}"}
         ack: dict[str, Any] = await self.call(
-            "send", {"text": text, "client_id": client_id or f"c-{time.monotonic_ns()}"}
+            "send", request if room is None else {**request, "room": room}
         )
         return ack
 

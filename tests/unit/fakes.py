@@ -104,7 +104,8 @@ class MemoryRoomStore:
     async def create_room(self, room: Room, created_by: str) -> bool:
         if room.key in self.rooms:
             return False
-        self.rooms[room.key] = room
+        # Like SqlRoomStore: only a direct room's description lists its members.
+        self.rooms[room.key] = room if room.kind is RoomKind.DIRECT else Room(room.key, room.kind)
         self.members_of[room.key] = {user_key(m): m for m in room.members}
         return True
 

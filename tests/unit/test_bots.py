@@ -12,11 +12,13 @@ from flet_chat.bots.dispatcher import BotDispatcher, is_command, parse
 from flet_chat.bots.helper import HelperBot
 from flet_chat.core.errors import RateLimitedError
 from flet_chat.core.models import AuthorKind, Message, MessageKind
+from flet_chat.core.rooms import direct_key
 
 
 class RecordingChat:
     def __init__(self) -> None:
         self.posts: list[tuple[str, str, MessageKind, AuthorKind]] = []
+        self.rooms: list[str] = []
 
     async def post(
         self,
@@ -28,8 +30,10 @@ class RecordingChat:
         kind: MessageKind = MessageKind.CHAT,
         author_kind: AuthorKind = AuthorKind.USER,
         rate_limited: bool = True,
+        room: str = "general",
     ) -> Message:
         self.posts.append((user_name, raw_text, kind, author_kind))
+        self.rooms.append(room)
         return Message(len(self.posts), kind, user_name, raw_text, datetime.now(UTC), author_kind)
 
 
@@ -162,3 +166,27 @@ async def test_bots_from_entry_points_see_messages_once(monkeypatch: pytest.Monk
         watching.observe(message)
     await watching.drain()
     assert seen == ["hello"]
+
+
+async def test_commands_answer_in_the_room_they_were_typed_in() -> None:
+    chat = RecordingChat()
+    bots = dispatcher(chat)
+    await bots.run("/topic Ship it", user_name="Ann", room="dev")
+    await bots.run("/roll", user_name="Ann", room="dev")
+    assert chat.rooms == ["dev", "dev"]
+    assert chat.posts[0][1:3] == ("Ship it", MessageKind.TOPIC)
+
+
+async def test_in_a_direct_conversation_the_bot_answers_privately() -> None:
+    chat = RecordingChat()
+    bots = dispatcher(chat)
+    dm = direct_key("Ann", "Bob")
+    reply = await bots.run("/ask why?", user_name="Ann", room=dm)
+    # The question is the caller's own words, in their conversation; the bot's answer is not
+    # posted there (the server refuses bots in direct rooms) but reaches the caller.
+    assert chat.posts == [("Ann", "why?", MessageKind.CHAT, AuthorKind.USER)]
+    assert chat.rooms == [dm]
+    assert reply.hint == "Helper: This is my answer to your question: why?"
+    rolled = await bots.run("/roll 1d6", user_name="Ann", room=dm)
+    assert (rolled.hint or "").startswith("Helper: Ann rolled 1d6: ")
+    assert len(chat.posts) == 1

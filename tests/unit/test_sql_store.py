@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy import inspect
@@ -11,18 +10,6 @@ from flet_chat.core.models import AuthorKind, MessageKind, NewMessage
 from flet_chat.storage.engine import create_engine
 from flet_chat.storage.migrate import upgrade_to_head_async
 from flet_chat.storage.sql_store import SqlStore
-from flet_chat.testing.services import create_postgres_database, drop_postgres_database
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
-    """Every storage test runs on SQLite and on the machine's PostgreSQL."""
-    if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'nested' / 'chat.db'}"
-        return
-    url = await create_postgres_database()
-    yield url
-    await drop_postgres_database(url)
 
 
 @pytest.fixture

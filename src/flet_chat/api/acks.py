@@ -8,7 +8,8 @@ import pydantic
 
 from flet_chat.api.schemas import ErrorAck, ErrorBody, ErrorCode
 from flet_chat.core.errors import ChatError, NameTakenError, NotJoinedError, RateLimitedError
-from flet_chat.core.rooms import UnknownRoomError
+from flet_chat.core.message_actions import NotAllowedError
+from flet_chat.core.rooms import NotAMemberError, UnknownRoomError
 
 Ack = dict[str, Any]
 
@@ -27,6 +28,8 @@ _CODES: tuple[tuple[type[ChatError], ErrorCode], ...] = (
     (RateLimitedError, "rate_limited"),
     (Unauthorized, "unauthorized"),
     (NotJoinedError, "not_joined"),
+    (NotAMemberError, "not_joined"),
+    (NotAllowedError, "forbidden"),
 )
 
 

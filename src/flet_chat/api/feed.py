@@ -2,7 +2,9 @@
 
 A listener on the process's bus (`LocalBus.add_listener`), like the presence cache and the
 typing board: it hears this process's events at once, other processes' through the Redis bus,
-and catch-up batches. One queue and one consumer keep the emits in order.
+and catch-up batches. One queue and one consumer keep the emits in order, which rooms rely on:
+a membership change (a direct conversation opened with a connected user) puts that user's
+clients in the room before the room's next message is emitted.
 """
 
 from __future__ import annotations
@@ -11,7 +13,15 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
-from flet_chat.core.events import MessagePosted, MessagesRestored, PresenceChanged, UserTyping
+from flet_chat.core.events import (
+    MembershipChanged,
+    MessageChanged,
+    MessagePosted,
+    MessagesRestored,
+    PresenceChanged,
+    RoomChanged,
+    UserTyping,
+)
 from flet_chat.core.models import Message
 from flet_chat.core.recent_ids import RecentIds
 from flet_chat.tasks import cancel_and_wait
@@ -19,6 +29,7 @@ from flet_chat.tasks import cancel_and_wait
 logger = logging.getLogger(__name__)
 
 Signal = PresenceChanged | UserTyping
+Change = MessageChanged | MembershipChanged | RoomChanged
 
 
 class SocketFeed:
@@ -26,10 +37,12 @@ class SocketFeed:
         self,
         deliver: Callable[[Message], Awaitable[None]],
         signal: Callable[[Signal], Awaitable[None]],
+        change: Callable[[Change], Awaitable[None]],
     ) -> None:
         self._deliver = deliver
         self._signal = signal
-        self._queue: asyncio.Queue[Message | Signal] = asyncio.Queue()
+        self._change = change
+        self._queue: asyncio.Queue[Message | Signal | Change] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
         # A message can arrive twice (a retried send is published again; catch-up overlaps):
         # Flet sessions merge by id, Socket.IO clients should not have to.
@@ -50,7 +63,9 @@ class SocketFeed:
         elif isinstance(event, MessagesRestored):
             for message in event.messages:
                 self._enqueue(message)
-        elif isinstance(event, PresenceChanged | UserTyping):
+        elif isinstance(
+            event, PresenceChanged | UserTyping | MessageChanged | MembershipChanged | RoomChanged
+        ):
             self._queue.put_nowait(event)
 
     def _enqueue(self, message: Message) -> None:
@@ -63,7 +78,9 @@ class SocketFeed:
             try:
                 if isinstance(item, Message):
                     await self._deliver(item)
-                else:
+                elif isinstance(item, PresenceChanged | UserTyping):
                     await self._signal(item)
+                else:
+                    await self._change(item)
             except Exception:
                 logger.exception("could not pass %r on to Socket.IO clients", item)

@@ -1,30 +1,59 @@
 """Every Socket.IO and webhook payload, as pydantic models: the API's documentation and its guard.
 
-Client to server (Socket.IO events, each answered through the Socket.IO acknowledgement):
-  `join` JoinRequest -> JoinAck | ErrorAck      enter a room under a name, a bot token or an
-                                                identity token (from an earlier JoinAck)
-  `send` SendRequest -> SendAck | ErrorAck      post a message; a retry with the same
-                                                `client_id` is stored once
-  `typing` TypingRequest -> TypingAck | ErrorAck   tell the room you are typing (throttled)
+Client to server (Socket.IO events, each answered through the Socket.IO acknowledgement). `room`
+is a public room's name ("dev" or "#dev") or a direct conversation's key; omitted, #general.
+  `join` JoinRequest -> JoinAck | ErrorAck      enter the chat under a name, a bot token or an
+                                                identity token (from an earlier JoinAck), and
+                                                `room` (joined if public); the client then hears
+                                                every room its user is in
+  `send` SendRequest -> SendAck | ErrorAck      post a message in a room the user is in; a retry
+                                                with the same `client_id` is stored once
+  `typing` TypingRequest -> TypingAck | ErrorAck   tell a room you are typing (throttled)
   `history` HistoryRequest -> HistoryAck | ErrorAck   messages before an id (or the newest)
+  `join_room` RoomRequest -> JoinRoomAck | ErrorAck     join a public room, or open a direct
+                                                conversation the user is in (its key, or "@name")
+  `leave_room` RoomRequest -> RoomAck | ErrorAck     leave a public room (never #general)
+  `create_room` CreateRoomRequest -> RoomAck | ErrorAck   a new public room, with the user in it
+  `open_direct` OpenDirectRequest -> RoomAck | ErrorAck   the conversation with `user_name`
+                                                (made on first use; its key is `room.key`)
+  `rooms` (no payload) -> RoomsAck | ErrorAck   the user's rooms with unread counts, and every
+                                                public room
+  `mark_read` MarkReadRequest -> OkAck | ErrorAck    the user has read `room` up to `message_id`
+  `edit` EditRequest -> MessageAck | ErrorAck   new text for one of your messages
+  `delete` DeleteRequest -> MessageAck | ErrorAck    delete one of your messages (a stub stays)
+  `react` ReactRequest -> MessageAck | ErrorAck      toggle your `emoji` on a message
   `chat_user_input` str (the seed console's event): no ack; answers come as `server_answer`
-Server to client:
-  `message` MessageEvent     every message stored in a room the client joined (its own too:
-                             de-duplicate by `id`)
+Server to client (only about rooms the client's user is in):
+  `message` MessageEvent     every message stored in the user's rooms (its own too: de-duplicate
+                             by `id`)
+  `message_changed` MessageChangedEvent   a message was edited, deleted or reacted to: its whole
+                             new state; apply it only if `revision` is above the one you have
+  `membership` MembershipEvent   the user joined or left a room (in this or another client), or
+                             someone opened a direct conversation with them
+  `room_created` RoomCreatedEvent   a new public room exists
   `presence` PresenceEvent   a user came online or went offline
-  `typing` TypingEvent       someone is typing (at most one per user per 2 s)
-  `server_answer` str        to seed-console clients: the seed's answer, then the room's messages
+  `typing` TypingEvent       someone is typing in a room (at most one per user per 2 s)
+  `server_answer` str        to seed-console clients: the seed's answer, then #general's messages
+
+Versions: fields are only ever added, with defaults, so a version-1 client reads every event
+(MessageEvent gained `revision`, `edited`, `deleted` and `reactions` with rooms).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from flet_chat.core.limits import HISTORY_PAGE_SIZE, MAX_MESSAGE_LENGTH
-from flet_chat.core.models import AuthorKind, Message, MessageKind
+from flet_chat.core.limits import (
+    HISTORY_PAGE_SIZE,
+    MAX_EMOJI_LENGTH,
+    MAX_MESSAGE_LENGTH,
+    MAX_NAME_LENGTH,
+)
+from flet_chat.core.models import AuthorKind, Message, MessageKind, Room, RoomKind, RoomState
+from flet_chat.core.room_service import title_for
 
 # Room names are validated by core/rooms.py; this only bounds what a client may send.
 RoomName = Field(default=None, max_length=64)
@@ -62,6 +91,11 @@ class HistoryRequest(Request):
     limit: int = Field(default=HISTORY_PAGE_SIZE, ge=1, le=HISTORY_PAGE_SIZE)
 
 
+class ReactionInfo(BaseModel):
+    emoji: str
+    users: list[str]  # in the order they reacted
+
+
 class MessageEvent(BaseModel):
     type: Literal["message"] = "message"
     version: Literal[1] = 1
@@ -72,18 +106,75 @@ class MessageEvent(BaseModel):
     user_name: str
     text: str
     created_at: datetime
+    # With rooms: changes since the message was posted (see MessageChangedEvent).
+    revision: int = 0
+    edited: bool = False
+    deleted: bool = False  # `text` is empty: show a "message deleted" stub
+    reactions: list[ReactionInfo] = []
 
     @classmethod
-    def of(cls, message: Message, room: str) -> MessageEvent:
+    def of(cls, message: Message, room: str | None = None) -> Self:
         return cls(
-            room=room,
+            room=room or message.room,
             id=message.id,
             kind=message.kind,
             author_kind=message.author_kind,
             user_name=message.user_name,
             text=message.text,
             created_at=message.created_at,
+            revision=message.revision,
+            edited=message.edited,
+            deleted=message.deleted,
+            reactions=[ReactionInfo(emoji=r.emoji, users=list(r.users)) for r in message.reactions],
         )
+
+
+class MessageChangedEvent(MessageEvent):
+    type: Literal["message_changed"] = "message_changed"  # type: ignore[assignment]
+
+
+class RoomInfo(BaseModel):
+    key: str  # what requests name the room by
+    kind: RoomKind
+    title: str  # "#dev", or "@Bob" (the other person) for a direct conversation
+    members: list[str] = []  # a direct conversation's two people
+
+    @classmethod
+    def of(cls, room: Room, me: str | None) -> RoomInfo:
+        return cls(
+            key=room.key, kind=room.kind, title=title_for(room, me), members=list(room.members)
+        )
+
+
+class RoomStateInfo(RoomInfo):
+    unread: int  # counted up to UNREAD_CAP (show "99+" from there)
+    mentioned: bool  # an unread message mentions the user
+
+    @classmethod
+    def of_state(cls, state: RoomState, me: str) -> RoomStateInfo:
+        room = state.room
+        return cls(
+            key=room.key,
+            kind=room.kind,
+            title=title_for(room, me),
+            members=list(room.members),
+            unread=state.unread,
+            mentioned=state.mentioned,
+        )
+
+
+class MembershipEvent(BaseModel):
+    type: Literal["membership"] = "membership"
+    version: Literal[1] = 1
+    room: RoomInfo
+    user_name: str
+    joined: bool
+
+
+class RoomCreatedEvent(BaseModel):
+    type: Literal["room_created"] = "room_created"
+    version: Literal[1] = 1
+    room: RoomInfo
 
 
 class PresenceEvent(BaseModel):
@@ -109,6 +200,7 @@ ErrorCode = Literal[
     "unauthorized",
     "rate_limited",
     "unavailable",
+    "forbidden",  # added with rooms: not your message to edit or delete
 ]
 
 
@@ -132,6 +224,8 @@ class JoinAck(BaseModel):
     topic: str | None  # set with /topic
     messages: list[MessageEvent]
     has_older: bool
+    # Added with rooms: the room joined, as a room list shows it.
+    room_info: RoomInfo | None = None
 
 
 class SendAck(BaseModel):
@@ -147,6 +241,65 @@ class HistoryAck(BaseModel):
     room: str
     messages: list[MessageEvent]
     has_older: bool
+
+
+class RoomRequest(Request):
+    room: str = Field(min_length=1, max_length=64)
+
+
+class CreateRoomRequest(Request):
+    name: str = Field(min_length=1, max_length=64)
+
+
+class OpenDirectRequest(Request):
+    user_name: str = Field(min_length=1, max_length=MAX_NAME_LENGTH * 2)
+
+
+class MarkReadRequest(Request):
+    room: str | None = RoomName
+    message_id: int = Field(gt=0)
+
+
+class EditRequest(Request):
+    message_id: int = Field(gt=0)
+    text: str = Field(max_length=MAX_MESSAGE_LENGTH * 2)
+
+
+class DeleteRequest(Request):
+    message_id: int = Field(gt=0)
+
+
+class ReactRequest(Request):
+    message_id: int = Field(gt=0)
+    emoji: str = Field(min_length=1, max_length=MAX_EMOJI_LENGTH * 2)
+
+
+class OkAck(BaseModel):
+    ok: Literal[True] = True
+
+
+class RoomAck(BaseModel):
+    ok: Literal[True] = True
+    room: RoomInfo
+
+
+class JoinRoomAck(BaseModel):
+    ok: Literal[True] = True
+    room: RoomInfo
+    topic: str | None
+    messages: list[MessageEvent]  # the newest page
+    has_older: bool
+
+
+class RoomsAck(BaseModel):
+    ok: Literal[True] = True
+    rooms: list[RoomStateInfo]  # #general first, then the user's other rooms by key
+    public: list[RoomInfo]  # every public room, to join
+
+
+class MessageAck(BaseModel):
+    ok: Literal[True] = True
+    message: MessageEvent
 
 
 class WebhookMessage(Request):

@@ -1,4 +1,5 @@
-"""The Socket.IO API: `join`, `send`, `history`, and the seed console's `chat_user_input`.
+"""The Socket.IO API: `join`, `send`, `history`, `typing`, the room requests of
+room_requests.py, and the seed console's `chat_user_input`.
 
 Mounted beside Flet on the same port (server.py). Every message goes through the ChatService, so
 Socket.IO clients obey the limits browser users do; every event payload is a pydantic model
@@ -26,6 +27,7 @@ from flet_chat.api.acks import (
 from flet_chat.api.clients import ApiClient
 from flet_chat.api.feed import Signal, SocketFeed
 from flet_chat.api.origins import origin_checker
+from flet_chat.api.room_requests import RoomRequests, requested_key
 from flet_chat.api.schemas import (
     HistoryAck,
     HistoryRequest,
@@ -45,6 +47,7 @@ from flet_chat.bootstrap import Runtime, Services
 from flet_chat.bots.dispatcher import is_command
 from flet_chat.core.errors import ChatError, NotJoinedError
 from flet_chat.core.events import UserTyping
+from flet_chat.core.limits import DEFAULT_ROOM
 from flet_chat.core.models import AuthorKind, Message
 from flet_chat.core.rooms import room_key
 from flet_chat.settings import Settings
@@ -75,7 +78,9 @@ class SocketApi:
         )
         self.clients: dict[str, ApiClient] = {}
         self.seed = SeedConsoles(self.sio, self.clients, lambda: runtime.services)
-        self.feed = SocketFeed(self._broadcast, self._signal)
+        self.rooms = RoomRequests(self.sio, self.clients)
+        self.feed = SocketFeed(self._broadcast, self._signal, self.rooms.on_change)
+        r = self.rooms
         handlers: Mapping[str, Callable[..., Awaitable[Any]]] = {
             "connect": self._connect,
             "disconnect": self._disconnect,
@@ -83,6 +88,15 @@ class SocketApi:
             "send": self._guard(self._send),
             "history": self._guard(self._history),
             "typing": self._guard(self._typing),
+            "join_room": self._guard(r.join_room),
+            "leave_room": self._guard(r.leave_room),
+            "create_room": self._guard(r.create_room),
+            "open_direct": self._guard(r.open_direct),
+            "rooms": self._guard(r.rooms),
+            "mark_read": self._guard(r.mark_read),
+            "edit": self._guard(r.edit),
+            "delete": self._guard(r.delete),
+            "react": self._guard(r.react),
             SEED_EVENT: self.seed.on_input,
         }
         for event, handler in handlers.items():
@@ -144,25 +158,29 @@ class SocketApi:
 
     async def _join(self, client: ApiClient, services: Services, data: Any) -> Ack:
         request = JoinRequest.model_validate(data or {})
-        room = room_key(request.room)
         if client.user_name is not None:
             return error_ack("invalid", f"Already joined as {client.user_name}.")
         name, author_kind, proven = self._identify(services, request)
+        key = requested_key(name, request.room)
+        # Refused before the user is announced: an unknown room, or someone else's DM.
+        await services.chat.rooms.readable(name, key)
         # Without proof of identity, a name that is online now belongs to someone else.
         user_name, _ = await services.chat.join(
             name, client.session_key, exclusive=not proven, bot=author_kind is AuthorKind.BOT
         )
-        client.user_name, client.author_kind, client.room = user_name, author_kind, room
-        await self.sio.enter_room(client.sid, room)
-        latest = await services.chat.latest(room, reader=user_name)
+        client.user_name, client.author_kind, client.room = user_name, author_kind, key
+        room = await services.chat.rooms.join(user_name, key)
+        await self.rooms.enter_all(client, services)
+        joined = await self.rooms.room_ack(client, services, room)
         return JoinAck(
-            room=room,
+            room=room.key,
             user_name=user_name,
             author_kind=author_kind,
             token=services.identity.issue(user_name) if author_kind is AuthorKind.USER else None,
-            topic=await services.chat.topic(room),
-            messages=[MessageEvent.of(m, room) for m in latest.messages],
-            has_older=latest.has_older,
+            topic=joined.topic,
+            messages=joined.messages,
+            has_older=joined.has_older,
+            room_info=joined.room,
         ).model_dump(mode="json")
 
     def _identify(self, services: Services, request: JoinRequest) -> tuple[str, AuthorKind, bool]:
@@ -181,52 +199,55 @@ class SocketApi:
 
     async def _send(self, client: ApiClient, services: Services, data: Any) -> Ack:
         request = SendRequest.model_validate(data)
-        room = room_key(request.room)
-        if client.user_name is None or client.room != room:
-            raise NotJoinedError(f"Join #{room} before sending messages.")
+        if client.user_name is None:
+            raise NotJoinedError("Join the chat before sending messages.")
+        key = requested_key(client.user_name, request.room)
         if is_command(request.text):
-            reply = await services.bots.run(request.text, user_name=client.user_name, room=room)
+            # Commands run where they were typed, which the user must be in.
+            room = await services.chat.rooms.check_member(client.user_name, key)
+            reply = await services.bots.run(request.text, user_name=client.user_name, room=room.key)
             return SendAck(hint=reply.hint).model_dump(mode="json")
         message = await services.chat.post(
             client.user_name,
             request.text,
             client_id=request.client_id,
             author_kind=client.author_kind,
-            room=room,
+            room=key,
         )
-        return SendAck(message=MessageEvent.of(message, room)).model_dump(mode="json")
+        return SendAck(message=MessageEvent.of(message)).model_dump(mode="json")
 
     async def _history(self, client: ApiClient, services: Services, data: Any) -> Ack:
         request = HistoryRequest.model_validate(data or {})
-        room = room_key(request.room)
+        reader = client.user_name
+        key = room_key(request.room) if reader is None else requested_key(reader, request.room)
         if request.before is None:
-            page = await services.chat.latest(room, reader=client.user_name, limit=request.limit)
+            page = await services.chat.latest(key, reader=reader, limit=request.limit)
         else:
             page = await services.chat.before(
-                request.before, room, reader=client.user_name, limit=request.limit
+                request.before, key, reader=reader, limit=request.limit
             )
         return HistoryAck(
-            room=room,
-            messages=[MessageEvent.of(m, room) for m in page.messages],
+            room=key,
+            messages=[MessageEvent.of(m) for m in page.messages],
             has_older=page.has_older,
         ).model_dump(mode="json")
 
     async def _typing(self, client: ApiClient, services: Services, data: Any) -> Ack:
         request = TypingRequest.model_validate(data or {})
-        room = room_key(request.room)
         if client.user_name is None:
             raise NotJoinedError("Join a room before typing in it.")
         # The service throttles (one event per user per 2 s); a throttled one is not an error.
-        await services.chat.typing(client.user_name, room=room)
+        key = requested_key(client.user_name, request.room)
+        await services.chat.typing(client.user_name, room=key)
         return TypingAck().model_dump(mode="json")
 
     # -- fan-out ----------------------------------------------------------------------------
 
     async def _broadcast(self, message: Message) -> None:
-        room = message.room
-        event = MessageEvent.of(message, room).model_dump(mode="json")
-        await self.sio.emit("message", event, room=room)
-        await self.seed.relay(message)
+        event = MessageEvent.of(message).model_dump(mode="json")
+        await self.sio.emit("message", event, room=message.room)
+        if message.room == DEFAULT_ROOM:  # seed consoles live in #general, and only there
+            await self.seed.relay(message)
 
     async def _signal(self, signal: Signal) -> None:
         services = self._runtime.services

@@ -2,8 +2,9 @@
 
 The token is FLET_CHAT_WEBHOOK_TOKEN (unset: every request is refused). The message is posted
 through the ChatService as the integration named in the body, with an APP badge. Errors are JSON
-`{"error": {"code", "message"}}`: 401 bad token, 404 unknown room, 413 body too large, 422
-invalid body, 429 rate limited, 503 starting.
+`{"error": {"code", "message"}}`: 401 bad token, 404 unknown room (integrations post in public
+rooms only: a direct conversation's key is unknown to them), 413 body too large, 422 invalid
+body, 429 rate limited, 503 starting.
 """
 
 from __future__ import annotations

@@ -3,17 +3,21 @@
 A bot is a class with a `name` and methods marked `@command(...)`; each gets a `CommandCall`
 (who typed it, its arguments, and ways to answer) and returns a `Reply`: nothing, or a private
 hint that only the caller sees. Public answers go through `call.say(...)` (as the bot, stored and
-broadcast like any message) or `call.post_as_caller(...)`. Bots may also override `on_message`
+broadcast like any message) or `call.post_as_caller(...)`, in the room the command was typed in.
+Bots never speak in a direct conversation (the server refuses): there `say` hands its text to
+the caller as a private hint instead. Bots may also override `on_message`
 to see every message stored by this process (each message is seen once in a cluster).
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol, TypeVar
 
+from flet_chat.core.limits import DEFAULT_ROOM
 from flet_chat.core.models import AuthorKind, Message, MessageKind
+from flet_chat.core.rooms import is_direct
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +40,7 @@ class Poster(Protocol):
         kind: MessageKind = MessageKind.CHAT,
         author_kind: AuthorKind = AuthorKind.USER,
         rate_limited: bool = True,
+        room: str = DEFAULT_ROOM,
     ) -> Message: ...
 
 
@@ -50,15 +55,23 @@ class CommandCall:
     # Who is online in the room, or None when this build cannot tell (see bots/who.py).
     online_users: Callable[[str], Awaitable[list[str] | None]]
     help_lines: tuple[str, ...]
+    # What `say` could not post in a direct conversation; the dispatcher hints it to the caller.
+    private: list[str] = field(default_factory=list)
 
-    async def say(self, text: str) -> Message:
-        """Answer publicly as the bot. The caller's command already paid the rate limit."""
+    async def say(self, text: str) -> Message | None:
+        """Answer publicly as the bot (None: in a direct conversation, only the caller sees it).
+        The caller's command already paid the rate limit."""
+        if is_direct(self.room):
+            self.private.append(f"{self.bot_name}: {text}")
+            return None
         return await self.chat.post(
-            self.bot_name, text, author_kind=AuthorKind.BOT, rate_limited=False
+            self.bot_name, text, author_kind=AuthorKind.BOT, rate_limited=False, room=self.room
         )
 
     async def post_as_caller(self, text: str, kind: MessageKind = MessageKind.CHAT) -> Message:
-        return await self.chat.post(self.user_name, text, kind=kind, rate_limited=False)
+        return await self.chat.post(
+            self.user_name, text, kind=kind, rate_limited=False, room=self.room
+        )
 
 
 Handler = Callable[[Any, CommandCall], Awaitable[Reply]]

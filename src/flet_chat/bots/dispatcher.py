@@ -87,8 +87,9 @@ class BotDispatcher:
         )
 
     async def run(self, text: str, *, user_name: str, room: str) -> Reply:
-        """Run the command in `text` for `user_name`. Raises ChatError (rate limit, validation)
-        for the caller to show, like a refused message."""
+        """Run the command in `text` for `user_name`, in `room` (which the caller checked they
+        are in). Raises ChatError (rate limit, validation) for the caller to show, like a
+        refused message."""
         self._spend(user_name)
         name, args = parse(text)
         found = self._commands.get(name)
@@ -106,12 +107,15 @@ class BotDispatcher:
             help_lines=self.help_lines(),
         )
         try:
-            return await handler(call)
+            reply = await handler(call)
         except ChatError:
             raise
         except Exception:
             logger.exception("/%s of %s failed", name, bot.name)
             return Reply(hint=f"/{name} failed. Try again later.")
+        if call.private:  # what the bot would have said in a direct conversation
+            return Reply(hint="\n".join([*call.private, *([reply.hint] if reply.hint else [])]))
+        return reply
 
     def observe(self, message: Message) -> None:
         """ChatService calls this after each message it stored; bots see it in the background,

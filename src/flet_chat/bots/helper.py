@@ -7,6 +7,7 @@ import re
 
 from flet_chat.bots.base import Bot, CommandCall, Reply, command
 from flet_chat.core.models import MessageKind
+from flet_chat.core.rooms import is_direct
 
 # The seed's server answered every question with exactly this prefix.
 ANSWER_PREFIX = "This is my answer to your question: "
@@ -32,11 +33,12 @@ class HelperBot(Bot):
     @command("who", summary="who is online in this room (only you see this)")
     async def who(self, call: CommandCall) -> Reply:
         users = await call.online_users(call.room)
+        where = "this conversation" if is_direct(call.room) else f"#{call.room}"
         if users is None:
             return Reply(hint="Cannot tell who is online on this server yet.")
         if not users:
-            return Reply(hint=f"Nobody is online in #{call.room}.")
-        return Reply(hint=f"Online in #{call.room} ({len(users)}): " + ", ".join(users))
+            return Reply(hint=f"Nobody is online in {where}.")
+        return Reply(hint=f"Online in {where} ({len(users)}): " + ", ".join(users))
 
     @command("me", "<action>", "say what you are doing: /me waves")
     async def me(self, call: CommandCall) -> Reply:

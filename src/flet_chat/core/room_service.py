@@ -33,10 +33,17 @@ def no_such_room(key: str) -> UnknownRoomError:
 
 
 class RoomService:
-    def __init__(self, store: RoomStore, bus: EventBus, spend: Callable[[str], None]) -> None:
+    def __init__(
+        self,
+        store: RoomStore,
+        bus: EventBus,
+        spend: Callable[[str], None],
+        is_bot: Callable[[str], bool] = lambda _name: False,
+    ) -> None:
         self._store = store
         self._bus = bus
         self._spend = spend  # the rate limit: creating rooms costs what a message does
+        self._is_bot = is_bot  # bots never post in direct conversations: none is opened with one
 
     async def create(self, user_name: str, raw_name: str) -> Room:
         """A new public room with its creator in it."""
@@ -74,6 +81,8 @@ class RoomService:
         name, other = clean_user_name(user_name), clean_user_name(other_name)
         if user_key(name) == user_key(other):
             raise ValidationError("A direct conversation needs someone else.")
+        if self._is_bot(other) or self._is_bot(name):
+            raise ValidationError(f"{other} is a bot: talk to bots with /commands in a room.")
         key = direct_key(name, other)
         room = await self._store.get_room(key)
         if room is not None:

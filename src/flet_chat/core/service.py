@@ -26,7 +26,7 @@ from flet_chat.core.models import (
 from flet_chat.core.ports import EventBus, MessageStore, Presence, RoomStore
 from flet_chat.core.rate_limit import RateLimiter
 from flet_chat.core.room_service import RoomService, no_such_room
-from flet_chat.core.rooms import UnknownRoomError
+from flet_chat.core.rooms import room_key
 from flet_chat.core.throttle import Throttle
 from flet_chat.core.validation import clean_message_text, clean_user_name
 
@@ -49,7 +49,8 @@ class ChatService:
         typing_throttle: Throttle | None = None,
     ) -> None:
         self._store = store
-        self.rooms = RoomService(room_store, bus, self.spend)
+        self._reserved: frozenset[str] = frozenset()
+        self.rooms = RoomService(room_store, bus, self.spend, self.is_bot)
         self.actions = MessageActions(store, bus, self.rooms, self.spend)
         self._bus = bus
         self._rate_limiter = rate_limiter
@@ -58,7 +59,6 @@ class ChatService:
         # heard twice per interval, which the indicator does not show.
         self._typing_throttle = typing_throttle or Throttle(TYPING_INTERVAL_SECONDS)
         self._observers: list[Callable[[Message], None]] = []
-        self._reserved: frozenset[str] = frozenset()
 
     def add_observer(self, observer: Callable[[Message], None]) -> None:
         """Called with each message this process stores, after it is published (bots use it:
@@ -68,6 +68,10 @@ class ChatService:
     def reserve_names(self, names: Iterable[str]) -> None:
         """Names nobody may join as (the bots'), compared without case."""
         self._reserved = frozenset(n.casefold() for n in names)
+
+    def is_bot(self, name: str) -> bool:
+        """A reserved name: an in-process bot's or a token bot's."""
+        return name.strip().casefold() in self._reserved
 
     async def join(
         self, raw_name: str, session_key: str, *, exclusive: bool = False, bot: bool = False
@@ -131,11 +135,12 @@ class ChatService:
         """Tell the room `user_name` is typing; False if they were heard too recently. Nothing
         is stored: the event only lives on screens for a few seconds."""
         name = clean_user_name(user_name)
-        if not self._typing_throttle.allow((room, name)):
+        # The key, not what the client typed ("#Dev"): receivers match events by key. Checked
+        # before the throttle, so a refused attempt does not silence the user's next one.
+        key = (await self.rooms.check_member(name, room)).key
+        if not self._typing_throttle.allow((key, name)):
             return False
-        if room != DEFAULT_ROOM:
-            await self.rooms.check_member(name, room)
-        await self._bus.publish(UserTyping(room, name))
+        await self._bus.publish(UserTyping(key, name))
         return True
 
     async def _presence_changed(self, name: str, *, online: bool) -> None:
@@ -212,11 +217,13 @@ class ChatService:
         return await self._store.before(await self._readable(room, reader), message_id, limit)
 
     async def _readable(self, room: str, reader: str | None) -> str:
-        if room == DEFAULT_ROOM:
-            return room
+        key = room_key(room)  # "#General" is #general
+        if key == DEFAULT_ROOM:
+            return key
         if reader is None:
-            raise UnknownRoomError(f"Join the chat to read #{room}.")
-        return (await self.rooms.readable(reader, room)).key
+            # The answer any room gets ("#dm:3:annbob" would show a key meant for no one).
+            raise no_such_room(key)
+        return (await self.rooms.readable(reader, key)).key
 
     async def topic(self, room: str = DEFAULT_ROOM) -> str | None:
         """The room's topic: the text of the last `/topic` said there, if any."""

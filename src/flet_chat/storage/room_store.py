@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import and_, exists, func, insert, select, update
+from sqlalchemy import ColumnElement, Insert, and_, exists, func, insert, select, update
+from sqlalchemy.dialects import postgresql as pg
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -54,15 +56,18 @@ class SqlRoomStore:
         return [Room(key, RoomKind.PUBLIC) for key in keys]
 
     async def add_member(self, key: str, user_name: str) -> bool:
+        if key == DEFAULT_ROOM:
+            return False  # everyone is in it
         async with self._writes.writing() as conn:
-            if await _is_member(conn, key, user_name):
-                return False
             newest = await conn.execute(
                 select(func.max(messages.c.id)).where(messages.c.room == key)
             )
             last_read = int(newest.scalar_one() or 0)
-            await _insert_member(conn, key, user_name, last_read, datetime.now(UTC))
-        return True
+            # Two tabs joining at once on PostgreSQL: the second finds the row, not an error.
+            added = await conn.execute(
+                self._insert_new(key, user_name, last_read, datetime.now(UTC))
+            )
+        return added.rowcount > 0
 
     async def remove_member(self, key: str, user_name: str) -> bool:
         mine = and_(room_members.c.room == key, room_members.c.user_key == user_key(user_name))
@@ -121,7 +126,7 @@ class SqlRoomStore:
                 messages.c.id > last_read,
                 messages.c.kind.in_(_UNREAD_KINDS),
                 messages.c.deleted_at.is_(None),
-                messages.c.user_name != user_name,
+                _not_by(user_name),
             )
             .limit(UNREAD_CAP)
             .subquery()
@@ -131,6 +136,8 @@ class SqlRoomStore:
             mentions.c.user_key == key,
             mentions.c.room == room,
             mentions.c.message_id > last_read,
+            messages.c.id == mentions.c.message_id,
+            _not_by(user_name),  # naming yourself is no news
         )
         flagged = (await conn.execute(select(mentioned))).scalar_one()
         return RoomState(described, int(count), mentioned=bool(flagged))
@@ -138,18 +145,36 @@ class SqlRoomStore:
     async def mark_read(self, key: str, user_name: str, message_id: int) -> None:
         mine = and_(room_members.c.room == key, room_members.c.user_key == user_key(user_name))
         async with self._writes.writing() as conn:
-            moved = await conn.execute(
+            if key == DEFAULT_ROOM:
+                # #general keeps no member rows but this marker (see tables.room_members). Made
+                # with an insert that tolerates a concurrent one: two tabs mark read at once.
+                await conn.execute(self._insert_new(key, user_name, 0, datetime.now(UTC)))
+            await conn.execute(
                 update(room_members)
                 .where(mine, room_members.c.last_read_id < message_id)
                 .values(last_read_id=message_id)
             )
-            # #general keeps no member rows but this marker (see tables.room_members).
-            if (
-                moved.rowcount == 0
-                and key == DEFAULT_ROOM
-                and not await _has_row(conn, key, user_name)
-            ):
-                await _insert_member(conn, key, user_name, message_id, datetime.now(UTC))
+
+    def _insert_new(self, room: str, user_name: str, last_read_id: int, now: datetime) -> Insert:
+        """A member row, or nothing if the user has one already."""
+        dialect_insert = sqlite.insert if self._engine.dialect.name == "sqlite" else pg.insert
+        return (
+            dialect_insert(room_members)
+            .values(
+                room=room,
+                user_key=user_key(user_name),
+                user_name=user_name,
+                last_read_id=last_read_id,
+                joined_at=now,
+            )
+            .on_conflict_do_nothing(index_elements=[room_members.c.room, room_members.c.user_key])
+        )
+
+
+def _not_by(user_name: str) -> ColumnElement[bool]:
+    """Messages someone else wrote. Names are one person whatever their case ("alice" joined
+    yesterday is "Alice" today); lower() is what both databases offer for that."""
+    return func.lower(messages.c.user_name) != user_name.lower()
 
 
 async def _insert_member(
