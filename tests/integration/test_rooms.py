@@ -172,6 +172,16 @@ async def test_a_direct_conversation_reaches_its_two_people_only(
         assert room_entries(carol) == ["#general"]
         assert not any("just between us" in t or "agreed" in t for t in carol.texts(carol.page))
 
+    # Nor can anyone become Bob to read it: his name stays with his browser.
+    async with connect(server) as impostor:
+        await impostor.wait_for(lambda: impostor.find("name_input"), what="join dialog")
+        await impostor.type("name_input", "bob")
+        await impostor.submit("name_input")
+        field = impostor.get("name_input")
+        await impostor.wait_for(lambda: str(field.get("error", "")).startswith("bob is taken"))
+        assert impostor.dialog_open()
+        assert room_entries(impostor) == ["#general"]
+
 
 def keys_of(client: FletClient) -> list[str]:
     return [str(c.get("key")) for c in client.walk() if c.get("key")]

@@ -230,10 +230,16 @@ async def test_unread_counts_mentions_and_storage_across_a_restart(
             "Already joined as Bob."
         )
 
+        tokens = {"Alice": alice.token, "Bob": bob.token}
+
     server.stop()
     again = server_factory(data_dir=data_dir)
+    async with sio_client(again) as someone:
+        # Bob's name is his: without his token nobody else can join as him and read the DM.
+        refused = await someone.call("join", {"name": "bob", "room": dm})
+        assert refused["error"]["message"].startswith("bob is taken")
     async with sio_client(again) as bob:
-        ack = await bob.call("join", {"name": "Bob", "room": dm})
+        ack = await bob.call("join", {"token": tokens["Bob"], "room": dm})
         assert ack["room"] == dm
         assert ack["room_info"]["title"] == "@Alice"
         [message] = [m for m in ack["messages"] if m["id"] == said["id"]]
@@ -247,7 +253,7 @@ async def test_unread_counts_mentions_and_storage_across_a_restart(
         assert topic["topic"] == "Ship it"
         # Still hears his rooms after reconnecting: Alice comes back and writes in the DM.
         async with sio_client(again) as alice:
-            assert (await alice.join("Alice"))["ok"]
+            assert (await alice.call("join", {"token": tokens["Alice"]}))["ok"]
             await alice.send("welcome back", room=dm)
             await bob.wait_for(lambda: "welcome back" in bob.texts(), what="DM after restart")
 

@@ -17,6 +17,7 @@ class RecordingClient:
     def __init__(self) -> None:
         self.sio = socketio.AsyncClient(reconnection=False)
         self.events: dict[str, list[Any]] = {}
+        self.token: str | None = None
         self._changed = asyncio.Condition()
         for name in (
             "message",
@@ -63,6 +64,7 @@ class RecordingClient:
 
     async def join(self, name: str, **extra: Any) -> dict[str, Any]:
         ack: dict[str, Any] = await self.call("join", {"name": name, **extra})
+        self.token = ack.get("token")  # what a client keeps to be this user again
         return ack
 
     async def send(

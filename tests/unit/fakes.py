@@ -98,8 +98,18 @@ class MemoryRoomStore:
     """Rooms in dictionaries: members by user key, read markers ignored (no unread counts)."""
 
     def __init__(self) -> None:
+        self.names: set[str] = set()
         self.rooms: dict[str, Room] = {DEFAULT_ROOM: Room(DEFAULT_ROOM, RoomKind.PUBLIC)}
         self.members_of: dict[str, dict[str, str]] = {}
+
+    async def claim_name(self, user_name: str) -> bool:
+        if user_key(user_name) in self.names:
+            return False
+        self.names.add(user_key(user_name))
+        return True
+
+    async def release_name(self, user_name: str) -> None:
+        self.names.discard(user_key(user_name))
 
     async def create_room(self, room: Room, created_by: str) -> bool:
         if room.key in self.rooms:

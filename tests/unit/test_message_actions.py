@@ -20,7 +20,6 @@ from flet_chat.storage.migrate import upgrade_to_head_async
 from flet_chat.storage.room_store import SqlRoomStore
 from flet_chat.storage.sql_store import SqlStore
 from tests.unit.fakes import RecordingBus
-from tests.unit.test_sql_store import database_url  # noqa: F401  (the sqlite/postgresql fixture)
 
 
 @pytest.fixture

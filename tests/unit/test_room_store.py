@@ -186,3 +186,13 @@ async def test_edits_deletes_and_reactions_are_stored(stores: Stores) -> None:
     assert (gone.deleted, gone.text, gone.reactions, gone.revision) == (True, "", (), 5)
     reread = (await stores.messages.latest(DEFAULT_ROOM, 1)).messages[0]
     assert reread == gone
+
+
+async def test_a_name_is_claimed_once_whatever_its_case(stores: Stores) -> None:
+    assert await stores.rooms.claim_name("Ann")
+    assert not await stores.rooms.claim_name("ann")
+    # Two people choosing one name at the same moment: exactly one gets it.
+    results = await asyncio.gather(*(stores.rooms.claim_name("Zoë") for _ in range(5)))
+    assert sorted(results) == [False, False, False, False, True]
+    await stores.rooms.release_name("ANN")  # a join that failed gives the name back
+    assert await stores.rooms.claim_name("Ann")

@@ -94,9 +94,7 @@ class SeedConsoles:
         for _ in range(GUEST_NAME_ATTEMPTS):
             name = GUEST_PREFIX + secrets.token_hex(3)
             try:
-                client.user_name, _ = await services.chat.join(
-                    name, client.session_key, exclusive=True
-                )
+                client.user_name, _ = await services.chat.join(name, client.session_key)
             except NameTakenError:
                 continue
             client.room = DEFAULT_ROOM

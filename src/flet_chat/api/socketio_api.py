@@ -166,7 +166,7 @@ class SocketApi:
         await services.chat.rooms.readable(name, key)
         # Without proof of identity, a name that is online now belongs to someone else.
         user_name, _ = await services.chat.join(
-            name, client.session_key, exclusive=not proven, bot=author_kind is AuthorKind.BOT
+            name, client.session_key, proven=proven, bot=author_kind is AuthorKind.BOT
         )
         client.user_name, client.author_kind, client.room = user_name, author_kind, key
         room = await services.chat.rooms.join(user_name, key)

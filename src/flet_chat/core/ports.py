@@ -50,6 +50,14 @@ class MessageStore(Protocol):
 
 
 class RoomStore(Protocol):
+    async def claim_name(self, user_name: str) -> bool:
+        """Record that `user_name` (compared without case) is taken; False if it already was."""
+        ...
+
+    async def release_name(self, user_name: str) -> None:
+        """Undo a claim whose join failed, so the name is free to try again."""
+        ...
+
     async def create_room(self, room: Room, created_by: str) -> bool:
         """Store a new room with its `members`; False if the key is taken."""
         ...

@@ -35,6 +35,9 @@ logger = logging.getLogger(__name__)
 # What a client may post; join and leave notices are the service's own.
 _POSTABLE = frozenset({MessageKind.CHAT, MessageKind.ACTION, MessageKind.TOPIC})
 RATE_LIMITED = "You are sending messages too fast. Wait a moment."
+NAME_TAKEN = (
+    "{name} is taken: someone joined under that name in another browser. Choose another name."
+)
 
 
 class ChatService:
@@ -50,6 +53,7 @@ class ChatService:
     ) -> None:
         self._store = store
         self._reserved: frozenset[str] = frozenset()
+        self._room_store = room_store
         self.rooms = RoomService(room_store, bus, self.spend, self.is_bot)
         self.actions = MessageActions(store, bus, self.rooms, self.spend)
         self._bus = bus
@@ -74,21 +78,32 @@ class ChatService:
         return name.strip().casefold() in self._reserved
 
     async def join(
-        self, raw_name: str, session_key: str, *, exclusive: bool = False, bot: bool = False
+        self, raw_name: str, session_key: str, *, proven: bool = False, bot: bool = False
     ) -> tuple[str, Message | None]:
         """Validate the name and mark the session online; returns the cleaned name and the join
         notice, which only a user's first session (tab, process or machine) gets.
 
-        `exclusive` (a client that proved no identity) refuses a name that is online already,
-        so nobody can speak as someone else while that person is here. Bots' names are
-        reserved: only `bot=True` (a client that proved it is that bot) may use one."""
+        The first person to join under a name keeps it: later joins need `proven=True` (the
+        client showed the signed identity token issued to that name), so nobody can take over
+        someone's name, and with it their direct conversations. Bots' names are reserved: only
+        `bot=True` (a client that proved it is that bot) may use one."""
         name = clean_user_name(raw_name)
         if not bot and name.casefold() in self._reserved:
             raise NameTakenError(f"{name} is the name of a bot. Choose another name.")
+        claimed_now = False
+        if not bot:
+            claimed_now = await self._room_store.claim_name(name)
+            if not claimed_now and not proven:
+                raise NameTakenError(NAME_TAKEN.format(name=name))
+        try:
+            return await self._enter(name, session_key)
+        except Exception:
+            if claimed_now:  # the join failed: the name is free to try again
+                await self._room_store.release_name(name)
+            raise
+
+    async def _enter(self, name: str, session_key: str) -> tuple[str, Message | None]:
         if not await self._presence.enter(name, session_key):
-            if exclusive:
-                await self._presence.leave(name, session_key)
-                raise NameTakenError(f"{name} is already in the chat. Choose another name.")
             await self._presence_changed(name, online=True)  # a new tab of someone online
             return name, None
         if await self._in_a_crowd():

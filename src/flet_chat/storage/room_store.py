@@ -14,7 +14,7 @@ from flet_chat.core.limits import DEFAULT_ROOM, UNREAD_CAP
 from flet_chat.core.models import MessageKind, Room, RoomKind, RoomState
 from flet_chat.core.rooms import user_key
 from flet_chat.storage.sql_store import SqlStore
-from flet_chat.storage.tables import mentions, messages, room_members, rooms
+from flet_chat.storage.tables import mentions, messages, room_members, rooms, users
 
 # What counts as unread: what people said, not who came and went.
 _UNREAD_KINDS = (MessageKind.CHAT.value, MessageKind.ACTION.value)
@@ -24,6 +24,20 @@ class SqlRoomStore:
     def __init__(self, engine: AsyncEngine, messages_store: SqlStore) -> None:
         self._engine = engine
         self._writes = messages_store  # shares its write queue (one writer on SQLite)
+
+    async def claim_name(self, user_name: str) -> bool:
+        dialect_insert = sqlite.insert if self._engine.dialect.name == "sqlite" else pg.insert
+        claim = (
+            dialect_insert(users)
+            .values(user_key=user_key(user_name), user_name=user_name, created_at=datetime.now(UTC))
+            .on_conflict_do_nothing(index_elements=[users.c.user_key])
+        )
+        async with self._writes.writing() as conn:
+            return (await conn.execute(claim)).rowcount > 0
+
+    async def release_name(self, user_name: str) -> None:
+        async with self._writes.writing() as conn:
+            await conn.execute(users.delete().where(users.c.user_key == user_key(user_name)))
 
     async def create_room(self, room: Room, created_by: str) -> bool:
         now = datetime.now(UTC)

@@ -48,6 +48,16 @@ messages = Table(
     sqlite_autoincrement=True,
 )
 
+# Names people have joined under: the first to use a name keeps it (their browser holds a signed
+# token for it, see core/identity.py), so nobody else can read their direct conversations.
+users = Table(
+    "users",
+    metadata,
+    Column("user_key", String(USER_KEY_LENGTH), primary_key=True),
+    Column("user_name", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
 rooms = Table(
     "rooms",
     metadata,

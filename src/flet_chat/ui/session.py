@@ -126,6 +126,7 @@ class SessionController:
         self._switches = 0  # a newer switch of rooms supersedes one still loading
         self._tasks: set[asyncio.Task[None]] = set()
         self._opening_room = False
+        self._verified_name: str | None = None  # the name this browser's identity token proves
 
     async def start(self) -> None:
         page = self.page
@@ -160,9 +161,10 @@ class SessionController:
         except (TimeoutError, RuntimeError) as error:  # no answer, or the tab already closed
             logger.info("client storage unavailable, asking for a name: %r", error)
         if name is not None:
+            self._verified_name = name
             self._joining = True  # a disconnect now must not free the session mid-join
             try:
-                self.user_name, _ = await self.chat.join(name, self.session_key)
+                self.user_name, _ = await self.chat.join(name, self.session_key, proven=True)
                 self._background(self._enter_rooms())
                 return
             except Exception:
@@ -268,9 +270,13 @@ class SessionController:
         if self.user_name is not None or self._joining:
             return
         self._joining = True
+        typed = self.join_dialog.name_input.value or ""
+        # This browser's token names this user (a restore that failed for a moment, say).
+        verified = self._verified_name
+        proven = verified is not None and typed.strip().casefold() == verified.casefold()
         try:
             self.user_name, _ = await self.chat.join(
-                self.join_dialog.name_input.value, self.session_key
+                verified if proven and verified else typed, self.session_key, proven=proven
             )
         except ChatError as error:
             self.join_dialog.show_error(str(error))
@@ -414,7 +420,7 @@ class SessionController:
         self._cancel_leave_timer()
         if self.user_name is not None and self._announced_leave:
             self._announced_leave = False
-            await self.chat.join(self.user_name, self.session_key)
+            await self.chat.join(self.user_name, self.session_key, proven=True)
         else:
             await self.presence.connection_changed(connected=True)
 
