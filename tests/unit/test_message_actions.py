@@ -28,7 +28,7 @@ def bus() -> RecordingBus:
 
 
 @pytest.fixture
-async def chat(database_url: str, bus: RecordingBus) -> AsyncIterator[ChatService]:  # noqa: F811
+async def chat(database_url: str, bus: RecordingBus) -> AsyncIterator[ChatService]:
     await upgrade_to_head_async(database_url)
     engine = create_engine(database_url)
     store = SqlStore(engine)
