@@ -166,6 +166,8 @@ class SessionController:
             try:
                 self.user_name, _ = await self.chat.join(name, self.session_key, proven=True)
                 self._background(self._enter_rooms())
+                # A fresh token: the name stays this browser's as long as it keeps visiting.
+                self._background(self._remember_identity(name))
                 return
             except Exception:
                 logger.exception("could not restore %s; asking for a name", name)
