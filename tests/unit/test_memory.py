@@ -12,6 +12,7 @@ from flet_chat.memory import (
     GcPauses,
     MemoryTrimmer,
     _find_malloc_trim,
+    limit_malloc_arenas,
     young_generation_for,
 )
 
@@ -46,6 +47,10 @@ def test_glibc_malloc_trim_is_found_here() -> None:
     trim = _find_malloc_trim()
     assert trim is not None
     assert trim(0) in (0, 1)
+
+
+def test_glibc_takes_the_arena_cap() -> None:
+    assert limit_malloc_arenas() is True
 
 
 def test_gc_pauses_are_counted_per_generation() -> None:
