@@ -18,7 +18,7 @@ from flet_chat.api.webhook import build_webhook
 from flet_chat.bootstrap import Runtime
 from flet_chat.flet_compat import LeakSafeFletApp, flet_session_count
 from flet_chat.logs import configure_logging
-from flet_chat.memory import GcPauses, tune_garbage_collector
+from flet_chat.memory import GcPauses, limit_malloc_arenas, tune_garbage_collector
 from flet_chat.settings import Settings
 from flet_chat.ui.app import build_main
 
@@ -38,6 +38,7 @@ class _CrossOriginIsolation(BaseHTTPMiddleware):
 def create_app(settings: Settings | None = None) -> ASGIApp:
     # `serve --workers N` spawns fresh interpreters that start here, not in __main__.main().
     configure_logging()
+    limit_malloc_arenas()  # before the database and executor threads start
     settings = settings or Settings()
     runtime = Runtime(settings)
     main = build_main(runtime)

@@ -4,7 +4,17 @@ import asyncio
 import gc
 import threading
 
-from flet_chat.memory import GcPauses, MemoryTrimmer, _find_malloc_trim, young_generation_for
+import pytest
+
+from flet_chat import memory
+from flet_chat.memory import (
+    MIN_CLOSED_PER_COLLECTION,
+    GcPauses,
+    MemoryTrimmer,
+    _find_malloc_trim,
+    limit_malloc_arenas,
+    young_generation_for,
+)
 
 
 async def test_a_burst_of_closes_is_trimmed_once_after_it_ends() -> None:
@@ -39,6 +49,10 @@ def test_glibc_malloc_trim_is_found_here() -> None:
     assert trim(0) in (0, 1)
 
 
+def test_glibc_takes_the_arena_cap() -> None:
+    assert limit_malloc_arenas() is True
+
+
 def test_gc_pauses_are_counted_per_generation() -> None:
     pauses = GcPauses()
     pauses.install()
@@ -64,6 +78,25 @@ def test_the_last_close_collects_and_trims_at_once() -> None:
         gc.callbacks.remove(pauses._on_gc)
     assert calls == [0]
     assert pauses.count[2] == 1  # a full collection
+
+
+def test_closed_sessions_are_collected_when_they_are_a_quarter_of_the_live_ones(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    collections: list[int] = []
+    monkeypatch.setattr(memory.gc, "collect", lambda: collections.append(1) or 0)
+    trimmer = MemoryTrimmer()
+    trimmer._trim = None  # no trim timer (it needs a loop): this checks the collections alone
+    for _ in range(MIN_CLOSED_PER_COLLECTION - 1):
+        trimmer.session_closed(sessions_left=10)  # few live: at least MIN closes
+    assert collections == []
+    trimmer.session_closed(sessions_left=10)
+    assert len(collections) == 1
+    for _ in range(99):
+        trimmer.session_closed(sessions_left=400)  # 400 live: every 100 closes
+    assert len(collections) == 1
+    trimmer.session_closed(sessions_left=400)
+    assert len(collections) == 2
 
 
 def test_the_young_generation_grows_with_the_sessions() -> None:
