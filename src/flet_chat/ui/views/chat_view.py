@@ -99,36 +99,24 @@ class ChatView:
             visible=False,
             on_click=on_toggle_members,
         )
-        self.rooms_toggle = ft.IconButton(
-            key=keys.ROOMS_TOGGLE,
-            icon=ft.Icon(ft.Icons.MENU, semantics_label=SHOW_ROOMS),
-            tooltip=SHOW_ROOMS,
-            visible=False,
-            on_click=on_show_rooms,
-        )
-        self.room_title = ft.Text("#general", key=keys.ROOM_TITLE, weight=ft.FontWeight.BOLD)
-        self.room_topic = ft.Text(
-            "",
-            key=keys.ROOM_TOPIC,
-            size=12,
-            color=NOTICE_COLOR,
-            visible=False,
+        # Every control a session holds costs it a few KB once on a page, so the header's rarely
+        # needed parts (the rooms button, the topic, "Leave") are made when first needed.
+        self._on_show_rooms = on_show_rooms
+        self._on_leave_room = on_leave_room
+        self.rooms_toggle: ft.IconButton | None = None
+        self.room_topic: ft.Text | None = None
+        self.leave_button: ft.TextButton | None = None
+        self.room_title = ft.Text(
+            "#general",
+            key=keys.ROOM_TITLE,
+            weight=ft.FontWeight.BOLD,
+            expand=True,
             no_wrap=True,
             overflow=ft.TextOverflow.ELLIPSIS,
         )
-        self.leave_button = ft.TextButton(
-            content=LEAVE_ROOM, key=keys.LEAVE_ROOM_BUTTON, visible=False, on_click=on_leave_room
-        )
-        self.header = ft.Row(
-            [
-                self.rooms_toggle,
-                ft.Column([self.room_title, self.room_topic], spacing=0, tight=True, expand=True),
-                self.leave_button,
-                self.members_toggle,
-            ]
-        )
-        # Wide: the room list sits in this slot. Narrow: it moves into the drawer.
-        self.rooms_slot = ft.Container(content=room_list.panel)
+        self.header = ft.Row([self.room_title, self.members_toggle])
+        self._header_shown: tuple[str, str | None, bool] = ("#general", None, False)
+        # Wide: the room list is the main row's first column. Narrow: it moves into the drawer.
         self.drawer = ft.NavigationDrawer(controls=[])
         self.chat_column = ft.Column(
             expand=True,
@@ -148,25 +136,51 @@ class ChatView:
         self.narrow = False
         self.members_open = False
 
+        self.main_row = ft.Row(
+            [
+                room_list.panel,
+                ft.Column([self.header, self.chat_column], expand=True),
+                self.members.panel,
+            ],
+            expand=True,
+            vertical_alignment=ft.CrossAxisAlignment.STRETCH,
+        )
+
     def layout(self) -> list[ft.Control]:
-        return [
-            ft.Row(
-                [
-                    self.rooms_slot,
-                    ft.Column([self.header, self.chat_column], expand=True),
-                    self.members.panel,
-                ],
-                expand=True,
-                vertical_alignment=ft.CrossAxisAlignment.STRETCH,
-            ),
-        ]
+        return [self.main_row]
 
     def show_room(self, title: str, topic: str | None, *, can_leave: bool) -> list[ft.Control]:
+        """Name the room on screen, with its topic; returns the controls to update."""
+        shown = (title, topic or None, can_leave)
+        if shown == self._header_shown:
+            return []
+        self._header_shown = shown
         self.room_title.value = title
-        self.room_topic.value = topic or ""
-        self.room_topic.visible = bool(topic)
-        self.leave_button.visible = can_leave
+        if topic and self.room_topic is None:
+            self.room_topic = ft.Text(
+                key=keys.ROOM_TOPIC,
+                size=12,
+                color=NOTICE_COLOR,
+                expand=True,
+                no_wrap=True,
+                overflow=ft.TextOverflow.ELLIPSIS,
+            )
+            self.header.controls.insert(self._index_of(self.room_title) + 1, self.room_topic)
+        if self.room_topic is not None:
+            self.room_topic.value, self.room_topic.visible = topic or "", bool(topic)
+        self.room_title.expand = not topic  # the topic takes the rest of the line
+        if can_leave and self.leave_button is None:
+            self.leave_button = ft.TextButton(
+                content=LEAVE_ROOM, key=keys.LEAVE_ROOM_BUTTON, on_click=self._on_leave_room
+            )
+            self.header.controls.insert(self._index_of(self.members_toggle), self.leave_button)
+        if self.leave_button is not None:
+            self.leave_button.visible = can_leave
         return [self.header]
+
+    def _index_of(self, control: ft.Control) -> int:
+        # `is`, not `==`: controls are dataclasses that compare by value.
+        return next(i for i, c in enumerate(self.header.controls) if c is control)
 
     def set_narrow(self, narrow: bool) -> list[ft.Control]:
         """Lay out for the page width; returns the controls to update."""
@@ -180,17 +194,29 @@ class ChatView:
         return self._arrange_members()
 
     def _arrange_rooms(self) -> list[ft.Control]:
-        panel = self.rooms.panel
-        self.rooms_toggle.visible = self.narrow
+        panel, row = self.rooms.panel, self.main_row.controls
+        in_row = any(c is panel for c in row)
+        if self.narrow and self.rooms_toggle is None:
+            self.rooms_toggle = ft.IconButton(
+                key=keys.ROOMS_TOGGLE,
+                icon=ft.Icon(ft.Icons.MENU, semantics_label=SHOW_ROOMS),
+                tooltip=SHOW_ROOMS,
+                on_click=self._on_show_rooms,
+            )
+            self.header.controls.insert(0, self.rooms_toggle)
+        if self.rooms_toggle is not None:
+            self.rooms_toggle.visible = self.narrow
         if self.narrow:
-            self.rooms_slot.content, self.rooms_slot.visible = None, False
+            if in_row:
+                del row[next(i for i, c in enumerate(row) if c is panel)]
             self.drawer.controls = [panel]
             panel.width, panel.border = None, None
         else:
             self.drawer.controls = []
-            self.rooms_slot.content, self.rooms_slot.visible = panel, True
+            if not in_row:
+                row.insert(0, panel)
             panel.width, panel.border = ROOM_PANEL_WIDTH, ft.Border.all(1, BORDER_COLOR)
-        return [self.rooms_slot, self.drawer, self.rooms_toggle]
+        return [self.main_row, self.drawer, self.header]
 
     def _arrange_members(self) -> list[ft.Control]:
         # Narrow and open: the member list takes the whole width instead of the conversation,

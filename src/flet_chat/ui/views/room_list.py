@@ -49,26 +49,22 @@ class RoomList:
             dense=True,
             on_submit=on_new_room,
         )
-        self.directory_title = ft.Text("Other rooms", size=12, color=NOTICE_COLOR, visible=False)
-        self.directory = ft.Column(key=keys.ROOM_DIRECTORY, spacing=0, controls=[])
+        # Made when there is first a room to list there: every control a session holds costs
+        # it a few KB once it is on a page.
+        self.directory: ft.Column | None = None
+        self._column = ft.Column(
+            [ft.Text("Rooms", weight=ft.FontWeight.BOLD), self.entries, self.new_room_input],
+            spacing=8,
+            scroll=ft.ScrollMode.AUTO,
+            expand=True,
+        )
         self.panel = ft.Container(
             key=keys.ROOM_PANEL,
             width=PANEL_WIDTH,
             border=ft.Border.all(1, BORDER_COLOR),
             border_radius=5,
             padding=10,
-            content=ft.Column(
-                [
-                    ft.Text("Rooms", weight=ft.FontWeight.BOLD),
-                    self.entries,
-                    self.new_room_input,
-                    self.directory_title,
-                    self.directory,
-                ],
-                spacing=8,
-                scroll=ft.ScrollMode.AUTO,
-                expand=True,
-            ),
+            content=self._column,
         )
 
     def show(
@@ -81,8 +77,14 @@ class RoomList:
             return []
         self._shown = shown
         self.entries.controls = [self._entry(e, selected=e.key == current) for e in entries]
-        self.directory.controls = [self._directory_entry(key) for key in directory]
-        self.directory_title.visible = bool(directory)
+        if directory and self.directory is None:
+            self.directory = ft.Column(key=keys.ROOM_DIRECTORY, spacing=0)
+            self._column.controls += [
+                ft.Text("Other rooms", size=12, color=NOTICE_COLOR),
+                self.directory,
+            ]
+        if self.directory is not None:
+            self.directory.controls = [self._directory_entry(key) for key in directory]
         return [self.panel]
 
     def _entry(self, entry: RoomEntry, *, selected: bool) -> ft.Control:
@@ -98,12 +100,15 @@ class RoomList:
                 no_wrap=True,
                 overflow=ft.TextOverflow.ELLIPSIS,
             ),
+            # Only with news: a room with nothing unread costs no badge control.
             trailing=ft.Text(
                 badge,
                 key=keys.room_unread(entry.key),
                 weight=ft.FontWeight.BOLD,
                 color=ft.Colors.PRIMARY,
-            ),
+            )
+            if badge
+            else None,
             selected=selected,
             dense=True,
             content_padding=ft.Padding.symmetric(horizontal=8),
