@@ -189,7 +189,7 @@ class SessionController:
         """Load the room on screen; while the store is away keep trying (and say so), so the
         conversation appears by itself once it is back."""
         room, switch = self.room, self._switches
-        delays = iter((*SEND_RETRY_DELAYS, *[HISTORY_RETRY_MAX_SECONDS] * 1000))
+        delays = iter(SEND_RETRY_DELAYS)  # then every HISTORY_RETRY_MAX_SECONDS
         while True:
             try:
                 latest = await self.chat.latest(room.key, reader=self.user_name)
@@ -405,7 +405,7 @@ class SessionController:
         self._send_updates(updates)
 
     async def _on_disconnect(self, _event: Any) -> None:
-        await self._mark_read()
+        self._background(self._mark_read())  # what they saw stays read on their next visit
         if self.user_name is None and not self._joining:
             # Nobody joined here: nothing worth resuming, so free it now instead of holding a
             # whole page until Flet's session timeout (crawlers, health checks, closed tabs).
@@ -430,7 +430,6 @@ class SessionController:
         self._cancel_leave_timer()
         routing.unregister(self.page)
         self._shared.fanout.unsubscribe(self)
-        routing.unregister(self.page)
         self._shared.frames.cancel(self)
         for task in (self._history_task, self._restore_task, *self._tasks):
             if task is not None:
@@ -511,7 +510,11 @@ class SessionController:
         self._render_rooms()
         members = list(room.members) if room.kind is RoomKind.DIRECT else None
         if room.kind is RoomKind.PUBLIC and room.key != DEFAULT_ROOM:
-            members = await self.chat.rooms.members(room.key)
+            try:
+                members = await self.chat.rooms.members(room.key)
+            except Exception as error:  # the store is away: the list fills in on the next change
+                logger.warning("could not read the members of %s: %r", room.key, error)
+                members = []
         self.presence.show_room(room.key, members)
         self._show_header(None)
         # A room opens at its newest message, wherever the last one was scrolled to.
