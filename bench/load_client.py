@@ -544,6 +544,7 @@ async def wait_for_deliveries(recorder: Recorder, expected: int, timeout: float)
 def delivery_stats(sessions: Sequence[LoadSession], log: SendLog) -> dict[str, Any]:
     """Send-to-first-arrival latency over every (session, tag) pair, and what never arrived."""
     latencies: list[float] = []
+    by_message: dict[int, list[float]] = {seq: [] for seq in log.sent_at}
     missing = 0
     missing_sessions = 0
     for session in sessions:
@@ -555,9 +556,11 @@ def delivery_stats(sessions: Sequence[LoadSession], log: SendLog) -> dict[str, A
                 got_all = False
             else:
                 latencies.append(seen - sent)
+                by_message[seq].append(seen - sent)
         if not got_all:
             missing_sessions += 1
     expected = len(log.sent_at) * len(sessions)
+    first_sent = min(log.sent_at.values(), default=0.0)
     return {
         "message_slots": len(log.sent_at)
         + sum(n for k, n in log.outcomes.items() if k.startswith("skipped")),
@@ -567,6 +570,16 @@ def delivery_stats(sessions: Sequence[LoadSession], log: SendLog) -> dict[str, A
         "deliveries_missing": missing,
         "sessions_missing_some": missing_sessions,
         "latency_ms": summarize(latencies),
+        # In send order, so a p99 set by a few late messages shows which ones and when.
+        "latency_by_message_ms": [
+            {
+                "sent_s": round(log.sent_at[seq] - first_sent, 3),
+                "p50": summarize(values)["p50"],
+                "max": summarize(values)["max"],
+            }
+            for seq, values in sorted(by_message.items(), key=lambda kv: log.sent_at[kv[0]])
+            if values
+        ],
         "send_outcomes": dict(sorted(log.outcomes.items())),
         "late_sends": log.late_sends,
         "send_wall_seconds": round(log.wall_seconds, 2),
