@@ -38,7 +38,7 @@ from flet_chat.api.schemas import (
     RoomStateInfo,
 )
 from flet_chat.bootstrap import Services
-from flet_chat.core.errors import NotJoinedError, ValidationError
+from flet_chat.core.errors import JOIN_FIRST, NotJoinedError, ValidationError
 from flet_chat.core.events import MembershipChanged, MessageChanged
 from flet_chat.core.limits import DEFAULT_ROOM
 from flet_chat.core.models import AuthorKind, Room
@@ -47,7 +47,7 @@ from flet_chat.core.rooms import direct_key, room_key, user_key
 
 def joined_name(client: ApiClient) -> str:
     if client.user_name is None:
-        raise NotJoinedError("Join the chat first.")
+        raise NotJoinedError(JOIN_FIRST)
     return client.user_name
 
 

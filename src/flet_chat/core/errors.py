@@ -17,5 +17,8 @@ class NotJoinedError(ChatError):
     """Posting before joining the chat."""
 
 
+JOIN_FIRST = "Join the chat first."
+
+
 class NameTakenError(ChatError):
     """An unauthenticated client asked for the name of a user who is online right now."""

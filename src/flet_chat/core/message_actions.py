@@ -24,6 +24,15 @@ NOT_YOURS = "You can only change your own messages."
 GONE = "That message was deleted."
 
 
+def is_authors(message: Message, user_name: str) -> bool:
+    """Whether `user_name` wrote this message as a person (what edit and delete require)."""
+    return (
+        message.kind in _EDITABLE
+        and message.author_kind is AuthorKind.USER
+        and user_key(message.user_name) == user_key(user_name)
+    )
+
+
 class NotAllowedError(ChatError):
     """The user may not do this to that message."""
 
@@ -81,10 +90,6 @@ class MessageActions:
         message = await self._visible(user_name, message_id)
         if message.deleted:
             raise NotAllowedError(GONE)
-        if (
-            message.kind not in _EDITABLE
-            or message.author_kind is not AuthorKind.USER
-            or user_key(message.user_name) != user_key(user_name)
-        ):
+        if not is_authors(message, user_name):
             raise NotAllowedError(NOT_YOURS)
         return message

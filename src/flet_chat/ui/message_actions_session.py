@@ -16,9 +16,9 @@ from typing import Any
 import flet as ft
 
 from flet_chat.core.emoji import QUICK_REACTIONS
-from flet_chat.core.errors import ChatError
-from flet_chat.core.models import AuthorKind, Message, MessageKind
-from flet_chat.core.rooms import user_key
+from flet_chat.core.errors import JOIN_FIRST, ChatError
+from flet_chat.core.message_actions import is_authors
+from flet_chat.core.models import Message
 from flet_chat.core.service import ChatService
 from flet_chat.ui import keys
 from flet_chat.ui.controls.chat_message import OPEN_ACTIONS, REACT
@@ -27,22 +27,14 @@ from flet_chat.ui.routing import RoutedEvent
 
 logger = logging.getLogger(__name__)
 
-JOIN_FIRST = "Join the chat first."
 FAILED = "Could not change the message right now. Try again."
-_EDITABLE = frozenset({MessageKind.CHAT, MessageKind.ACTION})
 
 Action = Callable[[], Awaitable[object]]
 
 
 def is_own(message: Message, me: str | None) -> bool:
     """Whether the sheet offers Edit and Delete (the server decides again)."""
-    return (
-        me is not None
-        and not message.deleted
-        and message.kind in _EDITABLE
-        and message.author_kind is AuthorKind.USER
-        and user_key(message.user_name) == user_key(me)
-    )
+    return me is not None and not message.deleted and is_authors(message, me)
 
 
 class MessageActionsSession:

@@ -12,7 +12,7 @@ import flet as ft
 
 from flet_chat.bootstrap import Services
 from flet_chat.bots.dispatcher import is_command
-from flet_chat.core.errors import ChatError
+from flet_chat.core.errors import JOIN_FIRST, ChatError
 from flet_chat.core.events import (
     MembershipChanged,
     MessageChanged,
@@ -48,7 +48,6 @@ SEND_RETRYING = "Not sent yet: retrying..."
 SEND_RETRY_DELAYS = (0.5, 1.0, 2.0, 4.0, 8.0)
 HISTORY_FAILED = "Could not load the conversation. Trying again..."
 HISTORY_RETRY_MAX_SECONDS = 5.0
-JOIN_FIRST = "Join the chat first."
 
 # Client storage (localStorage in a browser) holds a signed token naming the user, so a new
 # session (a new tab, or a reconnect that reached another process or machine) is the same user.
