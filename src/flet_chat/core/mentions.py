@@ -3,6 +3,7 @@ is one indexed query) and when its row is drawn (to highlight it)."""
 
 from __future__ import annotations
 
+import functools
 import re
 
 from flet_chat.core.limits import MAX_NAME_LENGTH
@@ -23,8 +24,10 @@ def mention_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+@functools.lru_cache(maxsize=1024)
 def mentioned_names(text: str) -> tuple[str, ...]:
-    """The casefolded names `text` mentions, each once, in order."""
+    """The casefolded names `text` mentions, each once, in order. Cached: every session that
+    counts a message of another room asks about the same text."""
     names: dict[str, None] = {}
     for start, end in mention_spans(text):
         names.setdefault(text[start + 1 : end].casefold(), None)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import flet as ft
@@ -73,9 +73,9 @@ class PresenceSession:
 
     # -- who is online ------------------------------------------------------------------------
 
-    def _online_here(self) -> list[str]:
+    def _online_here(self) -> Sequence[str]:
         if self._members is None:
-            return list(self._cache.users)
+            return self._cache.users  # everyone: no copy per session per change
         return [name for name in self._cache.users if user_key(name) in self._members]
 
     def _members_changed(self) -> None:
