@@ -97,6 +97,34 @@ async def test_a_retried_send_with_the_same_client_id_is_stored_once(store: SqlS
     assert await store.count() == 2
 
 
+async def test_a_client_id_never_finds_a_message_of_another_room_or_author_kind(
+    store: SqlStore,
+) -> None:
+    """Security round, item 2: a webhook posting as "Alice" with a client id Alice used in a
+    direct conversation once got her direct message back. Each scope stores its own message."""
+    secret = await store.add(
+        NewMessage(MessageKind.CHAT, "Alice", "my secret", client_id="1", room="dm:5:alicebob")
+    )
+    as_integration = await store.add(
+        NewMessage(
+            MessageKind.CHAT,
+            "Alice",
+            "posted by a webhook",
+            client_id="1",
+            author_kind=AuthorKind.INTEGRATION,
+            room="dm:5:alicebob",
+        )
+    )
+    elsewhere = await store.add(NewMessage(MessageKind.CHAT, "Alice", "in general", client_id="1"))
+    assert len({secret.id, as_integration.id, elsewhere.id}) == 3
+    assert as_integration.text == "posted by a webhook"
+    assert elsewhere.text == "in general"
+    retried = await store.add(
+        NewMessage(MessageKind.CHAT, "Alice", "my secret", client_id="1", room="dm:5:alicebob")
+    )
+    assert retried.id == secret.id  # a real retry still finds its own message
+
+
 async def test_author_kind_is_stored_and_defaults_to_user(store: SqlStore) -> None:
     person = await store.add(NewMessage(MessageKind.CHAT, "Ann", "hi"))
     bot = await store.add(

@@ -70,17 +70,23 @@ class SqlStore:
             message_id = (await conn.execute(query)).scalar_one()
         else:
             # A retry of a send whose first attempt did commit (the answer was lost on the way)
-            # finds the stored message instead of storing it twice.
+            # finds the stored message instead of storing it twice. The key holds the room and
+            # the author's kind and name: a client id can only ever find its author's own
+            # message in the same room, never someone else's (say, a direct message).
+            key = (
+                messages.c.room,
+                messages.c.author_kind,
+                messages.c.user_name,
+                messages.c.client_id,
+            )
             upsert = self._dialect_insert(messages).values(values)
-            query = upsert.on_conflict_do_nothing(
-                index_elements=[messages.c.user_name, messages.c.client_id]
-            ).returning(messages.c.id)
+            query = upsert.on_conflict_do_nothing(index_elements=list(key)).returning(messages.c.id)
             message_id = (await conn.execute(query)).scalar_one_or_none()
             if message_id is None:
+                same = (new.room, new.author_kind.value, new.user_name, new.client_id)
                 stored = await conn.execute(
                     select(messages).where(
-                        messages.c.user_name == new.user_name,
-                        messages.c.client_id == new.client_id,
+                        *(column == v for column, v in zip(key, same, strict=True))
                     )
                 )
                 return (await _with_reactions(conn, [stored.one()]))[0]

@@ -32,7 +32,8 @@ messages = Table(
     Column("user_name", String(64), nullable=False),
     Column("text", Text(), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
-    # Chosen by the sending client; a retry with the same id is stored once (migration 0002).
+    # Chosen by the sending client; a retry with the same id in the same room by the same author
+    # (name and kind) is stored once (migrations 0002, 0006).
     Column("client_id", String(64), nullable=True),
     # user, bot or integration (migration 0003): a bot's answer must never pass for a person's.
     Column("author_kind", String(16), nullable=False, server_default="user"),
@@ -41,7 +42,7 @@ messages = Table(
     Column("revision", Integer(), nullable=False, server_default="0"),
     Column("edited_at", DateTime(timezone=True), nullable=True),
     Column("deleted_at", DateTime(timezone=True), nullable=True),
-    Index("ux_messages_user_client_id", "user_name", "client_id", unique=True),
+    Index("ux_messages_client_id", "room", "author_kind", "user_name", "client_id", unique=True),
     Index("ix_messages_room_id", "room", "id"),
     # A room's topic is its newest `topic` message: one index seek, however long the history.
     Index("ix_messages_room_kind_id", "room", "kind", "id"),
