@@ -8,6 +8,8 @@ import signal
 import sys
 from typing import Any
 
+import pydantic
+
 from flet_chat.logs import configure_logging
 from flet_chat.settings import Settings
 
@@ -33,8 +35,14 @@ def main(argv: list[str] | None = None) -> int:
         from flet_chat.console import run_console
 
         return run_console(args.url, args.name)  # a client: no server logging or settings
-    configure_logging()
-    settings = Settings()
+    try:
+        settings = Settings()
+    except pydantic.ValidationError as error:
+        for problem in error.errors():
+            where = ".".join(str(p) for p in problem["loc"])
+            print(f"flet-chat: setting {where}: {problem['msg']}", file=sys.stderr)
+        return 2
+    configure_logging(settings.log_level)
 
     if args.command in (None, "serve"):
         return _serve(
@@ -71,7 +79,8 @@ def _serve(settings: Settings, host: str | None, port: int | None, workers: int 
     options: dict[str, Any] = {
         "host": host or settings.host,
         "port": port or settings.port,
-        "proxy_headers": True,  # trusted proxies come from FORWARDED_ALLOW_IPS (uvicorn reads it)
+        # server.py applies the proxy headers itself, so it knows whose headers it believed.
+        "proxy_headers": False,
         "log_level": "info",
         # Compressing every patch for every session is CPU on the broadcast's hot path (about 3%
         # of the server's samples at 500 sessions); chat patches are a few hundred bytes.

@@ -21,7 +21,7 @@ from flet_chat.core.rate_limit import RateLimiter
 from flet_chat.core.service import ChatService
 from flet_chat.memory import MemoryTrimmer
 from flet_chat.settings import Settings
-from flet_chat.storage.engine import create_engine
+from flet_chat.storage.engine import create_engine, private_dir
 from flet_chat.storage.migrate import upgrade_to_head_async
 from flet_chat.storage.room_store import SqlRoomStore
 from flet_chat.storage.sql_store import SqlStore
@@ -44,7 +44,9 @@ class Services:
 
 
 def bootstrap(settings: Settings, hub: TopicHub) -> Services:
-    engine = create_engine(settings.resolved_database_url())
+    engine = create_engine(
+        settings.resolved_database_url(), sqlite_synchronous=settings.sqlite_synchronous
+    )
     store = SqlStore(engine)
     bus: LocalBus | RedisBus
     presence: LocalPresence | RedisPresence
@@ -113,6 +115,7 @@ class Runtime:
     async def start(self) -> Services:
         async with self._lock:
             if self._services is None:
+                private_dir(self.settings.data_dir)  # the database, the secret key
                 if self.settings.migrate_on_start:
                     await upgrade_to_head_async(self.settings.resolved_database_url())
                 services = bootstrap(self.settings, self.fanout)

@@ -12,6 +12,8 @@ from flet_web.fastapi import FastAPI, FletStaticFiles, app_manager
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 from starlette.types import ASGIApp
 
+from flet_chat.api.forwarded import TrustedProxyHeaders
+from flet_chat.api.origins import origin_policy
 from flet_chat.api.socketio_api import SocketApi
 from flet_chat.api.webhook import ROUTE as WEBHOOK_ROUTE
 from flet_chat.api.webhook import build_webhook
@@ -37,9 +39,9 @@ class _CrossOriginIsolation(BaseHTTPMiddleware):
 
 def create_app(settings: Settings | None = None) -> ASGIApp:
     # `serve --workers N` spawns fresh interpreters that start here, not in __main__.main().
-    configure_logging()
-    limit_malloc_arenas()  # before the database and executor threads start
     settings = settings or Settings()
+    configure_logging(settings.log_level)
+    limit_malloc_arenas()  # before the database and executor threads start
     runtime = Runtime(settings)
     main = build_main(runtime)
     assets_dir = settings.assets_dir.resolve()
@@ -62,7 +64,16 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
     )
     app.state.runtime = runtime
 
+    allowed_origin = origin_policy(settings.allowed_origins)
+
     async def flet_websocket(websocket: WebSocket) -> None:
+        # A page on another site must not open a chat session in its visitor's browser.
+        headers = websocket.headers
+        hosts = (headers.get("host", ""), headers.get("x-forwarded-host", ""))
+        if not allowed_origin(headers.get("origin"), hosts):
+            logger.warning("refused a Flet connection from origin %r", headers.get("origin"))
+            await websocket.close(code=1008)
+            return
         await LeakSafeFletApp(
             loop=asyncio.get_running_loop(),
             executor=app_manager.executor,
@@ -114,4 +125,4 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
     app.add_middleware(_CrossOriginIsolation)
     # Socket.IO answers /socket.io/ and hands everything else (and the lifespan) to FastAPI.
     wrapped: ASGIApp = socket_api.asgi_app(app)
-    return wrapped
+    return TrustedProxyHeaders(wrapped, settings.forwarded_allow_ips)

@@ -5,9 +5,13 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Shared secrets in settings (bot and webhook tokens) shorter than this are refused at start.
+MIN_TOKEN_LENGTH = 16
 
 
 class Settings(BaseSettings):
@@ -76,11 +80,47 @@ class Settings(BaseSettings):
         description='JSON {"Bot name": "token"}: a Socket.IO client joining with a token speaks as'
         " that bot, with a BOT badge.",
     )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        default="INFO",
+        description="DEBUG adds Engine.IO packet traces and Flet session ids, which hold tokens"
+        " and message text: only on a developer's own machine.",
+    )
+    forwarded_allow_ips: str = Field(
+        default="127.0.0.1",
+        validation_alias="FORWARDED_ALLOW_IPS",
+        description="Comma-separated proxy addresses (or networks, or *) whose X-Forwarded-For,"
+        " -Proto and -Host headers are believed; anyone else's are ignored.",
+    )
+    sqlite_synchronous: Literal["NORMAL", "FULL"] = Field(
+        default="NORMAL",
+        description="SQLite's sync mode. NORMAL (with WAL) keeps every committed message through"
+        " a crash of the process; FULL also through a power loss or an OS crash, at some write"
+        " speed.",
+    )
     allowed_origins: list[str] = Field(
         default_factory=list,
         description='JSON ["https://example.com"]: browser origins allowed to open Socket.IO'
-        " besides the server's own; clients that send no Origin (bots, consoles) are allowed.",
+        " and the Flet websocket besides the server's own; clients that send no Origin (bots,"
+        " consoles, the desktop window) are allowed.",
     )
+
+    @field_validator("bot_tokens")
+    @classmethod
+    def _bot_tokens_are_long(cls, tokens: dict[str, str]) -> dict[str, str]:
+        # An empty or short token would let anyone join as that bot.
+        for name, token in tokens.items():
+            if len(token.strip()) < MIN_TOKEN_LENGTH:
+                raise ValueError(
+                    f"the token of bot {name!r} must be at least {MIN_TOKEN_LENGTH} characters"
+                )
+        return tokens
+
+    @field_validator("webhook_token")
+    @classmethod
+    def _webhook_token_is_long(cls, token: str | None) -> str | None:
+        if token is not None and len(token.strip()) < MIN_TOKEN_LENGTH:
+            raise ValueError(f"must be at least {MIN_TOKEN_LENGTH} characters (or unset)")
+        return token
 
     def resolved_secret_key(self) -> str:
         """The configured key, or one made once and kept in the data dir (mode 0600)."""
@@ -88,7 +128,7 @@ class Settings(BaseSettings):
             return self.secret_key
         path = self.data_dir / "secret_key"
         if not path.exists():
-            self.data_dir.mkdir(parents=True, exist_ok=True)
+            self.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
             # Write aside, then link into place: a process starting at the same moment either
             # wins or reads the winner's whole key, never a half-written file.
             draft = path.with_name(f".secret_key.{os.getpid()}")

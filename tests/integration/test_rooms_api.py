@@ -121,9 +121,6 @@ async def test_a_direct_conversation_is_invisible_to_a_third_user(server: Server
             "send": await carol.send("let me in", room=key),
             "typing": await carol.call("typing", {"room": key}),
             "mark_read": await carol.call("mark_read", {"room": key, "message_id": secret["id"]}),
-            "react": await carol.call("react", {"message_id": secret["id"], "emoji": "👍"}),
-            "edit": await carol.call("edit", {"message_id": secret["id"], "text": "mine"}),
-            "delete": await carol.call("delete", {"message_id": secret["id"]}),
             "leave_room": await carol.call("leave_room", {"room": key}),
         }
         for what, ack in attempts.items():
@@ -131,6 +128,15 @@ async def test_a_direct_conversation_is_invisible_to_a_third_user(server: Server
             assert ack["error"]["message"] == "There is no room that conversation.", what
         unknown = await carol.call("history", {"room": "dm:3:zzzyyy"})
         assert unknown["error"] == attempts["history"]["error"]  # the same answer: nothing leaks
+        # A direct message's id answers as an id that does not exist: Carol cannot count them.
+        for event, payload in (
+            ("react", {"emoji": "👍"}),
+            ("edit", {"text": "mine"}),
+            ("delete", {}),
+        ):
+            hidden = await carol.call(event, {"message_id": secret["id"], **payload})
+            missing = await carol.call(event, {"message_id": 10**12, **payload})
+            assert hidden["error"] == missing["error"], event
         # Bob reacts after Carol's attempts: a change Carol must not hear of either.
         assert (await bob.call("react", {"message_id": secret["id"], "emoji": "👀"}))["ok"]
         await alice.wait_for(lambda: alice.received("message_changed"), what="reaction")

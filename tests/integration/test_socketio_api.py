@@ -137,13 +137,17 @@ async def test_a_name_in_use_needs_proof(server: ServerProcess, connect: Connect
 async def test_bot_token_posts_with_a_badge(
     server_factory: Callable[..., ServerProcess], connect: Connect
 ) -> None:
-    server = server_factory(env={"FLET_CHAT_BOT_TOKENS": json.dumps({"Deploy Bot": "s3cret"})})
+    server = server_factory(
+        env={"FLET_CHAT_BOT_TOKENS": json.dumps({"Deploy Bot": "deploy-bot-s3cret-token"})}
+    )
     async with connect(server) as alice, sio_client(server) as bot:
         await alice.join("Alice")
         async with sio_client(server) as impostor:
             refused = await impostor.join("deploy bot")
             assert refused["error"]["code"] == "name_taken"
-        assert (await bot.call("join", {"token": "s3cret"}))["author_kind"] == "bot"
+        assert (await bot.call("join", {"token": "deploy-bot-s3cret-token"}))[
+            "author_kind"
+        ] == "bot"
         await bot.send("build 42 is live")
         await alice.wait_for(lambda: has_row(alice, "Deploy Bot | BOT |"), what="badged row")
         assert has_row(alice, "build 42 is live")

@@ -15,7 +15,7 @@ from tests.support.server import ServerProcess
 
 pytestmark = pytest.mark.integration
 
-TOKEN = "hook-token-123"
+TOKEN = "hook-token-123-abcdef"
 
 
 @pytest.fixture

@@ -111,12 +111,22 @@ async def test_a_third_user_cannot_see_a_direct_conversation(
         lambda: chat.before(secret.id + 1, room.key, reader="Carol"),
         lambda: chat.post("Carol", "let me in", room=room.key),
         lambda: chat.typing("Carol", room=room.key),
-        lambda: chat.actions.toggle_reaction("Carol", secret.id, "👍"),
-        lambda: chat.actions.edit("Carol", secret.id, "mine now"),
     ]
     for attempt in attempts:
         with pytest.raises(UnknownRoomError, match="no room that conversation"):
             await attempt()
+    # By id, a direct message is a message that does not exist: its ids cannot be counted.
+    by_id: list[Callable[[int], Awaitable[object]]] = [
+        lambda i: chat.actions.toggle_reaction("Carol", i, "👍"),
+        lambda i: chat.actions.edit("Carol", i, "mine now"),
+        lambda i: chat.actions.delete("Carol", i),
+    ]
+    for attempt in by_id:
+        with pytest.raises(ValidationError) as hidden:
+            await attempt(secret.id)
+        with pytest.raises(ValidationError) as missing:
+            await attempt(10**9)
+        assert str(hidden.value) == str(missing.value) == "That message no longer exists."
     assert [s.room.key for s in await chat.rooms.rooms_of("Carol")] == ["general"]
     assert bus.typing == []
 

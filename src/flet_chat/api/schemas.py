@@ -51,12 +51,14 @@ from flet_chat.core.limits import (
     MAX_EMOJI_LENGTH,
     MAX_MESSAGE_LENGTH,
     MAX_NAME_LENGTH,
+    MAX_ROOM_KEY_LENGTH,
 )
 from flet_chat.core.models import AuthorKind, Message, MessageKind, Room, RoomKind, RoomState
 from flet_chat.core.room_service import title_for
 
-# Room names are validated by core/rooms.py; this only bounds what a client may send.
-RoomName = Field(default=None, max_length=64)
+# Room names are validated by core/rooms.py; this only bounds what a client may send. A direct
+# conversation's key holds both names, so it is longer than any public room's name.
+RoomName = Field(default=None, max_length=MAX_ROOM_KEY_LENGTH)
 
 
 class Request(BaseModel):
@@ -67,7 +69,7 @@ class JoinRequest(Request):
     room: str | None = RoomName
     name: str | None = Field(default=None, max_length=256)
     # A bot token from FLET_CHAT_BOT_TOKENS, or the identity token of an earlier JoinAck.
-    token: str | None = Field(default=None, max_length=1024)
+    token: str | None = Field(default=None, min_length=1, max_length=1024)
 
 
 class SendRequest(Request):
@@ -244,7 +246,7 @@ class HistoryAck(BaseModel):
 
 
 class RoomRequest(Request):
-    room: str = Field(min_length=1, max_length=64)
+    room: str = Field(min_length=1, max_length=MAX_ROOM_KEY_LENGTH)
 
 
 class CreateRoomRequest(Request):

@@ -58,9 +58,14 @@ logger = logging.getLogger(__name__)
 MAX_PACKET_BYTES = 64 * 1024
 
 
-class _RefusalsAreWarnings(logging.LoggerAdapter[logging.Logger]):
-    """Engine.IO logs a refused client (a foreign Origin, a bad request) with `error()`: that is
-    the check working, not the server failing, so it is a warning here. Exceptions stay errors."""
+class _EngineIoLog(logging.LoggerAdapter[logging.Logger]):
+    """Engine.IO's log, put in its place. It traces every packet at INFO, tokens and message text
+    included: that is DEBUG here, never on in production. It logs a refused client (a foreign
+    Origin, a bad request) with `error()`: that is the check working, not the server failing, so
+    it is a warning. Exceptions stay errors."""
+
+    def info(self, msg: object, *args: object, **kwargs: Any) -> None:
+        self.debug(msg, *args, **kwargs)
 
     def error(self, msg: object, *args: object, **kwargs: Any) -> None:
         self.warning(msg, *args, **kwargs)
@@ -74,7 +79,7 @@ class SocketApi:
             async_mode="asgi",
             cors_allowed_origins=origin_checker(settings.allowed_origins),
             max_http_buffer_size=MAX_PACKET_BYTES,
-            engineio_logger=_RefusalsAreWarnings(logging.getLogger("flet_chat.engineio")),
+            engineio_logger=_EngineIoLog(logging.getLogger("flet_chat.engineio")),
         )
         self.clients: dict[str, ApiClient] = {}
         self.seed = SeedConsoles(self.sio, self.clients, lambda: runtime.services)
@@ -190,7 +195,8 @@ class SocketApi:
                 raise InvalidRequest("Give a name (or a token) to join.")
             return request.name, AuthorKind.USER, False
         for bot_name, bot_token in self._bot_tokens.items():
-            if hmac.compare_digest(request.token.encode(), bot_token.encode()):
+            # Settings refuse short bot tokens; an empty one here still never matches.
+            if bot_token and hmac.compare_digest(request.token.encode(), bot_token.encode()):
                 return bot_name, AuthorKind.BOT, True
         verified = services.identity.verify(request.token)
         if verified is None or (request.name is not None and request.name.strip() != verified):

@@ -11,6 +11,9 @@ RATE_PER_SECOND = 2.0
 # The room everyone is in from the start; nobody can leave it.
 DEFAULT_ROOM = "general"
 MAX_ROOM_NAME_LENGTH = 40
+# A room's key: a public room's name, or a direct conversation's "dm:<n>:" and its two people's
+# casefolded names (casefolding can triple a name's length: "ß" is "ss").
+MAX_ROOM_KEY_LENGTH = 300
 MAX_TOPIC_LENGTH = 200
 # Unread counts stop counting here (the room list shows "99+"): a count is one indexed query.
 UNREAD_CAP = 100

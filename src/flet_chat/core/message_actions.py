@@ -15,13 +15,14 @@ from flet_chat.core.mentions import mentioned_names
 from flet_chat.core.models import AuthorKind, Message, MessageKind
 from flet_chat.core.ports import EventBus, MessageStore
 from flet_chat.core.room_service import RoomService
-from flet_chat.core.rooms import user_key
+from flet_chat.core.rooms import UnknownRoomError, user_key
 from flet_chat.core.validation import clean_message_text, clean_user_name
 
 # What an author can take back or reword: what they said, not notices about them.
 _EDITABLE = frozenset({MessageKind.CHAT, MessageKind.ACTION})
 NOT_YOURS = "You can only change your own messages."
 GONE = "That message was deleted."
+NO_SUCH_MESSAGE = "That message no longer exists."
 
 
 def is_authors(message: Message, user_name: str) -> bool:
@@ -82,8 +83,13 @@ class MessageActions:
     async def _visible(self, user_name: str, message_id: int) -> Message:
         message = await self._store.get(message_id)
         if message is None:
-            raise ValidationError("That message no longer exists.")
-        await self._rooms.readable(user_name, message.room)  # hides other people's DMs
+            raise ValidationError(NO_SUCH_MESSAGE)
+        try:
+            await self._rooms.readable(user_name, message.room)
+        except UnknownRoomError:
+            # Someone else's direct message answers exactly as a missing id does, so nobody can
+            # count another person's direct messages by trying ids.
+            raise ValidationError(NO_SUCH_MESSAGE) from None
         return message
 
     async def _own(self, user_name: str, message_id: int) -> Message:

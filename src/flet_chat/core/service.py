@@ -10,6 +10,7 @@ from flet_chat.core.events import MessagePosted, PresenceChanged, UserTyping
 from flet_chat.core.limits import (
     DEFAULT_ROOM,
     HISTORY_PAGE_SIZE,
+    MAX_TOPIC_LENGTH,
     NOTICE_CROWD,
     TYPING_INTERVAL_SECONDS,
 )
@@ -28,7 +29,7 @@ from flet_chat.core.rate_limit import RateLimiter
 from flet_chat.core.room_service import RoomService, no_such_room
 from flet_chat.core.rooms import room_key
 from flet_chat.core.throttle import Throttle
-from flet_chat.core.validation import clean_message_text, clean_user_name
+from flet_chat.core.validation import clean_message_text, clean_topic, clean_user_name
 
 logger = logging.getLogger(__name__)
 
@@ -187,6 +188,8 @@ class ChatService:
             # Users cannot join under a bot's name; an integration must not post under one.
             raise NameTakenError(f"{name} is the name of a bot. Choose another name.")
         text = clean_message_text(raw_text)
+        if kind is MessageKind.TOPIC:
+            text = clean_topic(text)
         if room != DEFAULT_ROOM:  # everyone is in #general: no need to ask the store
             room = await self._postable(name, room, author_kind)
         if rate_limited and not is_retry:
@@ -243,7 +246,8 @@ class ChatService:
     async def topic(self, room: str = DEFAULT_ROOM) -> str | None:
         """The room's topic: the text of the last `/topic` said there, if any."""
         last = await self._store.last_of_kind(room, MessageKind.TOPIC)
-        return None if last is None else last.text
+        # Topics set before the limit was enforced may be longer: every join answer carries it.
+        return None if last is None else last.text[:MAX_TOPIC_LENGTH]
 
     async def _record(self, new: NewMessage) -> Message:
         # The commit happens inside add(): nobody hears of a message that is not stored.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import unicodedata
 
 from flet_chat.core.errors import ValidationError
-from flet_chat.core.limits import MAX_MESSAGE_LENGTH, MAX_NAME_LENGTH
+from flet_chat.core.limits import MAX_MESSAGE_LENGTH, MAX_NAME_LENGTH, MAX_TOPIC_LENGTH
 
 # Cc: C0/C1 controls; Zl/Zp: line and paragraph separators. Format characters (Cf) stay
 # allowed because emoji sequences need the zero-width joiner.
@@ -36,6 +36,18 @@ def clean_message_text(raw: str) -> str:
     for ch in text:
         if ch not in _ALLOWED_CONTROLS_IN_TEXT and unicodedata.category(ch) in ("Cc", "Zl", "Zp"):
             raise ValidationError("Message cannot contain control characters.")
+    return text
+
+
+def clean_topic(text: str) -> str:
+    """A room's topic: one line (it heads the room), at most MAX_TOPIC_LENGTH characters. Takes
+    text clean_message_text has already checked."""
+    if "\n" in text or "\t" in text:
+        raise ValidationError("A topic is one line.")
+    if len(text) > MAX_TOPIC_LENGTH:
+        raise ValidationError(
+            f"The topic is {len(text):,} characters; the limit is {MAX_TOPIC_LENGTH}."
+        )
     return text
 
 

@@ -1,30 +1,78 @@
-"""Builds the async engine for a DATABASE_URL, with the pragmas SQLite needs for concurrency."""
+"""Builds the async engine for a DATABASE_URL, with the pragmas SQLite needs, and keeps the
+SQLite files private to the server's user (0600: they hold every direct message)."""
 
 from __future__ import annotations
 
+import contextlib
+import logging
+import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+logger = logging.getLogger(__name__)
 
-def create_engine(database_url: str) -> AsyncEngine:
+SqliteSync = Literal["NORMAL", "FULL"]
+PRIVATE_FILE = 0o600
+PRIVATE_DIR = 0o700
+# SQLite's companions of a database file in WAL mode; it creates them with the database's mode.
+_SQLITE_SUFFIXES = ("", "-wal", "-shm", "-journal")
+
+
+def create_engine(database_url: str, *, sqlite_synchronous: SqliteSync = "NORMAL") -> AsyncEngine:
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:":
-            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+            _private_sqlite_files(Path(url.database))
         engine = create_async_engine(url, connect_args={"timeout": 30})
-        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+
+        def pragmas(dbapi_connection: Any, _record: Any) -> None:
+            _sqlite_pragmas(dbapi_connection, sqlite_synchronous)
+
+        event.listen(engine.sync_engine, "connect", pragmas)
         return engine
     return create_async_engine(url, pool_pre_ping=True)
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    # WAL lets readers run while a writer commits; NORMAL sync is durable in WAL mode.
+def private_dir(path: Path) -> None:
+    """Make `path` (the data dir) if needed and keep others out of it (0700). A shared directory
+    (sticky, like /tmp) or one owned by someone else is left as it is, with a warning."""
+    path.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
+    info = path.stat()
+    if info.st_mode & 0o1000 or info.st_uid != os.getuid():
+        logger.warning("data dir %s is shared or not ours: its mode is left as it is", path)
+        return
+    if info.st_mode & 0o777 != PRIVATE_DIR:
+        path.chmod(PRIVATE_DIR)
+
+
+def _private_sqlite_files(database: Path) -> None:
+    database.parent.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
+    # Made here before SQLite makes it with the umask's mode (0644 by default), so that the
+    # -wal and -shm files SQLite derives from it are private too.
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(database, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE))
+    for suffix in _SQLITE_SUFFIXES:
+        file = database.with_name(database.name + suffix)
+        try:
+            if file.stat().st_mode & 0o777 != PRIVATE_FILE:
+                file.chmod(PRIVATE_FILE)  # files of an older version, made 0644
+        except FileNotFoundError:
+            continue
+        except PermissionError:
+            logger.warning("cannot make %s private (not our file)", file)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, synchronous: SqliteSync) -> None:
+    # WAL lets readers run while a writer commits. With synchronous=NORMAL a commit survives a
+    # crash of this process (the WAL is in the OS's hands) but not a power loss or an OS crash,
+    # which may take the last transactions back; FULL syncs the WAL on every commit and keeps
+    # them through those too (FLET_CHAT_SQLITE_SYNCHRONOUS=FULL).
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute(f"PRAGMA synchronous={synchronous}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()

@@ -15,11 +15,13 @@ from sqlalchemy import (
     Text,
 )
 
+from flet_chat.core.limits import MAX_ROOM_KEY_LENGTH
+
 metadata = MetaData()
 
 # A casefolded name can be longer than the name (ß is ss); a direct room's key holds two.
 USER_KEY_LENGTH = 128
-ROOM_KEY_LENGTH = 300
+ROOM_KEY_LENGTH = MAX_ROOM_KEY_LENGTH
 
 # SQLite only makes an INTEGER PRIMARY KEY the rowid (and AUTOINCREMENT never reuses ids).
 _id_type = BigInteger().with_variant(Integer(), "sqlite")
