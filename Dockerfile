@@ -17,9 +17,9 @@ COPY src/ ./src/
 COPY assets/ ./assets/
 RUN pip install --no-cache-dir .
 
-# The SQLite file chat.db lives here; the directory belongs to the non-root user.
+# The SQLite file chat.db lives here; the directory belongs to the non-root user alone (0700).
 ENV FLET_CHAT_DATA_DIR=/data
-RUN mkdir -p /data && chown app:app /data
+RUN mkdir -p /data && chown app:app /data && chmod 700 /data
 VOLUME /data
 
 USER app
