@@ -12,7 +12,7 @@ RUN groupadd --system --gid 10001 app \
         --shell /usr/sbin/nologin app
 
 WORKDIR /app
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md LICENSE ./
 COPY src/ ./src/
 COPY assets/ ./assets/
 RUN pip install --no-cache-dir .
