@@ -53,10 +53,25 @@ def main(argv: list[str] | None = None) -> int:
         )
     if args.command == "desktop":
         return _desktop(settings)
+    return 0 if _migrate(settings) else 2
+
+
+def _migrate(settings: Settings) -> bool:
+    """Bring the database to the newest schema; False, with one clear line, if it cannot."""
+    import sqlalchemy.exc
+    from sqlalchemy.engine import make_url
+
     from flet_chat.storage.migrate import upgrade_to_head
 
-    upgrade_to_head(settings.resolved_database_url())
-    return 0
+    url = settings.resolved_database_url()
+    try:
+        upgrade_to_head(url)
+    except (sqlalchemy.exc.DBAPIError, OSError) as error:
+        shown = make_url(url).render_as_string(hide_password=True)
+        reason = str(getattr(error, "orig", None) or error).splitlines()[0]
+        print(f"flet-chat: cannot use the database {shown}: {reason}", file=sys.stderr)
+        return False
+    return True
 
 
 def _serve(settings: Settings, host: str | None, port: int | None, workers: int | None) -> int:
@@ -86,15 +101,17 @@ def _serve(settings: Settings, host: str | None, port: int | None, workers: int 
         # of the server's samples at 500 sessions); chat patches are a few hundred bytes.
         "ws_per_message_deflate": False,
     }
+    # Migrate once here, before serving: a database that cannot be used is one clear line, not
+    # an application startup traceback; and workers racing to create tables would fail at random.
+    if settings.migrate_on_start:
+        if not _migrate(settings):
+            return 2
+        settings = settings.model_copy(update={"migrate_on_start": False})
     if workers == 1:
         from flet_chat.server import create_app
 
         uvicorn.run(create_app(settings), **options)
         return 0
-    from flet_chat.storage.migrate import upgrade_to_head
-
-    # Migrate once here; workers racing to create the same tables would fail at random.
-    upgrade_to_head(settings.resolved_database_url())
     os.environ["FLET_CHAT_MIGRATE_ON_START"] = "false"  # the workers inherit the environment
     os.environ["FLET_CHAT_SECRET_KEY"] = settings.resolved_secret_key()  # one key for all
     uvicorn.run("flet_chat.server:create_app", factory=True, workers=workers, **options)

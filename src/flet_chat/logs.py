@@ -14,6 +14,8 @@ from typing import Any
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 # Loggers of libraries that write secrets (session ids) at INFO: quiet unless DEBUG is asked for.
 _CHATTY_LIBRARIES = ("flet", "flet_web", "flet_transport")
+# Alembic lists its plugins at INFO on every start: noise, not news.
+_NOISY_LOGGERS = ("alembic.runtime.plugins",)
 # Uvicorn logs requests on the first and websocket handshakes on the second.
 _REQUEST_LOGGERS = ("uvicorn.access", "uvicorn.error")
 
@@ -50,6 +52,8 @@ def configure_logging(level: str = "INFO") -> None:
         logging.getLogger(name).setLevel(
             logging.DEBUG if numeric <= logging.DEBUG else logging.WARNING
         )
+    for name in _NOISY_LOGGERS:
+        logging.getLogger(name).setLevel(max(numeric, logging.WARNING))
     for name in _REQUEST_LOGGERS:
         requests = logging.getLogger(name)
         if not any(isinstance(f, _WithoutQuery) for f in requests.filters):

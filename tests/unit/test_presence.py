@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 import pytest
 from redis.asyncio import Redis
 
-from flet_chat.bus.presence import LocalPresence, RedisPresence
+from flet_chat.bus.presence import PRESENCE_TTL_SECONDS, LocalPresence, RedisPresence
 from flet_chat.testing.services import REDIS_URL, unique_redis_prefix
 from tests.support.server import free_port
 
@@ -121,3 +121,24 @@ async def test_without_redis_presence_answers_from_its_own_process() -> None:
         assert await presence.online_users() == []
     finally:
         await presence.stop()
+
+
+async def test_every_presence_key_expires_once_no_process_renews_it(
+    processes: tuple[str, RedisPresence, RedisPresence],
+) -> None:
+    """A process that stops without its users leaving (a test server, a crash) leaves nothing
+    in Redis for good: each key it wrote expires within the TTL unless renewed."""
+    prefix, a, _ = processes
+    await a.enter("Alice", "a1")
+    admin = Redis.from_url(REDIS_URL)
+    try:
+        keys = [k async for k in admin.scan_iter(match=f"{prefix}:*")]
+        assert {k.decode() for k in keys} == {
+            f"{prefix}:users",
+            f"{prefix}:live:Alice",
+            f"{prefix}:online:Alice",
+        }
+        for key in keys:
+            assert 0 < await admin.ttl(key) <= PRESENCE_TTL_SECONDS + 1, key
+    finally:
+        await admin.aclose()

@@ -183,6 +183,9 @@ class RedisPresence:
         pipe.expire(live, int(self._ttl) + 1)
         # GT: never shorten the entry another process's session keeps alive for longer.
         pipe.zadd(self._users_key, {user_name: expires}, gt=True)
+        # The set outlives its entries only while some process keeps renewing it: once every
+        # process is gone, so is the key (a test run's prefix leaves nothing behind).
+        pipe.expire(self._users_key, int(self._ttl) + 1)
 
     async def _disconnected(self, user_name: str, session_key: str, now: float) -> None:
         await self._disconnect(
