@@ -64,3 +64,9 @@ def test_message_limit_is_4000_characters() -> None:
 def test_control_characters_in_message_are_refused() -> None:
     with pytest.raises(ValidationError, match="control characters"):
         clean_message_text("hi\x00there")
+
+
+def test_half_a_surrogate_pair_in_a_message_is_refused() -> None:
+    # JSON's "\ud800" decodes to one; SQLite's and Redis's encoders would fail on it.
+    with pytest.raises(ValidationError, match="invalid character"):
+        clean_message_text("broken \ud800 pair")

@@ -1,14 +1,18 @@
-"""The bus's wire format between processes: versioned JSON, validated on the way in.
+"""The bus's wire format between processes: versioned JSON of the core's own events.
 
-Fields added after version 1 have defaults, so a process not yet upgraded still reads what a
-newer one sends (and the other way round)."""
+Each event is defined once, as a dataclass in core/events.py; pydantic reads and writes its fields
+(and those of Message, Room and Reaction), so a field added there travels with no change here. An
+envelope adds the event's `type`, `version` and the sending process (`origin`). Fields added
+after version 1 have defaults, so a process not yet upgraded still reads what a newer one sends
+(it ignores fields it does not know), and the other way round.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated, Literal
+from typing import Any, Self
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+import pydantic_core
+from pydantic import BaseModel, ConfigDict, TypeAdapter, model_validator
 
 from flet_chat.core.events import (
     ChatEvent,
@@ -19,176 +23,43 @@ from flet_chat.core.events import (
     RoomChanged,
     UserTyping,
 )
-from flet_chat.core.limits import DEFAULT_ROOM
-from flet_chat.core.models import AuthorKind, Message, MessageKind, Reaction, Room, RoomKind
+
+_EVENT_TYPES: tuple[type[ChatEvent], ...] = (
+    MessagePosted,
+    MessageChanged,
+    RoomChanged,
+    MembershipChanged,
+    PresenceChanged,
+    UserTyping,
+)
+_BY_TYPE: dict[str, type[ChatEvent]] = {cls.type: cls for cls in _EVENT_TYPES}
+_ADAPTERS: dict[str, TypeAdapter[Any]] = {cls.type: TypeAdapter(cls) for cls in _EVENT_TYPES}
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True)
+class _Envelope(BaseModel):
+    """What every event on the wire has; the event's own fields are the extra ones."""
 
-
-class WireReaction(_Frozen):
-    emoji: str
-    users: tuple[str, ...]
-
-
-class WireMessage(_Frozen):
-    id: int = Field(gt=0)
-    kind: MessageKind
-    user_name: str
-    text: str
-    created_at: datetime
-    author_kind: AuthorKind = AuthorKind.USER
-    room: str = DEFAULT_ROOM
-    revision: int = 0
-    edited: bool = False
-    deleted: bool = False
-    reactions: tuple[WireReaction, ...] = ()
-
-    @classmethod
-    def of(cls, m: Message) -> WireMessage:
-        return cls(
-            id=m.id,
-            kind=m.kind,
-            user_name=m.user_name,
-            text=m.text,
-            created_at=m.created_at,
-            author_kind=m.author_kind,
-            room=m.room,
-            revision=m.revision,
-            edited=m.edited,
-            deleted=m.deleted,
-            reactions=tuple(WireReaction(emoji=r.emoji, users=r.users) for r in m.reactions),
-        )
-
-    def to_message(self) -> Message:
-        return Message(
-            self.id,
-            self.kind,
-            self.user_name,
-            self.text,
-            self.created_at,
-            self.author_kind,
-            self.room,
-            self.revision,
-            edited=self.edited,
-            deleted=self.deleted,
-            reactions=tuple(Reaction(r.emoji, r.users) for r in self.reactions),
-        )
-
-
-class WireRoom(_Frozen):
-    key: str
-    kind: RoomKind
-    members: tuple[str, ...] = ()
-
-    def to_room(self) -> Room:
-        return Room(self.key, self.kind, members=self.members)
-
-
-def _wire_room(room: Room) -> WireRoom:
-    return WireRoom(key=room.key, kind=room.kind, members=room.members)
-
-
-class WireMessagePosted(_Frozen):
-    """`origin` names the sending process, which has already delivered the event itself."""
-
-    type: Literal["message.posted"] = "message.posted"
-    version: Literal[1] = 1
+    model_config = ConfigDict(extra="allow", frozen=True)
+    type: str
+    version: int
     origin: str
-    message: WireMessage
 
-
-class WireMessageChanged(_Frozen):
-    type: Literal["message.changed"] = "message.changed"
-    version: Literal[1] = 1
-    origin: str
-    message: WireMessage
-
-
-class WireRoomChanged(_Frozen):
-    type: Literal["room.changed"] = "room.changed"
-    version: Literal[1] = 1
-    origin: str
-    room: WireRoom
-
-
-class WireMembershipChanged(_Frozen):
-    type: Literal["membership.changed"] = "membership.changed"
-    version: Literal[1] = 1
-    origin: str
-    room: WireRoom
-    user_name: str
-    joined: bool
-
-
-class WirePresenceChanged(_Frozen):
-    type: Literal["presence.changed"] = "presence.changed"
-    version: Literal[1] = 1
-    origin: str
-    room: str
-    user_name: str
-    online: bool
-
-
-class WireUserTyping(_Frozen):
-    type: Literal["user.typing"] = "user.typing"
-    version: Literal[1] = 1
-    origin: str
-    room: str
-    user_name: str
-
-
-WireEvent = Annotated[
-    WireMessagePosted
-    | WireMessageChanged
-    | WireRoomChanged
-    | WireMembershipChanged
-    | WirePresenceChanged
-    | WireUserTyping,
-    Field(discriminator="type"),
-]
-_wire_event: TypeAdapter[WireEvent] = TypeAdapter(WireEvent)
+    @model_validator(mode="after")
+    def _known(self) -> Self:
+        known = _BY_TYPE.get(self.type)
+        if known is None or known.version != self.version:
+            raise ValueError(f"unknown event {self.type!r} version {self.version}")
+        return self
 
 
 def encode(event: ChatEvent, origin: str) -> bytes:
-    wire: BaseModel
-    if isinstance(event, MessagePosted):
-        wire = WireMessagePosted(origin=origin, message=WireMessage.of(event.message))
-    elif isinstance(event, MessageChanged):
-        wire = WireMessageChanged(origin=origin, message=WireMessage.of(event.message))
-    elif isinstance(event, RoomChanged):
-        wire = WireRoomChanged(origin=origin, room=_wire_room(event.room))
-    elif isinstance(event, MembershipChanged):
-        wire = WireMembershipChanged(
-            origin=origin,
-            room=_wire_room(event.room),
-            user_name=event.user_name,
-            joined=event.joined,
-        )
-    elif isinstance(event, PresenceChanged):
-        wire = WirePresenceChanged(
-            origin=origin, room=event.room, user_name=event.user_name, online=event.online
-        )
-    else:
-        wire = WireUserTyping(origin=origin, room=event.room, user_name=event.user_name)
-    return wire.model_dump_json().encode()
+    fields = _ADAPTERS[event.type].dump_python(event, mode="json")
+    envelope = {"type": event.type, "version": event.version, "origin": origin}
+    return pydantic_core.to_json({**envelope, **fields})
 
 
 def decode(data: bytes | str) -> tuple[str, ChatEvent]:
     """Returns (origin, event); raises pydantic.ValidationError for anything else."""
-    wire = _wire_event.validate_json(data)
-    event: ChatEvent
-    if isinstance(wire, WirePresenceChanged):
-        event = PresenceChanged(wire.room, wire.user_name, wire.online)
-    elif isinstance(wire, WireUserTyping):
-        event = UserTyping(wire.room, wire.user_name)
-    elif isinstance(wire, WireRoomChanged):
-        event = RoomChanged(wire.room.to_room())
-    elif isinstance(wire, WireMembershipChanged):
-        event = MembershipChanged(wire.room.to_room(), wire.user_name, wire.joined)
-    elif isinstance(wire, WireMessageChanged):
-        event = MessageChanged(wire.message.to_message())
-    else:
-        event = MessagePosted(wire.message.to_message())
-    return wire.origin, event
+    envelope = _Envelope.model_validate_json(data)
+    event: ChatEvent = _ADAPTERS[envelope.type].validate_python(envelope.model_extra or {})
+    return envelope.origin, event

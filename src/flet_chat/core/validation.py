@@ -34,8 +34,11 @@ def clean_message_text(raw: str) -> str:
             f"Message is {len(text):,} characters; the limit is {MAX_MESSAGE_LENGTH:,}."
         )
     for ch in text:
-        if ch not in _ALLOWED_CONTROLS_IN_TEXT and unicodedata.category(ch) in ("Cc", "Zl", "Zp"):
+        category = unicodedata.category(ch)
+        if ch not in _ALLOWED_CONTROLS_IN_TEXT and category in ("Cc", "Zl", "Zp"):
             raise ValidationError("Message cannot contain control characters.")
+        if category == "Cs":  # half of a UTF-16 pair: no database or JSON encoder takes it
+            raise ValidationError("Message contains an invalid character.")
     return text
 
 
