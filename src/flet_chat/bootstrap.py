@@ -19,14 +19,14 @@ from flet_chat.core.identity import IdentitySigner
 from flet_chat.core.limits import RATE_BURST, RATE_PER_SECOND
 from flet_chat.core.rate_limit import RateLimiter
 from flet_chat.core.service import ChatService
+from flet_chat.live.presence_cache import POLL_SECONDS, PresenceCache
+from flet_chat.live.typing_board import TypingBoard
 from flet_chat.memory import MemoryTrimmer
 from flet_chat.settings import Settings
 from flet_chat.storage.engine import create_engine, private_dir
 from flet_chat.storage.migrate import upgrade_to_head_async
 from flet_chat.storage.room_store import SqlRoomStore
 from flet_chat.storage.sql_store import SqlStore
-from flet_chat.ui.presence_cache import POLL_SECONDS, PresenceCache
-from flet_chat.ui.typing_board import TypingBoard
 
 
 @dataclass(slots=True)

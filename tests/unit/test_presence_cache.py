@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from flet_chat.ui.presence_cache import PresenceCache
+from flet_chat.live.presence_cache import PresenceCache
 
 
 class CountingPresence:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flet_chat.ui.presence_cache import PresenceCache
+from flet_chat.live.presence_cache import PresenceCache
+from flet_chat.live.typing_board import TypingBoard
 from flet_chat.ui.presence_session import PresenceSession
 from flet_chat.ui.row_cache import RowCache
-from flet_chat.ui.typing_board import TypingBoard
 from flet_chat.ui.views.chat_view import ChatView
 from flet_chat.ui.views.member_list import MemberRowCache
 from flet_chat.ui.views.room_list import RoomList

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from flet_chat.core.throttle import Throttle
+from flet_chat.live.typing_tracker import TypingTracker
 from flet_chat.ui.views.member_list import MemberList, MemberRowCache
-from flet_chat.ui.views.typing_indicator import TypingIndicator, TypingTracker, typing_text
+from flet_chat.ui.views.typing_indicator import TypingIndicator, typing_text
 
 
 def test_typing_text() -> None:

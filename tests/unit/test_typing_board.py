@@ -10,7 +10,7 @@ import pytest
 
 from flet_chat.core.events import MessagePosted, PresenceChanged, UserTyping
 from flet_chat.core.models import Message, MessageKind
-from flet_chat.ui.typing_board import TypingBoard
+from flet_chat.live.typing_board import TypingBoard
 
 
 @pytest.fixture

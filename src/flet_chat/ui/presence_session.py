@@ -19,8 +19,8 @@ from flet_chat.core.errors import ChatError
 from flet_chat.core.limits import DEFAULT_ROOM, TYPING_INTERVAL_SECONDS
 from flet_chat.core.rooms import user_key
 from flet_chat.core.service import ChatService
-from flet_chat.ui.presence_cache import PresenceCache
-from flet_chat.ui.typing_board import TypingBoard
+from flet_chat.live.presence_cache import PresenceCache
+from flet_chat.live.typing_board import TypingBoard
 from flet_chat.ui.views.chat_view import NARROW_WIDTH, ChatView
 
 logger = logging.getLogger(__name__)

@@ -14,9 +14,9 @@ import contextlib
 
 from flet_chat.core.events import LocalEvent, MessagePosted, UserTyping
 from flet_chat.core.limits import DEFAULT_ROOM, TYPING_SHOWN_SECONDS
+from flet_chat.live.notifier import ChangeNotifier, Listener
+from flet_chat.live.typing_tracker import TypingTracker
 from flet_chat.tasks import cancel_and_wait
-from flet_chat.ui.notifier import ChangeNotifier, Listener
-from flet_chat.ui.views.typing_indicator import TypingTracker
 
 COALESCE_SECONDS = 0.1
 

@@ -18,8 +18,8 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from flet_chat.core.events import LocalEvent, PresenceChanged
+from flet_chat.live.notifier import ChangeNotifier, Listener
 from flet_chat.tasks import cancel_and_wait
-from flet_chat.ui.notifier import ChangeNotifier, Listener
 
 logger = logging.getLogger(__name__)
 
