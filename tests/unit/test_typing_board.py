@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
@@ -11,6 +10,7 @@ import pytest
 from flet_chat.core.events import MessagePosted, PresenceChanged, UserTyping
 from flet_chat.core.models import Message, MessageKind
 from flet_chat.live.typing_board import TypingBoard
+from tests.support.waiting import wait_until
 
 
 @pytest.fixture
@@ -19,13 +19,6 @@ async def board() -> AsyncIterator[TypingBoard]:
     await board.start()
     yield board
     await board.stop()
-
-
-async def wait_until(predicate: object, timeout: float = 5.0) -> None:
-    assert callable(predicate)
-    async with asyncio.timeout(timeout):
-        while not predicate():  # noqa: ASYNC110  (the board has no event to wait on)
-            await asyncio.sleep(0.01)  # polling the board's own state, not synchronising
 
 
 def posted(user_name: str) -> MessagePosted:
