@@ -98,18 +98,23 @@ class MemoryRoomStore:
     """Rooms in dictionaries: members by user key, read markers ignored (no unread counts)."""
 
     def __init__(self) -> None:
-        self.names: set[str] = set()
+        self.names: dict[str, tuple[str, str]] = {}  # user key -> (name, skeleton)
         self.rooms: dict[str, Room] = {DEFAULT_ROOM: Room(DEFAULT_ROOM, RoomKind.PUBLIC)}
         self.members_of: dict[str, dict[str, str]] = {}
 
-    async def claim_name(self, user_name: str) -> bool:
+    async def claim_name(self, user_name: str, skeleton: str) -> str | None:
+        holder = await self.name_holder(user_name, skeleton)
+        if holder is None:
+            self.names[user_key(user_name)] = (user_name, skeleton)
+        return holder
+
+    async def name_holder(self, user_name: str, skeleton: str) -> str | None:
         if user_key(user_name) in self.names:
-            return False
-        self.names.add(user_key(user_name))
-        return True
+            return self.names[user_key(user_name)][0]
+        return next((name for name, skel in self.names.values() if skel == skeleton), None)
 
     async def release_name(self, user_name: str) -> None:
-        self.names.discard(user_key(user_name))
+        self.names.pop(user_key(user_name), None)
 
     async def create_room(self, room: Room, created_by: str) -> bool:
         if room.key in self.rooms:

@@ -5,16 +5,24 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from alembic import command
+from sqlalchemy import select
 
 from flet_chat.core.limits import DEFAULT_ROOM, UNREAD_CAP
 from flet_chat.core.models import MessageKind, NewMessage, Room, RoomKind, RoomState
+from flet_chat.core.names import name_skeleton
 from flet_chat.core.rooms import direct_key
 from flet_chat.storage.engine import create_engine
-from flet_chat.storage.migrate import upgrade_to_head_async
+from flet_chat.storage.migrate import alembic_config, upgrade_to_head_async
 from flet_chat.storage.room_store import SqlRoomStore
 from flet_chat.storage.sql_store import SqlStore
+from flet_chat.storage.tables import users
+
+CYRILLIC_A = "\u0410"
+CYRILLIC_ALICE = f"{CYRILLIC_A}lice"
 
 
 @dataclass
@@ -188,11 +196,78 @@ async def test_edits_deletes_and_reactions_are_stored(stores: Stores) -> None:
     assert reread == gone
 
 
+async def claim(store: SqlRoomStore, name: str) -> str | None:
+    return await store.claim_name(name, name_skeleton(name))
+
+
 async def test_a_name_is_claimed_once_whatever_its_case(stores: Stores) -> None:
-    assert await stores.rooms.claim_name("Ann")
-    assert not await stores.rooms.claim_name("ann")
+    assert await claim(stores.rooms, "Ann") is None
+    assert await claim(stores.rooms, "ann") == "Ann"
     # Two people choosing one name at the same moment: exactly one gets it.
-    results = await asyncio.gather(*(stores.rooms.claim_name("Zoë") for _ in range(5)))
-    assert sorted(results) == [False, False, False, False, True]
+    results = await asyncio.gather(*(claim(stores.rooms, "Zoë") for _ in range(5)))
+    assert sorted(results, key=str) == [None, "Zoë", "Zoë", "Zoë", "Zoë"]
     await stores.rooms.release_name("ANN")  # a join that failed gives the name back
-    assert await stores.rooms.claim_name("Ann")
+    assert await claim(stores.rooms, "Ann") is None
+
+
+async def test_a_look_alike_of_a_claimed_name_cannot_be_claimed(stores: Stores) -> None:
+    assert await claim(stores.rooms, "Alice") is None
+    assert await claim(stores.rooms, CYRILLIC_ALICE) == "Alice"
+    assert await claim(stores.rooms, "AIice") == "Alice"  # a capital i
+    # The same name in any case is found before a look-alike: that is its owner coming back.
+    assert await claim(stores.rooms, "Allce") is None
+    assert await claim(stores.rooms, "ALLCE") == "Allce"
+    assert await stores.rooms.name_holder(CYRILLIC_ALICE, name_skeleton(CYRILLIC_ALICE)) == "Alice"
+    assert await stores.rooms.name_holder("Bob", name_skeleton("Bob")) is None
+
+
+async def test_two_processes_claiming_look_alikes_at_once_one_wins(database_url: str) -> None:
+    await upgrade_to_head_async(database_url)
+    engines = [create_engine(database_url) for _ in range(2)]
+    first, second = (SqlRoomStore(e, SqlStore(e)) for e in engines)
+    try:
+        for i in range(10):
+            plain, lookalike = f"Alice{i}", f"{CYRILLIC_A}lice{i}"
+            results = await asyncio.gather(claim(first, plain), claim(second, lookalike))
+            # Exactly one claimed; the other is told whose name is in the way.
+            assert results in ([None, plain], [lookalike, None]), results
+    finally:
+        for engine in engines:
+            await engine.dispose()
+
+
+async def test_the_migration_gives_look_alikes_claimed_before_it_one_skeleton(
+    database_url: str,
+) -> None:
+    await asyncio.to_thread(command.upgrade, alembic_config(database_url), "0006")
+    engine = create_engine(database_url)
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    old_names = ["Alice", CYRILLIC_ALICE, "Bob", "AIice", "Carol"]
+    async with engine.begin() as conn:
+        for i, name in enumerate(old_names):
+            row = {"user_key": name.casefold(), "user_name": name}
+            await conn.execute(users.insert().values(**row, created_at=start + timedelta(i)))
+    await upgrade_to_head_async(database_url)
+    async with engine.connect() as conn:
+        rows = (await conn.execute(select(users.c.user_name, users.c.skeleton))).all()
+    store = SqlRoomStore(engine, SqlStore(engine))
+    try:
+        # The earliest of the look-alikes keeps the skeleton; the later ones keep their names.
+        assert dict(rows) == {
+            "Alice": "alice",
+            CYRILLIC_ALICE: None,
+            "Bob": "bob",
+            "AIice": None,
+            "Carol": "carol",
+        }
+        assert await claim(store, "\u0391lice") == "Alice"  # a Greek capital alpha: a third
+        assert await claim(store, CYRILLIC_ALICE.upper()) == CYRILLIC_ALICE  # its owner again
+        # Down and up again: the same skeletons, and nothing in the way of the index.
+        await asyncio.to_thread(command.downgrade, alembic_config(database_url), "0006")
+        await upgrade_to_head_async(database_url)
+        async with engine.connect() as conn:
+            assert (await conn.execute(select(users.c.user_name, users.c.skeleton))).all()
+            again = await conn.execute(select(users.c.skeleton).where(users.c.user_name == "Bob"))
+            assert again.scalar_one() == "bob"
+    finally:
+        await engine.dispose()

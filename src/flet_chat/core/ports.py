@@ -50,8 +50,14 @@ class MessageStore(Protocol):
 
 
 class RoomStore(Protocol):
-    async def claim_name(self, user_name: str) -> bool:
-        """Record that `user_name` (compared without case) is taken; False if it already was."""
+    async def claim_name(self, user_name: str, skeleton: str) -> str | None:
+        """Record that `user_name` is taken, in one step that two processes cannot both win:
+        None if this call claimed it; else the claimed name in the way, preferring the same
+        name in any case over a different name with the same `skeleton` (a look-alike)."""
+        ...
+
+    async def name_holder(self, user_name: str, skeleton: str) -> str | None:
+        """The claimed name that is `user_name` in any case or has its `skeleton`, if any."""
         ...
 
     async def release_name(self, user_name: str) -> None:

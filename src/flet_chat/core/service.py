@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import unicodedata
 from collections.abc import Callable, Iterable
 
 from flet_chat.core.errors import NameTakenError, RateLimitedError, ValidationError
@@ -24,10 +25,11 @@ from flet_chat.core.models import (
     NewMessage,
     RoomKind,
 )
+from flet_chat.core.names import INTEGRATION_NAME, name_skeleton
 from flet_chat.core.ports import EventBus, MessageStore, Presence, RoomStore
 from flet_chat.core.rate_limit import RateLimiter
 from flet_chat.core.room_service import RoomService, no_such_room
-from flet_chat.core.rooms import room_key
+from flet_chat.core.rooms import room_key, user_key
 from flet_chat.core.throttle import Throttle
 from flet_chat.core.validation import clean_message_text, clean_topic, clean_user_name
 
@@ -39,6 +41,7 @@ RATE_LIMITED = "You are sending messages too fast. Wait a moment."
 NAME_TAKEN = (
     "{name} is taken: someone joined under that name in another browser. Choose another name."
 )
+LOOKS_LIKE = "{name} looks too much like {other}, who is already in this chat. Choose another name."
 
 
 class ChatService:
@@ -53,7 +56,9 @@ class ChatService:
         typing_throttle: Throttle | None = None,
     ) -> None:
         self._store = store
-        self._reserved: frozenset[str] = frozenset()
+        # Reserved names by skeleton: the bots' (bot name as value) and the integrations' own.
+        self._reserved: dict[str, str] = {}
+        self._integration_name = name_skeleton(INTEGRATION_NAME)
         self._room_store = room_store
         self.rooms = RoomService(room_store, bus, self.spend, self.is_bot)
         self.actions = MessageActions(store, bus, self.rooms, self.spend)
@@ -71,12 +76,20 @@ class ChatService:
         self._observers.append(observer)
 
     def reserve_names(self, names: Iterable[str]) -> None:
-        """Names nobody may join as (the bots'), compared without case."""
-        self._reserved = frozenset(n.casefold() for n in names)
+        """Names nobody may join as (the bots'), nor anything that looks like one."""
+        self._reserved = {name_skeleton(n): n for n in names}
 
     def is_bot(self, name: str) -> bool:
-        """A reserved name: an in-process bot's or a token bot's."""
-        return name.strip().casefold() in self._reserved
+        """A reserved name or a look-alike of one: an in-process bot's or a token bot's."""
+        return name_skeleton(name) in self._reserved
+
+    def _refuse_bot_name(self, name: str) -> None:
+        bot = self._reserved.get(name_skeleton(name))
+        if bot is None:
+            return
+        if user_key(bot) == user_key(name):
+            raise NameTakenError(f"{name} is the name of a bot. Choose another name.")
+        raise NameTakenError(f"{name} looks too much like {bot}, a bot. Choose another name.")
 
     async def join(
         self, raw_name: str, session_key: str, *, proven: bool = False, bot: bool = False
@@ -89,12 +102,20 @@ class ChatService:
         someone's name, and with it their direct conversations. Bots' names are reserved: only
         `bot=True` (a client that proved it is that bot) may use one."""
         name = clean_user_name(raw_name)
-        if not bot and name.casefold() in self._reserved:
-            raise NameTakenError(f"{name} is the name of a bot. Choose another name.")
         claimed_now = False
         if not bot:
-            claimed_now = await self._room_store.claim_name(name)
-            if not claimed_now and not proven:
+            self._refuse_bot_name(name)
+            skeleton = name_skeleton(name)
+            if skeleton == self._integration_name:
+                raise NameTakenError(
+                    f"{name} is what integrations post as when they give no name."
+                    " Choose another name."
+                )
+            holder = await self._room_store.claim_name(name, skeleton)
+            claimed_now = holder is None
+            if holder is not None and not _same_name(holder, name):
+                raise NameTakenError(LOOKS_LIKE.format(name=name, other=holder))
+            if holder is not None and not proven:
                 raise NameTakenError(NAME_TAKEN.format(name=name))
         try:
             return await self._enter(name, session_key)
@@ -184,9 +205,11 @@ class ChatService:
         if kind not in _POSTABLE:
             raise ValidationError(f"A client cannot post a {kind.value} message.")
         name = clean_user_name(user_name)
-        if author_kind is not AuthorKind.BOT and name.casefold() in self._reserved:
+        if author_kind is not AuthorKind.BOT:
             # Users cannot join under a bot's name; an integration must not post under one.
-            raise NameTakenError(f"{name} is the name of a bot. Choose another name.")
+            self._refuse_bot_name(name)
+        if author_kind is AuthorKind.INTEGRATION:
+            await self._refuse_a_person_s_name(name)
         text = clean_message_text(raw_text)
         if kind is MessageKind.TOPIC:
             text = clean_topic(text)
@@ -197,6 +220,24 @@ class ChatService:
         mentions = mentioned_names(text) if kind is not MessageKind.TOPIC else ()
         new = NewMessage(kind, name, text, client_id, author_kind, room, mentions)
         return await self._record(new)
+
+    async def _refuse_a_person_s_name(self, name: str) -> None:
+        """Integrations have a name space of their own: never a claimed name or a look-alike
+        of one, so a message from a webhook cannot pass for a person's."""
+        skeleton = name_skeleton(name)
+        if skeleton == self._integration_name:
+            return  # nobody may join under it
+        holder = await self._room_store.name_holder(name, skeleton)
+        if holder is None:
+            return
+        if _same_name(holder, name):
+            raise NameTakenError(
+                f"{name} is a person's name in this chat. An integration needs a name of its own."
+            )
+        raise NameTakenError(
+            f"{name} looks too much like {holder}, who is already in this chat."
+            " An integration needs a name of its own."
+        )
 
     async def _postable(self, name: str, room: str, author_kind: AuthorKind) -> str:
         """People post where they are members. Bots and integrations (configured by whoever runs
@@ -256,3 +297,9 @@ class ChatService:
         for observer in self._observers:
             observer(message)
         return message
+
+
+def _same_name(claimed: str, name: str) -> bool:
+    """Whether a claimed name is `name` in another case. The claimed one is normalised first: it
+    may have been claimed before names were (a fullwidth "Hank" is "Hank" now)."""
+    return user_key(unicodedata.normalize("NFKC", claimed)) == user_key(name)

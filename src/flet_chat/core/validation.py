@@ -6,21 +6,33 @@ import unicodedata
 
 from flet_chat.core.errors import ValidationError
 from flet_chat.core.limits import MAX_MESSAGE_LENGTH, MAX_NAME_LENGTH, MAX_TOPIC_LENGTH
+from flet_chat.core.names import collapse_spaces, invisible_character
 
-# Cc: C0/C1 controls; Zl/Zp: line and paragraph separators. Format characters (Cf) stay
-# allowed because emoji sequences need the zero-width joiner.
+# Cc: C0/C1 controls; Zl/Zp: line and paragraph separators.
 _FORBIDDEN_IN_NAME = {"Cc", "Zl", "Zp"}
 _ALLOWED_CONTROLS_IN_TEXT = {"\n", "\t"}
 
 
 def clean_user_name(raw: str) -> str:
-    name = raw.strip()
+    """The name as it is shown and compared: NFKC (so a fullwidth "Helper" is "Helper" and a
+    decomposed "é" the composed one), runs of spaces as one (two spaces look like one: refusing
+    them would only puzzle whoever typed them), with nothing invisible or direction-changing."""
+    name = unicodedata.normalize("NFKC", raw).strip()
     if not name:
         raise ValidationError("Name cannot be blank.")
-    if len(name) > MAX_NAME_LENGTH:
-        raise ValidationError(f"Name must be at most {MAX_NAME_LENGTH} characters.")
     if any(unicodedata.category(ch) in _FORBIDDEN_IN_NAME for ch in name):
         raise ValidationError("Name cannot contain control characters or line breaks.")
+    if any(unicodedata.category(ch) == "Cs" for ch in name):  # half of a UTF-16 pair
+        raise ValidationError("Name contains an invalid character.")
+    hidden = invisible_character(name)
+    if hidden is not None:
+        raise ValidationError(
+            "Name cannot contain invisible or text-direction characters"
+            f" (it has U+{ord(hidden):04X} {unicodedata.name(hidden, 'UNNAMED')})."
+        )
+    name = collapse_spaces(name)
+    if len(name) > MAX_NAME_LENGTH:
+        raise ValidationError(f"Name must be at most {MAX_NAME_LENGTH} characters.")
     return name
 
 

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import ColumnElement, Insert, and_, exists, func, insert, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Insert,
+    and_,
+    case,
+    exists,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql as pg
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.exc import IntegrityError
@@ -25,15 +36,33 @@ class SqlRoomStore:
         self._engine = engine
         self._writes = messages_store  # shares its write queue (one writer on SQLite)
 
-    async def claim_name(self, user_name: str) -> bool:
+    async def claim_name(self, user_name: str, skeleton: str) -> str | None:
         dialect_insert = sqlite.insert if self._engine.dialect.name == "sqlite" else pg.insert
+        # No conflict target: either unique key (the name in any case, or its skeleton) makes
+        # this a no-op, and the database decides which of two racing claims wins.
         claim = (
             dialect_insert(users)
-            .values(user_key=user_key(user_name), user_name=user_name, created_at=datetime.now(UTC))
-            .on_conflict_do_nothing(index_elements=[users.c.user_key])
+            .values(
+                user_key=user_key(user_name),
+                user_name=user_name,
+                skeleton=skeleton,
+                created_at=datetime.now(UTC),
+            )
+            .on_conflict_do_nothing()
         )
         async with self._writes.writing() as conn:
-            return (await conn.execute(claim)).rowcount > 0
+            for _ in range(3):
+                if (await conn.execute(claim)).rowcount > 0:
+                    return None
+                holder = await _holder(conn, user_name, skeleton)
+                if holder is not None:
+                    return holder
+                # The row in the way was released in between: try again.
+        return user_name  # released and taken again each time: call it taken
+
+    async def name_holder(self, user_name: str, skeleton: str) -> str | None:
+        async with self._engine.connect() as conn:
+            return await _holder(conn, user_name, skeleton)
 
     async def release_name(self, user_name: str) -> None:
         async with self._writes.writing() as conn:
@@ -183,6 +212,19 @@ class SqlRoomStore:
             )
             .on_conflict_do_nothing(index_elements=[room_members.c.room, room_members.c.user_key])
         )
+
+
+async def _holder(conn: AsyncConnection, user_name: str, skeleton: str) -> str | None:
+    """The claimed name that is `user_name` in any case, else one with its skeleton."""
+    key = user_key(user_name)
+    query = (
+        select(users.c.user_name)
+        .where(or_(users.c.user_key == key, users.c.skeleton == skeleton))
+        .order_by(case((users.c.user_key == key, 0), else_=1))
+        .limit(1)
+    )
+    holder: str | None = (await conn.execute(query)).scalar_one_or_none()
+    return holder
 
 
 def _not_by(user_name: str) -> ColumnElement[bool]:

@@ -21,6 +21,9 @@ metadata = MetaData()
 
 # A casefolded name can be longer than the name (ß is ss); a direct room's key holds two.
 USER_KEY_LENGTH = 128
+# A name's confusable skeleton (core/names.py): at most 7 characters for each of the 32 of a
+# cleaned name.
+SKELETON_LENGTH = 512
 ROOM_KEY_LENGTH = MAX_ROOM_KEY_LENGTH
 
 # SQLite only makes an INTEGER PRIMARY KEY the rowid (and AUTOINCREMENT never reuses ids).
@@ -59,6 +62,10 @@ users = Table(
     Column("user_key", String(USER_KEY_LENGTH), primary_key=True),
     Column("user_name", String(64), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # Unique, so no two claimed names look alike (migration 0007). NULL for a look-alike
+    # claimed before that revision: the earlier name keeps the skeleton.
+    Column("skeleton", String(SKELETON_LENGTH), nullable=True),
+    Index("ux_users_skeleton", "skeleton", unique=True),
 )
 
 rooms = Table(
