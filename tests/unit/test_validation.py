@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from flet_chat.core.errors import ValidationError
 from flet_chat.core.limits import MAX_MESSAGE_LENGTH, MAX_NAME_LENGTH
+from flet_chat.core.names import is_default_ignorable
 from flet_chat.core.validation import clean_message_text, clean_user_name
 
 
@@ -44,6 +47,67 @@ def test_any_accepted_name_is_clean(raw: str) -> None:
     assert name == name.strip()
     assert 1 <= len(name) <= MAX_NAME_LENGTH
     assert not any(ord(ch) < 32 or ord(ch) == 127 for ch in name)
+
+
+def test_names_are_nfkc() -> None:
+    assert clean_user_name("\uff28elper") == "Helper"  # fullwidth
+    assert clean_user_name("Alice\u0301") == "Alic\u00e9"  # decomposed becomes composed
+    assert clean_user_name("\u2167") == "VIII"  # a Roman numeral
+
+
+def test_inner_runs_of_spaces_become_one() -> None:
+    assert clean_user_name("Deploy  Bot") == "Deploy Bot"
+    assert clean_user_name("Deploy\u00a0\u2003 Bot") == "Deploy Bot"  # no-break, em space
+
+
+@pytest.mark.parametrize(
+    "raw", ["Al\u200bice", "\u200dAlice", "\u202eecilA", "Deploy\u200bBot", "\ufeffAl", "\u3164"]
+)
+def test_invisible_and_bidi_characters_in_name_are_refused(raw: str) -> None:
+    with pytest.raises(ValidationError, match="invisible or text-direction characters"):
+        clean_user_name(raw)
+
+
+def test_the_refusal_names_the_character() -> None:
+    with pytest.raises(ValidationError, match=r"U\+202E RIGHT-TO-LEFT OVERRIDE"):
+        clean_user_name("\u202eecilA")
+
+
+# Characters the rules are about, mixed into arbitrary text so hypothesis meets them often.
+_TRICKY = st.sampled_from(
+    "\u200b\u200c\u200d\u2060\ufeff\u200e\u200f\u202a\u202e\u2066\u2069\u061c\u00ad\u034f"
+    "\u3164\ufe0f\ufe0e\U000e0041\u20e3\u0301\u00a0\u2003\u3000 \U0001f469\U0001f4bb"
+    "\U0001f3fd\u27641\uff28\u2800"
+)
+_NAMES = st.text(st.one_of(st.characters(), _TRICKY), max_size=40)
+
+
+@given(_NAMES)
+def test_cleaning_a_clean_name_changes_nothing(raw: str) -> None:
+    try:
+        name = clean_user_name(raw)
+    except ValidationError:
+        return
+    assert clean_user_name(name) == name
+
+
+@given(_NAMES)
+def test_a_clean_name_holds_nothing_invisible(raw: str) -> None:
+    try:
+        name = clean_user_name(raw)
+    except ValidationError:
+        return
+    for i, ch in enumerate(name):
+        if ch == "\u200d":  # only inside an emoji sequence
+            assert 0 < i < len(name) - 1
+            continue
+        if ch in "\ufe0e\ufe0f":  # only after an emoji or a keycap's base
+            assert i > 0
+            continue
+        assert not is_default_ignorable(ch), ascii(name)
+        assert unicodedata.category(ch) not in ("Cc", "Cf", "Zl", "Zp"), ascii(name)
+    assert "  " not in name
+    assert unicodedata.normalize("NFKC", name) == name
 
 
 def test_message_keeps_inner_newlines_and_drops_outer_whitespace() -> None:
