@@ -167,7 +167,7 @@ async def test_nobody_joins_as_a_look_alike_of_a_bot(
     service: ChatService, raw: str, bot: str
 ) -> None:
     assert service.is_bot(raw)
-    with pytest.raises(NameTakenError, match="a bot. Choose another name.") as refused:
+    with pytest.raises(NameTakenError, match=r"a bot\. Choose another name\.") as refused:
         await service.join(raw, "tab-1")
     assert bot in str(refused.value) or "is the name of a bot" in str(refused.value)
     with pytest.raises(NameTakenError):  # nor posts as one, not being that bot
