@@ -4,6 +4,8 @@ because of them (joins, bots' names, an integration posting under a person's nam
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from flet_chat.bus.presence import LocalPresence
 from flet_chat.core.errors import NameTakenError, ValidationError
@@ -56,6 +58,16 @@ def test_skeleton_is_the_uts39_one() -> None:
     assert skeleton("\u0440\u0430yp\u0430l") == skeleton("paypal") == "paypal"
     assert skeleton("m") == "rn"
     assert skeleton("l") == skeleton("1") == skeleton("I") == "l"
+
+
+@given(
+    st.text(max_size=30),
+    st.integers(min_value=0, max_value=30),
+    st.sampled_from("\u200b\u200d\u2060\ufeff\u202e\u200e"),
+)
+def test_an_invisible_character_never_changes_a_skeleton(text: str, at: int, hidden: str) -> None:
+    # What is_bot and the webhook check rely on: a raw name, before it is cleaned.
+    assert name_skeleton(text[:at] + hidden + text[at:]) == name_skeleton(text)
 
 
 @pytest.mark.parametrize(

@@ -54,9 +54,13 @@ _BLANK_LOOKING = frozenset("\u2800")  # BRAILLE PATTERN BLANK
 _WHITESPACE_RUN = re.compile(r"\s+")
 
 
+_DEFAULT_IGNORABLE_CHARS = frozenset(
+    chr(code) for low, high in _DEFAULT_IGNORABLE for code in range(low, high + 1)
+)
+
+
 def is_default_ignorable(ch: str) -> bool:
-    code = ord(ch)
-    return any(low <= code <= high for low, high in _DEFAULT_IGNORABLE)
+    return ch in _DEFAULT_IGNORABLE_CHARS
 
 
 def _is_emoji(ch: str) -> bool:
@@ -76,6 +80,8 @@ def invisible_character(name: str) -> str | None:
     """The first character `name` may not hold because it is invisible or a bidi control, or
     None. The joiner is allowed between two emoji ("👩‍💻") and a presentation selector right
     after an emoji or a keycap's base ("❤️", "1️⃣"), where sequences need them."""
+    if name.isascii():
+        return None  # none of them is ASCII (controls are refused on their own)
     for i, ch in enumerate(name):
         following = name[i + 1] if i + 1 < len(name) else ""
         if ch == ZWJ:
@@ -89,11 +95,9 @@ def invisible_character(name: str) -> str | None:
             ):
                 continue
             return ch
-        if (
-            is_default_ignorable(ch)
-            or unicodedata.category(ch) == "Cf"  # format controls, visible or not
-            or ch in _BLANK_LOOKING
-        ):
+        if ch in _DEFAULT_IGNORABLE_CHARS or ch in _BLANK_LOOKING:
+            return ch
+        if not ch.isascii() and unicodedata.category(ch) == "Cf":  # format controls
             return ch
     return None
 
