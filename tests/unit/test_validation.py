@@ -68,6 +68,11 @@ def test_invisible_and_bidi_characters_in_name_are_refused(raw: str) -> None:
         clean_user_name(raw)
 
 
+def test_half_a_surrogate_pair_in_a_name_is_refused() -> None:
+    with pytest.raises(ValidationError, match="invalid character"):
+        clean_user_name("Ann\ud800")
+
+
 def test_the_refusal_names_the_character() -> None:
     with pytest.raises(ValidationError, match=r"U\+202E RIGHT-TO-LEFT OVERRIDE"):
         clean_user_name("\u202eecilA")
