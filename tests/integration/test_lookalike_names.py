@@ -15,7 +15,7 @@ from tests.support.sio import sio_client
 
 pytestmark = pytest.mark.integration
 
-HOOK_TOKEN = "hook-token-123"
+HOOK_TOKEN = "hook-token-123-abcdef"
 
 # (name, the code its join gets) while "Alice" and "Alicé" are claimed.
 ATTACKS = [
@@ -35,7 +35,7 @@ ATTACKS = [
 def guarded(server_factory: Callable[..., ServerProcess]) -> ServerProcess:
     return server_factory(
         env={
-            "FLET_CHAT_BOT_TOKENS": json.dumps({"Deploy Bot": "s3cret"}),
+            "FLET_CHAT_BOT_TOKENS": json.dumps({"Deploy Bot": "deploy-bot-s3cret-token"}),
             "FLET_CHAT_WEBHOOK_TOKEN": HOOK_TOKEN,
         }
     )
