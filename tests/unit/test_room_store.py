@@ -243,13 +243,25 @@ async def test_the_migration_gives_look_alikes_claimed_before_it_one_skeleton(
     engine = create_engine(database_url)
     start = datetime(2026, 1, 1, tzinfo=UTC)
     old_names = ["Alice", CYRILLIC_ALICE, "Bob", "AIice", "Carol"]
+    # More than a page of names claimed in one instant, and after them a look-alike of Bob's:
+    # the backfill pages by (time, key) and remembers skeletons across pages.
+    crowd = [f"user{i:04}" for i in range(1200)]
+    late_bob = "B\u043eb"  # a Cyrillic o
+    rows_in = [
+        *({"user_name": n, "created_at": start + timedelta(i)} for i, n in enumerate(old_names)),
+        *({"user_name": n, "created_at": start + timedelta(10)} for n in crowd),
+        {"user_name": late_bob, "created_at": start + timedelta(11)},
+    ]
     async with engine.begin() as conn:
-        for i, name in enumerate(old_names):
-            row = {"user_key": name.casefold(), "user_name": name}
-            await conn.execute(users.insert().values(**row, created_at=start + timedelta(i)))
+        await conn.execute(
+            users.insert(), [{**r, "user_key": r["user_name"].casefold()} for r in rows_in]
+        )
     await upgrade_to_head_async(database_url)
     async with engine.connect() as conn:
-        rows = (await conn.execute(select(users.c.user_name, users.c.skeleton))).all()
+        everyone = dict((await conn.execute(select(users.c.user_name, users.c.skeleton))).all())
+    rows = [(n, everyone.pop(n)) for n in old_names]
+    assert everyone.pop(late_bob) is None
+    assert everyone == {n: name_skeleton(n) for n in crowd}
     store = SqlRoomStore(engine, SqlStore(engine))
     try:
         # The earliest of the look-alikes keeps the skeleton; the later ones keep their names.
