@@ -75,7 +75,8 @@ async def test_look_alike_names_are_refused(guarded: ServerProcess) -> None:
 async def test_a_webhook_cannot_post_as_a_person_or_a_look_alike(guarded: ServerProcess) -> None:
     async with sio_client(guarded) as alice:
         assert (await alice.join("Alice"))["ok"]
-        for name in ("Alice", "alice", "\u0410lice", "Deploy Bot", "HeIper"):
+        bots = ("Deploy Bot", "Deploy  Bot", "Deploy\u200bBot", "HeIper", "\uff28elper")
+        for name in ("Alice", "alice", "\u0410lice", "Al\u200bice", *bots):
             # In a thread: the client's reader shares this event loop.
             response = await asyncio.to_thread(post, guarded, name)
             assert response.status_code == 422, (name, response.text)
