@@ -103,9 +103,13 @@ def api_clients(server: ServerProcess) -> int:
 
 
 @pytest.fixture
-def redis_prefix() -> Iterator[str]:
+def redis_prefix(servers_started: list[ServerProcess]) -> Iterator[str]:
+    """A prefix of the test's own, whose keys are deleted once its servers have stopped (a
+    running server's heartbeat would write them again)."""
     prefix = unique_redis_prefix()
     yield prefix
+    for server in servers_started:
+        server.stop()
 
     async def clean() -> None:
         redis = Redis.from_url(REDIS_URL)
