@@ -93,6 +93,15 @@ class ServerProcess:
         self.process = None
         return code
 
+    def kill(self) -> int | None:
+        """SIGKILL: no shutdown at all, as a power cut or the OOM killer; returns the exit code."""
+        if self.process is None:
+            return None
+        self.process.kill()
+        code = self.process.wait()
+        self.process = None
+        return code
+
     def log_text(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from dataclasses import dataclass, field
 
@@ -16,3 +17,8 @@ class ApiClient:
     user_name: str | None = None
     author_kind: AuthorKind = AuthorKind.USER
     room: str | None = None
+    # Joins (`join`, a seed console's first line) and the disconnect's leave take turns on this
+    # lock: a join still running when the connection goes finishes first, then the disconnect
+    # takes it back. Without it a join that outlived its connection stayed online for good.
+    presence_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    gone: bool = False  # the connection closed: no join may start any more

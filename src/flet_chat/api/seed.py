@@ -74,7 +74,9 @@ class SeedConsoles:
             await self._answer(sid, "Send your question as text.")
             return
         try:
-            name = client.user_name or await self._join_as_guest(client, services)
+            name = await self._joined_name(client, services)
+            if name is None:
+                return  # the console left while its first line was joining it
             if is_command(text):
                 reply = await services.bots.run(text, user_name=name, room=DEFAULT_ROOM)
                 if reply.hint:
@@ -90,6 +92,14 @@ class SeedConsoles:
             return
         await self._answer(sid, seed_answer(text))
 
+    async def _joined_name(self, client: ApiClient, services: Services) -> str | None:
+        """The console's guest name, joining it on its first line. Lines sent at once wait for
+        that one join (not one guest each), and the disconnect's leave waits for it too."""
+        async with client.presence_lock:
+            if client.gone:
+                return None
+            return client.user_name or await self._join_as_guest(client, services)
+
     async def _join_as_guest(self, client: ApiClient, services: Services) -> str:
         for _ in range(GUEST_NAME_ATTEMPTS):
             name = GUEST_PREFIX + secrets.token_hex(3)
@@ -98,7 +108,8 @@ class SeedConsoles:
             except NameTakenError:
                 continue
             client.room = DEFAULT_ROOM
-            self._sids.add(client.sid)
+            if not client.gone:  # a console that left meanwhile was forgotten already
+                self._sids.add(client.sid)
             return client.user_name
         raise NameTakenError("Could not find a free guest name. Try again.")
 

@@ -152,19 +152,34 @@ class SocketApi:
         client = self.clients.pop(sid, None)
         self.seed.forget(sid)
         services = self._runtime.services
-        if client is None or client.user_name is None or services is None:
+        if client is None:
             return
-        try:
-            await services.chat.leave(client.user_name, client.session_key)
-        except Exception:
-            logger.exception("could not record that %s left", client.user_name)
+        client.gone = True
+        if services is None:
+            return
+        # After any join still running for this client: the one leave matching its one join.
+        async with client.presence_lock:
+            name, client.user_name = client.user_name, None
+            if name is None:
+                return
+            try:
+                await services.chat.leave(name, client.session_key)
+            except Exception:
+                logger.exception("could not record that %s left", name)
 
     # -- events ---------------------------------------------------------------------------------
 
     async def _join(self, client: ApiClient, services: Services, data: Any) -> Ack:
         request = JoinRequest.model_validate(data or {})
-        if client.user_name is not None:
-            return error_ack("invalid", f"Already joined as {client.user_name}.")
+        # One join at a time per client, and never one after its disconnect (see ApiClient).
+        async with client.presence_lock:
+            if client.gone:
+                return error_ack("unavailable", "The connection closed before the join.")
+            if client.user_name is not None:
+                return error_ack("invalid", f"Already joined as {client.user_name}.")
+            return await self._join_now(client, services, request)
+
+    async def _join_now(self, client: ApiClient, services: Services, request: JoinRequest) -> Ack:
         name, author_kind, proven = self._identify(services, request)
         key = requested_key(name, request.room)
         # Refused before the user is announced: an unknown room, or someone else's DM.
@@ -174,9 +189,16 @@ class SocketApi:
             name, client.session_key, proven=proven, bot=author_kind is AuthorKind.BOT
         )
         client.user_name, client.author_kind, client.room = user_name, author_kind, key
-        room = await services.chat.rooms.join(user_name, key)
-        await self.rooms.enter_all(client, services)
-        joined = await self.rooms.room_ack(client, services, room)
+        if client.gone:  # the disconnect waiting on the lock takes it back
+            return error_ack("unavailable", "The connection closed during the join.")
+        try:
+            room = await services.chat.rooms.join(user_name, key)
+            await self.rooms.enter_all(client, services)
+            joined = await self.rooms.room_ack(client, services, room)
+        except BaseException:
+            # Not joined after all: not online either, and free to try again.
+            await self._undo_join(client, services)
+            raise
         return JoinAck(
             room=room.key,
             user_name=user_name,
@@ -187,6 +209,14 @@ class SocketApi:
             has_older=joined.has_older,
             room_info=joined.room,
         ).model_dump(mode="json")
+
+    async def _undo_join(self, client: ApiClient, services: Services) -> None:
+        name, client.user_name, client.room = client.user_name, None, None
+        for room in self.sio.rooms(client.sid):
+            if room != client.sid:
+                await self.sio.leave_room(client.sid, room)
+        if name is not None:
+            await services.chat.leave(name, client.session_key)
 
     def _identify(self, services: Services, request: JoinRequest) -> tuple[str, AuthorKind, bool]:
         """(name, author kind, whether the client proved it is that name)."""

@@ -125,20 +125,20 @@ class ChatService:
             raise
 
     async def _enter(self, name: str, session_key: str) -> tuple[str, Message | None]:
-        if not await self._presence.enter(name, session_key):
-            await self._presence_changed(name, online=True)  # a new tab of someone online
-            return name, None
-        if await self._in_a_crowd():
-            await self._presence_changed(name, online=True)  # one of many: no notice
-            return name, None
+        first = await self._presence.enter(name, session_key)
         try:
-            notice = await self._record(
-                NewMessage(MessageKind.JOIN, name, f"{name} has joined the chat.")
-            )
-        except Exception:
-            await self._presence.leave(name, session_key)  # so that a retry announces it
+            notice = None
+            # A new tab of someone online, or one of a crowd: no notice.
+            if first and not await self._in_a_crowd():
+                notice = await self._record(
+                    NewMessage(MessageKind.JOIN, name, f"{name} has joined the chat.")
+                )
+            await self._presence_changed(name, online=True)
+        except BaseException:
+            # Failed or cancelled half-way: the caller never learns it joined, so it will never
+            # leave; take the session back now (and a retry announces it).
+            await self._presence.leave(name, session_key)
             raise
-        await self._presence_changed(name, online=True)
         return name, notice
 
     async def leave(self, user_name: str, session_key: str) -> Message | None:

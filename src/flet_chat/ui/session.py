@@ -113,10 +113,18 @@ class SessionController:
         )
         self.join_dialog = JoinDialog(on_join=self._join)
         self._shared = shared
-        self._joining = False
+        # Presence: every way in (a typed name, a restored identity, a return after being
+        # announced gone) goes through _go_online and every way out through _go_offline; they
+        # take turns on one lock, and a join that ends after the tab dropped or closed is
+        # followed by the leave that drop or close would have made (see _join_and_settle).
+        self._presence_lock = asyncio.Lock()
+        self._joining = False  # a join is in flight
+        self._join_task: asyncio.Task[None] | None = None
+        self._online = False  # joined and not (yet) announced gone
+        self._connected = True
+        self._closed = False
         self._sending: set[str] = set()
         self._loading_older = False
-        self._announced_leave = False
         self._leave_task: asyncio.Task[None] | None = None
         self._history_loaded = False
         self._history_task: asyncio.Task[None] | None = None
@@ -161,17 +169,18 @@ class SessionController:
             logger.info("client storage unavailable, asking for a name: %r", error)
         if name is not None:
             self._verified_name = name
-            self._joining = True  # a disconnect now must not free the session mid-join
             try:
-                self.user_name, _ = await self.chat.join(name, self.session_key, proven=True)
-                self._background(self._enter_rooms())
-                # A fresh token: the name stays this browser's as long as it keeps visiting.
-                self._background(self._remember_identity(name))
-                return
+                await self._go_online(name, proven=True)
             except Exception:
                 logger.exception("could not restore %s; asking for a name", name)
-            finally:
-                self._joining = False
+            else:
+                if self._online:
+                    self._background(self._enter_rooms())
+                    # A fresh token: the name stays this browser's as long as it keeps visiting.
+                    self._background(self._remember_identity(name))
+                    return
+        if self._closed:
+            return
         with contextlib.suppress(RuntimeError):  # the tab closed meanwhile
             self.page.show_dialog(self.join_dialog.dialog)
 
@@ -270,15 +279,12 @@ class SessionController:
     async def _join(self, _event: Any) -> None:
         if self.user_name is not None or self._joining:
             return
-        self._joining = True
         typed = self.join_dialog.name_input.value or ""
         # This browser's token names this user (a restore that failed for a moment, say).
         verified = self._verified_name
         proven = verified is not None and typed.strip().casefold() == verified.casefold()
         try:
-            self.user_name, _ = await self.chat.join(
-                verified if proven and verified else typed, self.session_key, proven=proven
-            )
+            await self._go_online(verified if proven and verified else typed, proven=proven)
         except ChatError as error:
             self.join_dialog.show_error(str(error))
             return
@@ -286,8 +292,8 @@ class SessionController:
             logger.exception("join failed")
             self.join_dialog.show_error("Could not join right now. Try again.")
             return
-        finally:
-            self._joining = False
+        if self.user_name is None or self._closed:
+            return  # the tab closed before the join
         self.page.pop_dialog()
         await focus(self.view.message_input)
         self._background(self._enter_rooms())
@@ -404,28 +410,39 @@ class SessionController:
         self._send_updates(updates)
 
     async def _on_disconnect(self, _event: Any) -> None:
+        self._connected = False
         self._background(self._mark_read())  # what they saw stays read on their next visit
         if self.user_name is None and not self._joining:
             # Nobody joined here: nothing worth resuming, so free it now instead of holding a
             # whole page until Flet's session timeout (crawlers, health checks, closed tabs).
+            self._closed = True  # a restore that read its token just now must not join
             await forget_flet_session(self.page.session)
             return
-        # A reload reconnects to the same session within a second or two; only a user who stays
-        # away for the grace period is announced as gone.
-        if self.user_name is not None and self._leave_task is None and not self._announced_leave:
+        # A join in flight sees the drop when it ends (_join_and_settle) and does what follows.
+        if self._online:
+            await self._went_away()
+
+    async def _went_away(self) -> None:
+        """The tab of a joined session dropped. A reload reconnects to the same session within a
+        second or two: only a user who stays away for the grace period is announced as gone,
+        but the member list drops them at once."""
+        if self._leave_task is None:
             self._leave_task = asyncio.create_task(self._leave_after_grace())
-        if not self._announced_leave:
-            await self.presence.connection_changed(connected=False)
+        await self.presence.connection_changed(connected=False)
 
     async def _on_connect(self, _event: Any) -> None:
+        self._connected = True
         self._cancel_leave_timer()
-        if self.user_name is not None and self._announced_leave:
-            self._announced_leave = False
-            await self.chat.join(self.user_name, self.session_key, proven=True)
+        if self.user_name is not None and not self._online and not self._joining:
+            try:  # announced gone (or being announced): back again
+                await self._go_online(self.user_name, proven=True)
+            except Exception as error:
+                logger.warning("could not rejoin %s: %r", self.user_name, error)
         else:
             await self.presence.connection_changed(connected=True)
 
     async def _on_close(self, _event: Any) -> None:
+        self._closed = True
         self._cancel_leave_timer()
         routing.unregister(self.page)
         self._shared.fanout.unsubscribe(self)
@@ -436,21 +453,48 @@ class SessionController:
         self._shared.live_sessions.discard(self)
         self._shared.memory.session_closed(len(self._shared.live_sessions))
         self.presence.close()
-        await self._announce_leave()
+        await self._go_offline()  # after a join still in flight (its task is not cancelled)
 
     async def _leave_after_grace(self) -> None:
         await asyncio.sleep(self.leave_grace_seconds)
-        self._leave_task = None
-        await self._announce_leave()
+        self._leave_task = None  # from here on a reconnect waits for the leave, then rejoins
+        await self._go_offline()
 
-    async def _announce_leave(self) -> None:
-        if self.user_name is None or self._announced_leave:
-            return
-        self._announced_leave = True
+    async def _go_online(self, name: str, *, proven: bool) -> None:
+        """The session's one way into presence. The join runs in a task of its own that nothing
+        cancels (a closing session cancels the restore task awaiting it): stopped half-way it
+        could leave the session online with nobody to take it back."""
+        self._joining = True
+        self._join_task = asyncio.create_task(self._join_and_settle(name, proven))
+        await asyncio.shield(self._join_task)
+
+    async def _join_and_settle(self, name: str, proven: bool) -> None:
         try:
-            await self.chat.leave(self.user_name, self.session_key)
-        except Exception:
-            logger.exception("could not record that %s left", self.user_name)
+            async with self._presence_lock:
+                if self._closed:
+                    return
+                self.user_name, _ = await self.chat.join(name, self.session_key, proven=proven)
+                self._online = True
+        finally:
+            self._joining = False
+        # The tab may have gone while the join ran; its disconnect or close found no one joined.
+        if self._closed:
+            await self._go_offline()
+        elif not self._connected:
+            await self._went_away()
+
+    async def _go_offline(self) -> None:
+        """The session's one way out of presence: after any join in flight, at most once per
+        join."""
+        async with self._presence_lock:
+            name = self.user_name
+            if name is None or not self._online:
+                return
+            self._online = False
+            try:
+                await self.chat.leave(name, self.session_key)
+            except Exception:
+                logger.exception("could not record that %s left", name)
 
     def _cancel_leave_timer(self) -> None:
         if self._leave_task is not None:
