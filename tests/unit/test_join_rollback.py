@@ -35,9 +35,14 @@ class StuckStore(MemoryStore):
         raise AssertionError("not reached")
 
 
-def chat_with(store: MemoryStore, bus: RecordingBus, presence: LocalPresence) -> ChatService:
+def chat_with(
+    store: MemoryStore,
+    bus: RecordingBus,
+    presence: LocalPresence,
+    rooms: MemoryRoomStore | None = None,
+) -> ChatService:
     return ChatService(
-        store, bus, RateLimiter(burst=3, per_second=1.0), presence, MemoryRoomStore()
+        store, bus, RateLimiter(burst=3, per_second=1.0), presence, rooms or MemoryRoomStore()
     )
 
 
@@ -53,8 +58,8 @@ async def test_a_join_whose_presence_event_fails_is_not_online() -> None:
 
 async def test_a_join_cancelled_while_announcing_is_not_online() -> None:
     journal: list[str] = []
-    presence, store = LocalPresence(), StuckStore(journal)
-    chat = chat_with(store, RecordingBus(journal), presence)
+    presence, store, rooms = LocalPresence(), StuckStore(journal), MemoryRoomStore()
+    chat = chat_with(store, RecordingBus(journal), presence, rooms)
     join = asyncio.create_task(chat.join("Ann", "tab-1"))
     await store.writing.wait()  # in presence, writing the join notice
     assert await presence.online_users() == ["Ann"]
@@ -63,3 +68,5 @@ async def test_a_join_cancelled_while_announcing_is_not_online() -> None:
         await join
     assert await presence.online_users() == []
     assert presence.local_sessions() == {}
+    # Nor does it keep the name it claimed: Ann may try again from anywhere.
+    assert rooms.names == {}

@@ -119,8 +119,8 @@ class ChatService:
                 raise NameTakenError(NAME_TAKEN.format(name=name))
         try:
             return await self._enter(name, session_key)
-        except Exception:
-            if claimed_now:  # the join failed: the name is free to try again
+        except BaseException:
+            if claimed_now:  # the join failed or was cancelled: the name is free to try again
                 await self._room_store.release_name(name)
             raise
 
