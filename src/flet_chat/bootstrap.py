@@ -15,9 +15,9 @@ from flet_chat.bus.fanout import Fanout
 from flet_chat.bus.local import LocalBus, TopicHub
 from flet_chat.bus.presence import LocalPresence, RedisPresence
 from flet_chat.bus.redis_bus import RedisBus
+from flet_chat.bus.redis_rate_limit import RedisRateLimiter
 from flet_chat.core.identity import IdentitySigner
-from flet_chat.core.limits import RATE_BURST, RATE_PER_SECOND
-from flet_chat.core.rate_limit import RateLimiter
+from flet_chat.core.rate_limit import LocalRateLimiter, RateLimits
 from flet_chat.core.service import ChatService
 from flet_chat.live.presence_cache import POLL_SECONDS, PresenceCache
 from flet_chat.live.typing_board import TypingBoard
@@ -50,7 +50,12 @@ def bootstrap(settings: Settings, hub: TopicHub) -> Services:
     store = SqlStore(engine)
     bus: LocalBus | RedisBus
     presence: LocalPresence | RedisPresence
+    limiter: LocalRateLimiter | RedisRateLimiter = LocalRateLimiter()
     if settings.redis_url:
+        # Budgets hold across workers and machines; per process while Redis is away.
+        limiter = RedisRateLimiter(
+            settings.redis_url, settings.redis_prefix, fallback=LocalRateLimiter()
+        )
         bus = RedisBus(hub, store, settings.redis_url, settings.redis_prefix)
         presence = RedisPresence(
             settings.redis_url, settings.redis_prefix, ttl=settings.presence_ttl_seconds
@@ -60,7 +65,7 @@ def bootstrap(settings: Settings, hub: TopicHub) -> Services:
     chat = ChatService(
         store,
         bus,
-        RateLimiter(burst=RATE_BURST, per_second=RATE_PER_SECOND),
+        RateLimits(limiter, exempt_networks=settings.rate_limit_exempt_networks),
         presence,
         SqlRoomStore(engine, store),
     )
@@ -134,5 +139,7 @@ class Runtime:
             await self._services.bots.stop()
             await self._services.bus.stop()
             await self._services.presence.stop()
+            if isinstance(self._services.chat.limits.limiter, RedisRateLimiter):
+                await self._services.chat.limits.limiter.close()
             await self._services.engine.dispose()
             self._services = None

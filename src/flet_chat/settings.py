@@ -97,6 +97,12 @@ class Settings(BaseSettings):
         " a crash of the process; FULL also through a power loss or an OS crash, at some write"
         " speed.",
     )
+    rate_limit_exempt_networks: list[str] = Field(
+        default_factory=list,
+        description='JSON ["10.0.0.0/8"]: client networks without per-IP rate limits (a load'
+        " test's host); per-user and per-connection limits still apply. The client IP is the"
+        " ASGI server's, which honours FORWARDED_ALLOW_IPS.",
+    )
     allowed_origins: list[str] = Field(
         default_factory=list,
         description='JSON ["https://example.com"]: browser origins allowed to open Socket.IO'

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from flet_chat.core.events import ChatEvent, MessagePosted, PresenceChanged, UserTyping
-from flet_chat.core.limits import DEFAULT_ROOM
+from flet_chat.core.limits import DEFAULT_ROOM, MAX_ROOM_DIRECTORY
 from flet_chat.core.models import (
     HistoryPage,
     Message,
@@ -16,6 +18,14 @@ from flet_chat.core.models import (
     Room,
     RoomKind,
     RoomState,
+)
+from flet_chat.core.rate_limit import (
+    Action,
+    Budget,
+    LocalRateLimiter,
+    RateLimits,
+    Rule,
+    Scope,
 )
 from flet_chat.core.rooms import user_key
 
@@ -97,10 +107,14 @@ class MemoryStore:
 class MemoryRoomStore:
     """Rooms in dictionaries: members by user key, read markers ignored (no unread counts)."""
 
-    def __init__(self) -> None:
+    def __init__(self, claimed: tuple[tuple[str, str], ...] = ()) -> None:
+        """`claimed`: (name, skeleton) of names people have joined under already."""
         self.names: dict[str, tuple[str, str]] = {}  # user key -> (name, skeleton)
         self.rooms: dict[str, Room] = {DEFAULT_ROOM: Room(DEFAULT_ROOM, RoomKind.PUBLIC)}
         self.members_of: dict[str, dict[str, str]] = {}
+        self.created: list[tuple[str, datetime]] = []  # public rooms: by whom, when
+        for name, skeleton in claimed:
+            self.names[user_key(name)] = (name, skeleton)
 
     async def claim_name(self, user_name: str, skeleton: str) -> str | None:
         holder = await self.name_holder(user_name, skeleton)
@@ -122,14 +136,20 @@ class MemoryRoomStore:
         # Like SqlRoomStore: only a direct room's description lists its members.
         self.rooms[room.key] = room if room.kind is RoomKind.DIRECT else Room(room.key, room.kind)
         self.members_of[room.key] = {user_key(m): m for m in room.members}
+        if room.kind is RoomKind.PUBLIC:
+            self.created.append((created_by, datetime.now(UTC)))
         return True
 
     async def get_room(self, key: str) -> Room | None:
         return self.rooms.get(key)
 
-    async def public_rooms(self) -> list[Room]:
-        return sorted(
-            (r for r in self.rooms.values() if r.kind is RoomKind.PUBLIC), key=lambda r: r.key
+    async def public_rooms(self, limit: int = MAX_ROOM_DIRECTORY) -> list[Room]:
+        public = [r for r in self.rooms.values() if r.kind is RoomKind.PUBLIC]
+        return sorted(public[-limit:], key=lambda r: r.key)  # the newest: no messages here
+
+    async def rooms_created_since(self, user_name: str, since: datetime) -> int:
+        return sum(
+            1 for by, at in self.created if user_key(by) == user_key(user_name) and at > since
         )
 
     async def add_member(self, key: str, user_name: str) -> bool:
@@ -179,3 +199,11 @@ class RecordingBus:
         else:
             self.other.append(event)
             self.journal.append(f"{event.type}")
+
+
+def message_limits(
+    burst: float, per_second: float, clock: Callable[[], float] = time.monotonic
+) -> RateLimits:
+    """In-process rate limits with one budget: messages per user (no other action is limited)."""
+    budget = Budget(burst, per_second)
+    return RateLimits(LocalRateLimiter(clock=clock), {Action.MESSAGE: (Rule(Scope.USER, budget),)})

@@ -41,8 +41,12 @@ async def nobody(_room: str) -> list[str] | None:
     return ["Ann", "Bob"]
 
 
+async def free(_name: str, _origin: object) -> None:
+    return None
+
+
 def dispatcher(chat: RecordingChat, *bots: Bot, spent: list[str] | None = None) -> BotDispatcher:
-    def spend(name: str) -> None:
+    async def spend(name: str, _origin: object) -> None:
         if spent is not None:
             spent.append(name)
 
@@ -77,7 +81,7 @@ async def test_every_command_costs_the_caller_and_unknown_ones_get_a_hint() -> N
 async def test_a_rate_limited_caller_runs_nothing() -> None:
     chat = RecordingChat()
 
-    def refuse(_name: str) -> None:
+    async def refuse(_name: str, _origin: object) -> None:
         raise RateLimitedError("slow down")
 
     bots = BotDispatcher(chat, [HelperBot()], spend=refuse, online_users=nobody)
@@ -159,7 +163,7 @@ async def test_bots_from_entry_points_see_messages_once(monkeypatch: pytest.Monk
     bots = module.load_entry_point_bots()
     assert [b.name for b in bots] == ["Watcher"]
     chat = RecordingChat()
-    watching = BotDispatcher(chat, bots, spend=lambda _n: None, online_users=nobody)
+    watching = BotDispatcher(chat, bots, spend=free, online_users=nobody)
     hello = Message(1, MessageKind.CHAT, "Ann", "hello", datetime.now(UTC))
     beep = Message(2, MessageKind.CHAT, "Helper", "beep", datetime.now(UTC), AuthorKind.BOT)
     for message in (hello, hello, beep):  # a retried send is observed again; bots skip bots

@@ -7,10 +7,9 @@ from flet_chat.core.errors import NameTakenError, RateLimitedError, ValidationEr
 from flet_chat.core.events import MessagePosted
 from flet_chat.core.limits import NOTICE_CROWD
 from flet_chat.core.models import AuthorKind, MessageKind
-from flet_chat.core.rate_limit import RateLimiter
 from flet_chat.core.service import ChatService
 from flet_chat.core.throttle import Throttle
-from tests.unit.fakes import MemoryRoomStore, MemoryStore, RecordingBus
+from tests.unit.fakes import MemoryRoomStore, MemoryStore, RecordingBus, message_limits
 
 
 class FakeClock:
@@ -46,7 +45,7 @@ def service(store: MemoryStore, bus: RecordingBus, clock: FakeClock) -> ChatServ
     return ChatService(
         store,
         bus,
-        RateLimiter(burst=3, per_second=1.0, clock=clock),
+        message_limits(3, 1.0, clock),
         LocalPresence(),
         MemoryRoomStore(),
     )
@@ -191,7 +190,7 @@ async def test_typing_is_published_at_most_once_per_user_per_two_seconds(
     service = ChatService(
         store,
         bus,
-        RateLimiter(burst=3, per_second=1.0, clock=clock),
+        message_limits(3, 1.0, clock),
         LocalPresence(),
         MemoryRoomStore(),
         typing_throttle=Throttle(2.0, clock=clock),

@@ -13,13 +13,12 @@ from flet_chat.core.events import MessageChanged
 from flet_chat.core.limits import MAX_REACTIONS_PER_MESSAGE
 from flet_chat.core.message_actions import NotAllowedError
 from flet_chat.core.models import Reaction
-from flet_chat.core.rate_limit import RateLimiter
 from flet_chat.core.service import ChatService
 from flet_chat.storage.engine import create_engine
 from flet_chat.storage.migrate import upgrade_to_head_async
 from flet_chat.storage.room_store import SqlRoomStore
 from flet_chat.storage.sql_store import SqlStore
-from tests.unit.fakes import RecordingBus
+from tests.unit.fakes import RecordingBus, message_limits
 
 
 @pytest.fixture
@@ -35,7 +34,7 @@ async def chat(database_url: str, bus: RecordingBus) -> AsyncIterator[ChatServic
     yield ChatService(
         store,
         bus,
-        RateLimiter(burst=100, per_second=100.0),
+        message_limits(100, 100.0),
         LocalPresence(),
         SqlRoomStore(engine, store),
     )

@@ -11,11 +11,11 @@ from flet_chat.core.errors import ValidationError
 from flet_chat.core.events import MembershipChanged, MessageChanged, RoomChanged
 from flet_chat.core.message_actions import NotAllowedError
 from flet_chat.core.models import AuthorKind, Room, RoomKind
-from flet_chat.core.rate_limit import RateLimiter
+from flet_chat.core.names import name_skeleton
 from flet_chat.core.room_service import title_for
 from flet_chat.core.rooms import NotAMemberError, UnknownRoomError, direct_key
 from flet_chat.core.service import ChatService
-from tests.unit.fakes import MemoryRoomStore, MemoryStore, RecordingBus
+from tests.unit.fakes import MemoryRoomStore, MemoryStore, RecordingBus, message_limits
 
 
 @pytest.fixture
@@ -30,9 +30,9 @@ def store() -> MemoryStore:
 
 @pytest.fixture
 def chat(store: MemoryStore, bus: RecordingBus) -> ChatService:
-    return ChatService(
-        store, bus, RateLimiter(burst=100, per_second=1.0), LocalPresence(), MemoryRoomStore()
-    )
+    # A direct conversation needs two people who joined.
+    people = MemoryRoomStore(claimed=tuple((n, name_skeleton(n)) for n in ("Ann", "Bob")))
+    return ChatService(store, bus, message_limits(100, 1.0), LocalPresence(), people)
 
 
 async def test_create_validates_the_name_and_says_when_it_is_taken(

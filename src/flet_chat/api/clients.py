@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from flet_chat.core.models import AuthorKind
+from flet_chat.core.rate_limit import Origin
 
 
 @dataclass(slots=True)
@@ -22,3 +25,12 @@ class ApiClient:
     # takes it back. Without it a join that outlived its connection stayed online for good.
     presence_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     gone: bool = False  # the connection closed: no join may start any more
+    # Rate limits count per connection and per client IP as well as per user.
+    origin: Origin = field(default_factory=Origin)
+
+
+def scope_ip(environ: Mapping[str, Any]) -> str | None:
+    """The client's IP from the ASGI scope, which uvicorn rewrites from X-Forwarded-For only for
+    proxies in FORWARDED_ALLOW_IPS (engine.io's REMOTE_ADDR is always 127.0.0.1)."""
+    client = (environ.get("asgi.scope") or {}).get("client")
+    return str(client[0]) if client else None

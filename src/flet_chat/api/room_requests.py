@@ -152,7 +152,7 @@ class RoomRequests:
     async def create_room(self, client: ApiClient, services: Services, data: Any) -> Ack:
         request = CreateRoomRequest.model_validate(data)
         me = joined_name(client)
-        room = await services.chat.rooms.create(me, request.name)
+        room = await services.chat.rooms.create(me, request.name, origin=client.origin)
         await self._enter(me, room.key)
         return RoomAck(room=RoomInfo.of(room, me)).model_dump(mode="json")
 
@@ -161,7 +161,8 @@ class RoomRequests:
         me = joined_name(client)
         if client.author_kind is not AuthorKind.USER:
             raise ValidationError("Bots cannot have direct conversations.")
-        room = await services.chat.rooms.open_direct(me, await spelled(services, request.user_name))
+        other = await spelled(services, request.user_name)
+        room = await services.chat.rooms.open_direct(me, other, origin=client.origin)
         for member in room.members:  # the other's clients on this process hear it at once too
             await self._enter(member, room.key)
         return RoomAck(room=RoomInfo.of(room, me)).model_dump(mode="json")
@@ -186,18 +187,20 @@ class RoomRequests:
     async def edit(self, client: ApiClient, services: Services, data: Any) -> Ack:
         request = EditRequest.model_validate(data)
         changed = await services.chat.actions.edit(
-            joined_name(client), request.message_id, request.text
+            joined_name(client), request.message_id, request.text, origin=client.origin
         )
         return MessageAck(message=MessageEvent.of(changed)).model_dump(mode="json")
 
     async def delete(self, client: ApiClient, services: Services, data: Any) -> Ack:
         request = DeleteRequest.model_validate(data)
-        changed = await services.chat.actions.delete(joined_name(client), request.message_id)
+        changed = await services.chat.actions.delete(
+            joined_name(client), request.message_id, origin=client.origin
+        )
         return MessageAck(message=MessageEvent.of(changed)).model_dump(mode="json")
 
     async def react(self, client: ApiClient, services: Services, data: Any) -> Ack:
         request = ReactRequest.model_validate(data)
         changed = await services.chat.actions.toggle_reaction(
-            joined_name(client), request.message_id, request.emoji
+            joined_name(client), request.message_id, request.emoji, origin=client.origin
         )
         return MessageAck(message=MessageEvent.of(changed)).model_dump(mode="json")

@@ -78,11 +78,13 @@ class SeedConsoles:
             if name is None:
                 return  # the console left while its first line was joining it
             if is_command(text):
-                reply = await services.bots.run(text, user_name=name, room=DEFAULT_ROOM)
+                reply = await services.bots.run(
+                    text, user_name=name, room=DEFAULT_ROOM, origin=client.origin
+                )
                 if reply.hint:
                     await self._answer(sid, reply.hint)
                 return
-            await services.chat.post(name, text)
+            await services.chat.post(name, text, origin=client.origin)
         except ChatError as error:
             await self._answer(sid, str(error))
             return
@@ -104,7 +106,9 @@ class SeedConsoles:
         for _ in range(GUEST_NAME_ATTEMPTS):
             name = GUEST_PREFIX + secrets.token_hex(3)
             try:
-                client.user_name, _ = await services.chat.join(name, client.session_key)
+                client.user_name, _ = await services.chat.join(
+                    name, client.session_key, origin=client.origin
+                )
             except NameTakenError:
                 continue
             client.room = DEFAULT_ROOM

@@ -24,7 +24,7 @@ from flet_chat.api.acks import (
     error_ack,
     invalid_payload_ack,
 )
-from flet_chat.api.clients import ApiClient
+from flet_chat.api.clients import ApiClient, scope_ip
 from flet_chat.api.feed import Signal, SocketFeed
 from flet_chat.api.origins import origin_checker
 from flet_chat.api.room_requests import RoomRequests, requested_key
@@ -49,6 +49,7 @@ from flet_chat.core.errors import ChatError, NotJoinedError
 from flet_chat.core.events import UserTyping
 from flet_chat.core.limits import DEFAULT_ROOM
 from flet_chat.core.models import AuthorKind, Message
+from flet_chat.core.rate_limit import Origin
 from flet_chat.core.rooms import room_key
 from flet_chat.settings import Settings
 
@@ -143,10 +144,11 @@ class SocketApi:
 
         return guarded
 
-    async def _connect(self, sid: str, _environ: Any, _auth: Any = None) -> None:
+    async def _connect(self, sid: str, environ: Any, _auth: Any = None) -> None:
         if self._runtime.services is None:
             raise socketio.exceptions.ConnectionRefusedError("The server is starting. Try again.")
-        self.clients[sid] = ApiClient(sid)
+        client = self.clients[sid] = ApiClient(sid)
+        client.origin = Origin(scope_ip(environ), client.session_key)
 
     async def _disconnect(self, sid: str, _reason: Any = None) -> None:
         client = self.clients.pop(sid, None)
@@ -186,7 +188,11 @@ class SocketApi:
         await services.chat.rooms.readable(name, key)
         # Without proof of identity, a name that is online now belongs to someone else.
         user_name, _ = await services.chat.join(
-            name, client.session_key, proven=proven, bot=author_kind is AuthorKind.BOT
+            name,
+            client.session_key,
+            proven=proven,
+            bot=author_kind is AuthorKind.BOT,
+            origin=client.origin,
         )
         client.user_name, client.author_kind, client.room = user_name, author_kind, key
         if client.gone:  # the disconnect waiting on the lock takes it back
@@ -241,7 +247,9 @@ class SocketApi:
         if is_command(request.text):
             # Commands run where they were typed, which the user must be in.
             room = await services.chat.rooms.check_member(client.user_name, key)
-            reply = await services.bots.run(request.text, user_name=client.user_name, room=room.key)
+            reply = await services.bots.run(
+                request.text, user_name=client.user_name, room=room.key, origin=client.origin
+            )
             return SendAck(hint=reply.hint).model_dump(mode="json")
         message = await services.chat.post(
             client.user_name,
@@ -249,6 +257,7 @@ class SocketApi:
             client_id=request.client_id,
             author_kind=client.author_kind,
             room=key,
+            origin=client.origin,
         )
         return SendAck(message=MessageEvent.of(message)).model_dump(mode="json")
 

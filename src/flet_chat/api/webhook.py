@@ -5,10 +5,14 @@ through the ChatService as the integration named in the body, with an APP badge.
 `{"error": {"code", "message"}}`: 401 bad token, 404 unknown room (integrations post in public
 rooms only: a direct conversation's key is unknown to them), 413 body too large, 422 invalid
 body, 429 rate limited, 503 starting.
+
+Besides the per-name rate limit of every poster, the webhook as a whole has a budget per token
+and per caller's IP (every request, refused ones included), so rotating `name` gains nothing.
 """
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 from collections.abc import Awaitable, Callable
 
@@ -20,6 +24,7 @@ from flet_chat.api.schemas import MessageEvent, WebhookMessage
 from flet_chat.bootstrap import Runtime
 from flet_chat.core.errors import ChatError, RateLimitedError
 from flet_chat.core.models import AuthorKind
+from flet_chat.core.rate_limit import Action, Origin
 from flet_chat.core.rooms import UnknownRoomError, room_key
 
 MAX_BODY_BYTES = 16 * 1024
@@ -50,13 +55,27 @@ async def _read_body(request: Request) -> bytes:
 def build_webhook(
     runtime: Runtime, token: str | None
 ) -> Callable[[str, Request], Awaitable[JSONResponse]]:
+    # The token's bucket is named by a digest: the token itself never reaches Redis.
+    token_key = "webhook-" + hashlib.sha256((token or "").encode()).hexdigest()[:16]
+
     async def post_message(room: str, request: Request) -> JSONResponse:
         scheme, _, given = request.headers.get("authorization", "").partition(" ")
-        if (
-            not token
-            or scheme.lower() != "bearer"
-            or not hmac.compare_digest(given.strip().encode(), token.encode())
-        ):
+        authorized = bool(
+            token
+            and scheme.lower() == "bearer"
+            and hmac.compare_digest(given.strip().encode(), token.encode())
+        )
+        services = runtime.services
+        if services is None:
+            return _error(503, "unavailable", "The server is starting. Try again.")
+        # The client as uvicorn resolved it: forwarded addresses only from FORWARDED_ALLOW_IPS.
+        ip = request.client.host if request.client else None
+        try:
+            origin = Origin(ip, token_key if authorized else None)
+            await services.chat.limits.spend(Action.WEBHOOK, None, origin)
+        except RateLimitedError as error:
+            return _error(429, "rate_limited", str(error))
+        if not authorized:
             return _error(401, "unauthorized", "A valid bearer token is required.")
         try:
             room = room_key(room)
@@ -66,9 +85,6 @@ def build_webhook(
             body = await _read_body(request)
         except _TooLarge:
             return _error(413, "too_large", f"The body is over {MAX_BODY_BYTES:,} bytes.")
-        services = runtime.services
-        if services is None:
-            return _error(503, "unavailable", "The server is starting. Try again.")
         try:
             payload = WebhookMessage.model_validate_json(body)
             message = await services.chat.post(

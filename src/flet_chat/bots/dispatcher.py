@@ -15,6 +15,7 @@ from importlib.metadata import entry_points
 from flet_chat.bots.base import Bot, CommandCall, CommandSpec, Poster, Reply
 from flet_chat.core.errors import ChatError
 from flet_chat.core.models import AuthorKind, Message
+from flet_chat.core.rate_limit import Origin
 from flet_chat.core.recent_ids import RecentIds
 
 logger = logging.getLogger(__name__)
@@ -23,7 +24,7 @@ ENTRY_POINT_GROUP = "flet_chat.bots"
 UNKNOWN = "Unknown command /{name}. Type /help to see the commands."
 
 OnlineUsers = Callable[[str], Awaitable[list[str] | None]]
-Spend = Callable[[str], None]
+Spend = Callable[[str, Origin | None], Awaitable[None]]
 
 
 def is_command(text: str) -> bool:
@@ -86,11 +87,13 @@ class BotDispatcher:
             for _, spec, _ in sorted(self._commands.values(), key=lambda c: c[1].name)
         )
 
-    async def run(self, text: str, *, user_name: str, room: str) -> Reply:
+    async def run(
+        self, text: str, *, user_name: str, room: str, origin: Origin | None = None
+    ) -> Reply:
         """Run the command in `text` for `user_name`, in `room` (which the caller checked they
         are in). Raises ChatError (rate limit, validation) for the caller to show, like a
         refused message."""
-        self._spend(user_name)
+        await self._spend(user_name, origin)
         name, args = parse(text)
         found = self._commands.get(name)
         if found is None:

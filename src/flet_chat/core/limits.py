@@ -31,3 +31,28 @@ NOTICE_CROWD = 100
 # The member list renders at most this many names, then "and N more": a session's diff stays
 # small in a crowded room.
 MAX_MEMBERS_SHOWN = 50
+
+# Rate limits beyond the per-user bucket (RATE_BURST, RATE_PER_SECOND). A made-up name gets a
+# fresh user bucket, so every action is also counted per connection (a browser tab, a Socket.IO
+# client, the webhook's token) and per client IP. An IP gets a few people's worth: a household or
+# an office shares one. Each pair is (burst, refill per second); see core/rate_limit.py.
+# Messages (commands, edits, deletes and reactions count as messages too).
+CONNECTION_MESSAGE_BUDGET = (RATE_BURST, RATE_PER_SECOND)
+IP_MESSAGE_BUDGET = (30, 6.0)
+# Joining the chat under a name, refused attempts (a taken name) included.
+CONNECTION_JOIN_BUDGET = (10, 0.2)
+IP_JOIN_BUDGET = (60, 1.0)
+# Creating a public room: a few in a row, then one a minute per person...
+ROOM_BUDGET = (3, 1 / 60)
+IP_ROOM_BUDGET = (10, 1 / 30)
+# ...and a daily cap: per user counted in the database, per IP in the limiter (IPs are not stored).
+ROOMS_PER_USER_PER_DAY = 10
+ROOMS_PER_IP_PER_DAY = 30
+# Opening a direct conversation that does not exist yet (opening an existing one is free).
+DIRECT_BUDGET = (10, 1 / 6)
+IP_DIRECT_BUDGET = (30, 0.5)
+# The webhook as a whole, whatever `name` each request gives: per token and per caller's IP.
+WEBHOOK_BUDGET = (30, 5.0)
+IP_WEBHOOK_BUDGET = (30, 5.0)
+# The room directory a client is sent: the most recently active public rooms, at most this many.
+MAX_ROOM_DIRECTORY = 500

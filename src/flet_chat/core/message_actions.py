@@ -6,7 +6,7 @@ change is stored first and then published as `MessageChanged` with the message's
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from flet_chat.core.emoji import clean_emoji
 from flet_chat.core.errors import ChatError, ValidationError
@@ -14,6 +14,7 @@ from flet_chat.core.events import MessageChanged
 from flet_chat.core.mentions import mentioned_names
 from flet_chat.core.models import AuthorKind, Message, MessageKind
 from flet_chat.core.ports import EventBus, MessageStore
+from flet_chat.core.rate_limit import Origin
 from flet_chat.core.room_service import RoomService
 from flet_chat.core.rooms import UnknownRoomError, user_key
 from flet_chat.core.validation import clean_message_text, clean_user_name
@@ -44,38 +45,44 @@ class MessageActions:
         store: MessageStore,
         bus: EventBus,
         rooms: RoomService,
-        spend: Callable[[str], None],
+        spend: Callable[[str, Origin | None], Awaitable[None]],
     ) -> None:
         self._store = store
         self._bus = bus
         self._rooms = rooms
         self._spend = spend
 
-    async def edit(self, user_name: str, message_id: int, raw_text: str) -> Message:
+    async def edit(
+        self, user_name: str, message_id: int, raw_text: str, *, origin: Origin | None = None
+    ) -> Message:
         name, text = clean_user_name(user_name), clean_message_text(raw_text)
         message = await self._own(name, message_id)
         if text == message.text:
             return message  # nothing changed: no "edited" mark
-        self._spend(name)
+        await self._spend(name, origin)
         changed = await self._store.edit(message_id, text, mentioned_names(text))
         await self._bus.publish(MessageChanged(changed))
         return changed
 
-    async def delete(self, user_name: str, message_id: int) -> Message:
+    async def delete(
+        self, user_name: str, message_id: int, *, origin: Origin | None = None
+    ) -> Message:
         name = clean_user_name(user_name)
         await self._own(name, message_id)
-        self._spend(name)
+        await self._spend(name, origin)
         changed = await self._store.delete(message_id)
         await self._bus.publish(MessageChanged(changed))
         return changed
 
-    async def toggle_reaction(self, user_name: str, message_id: int, raw_emoji: str) -> Message:
+    async def toggle_reaction(
+        self, user_name: str, message_id: int, raw_emoji: str, *, origin: Origin | None = None
+    ) -> Message:
         name, emoji = clean_user_name(user_name), clean_emoji(raw_emoji)
         message = await self._visible(name, message_id)
         await self._rooms.check_member(name, message.room)
         if message.deleted:
             raise NotAllowedError(GONE)
-        self._spend(name)
+        await self._spend(name, origin)
         changed = await self._store.toggle_reaction(message_id, name, emoji)
         await self._bus.publish(MessageChanged(changed))
         return changed

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Protocol
 
 from flet_chat.core.events import ChatEvent
+from flet_chat.core.limits import MAX_ROOM_DIRECTORY
 from flet_chat.core.models import HistoryPage, Message, MessageKind, NewMessage, Room, RoomState
 
 
@@ -70,8 +72,13 @@ class RoomStore(Protocol):
 
     async def get_room(self, key: str) -> Room | None: ...
 
-    async def public_rooms(self) -> list[Room]:
-        """Every public room, by name."""
+    async def public_rooms(self, limit: int = MAX_ROOM_DIRECTORY) -> list[Room]:
+        """The `limit` most recently active public rooms (newest message, else creation), by
+        name."""
+        ...
+
+    async def rooms_created_since(self, user_name: str, since: datetime) -> int:
+        """How many public rooms `user_name` (without case) created after `since`."""
         ...
 
     async def add_member(self, key: str, user_name: str) -> bool:

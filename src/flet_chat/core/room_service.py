@@ -7,12 +7,15 @@ conversation it is not in hears that no such room exists, and is never subscribe
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
-from flet_chat.core.errors import ValidationError
+from flet_chat.core.errors import RateLimitedError, ValidationError
 from flet_chat.core.events import MembershipChanged, RoomChanged
-from flet_chat.core.limits import DEFAULT_ROOM
+from flet_chat.core.limits import DEFAULT_ROOM, ROOMS_PER_USER_PER_DAY
 from flet_chat.core.models import Room, RoomKind, RoomState
+from flet_chat.core.names import name_skeleton
 from flet_chat.core.ports import EventBus, RoomStore
+from flet_chat.core.rate_limit import Action, Origin, RateLimits
 from flet_chat.core.rooms import (
     NotAMemberError,
     UnknownRoomError,
@@ -25,6 +28,11 @@ from flet_chat.core.rooms import (
 from flet_chat.core.validation import clean_user_name
 
 GENERAL = Room(DEFAULT_ROOM, RoomKind.PUBLIC)
+DAILY_ROOMS = (
+    f"You can create at most {ROOMS_PER_USER_PER_DAY} rooms a day. Join an existing room,"
+    " or try again tomorrow."
+)
+NOBODY = "There is nobody called {name} here."
 
 
 def no_such_room(key: str) -> UnknownRoomError:
@@ -37,25 +45,44 @@ class RoomService:
         self,
         store: RoomStore,
         bus: EventBus,
-        spend: Callable[[str], None],
+        limits: RateLimits,
         is_bot: Callable[[str], bool] = lambda _name: False,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._store = store
         self._bus = bus
-        self._spend = spend  # the rate limit: creating rooms costs what a message does
+        self._limits = limits  # rooms stay forever: making them has budgets of its own
+        self._clock = clock
         self._is_bot = is_bot  # bots never post in direct conversations: none is opened with one
 
-    async def create(self, user_name: str, raw_name: str) -> Room:
-        """A new public room with its creator in it."""
+    async def create(self, user_name: str, raw_name: str, *, origin: Origin | None = None) -> Room:
+        """A new public room with its creator in it. Budgets: a few in a row, then one a
+        minute; at most ROOMS_PER_USER_PER_DAY a day per user (counted in the database, so on
+        every process) and a daily number per IP."""
         name = clean_user_name(user_name)
         room = Room(clean_room_name(raw_name), RoomKind.PUBLIC, members=(name,))
-        self._spend(name)
+        if await self._store.get_room(room.key) is not None:  # refused before it costs a token
+            raise _exists(room.key)
+        since = self._clock() - timedelta(days=1)
+        if await self._store.rooms_created_since(name, since) >= ROOMS_PER_USER_PER_DAY:
+            raise RateLimitedError(DAILY_ROOMS)
+        await self._limits.spend(Action.ROOM, name, origin)
         if not await self._store.create_room(room, created_by=name):
-            raise ValidationError(f"#{room.key} already exists. Choose another name or join it.")
+            raise _exists(room.key)
         public = Room(room.key, RoomKind.PUBLIC)
         await self._bus.publish(RoomChanged(public))
         await self._bus.publish(MembershipChanged(public, name, joined=True))
         return public
+
+    async def join_or_create(
+        self, user_name: str, raw_name: str, *, origin: Origin | None = None
+    ) -> Room:
+        """Join the public room of that name, or create it if there is none."""
+        key = clean_room_name(raw_name)
+        existing = await self._store.get_room(key)
+        if existing is not None and existing.kind is RoomKind.PUBLIC:
+            return await self.join(user_name, key)
+        return await self.create(user_name, key, origin=origin)
 
     async def join(self, user_name: str, raw_key: str | None) -> Room:
         """Join a public room (a no-op for a room the user is in); a direct conversation can
@@ -76,8 +103,11 @@ class RoomService:
         if await self._store.remove_member(room.key, name):
             await self._bus.publish(MembershipChanged(room, name, joined=False))
 
-    async def open_direct(self, user_name: str, other_name: str) -> Room:
-        """The conversation between the two (created on first use)."""
+    async def open_direct(
+        self, user_name: str, other_name: str, *, origin: Origin | None = None
+    ) -> Room:
+        """The conversation between the two (created on first use, with someone who joined
+        the chat before under that name: nobody can make rooms with made-up names)."""
         name, other = clean_user_name(user_name), clean_user_name(other_name)
         if user_key(name) == user_key(other):
             raise ValidationError("A direct conversation needs someone else.")
@@ -87,9 +117,13 @@ class RoomService:
         room = await self._store.get_room(key)
         if room is not None:
             return room
-        members = tuple(sorted((name, other), key=user_key))
+        # Spent before the name is looked up: trying names costs too.
+        await self._limits.spend(Action.DIRECT, name, origin)
+        claimed = await self._store.name_holder(other, name_skeleton(other))
+        if claimed is None or user_key(claimed) != user_key(other):  # nobody, or a look-alike
+            raise ValidationError(NOBODY.format(name=other))
+        members = tuple(sorted((name, claimed), key=user_key))
         room = Room(key, RoomKind.DIRECT, members=members)
-        self._spend(name)
         if await self._store.create_room(room, created_by=name):
             for member in members:  # both people's sessions start hearing it
                 await self._bus.publish(MembershipChanged(room, member, joined=True))
@@ -125,6 +159,7 @@ class RoomService:
         return await self._store.rooms_of(clean_user_name(user_name))
 
     async def public_rooms(self) -> list[Room]:
+        """The room directory: the MAX_ROOM_DIRECTORY most recently active public rooms."""
         return await self._store.public_rooms()
 
     async def members(self, key: str) -> list[str] | None:
@@ -135,6 +170,10 @@ class RoomService:
 
     async def mark_read(self, user_name: str, key: str, message_id: int) -> None:
         await self._store.mark_read(key, clean_user_name(user_name), message_id)
+
+
+def _exists(key: str) -> ValidationError:
+    return ValidationError(f"#{key} already exists. Choose another name or join it.")
 
 
 def title_for(room: Room, me: str | None) -> str:

@@ -6,7 +6,7 @@ import logging
 import unicodedata
 from collections.abc import Callable, Iterable
 
-from flet_chat.core.errors import NameTakenError, RateLimitedError, ValidationError
+from flet_chat.core.errors import NameTakenError, ValidationError
 from flet_chat.core.events import MessagePosted, PresenceChanged, UserTyping
 from flet_chat.core.limits import (
     DEFAULT_ROOM,
@@ -27,7 +27,7 @@ from flet_chat.core.models import (
 )
 from flet_chat.core.names import INTEGRATION_NAME, name_skeleton
 from flet_chat.core.ports import EventBus, MessageStore, Presence, RoomStore
-from flet_chat.core.rate_limit import RateLimiter
+from flet_chat.core.rate_limit import REFUSALS, Action, Origin, RateLimits
 from flet_chat.core.room_service import RoomService, no_such_room
 from flet_chat.core.rooms import room_key, user_key
 from flet_chat.core.throttle import Throttle
@@ -37,7 +37,7 @@ logger = logging.getLogger(__name__)
 
 # What a client may post; join and leave notices are the service's own.
 _POSTABLE = frozenset({MessageKind.CHAT, MessageKind.ACTION, MessageKind.TOPIC})
-RATE_LIMITED = "You are sending messages too fast. Wait a moment."
+RATE_LIMITED = REFUSALS[Action.MESSAGE]
 NAME_TAKEN = (
     "{name} is taken: someone joined under that name in another browser. Choose another name."
 )
@@ -49,7 +49,7 @@ class ChatService:
         self,
         store: MessageStore,
         bus: EventBus,
-        rate_limiter: RateLimiter,
+        rate_limits: RateLimits,
         presence: Presence,
         room_store: RoomStore,
         *,
@@ -60,10 +60,10 @@ class ChatService:
         self._reserved: dict[str, str] = {}
         self._integration_name = name_skeleton(INTEGRATION_NAME)
         self._room_store = room_store
-        self.rooms = RoomService(room_store, bus, self.spend, self.is_bot)
+        self.limits = rate_limits
+        self.rooms = RoomService(room_store, bus, rate_limits, self.is_bot)
         self.actions = MessageActions(store, bus, self.rooms, self.spend)
         self._bus = bus
-        self._rate_limiter = rate_limiter
         self._presence = presence
         # Per process, like the rate limit: a user typing in tabs on two processes may be
         # heard twice per interval, which the indicator does not show.
@@ -92,7 +92,13 @@ class ChatService:
         raise NameTakenError(f"{name} looks too much like {bot}, a bot. Choose another name.")
 
     async def join(
-        self, raw_name: str, session_key: str, *, proven: bool = False, bot: bool = False
+        self,
+        raw_name: str,
+        session_key: str,
+        *,
+        proven: bool = False,
+        bot: bool = False,
+        origin: Origin | None = None,
     ) -> tuple[str, Message | None]:
         """Validate the name and mark the session online; returns the cleaned name and the join
         notice, which only a user's first session (tab, process or machine) gets.
@@ -100,8 +106,12 @@ class ChatService:
         The first person to join under a name keeps it: later joins need `proven=True` (the
         client showed the signed identity token issued to that name), so nobody can take over
         someone's name, and with it their direct conversations. Bots' names are reserved: only
-        `bot=True` (a client that proved it is that bot) may use one."""
+        `bot=True` (a client that proved it is that bot) may use one. With an `origin`, the
+        attempt costs a join from its connection's and IP's budgets, refused ones too (trying
+        names); a session resuming after a reconnect passes none."""
         name = clean_user_name(raw_name)
+        if origin is not None:
+            await self.limits.spend(Action.JOIN, None, origin)
         claimed_now = False
         if not bot:
             self._refuse_bot_name(name)
@@ -197,6 +207,7 @@ class ChatService:
         author_kind: AuthorKind = AuthorKind.USER,
         rate_limited: bool = True,
         room: str = DEFAULT_ROOM,
+        origin: Origin | None = None,
     ) -> Message:
         """Store and publish a chat message. With a `client_id`, a retry of a send whose outcome
         was unknown (the database went away mid-commit) is stored once; `is_retry` (set by the
@@ -216,7 +227,7 @@ class ChatService:
         if room != DEFAULT_ROOM:  # everyone is in #general: no need to ask the store
             room = await self._postable(name, room, author_kind)
         if rate_limited and not is_retry:
-            self.spend(name)
+            await self.spend(name, origin)
         mentions = mentioned_names(text) if kind is not MessageKind.TOPIC else ()
         new = NewMessage(kind, name, text, client_id, author_kind, room, mentions)
         return await self._record(new)
@@ -249,10 +260,10 @@ class ChatService:
             raise no_such_room(target.key)
         return target.key
 
-    def spend(self, user_name: str) -> None:
-        """Take one token from the user's bucket (a slash command costs what a message does)."""
-        if not self._rate_limiter.try_acquire(user_name):
-            raise RateLimitedError(RATE_LIMITED)
+    async def spend(self, user_name: str, origin: Origin | None = None) -> None:
+        """One message from the user's, the connection's and the IP's budgets (a slash command
+        costs what a message does); RateLimitedError if any is spent."""
+        await self.limits.spend(Action.MESSAGE, user_name, origin)
 
     async def latest(
         self,

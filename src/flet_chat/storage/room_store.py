@@ -21,7 +21,7 @@ from sqlalchemy.dialects import sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from flet_chat.core.limits import DEFAULT_ROOM, UNREAD_CAP
+from flet_chat.core.limits import DEFAULT_ROOM, MAX_ROOM_DIRECTORY, UNREAD_CAP
 from flet_chat.core.models import MessageKind, Room, RoomKind, RoomState
 from flet_chat.core.rooms import user_key
 from flet_chat.storage.sql_store import SqlStore
@@ -92,11 +92,34 @@ class SqlRoomStore:
             members = await _member_names(conn, key) if kind is RoomKind.DIRECT else []
         return Room(key, kind, members=tuple(members))
 
-    async def public_rooms(self) -> list[Room]:
-        query = select(rooms.c.key).where(rooms.c.kind == RoomKind.PUBLIC.value)
+    async def public_rooms(self, limit: int = MAX_ROOM_DIRECTORY) -> list[Room]:
+        # Newest message per room: one seek on ix_messages_room_id each. Rooms nobody talks in
+        # fall behind, so a flood of empty rooms cannot push the living ones out.
+        newest = (
+            select(func.max(messages.c.id))
+            .where(messages.c.room == rooms.c.key)
+            .correlate(rooms)
+            .scalar_subquery()
+        )
+        query = (
+            select(rooms.c.key)
+            .where(rooms.c.kind == RoomKind.PUBLIC.value)
+            .order_by(func.coalesce(newest, 0).desc(), rooms.c.created_at.desc(), rooms.c.key)
+            .limit(limit)
+        )
         async with self._engine.connect() as conn:
-            keys = (await conn.execute(query.order_by(rooms.c.key))).scalars().all()
-        return [Room(key, RoomKind.PUBLIC) for key in keys]
+            keys = (await conn.execute(query)).scalars().all()
+        return [Room(key, RoomKind.PUBLIC) for key in sorted(keys)]
+
+    async def rooms_created_since(self, user_name: str, since: datetime) -> int:
+        # Rooms are made a few a day, so counting them scans no index of their own.
+        query = select(func.count()).where(
+            rooms.c.kind == RoomKind.PUBLIC.value,
+            func.lower(rooms.c.created_by) == user_name.lower(),
+            rooms.c.created_at > since,
+        )
+        async with self._engine.connect() as conn:
+            return int((await conn.execute(query)).scalar_one())
 
     async def add_member(self, key: str, user_name: str) -> bool:
         if key == DEFAULT_ROOM:

@@ -19,6 +19,7 @@ from flet_chat.core.emoji import QUICK_REACTIONS
 from flet_chat.core.errors import JOIN_FIRST, ChatError
 from flet_chat.core.message_actions import is_authors
 from flet_chat.core.models import Message
+from flet_chat.core.rate_limit import Origin
 from flet_chat.core.service import ChatService
 from flet_chat.ui import keys
 from flet_chat.ui.controls.chat_message import OPEN_ACTIONS, REACT
@@ -45,12 +46,14 @@ class MessageActionsSession:
         page: ft.Page,
         me: Callable[[], str | None],
         find: Callable[[int], Message | None],
+        origin: Origin | None = None,
     ) -> None:
         """`find` returns the message as this session shows it (its window, whatever room)."""
         self._chat = chat
         self._page = page
         self._me = me
         self._find = find
+        self._origin = origin  # rate limits count per tab and per IP too
         self._pending: list[Message] = []
 
     # -- changed messages from the bus ----------------------------------------------------------
@@ -79,7 +82,9 @@ class MessageActionsSession:
 
     def _reaction(self, message_id: int, emoji: str) -> Action:
         async def react() -> object:
-            return await self._chat.actions.toggle_reaction(self._name(), message_id, emoji)
+            return await self._chat.actions.toggle_reaction(
+                self._name(), message_id, emoji, origin=self._origin
+            )
 
         return react
 
@@ -193,7 +198,9 @@ class MessageActionsSession:
             text = data if isinstance(data, str) and event.name == "submit" else field.value
 
             async def edit() -> object:
-                return await self._chat.actions.edit(self._name(), message_id, text or "")
+                return await self._chat.actions.edit(
+                    self._name(), message_id, text or "", origin=self._origin
+                )
 
             if await self._run(edit, on_error=show_error):
                 self._page.pop_dialog()
@@ -220,7 +227,9 @@ class MessageActionsSession:
 
         async def confirm(_event: Any) -> None:
             async def delete() -> object:
-                return await self._chat.actions.delete(self._name(), message_id)
+                return await self._chat.actions.delete(
+                    self._name(), message_id, origin=self._origin
+                )
 
             if await self._run(delete, on_error=show_error):
                 self._page.pop_dialog()

@@ -22,6 +22,7 @@ from flet_chat.core.events import (
 )
 from flet_chat.core.limits import DEFAULT_ROOM, MAX_RENDERED_MESSAGES
 from flet_chat.core.models import Message, MessageKind, Room, RoomKind
+from flet_chat.core.rate_limit import Origin
 from flet_chat.core.room_service import GENERAL, title_for
 from flet_chat.core.rooms import clean_room_name, user_key
 from flet_chat.flet_compat import forget_flet_session
@@ -74,6 +75,9 @@ class SessionController:
         self.bots = services.bots
         # Presence counts sessions, not people: this key is unique across processes.
         self.session_key = uuid.uuid4().hex
+        # Rate limits count per tab and per client IP (Flet's, from the ASGI scope: it honours
+        # FORWARDED_ALLOW_IPS) as well as per user.
+        self.origin = Origin(page.client_ip or None, self.session_key)
         self._prefs: ft.SharedPreferences | None = None
         self._restore_task: asyncio.Task[None] | None = None
         self.leave_grace_seconds = services.settings.leave_grace_seconds
@@ -110,6 +114,7 @@ class SessionController:
             page=page,
             me=lambda: self.user_name,
             find=lambda message_id: self.window.get(message_id),
+            origin=self.origin,
         )
         self.join_dialog = JoinDialog(on_join=self._join)
         self._shared = shared
@@ -170,7 +175,7 @@ class SessionController:
         if name is not None:
             self._verified_name = name
             try:
-                await self._go_online(name, proven=True)
+                await self._go_online(name, proven=True, origin=self.origin)
             except Exception:
                 logger.exception("could not restore %s; asking for a name", name)
             else:
@@ -284,7 +289,9 @@ class SessionController:
         verified = self._verified_name
         proven = verified is not None and typed.strip().casefold() == verified.casefold()
         try:
-            await self._go_online(verified if proven and verified else typed, proven=proven)
+            await self._go_online(
+                verified if proven and verified else typed, proven=proven, origin=self.origin
+            )
         except ChatError as error:
             self.join_dialog.show_error(str(error))
             return
@@ -339,7 +346,9 @@ class SessionController:
         session's composer only, never stored or broadcast."""
         field = self.view.message_input
         try:
-            reply = await self.bots.run(text, user_name=user_name, room=self.room.key)
+            reply = await self.bots.run(
+                text, user_name=user_name, room=self.room.key, origin=self.origin
+            )
         except ChatError as error:
             self.view.show_composer_error(str(error))
             field.update()
@@ -363,6 +372,7 @@ class SessionController:
                     client_id=client_id,
                     is_retry=attempt > 0,
                     room=self.room.key,
+                    origin=self.origin,
                 )
                 return True
             except ChatError as error:
@@ -460,20 +470,23 @@ class SessionController:
         self._leave_task = None  # from here on a reconnect waits for the leave, then rejoins
         await self._go_offline()
 
-    async def _go_online(self, name: str, *, proven: bool) -> None:
+    async def _go_online(self, name: str, *, proven: bool, origin: Origin | None = None) -> None:
         """The session's one way into presence. The join runs in a task of its own that nothing
         cancels (a closing session cancels the restore task awaiting it): stopped half-way it
-        could leave the session online with nobody to take it back."""
+        could leave the session online with nobody to take it back. A join the user asked for
+        passes the `origin` whose join budgets it costs; coming back after a reconnect does not."""
         self._joining = True
-        self._join_task = asyncio.create_task(self._join_and_settle(name, proven))
+        self._join_task = asyncio.create_task(self._join_and_settle(name, proven, origin))
         await asyncio.shield(self._join_task)
 
-    async def _join_and_settle(self, name: str, proven: bool) -> None:
+    async def _join_and_settle(self, name: str, proven: bool, origin: Origin | None) -> None:
         try:
             async with self._presence_lock:
                 if self._closed:
                     return
-                self.user_name, _ = await self.chat.join(name, self.session_key, proven=proven)
+                self.user_name, _ = await self.chat.join(
+                    name, self.session_key, proven=proven, origin=origin
+                )
                 self._online = True
         finally:
             self._joining = False
@@ -591,10 +604,8 @@ class SessionController:
             key = clean_room_name(text)
             if self.rooms.is_in(key):
                 room = self.rooms.get(key) or GENERAL
-            elif key in self.rooms.directory():
-                room = await self.chat.rooms.join(self.user_name, key)
-            else:
-                room = await self.chat.rooms.create(self.user_name, key)
+            else:  # the directory a session has may not list every room: the server decides
+                room = await self.chat.rooms.join_or_create(self.user_name, key, origin=self.origin)
         except ChatError as error:
             field.error = str(error)
             field.update()
@@ -632,7 +643,7 @@ class SessionController:
         if self.user_name is None:
             return self._show_room_error(JOIN_FIRST)
         try:
-            room = await self.chat.rooms.open_direct(self.user_name, other)
+            room = await self.chat.rooms.open_direct(self.user_name, other, origin=self.origin)
         except ChatError as error:
             return self._show_room_error(str(error))
         self.rooms.joined(room)
