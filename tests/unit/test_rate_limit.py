@@ -1,18 +1,122 @@
 from __future__ import annotations
 
-from flet_chat.core.rate_limit import RateLimiter
+import pytest
+
+from flet_chat.core.errors import RateLimitedError
+from flet_chat.core.limits import IP_MESSAGE_BUDGET, RATE_BURST, ROOMS_PER_IP_PER_DAY
+from flet_chat.core.rate_limit import (
+    DAY_SECONDS,
+    Action,
+    Budget,
+    Charge,
+    LocalRateLimiter,
+    Origin,
+    RateLimits,
+    ip_bucket,
+)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
 
 
 def test_memory_stays_bounded_without_letting_anyone_through() -> None:
-    now = [0.0]
-    limiter = RateLimiter(burst=2, per_second=1.0, clock=lambda: now[0], max_keys=10)
-    assert limiter.try_acquire("spammer")
-    assert limiter.try_acquire("spammer")
+    clock = Clock()
+    limiter = LocalRateLimiter(clock=clock, max_keys=10)
+    budget = Budget(2, 1.0)
+
+    def take(key: str) -> bool:
+        return limiter.take_now([Charge(key, budget)])
+
+    assert take("spammer")
+    assert take("spammer")
     for i in range(50):
-        limiter.try_acquire(f"user{i}")
-    assert not limiter.try_acquire("spammer")  # a drained bucket is never forgotten early
+        take(f"user{i}")
+    assert not take("spammer")  # a drained bucket is never forgotten early
     assert len(limiter._buckets) <= 51
-    now[0] = 100.0
+    clock.now = 100.0
     for i in range(50, 60):
-        limiter.try_acquire(f"user{i}")
+        take(f"user{i}")
     assert len(limiter._buckets) <= 11
+
+
+def test_a_bucket_refills_at_its_rate_up_to_its_burst() -> None:
+    clock = Clock()
+    limiter = LocalRateLimiter(clock=clock)
+    charge = [Charge("k", Budget(3, 2.0))]
+    assert [limiter.take_now(charge) for _ in range(4)] == [True, True, True, False]
+    clock.now += 0.5  # one token back
+    assert [limiter.take_now(charge) for _ in range(2)] == [True, False]
+    clock.now += 100  # never more than the burst
+    assert [limiter.take_now(charge) for _ in range(4)] == [True, True, True, False]
+
+
+def test_all_buckets_or_none() -> None:
+    clock = Clock()
+    limiter = LocalRateLimiter(clock=clock)
+    small, big = Charge("small", Budget(1, 0.001)), Charge("big", Budget(5, 0.001))
+    assert limiter.take_now([small, big])
+    for _ in range(3):
+        assert not limiter.take_now([small, big])  # small is empty: big keeps its tokens
+    assert [limiter.take_now([big]) for _ in range(5)] == [True] * 4 + [False]
+
+
+async def test_new_names_from_one_ip_share_its_budget() -> None:
+    clock = Clock()
+    limits = RateLimits(LocalRateLimiter(clock=clock))
+    refusals = []
+    for i in range(100):  # ten names, ten connections, one address, all in one instant
+        origin = Origin("203.0.113.7", f"tab-{i % 10}")
+        try:
+            await limits.spend(Action.MESSAGE, f"sybil{i % 10}", origin)
+        except RateLimitedError as error:
+            refusals.append(str(error))
+    assert len(refusals) == 100 - IP_MESSAGE_BUDGET[0]
+    assert set(refusals) == {"You are sending messages too fast. Wait a moment."}
+    # Someone on another address is not affected.
+    await limits.spend(Action.MESSAGE, "neighbour", Origin("198.51.100.1", "tab-x"))
+
+
+async def test_a_new_name_on_one_connection_gets_no_new_budget() -> None:
+    limits = RateLimits(LocalRateLimiter(clock=Clock()))
+    for i in range(RATE_BURST):
+        await limits.spend(Action.MESSAGE, f"name{i}", Origin(None, "tab"))
+    with pytest.raises(RateLimitedError):
+        await limits.spend(Action.MESSAGE, "yet-another-name", Origin(None, "tab"))
+
+
+async def test_an_ip_creates_a_day_of_rooms_then_waits() -> None:
+    clock = Clock()
+    limits = RateLimits(LocalRateLimiter(clock=clock))
+    refusals = []
+    for i in range(ROOMS_PER_IP_PER_DAY + 5):
+        clock.now += 60  # one a minute: within every short-term budget
+        try:
+            await limits.spend(Action.ROOM, f"maker{i}", Origin("203.0.113.9", f"tab-{i}"))
+        except RateLimitedError as error:
+            refusals.append(str(error))
+    assert len(refusals) == 5
+    assert all("creating rooms too fast" in r for r in refusals)
+    clock.now += DAY_SECONDS
+    await limits.spend(Action.ROOM, "tomorrow", Origin("203.0.113.9", "tab-next"))
+
+
+async def test_exempt_networks_skip_only_the_ip_budget() -> None:
+    limits = RateLimits(LocalRateLimiter(clock=Clock()), exempt_networks=["127.0.0.0/8"])
+    for i in range(IP_MESSAGE_BUDGET[0] * 2):
+        await limits.spend(Action.MESSAGE, f"load{i}", Origin("127.0.0.1", f"tab-{i}"))
+    assert limits.charges(Action.MESSAGE, "x", Origin("127.0.0.1", "c")) == [
+        Charge("message:user:x", Budget.of((RATE_BURST, 2.0))),
+        Charge("message:conn:c", Budget.of((RATE_BURST, 2.0))),
+    ]
+
+
+def test_an_ipv6_subscriber_cannot_rotate_addresses_within_its_64() -> None:
+    assert ip_bucket("2001:db8:1:2::1") == ip_bucket("2001:db8:1:2:ffff::9") == "2001:db8:1:2::/64"
+    assert ip_bucket("2001:db8:1:3::1") != ip_bucket("2001:db8:1:2::1")
+    assert ip_bucket("::ffff:203.0.113.7") == ip_bucket("203.0.113.7") == "203.0.113.7"
+    assert ip_bucket("testclient") == "testclient"

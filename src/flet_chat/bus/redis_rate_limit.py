@@ -63,6 +63,7 @@ class RedisRateLimiter:
         fallback: LocalRateLimiter | None = None,
         clock: Callable[[], float] | None = None,
         connect_timeout: float = 0.5,
+        retry_seconds: float = RETRY_SECONDS,
     ) -> None:
         self._redis = Redis.from_url(
             redis_url, socket_connect_timeout=connect_timeout, socket_timeout=2
@@ -71,6 +72,7 @@ class RedisRateLimiter:
         self._script = self._redis.register_script(_TAKE_SCRIPT)
         self._fallback = fallback or LocalRateLimiter()
         self._clock = clock  # tests only; None: Redis's own clock
+        self._retry_seconds = retry_seconds
         self._down_until: float | None = None  # monotonic time of the next try after a failure
 
     async def take(self, charges: Sequence[Charge]) -> bool:
@@ -89,7 +91,7 @@ class RedisRateLimiter:
                     " is back",
                     type(error).__name__,
                 )
-            self._down_until = time.monotonic() + RETRY_SECONDS
+            self._down_until = time.monotonic() + self._retry_seconds
             return await self._fallback.take(charges)
         if self._down_until is not None:
             logger.warning("Redis is back: rate limits are shared between processes again")
