@@ -265,6 +265,9 @@ class BenchServer:
             "FLET_CHAT_DATA_DIR": str(self.data_dir),
             "FLET_WEB_NO_CDN": "true",
             "PYTHONUNBUFFERED": "1",
+            # A thousand sessions from one host: its per-IP budget would refuse them (per-user
+            # and per-connection limits still apply).
+            "FLET_CHAT_RATE_LIMIT_EXEMPT_NETWORKS": '["127.0.0.0/8"]',
         }
         if self.kind == "cluster":
             from flet_chat.testing.services import REDIS_URL

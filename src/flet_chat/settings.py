@@ -100,8 +100,8 @@ class Settings(BaseSettings):
     rate_limit_exempt_networks: list[str] = Field(
         default_factory=list,
         description='JSON ["10.0.0.0/8"]: client networks without per-IP rate limits (a load'
-        " test's host); per-user and per-connection limits still apply. The client IP is the"
-        " ASGI server's, which honours FORWARDED_ALLOW_IPS.",
+        " test's host); per-user and per-connection limits still apply. A client's IP is the"
+        " forwarded one only from the proxies in FORWARDED_ALLOW_IPS.",
     )
     allowed_origins: list[str] = Field(
         default_factory=list,

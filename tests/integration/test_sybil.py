@@ -1,7 +1,7 @@
 """Sybil attacks against a real server: made-up names must not buy fresh budgets.
 
 Every client here connects from 127.0.0.1, so they share one IP budget unless a trusted proxy
-(FORWARDED_ALLOW_IPS; uvicorn's default trusts 127.0.0.1) says otherwise.
+(FORWARDED_ALLOW_IPS, 127.0.0.1 by default) says otherwise.
 """
 
 from __future__ import annotations
@@ -87,7 +87,7 @@ async def test_a_forwarded_address_counts_only_from_a_trusted_proxy(
     def forwarded(i: int) -> dict[str, str]:
         return {"X-Forwarded-For": f"198.51.100.{i + 1}"}
 
-    # Uvicorn trusts 127.0.0.1 by default: ten people behind our proxy, ten budgets.
+    # 127.0.0.1 is a trusted proxy by default: ten people behind it, ten budgets.
     trusting = server_factory(name="trusting", data_dir=tmp_path / "trusting")
     async with sybils(trusting, 10, forwarded) as clients:
         acks, _ = await flood(clients, RATE_BURST)

@@ -30,7 +30,7 @@ class ApiClient:
 
 
 def scope_ip(environ: Mapping[str, Any]) -> str | None:
-    """The client's IP from the ASGI scope, which uvicorn rewrites from X-Forwarded-For only for
-    proxies in FORWARDED_ALLOW_IPS (engine.io's REMOTE_ADDR is always 127.0.0.1)."""
+    """The client's IP from the ASGI scope, rewritten from X-Forwarded-For only for proxies in
+    FORWARDED_ALLOW_IPS (api/forwarded.py); engine.io's REMOTE_ADDR is always 127.0.0.1."""
     client = (environ.get("asgi.scope") or {}).get("client")
     return str(client[0]) if client else None

@@ -68,7 +68,8 @@ def build_webhook(
         services = runtime.services
         if services is None:
             return _error(503, "unavailable", "The server is starting. Try again.")
-        # The client as uvicorn resolved it: forwarded addresses only from FORWARDED_ALLOW_IPS.
+        # The client from the ASGI scope: a forwarded address only from FORWARDED_ALLOW_IPS
+        # (api/forwarded.py), never a raw X-Forwarded-For.
         ip = request.client.host if request.client else None
         try:
             origin = Origin(ip, token_key if authorized else None)

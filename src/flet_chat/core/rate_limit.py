@@ -62,9 +62,9 @@ class Rule:
 
 @dataclass(frozen=True, slots=True)
 class Origin:
-    """Where a request comes from: the client's IP as the ASGI server resolved it (it honours
-    FORWARDED_ALLOW_IPS; a raw X-Forwarded-For is never read) and a key of its connection (a
-    Flet session, a Socket.IO sid, the webhook's token)."""
+    """Where a request comes from: the client's IP from the ASGI scope (a forwarded address
+    only from the proxies in FORWARDED_ALLOW_IPS; a raw X-Forwarded-For is never read) and a key
+    of its connection (a Flet session, a Socket.IO client, the webhook's token)."""
 
     ip: str | None = None
     connection: str | None = None

@@ -75,8 +75,8 @@ class SessionController:
         self.bots = services.bots
         # Presence counts sessions, not people: this key is unique across processes.
         self.session_key = uuid.uuid4().hex
-        # Rate limits count per tab and per client IP (Flet's, from the ASGI scope: it honours
-        # FORWARDED_ALLOW_IPS) as well as per user.
+        # Rate limits count per tab and per client IP (Flet's, from the ASGI scope, where a
+        # forwarded address counts only from FORWARDED_ALLOW_IPS) as well as per user.
         self.origin = Origin(page.client_ip or None, self.session_key)
         self._prefs: ft.SharedPreferences | None = None
         self._restore_task: asyncio.Task[None] | None = None
