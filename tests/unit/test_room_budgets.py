@@ -12,6 +12,7 @@ import pytest
 from flet_chat.core.errors import RateLimitedError, ValidationError
 from flet_chat.core.limits import ROOMS_PER_USER_PER_DAY
 from flet_chat.core.models import MessageKind, NewMessage, Room, RoomKind
+from flet_chat.core.names import name_skeleton
 from flet_chat.core.room_service import RoomService
 from flet_chat.storage.engine import create_engine
 from flet_chat.storage.migrate import upgrade_to_head_async
@@ -66,9 +67,9 @@ async def test_a_direct_conversation_needs_someone_with_that_name(
 ) -> None:
     store = stores[1]
     rooms = service(store, Now())
-    assert await store.claim_name("Ann")
-    assert await store.claim_name("Bob")
-    for nobody in ("Nobody", "Bobby"):
+    for name in ("Ann", "Bob"):
+        assert await store.claim_name(name, name_skeleton(name)) is None  # newly claimed
+    for nobody in ("Nobody", "Bobby", "B0b"):  # a look-alike is nobody either
         with pytest.raises(ValidationError, match=f"^There is nobody called {nobody} here.$"):
             await rooms.open_direct("Ann", nobody)
     room = await rooms.open_direct("Ann", "bob")

@@ -30,8 +30,8 @@ def store() -> MemoryStore:
 
 @pytest.fixture
 def chat(store: MemoryStore, bus: RecordingBus) -> ChatService:
-    # A direct conversation needs two people who joined.
-    people = MemoryRoomStore(claimed=tuple((n, name_skeleton(n)) for n in ("Ann", "Bob")))
+    # Bob has joined: a direct conversation is opened only with someone who did.
+    people = MemoryRoomStore(claimed=(("Bob", name_skeleton("Bob")),))
     return ChatService(store, bus, message_limits(100, 1.0), LocalPresence(), people)
 
 
