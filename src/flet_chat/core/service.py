@@ -65,8 +65,8 @@ class ChatService:
         self.actions = MessageActions(store, bus, self.rooms, self.spend)
         self._bus = bus
         self._presence = presence
-        # Per process, like the rate limit: a user typing in tabs on two processes may be
-        # heard twice per interval, which the indicator does not show.
+        # Per process (unlike the rate limits, shared through Redis): a user typing in tabs on
+        # two processes may be heard twice per interval, which the indicator does not show.
         self._typing_throttle = typing_throttle or Throttle(TYPING_INTERVAL_SECONDS)
         self._observers: list[Callable[[Message], None]] = []
 
