@@ -28,3 +28,6 @@ NOTICE_CROWD = 100
 # The member list renders at most this many names, then "and N more": a session's diff stays
 # small in a crowded room.
 MAX_MEMBERS_SHOWN = 50
+# Message ids are 64-bit signed integers in SQLite and PostgreSQL: a bigger one names no message
+# (and the databases refuse to even compare with it).
+MAX_MESSAGE_ID = 2**63 - 1
