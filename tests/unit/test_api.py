@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pydantic
 import pytest
 
+from flet_chat.api.acks import invalid_payload_ack
 from flet_chat.api.origins import origin_checker
-from flet_chat.api.schemas import MessageEvent, SendRequest
+from flet_chat.api.schemas import DeleteRequest, HistoryRequest, MessageEvent, SendRequest
 from flet_chat.bus.wire import decode, encode
 from flet_chat.core.errors import ValidationError
 from flet_chat.core.events import MessagePosted
@@ -77,3 +79,17 @@ def test_console_and_seed_lines() -> None:
     )
     assert seed_line(bot) == "Helper [bot]: This is my answer"
     assert seed_line(me) == "* Ann waves"
+
+
+def test_message_ids_are_bounded_to_64_bits_and_refusals_do_not_echo_unknown_keys() -> None:
+    assert DeleteRequest.model_validate({"message_id": 2**63 - 1}).message_id == 2**63 - 1
+    for model, field in ((DeleteRequest, "message_id"), (HistoryRequest, "before")):
+        with pytest.raises(pydantic.ValidationError, match="less than or equal"):
+            model.model_validate({field: 2**63})
+    with pytest.raises(pydantic.ValidationError) as caught:
+        DeleteRequest.model_validate({"message_id": 1, "x\x00<script>": 1})
+    message = invalid_payload_ack(caught.value)["error"]["message"]
+    assert message == "Invalid payload: Extra inputs are not permitted"
+    with pytest.raises(pydantic.ValidationError) as caught:
+        DeleteRequest.model_validate([1])
+    assert "DeleteRequest" not in invalid_payload_ack(caught.value)["error"]["message"]

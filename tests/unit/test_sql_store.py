@@ -149,3 +149,16 @@ async def test_the_last_message_of_a_kind_is_the_topic(store: SqlStore) -> None:
     last = await store.last_of_kind("general", MessageKind.TOPIC)
     assert last is not None
     assert (last.user_name, last.text) == ("Bob", "Release day")
+
+
+async def test_ids_outside_the_64_bit_range_name_no_message(store: SqlStore) -> None:
+    # Both databases refuse to compare with them (SQLite: OverflowError, asyncpg: DataError);
+    # a caller that bypasses the API's bounds gets "no such message", not a crash.
+    first = await store.add(NewMessage(MessageKind.CHAT, "Ann", "only"))
+    for huge in (2**63, 2**64, 10**30):
+        assert await store.get(huge) is None
+        newest = await store.before("general", huge, 10)
+        assert [m.id for m in newest.messages] == [first.id]
+    for small in (0, -1, -(2**63) - 1):
+        assert await store.get(small) is None
+        assert (await store.before("general", small, 10)).messages == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pydantic
@@ -43,7 +44,24 @@ def chat_error_ack(error: ChatError) -> Ack:
     return error_ack(code, str(error))
 
 
-def invalid_payload_ack(error: pydantic.ValidationError) -> Ack:
+# A field's name as the schemas spell them: anything else in an error's location is the client's
+# own key (an unknown field), which a refusal does not repeat back.
+_FIELD_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,31}")
+_NOT_AN_OBJECT = "Invalid payload: send an object (a JSON dictionary) of the request's fields."
+
+
+def invalid_message(error: pydantic.ValidationError, whole: str = "payload") -> str:
+    """A refusal's text for a payload its schema rejects: the field and what is wrong with it."""
     first = error.errors()[0]
-    where = ".".join(str(part) for part in first.get("loc", ())) or "payload"
-    return error_ack("invalid", f"Invalid {where}: {first.get('msg', 'invalid value')}")
+    loc = first.get("loc", ())
+    if not loc and first.get("type") in ("model_type", "dict_type"):
+        return _NOT_AN_OBJECT.replace("payload", whole)
+    parts = [str(part) for part in loc]
+    known = all(isinstance(p, int) or _FIELD_NAME.fullmatch(str(p)) for p in loc)
+    where = ".".join(parts) if parts and known else whole
+    what = str(first.get("msg", "invalid value"))[:200]
+    return f"Invalid {where}: {what}"
+
+
+def invalid_payload_ack(error: pydantic.ValidationError) -> Ack:
+    return error_ack("invalid", invalid_message(error))

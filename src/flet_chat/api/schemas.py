@@ -42,13 +42,14 @@ Versions: fields are only ever added, with defaults, so a version-1 client reads
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal, Self
+from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from flet_chat.core.limits import (
     HISTORY_PAGE_SIZE,
     MAX_EMOJI_LENGTH,
+    MAX_MESSAGE_ID,
     MAX_MESSAGE_LENGTH,
     MAX_NAME_LENGTH,
     MAX_ROOM_KEY_LENGTH,
@@ -59,6 +60,11 @@ from flet_chat.core.room_service import title_for
 # Room names are validated by core/rooms.py; this only bounds what a client may send. A direct
 # conversation's key holds both names, so it is longer than any public room's name.
 RoomName = Field(default=None, max_length=MAX_ROOM_KEY_LENGTH)
+
+
+# A message's id as a client may name it: the databases' ids are 64-bit signed integers, and a
+# bigger number (the databases refuse to compare with it) names no message.
+MessageId = Annotated[int, Field(gt=0, le=MAX_MESSAGE_ID)]
 
 
 class Request(BaseModel):
@@ -89,7 +95,7 @@ class TypingAck(BaseModel):
 
 class HistoryRequest(Request):
     room: str | None = RoomName
-    before: int | None = Field(default=None, gt=0)
+    before: MessageId | None = None
     limit: int = Field(default=HISTORY_PAGE_SIZE, ge=1, le=HISTORY_PAGE_SIZE)
 
 
@@ -259,20 +265,20 @@ class OpenDirectRequest(Request):
 
 class MarkReadRequest(Request):
     room: str | None = RoomName
-    message_id: int = Field(gt=0)
+    message_id: MessageId
 
 
 class EditRequest(Request):
-    message_id: int = Field(gt=0)
+    message_id: MessageId
     text: str = Field(max_length=MAX_MESSAGE_LENGTH * 2)
 
 
 class DeleteRequest(Request):
-    message_id: int = Field(gt=0)
+    message_id: MessageId
 
 
 class ReactRequest(Request):
-    message_id: int = Field(gt=0)
+    message_id: MessageId
     emoji: str = Field(min_length=1, max_length=MAX_EMOJI_LENGTH * 2)
 
 

@@ -45,6 +45,17 @@ def seed_line(message: Message) -> str:
     return message.text
 
 
+def _is_text(value: Any) -> bool:
+    """A string the databases can store: JSON may carry lone surrogates, which UTF-8 cannot."""
+    if not isinstance(value, str):
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 class SeedConsoles:
     def __init__(
         self,
@@ -70,7 +81,7 @@ class SeedConsoles:
         if client is None or services is None:
             await self._answer(sid, "The server is starting. Try again.")
             return
-        if not isinstance(text, str):
+        if not _is_text(text):
             await self._answer(sid, "Send your question as text.")
             return
         try:

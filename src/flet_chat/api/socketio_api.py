@@ -27,6 +27,7 @@ from flet_chat.api.acks import (
 from flet_chat.api.clients import ApiClient, scope_ip
 from flet_chat.api.feed import Signal, SocketFeed
 from flet_chat.api.origins import origin_checker
+from flet_chat.api.packets import CheckedServer, refuse_bad_frames
 from flet_chat.api.room_requests import RoomRequests, requested_key
 from flet_chat.api.schemas import (
     HistoryAck,
@@ -76,7 +77,7 @@ class SocketApi:
     def __init__(self, runtime: Runtime, settings: Settings) -> None:
         self._runtime = runtime
         self._bot_tokens = dict(settings.bot_tokens)
-        self.sio = socketio.AsyncServer(
+        self.sio = CheckedServer(
             async_mode="asgi",
             cors_allowed_origins=origin_checker(settings.allowed_origins),
             max_http_buffer_size=MAX_PACKET_BYTES,
@@ -110,7 +111,9 @@ class SocketApi:
 
     def asgi_app(self, other_app: Any) -> Any:
         """One ASGI app: /socket.io/ here, everything else (Flet, /healthz, /api) to `other_app`."""
-        return socketio.ASGIApp(self.sio, other_asgi_app=other_app)
+        return refuse_bad_frames(
+            socketio.ASGIApp(self.sio, other_asgi_app=other_app), MAX_PACKET_BYTES
+        )
 
     def start(self, services: Services) -> None:
         """Socket.IO clients hear what this process's sessions hear, from the same bus."""

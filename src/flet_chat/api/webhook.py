@@ -20,6 +20,7 @@ import pydantic
 from fastapi import Request
 from fastapi.responses import JSONResponse
 
+from flet_chat.api.acks import invalid_message
 from flet_chat.api.schemas import MessageEvent, WebhookMessage
 from flet_chat.bootstrap import Runtime
 from flet_chat.core.errors import ChatError, RateLimitedError
@@ -96,9 +97,7 @@ def build_webhook(
                 room=room,
             )
         except pydantic.ValidationError as error:
-            first = error.errors()[0]
-            where = ".".join(str(p) for p in first.get("loc", ())) or "body"
-            return _error(422, "invalid", f"Invalid {where}: {first.get('msg')}")
+            return _error(422, "invalid", invalid_message(error, "body"))
         except RateLimitedError as error:
             return _error(429, "rate_limited", str(error))
         except UnknownRoomError as error:

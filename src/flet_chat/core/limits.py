@@ -56,3 +56,7 @@ WEBHOOK_BUDGET = (30, 5.0)
 IP_WEBHOOK_BUDGET = (30, 5.0)
 # The room directory a client is sent: the most recently active public rooms, at most this many.
 MAX_ROOM_DIRECTORY = 500
+
+# Message ids are 64-bit signed integers in SQLite and PostgreSQL: a bigger one names no message
+# (and the databases refuse to even compare with it).
+MAX_MESSAGE_ID = 2**63 - 1

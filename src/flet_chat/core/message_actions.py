@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from flet_chat.core.emoji import clean_emoji
 from flet_chat.core.errors import ChatError, ValidationError
 from flet_chat.core.events import MessageChanged
+from flet_chat.core.limits import MAX_MESSAGE_ID
 from flet_chat.core.mentions import mentioned_names
 from flet_chat.core.models import AuthorKind, Message, MessageKind
 from flet_chat.core.ports import EventBus, MessageStore
@@ -88,7 +89,9 @@ class MessageActions:
         return changed
 
     async def _visible(self, user_name: str, message_id: int) -> Message:
-        message = await self._store.get(message_id)
+        # An id outside the databases' 64-bit range names no message (asking would crash).
+        in_range = 0 < message_id <= MAX_MESSAGE_ID
+        message = await self._store.get(message_id) if in_range else None
         if message is None:
             raise ValidationError(NO_SUCH_MESSAGE)
         try:

@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from flet_chat.core.errors import ValidationError
-from flet_chat.core.limits import MAX_REACTIONS_PER_MESSAGE
+from flet_chat.core.limits import MAX_MESSAGE_ID, MAX_REACTIONS_PER_MESSAGE
 from flet_chat.core.models import (
     AuthorKind,
     HistoryPage,
@@ -137,6 +137,8 @@ class SqlStore:
             return None if row is None else (await _with_reactions(conn, [row]))[0]
 
     async def get(self, message_id: int) -> Message | None:
+        if not _is_id(message_id):
+            return None  # no such message; the database would refuse the comparison
         async with self._engine.connect() as conn:
             return await _get(conn, message_id)
 
@@ -211,13 +213,21 @@ class SqlStore:
             .order_by(messages.c.id.desc())
             .limit(limit + 1)
         )
-        if before_id is not None:
+        if before_id is not None and before_id <= 0:
+            return HistoryPage([], False)  # nothing is older than the first message
+        if before_id is not None and before_id <= MAX_MESSAGE_ID:
+            # (Above the 64-bit range every message is older: the newest page.)
             query = query.where(messages.c.id < before_id)
         async with self._engine.connect() as conn:
             rows = (await conn.execute(query)).all()
             has_older = len(rows) > limit
             page = await _with_reactions(conn, list(reversed(rows[:limit])))
         return HistoryPage(page, has_older)
+
+
+def _is_id(message_id: int) -> bool:
+    """Whether a message could have this id: ids are positive 64-bit signed integers."""
+    return 0 < message_id <= MAX_MESSAGE_ID
 
 
 async def _bump(conn: AsyncConnection, message_id: int, **values: Any) -> Message:
