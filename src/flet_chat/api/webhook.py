@@ -73,8 +73,8 @@ def build_webhook(
         # (api/forwarded.py), never a raw X-Forwarded-For.
         ip = request.client.host if request.client else None
         try:
-            origin = Origin(ip, token_key if authorized else None)
-            await services.chat.limits.spend(Action.WEBHOOK, None, origin)
+            # Every request costs its address, refused ones included (guessing the token).
+            await services.chat.limits.spend(Action.WEBHOOK, None, Origin(ip, None))
         except RateLimitedError as error:
             return _error(429, "rate_limited", str(error))
         if not authorized:
@@ -89,6 +89,8 @@ def build_webhook(
             return _error(413, "too_large", f"The body is over {MAX_BODY_BYTES:,} bytes.")
         try:
             payload = WebhookMessage.model_validate_json(body)
+            # What would be posted costs the token too, whatever `name` it gives.
+            await services.chat.limits.spend(Action.WEBHOOK, None, Origin(None, token_key))
             message = await services.chat.post(
                 payload.name,
                 payload.text,
