@@ -10,9 +10,8 @@ import pytest
 from flet_chat.bus.presence import LocalPresence
 from flet_chat.core.events import ChatEvent, PresenceChanged
 from flet_chat.core.models import Message, NewMessage
-from flet_chat.core.rate_limit import RateLimiter
 from flet_chat.core.service import ChatService
-from tests.unit.fakes import MemoryRoomStore, MemoryStore, RecordingBus
+from tests.unit.fakes import MemoryRoomStore, MemoryStore, RecordingBus, message_limits
 
 
 class PresenceBusDown(RecordingBus):
@@ -41,9 +40,7 @@ def chat_with(
     presence: LocalPresence,
     rooms: MemoryRoomStore | None = None,
 ) -> ChatService:
-    return ChatService(
-        store, bus, RateLimiter(burst=3, per_second=1.0), presence, rooms or MemoryRoomStore()
-    )
+    return ChatService(store, bus, message_limits(3, 1.0), presence, rooms or MemoryRoomStore())
 
 
 async def test_a_join_whose_presence_event_fails_is_not_online() -> None:

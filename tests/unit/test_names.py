@@ -11,9 +11,8 @@ from flet_chat.bus.presence import LocalPresence
 from flet_chat.core.errors import NameTakenError, ValidationError
 from flet_chat.core.models import AuthorKind
 from flet_chat.core.names import invisible_character, name_skeleton, skeleton
-from flet_chat.core.rate_limit import RateLimiter
 from flet_chat.core.service import ChatService
-from tests.unit.fakes import MemoryRoomStore, MemoryStore, RecordingBus
+from tests.unit.fakes import MemoryRoomStore, MemoryStore, RecordingBus, message_limits
 
 CYRILLIC_ALICE = "\u0410lice"  # a Cyrillic capital A
 GREEK_ALICE = "\u0391lice"  # a Greek capital alpha
@@ -133,7 +132,7 @@ def service(rooms: MemoryRoomStore) -> ChatService:
     chat = ChatService(
         MemoryStore([]),
         RecordingBus([]),
-        RateLimiter(burst=100, per_second=100.0),
+        message_limits(100, 100.0),
         LocalPresence(),
         rooms,
     )
