@@ -22,10 +22,14 @@ def type_into(page: Page, label: str, text: str) -> None:
     """Click into the field and type, as a person would, and check the field shows the text. On
     a busy machine Flutter can take a moment to wire a focused field up: a click may leave it
     unfocused, or the first keys may be lost. A person would notice and type again; so do we."""
-    page.bring_to_front()
     field = page.get_by_role("textbox", name=label)
     for attempt in range(TYPING_ATTEMPTS):
         last = attempt == TYPING_ATTEMPTS - 1
+        page.bring_to_front()  # again on a retry: another page may have taken the focus since
+        if attempt:
+            # A click that left the field unfocused: focus its element first, as a screen
+            # reader does, then click (Flutter starts editing on either).
+            field.focus()
         field.click()
         try:
             expect(field).to_be_focused(timeout=TYPING_TIMEOUT)
