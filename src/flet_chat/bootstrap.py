@@ -27,6 +27,7 @@ from flet_chat.storage.engine import create_engine, private_dir
 from flet_chat.storage.migrate import upgrade_to_head_async
 from flet_chat.storage.room_store import SqlRoomStore
 from flet_chat.storage.sql_store import SqlStore
+from flet_chat.submit import Submissions
 
 
 @dataclass(slots=True)
@@ -41,6 +42,7 @@ class Services:
     presence_cache: PresenceCache
     typing_board: TypingBoard
     bots: BotDispatcher
+    submissions: Submissions  # what people type: a command or a message
 
 
 def bootstrap(settings: Settings, hub: TopicHub) -> Services:
@@ -97,6 +99,7 @@ def bootstrap(settings: Settings, hub: TopicHub) -> Services:
         presence_cache=presence_cache,
         typing_board=typing_board,
         bots=bots,
+        submissions=Submissions(chat, bots),
     )
 
 

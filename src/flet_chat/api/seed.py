@@ -18,9 +18,8 @@ import socketio
 
 from flet_chat.api.clients import ApiClient
 from flet_chat.bootstrap import Services
-from flet_chat.bots.dispatcher import is_command
 from flet_chat.bots.helper import seed_answer
-from flet_chat.core.errors import ChatError, NameTakenError
+from flet_chat.core.errors import SOMETHING_WENT_WRONG, STARTING, ChatError, NameTakenError
 from flet_chat.core.limits import DEFAULT_ROOM
 from flet_chat.core.models import AuthorKind, Message, MessageKind
 
@@ -79,7 +78,7 @@ class SeedConsoles:
         client = self._clients.get(sid)
         services = self._services()
         if client is None or services is None:
-            await self._answer(sid, "The server is starting. Try again.")
+            await self._answer(sid, STARTING)
             return
         if not _is_text(text):
             await self._answer(sid, "Send your question as text.")
@@ -88,20 +87,19 @@ class SeedConsoles:
             name = await self._joined_name(client, services)
             if name is None:
                 return  # the console left while its first line was joining it
-            if is_command(text):
-                reply = await services.bots.run(
-                    text, user_name=name, room=DEFAULT_ROOM, origin=client.origin
-                )
-                if reply.hint:
-                    await self._answer(sid, reply.hint)
+            done = await services.submissions.submit(
+                name, text, room=DEFAULT_ROOM, origin=client.origin
+            )
+            if done.message is None:  # a command: its private answer, if it has one
+                if done.hint:
+                    await self._answer(sid, done.hint)
                 return
-            await services.chat.post(name, text, origin=client.origin)
         except ChatError as error:
             await self._answer(sid, str(error))
             return
         except Exception:
             logger.exception("seed console input failed")
-            await self._answer(sid, "Something went wrong. Try again.")
+            await self._answer(sid, SOMETHING_WENT_WRONG)
             return
         await self._answer(sid, seed_answer(text))
 

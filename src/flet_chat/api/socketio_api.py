@@ -45,8 +45,13 @@ from flet_chat.api.schemas import (
 from flet_chat.api.seed import EVENT_IN as SEED_EVENT
 from flet_chat.api.seed import SeedConsoles
 from flet_chat.bootstrap import Runtime, Services
-from flet_chat.bots.dispatcher import is_command
-from flet_chat.core.errors import ChatError, NotJoinedError
+from flet_chat.core.errors import (
+    JOIN_BEFORE_SENDING,
+    SOMETHING_WENT_WRONG,
+    STARTING,
+    ChatError,
+    NotJoinedError,
+)
 from flet_chat.core.events import UserTyping
 from flet_chat.core.limits import DEFAULT_ROOM
 from flet_chat.core.models import AuthorKind, Message
@@ -134,7 +139,7 @@ class SocketApi:
             client = self.clients.get(sid)
             services = self._runtime.services
             if client is None or services is None:
-                return error_ack("unavailable", "The server is starting. Try again.")
+                return error_ack("unavailable", STARTING)
             try:
                 return await handler(client, services, data)
             except pydantic.ValidationError as error:
@@ -143,13 +148,13 @@ class SocketApi:
                 return chat_error_ack(error)
             except Exception:
                 logger.exception("socket.io handler failed")
-                return error_ack("unavailable", "Something went wrong. Try again.")
+                return error_ack("unavailable", SOMETHING_WENT_WRONG)
 
         return guarded
 
     async def _connect(self, sid: str, environ: Any, _auth: Any = None) -> None:
         if self._runtime.services is None:
-            raise socketio.exceptions.ConnectionRefusedError("The server is starting. Try again.")
+            raise socketio.exceptions.ConnectionRefusedError(STARTING)
         client = self.clients[sid] = ApiClient(sid)
         client.origin = Origin(scope_ip(environ), client.session_key)
 
@@ -245,24 +250,17 @@ class SocketApi:
     async def _send(self, client: ApiClient, services: Services, data: Any) -> Ack:
         request = SendRequest.model_validate(data)
         if client.user_name is None:
-            raise NotJoinedError("Join the chat before sending messages.")
-        key = requested_key(client.user_name, request.room)
-        if is_command(request.text):
-            # Commands run where they were typed, which the user must be in.
-            room = await services.chat.rooms.check_member(client.user_name, key)
-            reply = await services.bots.run(
-                request.text, user_name=client.user_name, room=room.key, origin=client.origin
-            )
-            return SendAck(hint=reply.hint).model_dump(mode="json")
-        message = await services.chat.post(
+            raise NotJoinedError(JOIN_BEFORE_SENDING)
+        done = await services.submissions.submit(
             client.user_name,
             request.text,
+            room=requested_key(client.user_name, request.room),
             client_id=request.client_id,
             author_kind=client.author_kind,
-            room=key,
             origin=client.origin,
         )
-        return SendAck(message=MessageEvent.of(message)).model_dump(mode="json")
+        message = None if done.message is None else MessageEvent.of(done.message)
+        return SendAck(message=message, hint=done.hint).model_dump(mode="json")
 
     async def _history(self, client: ApiClient, services: Services, data: Any) -> Ack:
         request = HistoryRequest.model_validate(data or {})

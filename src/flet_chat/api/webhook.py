@@ -23,7 +23,7 @@ from fastapi.responses import JSONResponse
 from flet_chat.api.acks import invalid_message
 from flet_chat.api.schemas import MessageEvent, WebhookMessage
 from flet_chat.bootstrap import Runtime
-from flet_chat.core.errors import ChatError, RateLimitedError
+from flet_chat.core.errors import STARTING, ChatError, RateLimitedError
 from flet_chat.core.models import AuthorKind
 from flet_chat.core.rate_limit import Action, Origin
 from flet_chat.core.rooms import UnknownRoomError, room_key
@@ -68,7 +68,7 @@ def build_webhook(
         )
         services = runtime.services
         if services is None:
-            return _error(503, "unavailable", "The server is starting. Try again.")
+            return _error(503, "unavailable", STARTING)
         # The client from the ASGI scope: a forwarded address only from FORWARDED_ALLOW_IPS
         # (api/forwarded.py), never a raw X-Forwarded-For.
         ip = request.client.host if request.client else None
@@ -91,13 +91,15 @@ def build_webhook(
             payload = WebhookMessage.model_validate_json(body)
             # What would be posted costs the token too, whatever `name` it gives.
             await services.chat.limits.spend(Action.WEBHOOK, None, Origin(None, token_key))
-            message = await services.chat.post(
+            done = await services.submissions.submit(
                 payload.name,
                 payload.text,
                 client_id=payload.client_id,
                 author_kind=AuthorKind.INTEGRATION,
                 room=room,
             )
+            message = done.message
+            assert message is not None  # an integration's text is never a command
         except pydantic.ValidationError as error:
             return _error(422, "invalid", invalid_message(error, "body"))
         except RateLimitedError as error:

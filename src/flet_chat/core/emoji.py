@@ -12,14 +12,15 @@ QUICK_REACTIONS = ("👍", "❤️", "😂", "🎉", "😮", "😢")
 # Letters, digits, spaces, punctuation and controls make words, not emoji. Emoji are symbols
 # (So, Sk), joined by ZWJ (Cf) and varied by selectors and skin tones (Mn, Sk).
 _ALLOWED_CATEGORIES = {"So", "Sk", "Sm", "Cf", "Mn", "Me"}
+ONE_EMOJI = "A reaction is one emoji."
 
 
 def clean_emoji(raw: str) -> str:
     emoji = raw.strip()
     if not emoji or len(emoji) > MAX_EMOJI_LENGTH:
-        raise ValidationError("A reaction is one emoji.")
+        raise ValidationError(ONE_EMOJI)
     if not any(unicodedata.category(ch) == "So" for ch in emoji) or any(
         unicodedata.category(ch) not in _ALLOWED_CATEGORIES for ch in emoji
     ):
-        raise ValidationError("A reaction is one emoji.")
+        raise ValidationError(ONE_EMOJI)
     return emoji

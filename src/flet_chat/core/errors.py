@@ -17,7 +17,12 @@ class NotJoinedError(ChatError):
     """Posting before joining the chat."""
 
 
+# Refusal texts more than one place shows: written once, here.
 JOIN_FIRST = "Join the chat first."
+STARTING = "The server is starting. Try again."
+SOMETHING_WENT_WRONG = "Something went wrong. Try again."
+NO_SUCH_MESSAGE = "That message no longer exists."
+JOIN_BEFORE_SENDING = "Join the chat before sending messages."
 
 
 class NameTakenError(ChatError):

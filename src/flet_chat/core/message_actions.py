@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from flet_chat.core.emoji import clean_emoji
-from flet_chat.core.errors import ChatError, ValidationError
+from flet_chat.core.errors import NO_SUCH_MESSAGE, ChatError, ValidationError
 from flet_chat.core.events import MessageChanged
 from flet_chat.core.limits import MAX_MESSAGE_ID
 from flet_chat.core.mentions import mentioned_names
@@ -24,7 +24,6 @@ from flet_chat.core.validation import clean_message_text, clean_user_name
 _EDITABLE = frozenset({MessageKind.CHAT, MessageKind.ACTION})
 NOT_YOURS = "You can only change your own messages."
 GONE = "That message was deleted."
-NO_SUCH_MESSAGE = "That message no longer exists."
 
 
 def is_authors(message: Message, user_name: str) -> bool:

@@ -13,7 +13,7 @@ from sqlalchemy import Row, delete, func, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from flet_chat.core.errors import ValidationError
+from flet_chat.core.errors import NO_SUCH_MESSAGE, ValidationError
 from flet_chat.core.limits import MAX_MESSAGE_ID, MAX_REACTIONS_PER_MESSAGE
 from flet_chat.core.models import (
     AuthorKind,
@@ -26,7 +26,6 @@ from flet_chat.core.models import (
 from flet_chat.core.rooms import user_key
 from flet_chat.storage.tables import mentions, messages, reactions
 
-NO_SUCH_MESSAGE = "That message no longer exists."
 TOO_MANY_REACTIONS = f"A message can carry at most {MAX_REACTIONS_PER_MESSAGE} different emoji."
 
 

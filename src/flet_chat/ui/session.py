@@ -11,8 +11,7 @@ from typing import Any
 import flet as ft
 
 from flet_chat.bootstrap import Services
-from flet_chat.bots.dispatcher import is_command
-from flet_chat.core.errors import JOIN_FIRST, ChatError
+from flet_chat.core.errors import JOIN_BEFORE_SENDING, JOIN_FIRST, ChatError
 from flet_chat.core.events import (
     MembershipChanged,
     MessageChanged,
@@ -26,6 +25,7 @@ from flet_chat.core.rate_limit import Origin
 from flet_chat.core.room_service import GENERAL, title_for
 from flet_chat.core.rooms import clean_room_name, user_key
 from flet_chat.flet_compat import forget_flet_session
+from flet_chat.submit import Submitted
 from flet_chat.ui import routing
 from flet_chat.ui.message_actions_session import MessageActionsSession
 from flet_chat.ui.message_window import MessageWindow
@@ -72,7 +72,7 @@ class SessionController:
         self.page = page
         self.chat = services.chat
         self.identity = services.identity
-        self.bots = services.bots
+        self.submissions = services.submissions
         # Presence counts sessions, not people: this key is unique across processes.
         self.session_key = uuid.uuid4().hex
         # Rate limits count per tab and per client IP (Flet's, from the ASGI scope, where a
@@ -313,7 +313,7 @@ class SessionController:
             # Typed before the stored identity came back (one round trip): wait for it.
             await asyncio.wait([restoring], timeout=CLIENT_STORAGE_TIMEOUT + 5)
         if self.user_name is None:
-            self.view.show_composer_error("Join the chat before sending messages.")
+            self.view.show_composer_error(JOIN_BEFORE_SENDING)
             field.update()
             return
         # Flet applies typed text before it runs a handler, so by now field.value may already
@@ -326,71 +326,54 @@ class SessionController:
             return  # Enter pressed twice, or Enter and the button: it is already on its way
         self._sending.add(text)
         try:
-            if is_command(text):
-                await self._run_command(self.user_name, text)
-                return
-            if not await self._post_with_retries(self.user_name, text):
-                return
+            done = await self._submit_with_retries(self.user_name, text)
         finally:
             self._sending.discard(text)
+        if done is None:
+            return  # refused or failed: the text stays, the reason shows under it
         if field.value == text:  # keep whatever the user has typed since
             field.value = ""
-        self.view.show_composer_error(None)
+        # A command's private answer (unknown command, /help) shows here only, never stored.
+        self.view.show_composer_status(done.hint)
         field.update()
-        if not (self.window.at_live_edge and self.view.message_list.auto_scroll):
+        if done.message is not None and not (
+            self.window.at_live_edge and self.view.message_list.auto_scroll
+        ):
             await self._jump_to_newest(None)
         await focus(field)
 
-    async def _run_command(self, user_name: str, text: str) -> None:
-        """A `/command` goes to the bots; its hint (unknown command, /help) shows under this
-        session's composer only, never stored or broadcast."""
-        field = self.view.message_input
-        try:
-            reply = await self.bots.run(
-                text, user_name=user_name, room=self.room.key, origin=self.origin
-            )
-        except ChatError as error:
-            self.view.show_composer_error(str(error))
-            field.update()
-            return
-        if field.value == text:
-            field.value = ""
-        self.view.show_composer_status(reply.hint)
-        field.update()
-        await focus(field)
-
-    async def _post_with_retries(self, user_name: str, text: str) -> bool:
-        """Post, retrying while the store is unreachable; True once stored. One client id for
-        every attempt: an attempt that committed although its answer was lost is stored once."""
+    async def _submit_with_retries(self, user_name: str, text: str) -> Submitted | None:
+        """Submit (a message or a command), retrying while the store is unreachable; None if it
+        was refused or kept failing. One client id for every attempt: an attempt that committed
+        although its answer was lost is stored once."""
         field = self.view.message_input
         client_id = uuid.uuid4().hex
         for attempt, delay in enumerate((*SEND_RETRY_DELAYS, None)):
             try:
-                await self.chat.post(
+                return await self.submissions.submit(
                     user_name,
                     text,
+                    room=self.room.key,
                     client_id=client_id,
                     is_retry=attempt > 0,
-                    room=self.room.key,
                     origin=self.origin,
                 )
-                return True
             except ChatError as error:
                 self.view.show_composer_error(str(error))
                 field.update()
-                return False
+                return None
             except Exception as error:
                 if delay is None:
                     logger.warning("send failed after %d attempts: %r", attempt + 1, error)
                     self.view.show_composer_error(SEND_FAILED)  # the text stays in the field
                     field.update()
-                    return False
+                    return None
                 if attempt == 0:
                     logger.warning("send failed, retrying: %r", error)
                     self.view.show_composer_status(SEND_RETRYING)
                     field.update()
             await asyncio.sleep(delay)  # back off before trying the store again
-        return False  # not reached: the last delay is None
+        return None  # not reached: the last delay is None
 
     async def _load_older(self, _event: Any) -> None:
         oldest = self.window.oldest_id
