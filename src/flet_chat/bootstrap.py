@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -12,11 +12,12 @@ from flet_chat.bots.dispatcher import BotDispatcher, load_entry_point_bots
 from flet_chat.bots.helper import HelperBot
 from flet_chat.bots.who import online_users_from
 from flet_chat.bus.fanout import Fanout
-from flet_chat.bus.local import LocalBus, TopicHub
+from flet_chat.bus.local import LocalBus, ProcessListener, TopicHub
 from flet_chat.bus.presence import LocalPresence, RedisPresence
 from flet_chat.bus.redis_bus import RedisBus
 from flet_chat.bus.redis_rate_limit import RedisRateLimiter
 from flet_chat.core.identity import IdentitySigner
+from flet_chat.core.ports import EventBus, MessageStore, Presence, RoomStore
 from flet_chat.core.rate_limit import LocalRateLimiter, RateLimits
 from flet_chat.core.service import ChatService
 from flet_chat.live.presence_cache import POLL_SECONDS, PresenceCache
@@ -30,13 +31,31 @@ from flet_chat.storage.sql_store import SqlStore
 from flet_chat.submit import Submissions
 
 
+class ProcessBus(EventBus, Protocol):
+    """The core's EventBus plus what the process does with it (LocalBus, RedisBus, a fake)."""
+
+    def add_listener(self, listener: ProcessListener) -> None: ...
+
+    def describe(self) -> str: ...
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+class ProcessPresence(Presence, Protocol):
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
 @dataclass(slots=True)
 class Services:
     settings: Settings
-    engine: AsyncEngine
-    store: SqlStore
-    bus: LocalBus | RedisBus
-    presence: LocalPresence | RedisPresence
+    engine: AsyncEngine | None  # None when the stores were substitutes
+    store: MessageStore
+    bus: ProcessBus
+    presence: ProcessPresence
     identity: IdentitySigner
     chat: ChatService
     presence_cache: PresenceCache
@@ -45,36 +64,56 @@ class Services:
     submissions: Submissions  # what people type: a command or a message
 
 
-def bootstrap(settings: Settings, hub: TopicHub) -> Services:
-    engine = create_engine(
-        settings.resolved_database_url(), sqlite_synchronous=settings.sqlite_synchronous
-    )
-    store = SqlStore(engine)
-    bus: LocalBus | RedisBus
-    presence: LocalPresence | RedisPresence
-    limiter: LocalRateLimiter | RedisRateLimiter = LocalRateLimiter()
-    if settings.redis_url:
-        # Budgets hold across workers and machines; per process while Redis is away.
-        limiter = RedisRateLimiter(
-            settings.redis_url, settings.redis_prefix, fallback=LocalRateLimiter()
+def bootstrap(
+    settings: Settings,
+    hub: TopicHub,
+    *,
+    store: MessageStore | None = None,
+    room_store: RoomStore | None = None,
+    bus: ProcessBus | None = None,
+    presence: ProcessPresence | None = None,
+    limits: RateLimits | None = None,
+) -> Services:
+    """Builds every service from `settings`; a substitute given (tests: in-memory fakes) is used
+    instead of what settings would build. `store` and `room_store` come together or not at all:
+    the SQL room store shares the message store's engine."""
+    if (store is None) != (room_store is None):
+        raise ValueError("give both store and room_store, or neither")
+    engine: AsyncEngine | None = None
+    if store is None or room_store is None:
+        engine = create_engine(
+            settings.resolved_database_url(), sqlite_synchronous=settings.sqlite_synchronous
         )
-        bus = RedisBus(hub, store, settings.redis_url, settings.redis_prefix)
-        presence = RedisPresence(
-            settings.redis_url, settings.redis_prefix, ttl=settings.presence_ttl_seconds
+        sql_store = SqlStore(engine)
+        store, room_store = sql_store, SqlRoomStore(engine, sql_store)
+    if limits is None:
+        limiter: LocalRateLimiter | RedisRateLimiter = LocalRateLimiter()
+        if settings.redis_url:
+            # Budgets hold across workers and machines; per process while Redis is away.
+            limiter = RedisRateLimiter(
+                settings.redis_url, settings.redis_prefix, fallback=LocalRateLimiter()
+            )
+        limits = RateLimits(limiter, exempt_networks=settings.rate_limit_exempt_networks)
+    if bus is None:
+        bus = (
+            RedisBus(hub, store, settings.redis_url, settings.redis_prefix)
+            if settings.redis_url
+            else LocalBus(hub)
         )
-    else:
-        bus, presence = LocalBus(hub), LocalPresence()
-    chat = ChatService(
-        store,
-        bus,
-        RateLimits(limiter, exempt_networks=settings.rate_limit_exempt_networks),
-        presence,
-        SqlRoomStore(engine, store),
-    )
+    if presence is None:
+        presence = (
+            RedisPresence(
+                settings.redis_url, settings.redis_prefix, ttl=settings.presence_ttl_seconds
+            )
+            if settings.redis_url
+            else LocalPresence()
+        )
+    chat = ChatService(store, bus, limits, presence, room_store)
     # One process alone hears of every change through its own bus; with Redis, sessions of a
     # process that died only expire, so the list is also re-read every few seconds.
     presence_cache = PresenceCache(
-        presence.online_users, poll=POLL_SECONDS if settings.redis_url else None
+        presence.online_users,
+        poll=POLL_SECONDS if isinstance(presence, RedisPresence) else None,
     )
     typing_board = TypingBoard()
     bus.add_listener(presence_cache.on_event)
@@ -144,5 +183,6 @@ class Runtime:
             await self._services.presence.stop()
             if isinstance(self._services.chat.limits.limiter, RedisRateLimiter):
                 await self._services.chat.limits.limiter.close()
-            await self._services.engine.dispose()
+            if self._services.engine is not None:
+                await self._services.engine.dispose()
             self._services = None

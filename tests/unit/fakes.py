@@ -7,7 +7,13 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from flet_chat.core.events import ChatEvent, MessagePosted, PresenceChanged, UserTyping
+from flet_chat.core.events import (
+    ChatEvent,
+    LocalEvent,
+    MessagePosted,
+    PresenceChanged,
+    UserTyping,
+)
 from flet_chat.core.limits import DEFAULT_ROOM, MAX_ROOM_DIRECTORY
 from flet_chat.core.models import (
     HistoryPage,
@@ -177,7 +183,8 @@ class MemoryRoomStore:
 
 
 class RecordingBus:
-    """`events` holds the messages published; presence and typing are kept apart."""
+    """`events` holds the messages published; presence and typing are kept apart. Like LocalBus
+    it hands every event to the process's listeners, so bootstrap() can take it as the bus."""
 
     def __init__(self, journal: list[str]) -> None:
         self.events: list[MessagePosted] = []
@@ -185,8 +192,23 @@ class RecordingBus:
         self.typing: list[UserTyping] = []
         self.other: list[ChatEvent] = []  # message changes, rooms and memberships
         self.journal = journal
+        self.listeners: list[Callable[[LocalEvent], None]] = []
+
+    def add_listener(self, listener: Callable[[LocalEvent], None]) -> None:
+        self.listeners.append(listener)
+
+    def describe(self) -> str:
+        return "recording"
+
+    async def start(self) -> None:
+        return None
+
+    async def stop(self) -> None:
+        return None
 
     async def publish(self, event: ChatEvent) -> None:
+        for listener in self.listeners:
+            listener(event)
         if isinstance(event, MessagePosted):
             self.events.append(event)
             self.journal.append(f"published {event.message.id}")

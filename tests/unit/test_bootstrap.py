@@ -1,0 +1,83 @@
+"""bootstrap() wires the whole process (chat, bots, submissions, presence cache, typing board)
+around substitutes: here the in-memory fakes, with no database file and no network."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from flet_chat.bootstrap import Services, bootstrap
+from flet_chat.bus.presence import LocalPresence
+from flet_chat.core.models import MessageKind
+from flet_chat.settings import Settings
+from tests.unit.fakes import MemoryRoomStore, MemoryStore, RecordingBus, message_limits
+
+
+class NoHub:
+    """The bus is a substitute, so nothing may reach the hub behind LocalBus."""
+
+    def send_all_on_topic(self, topic: str, message: object) -> None:
+        raise AssertionError(f"the hub got {message!r} on {topic}")
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    return tmp_path / "data"
+
+
+@pytest.fixture
+def services(data_dir: Path) -> Iterator[tuple[Services, MemoryStore, RecordingBus]]:
+    journal: list[str] = []
+    store, bus = MemoryStore(journal), RecordingBus(journal)
+    built = bootstrap(
+        Settings(data_dir=data_dir, secret_key="k" * 48),
+        NoHub(),
+        store=store,
+        room_store=MemoryRoomStore(),
+        bus=bus,
+        presence=LocalPresence(),
+        limits=message_limits(10, 10.0),
+    )
+    yield built, store, bus
+    assert not data_dir.exists()  # no database file, no secret key file
+
+
+async def test_a_message_submitted_is_stored_and_published_on_the_fakes(
+    services: tuple[Services, MemoryStore, RecordingBus],
+) -> None:
+    built, store, bus = services
+    assert built.engine is None
+    assert built.store is store
+    assert built.bus is bus
+    name, _ = await built.chat.join("Alice", "tab-1")
+    submitted = await built.submissions.submit(name, "hello", room="general")
+    assert submitted.message is not None
+    assert [e.message for e in bus.events if e.message.kind is MessageKind.CHAT] == [
+        submitted.message
+    ]
+    assert store.journal.index(f"stored {submitted.message.id}") < store.journal.index(
+        f"published {submitted.message.id}"
+    )
+    # The process's listeners hang on the substitute bus as they would on the real one.
+    assert bus.listeners == [built.presence_cache.on_event, built.typing_board.on_event]
+    assert bus.presence
+    assert bus.presence[0].user_name == "Alice"
+
+
+async def test_a_command_goes_to_the_bots_not_the_room(
+    services: tuple[Services, MemoryStore, RecordingBus],
+) -> None:
+    built, store, _bus = services
+    name, _ = await built.chat.join("Alice", "tab-1")
+    before = len(store.messages)
+    submitted = await built.submissions.submit(name, "/help", room="general")
+    assert submitted.message is None
+    assert submitted.hint
+    assert len(store.messages) == before
+
+
+def test_a_store_without_its_room_store_is_refused(data_dir: Path) -> None:
+    with pytest.raises(ValueError, match="both store and room_store"):
+        bootstrap(Settings(data_dir=data_dir), NoHub(), store=MemoryStore([]))
