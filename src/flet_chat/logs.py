@@ -31,6 +31,22 @@ class _WithoutQuery(logging.Filter):
         return True
 
 
+class _OneLine(logging.Filter):
+    """A record's message on one line, control characters escaped: a client's value in a log
+    message (Engine.IO quotes a session id it was sent) must not start a forged line, such as
+    a fake ERROR. Tracebacks (exc_info) are formatted apart and keep their lines."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if any(ch < " " or ch == "\x7f" for ch in message):
+            record.msg, record.args = message.translate(_ESCAPES), None
+        return True
+
+
+# Every C0 control and DEL, written as a visible escape (\n as "\\n").
+_ESCAPES = {code: chr(code).encode("unicode_escape").decode() for code in (*range(32), 0x7F)}
+
+
 def _has_query(arg: object) -> bool:
     return isinstance(arg, str) and arg.startswith("/") and "?" in arg
 
@@ -58,3 +74,8 @@ def configure_logging(level: str = "INFO") -> None:
         requests = logging.getLogger(name)
         if not any(isinstance(f, _WithoutQuery) for f in requests.filters):
             requests.addFilter(_WithoutQuery())
+    # On the handlers (ours and uvicorn's), so it sees every record, whichever logger wrote it.
+    for name in ("", *_REQUEST_LOGGERS):
+        for handler in logging.getLogger(name).handlers:
+            if not any(isinstance(f, _OneLine) for f in handler.filters):
+                handler.addFilter(_OneLine())

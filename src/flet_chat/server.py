@@ -125,4 +125,6 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
     app.add_middleware(_CrossOriginIsolation)
     # Socket.IO answers /socket.io/ and hands everything else (and the lifespan) to FastAPI.
     wrapped: ASGIApp = socket_api.asgi_app(app)
-    return TrustedProxyHeaders(wrapped, settings.forwarded_allow_ips)
+    return TrustedProxyHeaders(
+        wrapped, settings.forwarded_allow_ips, client_ip_header=settings.client_ip_header
+    )

@@ -91,6 +91,11 @@ class Settings(BaseSettings):
         description="Comma-separated proxy addresses (or networks, or *) whose X-Forwarded-For,"
         " -Proto and -Host headers are believed; anyone else's are ignored.",
     )
+    client_ip_header: str | None = Field(
+        default=None,
+        description="A header a trusted proxy sets to the client's address alone (Fly:"
+        " Fly-Client-IP); it wins over X-Forwarded-For, whose leftmost entry the client writes.",
+    )
     sqlite_synchronous: Literal["NORMAL", "FULL"] = Field(
         default="NORMAL",
         description="SQLite's sync mode. NORMAL (with WAL) keeps every committed message through"

@@ -2,14 +2,18 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 
 import pytest
+import sqlalchemy
+import sqlalchemy.exc
 from sqlalchemy import inspect
 
 from flet_chat.core.models import AuthorKind, MessageKind, NewMessage
 from flet_chat.storage.engine import create_engine
 from flet_chat.storage.migrate import upgrade_to_head_async
 from flet_chat.storage.sql_store import SqlStore
+from flet_chat.storage.tables import messages
 
 
 @pytest.fixture
@@ -162,3 +166,21 @@ async def test_ids_outside_the_64_bit_range_name_no_message(store: SqlStore) -> 
     for small in (0, -1, -(2**63) - 1):
         assert await store.get(small) is None
         assert (await store.before("general", small, 10)).messages == []
+
+
+async def test_a_database_error_does_not_quote_what_was_written(store: SqlStore) -> None:
+    """A traceback in the log carries the error's text: it must not hold a message's words."""
+    secret = NewMessage(MessageKind.CHAT, "Ann", "a secret sentence", client_id="c-1")
+    await store.add(secret)
+    with pytest.raises(sqlalchemy.exc.IntegrityError) as failed:
+        async with store.writing() as conn:
+            await conn.execute(
+                sqlalchemy.insert(messages).values(
+                    id=(await store.latest("general", 1)).messages[0].id,
+                    kind="chat",
+                    user_name="Ann",
+                    text="a secret sentence",
+                    created_at=datetime.now(UTC),
+                )
+            )
+    assert "a secret sentence" not in str(failed.value)

@@ -170,3 +170,18 @@ async def test_the_flet_websocket_refuses_a_foreign_origin(server: ServerProcess
     assert refused.value.response.status_code == 403
     async with websockets.connect(server.ws_url, origin=server.base_url) as ws:  # type: ignore[arg-type]
         assert ws.protocol.state.name == "OPEN"
+
+
+async def test_a_client_cannot_write_a_line_of_its_own_into_the_log(server: ServerProcess) -> None:
+    """Engine.IO quotes the session id a client sends; a newline in it made a forged ERROR line
+    (one that alerting, and this suite, would take for the server's own)."""
+    forged = "2026-11-28 09:30:00,000 ERROR flet_chat: FORGED LINE"
+    async with httpx.AsyncClient(base_url=server.base_url, timeout=10) as http:
+        response = await http.get(
+            "/socket.io/", params={"EIO": "4", "transport": "polling", "sid": f"abc\n{forged}"}
+        )
+    assert response.status_code == 400
+    server.stop()
+    lines = server.log_text().splitlines()
+    assert not any(line.startswith(forged[:23]) for line in lines)
+    assert any("FORGED LINE" in line for line in lines)  # it is there, escaped on one line

@@ -21,6 +21,7 @@ import pytest
 from flet_chat.core.limits import (
     IP_MESSAGE_BUDGET,
     IP_ROOM_BUDGET,
+    IP_WEBHOOK_BUDGET,
     RATE_BURST,
     RATE_PER_SECOND,
     ROOMS_PER_USER_PER_DAY,
@@ -99,6 +100,25 @@ async def test_a_forwarded_address_counts_only_from_a_trusted_proxy(
     async with sybils(wary, 10, forwarded) as clients:
         acks, elapsed = await flood(clients, RATE_BURST)
     assert codes(acks).count("ok") <= IP_MESSAGE_BUDGET[0] + IP_MESSAGE_BUDGET[1] * elapsed + 1
+
+
+async def test_behind_fly_the_proxys_client_ip_header_wins_over_a_forged_forwarded_for(
+    server_factory: Callable[..., ServerProcess],
+) -> None:
+    """fly.toml trusts every forwarder (only Fly's proxy reaches the machine), and with `*`
+    uvicorn takes the leftmost X-Forwarded-For entry: the client's own. Fly-Client-IP, which the
+    proxy sets, names the client instead, so forged entries buy no budgets."""
+    fly = server_factory(
+        env={"FORWARDED_ALLOW_IPS": "*", "FLET_CHAT_CLIENT_IP_HEADER": "Fly-Client-IP"}
+    )
+
+    def forged(i: int) -> dict[str, str]:
+        return {"X-Forwarded-For": f"198.51.100.{i + 1}", "Fly-Client-IP": "203.0.113.7"}
+
+    async with sybils(fly, 10, forged) as clients:
+        acks, elapsed = await flood(clients, RATE_BURST)
+    burst, rate = IP_MESSAGE_BUDGET
+    assert codes(acks).count("ok") <= burst + rate * elapsed + 1
 
 
 async def test_trying_names_on_one_connection_runs_out_of_joins(server: ServerProcess) -> None:
@@ -182,6 +202,28 @@ def test_a_webhook_rotating_its_name_is_limited(
     elapsed = time.monotonic() - started
     assert set(statuses) == {201, 429}
     assert statuses.count(201) <= WEBHOOK_BUDGET[0] + WEBHOOK_BUDGET[1] * elapsed + 1
+
+
+def test_guessing_the_webhook_token_is_limited_and_locks_out_no_integration(
+    server_factory: Callable[..., ServerProcess],
+) -> None:
+    hooked = server_factory(env={"FLET_CHAT_WEBHOOK_TOKEN": TOKEN})
+    with httpx.Client(base_url=hooked.base_url, timeout=10) as http:
+        guesses = [
+            http.post(
+                "/api/rooms/general/messages",
+                headers={"Authorization": f"Bearer guess-{i:012d}"},
+                json={"text": "let me in"},
+            ).status_code
+            for i in range(2 * IP_WEBHOOK_BUDGET[0])
+        ]
+        assert set(guesses) == {401, 429}  # guessing runs out
+        real = http.post(
+            "/api/rooms/general/messages",
+            headers={"Authorization": f"Bearer {TOKEN}"},
+            json={"text": "deploy done", "name": "CI"},
+        )
+    assert real.status_code == 201, real.text  # from the same address, still served
 
 
 async def test_two_processes_share_one_users_budget(

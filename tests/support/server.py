@@ -106,8 +106,13 @@ class ServerProcess:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
     def error_lines(self) -> list[str]:
-        return [
-            line
-            for line in self.log_text().splitlines()
-            if " ERROR " in line or " CRITICAL " in line or "Exception in ASGI" in line
-        ]
+        """Lines the server logged at ERROR or above: by their level field (ours: "date time
+        LEVEL name: message"; uvicorn's: "LEVEL: message"), so that words in a message (a
+        client's, say) never count."""
+        return [line for line in self.log_text().splitlines() if _is_error(line)]
+
+
+def _is_error(line: str) -> bool:
+    fields = line.split(" ", 3)
+    ours = len(fields) > 2 and fields[2] in ("ERROR", "CRITICAL")
+    return ours or line.startswith(("ERROR:", "CRITICAL:")) or "Exception in ASGI" in line

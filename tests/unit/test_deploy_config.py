@@ -112,6 +112,8 @@ def test_dockerfile_and_fly_toml_agree(dockerfile: Dockerfile, fly: dict[str, An
     assert [check["path"] for check in checks] == ["/healthz"]
     assert all(check.get("method", "GET").upper() == "GET" for check in checks)
     assert fly["env"]["FORWARDED_ALLOW_IPS"]
+    if fly["env"]["FORWARDED_ALLOW_IPS"] == "*":  # then X-Forwarded-For is the client's to write
+        assert fly["env"]["FLET_CHAT_CLIENT_IP_HEADER"] == "Fly-Client-IP"
     assert fly.get("kill_signal", "SIGINT") == "SIGTERM"  # what the next test sends
 
     # Not root.

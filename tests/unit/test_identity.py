@@ -40,3 +40,12 @@ def test_without_a_configured_key_one_is_made_once_and_kept(tmp_path: Path) -> N
     assert Settings(data_dir=tmp_path / "data").resolved_secret_key() == key
     assert (tmp_path / "data" / "secret_key").stat().st_mode & 0o777 == 0o600
     assert Settings(data_dir=tmp_path / "data", secret_key="set").resolved_secret_key() == "set"
+
+
+@pytest.mark.parametrize("old_name", ["\uff28ank", "Jose\u0301", "Han  k", " Hank"])
+def test_a_token_for_a_name_that_now_cleans_to_another_proves_nothing(old_name: str) -> None:
+    """Before names were normalised, a fullwidth "Hank" could join beside "Hank". Its token must not
+    now prove "Hank": that is someone else, with their direct conversations."""
+    signer = IdentitySigner("k" * 32)
+    assert signer.verify(signer.issue(old_name)) is None
+    assert signer.verify(signer.issue("Hank")) == "Hank"

@@ -83,4 +83,5 @@ class SocketFeed:
                 else:
                     await self._change(item)
             except Exception:
-                logger.exception("could not pass %r on to Socket.IO clients", item)
+                # The event's type only: a message's repr holds what someone wrote.
+                logger.exception("could not pass a %s on to Socket.IO clients", type(item).__name__)

@@ -72,12 +72,13 @@ def build_webhook(
         # The client from the ASGI scope: a forwarded address only from FORWARDED_ALLOW_IPS
         # (api/forwarded.py), never a raw X-Forwarded-For.
         ip = request.client.host if request.client else None
-        try:
-            # Every request costs its address, refused ones included (guessing the token).
-            await services.chat.limits.spend(Action.WEBHOOK, None, Origin(ip, None))
-        except RateLimitedError as error:
-            return _error(429, "rate_limited", str(error))
         if not authorized:
+            # Guessing the token costs the guesser's address; a real integration's requests
+            # cost its token (below), so guesses from a shared address cannot lock it out.
+            try:
+                await services.chat.limits.spend(Action.WEBHOOK, None, Origin(ip, None))
+            except RateLimitedError as error:
+                return _error(429, "rate_limited", str(error))
             return _error(401, "unauthorized", "A valid bearer token is required.")
         try:
             room = room_key(room)

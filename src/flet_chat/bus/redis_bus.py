@@ -110,7 +110,8 @@ class RedisBus:
                 if delay is None:
                     # The other processes' periodic catch-up still brings messages from the store;
                     # presence is re-read every few seconds; a lost typing event is harmless.
-                    logger.warning("redis publish of %r failed: %r", event, error)
+                    # The event's type only: a message's repr holds what someone wrote.
+                    logger.warning("redis publish of a %s failed: %r", event.type, error)
                     return
             # A pooled connection may still point at a Redis that restarted: try a fresh one.
             await asyncio.sleep(delay)

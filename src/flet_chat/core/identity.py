@@ -33,6 +33,10 @@ class IdentitySigner:
         if not isinstance(name, str):
             return None
         try:
-            return clean_user_name(name)
+            cleaned = clean_user_name(name)
         except ValidationError:
             return None
+        # A token proves the name it was issued for, exactly. A name issued before names were
+        # normalised (a fullwidth "Hank") would otherwise prove the name it now cleans to: someone
+        # else's, and with it their direct conversations.
+        return cleaned if cleaned == name else None

@@ -23,18 +23,20 @@ _SQLITE_SUFFIXES = ("", "-wal", "-shm", "-journal")
 
 
 def create_engine(database_url: str, *, sqlite_synchronous: SqliteSync = "NORMAL") -> AsyncEngine:
+    # hide_parameters: a database error's text would otherwise quote the statement's values (a
+    # message's text, a client id) into every traceback the log keeps.
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:":
             _private_sqlite_files(Path(url.database))
-        engine = create_async_engine(url, connect_args={"timeout": 30})
+        engine = create_async_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
 
         def pragmas(dbapi_connection: Any, _record: Any) -> None:
             _sqlite_pragmas(dbapi_connection, sqlite_synchronous)
 
         event.listen(engine.sync_engine, "connect", pragmas)
         return engine
-    return create_async_engine(url, pool_pre_ping=True)
+    return create_async_engine(url, pool_pre_ping=True, hide_parameters=True)
 
 
 def private_dir(path: Path) -> None:
