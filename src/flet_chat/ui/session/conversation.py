@@ -4,14 +4,14 @@ the next frame, older pages, the jump to the newest message, scrolling, and mark
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from flet_chat.core.errors import ChatError
 from flet_chat.core.limits import DEFAULT_ROOM
 from flet_chat.core.models import HistoryPage, Message, MessageKind, Room, RoomKind
 from flet_chat.core.room_service import GENERAL, title_for
-from flet_chat.retry import with_backoff
+from flet_chat.retry import RETRY_DELAYS, with_backoff
 from flet_chat.ui.message_window import MessageWindow
 from flet_chat.ui.session.screen import Screen, show_under_field
 from flet_chat.ui.views.chat_view import ChatView
@@ -59,8 +59,14 @@ class Conversation:
         screen: Screen,
         changes: Changes,
         me: Callable[[], str | None],
+        retry_delays: Sequence[float] = RETRY_DELAYS,
+        retry_pace: float = HISTORY_RETRY_MAX_SECONDS,
     ) -> None:
+        """While the store is away history is read again after each of `retry_delays`, then
+        every `retry_pace` seconds."""
         self._history = history
+        self._retry_delays = retry_delays
+        self._retry_pace = retry_pace
         self._read_marks = read_marks
         self.window = window
         self._view = view
@@ -101,7 +107,8 @@ class Conversation:
         try:
             latest, topic = await with_backoff(
                 read,
-                then=HISTORY_RETRY_MAX_SECONDS,
+                steps=self._retry_delays,
+                then=self._retry_pace,
                 fatal=(ChatError, _Superseded),
                 on_failure=failed,
             )
