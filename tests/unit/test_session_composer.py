@@ -21,7 +21,7 @@ class FakeSubmissions:
         self.refusal = refusal
         self.calls: list[tuple[str, str, str, bool]] = []  # text, room, client id, is_retry
         self.gate: asyncio.Event | None = None  # when set, each submit waits for it
-        self.helper_seen: list[str | None] = []  # what was under the field at each attempt
+        self.helper_seen: list[object] = []  # what was under the field at each attempt
         self.view: ChatView | None = None
         self.called = asyncio.Event()
 

@@ -103,7 +103,7 @@ async def test_the_history_is_retried_and_the_error_goes_once_it_is_in() -> None
         errors.append(text)
         original(text)
 
-    conversation.show_error = record  # type: ignore[method-assign]
+    conversation.show_error = record  # type: ignore[method-assign,assignment]
     await conversation.load_history()
     assert history.latest_calls == ["general"] * 3
     assert errors == [HISTORY_FAILED, None]  # said once, cleared once
