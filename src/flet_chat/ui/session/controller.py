@@ -249,6 +249,7 @@ class SessionController:
         self.conversation.flush()
 
     # -- handlers the view and the page call ----------------------------------------------------
+    # The view is built before the parts that draw into it, so its handlers forward to them.
 
     async def _join(self, event: Any) -> None:
         await self.identity.join(event)
