@@ -8,7 +8,7 @@ import flet as ft
 
 from flet_chat.bootstrap import Runtime
 from flet_chat.flet_compat import install_walk_once
-from flet_chat.ui.session import SessionController
+from flet_chat.ui.session.controller import SessionController
 from flet_chat.ui.shared import ProcessShared
 
 FletMain = Callable[[ft.Page], Awaitable[None]]

@@ -1,0 +1,286 @@
+"""SessionController: one Flet session. It builds the session's parts, wires them, runs the
+page's lifecycle (start, disconnect, reconnect, close) and dispatches events from the fan-out
+into the session's frame.
+
+The parts, each with only what it needs:
+- identity.SessionIdentity: who is here (restored or typed) and going online/offline;
+- composer.Composer: sending what is typed;
+- conversation.Conversation: the room on screen (history, live messages, scrolling);
+- navigation.Navigation: moving between rooms;
+- ui/presence_session.py, ui/rooms_session.py, ui/message_actions_session.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Awaitable
+from typing import Any
+
+import flet as ft
+
+from flet_chat.bootstrap import Services
+from flet_chat.core.events import (
+    MembershipChanged,
+    MessageChanged,
+    MessagePosted,
+    MessagesRestored,
+    RoomChanged,
+)
+from flet_chat.core.limits import MAX_RENDERED_MESSAGES
+from flet_chat.core.models import Message
+from flet_chat.core.rate_limit import Origin
+from flet_chat.flet_compat import forget_flet_session
+from flet_chat.ui import routing
+from flet_chat.ui.message_actions_session import MessageActionsSession
+from flet_chat.ui.message_window import MessageWindow
+from flet_chat.ui.presence_session import PresenceSession
+from flet_chat.ui.rooms_session import RoomsSession
+from flet_chat.ui.routing import RoutedEvent
+from flet_chat.ui.session.composer import Composer
+from flet_chat.ui.session.conversation import Conversation
+from flet_chat.ui.session.identity import SessionIdentity
+from flet_chat.ui.session.navigation import Navigation
+from flet_chat.ui.session.screen import PageScreen
+from flet_chat.ui.shared import ProcessShared
+from flet_chat.ui.theme import apply_theme
+from flet_chat.ui.views.chat_view import ChatView
+from flet_chat.ui.views.join_dialog import JoinDialog
+from flet_chat.ui.views.member_list import OPEN_DIRECT
+from flet_chat.ui.views.message_list import CHUNK_SIZE
+from flet_chat.ui.views.room_list import RoomList
+
+
+class SessionController:
+    def __init__(self, page: ft.Page, services: Services, shared: ProcessShared) -> None:
+        self.page = page
+        self._shared = shared
+        chat = services.chat
+        # Presence counts sessions, not people: this key is unique across processes.
+        self.session_key = uuid.uuid4().hex
+        # Rate limits count per tab and per client IP (Flet's, from the ASGI scope, where a
+        # forwarded address counts only from FORWARDED_ALLOW_IPS) as well as per user.
+        self.origin = Origin(page.client_ip or None, self.session_key)
+        self._prefs: ft.SharedPreferences | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._history_task: asyncio.Task[None] | None = None
+        self._rooms_dirty = False
+        self.screen = PageScreen(page, shared.rows)
+        self.window = MessageWindow(MAX_RENDERED_MESSAGES, trim_step=CHUNK_SIZE)
+        self.join_dialog = JoinDialog(on_join=self._join)
+        self.presence = PresenceSession(
+            chat=chat,
+            cache=services.presence_cache,
+            typing_board=services.typing_board,
+            session_key=self.session_key,
+            me=self._me,
+        )
+        self.rooms = RoomsSession(chat.rooms, shared.fanout, self, self._on_event)
+        self.room_list = RoomList(
+            on_open=self._open_room, on_join=self._join_room, on_new_room=self._new_room
+        )
+        self.view = ChatView(
+            shared.rows,
+            on_send=self._send,
+            on_load_older=self._load_older,
+            on_jump_to_newest=self._jump_to_newest,
+            member_rows=shared.member_rows,
+            on_typing=self.presence.on_composer_change,
+            on_toggle_members=self.presence.on_toggle_members,
+            room_list=self.room_list,
+            on_show_rooms=self._show_rooms,
+            on_leave_room=self._leave_room,
+        )
+        self.presence.bind(self.view)
+        # Edits, deletes and reactions (ui/message_actions_session.py).
+        self.actions = MessageActionsSession(
+            chat=chat, page=page, me=self._me, find=self.window.get, origin=self.origin
+        )
+        self.identity = SessionIdentity(
+            chat=chat,
+            tokens=services.identity,
+            session_key=self.session_key,
+            origin=self.origin,
+            leave_grace_seconds=services.settings.leave_grace_seconds,
+            join_dialog=self.join_dialog,
+            screen=self.screen,
+            focus_composer=lambda: self.screen.focus(self.view.message_input),
+            connection_changed=self._connection_changed,
+            joined=lambda: self._background(self.navigation.enter_rooms()),
+            background=self._background,
+        )
+        self.conversation = Conversation(
+            history=chat,
+            read_marks=chat.rooms,
+            window=self.window,
+            view=self.view,
+            screen=self.screen,
+            changes=self.actions,
+            me=self._me,
+        )
+        self.navigation = Navigation(
+            rooms_service=chat.rooms,
+            rooms=self.rooms,
+            room_list=self.room_list,
+            conversation=self.conversation,
+            presence=self.presence,
+            view=self.view,
+            screen=self.screen,
+            me=self._me,
+            origin=self.origin,
+            background=self._background,
+        )
+        self.composer = Composer(
+            submit=services.submissions.submit,
+            view=self.view,
+            screen=self.screen,
+            me=self._me,
+            room=lambda: self.conversation.room.key,
+            restored=self.identity.restored,
+            posted=self.conversation.show_own_post,
+            origin=self.origin,
+        )
+
+    @property
+    def user_name(self) -> str | None:
+        return self.identity.user_name
+
+    def _me(self) -> str | None:
+        return self.identity.user_name
+
+    # -- lifecycle ------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        page = self.page
+        page.title = "Flet Chat"
+        apply_theme(page)
+        page.on_disconnect = self._on_disconnect
+        page.on_connect = self._on_connect
+        page.on_close = self._on_close
+        page.on_resize = self.presence.on_resize
+        self._shared.live_sessions.add(self)
+        self._shared.memory.fit_to(len(self._shared.live_sessions))
+        # Subscribe before reading history and hold live events until it is in: the window drops
+        # duplicates, so nothing published meanwhile is lost or shown twice.
+        self.rooms.listen_to_general()
+        routing.register(page, self._on_routed)  # clicks on shared rows come here
+        page.drawer = self.view.drawer
+        self.presence.start(page.width)
+        self.room_list.show(
+            self.rooms.entries(), self.conversation.room.key, self.rooms.directory()
+        )
+        page.add(*self.view.layout())
+        self._prefs = ft.SharedPreferences()  # registers with this page; kept referenced here
+        # History and identity load in the background so main() returns at once: Flet 1.0.5
+        # logs an AttributeError when a client leaves while main() is still running.
+        self._history_task = asyncio.create_task(self.conversation.load_history())
+        self.identity.start(self._prefs)
+
+    async def _on_disconnect(self, _event: Any) -> None:
+        self._background(self.conversation.mark_read())  # what they saw stays read next visit
+        if not await self.identity.disconnected():
+            # Nobody joined here: nothing worth resuming, so free it now instead of holding a
+            # whole page until Flet's session timeout (crawlers, health checks, closed tabs).
+            await forget_flet_session(self.page.session)
+
+    async def _on_connect(self, _event: Any) -> None:
+        await self.identity.reconnected()
+
+    async def _on_close(self, _event: Any) -> None:
+        self.identity.closing()
+        routing.unregister(self.page)
+        self._shared.fanout.unsubscribe(self)
+        self._shared.frames.cancel(self)
+        for task in (self._history_task, *self._tasks):
+            if task is not None:
+                task.cancel()
+        self._shared.live_sessions.discard(self)
+        self._shared.memory.session_closed(len(self._shared.live_sessions))
+        self.presence.close()
+        await self.identity.go_offline()  # after a join still in flight (its task is not cancelled)
+
+    async def _connection_changed(self, connected: bool) -> None:
+        await self.presence.connection_changed(connected=connected)
+
+    def _background(self, work: Awaitable[None]) -> None:
+        task = asyncio.ensure_future(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    # -- events from the fan-out, shown once per frame ------------------------------------------
+
+    def _on_event(self, _topic: str, event: Any) -> None:
+        here = self.conversation.room.key
+        if isinstance(event, MessagePosted):
+            if event.message.room != here:
+                self._count_elsewhere(event.message)
+                return
+            self.conversation.hold(event.message)
+        elif isinstance(event, MessagesRestored):
+            for message in event.messages:
+                if message.room == here:
+                    self.conversation.hold(message)
+                else:
+                    self._count_elsewhere(message)
+        elif isinstance(event, MessageChanged):
+            if event.message.room != here:
+                return  # the other room shows it when it is next opened
+            self.actions.changed(event.message)
+        elif isinstance(event, MembershipChanged):
+            if not self.navigation.membership_changed(event):
+                return
+            self._rooms_dirty = True
+        elif isinstance(event, RoomChanged):
+            self.rooms.room_created(event.room)
+            self._rooms_dirty = True
+        else:
+            return
+        self._shared.frames.request(self, self._flush)
+
+    def _count_elsewhere(self, message: Message) -> None:
+        if self.rooms.count(message):
+            self._rooms_dirty = True
+            self._shared.frames.request(self, self._flush)
+
+    def _flush(self) -> None:
+        if self._rooms_dirty:
+            self._rooms_dirty = False
+            self.navigation.render_rooms()
+        self.conversation.flush()
+
+    # -- handlers the view and the page call ----------------------------------------------------
+    # The view is built before the parts that draw into it, so its handlers forward to them.
+
+    async def _join(self, event: Any) -> None:
+        await self.identity.join(event)
+
+    async def _send(self, event: Any) -> None:
+        await self.composer.send(event)
+
+    async def _load_older(self, event: Any) -> None:
+        await self.conversation.load_older(event)
+
+    async def _jump_to_newest(self, event: Any) -> None:
+        await self.conversation.jump_to_newest(event)
+
+    async def _open_room(self, key: str) -> None:
+        await self.navigation.open_room(key)
+
+    async def _join_room(self, key: str) -> None:
+        await self.navigation.join_room(key)
+
+    async def _new_room(self, event: Any) -> None:
+        await self.navigation.new_room(event)
+
+    async def _leave_room(self, event: Any) -> None:
+        await self.navigation.leave_room(event)
+
+    async def _show_rooms(self, event: Any) -> None:
+        await self.navigation.show_rooms(event)
+
+    async def _on_routed(self, event: RoutedEvent) -> None:
+        """A click on a shared row (see ui/routing.py)."""
+        if event.action == OPEN_DIRECT:
+            await self.navigation.open_direct(event.value)
+        else:
+            await self.actions.on_routed(event)

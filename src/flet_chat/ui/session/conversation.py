@@ -1,0 +1,197 @@
+"""The room on screen: its history (retried while the store is away), live messages held until
+the next frame, older pages, the jump to the newest message, scrolling, and marking it read."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from typing import Protocol
+
+from flet_chat.core.errors import ChatError
+from flet_chat.core.limits import DEFAULT_ROOM
+from flet_chat.core.models import HistoryPage, Message, MessageKind, Room, RoomKind
+from flet_chat.core.room_service import GENERAL, title_for
+from flet_chat.retry import RETRY_DELAYS, with_backoff
+from flet_chat.ui.message_window import MessageWindow
+from flet_chat.ui.session.screen import Screen, show_under_field
+from flet_chat.ui.views.chat_view import ChatView
+
+logger = logging.getLogger(__name__)
+
+HISTORY_FAILED = "Could not load the conversation. Trying again..."
+HISTORY_RETRY_MAX_SECONDS = 5.0
+
+
+class History(Protocol):
+    """The reads the conversation makes (ChatService has them)."""
+
+    async def latest(self, room: str = ..., *, reader: str | None = ...) -> HistoryPage: ...
+
+    async def before(
+        self, message_id: int, room: str = ..., *, reader: str | None = ...
+    ) -> HistoryPage: ...
+
+    async def topic(self, room: str = ...) -> str | None: ...
+
+
+class ReadMarks(Protocol):
+    async def mark_read(self, user_name: str, room: str, message_id: int) -> None: ...
+
+
+class Changes(Protocol):
+    """Edited, deleted or reacted-to messages held for the frame (MessageActionsSession)."""
+
+    def take_changes(self, window: MessageWindow) -> list[Message]: ...
+
+
+class _Superseded(Exception):
+    """The user moved on to another room while this one's history was being retried."""
+
+
+class Conversation:
+    def __init__(
+        self,
+        *,
+        history: History,
+        read_marks: ReadMarks,
+        window: MessageWindow,
+        view: ChatView,
+        screen: Screen,
+        changes: Changes,
+        me: Callable[[], str | None],
+        retry_delays: Sequence[float] = RETRY_DELAYS,
+        retry_pace: float = HISTORY_RETRY_MAX_SECONDS,
+    ) -> None:
+        """While the store is away history is read again after each of `retry_delays`, then
+        every `retry_pace` seconds."""
+        self._history = history
+        self._retry_delays = retry_delays
+        self._retry_pace = retry_pace
+        self._read_marks = read_marks
+        self.window = window
+        self._view = view
+        self._screen = screen
+        self._changes = changes
+        self._me = me
+        self.room: Room = GENERAL
+        self.history_loaded = False
+        self._pending: list[Message] = []
+        self._switches = 0  # a newer switch of rooms supersedes one still loading
+        self._loading_older = False
+
+    def enter(self, room: Room) -> None:
+        """`room` is on screen from now on; its history is still to be loaded."""
+        self._switches += 1
+        self.room, self.history_loaded, self._pending = room, False, []
+
+    def hold(self, message: Message) -> None:
+        """A live message of the room on screen: shown in the next frame."""
+        self._pending.append(message)
+
+    async def load_history(self) -> None:
+        """Load the room on screen; while the store is away keep trying (and say so), so the
+        conversation appears by itself once it is back."""
+        room, switch = self.room, self._switches
+
+        async def read(attempt: int) -> tuple[HistoryPage, str | None]:
+            if switch != self._switches:
+                raise _Superseded
+            latest = await self._history.latest(room.key, reader=self._me())
+            return latest, await self._history.topic(room.key)
+
+        def failed(_attempt: int, error: Exception, _wait: float | None) -> None:
+            logger.warning("could not load the history of %s: %r", room.key, error)
+            if self._view.message_input.error != HISTORY_FAILED:
+                self.show_error(HISTORY_FAILED)
+
+        try:
+            latest, topic = await with_backoff(
+                read,
+                steps=self._retry_delays,
+                then=self._retry_pace,
+                fatal=(ChatError, _Superseded),
+                on_failure=failed,
+            )
+        except ChatError as error:  # not allowed to read it (any more)
+            return self.show_error(str(error))
+        except _Superseded:
+            return
+        if switch != self._switches:
+            return  # the user moved on to another room meanwhile
+        if self._view.message_input.error == HISTORY_FAILED:
+            self.show_error(None)
+        self.window.reset(latest.messages, has_older=latest.has_older)
+        self.history_loaded = True
+        self.show_header(topic)
+        self.flush()
+
+    def flush(self) -> None:
+        """Show what arrived since the last frame (once history is in; until then it waits)."""
+        if not self.history_loaded:
+            return  # flushed again once history is in
+        pending, self._pending = self._pending, []
+        for message in pending:
+            self.window.add_live(message)
+            if message.kind is MessageKind.TOPIC and message.room == self.room.key:
+                self.show_header(message.text)
+        changed = self._changes.take_changes(self.window)
+        self._render()
+        if changed:  # edited, deleted or reacted to: their chunks re-render through Flet's diff
+            self._screen.send(self._view.messages.replace(changed))
+
+    def _render(self) -> None:
+        self._screen.send(self._view.render(self.window))
+
+    def show_header(self, topic: str | None) -> None:
+        room = self.room
+        can_leave = room.kind is RoomKind.PUBLIC and room.key != DEFAULT_ROOM
+        self._screen.refresh(
+            *self._view.show_room(title_for(room, self._me()), topic, can_leave=can_leave)
+        )
+
+    def show_error(self, message: str | None) -> None:
+        show_under_field(self._view, self._screen, message)
+
+    async def load_older(self, _event: object) -> None:
+        oldest = self.window.oldest_id
+        if oldest is None or self._loading_older:
+            return  # a double click must not load (and skip) a page twice
+        self._loading_older = True
+        try:
+            older = await self._history.before(oldest, self.room.key, reader=self._me())
+        finally:
+            self._loading_older = False
+        self.window.prepend_older(older.messages, has_older=older.has_older)
+        # Keep the reader where they are instead of snapping back to the newest message.
+        self._set_auto_scroll(False)
+
+    async def jump_to_newest(self, _event: object) -> None:
+        latest = await self._history.latest(self.room.key, reader=self._me())
+        self.window.reset(latest.messages, has_older=latest.has_older)
+        self._set_auto_scroll(True)
+
+    async def show_own_post(self) -> None:
+        """The user posted: bring them to the newest message if they had scrolled away."""
+        if not (self.window.at_live_edge and self._view.message_list.auto_scroll):
+            await self.jump_to_newest(None)
+
+    def _set_auto_scroll(self, enabled: bool) -> None:
+        message_list = self._view.message_list
+        changed = message_list.auto_scroll != enabled
+        message_list.auto_scroll = enabled
+        updates = self._view.render(self.window)
+        # `is`, not `in`: controls are dataclasses that compare by value.
+        if changed and all(c is not message_list for c in updates):
+            updates.insert(0, message_list)
+        self._screen.send(updates)
+
+    async def mark_read(self) -> None:
+        """The user has seen the room on screen up to its newest row."""
+        me = self._me()
+        newest = self.window.messages[-1].id if self.window.messages else None
+        if me is None or newest is None or not self.history_loaded:
+            return
+        try:
+            await self._read_marks.mark_read(me, self.room.key, newest)
+        except Exception:
+            logger.warning("could not mark %s read for %s", self.room.key, me)

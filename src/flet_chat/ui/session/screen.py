@@ -1,0 +1,70 @@
+"""What a session part does to its page, behind a narrow Protocol so the parts run on fakes in
+unit tests (a control not added to a page refuses `update()`)."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Protocol
+
+import flet as ft
+
+from flet_chat.ui.row_cache import RowCache
+from flet_chat.ui.updates import send_updates
+from flet_chat.ui.views.chat_view import ChatView
+from flet_chat.ui.views.message_list import Update
+
+
+class Screen(Protocol):
+    def refresh(self, *controls: ft.Control) -> None:
+        """Send these controls' changes to the browser."""
+
+    def send(self, updates: list[Update]) -> None:
+        """Send the message list's updates (rows, chunks, controls)."""
+
+    async def focus(self, field: ft.TextField) -> None: ...
+
+    def show_dialog(self, dialog: ft.DialogControl) -> None: ...
+
+    def pop_dialog(self) -> None: ...
+
+    async def show_drawer(self) -> None: ...
+
+    async def close_drawer(self) -> None: ...
+
+
+class PageScreen:
+    """The Screen of a real Flet page."""
+
+    def __init__(self, page: ft.Page, rows: RowCache) -> None:
+        self._page = page
+        self._rows = rows
+
+    def refresh(self, *controls: ft.Control) -> None:
+        for control in controls:
+            control.update()
+
+    def send(self, updates: list[Update]) -> None:
+        send_updates(self._page, updates, self._rows)
+
+    async def focus(self, field: ft.TextField) -> None:
+        # RuntimeError: the tab closed while the server asked it to focus; nothing is left to focus.
+        with contextlib.suppress(RuntimeError):
+            await field.focus()  # type: ignore[no-untyped-call]  # Flet 1.0.5 leaves it unannotated
+
+    def show_dialog(self, dialog: ft.DialogControl) -> None:
+        self._page.show_dialog(dialog)
+
+    def pop_dialog(self) -> None:
+        self._page.pop_dialog()
+
+    async def show_drawer(self) -> None:
+        await self._page.show_drawer()  # type: ignore[no-untyped-call]
+
+    async def close_drawer(self) -> None:
+        await self._page.close_drawer()  # type: ignore[no-untyped-call]
+
+
+def show_under_field(view: ChatView, screen: Screen, message: str | None) -> None:
+    """An error (or None to clear it) under the composer."""
+    view.show_composer_error(message)
+    screen.refresh(view.message_input)
