@@ -53,6 +53,7 @@ class Harness:
         self.view = make_view()
         self.screen = FakeScreen()
         self.me = me
+        self.room = "general"
         self.posted = 0
         submissions.view = self.view
         self.composer = Composer(
@@ -60,7 +61,7 @@ class Harness:
             view=self.view,
             screen=self.screen,
             me=lambda: self.me,
-            room=lambda: "general",
+            room=lambda: self.room,
             restored=self.restored,
             posted=self.on_posted,
             retry_delays=(0.0, 0.0, 0.0),
@@ -143,3 +144,18 @@ async def test_nobody_joined_nothing_is_sent() -> None:
     harness.me = "Alice"
     await harness.type_and_send("   ")
     assert submissions.calls == []
+
+
+async def test_a_retried_send_stays_in_the_room_it_was_typed_in() -> None:
+    """The user switches rooms while a send is being retried: it still goes where it was
+    written, never to the room now on screen."""
+    submissions = FakeSubmissions(failures=1)
+    harness = Harness(submissions)
+    submissions.gate = asyncio.Event()
+    sending = asyncio.create_task(harness.type_and_send("for dev only"))
+    harness.room = "dev"
+    await submissions.called.wait()
+    harness.room = "general"  # switched while the first attempt was on its way
+    submissions.gate.set()
+    await sending
+    assert [room for _, room, _, _ in submissions.calls] == ["dev", "dev"]

@@ -7,6 +7,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable
 
+import pytest
+
+from flet_chat.core.errors import RateLimitedError
 from flet_chat.core.models import Message
 from flet_chat.core.rate_limit import Origin
 from flet_chat.ui.session.identity import IDENTITY_STORAGE_KEY, SessionIdentity
@@ -22,6 +25,8 @@ class BlockingChat:
         self.gate = asyncio.Event()
         self.joining = asyncio.Event()
         self.left = asyncio.Event()
+        self.origins: list[Origin | None] = []
+        self.refusal: str | None = None
 
     async def join(
         self,
@@ -32,7 +37,10 @@ class BlockingChat:
         origin: Origin | None = None,
     ) -> tuple[str, Message | None]:
         self.joining.set()
+        self.origins.append(origin)
         await self.gate.wait()
+        if self.refusal is not None:
+            raise RateLimitedError(self.refusal)
         self.journal.append(f"join {raw_name}")
         return raw_name, None
 
@@ -70,7 +78,7 @@ class SlowStorage:
 
 
 class Harness:
-    def __init__(self, grace: float = 0.0) -> None:
+    def __init__(self, grace: float = 0.0, origin: Origin | None = None) -> None:
         self.chat = BlockingChat()
         self.screen = FakeScreen()
         self.dialog = JoinDialog(on_join=nothing)
@@ -81,7 +89,7 @@ class Harness:
             chat=self.chat,
             tokens=Tokens(),
             session_key="k",
-            origin=None,
+            origin=origin,
             leave_grace_seconds=grace,
             join_dialog=self.dialog,
             screen=self.screen,
@@ -176,3 +184,21 @@ async def test_a_restored_identity_joins_and_is_remembered_afresh() -> None:
     assert harness.joined == 1
     assert storage.stored == {IDENTITY_STORAGE_KEY: "token:Alice"}
     assert harness.screen.dialogs == []
+
+
+async def test_a_restore_costs_the_connection_not_the_address_and_a_refusal_is_shown(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """An office behind one address reopening the chat must not spend the address's join
+    budget; if a restore is refused all the same, the dialog says why, with no traceback."""
+    harness = Harness(origin=Origin("203.0.113.7", "tab-1"))
+    harness.chat.gate.set()
+    harness.chat.refusal = "Too many joins. Wait a minute and try again."
+    storage = SlowStorage("token:Alice")
+    storage.gate.set()
+    harness.identity.start(storage)
+    await harness.identity.restored()
+    assert harness.chat.origins == [Origin(None, "tab-1")]
+    assert harness.dialog.name_input.error == "Too many joins. Wait a minute and try again."
+    assert harness.screen.dialogs  # asked for a name instead
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]

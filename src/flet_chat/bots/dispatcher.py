@@ -1,8 +1,9 @@
 """Routes `/commands` to the bot that owns them and shows bots every stored message.
 
-Every client kind calls `run()` with what its user typed: the Flet composer
-(SessionController._send), Socket.IO `send` and the seed's `chat_user_input`. A command costs
-the caller one message from their rate limit, unknown ones included.
+Every client kind reaches `run()` through the one path for what people type
+(`submit.Submissions.submit`): the Flet composer, Socket.IO `send` and the seed's
+`chat_user_input`. A command costs the caller one message from their rate limit, unknown ones
+included.
 """
 
 from __future__ import annotations

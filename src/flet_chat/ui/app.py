@@ -16,9 +16,7 @@ FletMain = Callable[[ft.Page], Awaitable[None]]
 
 def build_main(runtime: Runtime) -> FletMain:
     install_walk_once()
-    shared = ProcessShared(
-        fanout=runtime.fanout, memory=runtime.memory, live_sessions=runtime.live_sessions
-    )
+    shared = ProcessShared(runtime)
 
     async def main(page: ft.Page) -> None:
         services = await runtime.start()  # in `serve` it has started already

@@ -1,12 +1,12 @@
-"""What every session of one process shares: built once per process by ui/app.py."""
+"""The UI's per-process caches, built once per process by ui/app.py. Everything else a process
+holds (the fan-out, the memory trimmer, the live sessions, the services) is on `Runtime`, the one
+holder of per-process state: the UI reaches it through `runtime`, never through copies."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
-from flet_chat.bus.fanout import Fanout
-from flet_chat.memory import MemoryTrimmer
+from flet_chat.bootstrap import Runtime
 from flet_chat.ui.frames import FrameClock
 from flet_chat.ui.row_cache import RowCache
 from flet_chat.ui.views.member_list import MemberRowCache
@@ -14,9 +14,7 @@ from flet_chat.ui.views.member_list import MemberRowCache
 
 @dataclass(slots=True)
 class ProcessShared:
-    fanout: Fanout  # how events reach the sessions
-    memory: MemoryTrimmer  # gives memory back after sessions close
-    live_sessions: set[Any]  # controllers alive now; /healthz counts them so leaks show
+    runtime: Runtime
     rows: RowCache = field(default_factory=RowCache)  # one row object per message
     frames: FrameClock = field(default_factory=FrameClock)  # one render pass per frame
     member_rows: MemberRowCache = field(default_factory=MemberRowCache)  # one row per member

@@ -101,12 +101,14 @@ class Composer:
         was refused or kept failing. One client id for every attempt: an attempt that committed
         although its answer was lost is stored once."""
         client_id = uuid.uuid4().hex
+        # The room it was typed in, for every attempt: the user may switch rooms meanwhile.
+        room = self._room()
 
         async def attempt(number: int) -> Submitted:
             return await self._submit(
                 user_name,
                 text,
-                room=self._room(),
+                room=room,
                 client_id=client_id,
                 is_retry=number > 0,
                 origin=self._origin,

@@ -75,7 +75,7 @@ class SessionController:
             session_key=self.session_key,
             me=self._me,
         )
-        self.rooms = RoomsSession(chat.rooms, shared.fanout, self, self._on_event)
+        self.rooms = RoomsSession(chat.rooms, shared.runtime.fanout, self, self._on_event)
         self.room_list = RoomList(
             on_open=self._open_room, on_join=self._join_room, on_new_room=self._new_room
         )
@@ -158,8 +158,8 @@ class SessionController:
         page.on_connect = self._on_connect
         page.on_close = self._on_close
         page.on_resize = self.presence.on_resize
-        self._shared.live_sessions.add(self)
-        self._shared.memory.fit_to(len(self._shared.live_sessions))
+        self._shared.runtime.live_sessions.add(self)
+        self._shared.runtime.memory.fit_to(len(self._shared.runtime.live_sessions))
         # Subscribe before reading history and hold live events until it is in: the window drops
         # duplicates, so nothing published meanwhile is lost or shown twice.
         self.rooms.listen_to_general()
@@ -189,13 +189,13 @@ class SessionController:
     async def _on_close(self, _event: Any) -> None:
         self.identity.closing()
         routing.unregister(self.page)
-        self._shared.fanout.unsubscribe(self)
+        self._shared.runtime.fanout.unsubscribe(self)
         self._shared.frames.cancel(self)
         for task in (self._history_task, *self._tasks):
             if task is not None:
                 task.cancel()
-        self._shared.live_sessions.discard(self)
-        self._shared.memory.session_closed(len(self._shared.live_sessions))
+        self._shared.runtime.live_sessions.discard(self)
+        self._shared.runtime.memory.session_closed(len(self._shared.runtime.live_sessions))
         self.presence.close()
         await self.identity.go_offline()  # after a join still in flight (its task is not cancelled)
 

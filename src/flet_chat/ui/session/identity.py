@@ -121,8 +121,14 @@ class SessionIdentity:
             logger.info("client storage unavailable, asking for a name: %r", error)
         if name is not None:
             self._verified_name = name
+            # A returning browser with a valid token costs its connection's join budget, not
+            # its address's: an office behind one address opening the chat at nine is no flood.
+            origin = Origin(None, self._origin.connection) if self._origin else None
             try:
-                await self._go_online(name, proven=True, origin=self._origin)
+                await self._go_online(name, proven=True, origin=origin)
+            except ChatError as error:  # refused (a rate limit, a name now a bot's): say why
+                logger.warning("could not restore %s: %s; asking for a name", name, error)
+                self._dialog.name_input.error = str(error)  # shown with the dialog, just below
             except Exception:
                 logger.exception("could not restore %s; asking for a name", name)
             else:
