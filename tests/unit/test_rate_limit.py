@@ -24,24 +24,29 @@ class Clock:
         return self.now
 
 
-def test_memory_stays_bounded_without_letting_anyone_through() -> None:
+def test_memory_stays_bounded_and_a_refused_stranger_leaves_nothing() -> None:
     clock = Clock()
     limiter = LocalRateLimiter(clock=clock, max_keys=10)
     budget = Budget(2, 1.0)
 
-    def take(key: str) -> bool:
-        return limiter.take_now([Charge(key, budget)])
+    def take(*keys: str) -> bool:
+        return limiter.take_now([Charge(key, budget) for key in keys])
 
     assert take("spammer")
     assert take("spammer")
-    for i in range(50):
-        take(f"user{i}")
-    assert not take("spammer")  # a drained bucket is never forgotten early
-    assert len(limiter._buckets) <= 51
-    clock.now = 100.0
-    for i in range(50, 60):
-        take(f"user{i}")
-    assert len(limiter._buckets) <= 11
+    for i in range(5):
+        assert take(f"user{i}")
+    assert not take("spammer")  # a drained bucket is not forgotten while there is room
+    # Refused with a drained bucket: the stranger's would-be bucket is never written.
+    assert not take("stranger", "spammer")
+    assert "stranger" not in limiter._buckets
+    # A crowd of new keys: never more than max_keys buckets, whatever they hold.
+    for i in range(5, 105):
+        assert take(f"user{i}")
+        assert len(limiter._buckets) <= 10
+    clock.now = 100.0  # everyone has refilled: a sweep keeps none of them
+    assert take("late")
+    assert len(limiter._buckets) <= 10
 
 
 def test_a_bucket_refills_at_its_rate_up_to_its_burst() -> None:

@@ -210,28 +210,36 @@ class LocalRateLimiter:
 
     def take_now(self, charges: Sequence[Charge]) -> bool:
         now = self._clock()
-        buckets = [self._refilled(charge, now) for charge in charges]
-        if any(bucket.tokens < 1.0 for bucket in buckets):
-            return False
-        for bucket in buckets:
-            bucket.tokens -= 1.0
+        states = [self._refilled(charge, now) for charge in charges]
+        if any(tokens < 1.0 for _, tokens in states):
+            return False  # nothing is written: a refused stranger leaves no bucket behind
+        for charge, (bucket, tokens) in zip(charges, states, strict=True):
+            if bucket is None:
+                self._make_room()
+                bucket = self._buckets[charge.key] = _Bucket(tokens, now, charge.budget)
+            bucket.tokens, bucket.updated, bucket.budget = tokens - 1.0, now, charge.budget
         return True
 
-    def _refilled(self, charge: Charge, now: float) -> _Bucket:
+    def _refilled(self, charge: Charge, now: float) -> tuple[_Bucket | None, float]:
+        """The key's bucket (None for a new key, which starts full) and its tokens now."""
         budget = charge.budget
         bucket = self._buckets.get(charge.key)
         if bucket is None:
-            if len(self._buckets) >= self._max_keys:
-                self._forget_full_buckets(now)
-            bucket = self._buckets[charge.key] = _Bucket(budget.burst, now, budget)
+            return None, budget.burst
         elapsed = max(0.0, now - bucket.updated)
-        bucket.tokens = min(budget.burst, bucket.tokens + elapsed * budget.per_second)
-        bucket.updated, bucket.budget = now, budget
-        return bucket
+        return bucket, min(budget.burst, bucket.tokens + elapsed * budget.per_second)
 
-    def _forget_full_buckets(self, now: float) -> None:
-        # A bucket that has refilled completely carries no information: dropping it keeps
-        # memory bounded without letting anyone exceed the rate.
-        self._buckets = {
-            k: b for k, b in self._buckets.items() if now - b.updated < b.budget.refill_seconds
-        }
+    def _make_room(self) -> None:
+        """Keep at most `max_keys` buckets. A bucket that has refilled completely carries no
+        information: those go first. If that frees too little (a crowd of live ones), the least
+        recently used go too, down to three quarters, so a sweep happens once per many new keys,
+        not on each: memory stays bounded, at the price of a fresh budget for a key forgotten."""
+        if len(self._buckets) < self._max_keys:
+            return
+        now = self._clock()
+        live = {k: b for k, b in self._buckets.items() if now - b.updated < b.budget.refill_seconds}
+        keep = self._max_keys * 3 // 4
+        if len(live) > keep:
+            newest = sorted(live.items(), key=lambda item: item[1].updated)[-keep:]
+            live = dict(newest)
+        self._buckets = live
