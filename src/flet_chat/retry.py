@@ -14,7 +14,8 @@ from typing import TypeVar
 
 T = TypeVar("T")
 
-# About 15 s of retries before a send is reported failed (the text stays in the composer).
+# About 15 s of retries before giving up (a send is then reported failed, its text kept;
+# history and rooms go on at a slower pace).
 RETRY_DELAYS = (0.5, 1.0, 2.0, 4.0, 8.0)
 
 # Called after each failed attempt: (attempt, error, the delay before the next one or None if

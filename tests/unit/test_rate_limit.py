@@ -125,3 +125,18 @@ def test_an_ipv6_subscriber_cannot_rotate_addresses_within_its_64() -> None:
     assert ip_bucket("2001:db8:1:3::1") != ip_bucket("2001:db8:1:2::1")
     assert ip_bucket("::ffff:203.0.113.7") == ip_bucket("203.0.113.7") == "203.0.113.7"
     assert ip_bucket("testclient") == "testclient"
+
+
+def test_a_crowd_of_new_keys_buys_nobody_a_fresh_day() -> None:
+    """New keys are cheap (a connection each): evicting to make room for them must never drop
+    a bucket that takes a day to refill, or a flood would reset an address's daily cap."""
+    clock = Clock()
+    limiter = LocalRateLimiter(clock=clock, max_keys=8)
+    day = Budget(2, 2 / DAY_SECONDS)
+    short = Budget(5, 1.0)
+    assert limiter.take_now([Charge("ip-day", day)])
+    assert limiter.take_now([Charge("ip-day", day)])
+    for i in range(40):  # live short-term buckets, far more than max_keys
+        assert limiter.take_now([Charge(f"conn{i}", short)])
+        assert len(limiter._buckets) <= 8
+    assert not limiter.take_now([Charge("ip-day", day)])  # still spent

@@ -125,6 +125,21 @@ async def test_a_room_switched_away_from_stops_retrying() -> None:
     assert not conversation.history_loaded
 
 
+async def test_a_closed_session_stops_retrying() -> None:
+    """While the store is away a history load retries for good; once Flet closes the session
+    it must stop, or a closed session would ask the store forever and never be collected."""
+    history = FakeHistory([message(1)], failures=1)
+    history.gate = asyncio.Event()
+    conversation, _ = make(history)
+    loading = asyncio.create_task(conversation.load_history())
+    await history.called.wait()
+    conversation.close()
+    history.gate.set()
+    await loading
+    assert history.latest_calls == ["general"]  # not read again after the failure
+    assert not conversation.history_loaded
+
+
 async def test_a_double_click_loads_one_older_page() -> None:
     history = FakeHistory([message(5)])
     conversation, _ = make(history)

@@ -84,6 +84,8 @@ class Harness:
         self.dialog = JoinDialog(on_join=nothing)
         self.connections: list[bool] = []
         self.joined = 0
+        self.focusing = asyncio.Event()
+        self.focus_gate: asyncio.Event | None = None  # when set, taking the focus waits for it
         self.tasks: list[asyncio.Future[None]] = []
         self.identity = SessionIdentity(
             chat=self.chat,
@@ -100,7 +102,9 @@ class Harness:
         )
 
     async def focus(self) -> None:
-        return None
+        self.focusing.set()
+        if self.focus_gate is not None:
+            await self.focus_gate.wait()
 
     async def connection_changed(self, connected: bool) -> None:
         self.connections.append(connected)
@@ -202,3 +206,19 @@ async def test_a_restore_costs_the_connection_not_the_address_and_a_refusal_is_s
     assert harness.dialog.name_input.error == "Too many joins. Wait a minute and try again."
     assert harness.screen.dialogs  # asked for a name instead
     assert not [r for r in caplog.records if r.levelname == "ERROR"]
+
+
+async def test_a_close_while_the_composer_takes_the_focus_starts_nothing_after_it() -> None:
+    """The join is done and the dialog gone; the tab closes while the composer takes the focus:
+    nothing may start after the close (it would subscribe a closed session for good)."""
+    harness = Harness()
+    harness.chat.gate.set()
+    harness.focus_gate = asyncio.Event()
+    joining = harness.type_name("Alice")
+    await harness.focusing.wait()
+    harness.identity.closing()
+    await harness.identity.go_offline()
+    harness.focus_gate.set()
+    await joining
+    assert harness.chat.journal == ["join Alice", "leave Alice"]
+    assert harness.joined == 0

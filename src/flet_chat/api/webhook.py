@@ -100,7 +100,8 @@ def build_webhook(
                 room=room,
             )
             message = done.message
-            assert message is not None  # an integration's text is never a command
+            if message is None:  # not reached: an integration's text is never a command
+                raise ChatError("The webhook posts messages, not commands.")
         except pydantic.ValidationError as error:
             return _error(422, "invalid", invalid_message(error, "body"))
         except RateLimitedError as error:

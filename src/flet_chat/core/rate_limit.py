@@ -8,6 +8,7 @@ every worker and machine of a deployment shares them.
 
 from __future__ import annotations
 
+import heapq
 import ipaddress
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -20,6 +21,7 @@ from flet_chat.core.errors import RateLimitedError
 from flet_chat.core.rooms import user_key
 
 DAY_SECONDS = 24 * 3600
+HOUR_SECONDS = 3600
 
 
 class Action(StrEnum):
@@ -210,12 +212,13 @@ class LocalRateLimiter:
 
     def take_now(self, charges: Sequence[Charge]) -> bool:
         now = self._clock()
+        if any(charge.key not in self._buckets for charge in charges):
+            self._make_room(now)  # before the states are read: a sweep must not drop one
         states = [self._refilled(charge, now) for charge in charges]
         if any(tokens < 1.0 for _, tokens in states):
             return False  # nothing is written: a refused stranger leaves no bucket behind
         for charge, (bucket, tokens) in zip(charges, states, strict=True):
             if bucket is None:
-                self._make_room()
                 bucket = self._buckets[charge.key] = _Bucket(tokens, now, charge.budget)
             bucket.tokens, bucket.updated, bucket.budget = tokens - 1.0, now, charge.budget
         return True
@@ -229,17 +232,21 @@ class LocalRateLimiter:
         elapsed = max(0.0, now - bucket.updated)
         return bucket, min(budget.burst, bucket.tokens + elapsed * budget.per_second)
 
-    def _make_room(self) -> None:
-        """Keep at most `max_keys` buckets. A bucket that has refilled completely carries no
+    def _make_room(self, now: float) -> None:
+        """Keep about `max_keys` buckets. A bucket that has refilled completely carries no
         information: those go first. If that frees too little (a crowd of live ones), the least
-        recently used go too, down to three quarters, so a sweep happens once per many new keys,
-        not on each: memory stays bounded, at the price of a fresh budget for a key forgotten."""
+        recently used short-term buckets go too, down to three quarters, so a sweep happens once
+        per many new keys, not on each. Long-term buckets (a day's cap) are never dropped early:
+        new keys are cheap, and must not buy anyone a fresh day."""
         if len(self._buckets) < self._max_keys:
             return
-        now = self._clock()
         live = {k: b for k, b in self._buckets.items() if now - b.updated < b.budget.refill_seconds}
         keep = self._max_keys * 3 // 4
         if len(live) > keep:
-            newest = sorted(live.items(), key=lambda item: item[1].updated)[-keep:]
-            live = dict(newest)
+            lasting = {k: b for k, b in live.items() if b.budget.refill_seconds > HOUR_SECONDS}
+            recent = heapq.nlargest(
+                max(0, keep - len(lasting)),
+                ((b.updated, k) for k, b in live.items() if k not in lasting),
+            )
+            live = {**lasting, **{k: live[k] for _, k in recent}}
         self._buckets = live

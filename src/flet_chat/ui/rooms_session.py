@@ -1,6 +1,6 @@
 """One session's rooms: which it is in (and so hears), how many unread messages each has for
-its user, and which public rooms it could join. SessionController decides what is on screen;
-this keeps the books and the fan-out subscriptions.
+its user, and which public rooms it could join. Navigation and Conversation decide what is on
+screen; this keeps the books and the fan-out subscriptions.
 
 A session subscribes to a room's topic only once the server has said its user is in the room
 (rooms_of, or a MembershipChanged naming the user), so a direct conversation never reaches

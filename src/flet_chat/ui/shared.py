@@ -5,11 +5,14 @@ holder of per-process state: the UI reaches it through `runtime`, never through 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from flet_chat.bootstrap import Runtime
 from flet_chat.ui.frames import FrameClock
 from flet_chat.ui.row_cache import RowCache
 from flet_chat.ui.views.member_list import MemberRowCache
+
+if TYPE_CHECKING:  # for annotations only: importing it would load every adapter
+    from flet_chat.bootstrap import Runtime
 
 
 @dataclass(slots=True)

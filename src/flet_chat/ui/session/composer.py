@@ -92,8 +92,8 @@ class Composer:
         # A command's private answer (unknown command, /help) shows here only, never stored.
         self._view.show_composer_status(done.hint)
         self._screen.refresh(field)
-        if done.message is not None:
-            await self._posted()
+        if done.message is not None and done.message.room == self._room():
+            await self._posted()  # to the newest row, if its room is still the one on screen
         await self._screen.focus(field)
 
     async def _submit_with_retries(self, user_name: str, text: str) -> Submitted | None:

@@ -13,13 +13,13 @@ The parts, each with only what it needs:
 from __future__ import annotations
 
 import asyncio
+import inspect
 import uuid
 from collections.abc import Awaitable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import flet as ft
 
-from flet_chat.bootstrap import Services
 from flet_chat.core.events import (
     MembershipChanged,
     MessageChanged,
@@ -47,6 +47,9 @@ from flet_chat.ui.theme import apply_theme
 from flet_chat.ui.views.chat_view import ChatView
 from flet_chat.ui.views.join_dialog import JoinDialog
 from flet_chat.ui.views.member_list import OPEN_DIRECT
+
+if TYPE_CHECKING:  # for annotations only: importing it would load every adapter
+    from flet_chat.bootstrap import Services
 from flet_chat.ui.views.message_list import CHUNK_SIZE
 from flet_chat.ui.views.room_list import RoomList
 
@@ -63,6 +66,7 @@ class SessionController:
         self.origin = Origin(page.client_ip or None, self.session_key)
         self._prefs: ft.SharedPreferences | None = None
         self._tasks: set[asyncio.Task[None]] = set()
+        self._closed = False  # after Flet closed the session, nothing new is started
         self._history_task: asyncio.Task[None] | None = None
         self._rooms_dirty = False
         self.screen = PageScreen(page, shared.rows)
@@ -187,7 +191,9 @@ class SessionController:
         await self.identity.reconnected()
 
     async def _on_close(self, _event: Any) -> None:
+        self._closed = True
         self.identity.closing()
+        self.conversation.close()
         routing.unregister(self.page)
         self._shared.runtime.fanout.unsubscribe(self)
         self._shared.frames.cancel(self)
@@ -203,6 +209,10 @@ class SessionController:
         await self.presence.connection_changed(connected=connected)
 
     def _background(self, work: Awaitable[None]) -> None:
+        if self._closed:  # e.g. a join that finished after the close: nothing to start
+            if inspect.iscoroutine(work):
+                work.close()
+            return
         task = asyncio.ensure_future(work)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)

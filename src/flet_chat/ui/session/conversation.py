@@ -84,6 +84,11 @@ class Conversation:
         self._switches += 1
         self.room, self.history_loaded, self._pending = room, False, []
 
+    def close(self) -> None:
+        """The session closed: a history load still retrying (the store away) stops at its
+        next attempt, as it does when another room is chosen."""
+        self._switches += 1
+
     def hold(self, message: Message) -> None:
         """A live message of the room on screen: shown in the next frame."""
         self._pending.append(message)

@@ -174,6 +174,8 @@ class SessionIdentity:
             return  # the tab closed before the join
         self._screen.pop_dialog()
         await self._focus_composer()
+        if self._closed:
+            return  # closed while the composer took the focus: go_offline has run
         self._joined()
         await self._remember(self.user_name)
 
