@@ -80,3 +80,20 @@ def test_the_composition_root_and_live_state_know_nothing_of_the_ui() -> None:
         for file, modules in checked.items()
     }
     assert {f: m for f, m in offenders.items() if m} == {}
+
+
+def test_the_session_parts_import_one_way() -> None:
+    """controller -> navigation -> conversation; identity and composer know no other part; every
+    part may use `screen` (the page as the parts see it)."""
+    allowed = {
+        "controller": {"navigation", "conversation", "identity", "composer", "screen"},
+        "navigation": {"conversation", "screen"},
+        "conversation": {"screen"},
+        "identity": {"screen"},
+        "composer": {"screen"},
+        "screen": set(),
+    }
+    for part, may_import in allowed.items():
+        imported = imported_modules(PACKAGE / "ui" / "session" / f"{part}.py")
+        parts = {m.rsplit(".", 1)[1] for m in imported if m.startswith("flet_chat.ui.session.")}
+        assert parts <= may_import, (part, parts - may_import)
