@@ -12,7 +12,12 @@ from redis.asyncio import Redis
 from flet_chat.bus.redis_rate_limit import RedisRateLimiter
 from flet_chat.core.errors import RateLimitedError
 from flet_chat.core.rate_limit import Action, Budget, Charge, Origin, RateLimits, Rule, Scope
-from flet_chat.testing.services import REDIS_URL, PrivateRedis, unique_redis_prefix
+from flet_chat.testing.services import (
+    REDIS_URL,
+    PrivateRedis,
+    delete_redis_prefix,
+    unique_redis_prefix,
+)
 from tests.support.server import free_port
 
 
@@ -28,13 +33,7 @@ class Clock:
 async def prefix() -> AsyncIterator[str]:
     prefix = unique_redis_prefix()
     yield prefix
-    redis = Redis.from_url(REDIS_URL)
-    try:
-        keys = [key async for key in redis.scan_iter(match=f"{prefix}:*")]
-        if keys:
-            await redis.delete(*keys)
-    finally:
-        await redis.aclose()
+    await delete_redis_prefix(prefix)
 
 
 async def test_two_processes_share_one_bucket_and_keys_expire(prefix: str) -> None:

@@ -19,10 +19,9 @@ from typing import Any
 
 import pytest
 import socketio
-from redis.asyncio import Redis
 
 from flet_chat.testing.flet_client import FletClient
-from flet_chat.testing.services import REDIS_URL, unique_redis_prefix
+from flet_chat.testing.services import REDIS_URL, delete_redis_prefix, unique_redis_prefix
 from tests.integration.conftest import Connect, has_row
 from tests.support.server import ServerProcess
 from tests.support.sio import RecordingClient, sio_client
@@ -113,17 +112,7 @@ def redis_prefix(servers_started: list[ServerProcess]) -> Iterator[str]:
     yield prefix
     for server in servers_started:
         server.stop()
-
-    async def clean() -> None:
-        redis = Redis.from_url(REDIS_URL)
-        try:
-            keys = [key async for key in redis.scan_iter(match=f"{prefix}:*")]
-            if keys:
-                await redis.delete(*keys)
-        finally:
-            await redis.aclose()
-
-    asyncio.run(clean())
+    asyncio.run(delete_redis_prefix(prefix))
 
 
 # -- (a) a Socket.IO client that goes before its join is answered --------------------------------

@@ -15,6 +15,7 @@ import time
 import uuid
 
 import asyncpg
+from redis.asyncio import Redis
 from sqlalchemy.engine import make_url
 
 POSTGRES_ADMIN_URL = os.environ.get(
@@ -47,6 +48,17 @@ async def drop_postgres_database(url: str) -> None:
 def unique_redis_prefix() -> str:
     """Channels are shared by every Redis database, so each test gets its own prefix."""
     return f"flet-chat-test-{uuid.uuid4().hex[:12]}"
+
+
+async def delete_redis_prefix(prefix: str, url: str = REDIS_URL) -> None:
+    """Remove every key a test wrote under its prefix (once nothing writes them any more)."""
+    redis = Redis.from_url(url)
+    try:
+        keys = [key async for key in redis.scan_iter(match=f"{prefix}:*")]
+        if keys:
+            await redis.delete(*keys)
+    finally:
+        await redis.aclose()
 
 
 class PrivateRedis:
