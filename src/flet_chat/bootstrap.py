@@ -16,7 +16,11 @@ from flet_chat.bus.local import LocalBus, ProcessListener, TopicHub
 from flet_chat.bus.presence import LocalPresence, RedisPresence
 from flet_chat.bus.redis_bus import RedisBus
 from flet_chat.bus.redis_rate_limit import RedisRateLimiter
+from flet_chat.core.accounts.passwords import Argon2Hasher
+from flet_chat.core.accounts.ports import AccountStore
+from flet_chat.core.accounts.service import AccountService, PasswordHasher
 from flet_chat.core.identity import IdentitySigner
+from flet_chat.core.names import ReservedNames
 from flet_chat.core.ports import EventBus, MessageStore, Presence, RoomStore
 from flet_chat.core.rate_limit import LocalRateLimiter, RateLimits
 from flet_chat.core.service import ChatService
@@ -24,6 +28,7 @@ from flet_chat.live.presence_cache import POLL_SECONDS, PresenceCache
 from flet_chat.live.typing_board import TypingBoard
 from flet_chat.memory import MemoryTrimmer
 from flet_chat.settings import Settings
+from flet_chat.storage.account_store import SqlAccountStore
 from flet_chat.storage.engine import create_engine, private_dir
 from flet_chat.storage.migrate import upgrade_to_head_async
 from flet_chat.storage.room_store import SqlRoomStore
@@ -56,7 +61,7 @@ class Services:
     store: MessageStore
     bus: ProcessBus
     presence: ProcessPresence
-    identity: IdentitySigner
+    accounts: AccountService
     chat: ChatService
     presence_cache: PresenceCache
     typing_board: TypingBoard
@@ -73,19 +78,23 @@ def bootstrap(
     bus: ProcessBus | None = None,
     presence: ProcessPresence | None = None,
     limits: RateLimits | None = None,
+    account_store: AccountStore | None = None,
+    hasher: PasswordHasher | None = None,
 ) -> Services:
     """Builds every service from `settings`; a substitute given (tests: in-memory fakes) is used
-    instead of what settings would build. `store` and `room_store` come together or not at all:
-    the SQL room store shares the message store's engine."""
-    if (store is None) != (room_store is None):
-        raise ValueError("give both store and room_store, or neither")
+    instead of what settings would build. `store`, `room_store` and `account_store` come
+    together or not at all: the SQL stores share one engine."""
+    given = [s is not None for s in (store, room_store, account_store)]
+    if any(given) and not all(given):
+        raise ValueError("give store, room_store and account_store, or none of them")
     engine: AsyncEngine | None = None
-    if store is None or room_store is None:
+    if store is None or room_store is None or account_store is None:
         engine = create_engine(
             settings.resolved_database_url(), sqlite_synchronous=settings.sqlite_synchronous
         )
         sql_store = SqlStore(engine)
         store, room_store = sql_store, SqlRoomStore(engine, sql_store)
+        account_store = SqlAccountStore(engine, sql_store)
     if limits is None:
         limiter: LocalRateLimiter | RedisRateLimiter = LocalRateLimiter()
         if settings.redis_url:
@@ -108,7 +117,18 @@ def bootstrap(
             if settings.redis_url
             else LocalPresence()
         )
-    chat = ChatService(store, bus, limits, presence, room_store)
+    reserved = ReservedNames()
+    chat = ChatService(store, bus, limits, presence, room_store, reserved=reserved)
+    accounts = AccountService(
+        account_store,
+        hasher or Argon2Hasher(),
+        limits,
+        bus,
+        reserved,
+        guests=settings.guests,
+        admins=settings.admins,
+        legacy_tokens=IdentitySigner(settings.resolved_secret_key()),
+    )
     # One process alone hears of every change through its own bus; with Redis, sessions of a
     # process that died only expire, so the list is also re-read every few seconds.
     presence_cache = PresenceCache(
@@ -133,7 +153,7 @@ def bootstrap(
         store=store,
         bus=bus,
         presence=presence,
-        identity=IdentitySigner(settings.resolved_secret_key()),
+        accounts=accounts,
         chat=chat,
         presence_cache=presence_cache,
         typing_board=typing_board,
@@ -166,6 +186,7 @@ class Runtime:
                 if self.settings.migrate_on_start:
                     await upgrade_to_head_async(self.settings.resolved_database_url())
                 services = bootstrap(self.settings, self.fanout)
+                await services.accounts.settle_roles()
                 await services.bus.start()
                 await services.presence.start()
                 await services.presence_cache.start()

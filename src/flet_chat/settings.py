@@ -108,6 +108,16 @@ class Settings(BaseSettings):
         " test's host); per-user and per-connection limits still apply. A client's IP is the"
         " forwarded one only from the proxies in FORWARDED_ALLOW_IPS.",
     )
+    guests: bool = Field(
+        default=True,
+        description="Let people join with just a name (a guest), besides signing up or in;"
+        " false: accounts only (the seed console, which joins as a guest, is refused too).",
+    )
+    admins: list[str] | None = Field(
+        default=None,
+        description='JSON ["alice"]: the accounts that are admins (by name, in any case). Unset:'
+        " the first account that signed up.",
+    )
     allowed_origins: list[str] = Field(
         default_factory=list,
         description='JSON ["https://example.com"]: browser origins allowed to open Socket.IO'

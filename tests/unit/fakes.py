@@ -3,10 +3,20 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 
+from flet_chat.core.accounts.models import (
+    Account,
+    AccountKind,
+    Profile,
+    Role,
+    SessionInfo,
+    SessionKind,
+)
+from flet_chat.core.accounts.ports import Credentials, StoredSession
 from flet_chat.core.events import (
     ChatEvent,
     LocalEvent,
@@ -122,19 +132,10 @@ class MemoryRoomStore:
         for name, skeleton in claimed:
             self.names[user_key(name)] = (name, skeleton)
 
-    async def claim_name(self, user_name: str, skeleton: str) -> str | None:
-        holder = await self.name_holder(user_name, skeleton)
-        if holder is None:
-            self.names[user_key(user_name)] = (user_name, skeleton)
-        return holder
-
     async def name_holder(self, user_name: str, skeleton: str) -> str | None:
         if user_key(user_name) in self.names:
             return self.names[user_key(user_name)][0]
         return next((name for name, skel in self.names.values() if skel == skeleton), None)
-
-    async def release_name(self, user_name: str) -> None:
-        self.names.pop(user_key(user_name), None)
 
     async def create_room(self, room: Room, created_by: str) -> bool:
         if room.key in self.rooms:
@@ -229,3 +230,241 @@ def message_limits(
     """In-process rate limits with one budget: messages per user (no other action is limited)."""
     budget = Budget(burst, per_second)
     return RateLimits(LocalRateLimiter(clock=clock), {Action.MESSAGE: (Rule(Scope.USER, budget),)})
+
+
+class MemoryAccountStore:
+    """Accounts in dictionaries. Names are claimed in `rooms.names`, where the room store (and
+    with it the webhook's and DMs' name checks) sees them, as in the SQL stores' shared table."""
+
+    def __init__(self, rooms: MemoryRoomStore) -> None:
+        self.rooms = rooms
+        self.accounts: dict[str, dict[str, object]] = {}  # user key -> fields
+        self.sessions: dict[int, dict[str, object]] = {}
+        self.avatars: dict[str, bytes] = {}
+        self.links: dict[tuple[str, str], str] = {}
+        self._next_id = 1
+
+    async def create_account(
+        self,
+        user_name: str,
+        skeleton: str,
+        *,
+        kind: AccountKind,
+        password_hash: str | None,
+        role: Role,
+    ) -> str | None:
+        holder = await self.rooms.name_holder(user_name, skeleton)
+        if holder is not None:
+            return holder
+        key = user_key(user_name)
+        self.rooms.names[key] = (user_name, skeleton)
+        self.accounts[key] = {
+            "user_name": user_name,
+            "kind": kind,
+            "role": role,
+            "password_hash": password_hash,
+            "display_name": None,
+            "status": None,
+            "avatar_version": 0,
+            "created_at": datetime.now(UTC),
+            "order": len(self.accounts),
+        }
+        return None
+
+    def _row(self, user_name: str) -> dict[str, object] | None:
+        return self.accounts.get(user_key(user_name))
+
+    def _account(self, row: dict[str, object]) -> Account:
+        key = user_key(str(row["user_name"]))
+        version = int(row["avatar_version"]) if key in self.avatars else 0  # type: ignore[call-overload]
+        return Account(
+            user_name=str(row["user_name"]),
+            kind=row["kind"],  # type: ignore[arg-type]
+            role=row["role"],  # type: ignore[arg-type]
+            profile=Profile(row["display_name"], row["status"], version),  # type: ignore[arg-type]
+            has_password=row["password_hash"] is not None,
+            created_at=row["created_at"],  # type: ignore[arg-type]
+        )
+
+    async def credentials(self, user_name: str) -> Credentials | None:
+        row = self._row(user_name)
+        if row is None:
+            return None
+        return Credentials(self._account(row), row["password_hash"])  # type: ignore[arg-type]
+
+    async def account(self, user_name: str) -> Account | None:
+        row = self._row(user_name)
+        return None if row is None else self._account(row)
+
+    async def set_password(
+        self, user_name: str, password_hash: str, *, kind: AccountKind | None = None
+    ) -> None:
+        row = self._row(user_name)
+        if row is not None:
+            row["password_hash"] = password_hash
+            if kind is not None:
+                row["kind"] = kind
+
+    async def set_admins(self, user_names: Iterable[str]) -> None:
+        keys = {user_key(n) for n in user_names}
+        for key, row in self.accounts.items():
+            row["role"] = Role.ADMIN if key in keys else Role.MEMBER
+
+    async def first_member(self) -> str | None:
+        members = [r for r in self.accounts.values() if r["kind"] is AccountKind.MEMBER]
+        members.sort(key=lambda r: r["order"])  # type: ignore[arg-type, return-value]
+        return str(members[0]["user_name"]) if members else None
+
+    async def forget_guest(self, user_name: str) -> None:
+        key = user_key(user_name)
+        row = self.accounts.get(key)
+        if row is not None and row["kind"] is AccountKind.GUEST:
+            del self.accounts[key]
+            self.rooms.names.pop(key, None)
+            for sid in [i for i, s in self.sessions.items() if s["user_key"] == key]:
+                del self.sessions[sid]
+
+    async def set_profile(
+        self, user_name: str, *, display_name: str | None, status: str | None
+    ) -> Account:
+        row = self._row(user_name)
+        assert row is not None
+        row["display_name"], row["status"] = display_name, status
+        return self._account(row)
+
+    async def set_avatar(self, user_name: str, image: bytes | None) -> Account:
+        row = self._row(user_name)
+        assert row is not None
+        key = user_key(user_name)
+        self.avatars.pop(key, None)
+        if image is not None:
+            self.avatars[key] = image
+        row["avatar_version"] = int(row["avatar_version"]) + 1  # type: ignore[call-overload]
+        return self._account(row)
+
+    async def avatar(self, user_name: str) -> tuple[int, bytes] | None:
+        row = self._row(user_name)
+        image = self.avatars.get(user_key(user_name))
+        if row is None or image is None:
+            return None
+        return int(row["avatar_version"]), image  # type: ignore[call-overload]
+
+    async def profiles(self, user_names: Iterable[str]) -> dict[str, Profile]:
+        found = {}
+        for name in user_names:
+            row = self._row(name)
+            if row is not None:
+                found[name] = self._account(row).profile
+        return found
+
+    async def add_session(
+        self,
+        user_name: str,
+        token_hash: str,
+        *,
+        kind: SessionKind,
+        label: str | None,
+        expires_at: datetime | None,
+    ) -> int:
+        session_id, self._next_id = self._next_id, self._next_id + 1
+        now = datetime.now(UTC)
+        self.sessions[session_id] = {
+            "user_key": user_key(user_name),
+            "token_hash": token_hash,
+            "kind": kind,
+            "label": label,
+            "created_at": now,
+            "last_used_at": now,
+            "expires_at": expires_at,
+            "ended_at": None,
+        }
+        return session_id
+
+    def _live(self, session: dict[str, object], now: datetime) -> bool:
+        expires = session["expires_at"]
+        return session["ended_at"] is None and (expires is None or expires > now)  # type: ignore[operator]
+
+    async def session(self, token_hash: str, now: datetime) -> StoredSession | None:
+        for sid, session in self.sessions.items():
+            if session["token_hash"] == token_hash and self._live(session, now):
+                row = self.accounts.get(str(session["user_key"]))
+                if row is None:
+                    return None
+                return StoredSession(
+                    self._account(row),
+                    sid,
+                    session["kind"],
+                    session["last_used_at"],  # type: ignore[arg-type]
+                )
+        return None
+
+    async def touch_session(
+        self, session_id: int, now: datetime, expires_at: datetime | None
+    ) -> None:
+        session = self.sessions[session_id]
+        session["last_used_at"] = now
+        if expires_at is not None:
+            session["expires_at"] = expires_at
+
+    async def sessions_of(
+        self, user_name: str, kinds: Iterable[SessionKind], now: datetime
+    ) -> list[SessionInfo]:
+        wanted = set(kinds)
+        return [
+            SessionInfo(sid, s["kind"], s["label"], s["created_at"], s["last_used_at"])  # type: ignore[arg-type]
+            for sid, s in sorted(self.sessions.items())
+            if s["user_key"] == user_key(user_name) and s["kind"] in wanted and self._live(s, now)
+        ]
+
+    async def end_sessions(
+        self,
+        user_name: str,
+        now: datetime,
+        *,
+        session_ids: Iterable[int] | None = None,
+        kinds: Iterable[SessionKind] | None = None,
+        keep: int | None = None,
+    ) -> list[int]:
+        ids = set(session_ids) if session_ids is not None else None
+        wanted = set(kinds) if kinds is not None else None
+        ended = []
+        for sid, s in sorted(self.sessions.items()):
+            if (
+                s["user_key"] == user_key(user_name)
+                and self._live(s, now)
+                and (ids is None or sid in ids)
+                and (wanted is None or s["kind"] in wanted)
+                and sid != keep
+            ):
+                s["ended_at"] = now
+                ended.append(sid)
+        return ended
+
+    async def ended_among(self, session_ids: Iterable[int], now: datetime) -> set[int]:
+        return {
+            sid
+            for sid in session_ids
+            if sid not in self.sessions or not self._live(self.sessions[sid], now)
+        }
+
+    async def linked_account(self, provider: str, subject: str) -> str | None:
+        key = self.links.get((provider, subject))
+        row = self.accounts.get(key) if key else None
+        return None if row is None else str(row["user_name"])
+
+    async def link_identity(self, provider: str, subject: str, user_name: str) -> None:
+        self.links.setdefault((provider, subject), user_key(user_name))
+
+
+class PlainHasher:
+    """Stands in for argon2 where its cost is not what a test is about: the hash is still one
+    way enough to tell passwords apart (sha256), and a missing hash never verifies."""
+
+    async def hash(self, password: str) -> str:
+        return "sha256$" + hashlib.sha256(password.encode()).hexdigest()
+
+    async def verify(self, password_hash: str | None, password: str) -> bool:
+        return password_hash is not None and password_hash == await self.hash(password)
+
+    def needs_rehash(self, password_hash: str) -> bool:
+        return False

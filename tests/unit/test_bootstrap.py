@@ -12,7 +12,14 @@ from flet_chat.bootstrap import Services, bootstrap
 from flet_chat.bus.presence import LocalPresence
 from flet_chat.core.models import MessageKind
 from flet_chat.settings import Settings
-from tests.unit.fakes import MemoryRoomStore, MemoryStore, RecordingBus, message_limits
+from tests.unit.fakes import (
+    MemoryAccountStore,
+    MemoryRoomStore,
+    MemoryStore,
+    PlainHasher,
+    RecordingBus,
+    message_limits,
+)
 
 
 class NoHub:
@@ -30,12 +37,14 @@ def data_dir(tmp_path: Path) -> Path:
 @pytest.fixture
 def services(data_dir: Path) -> Iterator[tuple[Services, MemoryStore, RecordingBus]]:
     journal: list[str] = []
-    store, bus = MemoryStore(journal), RecordingBus(journal)
+    store, bus, rooms = MemoryStore(journal), RecordingBus(journal), MemoryRoomStore()
     built = bootstrap(
         Settings(data_dir=data_dir, secret_key="k" * 48),
         NoHub(),
         store=store,
-        room_store=MemoryRoomStore(),
+        room_store=rooms,
+        account_store=MemoryAccountStore(rooms),
+        hasher=PlainHasher(),
         bus=bus,
         presence=LocalPresence(),
         limits=message_limits(10, 10.0),

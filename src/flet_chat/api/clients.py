@@ -20,6 +20,7 @@ class ApiClient:
     user_name: str | None = None
     author_kind: AuthorKind = AuthorKind.USER
     room: str | None = None
+    session_id: int | None = None  # the account session it joined with; ended: signed out
     # Joins (`join`, a seed console's first line) and the disconnect's leave take turns on this
     # lock: a join still running when the connection goes finishes first, then the disconnect
     # takes it back. Without it a join that outlived its connection stayed online for good.

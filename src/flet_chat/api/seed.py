@@ -19,6 +19,7 @@ import socketio
 from flet_chat.api.clients import ApiClient
 from flet_chat.bootstrap import Services
 from flet_chat.bots.helper import seed_answer
+from flet_chat.core.accounts.models import SessionKind
 from flet_chat.core.errors import SOMETHING_WENT_WRONG, STARTING, ChatError, NameTakenError
 from flet_chat.core.limits import DEFAULT_ROOM
 from flet_chat.core.models import AuthorKind, Message, MessageKind
@@ -115,11 +116,19 @@ class SeedConsoles:
         for _ in range(GUEST_NAME_ATTEMPTS):
             name = GUEST_PREFIX + secrets.token_hex(3)
             try:
-                client.user_name, _ = await services.chat.join(
-                    name, client.session_key, origin=client.origin
+                guest = await services.accounts.guest(
+                    name, origin=client.origin, kind=SessionKind.API
                 )
             except NameTakenError:
                 continue
+            try:
+                client.user_name, _ = await services.chat.join(
+                    guest.account.user_name, client.session_key
+                )
+            except BaseException:
+                await services.accounts.undo_guest(guest)
+                raise
+            client.session_id = guest.session_id
             client.room = DEFAULT_ROOM
             if not client.gone:  # a console that left meanwhile was forgotten already
                 self._sids.add(client.sid)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hmac
 import logging
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import pydantic
@@ -45,6 +46,7 @@ from flet_chat.api.schemas import (
 from flet_chat.api.seed import EVENT_IN as SEED_EVENT
 from flet_chat.api.seed import SeedConsoles
 from flet_chat.bootstrap import Runtime, Services
+from flet_chat.core.accounts.models import SessionKind, SignedIn
 from flet_chat.core.errors import (
     JOIN_BEFORE_SENDING,
     SOMETHING_WENT_WRONG,
@@ -76,6 +78,16 @@ class _EngineIoLog(logging.LoggerAdapter[logging.Logger]):
 
     def error(self, msg: object, *args: object, **kwargs: Any) -> None:
         self.warning(msg, *args, **kwargs)
+
+
+@dataclass(frozen=True, slots=True)
+class JoinIdentity:
+    user_name: str
+    author_kind: AuthorKind
+    session_id: int | None  # the account session the client signed in with (not a bot's)
+    token: str | None = None  # what the client joins with next time
+    new_guest: SignedIn | None = None  # a guest account this join made
+    charged: bool = False  # the join budget is spent already
 
 
 class SocketApi:
@@ -190,19 +202,21 @@ class SocketApi:
             return await self._join_now(client, services, request)
 
     async def _join_now(self, client: ApiClient, services: Services, request: JoinRequest) -> Ack:
-        name, author_kind, proven = self._identify(services, request)
+        identity = await self._identify(client, services, request)
+        name, author_kind = identity.user_name, identity.author_kind
         key = requested_key(name, request.room)
-        # Refused before the user is announced: an unknown room, or someone else's DM.
-        await services.chat.rooms.readable(name, key)
-        # Without proof of identity, a name that is online now belongs to someone else.
-        user_name, _ = await services.chat.join(
-            name,
-            client.session_key,
-            proven=proven,
-            bot=author_kind is AuthorKind.BOT,
-            origin=client.origin,
-        )
+        try:
+            # Refused before the user is announced: an unknown room, or someone else's DM.
+            await services.chat.rooms.readable(name, key)
+            user_name, _ = await services.chat.join(
+                name, client.session_key, origin=None if identity.charged else client.origin
+            )
+        except BaseException:
+            if identity.new_guest is not None:  # the name is free to try again
+                await services.accounts.undo_guest(identity.new_guest)
+            raise
         client.user_name, client.author_kind, client.room = user_name, author_kind, key
+        client.session_id = identity.session_id
         if client.gone:  # the disconnect waiting on the lock takes it back
             return error_ack("unavailable", "The connection closed during the join.")
         try:
@@ -217,7 +231,7 @@ class SocketApi:
             room=room.key,
             user_name=user_name,
             author_kind=author_kind,
-            token=services.identity.issue(user_name) if author_kind is AuthorKind.USER else None,
+            token=identity.token,
             topic=joined.topic,
             messages=joined.messages,
             has_older=joined.has_older,
@@ -226,26 +240,47 @@ class SocketApi:
 
     async def _undo_join(self, client: ApiClient, services: Services) -> None:
         name, client.user_name, client.room = client.user_name, None, None
+        client.session_id = None
         for room in self.sio.rooms(client.sid):
             if room != client.sid:
                 await self.sio.leave_room(client.sid, room)
         if name is not None:
             await services.chat.leave(name, client.session_key)
 
-    def _identify(self, services: Services, request: JoinRequest) -> tuple[str, AuthorKind, bool]:
-        """(name, author kind, whether the client proved it is that name)."""
+    async def _identify(
+        self, client: ApiClient, services: Services, request: JoinRequest
+    ) -> JoinIdentity:
+        """Who the client proved it is: a bot (its token from settings), an account (a session
+        or access token), or a new guest (a name alone, when guests are allowed)."""
         if request.token is None:
             if request.name is None:
                 raise InvalidRequest("Give a name (or a token) to join.")
-            return request.name, AuthorKind.USER, False
+            guest = await services.accounts.guest(
+                request.name, origin=client.origin, kind=SessionKind.API
+            )
+            return JoinIdentity(
+                guest.account.user_name,
+                AuthorKind.USER,
+                guest.session_id,
+                token=guest.token,
+                new_guest=guest,
+                charged=True,
+            )
         for bot_name, bot_token in self._bot_tokens.items():
             # Settings refuse short bot tokens; an empty one here still never matches.
             if bot_token and hmac.compare_digest(request.token.encode(), bot_token.encode()):
-                return bot_name, AuthorKind.BOT, True
-        verified = services.identity.verify(request.token)
-        if verified is None or (request.name is not None and request.name.strip() != verified):
+                return JoinIdentity(bot_name, AuthorKind.BOT, None)
+        auth = await services.accounts.authenticate(request.token)
+        if auth is not None:
+            name, session_id, token = auth.account.user_name, auth.session_id, request.token
+        else:  # a signed name kept from before accounts: a session of its own from now on
+            legacy = await services.accounts.redeem_legacy_token(request.token, SessionKind.API)
+            if legacy is None:
+                raise Unauthorized("The token is not valid.")
+            name, session_id, token = legacy.account.user_name, legacy.session_id, legacy.token
+        if request.name is not None and request.name.strip().casefold() != name.casefold():
             raise Unauthorized("The token is not valid.")
-        return verified, AuthorKind.USER, True
+        return JoinIdentity(name, AuthorKind.USER, session_id, token=token)
 
     async def _send(self, client: ApiClient, services: Services, data: Any) -> Ack:
         request = SendRequest.model_validate(data)

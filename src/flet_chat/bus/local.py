@@ -25,12 +25,15 @@ from flet_chat.core.events import (
     MessageChanged,
     MessagePosted,
     MessagesRestored,
+    ProfileChanged,
     RoomChanged,
+    SessionsEnded,
 )
 from flet_chat.core.models import Message, RoomKind
 from flet_chat.core.rooms import user_key
 
 ROOMS_TOPIC = "rooms"  # public rooms created
+PROFILES_TOPIC = "profiles"  # display names, statuses and avatars changed
 
 
 def room_topic(key: str) -> str:
@@ -80,6 +83,12 @@ class LocalBus:
             hub.send_all_on_topic(room_topic(event.room.key), event)
         elif isinstance(event, RoomChanged) and event.room.kind is RoomKind.PUBLIC:
             hub.send_all_on_topic(ROOMS_TOPIC, event)
+        elif isinstance(event, SessionsEnded):
+            # Every session of a user hears its user topic; each checks whether it is one of
+            # the sessions that ended.
+            hub.send_all_on_topic(user_topic(event.user_name), event)
+        elif isinstance(event, ProfileChanged):
+            hub.send_all_on_topic(PROFILES_TOPIC, event)
 
     def describe(self) -> str:
         return "local"

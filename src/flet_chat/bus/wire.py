@@ -20,7 +20,9 @@ from flet_chat.core.events import (
     MessageChanged,
     MessagePosted,
     PresenceChanged,
+    ProfileChanged,
     RoomChanged,
+    SessionsEnded,
     UserTyping,
 )
 
@@ -31,6 +33,8 @@ _EVENT_TYPES: tuple[type[ChatEvent], ...] = (
     MembershipChanged,
     PresenceChanged,
     UserTyping,
+    SessionsEnded,
+    ProfileChanged,
 )
 _BY_TYPE: dict[str, type[ChatEvent]] = {cls.type: cls for cls in _EVENT_TYPES}
 _ADAPTERS: dict[str, TypeAdapter[Any]] = {cls.type: TypeAdapter(cls) for cls in _EVENT_TYPES}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
+from flet_chat.core.accounts.models import Profile
 from flet_chat.core.models import Message, Room
 
 
@@ -86,8 +87,38 @@ class UserTyping:
     user_name: str
 
 
+@dataclass(frozen=True, slots=True)
+class SessionsEnded:
+    """Sessions of `user_name` were signed out (or their token revoked): every process returns
+    the connections signed in with them to the sign-in dialog (or, over Socket.IO, sends them
+    `signed_out`). Processes also re-check their sessions every few seconds, in case this is
+    missed."""
+
+    type: ClassVar[str] = "sessions.ended"
+    version: ClassVar[int] = 1
+    user_name: str
+    session_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileChanged:
+    """`user_name`'s display name, status or avatar changed: rows and lists redraw them."""
+
+    type: ClassVar[str] = "profile.changed"
+    version: ClassVar[int] = 1
+    user_name: str
+    profile: Profile
+
+
 # Events that cross processes; MessagesRestored stays in the process that read it.
 ChatEvent = (
-    MessagePosted | MessageChanged | RoomChanged | MembershipChanged | PresenceChanged | UserTyping
+    MessagePosted
+    | MessageChanged
+    | RoomChanged
+    | MembershipChanged
+    | PresenceChanged
+    | UserTyping
+    | SessionsEnded
+    | ProfileChanged
 )
 LocalEvent = ChatEvent | MessagesRestored

@@ -60,3 +60,24 @@ MAX_ROOM_DIRECTORY = 500
 # Message ids are 64-bit signed integers in SQLite and PostgreSQL: a bigger one names no message
 # (and the databases refuse to even compare with it).
 MAX_MESSAGE_ID = 2**63 - 1
+
+# Accounts (core/accounts/). A password's length is bounded both ways: hashing a megabyte would be
+# a cheap way to keep the server busy.
+MIN_PASSWORD_LENGTH = 10
+MAX_PASSWORD_LENGTH = 256
+MAX_DISPLAY_NAME_LENGTH = 48
+MAX_STATUS_LENGTH = 120
+MAX_TOKEN_LABEL_LENGTH = 40
+MAX_ACCESS_TOKENS = 20
+# A browser session lasts this long after its last use; a new one comes with each sign-in.
+SESSION_DAYS = 30
+# Sign-in attempts: per account (whoever tries it), per connection and per client IP; refused
+# attempts count too. Per account: a few tries, then one a minute, so guessing a password online
+# takes forever while its owner, who gets it wrong twice, is not locked out.
+ACCOUNT_SIGN_IN_BUDGET = (5, 1 / 60)
+CONNECTION_SIGN_IN_BUDGET = (10, 0.1)
+IP_SIGN_IN_BUDGET = (30, 0.5)
+# New accounts per client IP: a household or a class signing up at once, not a farm of names.
+IP_SIGN_UP_BUDGET = (10, 1 / 60)
+# Profile changes (display name, status, avatar, tokens, password) per user.
+PROFILE_BUDGET = (10, 1 / 10)

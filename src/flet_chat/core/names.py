@@ -15,8 +15,11 @@ from __future__ import annotations
 import importlib.util
 import re
 import unicodedata
+from collections.abc import Iterable
 from functools import cache, lru_cache
 from pathlib import Path
+
+from flet_chat.core.errors import NameTakenError
 
 # The name integrations post under when they give none; nobody may join under it, so the default
 # can never pass for a person.
@@ -149,3 +152,39 @@ def name_skeleton(name: str) -> str:
             break
         key = folded
     return key
+
+
+class ReservedNames:
+    """Names nobody may take, nor anything that looks like one: the bots' (in-process and those
+    with a token in settings) and the name integrations post under."""
+
+    def __init__(self) -> None:
+        self._bots: dict[str, str] = {}  # skeleton: the bot's name
+        self._integration = name_skeleton(INTEGRATION_NAME)
+
+    def reserve(self, bot_names: Iterable[str]) -> None:
+        self._bots = {name_skeleton(n): n for n in bot_names}
+
+    def is_bot(self, name: str) -> bool:
+        return name_skeleton(name) in self._bots
+
+    def is_integration(self, name: str) -> bool:
+        return name_skeleton(name) == self._integration
+
+    def refuse(self, name: str) -> None:
+        """Raise NameTakenError if `name` is reserved or looks like a reserved name."""
+        skeleton = name_skeleton(name)
+        if skeleton == self._integration:
+            raise NameTakenError(
+                f"{name} is what integrations post as when they give no name. Choose another name."
+            )
+        self.refuse_bot(name)
+
+    def refuse_bot(self, name: str) -> None:
+        """Raise NameTakenError if `name` is a bot's or looks like one."""
+        bot = self._bots.get(name_skeleton(name))
+        if bot is None:
+            return
+        if bot.casefold() == name.casefold():
+            raise NameTakenError(f"{name} is the name of a bot. Choose another name.")
+        raise NameTakenError(f"{name} looks too much like {bot}, a bot. Choose another name.")

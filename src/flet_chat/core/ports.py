@@ -52,18 +52,8 @@ class MessageStore(Protocol):
 
 
 class RoomStore(Protocol):
-    async def claim_name(self, user_name: str, skeleton: str) -> str | None:
-        """Record that `user_name` is taken, in one step that two processes cannot both win:
-        None if this call claimed it; else the claimed name in the way, preferring the same
-        name in any case over a different name with the same `skeleton` (a look-alike)."""
-        ...
-
     async def name_holder(self, user_name: str, skeleton: str) -> str | None:
         """The claimed name that is `user_name` in any case or has its `skeleton`, if any."""
-        ...
-
-    async def release_name(self, user_name: str) -> None:
-        """Undo a claim whose join failed, so the name is free to try again."""
         ...
 
     async def create_room(self, room: Room, created_by: str) -> bool:

@@ -30,6 +30,9 @@ class Action(StrEnum):
     ROOM = "room"  # creating a public room
     DIRECT = "direct"  # opening a direct conversation that does not exist yet
     WEBHOOK = "webhook"  # one request to the webhook
+    SIGN_IN = "sign-in"  # a password tried for an account (the user scope is the account's)
+    SIGN_UP = "sign-up"  # a new account
+    PROFILE = "profile"  # a change to one's profile, password or access tokens
 
 
 class Scope(StrEnum):
@@ -118,6 +121,17 @@ DEFAULT_BUDGETS: Mapping[Action, tuple[Rule, ...]] = {
     Action.WEBHOOK: _rules(
         (Scope.CONNECTION, limits.WEBHOOK_BUDGET), (Scope.IP, limits.IP_WEBHOOK_BUDGET)
     ),
+    Action.SIGN_IN: _rules(
+        (Scope.USER, limits.ACCOUNT_SIGN_IN_BUDGET),
+        (Scope.CONNECTION, limits.CONNECTION_SIGN_IN_BUDGET),
+        (Scope.IP, limits.IP_SIGN_IN_BUDGET),
+    ),
+    Action.SIGN_UP: _rules(
+        (Scope.CONNECTION, limits.CONNECTION_JOIN_BUDGET), (Scope.IP, limits.IP_SIGN_UP_BUDGET)
+    ),
+    Action.PROFILE: _rules(
+        (Scope.USER, limits.PROFILE_BUDGET), (Scope.CONNECTION, limits.PROFILE_BUDGET)
+    ),
 }
 
 REFUSALS: Mapping[Action, str] = {
@@ -126,6 +140,10 @@ REFUSALS: Mapping[Action, str] = {
     Action.ROOM: "You are creating rooms too fast. Wait a while, or join an existing room.",
     Action.DIRECT: "You are opening conversations too fast. Wait a moment.",
     Action.WEBHOOK: "The webhook is receiving too many messages. Wait a moment.",
+    # Says nothing about whether the account exists: its bucket is spent either way.
+    Action.SIGN_IN: "Too many sign-in attempts. Wait a few minutes and try again.",
+    Action.SIGN_UP: "Too many new accounts from your network. Wait a while and try again.",
+    Action.PROFILE: "You are changing your profile too fast. Wait a moment.",
 }
 
 

@@ -25,7 +25,7 @@ from flet_chat.core.models import (
     NewMessage,
     RoomKind,
 )
-from flet_chat.core.names import INTEGRATION_NAME, name_skeleton
+from flet_chat.core.names import ReservedNames, name_skeleton
 from flet_chat.core.ports import EventBus, MessageStore, Presence, RoomStore
 from flet_chat.core.rate_limit import REFUSALS, Action, Origin, RateLimits
 from flet_chat.core.room_service import RoomService, no_such_room
@@ -38,10 +38,6 @@ logger = logging.getLogger(__name__)
 # What a client may post; join and leave notices are the service's own.
 _POSTABLE = frozenset({MessageKind.CHAT, MessageKind.ACTION, MessageKind.TOPIC})
 RATE_LIMITED = REFUSALS[Action.MESSAGE]
-NAME_TAKEN = (
-    "{name} is taken: someone joined under that name in another browser. Choose another name."
-)
-LOOKS_LIKE = "{name} looks too much like {other}, who is already in this chat. Choose another name."
 
 
 class ChatService:
@@ -54,11 +50,10 @@ class ChatService:
         room_store: RoomStore,
         *,
         typing_throttle: Throttle | None = None,
+        reserved: ReservedNames | None = None,
     ) -> None:
         self._store = store
-        # Reserved names by skeleton: the bots' (bot name as value) and the integrations' own.
-        self._reserved: dict[str, str] = {}
-        self._integration_name = name_skeleton(INTEGRATION_NAME)
+        self.reserved = reserved or ReservedNames()
         self._room_store = room_store
         self.limits = rate_limits
         self.rooms = RoomService(room_store, bus, rate_limits, self.is_bot)
@@ -77,62 +72,24 @@ class ChatService:
 
     def reserve_names(self, names: Iterable[str]) -> None:
         """Names nobody may join as (the bots'), nor anything that looks like one."""
-        self._reserved = {name_skeleton(n): n for n in names}
+        self.reserved.reserve(names)
 
     def is_bot(self, name: str) -> bool:
         """A reserved name or a look-alike of one: an in-process bot's or a token bot's."""
-        return name_skeleton(name) in self._reserved
-
-    def _refuse_bot_name(self, name: str) -> None:
-        bot = self._reserved.get(name_skeleton(name))
-        if bot is None:
-            return
-        if user_key(bot) == user_key(name):
-            raise NameTakenError(f"{name} is the name of a bot. Choose another name.")
-        raise NameTakenError(f"{name} looks too much like {bot}, a bot. Choose another name.")
+        return self.reserved.is_bot(name)
 
     async def join(
-        self,
-        raw_name: str,
-        session_key: str,
-        *,
-        proven: bool = False,
-        bot: bool = False,
-        origin: Origin | None = None,
+        self, user_name: str, session_key: str, *, origin: Origin | None = None
     ) -> tuple[str, Message | None]:
-        """Validate the name and mark the session online; returns the cleaned name and the join
-        notice, which only a user's first session (tab, process or machine) gets.
-
-        The first person to join under a name keeps it: later joins need `proven=True` (the
-        client showed the signed identity token issued to that name), so nobody can take over
-        someone's name, and with it their direct conversations. Bots' names are reserved: only
-        `bot=True` (a client that proved it is that bot) may use one. With an `origin`, the
-        attempt costs a join from its connection's and IP's budgets, refused ones too (trying
-        names); a session resuming after a reconnect passes none."""
-        name = clean_user_name(raw_name)
+        """Mark the session of a user already proven to be `user_name` online (an account's
+        session: core/accounts/; a bot's token); returns the name and the join notice, which
+        only a user's first session (tab, process or machine) gets. With an `origin`, the
+        attempt costs a join from its connection's and IP's budgets; a session resuming after
+        a reconnect passes none."""
+        name = clean_user_name(user_name)
         if origin is not None:
             await self.limits.spend(Action.JOIN, None, origin)
-        claimed_now = False
-        if not bot:
-            self._refuse_bot_name(name)
-            skeleton = name_skeleton(name)
-            if skeleton == self._integration_name:
-                raise NameTakenError(
-                    f"{name} is what integrations post as when they give no name."
-                    " Choose another name."
-                )
-            holder = await self._room_store.claim_name(name, skeleton)
-            claimed_now = holder is None
-            if holder is not None and not _same_name(holder, name):
-                raise NameTakenError(LOOKS_LIKE.format(name=name, other=holder))
-            if holder is not None and not proven:
-                raise NameTakenError(NAME_TAKEN.format(name=name))
-        try:
-            return await self._enter(name, session_key)
-        except BaseException:
-            if claimed_now:  # the join failed or was cancelled: the name is free to try again
-                await self._room_store.release_name(name)
-            raise
+        return await self._enter(name, session_key)
 
     async def _enter(self, name: str, session_key: str) -> tuple[str, Message | None]:
         first = await self._presence.enter(name, session_key)
@@ -218,7 +175,7 @@ class ChatService:
         name = clean_user_name(user_name)
         if author_kind is not AuthorKind.BOT:
             # Users cannot join under a bot's name; an integration must not post under one.
-            self._refuse_bot_name(name)
+            self.reserved.refuse_bot(name)
         if author_kind is AuthorKind.INTEGRATION:
             await self._refuse_a_person_s_name(name)
         text = clean_message_text(raw_text)
@@ -236,7 +193,7 @@ class ChatService:
         """Integrations have a name space of their own: never a claimed name or a look-alike
         of one, so a message from a webhook cannot pass for a person's."""
         skeleton = name_skeleton(name)
-        if skeleton == self._integration_name:
+        if self.reserved.is_integration(name):
             return  # nobody may join under it
         holder = await self._room_store.name_holder(name, skeleton)
         if holder is None:

@@ -13,7 +13,7 @@ _FORBIDDEN_IN_NAME = {"Cc", "Zl", "Zp"}
 _ALLOWED_CONTROLS_IN_TEXT = {"\n", "\t"}
 
 
-def clean_user_name(raw: str) -> str:
+def clean_user_name(raw: str, *, max_length: int = MAX_NAME_LENGTH) -> str:
     """The name as it is shown and compared: NFKC (so a fullwidth "Helper" is "Helper" and a
     decomposed "é" the composed one), runs of spaces as one (two spaces look like one: refusing
     them would only puzzle whoever typed them), with nothing invisible or direction-changing."""
@@ -31,9 +31,24 @@ def clean_user_name(raw: str) -> str:
             f" (it has U+{ord(hidden):04X} {unicodedata.name(hidden, 'UNNAMED')})."
         )
     name = collapse_spaces(name)
-    if len(name) > MAX_NAME_LENGTH:
-        raise ValidationError(f"Name must be at most {MAX_NAME_LENGTH} characters.")
+    if len(name) > max_length:
+        raise ValidationError(f"Name must be at most {max_length} characters.")
     return name
+
+
+def clean_line(raw: str, *, limit: int, what: str) -> str | None:
+    """One line of visible text (a status, a label) up to `limit` characters; None if blank.
+    Nothing invisible or direction-changing: it is shown beside a name."""
+    text = collapse_spaces(unicodedata.normalize("NFKC", raw).strip())
+    if not text:
+        return None
+    if any(unicodedata.category(ch) in _FORBIDDEN_IN_NAME for ch in text):
+        raise ValidationError(f"Keep the {what} on one line, without control characters.")
+    if any(unicodedata.category(ch) == "Cs" for ch in text) or invisible_character(text):
+        raise ValidationError(f"The {what} cannot contain invisible or text-direction characters.")
+    if len(text) > limit:
+        raise ValidationError(f"Keep the {what} to {limit} characters.")
+    return text
 
 
 def clean_message_text(raw: str) -> str:

@@ -8,11 +8,9 @@ from sqlalchemy import (
     ColumnElement,
     Insert,
     and_,
-    case,
     exists,
     func,
     insert,
-    or_,
     select,
     update,
 )
@@ -24,8 +22,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from flet_chat.core.limits import DEFAULT_ROOM, MAX_ROOM_DIRECTORY, UNREAD_CAP
 from flet_chat.core.models import MessageKind, Room, RoomKind, RoomState
 from flet_chat.core.rooms import user_key
+from flet_chat.storage.account_store import name_holder
 from flet_chat.storage.sql_store import SqlStore
-from flet_chat.storage.tables import mentions, messages, room_members, rooms, users
+from flet_chat.storage.tables import mentions, messages, room_members, rooms
 
 # What counts as unread: what people said, not who came and went.
 _UNREAD_KINDS = (MessageKind.CHAT.value, MessageKind.ACTION.value)
@@ -36,37 +35,9 @@ class SqlRoomStore:
         self._engine = engine
         self._writes = messages_store  # shares its write queue (one writer on SQLite)
 
-    async def claim_name(self, user_name: str, skeleton: str) -> str | None:
-        dialect_insert = sqlite.insert if self._engine.dialect.name == "sqlite" else pg.insert
-        # No conflict target: either unique key (the name in any case, or its skeleton) makes
-        # this a no-op, and the database decides which of two racing claims wins.
-        claim = (
-            dialect_insert(users)
-            .values(
-                user_key=user_key(user_name),
-                user_name=user_name,
-                skeleton=skeleton,
-                created_at=datetime.now(UTC),
-            )
-            .on_conflict_do_nothing()
-        )
-        async with self._writes.writing() as conn:
-            for _ in range(3):
-                if (await conn.execute(claim)).rowcount > 0:
-                    return None
-                holder = await _holder(conn, user_name, skeleton)
-                if holder is not None:
-                    return holder
-                # The row in the way was released in between: try again.
-        return user_name  # released and taken again each time: call it taken
-
     async def name_holder(self, user_name: str, skeleton: str) -> str | None:
         async with self._engine.connect() as conn:
-            return await _holder(conn, user_name, skeleton)
-
-    async def release_name(self, user_name: str) -> None:
-        async with self._writes.writing() as conn:
-            await conn.execute(users.delete().where(users.c.user_key == user_key(user_name)))
+            return await name_holder(conn, user_name, skeleton)
 
     async def create_room(self, room: Room, created_by: str) -> bool:
         now = datetime.now(UTC)
@@ -237,19 +208,6 @@ class SqlRoomStore:
             )
             .on_conflict_do_nothing(index_elements=[room_members.c.room, room_members.c.user_key])
         )
-
-
-async def _holder(conn: AsyncConnection, user_name: str, skeleton: str) -> str | None:
-    """The claimed name that is `user_name` in any case, else one with its skeleton."""
-    key = user_key(user_name)
-    query = (
-        select(users.c.user_name)
-        .where(or_(users.c.user_key == key, users.c.skeleton == skeleton))
-        .order_by(case((users.c.user_key == key, 0), else_=1))
-        .limit(1)
-    )
-    holder: str | None = (await conn.execute(query)).scalar_one_or_none()
-    return holder
 
 
 def _not_by(user_name: str) -> ColumnElement[bool]:

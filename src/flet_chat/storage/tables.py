@@ -8,6 +8,7 @@ from sqlalchemy import (
     DateTime,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     PrimaryKeyConstraint,
     String,
@@ -25,6 +26,7 @@ USER_KEY_LENGTH = 128
 # cleaned name.
 SKELETON_LENGTH = 512
 ROOM_KEY_LENGTH = MAX_ROOM_KEY_LENGTH
+PASSWORD_HASH_LENGTH = 255
 
 # SQLite only makes an INTEGER PRIMARY KEY the rowid (and AUTOINCREMENT never reuses ids).
 _id_type = BigInteger().with_variant(Integer(), "sqlite")
@@ -54,8 +56,9 @@ messages = Table(
     sqlite_autoincrement=True,
 )
 
-# Names people have joined under: the first to use a name keeps it (their browser holds a signed
-# token for it, see core/identity.py), so nobody else can read their direct conversations.
+# Accounts: every name taken, by a guest (a browser's session is all it has) or a member (a
+# password or an identity provider). Nobody else can take the name, nor read its direct
+# conversations (core/accounts/).
 users = Table(
     "users",
     metadata,
@@ -65,7 +68,50 @@ users = Table(
     # Unique, so no two claimed names look alike (migration 0007). NULL for a look-alike
     # claimed before that revision: the earlier name keeps the skeleton.
     Column("skeleton", String(SKELETON_LENGTH), nullable=True),
+    # Migration 0008: names claimed before accounts are guests.
+    Column("kind", String(16), nullable=False, server_default="guest"),
+    Column("role", String(16), nullable=False, server_default="member"),
+    Column("password_hash", String(PASSWORD_HASH_LENGTH), nullable=True),
+    Column("display_name", String(64), nullable=True),
+    Column("status", String(160), nullable=True),
+    Column("avatar_version", Integer(), nullable=False, server_default="0"),
     Index("ux_users_skeleton", "skeleton", unique=True),
+)
+
+# Sign-ins and personal access tokens; a token is kept only as its SHA-256 (core/accounts/tokens).
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("id", _id_type, primary_key=True, autoincrement=True),
+    Column("user_key", String(USER_KEY_LENGTH), nullable=False),
+    Column("token_hash", String(64), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("label", String(64), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("last_used_at", DateTime(timezone=True), nullable=True),
+    Column("expires_at", DateTime(timezone=True), nullable=True),
+    Column("ended_at", DateTime(timezone=True), nullable=True),
+    Index("ux_sessions_token_hash", "token_hash", unique=True),
+    Index("ix_sessions_user_key", "user_key", "kind"),
+    sqlite_autoincrement=True,
+)
+
+# Re-encoded 128x128 WebP images only (media/avatars.py); never what was uploaded.
+avatars = Table(
+    "avatars",
+    metadata,
+    Column("user_key", String(USER_KEY_LENGTH), primary_key=True),
+    Column("image", LargeBinary(), nullable=False),
+)
+
+# An identity provider's user (its issuer's key and their subject) and the account it signs in.
+identities = Table(
+    "identities",
+    metadata,
+    Column("provider", String(64), nullable=False),
+    Column("subject", String(255), nullable=False),
+    Column("user_key", String(USER_KEY_LENGTH), nullable=False),
+    PrimaryKeyConstraint("provider", "subject"),
 )
 
 rooms = Table(

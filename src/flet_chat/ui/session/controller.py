@@ -102,7 +102,7 @@ class SessionController:
         )
         self.identity = SessionIdentity(
             chat=chat,
-            tokens=services.identity,
+            accounts=services.accounts,
             session_key=self.session_key,
             origin=self.origin,
             leave_grace_seconds=services.settings.leave_grace_seconds,

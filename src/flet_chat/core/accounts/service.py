@@ -1,0 +1,439 @@
+"""AccountService: who someone is (sign up, sign in, guests, identity providers), the sessions
+that prove it, their profile and their role.
+
+A client only ever holds a random session token; the store keeps its hash. Ending a session
+(sign out, sign out everywhere, a new password, a revoked access token) is published as
+`SessionsEnded`, so every process drops the connections that used it at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import unicodedata
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+from flet_chat.core.accounts.models import (
+    Account,
+    AccountKind,
+    Authenticated,
+    Profile,
+    Role,
+    SessionInfo,
+    SessionKind,
+    SignedIn,
+)
+from flet_chat.core.accounts.passwords import check_new_password, normalise_password
+from flet_chat.core.accounts.ports import AccountStore
+from flet_chat.core.accounts.tokens import looks_like_token, new_token, token_hash
+from flet_chat.core.errors import ChatError, NameTakenError, ValidationError
+from flet_chat.core.events import ProfileChanged, SessionsEnded
+from flet_chat.core.limits import (
+    MAX_ACCESS_TOKENS,
+    MAX_DISPLAY_NAME_LENGTH,
+    MAX_STATUS_LENGTH,
+    MAX_TOKEN_LABEL_LENGTH,
+    SESSION_DAYS,
+)
+from flet_chat.core.names import ReservedNames, name_skeleton
+from flet_chat.core.ports import EventBus
+from flet_chat.core.rate_limit import Action, Origin, RateLimits
+from flet_chat.core.rooms import user_key
+from flet_chat.core.validation import clean_line, clean_user_name
+
+logger = logging.getLogger(__name__)
+
+WRONG_CREDENTIALS = "Wrong name or password."
+SIGNED_OUT = "You were signed out. Sign in again."
+GUESTS_OFF = "Guests cannot join this chat. Sign up or sign in."
+NAME_TAKEN = "{name} is taken. Choose another name, or sign in if it is yours."
+LOOKS_LIKE = "{name} looks too much like {other}, who is already in this chat. Choose another name."
+WRONG_PASSWORD = "Your current password is wrong."
+MEMBERS_ONLY = "Sign up (choose a password) first."
+# A session's last use is written at most this often: a busy client costs no write per request.
+TOUCH_EVERY = timedelta(minutes=10)
+# Ended by "sign out everywhere" and a new password; access tokens are revoked one by one.
+SIGN_IN_KINDS = (SessionKind.BROWSER, SessionKind.API)
+
+
+class PasswordHasher(Protocol):
+    async def hash(self, password: str) -> str: ...
+
+    async def verify(self, password_hash: str | None, password: str) -> bool:
+        """False for a None hash, after as long as a real check takes."""
+        ...
+
+    def needs_rehash(self, password_hash: str) -> bool: ...
+
+
+class LegacyTokens(Protocol):
+    """The signed-name tokens browsers kept before accounts (core/identity.py)."""
+
+    def verify(self, token: object) -> str | None: ...
+
+
+class AccountService:
+    def __init__(
+        self,
+        store: AccountStore,
+        hasher: PasswordHasher,
+        limits: RateLimits,
+        bus: EventBus,
+        reserved: ReservedNames,
+        *,
+        guests: bool = True,
+        admins: Sequence[str] | None = None,
+        legacy_tokens: LegacyTokens | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._store = store
+        self._hasher = hasher
+        self._limits = limits
+        self._bus = bus
+        self._reserved = reserved
+        self.guests = guests
+        self._admins = tuple(admins) if admins is not None else None
+        self._legacy = legacy_tokens
+        self._now = clock
+
+    # -- becoming someone -----------------------------------------------------------------------
+
+    async def sign_up(
+        self,
+        raw_name: str,
+        password: object,
+        *,
+        origin: Origin | None = None,
+        kind: SessionKind = SessionKind.BROWSER,
+    ) -> SignedIn:
+        """A new account with a password, signed in."""
+        name = clean_user_name(raw_name)
+        await self._limits.spend(Action.SIGN_UP, None, origin)
+        self._reserved.refuse(name)
+        checked = check_new_password(password, name)
+        password_hash = await self._hasher.hash(checked)
+        await self._claim(name, AccountKind.MEMBER, password_hash)
+        await self._settle_roles()
+        return await self._open(name, kind, label=None)
+
+    async def sign_in(
+        self,
+        raw_name: object,
+        password: object,
+        *,
+        origin: Origin | None = None,
+        kind: SessionKind = SessionKind.BROWSER,
+    ) -> SignedIn:
+        """A new session for the account, if the password is its own. Every failure says the
+        same, after the same work: nothing tells whether the name exists."""
+        try:
+            name = clean_user_name(raw_name if isinstance(raw_name, str) else "")
+        except ValidationError:
+            name = ""
+        # Per account whoever tries it (a name that does not exist too), per connection and IP.
+        await self._limits.spend(Action.SIGN_IN, name or None, origin)
+        found = await self._store.credentials(name) if name else None
+        typed = normalise_password(password) if isinstance(password, str) else ""
+        password_hash = found.password_hash if found else None
+        if not await self._hasher.verify(password_hash, typed) or found is None:
+            raise ChatError(WRONG_CREDENTIALS)
+        account = found.account
+        if password_hash and self._hasher.needs_rehash(password_hash):
+            await self._store.set_password(account.user_name, await self._hasher.hash(typed))
+        return await self._open(account.user_name, kind, label=None)
+
+    async def guest(
+        self,
+        raw_name: str,
+        *,
+        origin: Origin | None = None,
+        kind: SessionKind = SessionKind.BROWSER,
+    ) -> SignedIn:
+        """A name without a password: the first to take it keeps it, through this session."""
+        if not self.guests:
+            raise ChatError(GUESTS_OFF)
+        name = clean_user_name(raw_name)
+        if origin is not None:
+            await self._limits.spend(Action.JOIN, None, origin)
+        self._reserved.refuse(name)
+        await self._claim(name, AccountKind.GUEST, None)
+        return await self._open(name, kind, label=None)
+
+    async def undo_guest(self, signed: SignedIn) -> None:
+        """A guest whose join failed right after taking the name gives it back."""
+        if signed.account.is_guest:
+            await self._store.forget_guest(signed.account.user_name)
+
+    async def sign_in_external(
+        self,
+        provider: str,
+        subject: str,
+        preferred_name: str | None,
+        *,
+        origin: Origin | None = None,
+    ) -> SignedIn:
+        """Sign in with an identity provider's user: their linked account, or a new one under
+        the name they prefer (with a number added while it is taken)."""
+        await self._limits.spend(Action.SIGN_IN, None, origin)
+        linked = await self._store.linked_account(provider, subject)
+        if linked is None:
+            linked = await self._new_linked_account(provider, subject, preferred_name)
+        return await self._open(linked, SessionKind.BROWSER, label=None)
+
+    async def _new_linked_account(
+        self, provider: str, subject: str, preferred_name: str | None
+    ) -> str:
+        await self._limits.spend(Action.SIGN_UP, None, None)
+        base = _name_from(preferred_name) or "user"
+        for attempt in range(50):
+            suffix = "" if attempt == 0 else str(attempt + 1)
+            candidate = base[: 32 - len(suffix)] + suffix
+            try:
+                name = clean_user_name(candidate)
+                self._reserved.refuse(name)
+                await self._claim(name, AccountKind.MEMBER, None)
+            except ChatError:
+                continue
+            await self._store.link_identity(provider, subject, name)
+            await self._settle_roles()
+            return name
+        raise ChatError("Could not find a free name for you. Sign up with a name instead.")
+
+    async def _claim(self, name: str, kind: AccountKind, password_hash: str | None) -> None:
+        holder = await self._store.create_account(
+            name, name_skeleton(name), kind=kind, password_hash=password_hash, role=Role.MEMBER
+        )
+        if holder is None:
+            return
+        if user_key(unicodedata.normalize("NFKC", holder)) == user_key(name):
+            raise NameTakenError(NAME_TAKEN.format(name=name))
+        raise NameTakenError(LOOKS_LIKE.format(name=name, other=holder))
+
+    async def _open(self, name: str, kind: SessionKind, *, label: str | None) -> SignedIn:
+        token = new_token(kind)
+        expires = None if kind is SessionKind.ACCESS_TOKEN else self._expiry()
+        session_id = await self._store.add_session(
+            name, token_hash(token), kind=kind, label=label, expires_at=expires
+        )
+        account = await self._store.account(name)
+        if account is None:  # deleted in between (a guest undone by another request)
+            raise ChatError(SIGNED_OUT)
+        return SignedIn(account, session_id, token)
+
+    def _expiry(self) -> datetime:
+        return self._now() + timedelta(days=SESSION_DAYS)
+
+    # -- proving it again -----------------------------------------------------------------------
+
+    async def authenticate(self, token: object) -> Authenticated | None:
+        """The account and session a token stands for, or None (ended, expired, forged)."""
+        if not looks_like_token(token):
+            return None
+        assert isinstance(token, str)
+        now = self._now()
+        found = await self._store.session(token_hash(token), now)
+        if found is None:
+            return None
+        if found.last_used_at is None or now - found.last_used_at > TOUCH_EVERY:
+            expires = None if found.kind is SessionKind.ACCESS_TOKEN else self._expiry()
+            await self._store.touch_session(found.session_id, now, expires)
+        return Authenticated(found.account, found.session_id, found.kind)
+
+    async def redeem_legacy_token(self, token: object, kind: SessionKind) -> SignedIn | None:
+        """A signed name from before accounts opens a session for that guest name; once the
+        name has a password, only the password does."""
+        name = self._legacy.verify(token) if self._legacy else None
+        if name is None:
+            return None
+        account = await self._store.account(name)
+        if account is None or not account.is_guest:
+            return None
+        return await self._open(account.user_name, kind, label=None)
+
+    async def still_signed_in(self, session_ids: Sequence[int]) -> set[int]:
+        """Which of these sessions are still live (the rest ended while a process was not
+        listening)."""
+        ended = await self._store.ended_among(session_ids, self._now())
+        return set(session_ids) - ended
+
+    async def _live(self, auth: Authenticated) -> Account:
+        """The account as it is now, if the session still is."""
+        if await self._store.ended_among([auth.session_id], self._now()):
+            raise ChatError(SIGNED_OUT)
+        account = await self._store.account(auth.account.user_name)
+        if account is None:
+            raise ChatError(SIGNED_OUT)
+        return account
+
+    # -- ending sessions ------------------------------------------------------------------------
+
+    async def sign_out(self, auth: Authenticated) -> None:
+        await self._end(auth.account.user_name, session_ids=[auth.session_id])
+
+    async def sign_out_everywhere(self, auth: Authenticated) -> None:
+        """Every browser and API session of the account, this one too."""
+        await self._end(auth.account.user_name, kinds=SIGN_IN_KINDS)
+
+    async def _end(
+        self,
+        name: str,
+        *,
+        session_ids: Sequence[int] | None = None,
+        kinds: Sequence[SessionKind] | None = None,
+        keep: int | None = None,
+    ) -> list[int]:
+        ended = await self._store.end_sessions(
+            name, self._now(), session_ids=session_ids, kinds=kinds, keep=keep
+        )
+        if ended:
+            await self._bus.publish(SessionsEnded(name, tuple(ended)))
+        return ended
+
+    # -- passwords ------------------------------------------------------------------------------
+
+    async def change_password(
+        self,
+        auth: Authenticated,
+        current: object,
+        new: object,
+        *,
+        origin: Origin | None = None,
+    ) -> None:
+        """A new password (the current one first): every other sign-in of the account ends."""
+        account = await self._live(auth)
+        await self._limits.spend(Action.SIGN_IN, account.user_name, origin)
+        credentials = await self._store.credentials(account.user_name)
+        typed = normalise_password(current) if isinstance(current, str) else ""
+        if credentials is None or not await self._hasher.verify(credentials.password_hash, typed):
+            raise ChatError(WRONG_PASSWORD)
+        checked = check_new_password(new, account.user_name)
+        await self._store.set_password(account.user_name, await self._hasher.hash(checked))
+        await self._end(account.user_name, kinds=SIGN_IN_KINDS, keep=auth.session_id)
+
+    async def become_member(
+        self, auth: Authenticated, password: object, *, origin: Origin | None = None
+    ) -> Account:
+        """A guest (or an account from an identity provider) chooses a password: the name, its
+        rooms and history stay theirs, and it can now sign in anywhere."""
+        account = await self._live(auth)
+        await self._limits.spend(Action.PROFILE, account.user_name, origin)
+        if account.has_password:
+            raise ValidationError("You already have a password: change it instead.")
+        checked = check_new_password(password, account.user_name)
+        await self._store.set_password(
+            account.user_name, await self._hasher.hash(checked), kind=AccountKind.MEMBER
+        )
+        await self._settle_roles()
+        return await self._live(auth)
+
+    # -- profile --------------------------------------------------------------------------------
+
+    async def update_profile(
+        self,
+        auth: Authenticated,
+        *,
+        display_name: str | None,
+        status: str | None,
+        origin: Origin | None = None,
+    ) -> Account:
+        account = await self._live(auth)
+        await self._limits.spend(Action.PROFILE, account.user_name, origin)
+        updated = await self._store.set_profile(
+            account.user_name,
+            display_name=_clean_display_name(display_name),
+            status=_clean_line(status, MAX_STATUS_LENGTH, "status"),
+        )
+        await self._bus.publish(ProfileChanged(updated.user_name, updated.profile))
+        return updated
+
+    async def set_avatar(
+        self, auth: Authenticated, image: bytes | None, *, origin: Origin | None = None
+    ) -> Account:
+        """Keep an avatar that media/avatars.py re-encoded (never raw upload bytes), or None to
+        go back to initials."""
+        account = await self._live(auth)
+        await self._limits.spend(Action.PROFILE, account.user_name, origin)
+        updated = await self._store.set_avatar(account.user_name, image)
+        await self._bus.publish(ProfileChanged(updated.user_name, updated.profile))
+        return updated
+
+    async def avatar(self, user_name: str) -> tuple[int, bytes] | None:
+        return await self._store.avatar(user_name)
+
+    async def profiles(self, user_names: Sequence[str]) -> dict[str, Profile]:
+        return await self._store.profiles(user_names)
+
+    async def account(self, user_name: str) -> Account | None:
+        return await self._store.account(user_name)
+
+    # -- personal access tokens -----------------------------------------------------------------
+
+    async def create_access_token(
+        self, auth: Authenticated, label: str, *, origin: Origin | None = None
+    ) -> SignedIn:
+        """A token a console or a bot signs in with as this account, until it is revoked. Its
+        secret is in the answer only."""
+        account = await self._live(auth)
+        await self._limits.spend(Action.PROFILE, account.user_name, origin)
+        if account.is_guest:
+            raise ValidationError(MEMBERS_ONLY)
+        if auth.kind is SessionKind.ACCESS_TOKEN:
+            raise ValidationError("An access token cannot make more tokens.")
+        clean_label = _clean_line(label, MAX_TOKEN_LABEL_LENGTH, "label")
+        if clean_label is None:
+            raise ValidationError("Give the token a name, such as the machine it is for.")
+        existing = await self.access_tokens(auth)
+        if len(existing) >= MAX_ACCESS_TOKENS:
+            raise ValidationError(
+                f"You have {MAX_ACCESS_TOKENS} tokens already. Revoke one you no longer use."
+            )
+        return await self._open(account.user_name, SessionKind.ACCESS_TOKEN, label=clean_label)
+
+    async def access_tokens(self, auth: Authenticated) -> list[SessionInfo]:
+        account = await self._live(auth)
+        return await self._store.sessions_of(
+            account.user_name, [SessionKind.ACCESS_TOKEN], self._now()
+        )
+
+    async def revoke_access_token(self, auth: Authenticated, session_id: int) -> bool:
+        """False if the account has no such live token."""
+        account = await self._live(auth)
+        ended = await self._end(
+            account.user_name, session_ids=[session_id], kinds=[SessionKind.ACCESS_TOKEN]
+        )
+        return bool(ended)
+
+    # -- roles ----------------------------------------------------------------------------------
+
+    async def settle_roles(self) -> None:
+        """At start: the configured admins, or the first account when none are."""
+        await self._settle_roles()
+
+    async def _settle_roles(self) -> None:
+        if self._admins is not None:
+            await self._store.set_admins(self._admins)
+            return
+        first = await self._store.first_member()
+        await self._store.set_admins([first] if first else [])
+
+    async def is_admin(self, user_name: str) -> bool:
+        account = await self._store.account(user_name)
+        return account is not None and account.role is Role.ADMIN
+
+
+def _name_from(preferred: str | None) -> str | None:
+    if not preferred:
+        return None
+    kept = "".join(ch for ch in preferred if ch.isalnum() or ch in "._- ")
+    return kept.strip()[:32] or None
+
+
+def _clean_line(text: str | None, limit: int, what: str) -> str | None:
+    return None if text is None else clean_line(text, limit=limit, what=what)
+
+
+def _clean_display_name(text: str | None) -> str | None:
+    cleaned = _clean_line(text, MAX_DISPLAY_NAME_LENGTH, "display name")
+    # The name rules too: a display name is shown where a name is.
+    return None if cleaned is None else clean_user_name(cleaned, max_length=MAX_DISPLAY_NAME_LENGTH)
