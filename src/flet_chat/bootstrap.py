@@ -25,6 +25,7 @@ from flet_chat.core.ports import EventBus, MessageStore, Presence, RoomStore
 from flet_chat.core.rate_limit import LocalRateLimiter, RateLimits
 from flet_chat.core.service import ChatService
 from flet_chat.live.presence_cache import POLL_SECONDS, PresenceCache
+from flet_chat.live.session_watch import SessionWatch
 from flet_chat.live.typing_board import TypingBoard
 from flet_chat.memory import MemoryTrimmer
 from flet_chat.settings import Settings
@@ -65,6 +66,7 @@ class Services:
     chat: ChatService
     presence_cache: PresenceCache
     typing_board: TypingBoard
+    session_watch: SessionWatch  # signs out connections whose account session ended
     bots: BotDispatcher
     submissions: Submissions  # what people type: a command or a message
 
@@ -138,6 +140,8 @@ def bootstrap(
     typing_board = TypingBoard()
     bus.add_listener(presence_cache.on_event)
     bus.add_listener(typing_board.on_event)
+    session_watch = SessionWatch(accounts)
+    bus.add_listener(session_watch.on_event)
     bots = BotDispatcher(
         chat,
         [HelperBot(), *load_entry_point_bots()],
@@ -157,6 +161,7 @@ def bootstrap(
         chat=chat,
         presence_cache=presence_cache,
         typing_board=typing_board,
+        session_watch=session_watch,
         bots=bots,
         submissions=Submissions(chat, bots),
     )
@@ -191,12 +196,14 @@ class Runtime:
                 await services.presence.start()
                 await services.presence_cache.start()
                 await services.typing_board.start()
+                await services.session_watch.start()
                 self._services = services
             return self._services
 
     async def stop(self) -> None:
         await self.memory.stop()
         if self._services is not None:
+            await self._services.session_watch.stop()
             await self._services.typing_board.stop()
             await self._services.presence_cache.stop()
             await self._services.bots.stop()
