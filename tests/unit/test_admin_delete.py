@@ -35,7 +35,8 @@ def chat() -> ChatService:
 async def test_an_admin_deletes_someone_elses_message(chat: ChatService) -> None:
     message = await chat.post("alice", "spam spam spam")
     deleted = await chat.actions.delete("Root", message.id)
-    assert deleted.deleted and deleted.text == ""
+    assert deleted.deleted
+    assert deleted.text == ""
 
 
 async def test_a_member_cannot_delete_someone_elses_message(chat: ChatService) -> None:
