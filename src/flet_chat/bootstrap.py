@@ -19,6 +19,7 @@ from flet_chat.bus.redis_rate_limit import RedisRateLimiter
 from flet_chat.core.accounts.passwords import Argon2Hasher
 from flet_chat.core.accounts.ports import AccountStore
 from flet_chat.core.accounts.service import AccountService, PasswordHasher
+from flet_chat.core.accounts.tickets import UploadTickets
 from flet_chat.core.identity import IdentitySigner
 from flet_chat.core.names import ReservedNames
 from flet_chat.core.ports import EventBus, MessageStore, Presence, RoomStore
@@ -139,6 +140,7 @@ def bootstrap(
         guests=settings.guests,
         admins=settings.admins,
         legacy_tokens=IdentitySigner(settings.resolved_secret_key()),
+        upload_tickets=UploadTickets(settings.resolved_secret_key()),
     )
     # One process alone hears of every change through its own bus; with Redis, sessions of a
     # process that died only expire, so the list is also re-read every few seconds.

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
@@ -26,6 +26,7 @@ from flet_chat.core.accounts.models import (
 )
 from flet_chat.core.accounts.passwords import check_new_password, normalise_password
 from flet_chat.core.accounts.ports import AccountStore
+from flet_chat.core.accounts.tickets import UploadTickets
 from flet_chat.core.accounts.tokens import looks_like_token, new_token, token_hash
 from flet_chat.core.errors import ChatError, NameTakenError, ValidationError
 from flet_chat.core.events import ProfileChanged, SessionsEnded
@@ -85,6 +86,7 @@ class AccountService:
         guests: bool = True,
         admins: Sequence[str] | None = None,
         legacy_tokens: LegacyTokens | None = None,
+        upload_tickets: UploadTickets | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._store = store
@@ -95,6 +97,7 @@ class AccountService:
         self.guests = guests
         self._admins = tuple(admins) if admins is not None else None
         self._legacy = legacy_tokens
+        self._tickets = upload_tickets
         self._now = clock
 
     # -- becoming someone -----------------------------------------------------------------------
@@ -354,9 +357,47 @@ class AccountService:
         go back to initials."""
         account = await self._live(auth)
         await self._limits.spend(Action.PROFILE, account.user_name, origin)
-        updated = await self._store.set_avatar(account.user_name, image)
+        return await self._keep_avatar(account.user_name, image)
+
+    async def set_avatar_from(
+        self,
+        auth: Authenticated,
+        reencoded: Callable[[], Awaitable[bytes]],
+        *,
+        origin: Origin | None = None,
+    ) -> Account:
+        """Keep the avatar `reencoded()` makes from an upload (it reads and re-encodes it). The
+        session and the budget are checked first: decoding a picture costs real CPU, so a flood
+        of uploads is refused before any of it is spent."""
+        account = await self._live(auth)
+        await self._limits.spend(Action.PROFILE, account.user_name, origin)
+        return await self._keep_avatar(account.user_name, await reencoded())
+
+    async def _keep_avatar(self, user_name: str, image: bytes | None) -> Account:
+        updated = await self._store.set_avatar(user_name, image)
         await self._bus.publish(ProfileChanged(updated.user_name, updated.profile))
         return updated
+
+    def upload_ticket(self, auth: Authenticated) -> str:
+        """A short-lived ticket an upload (the avatar's `PUT`) carries instead of a session
+        token: see tickets.py."""
+        if self._tickets is None:
+            raise ChatError("Uploads are not enabled on this server.")
+        return self._tickets.issue(auth.account.user_name, auth.session_id, auth.kind)
+
+    async def redeem_upload_ticket(self, ticket: object) -> Authenticated | None:
+        """The session an upload ticket was issued for, if the ticket is genuine and recent and
+        the session still live; None otherwise."""
+        found = self._tickets.verify(ticket) if self._tickets is not None else None
+        if found is None:
+            return None
+        name, session_id, kind = found
+        if await self._store.ended_among([session_id], self._now()):
+            return None
+        account = await self._store.account(name)
+        if account is None:
+            return None
+        return Authenticated(account, session_id, kind)
 
     async def avatar(self, user_name: str) -> tuple[int, bytes] | None:
         return await self._store.avatar(user_name)
