@@ -26,6 +26,7 @@ from flet_chat.core.ports import EventBus, MessageStore, Presence, RoomStore
 from flet_chat.core.rate_limit import LocalRateLimiter, RateLimits
 from flet_chat.core.service import ChatService
 from flet_chat.live.presence_cache import POLL_SECONDS, PresenceCache
+from flet_chat.live.profile_cache import ProfileCache
 from flet_chat.live.session_watch import SessionWatch
 from flet_chat.live.typing_board import TypingBoard
 from flet_chat.memory import MemoryTrimmer
@@ -66,6 +67,7 @@ class Services:
     accounts: AccountService
     chat: ChatService
     presence_cache: PresenceCache
+    profile_cache: ProfileCache  # display names and avatars every row and list shows
     typing_board: TypingBoard
     session_watch: SessionWatch  # signs out connections whose account session ended
     bots: BotDispatcher
@@ -149,7 +151,9 @@ def bootstrap(
         poll=POLL_SECONDS if isinstance(presence, RedisPresence) else None,
     )
     typing_board = TypingBoard()
+    profile_cache = ProfileCache(accounts.profiles)
     bus.add_listener(presence_cache.on_event)
+    bus.add_listener(profile_cache.on_event)
     bus.add_listener(typing_board.on_event)
     session_watch = SessionWatch(accounts)
     bus.add_listener(session_watch.on_event)
@@ -171,6 +175,7 @@ def bootstrap(
         accounts=accounts,
         chat=chat,
         presence_cache=presence_cache,
+        profile_cache=profile_cache,
         typing_board=typing_board,
         session_watch=session_watch,
         bots=bots,
@@ -206,6 +211,7 @@ class Runtime:
                 await services.bus.start()
                 await services.presence.start()
                 await services.presence_cache.start()
+                await services.profile_cache.start()
                 await services.typing_board.start()
                 await services.session_watch.start()
                 self._services = services
@@ -217,6 +223,7 @@ class Runtime:
             await self._services.session_watch.stop()
             await self._services.typing_board.stop()
             await self._services.presence_cache.stop()
+            await self._services.profile_cache.stop()
             await self._services.bots.stop()
             await self._services.bus.stop()
             await self._services.presence.stop()
