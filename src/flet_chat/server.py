@@ -1,5 +1,5 @@
-"""The ASGI app: the Flet web app, Socket.IO (/socket.io/), the webhook (/api) and /healthz on one
-port."""
+"""The ASGI app: the Flet web app, Socket.IO (/socket.io/), the webhook (/api), avatars
+(/avatars/) and /healthz on one port."""
 
 from __future__ import annotations
 
@@ -12,6 +12,9 @@ from flet_web.fastapi import FastAPI, FletStaticFiles, app_manager
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 from starlette.types import ASGIApp
 
+from flet_chat.api.avatars import GET_ROUTE as AVATAR_ROUTE
+from flet_chat.api.avatars import UPLOAD_ROUTE as AVATAR_UPLOAD_ROUTE
+from flet_chat.api.avatars import build_avatar_routes
 from flet_chat.api.forwarded import TrustedProxyHeaders
 from flet_chat.api.origins import origin_policy
 from flet_chat.api.socketio_api import SocketApi
@@ -111,6 +114,9 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
         build_webhook(runtime, settings.webhook_token),
         methods=["POST"],
     )
+    get_avatar, upload_avatar = build_avatar_routes(runtime)
+    app.add_api_route(AVATAR_UPLOAD_ROUTE, upload_avatar, methods=["PUT"])
+    app.add_api_route(AVATAR_ROUTE, get_avatar, methods=["GET"])
     app.mount(
         "/",
         FletStaticFiles(

@@ -88,9 +88,9 @@ async def test_a_name_drawn_before_it_was_known_is_read_in_the_background(
 ) -> None:
     told: list[frozenset[str]] = []
     cache.subscribe(told.append)
-    assert cache.shown("Ann") == NO_PROFILE  # drawn plain for now
+    assert cache.shown("Ann") == (NO_PROFILE, 0)  # drawn plain for now
     await wait_until(lambda: cache.get("ann") is not None)
-    assert cache.shown("ann") == ANN
+    assert cache.shown("ann") == (ANN, profile_stamp(ANN))
     # What was drawn plain is now out of date: sessions hear of it.
     await wait_until(lambda: told)
     assert told == [frozenset({"ann"})]
@@ -157,7 +157,7 @@ async def test_a_failed_read_is_retried_later_and_logged_once(
 ) -> None:
     accounts.fail = True
     with caplog.at_level(logging.WARNING):
-        assert cache.shown("ann") == NO_PROFILE
+        assert cache.shown("ann") == (NO_PROFILE, 0)
         await wait_until(lambda: accounts.queries)
         for _ in range(20):
             cache.shown("ann")  # every row asks again while the store is away

@@ -1,4 +1,5 @@
-"""Avatar initials and colour, stable across processes and restarts.
+"""Avatar initials and colour, stable across processes and restarts, and where an uploaded
+avatar is served.
 
 The tutorial used `hash(name)`, which Python salts per process: the same user got a
 different colour in every worker. A digest of the UTF-8 name does not change.
@@ -7,6 +8,11 @@ different colour in every worker. A digest of the UTF-8 name does not change.
 from __future__ import annotations
 
 import hashlib
+from urllib.parse import quote
+
+# GET AVATAR_PATH + name serves a user's avatar (api/avatars.py); PUT AVATAR_UPLOAD_PATH takes one.
+AVATAR_PATH = "/avatars/"
+AVATAR_UPLOAD_PATH = "/avatars/upload"
 
 # Flet/Material colour names (`ft.Colors.BLUE_800 == "blue800"`), each dark enough for white
 # initials (contrast >= 4.5:1, unlike the tutorial's amber/lime/yellow). Order is part of the
@@ -41,3 +47,9 @@ def initials(user_name: str) -> str:
     if len(words) == 1:
         return words[0][:1].upper()
     return (words[0][:1] + words[1][:1]).upper()
+
+
+def avatar_url(user_name: str, version: int) -> str:
+    """Where the avatar is, as a page-relative URL. The version is in it, so a new avatar is a
+    new URL (and the old one may be cached for good)."""
+    return f"{AVATAR_PATH}{quote(user_name, safe='')}?v={version}"

@@ -50,6 +50,9 @@ def profile_stamp(profile: Profile) -> int:
     return int.from_bytes(hashlib.blake2b(shown.encode(), digest_size=4).digest(), "big") or 1
 
 
+_NOTHING_SHOWN = (NO_PROFILE, 0)
+
+
 class ProfileCache:
     def __init__(
         self,
@@ -63,7 +66,8 @@ class ProfileCache:
         self._capacity = capacity
         self._batch = batch
         self._coalesce = coalesce
-        self._profiles: OrderedDict[str, Profile] = OrderedDict()  # by user key
+        # By user key: the profile and its stamp (worked out once, not per row drawn).
+        self._profiles: OrderedDict[str, tuple[Profile, int]] = OrderedDict()
         self._wanted: dict[str, str] = {}  # user key -> name, to read in the background
         self._loading: dict[str, asyncio.Future[None]] = {}  # user key -> its read in flight
         self._changed: set[str] = set()
@@ -76,18 +80,22 @@ class ProfileCache:
     def get(self, user_name: str) -> Profile | None:
         """The profile if known (NO_PROFILE for a name without an account), else None."""
         key = user_key(user_name)
-        profile = self._profiles.get(key)
-        if profile is not None:
-            self._profiles.move_to_end(key)
-        return profile
+        entry = self._profiles.get(key)
+        if entry is None:
+            return None
+        self._profiles.move_to_end(key)
+        return entry[0]
 
-    def shown(self, user_name: str) -> Profile:
-        """What to draw now: the known profile, or none while it is read in the background."""
-        profile = self.get(user_name)
-        if profile is None:
+    def shown(self, user_name: str) -> tuple[Profile, int]:
+        """What to draw now, with its stamp: the known profile, or none while it is read in the
+        background."""
+        key = user_key(user_name)
+        entry = self._profiles.get(key)
+        if entry is None:
             self.prefetch([user_name])
-            return NO_PROFILE
-        return profile
+            return _NOTHING_SHOWN
+        self._profiles.move_to_end(key)
+        return entry
 
     def prefetch(self, user_names: Iterable[str]) -> None:
         """Read these names in the background if they are not known (cheap: call it freely)."""
@@ -153,13 +161,13 @@ class ProfileCache:
                 self.prefetch([message.user_name])
 
     def _remember(self, key: str, profile: Profile) -> None:
-        before = self._profiles.get(key)
-        self._profiles[key] = profile
+        before = self._profiles.get(key, _NOTHING_SHOWN)[0]
+        self._profiles[key] = (profile, profile_stamp(profile))
         self._profiles.move_to_end(key)
         while len(self._profiles) > self._capacity:
             self._profiles.popitem(last=False)
         # Rows drawn while the name was unknown show no profile: that is a change too.
-        if (before or NO_PROFILE) != profile:
+        if before != profile:
             self._changed.add(key)
             self._wake.set()
 

@@ -18,6 +18,8 @@ from typing import Any
 import msgpack
 import websockets
 
+from flet_chat.ui.keys import member_of
+
 REGISTER, PATCH, EVENT, UPDATE_PROPS, INVOKE_METHOD, SESSION_CRASHED = 1, 2, 3, 4, 5, 6
 OP_REPLACE, OP_ADD, OP_REMOVE, OP_MOVE = 0, 1, 2, 3
 
@@ -264,11 +266,8 @@ class FletClient:
         member_list = self.find("member_list")
         if member_list is None:
             return []
-        return [
-            str(row["key"]).removeprefix("member-")
-            for row in self.walk(member_list)
-            if str(row.get("key", "")).startswith("member-")
-        ]
+        names = (member_of(str(row.get("key", ""))) for row in self.walk(member_list))
+        return [name for name in names if name is not None]
 
     def value(self, key: str) -> str:
         """A control's `value` as shown ("" when unset: Flet leaves default props out)."""

@@ -20,6 +20,7 @@ def build_main(runtime: Runtime) -> FletMain:
 
     async def main(page: ft.Page) -> None:
         services = await runtime.start()  # in `serve` it has started already
+        shared.use_profiles(services.profile_cache)
         await SessionController(page, services, shared).start()
 
     return main

@@ -50,10 +50,34 @@ DELETE_CANCEL = "delete_cancel"
 DELETE_ERROR = "delete_error"
 
 
-def message_row(message_id: int, revision: int) -> str:
+def message_row(message_id: int, revision: int, profile_stamp: int = 0) -> str:
     """A changed message is a new row with a new key: Flet then replaces the row instead of
-    reconciling the old shared row into the new one (which would move its id between them)."""
-    return f"msg-{message_id}" if revision == 0 else f"msg-{message_id}-r{revision}"
+    reconciling the old shared row into the new one (which would move its id between them).
+    So is a row drawn again for its author's new profile (live/profile_cache.profile_stamp)."""
+    key = f"msg-{message_id}" if revision == 0 else f"msg-{message_id}-r{revision}"
+    return key if profile_stamp == 0 else f"{key}-p{profile_stamp}"
+
+
+# A member row is shared like a message row, so its key changes with the profile it shows too.
+# The stamp goes before the name, which may hold any visible character ("-" too).
+MEMBER_ROW = "member-"
+_MEMBER_WITH_PROFILE = "member~"
+
+
+def member_row(user_name: str, profile_stamp: int = 0) -> str:
+    if profile_stamp == 0:
+        return f"{MEMBER_ROW}{user_name}"
+    return f"{_MEMBER_WITH_PROFILE}{profile_stamp}-{user_name}"
+
+
+def member_of(key: str) -> str | None:
+    """The user name of a member row's key, or None if it is not one."""
+    if key.startswith(MEMBER_ROW):
+        return key.removeprefix(MEMBER_ROW)
+    if key.startswith(_MEMBER_WITH_PROFILE):
+        stamp, dash, name = key.removeprefix(_MEMBER_WITH_PROFILE).partition("-")
+        return name if dash and stamp.isdigit() else None
+    return None
 
 
 def message_actions(message_id: int) -> str:
@@ -66,3 +90,31 @@ def react(emoji: str) -> str:
 
 def reaction_chip(message_id: int, emoji: str) -> str:
     return f"reaction-{message_id}-{emoji}"
+
+
+# The profile (ui/views/profile_dialog.py).
+PROFILE_BUTTON = "profile_button"
+PROFILE_DIALOG = "profile_dialog"
+PROFILE_AVATAR = "profile_avatar"
+PROFILE_CHOOSE_AVATAR = "profile_choose_avatar"
+PROFILE_REMOVE_AVATAR = "profile_remove_avatar"
+PROFILE_AVATAR_STATUS = "profile_avatar_status"
+PROFILE_DISPLAY_NAME = "profile_display_name"
+PROFILE_STATUS = "profile_status"
+PROFILE_SAVE = "profile_save"
+PROFILE_SAVED = "profile_saved"
+PROFILE_CLOSE = "profile_close"
+TOKEN_LABEL = "token_label"
+TOKEN_CREATE = "token_create"
+TOKEN_SECRET = "token_secret"
+TOKEN_COPY = "token_copy"
+TOKEN_LIST = "token_list"
+TOKEN_NOTE = "token_note"
+
+
+def token_row(session_id: int) -> str:
+    return f"token-{session_id}"
+
+
+def token_revoke(session_id: int) -> str:
+    return f"token-revoke-{session_id}"

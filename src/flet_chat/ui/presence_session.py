@@ -81,6 +81,11 @@ class PresenceSession:
     def _members_changed(self) -> None:
         _update(self.view.members.show(self._online_here()))
 
+    def profiles_changed(self, changed: frozenset[str]) -> None:
+        """People's profiles changed: if the member list shows one of them, draw it again."""
+        if self.view.members.profiles_changed(changed):
+            self._members_changed()
+
     def show_room(self, room: str, members: list[str] | None) -> None:
         """The session switched rooms: show who of its members is online, and its typists."""
         self.room = room

@@ -9,12 +9,14 @@ anyone else's session.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from flet_chat.bus.fanout import Fanout
 from flet_chat.bus.local import ROOMS_TOPIC, room_topic, user_topic
+from flet_chat.core.accounts.models import Profile
 from flet_chat.core.limits import DEFAULT_ROOM, UNREAD_CAP
 from flet_chat.core.mentions import mentioned_names
 from flet_chat.core.models import Message, MessageKind, Room, RoomKind
@@ -22,7 +24,17 @@ from flet_chat.core.room_service import GENERAL, RoomService, title_for
 from flet_chat.core.rooms import user_key
 from flet_chat.ui.views.room_list import RoomEntry
 
+logger = logging.getLogger(__name__)
+
 _COUNTED = frozenset({MessageKind.CHAT, MessageKind.ACTION})
+
+
+class Profiles(Protocol):
+    """The process's profile cache (live/profile_cache.py)."""
+
+    def shown(self, user_name: str) -> tuple[Profile, int]: ...
+
+    async def ensure(self, user_names: Iterable[str]) -> None: ...
 
 
 @dataclass(slots=True)
@@ -39,8 +51,10 @@ class RoomsSession:
         fanout: Fanout,
         subscriber: object,
         handler: Callable[[str, Any], None],
+        profiles: Profiles | None = None,
     ) -> None:
         self._rooms = rooms
+        self._profiles = profiles
         self._fanout = fanout
         self._subscriber = subscriber
         self._handler = handler
@@ -64,6 +78,11 @@ class RoomsSession:
         # Merged, not replaced: a room created while these were read may have been heard of
         # already (RoomChanged) yet be missing from a read that started before it existed.
         self._public = sorted({*self._public, *(room.key for room in public)})
+        if self._profiles is not None:  # the people of direct conversations, in one query
+            try:
+                await self._profiles.ensure(self._people())
+            except Exception as error:
+                logger.warning("could not read profiles: %r", error)
 
     def get(self, key: str) -> Room | None:
         books = self._books.get(key)
@@ -116,9 +135,23 @@ class RoomsSession:
             key=lambda b: title_for(b.room, me).casefold(),
         )
         return [
-            RoomEntry(b.room.key, title_for(b.room, me), b.unread, b.mentioned)
-            for b in (*public, *direct)
-        ]
+            RoomEntry(b.room.key, title_for(b.room, me), b.unread, b.mentioned) for b in public
+        ] + [self._direct_entry(b, me) for b in direct]
+
+    def _direct_entry(self, books: _Books, me: str | None) -> RoomEntry:
+        person = _other(books.room, me)
+        profile = self._profiles.shown(person)[0] if self._profiles and person else None
+        title = title_for(books.room, me)
+        return RoomEntry(books.room.key, title, books.unread, books.mentioned, person, profile)
+
+    def _people(self) -> set[str]:
+        """Whom the user has direct conversations with."""
+        people = (_other(b.room, self._me) for b in self._books.values())
+        return {p for p in people if p is not None}
+
+    def talks_with_any(self, user_keys: frozenset[str]) -> bool:
+        """Whether one of these people (by user key) has a direct conversation with the user."""
+        return any(user_key(person) in user_keys for person in self._people())
 
     def directory(self) -> list[str]:
         """Public rooms the user is not in."""
@@ -128,3 +161,11 @@ class RoomsSession:
         if room.key not in self._books:
             self._books[room.key] = _Books(room, unread, mentioned)
         self._fanout.subscribe(room_topic(room.key), self._subscriber, self._handler)
+
+
+def _other(room: Room, me: str | None) -> str | None:
+    """The other person of a direct conversation (None for a public room)."""
+    if room.kind is not RoomKind.DIRECT:
+        return None
+    others = [m for m in room.members if me is None or user_key(m) != user_key(me)]
+    return others[0] if others else (room.members[0] if room.members else None)

@@ -13,6 +13,7 @@ from flet_chat.ui.views.member_list import MemberRowCache
 
 if TYPE_CHECKING:  # for annotations only: importing it would load every adapter
     from flet_chat.bootstrap import Runtime
+    from flet_chat.live.profile_cache import ProfileCache
 
 
 @dataclass(slots=True)
@@ -21,3 +22,8 @@ class ProcessShared:
     rows: RowCache = field(default_factory=RowCache)  # one row object per message
     frames: FrameClock = field(default_factory=FrameClock)  # one render pass per frame
     member_rows: MemberRowCache = field(default_factory=MemberRowCache)  # one row per member
+
+    def use_profiles(self, profiles: ProfileCache) -> None:
+        """Rows show people's profiles from now on (once the services have started)."""
+        self.rows.profiles = profiles.shown
+        self.member_rows.profiles = profiles.shown

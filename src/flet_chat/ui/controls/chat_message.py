@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import flet as ft
 
-from flet_chat.core.avatar import avatar_color, initials
+from flet_chat.core.accounts.models import Profile
 from flet_chat.core.mentions import mention_spans
 from flet_chat.core.models import AuthorKind, Message, MessageKind, Reaction
 from flet_chat.ui import keys
+from flet_chat.ui.controls.avatar import avatar, display_name_of
 from flet_chat.ui.routing import ROUTED, RoutedControl
 from flet_chat.ui.theme import BOT_COLOR, NOTICE_COLOR
 
@@ -30,6 +31,7 @@ REACT = "react"
 # A chip's tooltip names this many people, then "and N more".
 TOOLTIP_NAMES = 10
 _MENTION_STYLE = ft.TextStyle(weight=ft.FontWeight.BOLD, color=ft.Colors.PRIMARY)
+NO_PROFILE = Profile()
 
 
 class SharedRow:
@@ -54,17 +56,29 @@ def format_time(message: Message) -> str:
 
 
 class ChatMessage(SharedRow, ft.Row):
-    """Avatar with initials, bold name, time and the text, as in the tutorial."""
+    """Avatar with initials, bold name, time and the text, as in the tutorial. A person's row
+    shows their profile as it was when the row was drawn: their picture, and their display name
+    in bold with the @name beside it, never instead of it (a display name is anyone's to choose,
+    the name is the account's)."""
 
     walk_once = True  # it never changes: Flet's diff need not re-walk it (see flet_compat)
 
-    def __init__(self, message: Message) -> None:
-        header: list[ft.Control] = [ft.Text(message.user_name, weight=ft.FontWeight.BOLD)]
+    def __init__(self, message: Message, profile: Profile = NO_PROFILE, stamp: int = 0) -> None:
+        shown_name = display_name_of(message.user_name, profile)
+        header: list[ft.Control] = (
+            [ft.Text(message.user_name, weight=ft.FontWeight.BOLD)]
+            if shown_name is None
+            else [
+                ft.Text(shown_name, weight=ft.FontWeight.BOLD),
+                ft.Text(f"@{message.user_name}", color=NOTICE_COLOR),
+            ]
+        )
         badge = BADGES.get(message.author_kind)
         if badge is not None:
             header.append(_badge(badge))
         header.append(ft.Text(format_time(message), size=11, color=NOTICE_COLOR))
-        lines: list[ft.Control] = [ft.Row(spacing=8, controls=header)]
+        # A long display name wraps the header instead of pushing the @name out of sight.
+        lines: list[ft.Control] = [ft.Row(spacing=8, controls=header, wrap=shown_name is not None)]
         if message.deleted:
             lines.append(_deleted_stub())
         else:
@@ -81,13 +95,9 @@ class ChatMessage(SharedRow, ft.Row):
                 lines.append(reaction_chips(message))
         super().__init__(
             vertical_alignment=ft.CrossAxisAlignment.START,
-            key=keys.message_row(message.id, message.revision),
+            key=keys.message_row(message.id, message.revision, stamp),
             controls=[
-                ft.CircleAvatar(
-                    content=ft.Text(initials(message.user_name)),
-                    color=ft.Colors.WHITE,
-                    bgcolor=avatar_color(message.user_name),
-                ),
+                avatar(message.user_name, profile),
                 ft.Column(tight=True, spacing=2, expand=True, controls=lines),
             ],
         )
@@ -222,9 +232,11 @@ def notice_text(message: Message) -> str:
     return message.text
 
 
-def message_row(message: Message) -> ft.Control:
+def message_row(message: Message, profile: Profile = NO_PROFILE, stamp: int = 0) -> ft.Control:
+    """The row of `message`; a person's chat message with their profile (and its stamp, part
+    of the row's key: see keys.message_row)."""
     if message.kind is MessageKind.CHAT:
-        return ChatMessage(message)
+        return ChatMessage(message, profile, stamp)
     if message.kind is MessageKind.ACTION:
         return ActionMessage(message)
     return NoticeMessage(message)

@@ -7,6 +7,7 @@ The parts, each with only what it needs:
 - composer.Composer: sending what is typed;
 - conversation.Conversation: the room on screen (history, live messages, scrolling);
 - navigation.Navigation: moving between rooms;
+- profile.ProfileSession: the profile dialog (open_profile opens it);
 - ui/presence_session.py, ui/rooms_session.py, ui/message_actions_session.py.
 """
 
@@ -28,8 +29,9 @@ from flet_chat.core.events import (
     RoomChanged,
 )
 from flet_chat.core.limits import MAX_RENDERED_MESSAGES
-from flet_chat.core.models import Message
+from flet_chat.core.models import AuthorKind, Message, MessageKind
 from flet_chat.core.rate_limit import Origin
+from flet_chat.core.rooms import user_key
 from flet_chat.flet_compat import forget_flet_session
 from flet_chat.ui import routing
 from flet_chat.ui.message_actions_session import MessageActionsSession
@@ -41,6 +43,7 @@ from flet_chat.ui.session.composer import Composer
 from flet_chat.ui.session.conversation import Conversation
 from flet_chat.ui.session.identity import SessionIdentity
 from flet_chat.ui.session.navigation import Navigation
+from flet_chat.ui.session.profile import ProfileSession
 from flet_chat.ui.session.screen import PageScreen
 from flet_chat.ui.shared import ProcessShared
 from flet_chat.ui.theme import apply_theme
@@ -69,6 +72,8 @@ class SessionController:
         self._closed = False  # after Flet closed the session, nothing new is started
         self._history_task: asyncio.Task[None] | None = None
         self._rooms_dirty = False
+        self._own_profile_changed = False
+        self._profiles = services.profile_cache
         self.screen = PageScreen(page, shared.rows)
         self.window = MessageWindow(MAX_RENDERED_MESSAGES, trim_step=CHUNK_SIZE)
         self.join_dialog = JoinDialog(on_join=self._join)
@@ -79,7 +84,9 @@ class SessionController:
             session_key=self.session_key,
             me=self._me,
         )
-        self.rooms = RoomsSession(chat.rooms, shared.runtime.fanout, self, self._on_event)
+        self.rooms = RoomsSession(
+            chat.rooms, shared.runtime.fanout, self, self._on_event, services.profile_cache
+        )
         self.room_list = RoomList(
             on_open=self._open_room, on_join=self._join_room, on_new_room=self._new_room
         )
@@ -94,6 +101,7 @@ class SessionController:
             room_list=self.room_list,
             on_show_rooms=self._show_rooms,
             on_leave_room=self._leave_room,
+            on_profile=self.open_profile,
         )
         self.presence.bind(self.view)
         # Edits, deletes and reactions (ui/message_actions_session.py).
@@ -121,6 +129,7 @@ class SessionController:
             screen=self.screen,
             changes=self.actions,
             me=self._me,
+            profiles=services.profile_cache,
         )
         self.navigation = Navigation(
             rooms_service=chat.rooms,
@@ -143,6 +152,13 @@ class SessionController:
             restored=self.identity.restored,
             posted=self.conversation.show_own_post,
             origin=self.origin,
+        )
+
+        self.profile = ProfileSession(
+            accounts=services.accounts,
+            auth=lambda: self.identity.auth,
+            origin=self.origin,
+            screen=self.screen,
         )
 
     @property
@@ -170,6 +186,7 @@ class SessionController:
         routing.register(page, self._on_routed)  # clicks on shared rows come here
         page.drawer = self.view.drawer
         self.presence.start(page.width)
+        self._profiles.subscribe(self._profiles_changed)
         self.room_list.show(
             self.rooms.entries(), self.conversation.room.key, self.rooms.directory()
         )
@@ -203,6 +220,7 @@ class SessionController:
         self._shared.runtime.live_sessions.discard(self)
         self._shared.runtime.memory.session_closed(len(self._shared.runtime.live_sessions))
         self.presence.close()
+        self._profiles.unsubscribe(self._profiles_changed)
         await self.identity.go_offline()  # after a join still in flight (its task is not cancelled)
 
     async def _connection_changed(self, connected: bool) -> None:
@@ -257,6 +275,38 @@ class SessionController:
             self._rooms_dirty = False
             self.navigation.render_rooms()
         self.conversation.flush()
+        if self._own_profile_changed:
+            self._own_profile_changed = False
+            self._redraw_own_rows()
+
+    def _profiles_changed(self, changed: frozenset[str]) -> None:
+        """People's profiles changed (live/profile_cache.py): the member list and direct
+        conversations showing them are drawn again. Message rows already on screen are not
+        (that would re-diff every chunk of every session in the room): new rows show the new
+        profile; only the author's own sessions redraw their rows, so they see their change."""
+        self.presence.profiles_changed(changed)
+        me = self._me()
+        if self.rooms.talks_with_any(changed):
+            self._rooms_dirty = True
+        if me is not None and user_key(me) in changed:
+            self._own_profile_changed = True
+            self._background(self.profile.profile_changed())
+        if self._rooms_dirty or self._own_profile_changed:
+            self._shared.frames.request(self, self._flush)
+
+    def _redraw_own_rows(self) -> None:
+        me = self._me()
+        if me is None:
+            return
+        mine = [
+            m
+            for m in self.window.messages
+            if m.kind is MessageKind.CHAT
+            and m.author_kind is AuthorKind.USER
+            and user_key(m.user_name) == user_key(me)
+        ]
+        if mine:
+            self.screen.send(self.view.messages.replace(mine))
 
     # -- handlers the view and the page call ----------------------------------------------------
     # The view is built before the parts that draw into it, so its handlers forward to them.
@@ -284,6 +334,10 @@ class SessionController:
 
     async def _leave_room(self, event: Any) -> None:
         await self.navigation.leave_room(event)
+
+    async def open_profile(self, event: Any = None) -> None:
+        """Open the profile dialog (the header's button; the account menu's "Profile")."""
+        await self.profile.open(event)
 
     async def _show_rooms(self, event: Any) -> None:
         await self.navigation.show_rooms(event)

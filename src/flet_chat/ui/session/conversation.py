@@ -4,12 +4,12 @@ the next frame, older pages, the jump to the newest message, scrolling, and mark
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Protocol
 
 from flet_chat.core.errors import ChatError
 from flet_chat.core.limits import DEFAULT_ROOM
-from flet_chat.core.models import HistoryPage, Message, MessageKind, Room, RoomKind
+from flet_chat.core.models import AuthorKind, HistoryPage, Message, MessageKind, Room, RoomKind
 from flet_chat.core.room_service import GENERAL, title_for
 from flet_chat.retry import RETRY_DELAYS, with_backoff
 from flet_chat.ui.message_window import MessageWindow
@@ -44,6 +44,12 @@ class Changes(Protocol):
     def take_changes(self, window: MessageWindow) -> list[Message]: ...
 
 
+class Profiles(Protocol):
+    """The process's profile cache (live/profile_cache.py)."""
+
+    async def ensure(self, user_names: Iterable[str]) -> None: ...
+
+
 class _Superseded(Exception):
     """The user moved on to another room while this one's history was being retried."""
 
@@ -59,6 +65,7 @@ class Conversation:
         screen: Screen,
         changes: Changes,
         me: Callable[[], str | None],
+        profiles: Profiles | None = None,
         retry_delays: Sequence[float] = RETRY_DELAYS,
         retry_pace: float = HISTORY_RETRY_MAX_SECONDS,
     ) -> None:
@@ -73,6 +80,7 @@ class Conversation:
         self._screen = screen
         self._changes = changes
         self._me = me
+        self._profiles = profiles
         self.room: Room = GENERAL
         self.history_loaded = False
         self._pending: list[Message] = []
@@ -121,6 +129,7 @@ class Conversation:
             return self.show_error(str(error))
         except _Superseded:
             return
+        await self._read_profiles(latest.messages)
         if switch != self._switches:
             return  # the user moved on to another room meanwhile
         if self._view.message_input.error == HISTORY_FAILED:
@@ -129,6 +138,21 @@ class Conversation:
         self.history_loaded = True
         self.show_header(topic)
         self.flush()
+
+    async def _read_profiles(self, messages: Sequence[Message]) -> None:
+        """Have the authors' profiles known before their rows are drawn (one query for the ones
+        the process does not know yet; usually none). Without them rows show plain names."""
+        if self._profiles is None:
+            return
+        authors = {
+            m.user_name
+            for m in messages
+            if m.kind is MessageKind.CHAT and m.author_kind is AuthorKind.USER
+        }
+        try:
+            await self._profiles.ensure(authors)
+        except Exception as error:
+            logger.warning("could not read profiles: %r", error)
 
     def flush(self) -> None:
         """Show what arrived since the last frame (once history is in; until then it waits)."""
@@ -164,6 +188,7 @@ class Conversation:
         self._loading_older = True
         try:
             older = await self._history.before(oldest, self.room.key, reader=self._me())
+            await self._read_profiles(older.messages)
         finally:
             self._loading_older = False
         self.window.prepend_older(older.messages, has_older=older.has_older)
@@ -172,6 +197,7 @@ class Conversation:
 
     async def jump_to_newest(self, _event: object) -> None:
         latest = await self._history.latest(self.room.key, reader=self._me())
+        await self._read_profiles(latest.messages)
         self.window.reset(latest.messages, has_older=latest.has_older)
         self._set_auto_scroll(True)
 

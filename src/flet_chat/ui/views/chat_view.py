@@ -28,6 +28,7 @@ SHOW_MEMBERS = "Show who is online"
 HIDE_MEMBERS = "Hide who is online"
 SHOW_ROOMS = "Show rooms"
 LEAVE_ROOM = "Leave this room"
+PROFILE = "Your profile"
 
 
 async def _keep_focus(_event: Any) -> None:
@@ -50,6 +51,7 @@ class ChatView:
         room_list: RoomList,
         on_show_rooms: Handler,
         on_leave_room: Handler,
+        on_profile: Handler | None = None,
     ) -> None:
         self.rooms = room_list
         self.load_older_button = ft.TextButton(
@@ -115,6 +117,15 @@ class ChatView:
             overflow=ft.TextOverflow.ELLIPSIS,
         )
         self.header = ft.Row([self.room_title, self.members_toggle])
+        if on_profile is not None:  # the account menu's "Profile" may open it instead
+            self.header.controls.append(
+                ft.IconButton(
+                    key=keys.PROFILE_BUTTON,
+                    icon=ft.Icon(ft.Icons.ACCOUNT_CIRCLE_OUTLINED, semantics_label=PROFILE),
+                    tooltip=PROFILE,
+                    on_click=on_profile,
+                )
+            )
         self._header_shown: tuple[str, str | None, bool] = ("#general", None, False)
         # Wide: the room list is the main row's first column. Narrow: it moves into the drawer.
         self.drawer = ft.NavigationDrawer(controls=[])

@@ -1,37 +1,52 @@
 """Who is online: a capped list of avatar + name rows, and "and N more" past the cap.
 
-Like message rows, a member row depends on nothing but the name, so one row object per name
-serves every session of the process (see ui/row_cache.py for why that is safe): a refresh of
-the list costs each session a diff of row references, not a rebuild of rows.
+Like message rows, a member row depends on nothing but the name and the profile it shows, so
+one row object per name serves every session of the process (see ui/row_cache.py for why that
+is safe): a refresh of the list costs each session a diff of row references, not a rebuild of
+rows. A new profile makes a new row (under a new key, see keys.member_row); sessions showing
+the person redraw their list when the profile cache says so (ui/presence_session.py).
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import flet as ft
 
-from flet_chat.core.avatar import avatar_color, initials
+from flet_chat.core.accounts.models import Profile
 from flet_chat.core.limits import MAX_MEMBERS_SHOWN
+from flet_chat.core.rooms import user_key
 from flet_chat.ui import keys
-from flet_chat.ui.controls.chat_message import SharedRow
+from flet_chat.ui.controls.avatar import avatar, display_name_of
+from flet_chat.ui.controls.chat_message import NO_PROFILE, SharedRow
 from flet_chat.ui.routing import ROUTED, RoutedControl
 from flet_chat.ui.theme import BORDER_COLOR, NOTICE_COLOR
 
 PANEL_WIDTH = 220
 OPEN_DIRECT = "open_direct"
+# A person's profile as drawn now, and its stamp (live/profile_cache.ProfileCache.shown).
+Profiles = Callable[[str], tuple[Profile, int]]
 
 
 class MemberRow(SharedRow, RoutedControl, ft.Container):
-    """A click opens a direct conversation with the member (routed to the clicking session)."""
+    """A click opens a direct conversation with the member (routed to the clicking session).
+    With a display name, it shows above the @name; a status, below both."""
 
     walk_once = True  # never changes (see flet_compat.install_walk_once)
 
-    def __init__(self, user_name: str) -> None:
+    def __init__(self, user_name: str, profile: Profile = NO_PROFILE, stamp: int = 0) -> None:
         self.route = (OPEN_DIRECT, user_name)
+        shown_name = display_name_of(user_name, profile)
+        names: ft.Control = _one_line(user_name)
+        if shown_name is not None or profile.status:
+            lines: list[ft.Control] = [_one_line(shown_name)] if shown_name is not None else []
+            lines.append(_one_line(f"@{user_name}" if shown_name else user_name, muted=True))
+            if profile.status:
+                lines.append(_one_line(profile.status, muted=True, size=11))
+            names = ft.Column(lines, spacing=0, tight=True, expand=True)
         super().__init__(
-            key=f"member-{user_name}",
+            key=keys.member_row(user_name, stamp),
             tooltip=f"Message {user_name}",
             on_click=ROUTED,
             border_radius=4,
@@ -39,35 +54,44 @@ class MemberRow(SharedRow, RoutedControl, ft.Container):
                 spacing=8,
                 controls=[
                     # The same avatar as the user's message rows, a little smaller.
-                    ft.CircleAvatar(
-                        content=ft.Text(initials(user_name), size=12),
-                        color=ft.Colors.WHITE,
-                        bgcolor=avatar_color(user_name),
-                        radius=14,
-                    ),
-                    ft.Text(
-                        user_name, expand=True, no_wrap=True, overflow=ft.TextOverflow.ELLIPSIS
-                    ),
+                    avatar(user_name, profile, radius=14, text_size=12),
+                    names,
                 ],
             ),
         )
 
 
-class MemberRowCache:
-    """One row per name per process; the least recently shown are forgotten past `capacity`."""
+def _one_line(text: str, *, muted: bool = False, size: float | None = None) -> ft.Text:
+    return ft.Text(
+        text,
+        expand=True,
+        no_wrap=True,
+        overflow=ft.TextOverflow.ELLIPSIS,
+        color=NOTICE_COLOR if muted else None,
+        size=size,
+    )
 
-    def __init__(self, capacity: int = 4096) -> None:
+
+class MemberRowCache:
+    """One row per name per process; the least recently shown are forgotten past `capacity`.
+    A row drawn for a profile that has changed since is drawn anew when next asked for."""
+
+    def __init__(self, capacity: int = 4096, *, profiles: Profiles | None = None) -> None:
         self._capacity = capacity
-        self._rows: OrderedDict[str, MemberRow] = OrderedDict()
+        self.profiles = profiles  # None: rows show no profiles (unit tests, before start)
+        self._rows: OrderedDict[str, tuple[MemberRow, int]] = OrderedDict()
 
     def row(self, user_name: str) -> MemberRow:
-        row = self._rows.get(user_name)
-        if row is None:
-            row = self._rows[user_name] = MemberRow(user_name)
-            if len(self._rows) > self._capacity:
-                self._rows.popitem(last=False)
-        else:
+        profile, stamp = self.profiles(user_name) if self.profiles else (NO_PROFILE, 0)
+        cached = self._rows.get(user_name)
+        if cached is not None and cached[1] == stamp:
             self._rows.move_to_end(user_name)
+            return cached[0]
+        row = MemberRow(user_name, profile, stamp)
+        self._rows[user_name] = (row, stamp)
+        self._rows.move_to_end(user_name)
+        if len(self._rows) > self._capacity:
+            self._rows.popitem(last=False)
         return row
 
 
@@ -82,6 +106,8 @@ class MemberList:
         self._rows = rows
         self._cap = cap
         self._shown: list[str] = []
+        self._shown_rows: list[int] = []  # id() of each row shown: a new profile is a new row
+        self._profiles_changed = False
         self.title = ft.Text("Online", weight=ft.FontWeight.BOLD)
         self.more = ft.Text("", key=keys.MEMBER_LIST_MORE, size=12, color=NOTICE_COLOR)
         self.list_view = ft.Column(
@@ -100,10 +126,15 @@ class MemberList:
         """Show `users` (already sorted); returns the controls to update."""
         shown = list(users[: self._cap])
         updates: list[ft.Control] = []
-        if shown != self._shown:
+        if shown != self._shown or self._profiles_changed:
+            self._profiles_changed = False
+            rows = [self._rows.row(name) for name in shown]
+            row_ids = [id(row) for row in rows]  # the rows are held: no id is reused meanwhile
             self._shown = shown
-            self.list_view.controls = [self._rows.row(name) for name in shown]
-            updates.append(self.list_view)
+            if row_ids != self._shown_rows:
+                self._shown_rows = row_ids
+                self.list_view.controls = list(rows)
+                updates.append(self.list_view)
         title = f"Online ({len(users):,})"
         if self.title.value != title:
             self.title.value = title
@@ -113,6 +144,14 @@ class MemberList:
             self.more.value = more
             updates.append(self.more)
         # Flet's diff of the list walks every row it holds (50), so the list is updated only
-        # when the names shown changed. In a crowd the count changes with every arrival while
-        # the first 50 names rarely do: then only the two texts go out.
+        # when the rows shown changed (names, or someone's profile). In a crowd the count
+        # changes with every arrival while the first 50 names rarely do: then only the two
+        # texts go out.
         return updates
+
+    def profiles_changed(self, user_keys: frozenset[str]) -> bool:
+        """These people's profiles changed: returns whether this list shows any of them (then
+        the next `show` draws their rows anew)."""
+        if any(user_key(name) in user_keys for name in self._shown):
+            self._profiles_changed = True
+        return self._profiles_changed

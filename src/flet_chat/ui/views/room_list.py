@@ -10,8 +10,10 @@ from typing import Any
 
 import flet as ft
 
+from flet_chat.core.accounts.models import Profile
 from flet_chat.core.limits import UNREAD_CAP
 from flet_chat.ui import keys
+from flet_chat.ui.controls.avatar import avatar, display_name_of
 from flet_chat.ui.theme import BORDER_COLOR, NOTICE_COLOR
 
 PANEL_WIDTH = 220
@@ -27,6 +29,9 @@ class RoomEntry:
     title: str  # "#dev" or "@Bob"
     unread: int
     mentioned: bool
+    # A direct conversation: who with, and their profile (picture, display name).
+    person: str | None = None
+    profile: Profile | None = None
 
 
 def unread_text(unread: int, mentioned: bool) -> str:
@@ -92,14 +97,27 @@ class RoomList:
             await self._on_open(entry.key)
 
         badge = unread_text(entry.unread, entry.mentioned)
+        person, profile = entry.person, entry.profile or Profile()
+        # A display name heads a direct conversation, its person's @name (the title) below.
+        shown_name = display_name_of(person, profile) if person is not None else None
         return ft.ListTile(
             key=keys.room_entry(entry.key),
+            leading=avatar(person, profile, radius=12, text_size=10) if person else None,
             title=ft.Text(
-                entry.title,
+                shown_name or entry.title,
                 weight=ft.FontWeight.BOLD if badge else None,
                 no_wrap=True,
                 overflow=ft.TextOverflow.ELLIPSIS,
             ),
+            subtitle=ft.Text(
+                entry.title,
+                size=11,
+                color=NOTICE_COLOR,
+                no_wrap=True,
+                overflow=ft.TextOverflow.ELLIPSIS,
+            )
+            if shown_name
+            else None,
             # Only with news: a room with nothing unread costs no badge control.
             trailing=ft.Text(
                 badge,
