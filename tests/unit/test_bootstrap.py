@@ -70,7 +70,12 @@ async def test_a_message_submitted_is_stored_and_published_on_the_fakes(
         f"published {submitted.message.id}"
     )
     # The process's listeners hang on the substitute bus as they would on the real one.
-    assert bus.listeners == [built.presence_cache.on_event, built.typing_board.on_event]
+    assert bus.listeners == [
+        built.presence_cache.on_event,
+        built.profile_cache.on_event,
+        built.typing_board.on_event,
+        built.session_watch.on_event,
+    ]
     assert bus.presence
     assert bus.presence[0].user_name == "Alice"
 

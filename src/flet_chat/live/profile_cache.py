@@ -147,7 +147,7 @@ class ProfileCache:
     # -- changing -------------------------------------------------------------------------------
 
     def on_event(self, event: LocalEvent) -> None:
-        """The bus's process-wide listener; returns at once."""
+        """The bus's listener for this process: applies a change, or notes names to read."""
         if isinstance(event, ProfileChanged):
             self._remember(user_key(event.user_name), event.profile)
         elif isinstance(event, PresenceChanged):

@@ -30,7 +30,7 @@ _COUNTED = frozenset({MessageKind.CHAT, MessageKind.ACTION})
 
 
 class Profiles(Protocol):
-    """The process's profile cache (live/profile_cache.py)."""
+    """What the room list needs of the profile cache (live/profile_cache.py)."""
 
     def shown(self, user_name: str) -> tuple[Profile, int]: ...
 

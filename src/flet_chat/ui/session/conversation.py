@@ -45,7 +45,7 @@ class Changes(Protocol):
 
 
 class Profiles(Protocol):
-    """The process's profile cache (live/profile_cache.py)."""
+    """What history needs of the profile cache (live/profile_cache.py)."""
 
     async def ensure(self, user_names: Iterable[str]) -> None: ...
 

@@ -18,8 +18,9 @@ from urllib.parse import quote
 import flet as ft
 
 from flet_chat.core.accounts.models import Account, Authenticated, SessionInfo, SignedIn
+from flet_chat.core.accounts.service import SIGNED_OUT
 from flet_chat.core.avatar import AVATAR_UPLOAD_PATH
-from flet_chat.core.errors import JOIN_FIRST, ChatError, ValidationError
+from flet_chat.core.errors import JOIN_FIRST, SOMETHING_WENT_WRONG, ChatError, ValidationError
 from flet_chat.core.rate_limit import Origin
 from flet_chat.media.avatars import AVATAR_MAX_BYTES, CHOOSE_AN_IMAGE
 from flet_chat.ui.session.screen import Screen
@@ -27,7 +28,6 @@ from flet_chat.ui.views.profile_dialog import SAVED, CopyAction, ProfileDialog
 
 logger = logging.getLogger(__name__)
 
-FAILED = "Something went wrong. Try again."
 UPLOADING = "Uploading..."
 UPLOAD_FAILED = "Could not upload the picture. Try again."
 AVATAR_SAVED = "Picture saved."
@@ -140,7 +140,7 @@ class ProfileSession:
             return
         except Exception:
             logger.exception("could not open the profile")
-            self._screen.show_dialog(ft.SnackBar(ft.Text(FAILED)))
+            self._screen.show_dialog(ft.SnackBar(ft.Text(SOMETHING_WENT_WRONG)))
             return
         view.show_person(account.user_name, account.profile)
         view.fill_fields(account.profile)
@@ -184,7 +184,7 @@ class ProfileSession:
     async def _account(self, auth: Authenticated) -> Account:
         account = await self._accounts.account(auth.account.user_name)
         if account is None:
-            raise ChatError("You were signed out. Sign in again.")
+            raise ChatError(SIGNED_OUT)
         return account
 
     def _refresh(self, controls: list[ft.Control]) -> None:
@@ -214,7 +214,9 @@ class ProfileSession:
             return
         except Exception:
             logger.exception("could not save a profile")
-            self._refresh(view.show_field_errors() + view.show_saved(FAILED, error=True))
+            self._refresh(
+                view.show_field_errors() + view.show_saved(SOMETHING_WENT_WRONG, error=True)
+            )
             return
         self._refresh(
             view.fill_fields(account.profile)  # as the server cleaned them
@@ -282,7 +284,7 @@ class ProfileSession:
             return
         except Exception:
             logger.exception("could not remove a picture")
-            self._refresh(view.show_avatar_status(FAILED, error=True))
+            self._refresh(view.show_avatar_status(SOMETHING_WENT_WRONG, error=True))
             return
         self._refresh(
             view.show_person(account.user_name, account.profile)
@@ -305,7 +307,7 @@ class ProfileSession:
             return
         except Exception:
             logger.exception("could not create an access token")
-            self._refresh(view.show_token_error(FAILED))
+            self._refresh(view.show_token_error(SOMETHING_WENT_WRONG))
             return
         self._new_token_id = created.session_id
         self._refresh(view.show_secret(created.token) + view.show_tokens(tokens))
@@ -322,7 +324,7 @@ class ProfileSession:
             return
         except Exception:
             logger.exception("could not revoke an access token")
-            self._refresh(view.show_token_error(FAILED))
+            self._refresh(view.show_token_error(SOMETHING_WENT_WRONG))
             return
         updates = view.show_tokens(tokens) + view.show_token_error(None)
         if session_id == self._new_token_id:  # its secret is worthless now: stop showing it
