@@ -1,0 +1,161 @@
+"""Profiles in shared rows: a person's picture and display name beside (never instead of) their
+@name, rows drawn anew under a new key when the profile changed, and only people's own words
+showing a profile."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any
+
+import flet as ft
+import msgpack
+
+from flet_chat.core.accounts.models import Profile
+from flet_chat.core.models import AuthorKind, Message, MessageKind
+from flet_chat.core.rooms import user_key
+from flet_chat.flet_compat import install_walk_once, pack_control
+from flet_chat.live.profile_cache import NO_PROFILE, profile_stamp
+from flet_chat.testing.flet_client import FletClient
+from flet_chat.ui import keys
+from flet_chat.ui.controls.chat_message import message_row
+from flet_chat.ui.row_cache import RowCache
+from flet_chat.ui.views.member_list import MemberList, MemberRowCache
+from flet_chat.ui.views.message_list import CHUNK_SIZE, MessageList
+
+READER = FletClient("ws://unused")  # only its tree helpers: what a client would show
+ANN = Profile("Ann Lee", "on call", 3)
+
+
+def msg(i: int, user: str = "ann", **changes: Any) -> Message:
+    base = Message(i, MessageKind.CHAT, user, f"m{i}", datetime(2026, 1, 1, tzinfo=UTC))
+    return replace(base, **changes)
+
+
+def shown(row: ft.Control) -> dict[str, Any]:
+    install_walk_once()
+    return dict(msgpack.unpackb(pack_control(row), strict_map_key=False))
+
+
+def avatar_of(tree: dict[str, Any]) -> dict[str, Any]:
+    return next(c for c in READER.walk(tree) if c.get("_c") == "CircleAvatar")
+
+
+class Profiles:
+    """Stands in for ProfileCache.shown: profiles by user key, and who asked."""
+
+    def __init__(self, **profiles: Profile) -> None:
+        self.profiles = dict(profiles)
+        self.asked: list[str] = []
+
+    def __call__(self, user_name: str) -> tuple[Profile, int]:
+        self.asked.append(user_name)
+        profile = self.profiles.get(user_key(user_name), NO_PROFILE)
+        return profile, profile_stamp(profile)
+
+
+def test_a_row_shows_the_display_name_beside_the_name_and_the_picture() -> None:
+    stamp = profile_stamp(ANN)
+    tree = shown(message_row(msg(7), ANN, stamp))
+    assert READER.texts(tree) == ["A", "Ann Lee", "@ann", "00:00 UTC", "m7"]
+    assert avatar_of(tree)["foreground_image_src"] == "/avatars/ann?v=3"
+    assert tree["key"] == f"msg-7-p{stamp}"
+
+
+def test_without_a_profile_a_row_is_as_it_always_was() -> None:
+    plain = shown(message_row(msg(7)))
+    assert READER.texts(plain) == ["A", "ann", "00:00 UTC", "m7"]
+    assert "foreground_image_src" not in avatar_of(plain)
+    assert plain["key"] == "msg-7"
+    # A picture alone: the name stays as it was, the initials give way to the picture.
+    pictured = shown(message_row(msg(7), Profile(None, None, 1), 5))
+    assert READER.texts(pictured) == ["A", "ann", "00:00 UTC", "m7"]
+    assert avatar_of(pictured)["foreground_image_src"] == "/avatars/ann?v=1"
+    # A display name that is the name itself is not said twice.
+    same = shown(message_row(msg(7), Profile("ann", None, 0), 6))
+    assert READER.texts(same) == ["A", "ann", "00:00 UTC", "m7"]
+
+
+def test_an_impostor_display_name_still_shows_whose_message_it_is() -> None:
+    tree = shown(message_row(msg(7, user="mallory"), Profile("ann", None, 0), 9))
+    assert READER.texts(tree)[:3] == ["M", "ann", "@mallory"]
+
+
+def test_only_a_persons_own_words_show_a_profile() -> None:
+    profiles = Profiles(ann=ANN)
+    rows = RowCache(profiles=profiles)
+    bot = msg(1, author_kind=AuthorKind.BOT)  # a bot or an integration may use anyone's name
+    hook = msg(2, author_kind=AuthorKind.INTEGRATION)
+    notice = msg(3, kind=MessageKind.JOIN, text="ann has joined the chat.")
+    for message in (bot, hook, notice):
+        tree = shown(rows.row(message))
+        assert "Ann Lee" not in READER.texts(tree)
+        assert tree["key"] == f"msg-{message.id}"
+    assert profiles.asked == []
+    assert "Ann Lee" in READER.texts(shown(rows.row(msg(4))))
+
+
+def test_a_row_is_drawn_anew_under_a_new_key_once_its_profile_changed() -> None:
+    profiles = Profiles()
+    rows = RowCache(profiles=profiles)
+    message = msg(1)
+    plain = rows.row(message)
+    plain_packed = rows.packed(message)
+    assert rows.row(message) is plain  # shared while nothing changed
+    profiles.profiles["ann"] = ANN
+    fresh = rows.row(message)
+    assert fresh is not plain
+    assert fresh.key == keys.message_row(1, 0, profile_stamp(ANN))
+    assert fresh.key != plain.key  # Flet replaces the row instead of reconciling one into it
+    packed = rows.packed(message)
+    assert packed != plain_packed  # the encoded row follows the row
+    assert "Ann Lee" in READER.texts(msgpack.unpackb(packed, strict_map_key=False))
+    assert rows.row(message) is fresh
+
+
+def test_an_authors_rows_are_replaced_in_their_chunks() -> None:
+    """What the author's own sessions do when their profile changed (the controller)."""
+    profiles = Profiles()
+    rows = RowCache(profiles=profiles)
+    view = MessageList(rows, head=ft.TextButton(content="older"))
+    history = [msg(i, user="ann" if i % 3 == 0 else "bob") for i in range(1, 2 * CHUNK_SIZE + 1)]
+    view.show(history, has_older=False)
+    before = [row.key for chunk in view.list_view.controls for row in chunk.controls]  # type: ignore[attr-defined]
+    profiles.profiles["ann"] = ANN
+    updates = view.replace([m for m in history if m.user_name == "ann"])
+    assert updates == list(view.list_view.controls)  # both chunks hold one of Ann's rows
+    after = [row.key for chunk in view.list_view.controls for row in chunk.controls]  # type: ignore[attr-defined]
+    changed = [b for b, a in zip(before, after, strict=True) if a != b]
+    assert changed == [keys.message_row(m.id, 0) for m in history if m.user_name == "ann"]
+
+
+def test_member_rows_show_the_profile_and_change_key_with_it() -> None:
+    assert keys.member_of(keys.member_row("anne-marie")) == "anne-marie"
+    assert keys.member_of(keys.member_row("anne-marie", 42)) == "anne-marie"
+    assert keys.member_of("msg-1") is None
+    profiles = Profiles(ann=ANN)
+    cache = MemberRowCache(profiles=profiles)
+    tree = shown(cache.row("ann"))
+    assert tree["key"] == keys.member_row("ann", profile_stamp(ANN))
+    assert READER.texts(tree) == ["A", "Ann Lee", "@ann", "on call"]
+    assert READER.texts(shown(cache.row("bob"))) == ["B", "bob"]
+
+
+def test_the_member_list_redraws_for_a_profile_it_shows_only() -> None:
+    profiles = Profiles()
+    rows = MemberRowCache(profiles=profiles)
+    members = MemberList(rows, cap=2)
+    users = ["ann", "bob", "cy"]
+    members.show(users)
+    assert members.show(users) == []
+    before = list(members.list_view.controls)
+    profiles.profiles["cy"] = ANN  # past the cap: not shown here
+    assert not members.profiles_changed(frozenset({"cy"}))
+    assert members.show(users) == []
+    profiles.profiles["bob"] = Profile("Robert", None, 0)
+    assert members.profiles_changed(frozenset({"bob"}))
+    assert members.show(users) == [members.list_view]
+    assert members.list_view.controls[0] is before[0]
+    assert members.list_view.controls[1] is not before[1]
+    assert "Robert" in READER.texts(shown(members.list_view.controls[1]))
+    assert members.show(users) == []  # once
