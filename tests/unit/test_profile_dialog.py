@@ -120,7 +120,6 @@ async def test_opening_shows_the_profile_and_a_members_tokens() -> None:
     assert not view.remove_avatar.visible  # no picture to remove
     assert view.token_form.visible
     assert "laptop" in texts(view.token_list)
-    assert not view.secret_box.visible
 
 
 async def test_a_guest_is_told_how_to_get_tokens_and_a_stranger_to_join() -> None:
@@ -262,39 +261,38 @@ async def test_a_token_is_shown_once_listed_and_revoked() -> None:
     assert view.token_note.value == NO_TOKENS
     await setup.dialog.create_token()  # no name
     assert view.token_label.error == "Give the token a name, such as the machine it is for."
+    assert len(setup.screen.dialogs) == 1
     view.token_label.value = "laptop console"
     await setup.dialog.create_token()
-    assert view.token_label.error is None
-    assert view.secret_box.visible
-    secret = next(t for t in texts(view.secret_box) if t.startswith("fcp_"))
-    assert SHOWN_ONCE in texts(view.secret_box)
+    assert (view.token_label.value, view.token_label.error) == ("", None)
+    assert "laptop console" in texts(view.token_list)
+    # The secret, in a dialog of its own over the profile, with the warning.
+    profile_dialog, secret_shown = setup.screen.dialogs
+    assert profile_dialog is view.dialog
+    shown = texts(secret_shown)
+    assert SHOWN_ONCE in shown
+    secret = next(t for t in shown if t.startswith("fcp_"))
     signed_in = await setup.accounts.authenticate(secret)
     assert signed_in is not None  # the shown secret signs a console in as Ann
     assert signed_in.account.user_name == "ann"
-    assert "laptop console" in texts(view.token_list)
+    assert secret not in texts(view.dialog)  # the profile itself never holds it
+    popped = setup.screen.popped
+    done = secret_shown.actions[0]  # type: ignore[attr-defined]
+    await done.on_click(None)
+    assert setup.screen.popped == popped + 1
     [token] = await setup.accounts.access_tokens(auth)
-    # Closed and opened again: the list is there, the secret is not.
+    # Closed and opened again: the list is there, the secret is nowhere.
     await setup.dialog.close()
     await setup.dialog.open()
-    assert not view.secret_box.visible
-    assert secret not in texts(view.dialog.content)  # type: ignore[arg-type]
-    assert "laptop console" in texts(view.token_list)
+    reopened = setup.dialog.view
+    assert reopened is not None
+    assert reopened.dialog is not view.dialog  # a closed dialog lingers until the client says
+    assert secret not in texts(reopened.dialog)
+    assert "laptop console" in texts(reopened.token_list)
     await setup.dialog.revoke_token(token.session_id)
     assert await setup.accounts.authenticate(secret) is None
-    assert view.token_note.value == NO_TOKENS
-
-
-async def test_revoking_the_token_just_made_hides_its_secret() -> None:
-    setup = make()
-    await member(setup)
-    await setup.dialog.open()
-    view = setup.dialog.view
-    assert view is not None
-    view.token_label.value = "bot"
-    await setup.dialog.create_token()
-    [token] = await setup.accounts.access_tokens(setup.auth)  # type: ignore[arg-type]
-    await setup.dialog.revoke_token(token.session_id)
-    assert not view.secret_box.visible
+    assert reopened.token_note.value == NO_TOKENS
+    assert "laptop console" not in texts(reopened.token_list)
 
 
 async def test_after_a_sign_out_elsewhere_every_action_says_so() -> None:

@@ -9,6 +9,7 @@ re-encodes it (api/avatars.py); this side only learns, from the client, whether 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 from collections.abc import Callable
@@ -24,7 +25,7 @@ from flet_chat.core.errors import JOIN_FIRST, SOMETHING_WENT_WRONG, ChatError, V
 from flet_chat.core.rate_limit import Origin
 from flet_chat.media.avatars import AVATAR_MAX_BYTES, CHOOSE_AN_IMAGE
 from flet_chat.ui.session.screen import Screen
-from flet_chat.ui.views.profile_dialog import SAVED, CopyAction, ProfileDialog
+from flet_chat.ui.views.profile_dialog import SAVED, CopyAction, ProfileDialog, secret_dialog
 
 logger = logging.getLogger(__name__)
 
@@ -121,7 +122,6 @@ class ProfileSession:
         self._picker: ft.FilePicker | None = None  # held: the page drops unreferenced services
         self.view: ProfileDialog | None = None
         self.is_open = False
-        self._new_token_id: int | None = None
 
     # -- opening and closing --------------------------------------------------------------------
 
@@ -131,7 +131,6 @@ class ProfileSession:
         if auth is None:
             self._screen.show_dialog(ft.SnackBar(ft.Text(JOIN_FIRST)))
             return
-        view = self._dialog()
         try:
             account = await self._account(auth)
             tokens = [] if account.is_guest else await self._accounts.access_tokens(auth)
@@ -142,12 +141,9 @@ class ProfileSession:
             logger.exception("could not open the profile")
             self._screen.show_dialog(ft.SnackBar(ft.Text(SOMETHING_WENT_WRONG)))
             return
+        view = self._new_dialog()
         view.show_person(account.user_name, account.profile)
         view.fill_fields(account.profile)
-        view.show_avatar_status(None)
-        view.show_saved(None)
-        view.hide_secret()
-        view.show_token_error(None)
         view.allow_tokens(not account.is_guest)
         if not account.is_guest:
             view.show_tokens(tokens)
@@ -155,31 +151,30 @@ class ProfileSession:
         self._screen.show_dialog(view.dialog)
 
     async def close(self, _event: object = None) -> None:
-        if self.view is not None:
-            self.view.hide_secret()  # shown once: not again when the dialog is reopened
-        self._new_token_id = None
         self.is_open = False
         self._screen.pop_dialog()
 
-    def _dialog(self) -> ProfileDialog:
-        if self.view is None:
+    def _new_dialog(self) -> ProfileDialog:
+        """A dialog of its own for each opening: a closed one stays in the page's dialog list
+        until the client says it went, and the page refuses to show one that is there."""
+        if self._picker is None:
             self._picker = self._make_picker(self._picked, self._uploaded)
-            self.view = ProfileDialog(
-                picker=self._picker,
-                on_remove_avatar=self.remove_avatar,
-                on_save=self.save,
-                on_create_token=self.create_token,
-                on_revoke_token=self.revoke_token,
-                on_close=self.close,
-                copy_action=self._copy_action,
-            )
-            self.view.dialog.on_dismiss = self._dismissed
-        return self.view
+        self.view = ProfileDialog(
+            picker=self._picker,
+            on_remove_avatar=self.remove_avatar,
+            on_save=self.save,
+            on_create_token=self.create_token,
+            on_revoke_token=self.revoke_token,
+            on_close=self.close,
+        )
+        view = self.view
 
-    async def _dismissed(self, _event: object) -> None:
-        if self.view is not None:
-            self.view.hide_secret()
-        self.is_open = False
+        async def dismissed(_event: object) -> None:
+            if self.view is view:
+                self.is_open = False
+
+        view.dialog.on_dismiss = dismissed
+        return view
 
     async def _account(self, auth: Authenticated) -> Account:
         account = await self._accounts.account(auth.account.user_name)
@@ -189,7 +184,8 @@ class ProfileSession:
 
     def _refresh(self, controls: list[ft.Control]) -> None:
         if self.is_open:
-            self._screen.refresh(*controls)
+            with contextlib.suppress(RuntimeError):  # the tab closed meanwhile
+                self._screen.refresh(*controls)
 
     # -- display name and status ----------------------------------------------------------------
 
@@ -309,8 +305,15 @@ class ProfileSession:
             logger.exception("could not create an access token")
             self._refresh(view.show_token_error(SOMETHING_WENT_WRONG))
             return
-        self._new_token_id = created.session_id
-        self._refresh(view.show_secret(created.token) + view.show_tokens(tokens))
+        self._refresh(view.token_made() + view.show_tokens(tokens))
+        if self.is_open:
+            # Over the profile, once: only its hash is kept, and it is not kept here either.
+            self._screen.show_dialog(
+                secret_dialog(created.token, copy_action=self._copy_action, on_done=self._done)
+            )
+
+    async def _done(self, _event: object) -> None:
+        self._screen.pop_dialog()  # the secret's dialog, the top one
 
     async def revoke_token(self, session_id: int) -> None:
         view, auth = self.view, self._auth()
@@ -326,11 +329,7 @@ class ProfileSession:
             logger.exception("could not revoke an access token")
             self._refresh(view.show_token_error(SOMETHING_WENT_WRONG))
             return
-        updates = view.show_tokens(tokens) + view.show_token_error(None)
-        if session_id == self._new_token_id:  # its secret is worthless now: stop showing it
-            self._new_token_id = None
-            updates += view.hide_secret()
-        self._refresh(updates)
+        self._refresh(view.show_tokens(tokens) + view.show_token_error(None))
 
     # -- news from elsewhere --------------------------------------------------------------------
 

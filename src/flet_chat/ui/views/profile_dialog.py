@@ -1,7 +1,7 @@
 """The profile dialog: the user's picture (choose or remove), display name and status, and their
-personal access tokens (create with a name, the secret shown once with a copy button, list,
-revoke). It only shows what it is given and hands clicks to callbacks; ui/session/profile.py
-does the work. Methods return the controls to update."""
+personal access tokens (create with a name, list, revoke); and the dialog that shows a new
+token's secret once, with a copy button. They only show what they are given and hand clicks to
+callbacks; ui/session/profile.py does the work. Methods return the controls to update."""
 
 from __future__ import annotations
 
@@ -54,10 +54,8 @@ class ProfileDialog:
         on_create_token: Handler,
         on_revoke_token: Revoke,
         on_close: Handler,
-        copy_action: CopyAction,
     ) -> None:
         self._on_revoke = on_revoke_token
-        self._copy_action = copy_action
         self.preview = avatar("?", Profile(), radius=36, text_size=24, key=keys.PROFILE_AVATAR)
         self.shown_name = ft.Text(weight=ft.FontWeight.BOLD, size=16)
         self.user_name = ft.Text(color=NOTICE_COLOR)
@@ -109,13 +107,13 @@ class ProfileDialog:
         )
         self.token_form = ft.Row([self.token_label, self.create_token])
         self.token_note = ft.Text(key=keys.TOKEN_NOTE, size=12, color=NOTICE_COLOR)
-        self.secret_box = ft.Column(visible=False, spacing=4)
         self.token_list = ft.Column(key=keys.TOKEN_LIST, spacing=4)
         self.content = ft.Column(
             key=keys.PROFILE_DIALOG,
             tight=True,
             scroll=ft.ScrollMode.AUTO,
             spacing=10,
+            horizontal_alignment=ft.CrossAxisAlignment.STRETCH,  # fields as wide as the dialog
             controls=[
                 ft.Row(
                     [self.preview, ft.Column([self.shown_name, self.user_name], spacing=0)],
@@ -130,7 +128,6 @@ class ProfileDialog:
                 ft.Text("Access tokens", weight=ft.FontWeight.BOLD),
                 ft.Text(TOKENS_HELP, size=12, color=NOTICE_COLOR),
                 self.token_form,
-                self.secret_box,
                 self.token_list,
                 self.token_note,
             ],
@@ -188,8 +185,7 @@ class ProfileDialog:
         if not allowed:
             self.token_note.value = MEMBERS_ONLY
             self.token_list.controls = []
-            self.hide_secret()
-        return [self.token_form, self.token_note, self.token_list, self.secret_box]
+        return [self.token_form, self.token_note, self.token_list]
 
     def show_tokens(self, tokens: Sequence[SessionInfo]) -> list[ft.Control]:
         self.token_list.controls = [self._token_row(t) for t in tokens]
@@ -228,39 +224,49 @@ class ProfileDialog:
             ],
         )
 
-    def show_secret(self, secret: str) -> list[ft.Control]:
-        """The new token, once: read-only, selectable, with a copy button."""
-        self.secret_box.controls = [
-            ft.Text(SHOWN_ONCE, weight=ft.FontWeight.BOLD, color=ft.Colors.PRIMARY),
-            ft.Row(
-                [
-                    ft.TextField(
-                        key=keys.TOKEN_SECRET,
-                        label="New access token",
-                        value=secret,
-                        read_only=True,
-                        dense=True,
-                        expand=True,
-                    ),
-                    ft.IconButton(
-                        key=keys.TOKEN_COPY,
-                        icon=ft.Icon(ft.Icons.COPY, semantics_label=COPY_TOKEN),
-                        tooltip=COPY_TOKEN,
-                        action=self._copy_action(secret),
-                    ),
-                ]
-            ),
-        ]
-        self.secret_box.visible = True
+    def token_made(self) -> list[ft.Control]:
         self.token_label.value, self.token_label.error = "", None
-        return [self.secret_box, self.token_label]
-
-    def hide_secret(self) -> list[ft.Control]:
-        """The secret leaves the page (and this session's memory of it)."""
-        self.secret_box.controls = []
-        self.secret_box.visible = False
-        return [self.secret_box]
+        return [self.token_label]
 
     def show_token_error(self, text: str | None) -> list[ft.Control]:
         self.token_label.error = text
         return [self.token_label]
+
+
+def secret_dialog(secret: str, *, copy_action: CopyAction, on_done: Handler) -> ft.AlertDialog:
+    """A new token's secret, over the profile: read-only and selectable, with a copy button and
+    the warning that this is the only time it is shown (only its hash is kept)."""
+    return ft.AlertDialog(
+        modal=True,
+        title=ft.Text("New access token"),
+        content=ft.Container(
+            width=WIDTH,
+            content=ft.Column(
+                tight=True,
+                spacing=12,
+                horizontal_alignment=ft.CrossAxisAlignment.STRETCH,
+                controls=[
+                    ft.Text(SHOWN_ONCE, weight=ft.FontWeight.BOLD, color=ft.Colors.PRIMARY),
+                    ft.Row(
+                        [
+                            ft.TextField(
+                                key=keys.TOKEN_SECRET,
+                                label="New access token",
+                                value=secret,
+                                read_only=True,
+                                dense=True,
+                                expand=True,
+                            ),
+                            ft.IconButton(
+                                key=keys.TOKEN_COPY,
+                                icon=ft.Icon(ft.Icons.COPY, semantics_label=COPY_TOKEN),
+                                tooltip=COPY_TOKEN,
+                                action=copy_action(secret),
+                            ),
+                        ]
+                    ),
+                ],
+            ),
+        ),
+        actions=[ft.FilledButton(content="Done", key=keys.TOKEN_DONE, on_click=on_done)],
+    )
