@@ -4,6 +4,7 @@ showing a profile."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
@@ -11,17 +12,21 @@ from typing import Any
 import flet as ft
 import msgpack
 
+from flet_chat.bus.fanout import Fanout
 from flet_chat.core.accounts.models import Profile
-from flet_chat.core.models import AuthorKind, Message, MessageKind
-from flet_chat.core.rooms import user_key
+from flet_chat.core.models import AuthorKind, Message, MessageKind, Room, RoomKind, RoomState
+from flet_chat.core.rooms import direct_key, user_key
 from flet_chat.flet_compat import install_walk_once, pack_control
 from flet_chat.live.profile_cache import NO_PROFILE, profile_stamp
 from flet_chat.testing.flet_client import FletClient
 from flet_chat.ui import keys
 from flet_chat.ui.controls.chat_message import message_row
+from flet_chat.ui.rooms_session import RoomsSession
 from flet_chat.ui.row_cache import RowCache
 from flet_chat.ui.views.member_list import MemberList, MemberRowCache
 from flet_chat.ui.views.message_list import CHUNK_SIZE, MessageList
+from flet_chat.ui.views.room_list import RoomList
+from tests.unit.session_fakes import nothing, open_nothing
 
 READER = FletClient("ws://unused")  # only its tree helpers: what a client would show
 ANN = Profile("Ann Lee", "on call", 3)
@@ -159,3 +164,62 @@ def test_the_member_list_redraws_for_a_profile_it_shows_only() -> None:
     assert members.list_view.controls[1] is not before[1]
     assert "Robert" in READER.texts(shown(members.list_view.controls[1]))
     assert members.show(users) == []  # once
+
+
+class FakeRoomService:
+    """The reads RoomsSession makes: Ann is in #general and talks with Bob and Cy."""
+
+    def __init__(self) -> None:
+        self.direct = [
+            Room(direct_key("ann", other), RoomKind.DIRECT, members=("ann", other))
+            for other in ("Bob", "Cy")
+        ]
+
+    async def rooms_of(self, user_name: str) -> list[RoomState]:
+        return [RoomState(room, unread=0, mentioned=False) for room in self.direct]
+
+    async def public_rooms(self) -> list[Room]:
+        return []
+
+
+class CountingProfiles(Profiles):
+    """Profiles.shown plus ensure, counting the reads ahead of drawing."""
+
+    def __init__(self, **profiles: Profile) -> None:
+        super().__init__(**profiles)
+        self.ensured: list[set[str]] = []
+
+    def shown(self, user_name: str) -> tuple[Profile, int]:
+        return self(user_name)
+
+    async def ensure(self, user_names: Iterable[str]) -> None:
+        self.ensured.append(set(user_names))
+
+
+async def test_direct_conversations_show_their_persons_profile() -> None:
+    profiles = CountingProfiles(bob=Profile("Robert", None, 2))
+    rooms = RoomsSession(
+        FakeRoomService(),  # type: ignore[arg-type]
+        Fanout(),
+        object(),
+        lambda _topic, _event: None,
+        profiles,
+    )
+    await rooms.load("ann")
+    assert profiles.ensured == [{"Bob", "Cy"}]  # read together, before the list is drawn
+    direct = [e for e in rooms.entries() if e.person is not None]
+    assert [(e.title, e.person, e.profile) for e in direct] == [
+        ("@Bob", "Bob", Profile("Robert", None, 2)),
+        ("@Cy", "Cy", NO_PROFILE),
+    ]
+    assert rooms.talks_with_any(frozenset({"bob"}))
+    assert not rooms.talks_with_any(frozenset({"dan", "ann"}))
+    room_list = RoomList(on_open=open_nothing, on_join=open_nothing, on_new_room=nothing)
+    room_list.show(rooms.entries(), "general", [])
+    bob_entry = shown(room_list.entries.controls[1])
+    assert sorted(READER.texts(bob_entry)) == ["@Bob", "B", "Robert"]  # the @name stays in sight
+    assert avatar_of(bob_entry)["foreground_image_src"] == "/avatars/Bob?v=2"
+    assert sorted(READER.texts(shown(room_list.entries.controls[2]))) == ["@Cy", "C"]
+    # A new profile changes the entry, so the list is sent again.
+    profiles.profiles["cy"] = Profile("Cyrus", None, 0)
+    assert room_list.show(rooms.entries(), "general", []) == [room_list.panel]
