@@ -158,7 +158,7 @@ def test_a_forged_id_token_does_not_verify(http: httpx.Client, provider: OidcPro
         jwt.decode(f"{header}.{forged_payload}.{signature}", keys, algorithms=["RS256"])
 
     # Another provider's key under this provider's key id: the signature still fails.
-    with OidcProvider(users=[ALICE]) as other:
+    with OidcProvider(users=[ALICE], fresh_key=True) as other:
         other_key = http.get(f"{other.issuer}/jwks").json()["keys"][0]
     other_key["kid"] = keys.keys[0].kid
     with pytest.raises(BadSignatureError):

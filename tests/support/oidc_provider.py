@@ -23,6 +23,7 @@ first and hand Authlib a request built from it. Everything lives in memory, guar
 
 from __future__ import annotations
 
+import functools
 import html
 import secrets
 import socket
@@ -233,10 +234,22 @@ class _S256Only(CodeChallenge):  # type: ignore[misc]
     DEFAULT_CODE_CHALLENGE_METHOD = "S256"
 
 
+def _new_key() -> RSAKey:
+    key = RSAKey.generate_key(2048, parameters={"use": "sig", "alg": SIGNING_ALGORITHM})
+    key.ensure_kid()
+    return key
+
+
+@functools.cache
+def _shared_key() -> RSAKey:
+    return _new_key()
+
+
 class OidcProvider:
     """The provider. `start()` serves it on 127.0.0.1 at a free port; use it as a context
     manager, or call `stop()`. `require_pkce` / `require_nonce` refuse authorization requests
-    without them (off by default: Flet's own login sends neither)."""
+    without them (off by default: Flet's own login sends neither). Providers share one signing
+    key (making a 2048-bit key takes a while) unless `fresh_key`."""
 
     def __init__(
         self,
@@ -248,6 +261,7 @@ class OidcProvider:
         code_lifetime: float = 60.0,
         token_lifetime: int = 3600,
         host: str = "127.0.0.1",
+        fresh_key: bool = False,
     ) -> None:
         self.users = {user.username: user for user in users}
         self.clients = {client.client_id: client for client in clients}
@@ -257,8 +271,7 @@ class OidcProvider:
         self.token_lifetime = token_lifetime
         self.host = host
         self.record = ProviderRecord()
-        self.key = RSAKey.generate_key(2048, parameters={"use": "sig", "alg": SIGNING_ALGORITHM})
-        self.key.ensure_kid()
+        self.key = _new_key() if fresh_key else _shared_key()
         self._lock = threading.Lock()
         self._codes: dict[str, IssuedCode] = {}
         self._spent_codes: set[str] = set()
