@@ -48,7 +48,7 @@ async def oauth_callback(request: Request) -> Response:
     return response
 
 
-class _CrossOriginIsolation(BaseHTTPMiddleware):
+class CrossOriginIsolation(BaseHTTPMiddleware):
     """The headers Flet's own app factory adds; the web client needs them for its renderer."""
 
     async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
@@ -144,7 +144,7 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
             no_cdn=settings.web_no_cdn,
         ),
     )
-    app.add_middleware(_CrossOriginIsolation)
+    app.add_middleware(CrossOriginIsolation)
     # Socket.IO answers /socket.io/ and hands everything else (and the lifespan) to FastAPI.
     wrapped: ASGIApp = socket_api.asgi_app(app)
     return TrustedProxyHeaders(

@@ -20,6 +20,8 @@ What happens, in order (Flet 1.0.5, web):
 from __future__ import annotations
 
 import logging
+import time
+from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Any, Generic, Protocol, TypeVar
 
@@ -35,6 +37,11 @@ from flet_chat.ui.external_auth import (
 )
 
 logger = logging.getLogger(__name__)
+
+# Each attempt leaves a state in Flet's memory for 10 minutes (FLET_OAUTH_STATE_TIMEOUT): a
+# session that clicks without end must not grow it without end.
+MAX_ATTEMPTS = 5
+ATTEMPT_WINDOW_SECONDS = 60.0
 
 SignedInT = TypeVar("SignedInT")
 SignedInT_co = TypeVar("SignedInT_co", covariant=True)
@@ -92,6 +99,7 @@ class ExternalSignIn(Generic[SignedInT]):
         self._failed = failed
         self._attempt: ExternalAuthorization | None = None
         self._finishing = False
+        self._started: deque[float] = deque(maxlen=MAX_ATTEMPTS)
         page.on_login = self._on_login
 
     def buttons(self) -> list[ft.Control]:
@@ -117,6 +125,11 @@ class ExternalSignIn(Generic[SignedInT]):
         callback then finds a state Flet no longer expects, and is refused)."""
         if self._finishing:
             return  # the account of the attempt that came back is being looked up
+        now = time.monotonic()
+        if len(self._started) == MAX_ATTEMPTS and now - self._started[0] < ATTEMPT_WINDOW_SECONDS:
+            await self._failed("Too many sign-in attempts. Wait a minute and try again.")
+            return
+        self._started.append(now)
         try:
             resolved = await self._directory.resolve(provider_key)
         except ExternalSignInError as error:
