@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 import pytest
@@ -189,6 +191,46 @@ def test_an_unknown_user_stays_on_the_provider_page(browser: Browser, app: Serve
         popup.get_by_label("Username").fill("bob")
         with popup.expect_event("close", timeout=TIMEOUT):
             popup.get_by_role("button", name="Sign in").click()
+        expect(page.get_by_text("Signed in as bob, account 1 (new)")).to_be_visible(timeout=TIMEOUT)
+    finally:
+        context.close()
+
+
+def test_a_superseded_attempt_is_refused_and_the_newer_one_works(
+    browser: Browser, app: ServerProcess, provider: OidcProvider
+) -> None:
+    """Two clicks, two attempts: the first attempt's redirect, completed anyway (here by hand),
+    finds a state the session no longer expects and gets a page saying so; the second works."""
+    context = browser.new_context()
+    page = context.new_page()
+    try:
+        open_chat(page, app.base_url)
+        first_popup = open_sign_in_popup(context, page)
+        first_url = first_popup.url
+        page.bring_to_front()
+        page.get_by_role("button", name="Sign in with Local ID").click()
+        requests = provider.record.authorization_requests
+        deadline = time.monotonic() + TIMEOUT / 1000
+        while len(requests) < 2:  # the second attempt reached the provider
+            assert time.monotonic() < deadline, "the second attempt never reached the provider"
+            page.wait_for_timeout(50)  # polling the provider's record, which has no event
+        second_state = requests[1]["state"]
+        assert second_state != requests[0]["state"]
+
+        # The first attempt, finished outside the browser: its callback is refused.
+        form = dict(parse_qsl(urlsplit(first_url).query))
+        decision = httpx.post(
+            first_url.split("?")[0], data={**form, "username": "alice", "action": "sign_in"}
+        )
+        callback = httpx.get(decision.headers["location"], timeout=10)
+        assert callback.status_code == 400
+        assert "replaced by a newer one" in callback.text
+
+        # The newer attempt, in whichever window shows it (Chromium may reuse the named popup).
+        second = next(p for p in context.pages if second_state in p.url)
+        second.get_by_label("Username").fill("bob")
+        with second.expect_event("close", timeout=TIMEOUT):
+            second.get_by_role("button", name="Sign in").click()
         expect(page.get_by_text("Signed in as bob, account 1 (new)")).to_be_visible(timeout=TIMEOUT)
     finally:
         context.close()
