@@ -40,7 +40,8 @@ def main(argv: list[str] | None = None) -> int:
     except pydantic.ValidationError as error:
         for problem in error.errors():
             where = ".".join(str(p) for p in problem["loc"])
-            print(f"flet-chat: setting {where}: {problem['msg']}", file=sys.stderr)
+            setting = f"setting {where}: " if where else "settings: "  # "" is the whole model
+            print(f"flet-chat: {setting}{problem['msg']}", file=sys.stderr)
         return 2
     configure_logging(settings.log_level)
 
@@ -85,6 +86,15 @@ def _serve(settings: Settings, host: str | None, port: int | None, workers: int 
         print(
             "flet-chat: --workers above 1 needs REDIS_URL (redis://host:port): without the Redis"
             " bus each process would be a separate chat.",
+            file=sys.stderr,
+        )
+        return 2
+    if workers > 1 and settings.external_providers():
+        # Flet keeps a sign-in's state in the memory of the process whose session started it;
+        # the provider's redirect back may reach any of the processes sharing the port.
+        print(
+            "flet-chat: signing in with a provider (FLET_CHAT_OIDC_PROVIDERS, GitHub, Google)"
+            " works with one process per machine for now: use --workers 1.",
             file=sys.stderr,
         )
         return 2
