@@ -242,11 +242,14 @@ class SqlAccountStore:
     ) -> int | None:
         key = user_key(user_name)
         async with self._writes.writing() as conn:
-            # PostgreSQL: the account's row is locked, so a second request waits here and then
-            # sees the first one's session. SQLite: writes are queued in-process already.
-            await conn.execute(
-                select(users.c.user_key).where(users.c.user_key == key).with_for_update()
+            # A write first, before the read: it takes the account's row lock on PostgreSQL and
+            # the database's write lock on SQLite (other processes share the file), so a second
+            # request waits here and then sees the first one's session.
+            locked = await conn.execute(
+                update(users).where(users.c.user_key == key).values(user_key=users.c.user_key)
             )
+            if locked.rowcount == 0:
+                return None  # no such account
             had = await conn.execute(select(sessions.c.id).where(sessions.c.user_key == key))
             if had.first() is not None:
                 return None
@@ -266,11 +269,12 @@ class SqlAccountStore:
             return int(result.scalar_one())
 
     async def session(self, token_hash: str, now: datetime) -> StoredSession | None:
+        # Labelled: users has a `kind` column too (the account's), which _account() reads.
         query = (
             select(
-                sessions.c.id,
-                sessions.c.kind,
-                sessions.c.last_used_at,
+                sessions.c.id.label("session_id"),
+                sessions.c.kind.label("session_kind"),
+                sessions.c.last_used_at.label("session_last_used_at"),
                 *_ACCOUNT_COLUMNS,
             )
             .join(users, users.c.user_key == sessions.c.user_key)
@@ -281,7 +285,10 @@ class SqlAccountStore:
         if row is None:
             return None
         return StoredSession(
-            _account(row), int(row.id), SessionKind(row.kind), _utc(row.last_used_at)
+            _account(row),
+            int(row.session_id),
+            SessionKind(row.session_kind),
+            _utc(row.session_last_used_at),
         )
 
     async def touch_session(
