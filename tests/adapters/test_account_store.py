@@ -283,6 +283,21 @@ async def test_a_session_is_found_by_its_token_s_hash_while_it_lives(
     assert await store.session(hashed, now) is None
 
 
+@pytest.mark.parametrize("account_kind", list(AccountKind))
+async def test_a_sessions_kind_and_its_accounts_kind_are_told_apart(
+    store: SqlAccountStore, account_kind: AccountKind
+) -> None:
+    # Both tables have a `kind` column: a lookup once read the session's as the account's.
+    now = datetime.now(UTC)
+    await create(store, "Dora", kind=account_kind)
+    for kind in (API, BROWSER, TOKEN):
+        sid, hashed = await session(store, "Dora", kind)
+        found = await store.session(hashed, now)
+        assert found is not None
+        assert (found.session_id, found.kind) == (sid, kind)
+        assert (found.account.user_name, found.account.kind) == ("Dora", account_kind)
+
+
 async def test_an_access_token_has_no_expiry(store: SqlAccountStore) -> None:
     await member(store, "Alice")
     sid, hashed = await session(store, "Alice", TOKEN, label="ci")

@@ -269,12 +269,12 @@ class SqlAccountStore:
             return int(result.scalar_one())
 
     async def session(self, token_hash: str, now: datetime) -> StoredSession | None:
-        # Labelled: users has a `kind` column too (the account's), which _account() reads.
         query = (
             select(
-                sessions.c.id.label("session_id"),
+                sessions.c.id,
+                # Both tables have a `kind`: the row's `kind` would be the account's.
                 sessions.c.kind.label("session_kind"),
-                sessions.c.last_used_at.label("session_last_used_at"),
+                sessions.c.last_used_at,
                 *_ACCOUNT_COLUMNS,
             )
             .join(users, users.c.user_key == sessions.c.user_key)
@@ -285,10 +285,7 @@ class SqlAccountStore:
         if row is None:
             return None
         return StoredSession(
-            _account(row),
-            int(row.session_id),
-            SessionKind(row.session_kind),
-            _utc(row.session_last_used_at),
+            _account(row), int(row.id), SessionKind(row.session_kind), _utc(row.last_used_at)
         )
 
     async def touch_session(
