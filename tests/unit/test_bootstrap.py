@@ -10,6 +10,7 @@ import pytest
 
 from flet_chat.bootstrap import Services, bootstrap
 from flet_chat.bus.presence import LocalPresence
+from flet_chat.core.errors import NameTakenError
 from flet_chat.core.models import MessageKind
 from flet_chat.settings import Settings
 from tests.unit.fakes import (
@@ -70,7 +71,11 @@ async def test_a_message_submitted_is_stored_and_published_on_the_fakes(
         f"published {submitted.message.id}"
     )
     # The process's listeners hang on the substitute bus as they would on the real one.
-    assert bus.listeners == [built.presence_cache.on_event, built.typing_board.on_event]
+    assert bus.listeners == [
+        built.presence_cache.on_event,
+        built.typing_board.on_event,
+        built.session_watch.on_event,
+    ]
     assert bus.presence
     assert bus.presence[0].user_name == "Alice"
 
@@ -87,6 +92,23 @@ async def test_a_command_goes_to_the_bots_not_the_room(
     assert len(store.messages) == before
 
 
-def test_a_store_without_its_room_store_is_refused(data_dir: Path) -> None:
-    with pytest.raises(ValueError, match="both store and room_store"):
-        bootstrap(Settings(data_dir=data_dir), NoHub(), store=MemoryStore([]))
+async def test_accounts_run_on_the_substitute_store_and_hasher(
+    services: tuple[Services, MemoryStore, RecordingBus],
+) -> None:
+    built, _store, _bus = services
+    signed = await built.accounts.sign_up("Alice", "correct horse battery")
+    assert (signed.account.user_name, signed.account.is_admin) == ("Alice", True)
+    # The bots' names are reserved for accounts too: one ReservedNames for both services.
+    with pytest.raises(NameTakenError, match="is the name of a bot"):
+        await built.accounts.guest(sorted(built.bots.names)[0])
+
+
+def test_a_store_without_its_room_and_account_stores_is_refused(data_dir: Path) -> None:
+    rooms = MemoryRoomStore()
+    for partial in (
+        {"store": MemoryStore([])},
+        {"store": MemoryStore([]), "room_store": rooms},
+        {"room_store": rooms, "account_store": MemoryAccountStore(rooms)},
+    ):
+        with pytest.raises(ValueError, match="give store, room_store and account_store"):
+            bootstrap(Settings(data_dir=data_dir), NoHub(), **partial)  # type: ignore[arg-type]

@@ -241,15 +241,23 @@ class AccountService:
         return Authenticated(found.account, found.session_id, found.kind)
 
     async def redeem_legacy_token(self, token: object, kind: SessionKind) -> SignedIn | None:
-        """A signed name from before accounts opens a session for that guest name; once the
-        name has a password, only the password does."""
+        """A signed name from before accounts opens the first session of that guest name, once:
+        the client keeps the session token from then on, so a copy of the old token (valid for
+        30 days, and never revocable) opens nothing later. Once the name has a password, only
+        the password does."""
         name = self._legacy.verify(token) if self._legacy else None
         if name is None:
             return None
         account = await self._store.account(name)
         if account is None or not account.is_guest:
             return None
-        return await self._open(account.user_name, kind, label=None)
+        session_token = new_token(kind)
+        session_id = await self._store.add_first_session(
+            account.user_name, token_hash(session_token), kind=kind, expires_at=self._expiry()
+        )
+        if session_id is None:
+            return None
+        return SignedIn(account, session_id, session_token)
 
     async def still_signed_in(self, session_ids: Sequence[int]) -> set[int]:
         """Which of these sessions are still live (the rest ended while a process was not
