@@ -66,6 +66,8 @@ from flet_chat.settings import Settings
 
 logger = logging.getLogger(__name__)
 
+# A token that proves nobody: forged, ended, expired, or another name's than the one given.
+BAD_TOKEN = "The token is not valid."
 # A Socket.IO packet bigger than this is refused by Engine.IO before any handler runs.
 MAX_PACKET_BYTES = 64 * 1024
 
@@ -296,13 +298,13 @@ class SocketApi:
         if auth is None:  # a signed name kept from before accounts: a session of its own now
             legacy = await services.accounts.redeem_legacy_token(request.token, SessionKind.API)
             if legacy is None:
-                raise Unauthorized("The token is not valid.")
+                raise Unauthorized(BAD_TOKEN)
             auth, token = _api_session(legacy), legacy.token
         name = auth.account.user_name
         if request.name is not None and request.name.strip().casefold() != name.casefold():
             if token != request.token:  # the legacy token's new session: nobody will use it
                 await services.accounts.sign_out(auth)
-            raise Unauthorized("The token is not valid.")
+            raise Unauthorized(BAD_TOKEN)
         return JoinIdentity(name, AuthorKind.USER, auth, token=token)
 
     async def _send(self, client: ApiClient, services: Services, data: Any) -> Ack:
