@@ -159,7 +159,7 @@ async def test_console_signs_in_with_an_access_token_until_it_is_revoked(
             ),
             what="Alice offline",
         )
-        assert other.received("signed_out")
+        await other.wait_for(lambda: other.received("signed_out"), what="signed_out")
         assert (await other.send("still here?"))["error"]["code"] == "unauthorized"
     async with console(server, args=("--token", made.token)) as again:
         await again.expect(r"Could not join: The token is not valid\.")

@@ -97,8 +97,16 @@ async def test_a_seed_console_whose_guest_session_ends_is_told_and_leaves(
             await asyncio.to_thread(
                 console.wait_for_answer, "This is my answer to your question: Hello there!"
             )
-            guest = next(
-                m["user_name"] for m in alice.received("message") if m["text"] == "Hello there!"
+            guest = await alice.wait_for(
+                lambda: next(
+                    (
+                        m["user_name"]
+                        for m in alice.received("message")
+                        if m["text"] == "Hello there!"
+                    ),
+                    None,
+                ),
+                what="the console's message",
             )
             # Ended in the store alone, as an expiry: the server's check of the store finds it.
             assert await end_sessions_in_store(server.data_dir, guest)
