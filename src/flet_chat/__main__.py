@@ -29,12 +29,21 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("migrate", help="apply database migrations and exit")
     console = commands.add_parser("console", help="chat in this terminal over Socket.IO")
     console.add_argument("--url", default="http://127.0.0.1:8550", help="the server's URL")
-    console.add_argument("--name", required=True, help="your name in the chat")
+    console.add_argument("--name", help="join as a guest under this name")
+    console.add_argument(
+        "--token",
+        default=os.environ.get("FLET_CHAT_TOKEN") or None,
+        help="a personal access token from your profile, to join as your account (default"
+        " FLET_CHAT_TOKEN; prefer the variable: other users of the machine can read arguments)",
+    )
     args = parser.parse_args(argv)
     if args.command == "console":
         from flet_chat.console import run_console
 
-        return run_console(args.url, args.name)  # a client: no server logging or settings
+        if not args.name and not args.token:
+            console.error("give --token (or FLET_CHAT_TOKEN) to join as your account, or --name")
+        # A client: no server logging or settings.
+        return run_console(args.url, args.name or None, args.token)
     try:
         settings = Settings()
     except pydantic.ValidationError as error:
