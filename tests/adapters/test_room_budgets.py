@@ -9,11 +9,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from flet_chat.core.accounts.models import AccountKind, Role
 from flet_chat.core.errors import RateLimitedError, ValidationError
 from flet_chat.core.limits import ROOMS_PER_USER_PER_DAY
 from flet_chat.core.models import MessageKind, NewMessage, Room, RoomKind
 from flet_chat.core.names import name_skeleton
 from flet_chat.core.room_service import RoomService
+from flet_chat.storage.account_store import SqlAccountStore
 from flet_chat.storage.engine import create_engine
 from flet_chat.storage.migrate import upgrade_to_head_async
 from flet_chat.storage.room_store import SqlRoomStore
@@ -68,8 +70,12 @@ async def test_a_direct_conversation_needs_someone_with_that_name(
 ) -> None:
     store = stores[1]
     rooms = service(store, Now())
+    accounts = SqlAccountStore(store._engine, stores[0])
     for name in ("Ann", "Bob"):
-        assert await store.claim_name(name, name_skeleton(name)) is None  # newly claimed
+        claimed = await accounts.create_account(
+            name, name_skeleton(name), kind=AccountKind.GUEST, password_hash=None, role=Role.MEMBER
+        )
+        assert claimed is None  # newly claimed
     for nobody in ("Nobody", "Bobby", "B0b"):  # a look-alike is nobody either
         with pytest.raises(ValidationError, match=f"^There is nobody called {nobody} here.$"):
             await rooms.open_direct("Ann", nobody)

@@ -11,10 +11,12 @@ import pytest
 from alembic import command
 from sqlalchemy import select
 
+from flet_chat.core.accounts.models import AccountKind, Role
 from flet_chat.core.limits import DEFAULT_ROOM, UNREAD_CAP
 from flet_chat.core.models import MessageKind, NewMessage, Room, RoomKind, RoomState
 from flet_chat.core.names import name_skeleton
 from flet_chat.core.rooms import direct_key
+from flet_chat.storage.account_store import SqlAccountStore
 from flet_chat.storage.engine import create_engine
 from flet_chat.storage.migrate import alembic_config, upgrade_to_head_async
 from flet_chat.storage.room_store import SqlRoomStore
@@ -196,44 +198,11 @@ async def test_edits_deletes_and_reactions_are_stored(stores: Stores) -> None:
     assert reread == gone
 
 
-async def claim(store: SqlRoomStore, name: str) -> str | None:
-    return await store.claim_name(name, name_skeleton(name))
-
-
-async def test_a_name_is_claimed_once_whatever_its_case(stores: Stores) -> None:
-    assert await claim(stores.rooms, "Ann") is None
-    assert await claim(stores.rooms, "ann") == "Ann"
-    # Two people choosing one name at the same moment: exactly one gets it.
-    results = await asyncio.gather(*(claim(stores.rooms, "Zoë") for _ in range(5)))
-    assert sorted(results, key=str) == [None, "Zoë", "Zoë", "Zoë", "Zoë"]
-    await stores.rooms.release_name("ANN")  # a join that failed gives the name back
-    assert await claim(stores.rooms, "Ann") is None
-
-
-async def test_a_look_alike_of_a_claimed_name_cannot_be_claimed(stores: Stores) -> None:
-    assert await claim(stores.rooms, "Alice") is None
-    assert await claim(stores.rooms, CYRILLIC_ALICE) == "Alice"
-    assert await claim(stores.rooms, "AIice") == "Alice"  # a capital i
-    # The same name in any case is found before a look-alike: that is its owner coming back.
-    assert await claim(stores.rooms, "Allce") is None
-    assert await claim(stores.rooms, "ALLCE") == "Allce"
-    assert await stores.rooms.name_holder(CYRILLIC_ALICE, name_skeleton(CYRILLIC_ALICE)) == "Alice"
-    assert await stores.rooms.name_holder("Bob", name_skeleton("Bob")) is None
-
-
-async def test_two_processes_claiming_look_alikes_at_once_one_wins(database_url: str) -> None:
-    await upgrade_to_head_async(database_url)
-    engines = [create_engine(database_url) for _ in range(2)]
-    first, second = (SqlRoomStore(e, SqlStore(e)) for e in engines)
-    try:
-        for i in range(10):
-            plain, lookalike = f"Alice{i}", f"{CYRILLIC_A}lice{i}"
-            results = await asyncio.gather(claim(first, plain), claim(second, lookalike))
-            # Exactly one claimed; the other is told whose name is in the way.
-            assert results in ([None, plain], [lookalike, None]), results
-    finally:
-        for engine in engines:
-            await engine.dispose()
+async def claim(store: SqlAccountStore, name: str) -> str | None:
+    """Names are claimed by accounts now (test_account_store.py tests the claims themselves)."""
+    return await store.create_account(
+        name, name_skeleton(name), kind=AccountKind.GUEST, password_hash=None, role=Role.MEMBER
+    )
 
 
 async def test_the_migration_gives_look_alikes_claimed_before_it_one_skeleton(
@@ -262,7 +231,7 @@ async def test_the_migration_gives_look_alikes_claimed_before_it_one_skeleton(
     rows = [(n, everyone.pop(n)) for n in old_names]
     assert everyone.pop(late_bob) is None
     assert everyone == {n: name_skeleton(n) for n in crowd}
-    store = SqlRoomStore(engine, SqlStore(engine))
+    store = SqlAccountStore(engine, SqlStore(engine))
     try:
         # The earliest of the look-alikes keeps the skeleton; the later ones keep their names.
         assert dict(rows) == {

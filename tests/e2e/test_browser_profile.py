@@ -18,13 +18,10 @@ import pytest
 from PIL import ExifTags, Image
 from playwright.sync_api import Browser, Page, Response, expect
 
-from flet_chat.bootstrap import bootstrap
-from flet_chat.bus.fanout import Fanout
-from flet_chat.settings import Settings
 from flet_chat.ui.session.identity import IDENTITY_STORAGE_KEY
 from tests.e2e.conftest import conversation, open_chat, said, screenshot_after_change
 from tests.e2e.test_browser_chat import TIMEOUT, join_as, type_into
-from tests.support.accounts import sign_up
+from tests.support.accounts import account_service, sign_up
 from tests.support.server import ServerProcess
 
 pytestmark = pytest.mark.e2e
@@ -58,12 +55,8 @@ def signed_in_as(page: Page, token: str) -> None:
 
 
 async def _token_works(data_dir: Path, secret: str) -> bool:
-    services = bootstrap(Settings(data_dir=data_dir), Fanout())
-    try:
-        return await services.accounts.authenticate(secret) is not None
-    finally:
-        assert services.engine is not None
-        await services.engine.dispose()
+    async with account_service(data_dir) as accounts:
+        return await accounts.authenticate(secret) is not None
 
 
 def apart(work: Coroutine[object, object, T]) -> T:

@@ -312,7 +312,7 @@ class MemoryAccountStore:
 
     async def first_member(self) -> str | None:
         members = [r for r in self.accounts.values() if r["kind"] is AccountKind.MEMBER]
-        members.sort(key=lambda r: r["order"])  # type: ignore[arg-type, return-value]
+        members.sort(key=lambda r: (r["role"] is not Role.ADMIN, r["order"]))  # type: ignore[arg-type, return-value]
         return str(members[0]["user_name"]) if members else None
 
     async def forget_guest(self, user_name: str) -> None:
@@ -379,6 +379,15 @@ class MemoryAccountStore:
             "ended_at": None,
         }
         return session_id
+
+    async def add_first_session(
+        self, user_name: str, token_hash: str, *, kind: SessionKind, expires_at: datetime | None
+    ) -> int | None:
+        if any(s["user_key"] == user_key(user_name) for s in self.sessions.values()):
+            return None
+        return await self.add_session(
+            user_name, token_hash, kind=kind, label=None, expires_at=expires_at
+        )
 
     def _live(self, session: dict[str, object], now: datetime) -> bool:
         expires = session["expires_at"]

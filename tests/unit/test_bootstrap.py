@@ -10,6 +10,7 @@ import pytest
 
 from flet_chat.bootstrap import Services, bootstrap
 from flet_chat.bus.presence import LocalPresence
+from flet_chat.core.errors import NameTakenError
 from flet_chat.core.models import MessageKind
 from flet_chat.settings import Settings
 from tests.unit.fakes import (
@@ -92,6 +93,23 @@ async def test_a_command_goes_to_the_bots_not_the_room(
     assert len(store.messages) == before
 
 
-def test_a_store_without_its_room_store_is_refused(data_dir: Path) -> None:
-    with pytest.raises(ValueError, match="both store and room_store"):
-        bootstrap(Settings(data_dir=data_dir), NoHub(), store=MemoryStore([]))
+async def test_accounts_run_on_the_substitute_store_and_hasher(
+    services: tuple[Services, MemoryStore, RecordingBus],
+) -> None:
+    built, _store, _bus = services
+    signed = await built.accounts.sign_up("Alice", "correct horse battery")
+    assert (signed.account.user_name, signed.account.is_admin) == ("Alice", True)
+    # The bots' names are reserved for accounts too: one ReservedNames for both services.
+    with pytest.raises(NameTakenError, match="is the name of a bot"):
+        await built.accounts.guest(sorted(built.bots.names)[0])
+
+
+def test_a_store_without_its_room_and_account_stores_is_refused(data_dir: Path) -> None:
+    rooms = MemoryRoomStore()
+    for partial in (
+        {"store": MemoryStore([])},
+        {"store": MemoryStore([]), "room_store": rooms},
+        {"room_store": rooms, "account_store": MemoryAccountStore(rooms)},
+    ):
+        with pytest.raises(ValueError, match="give store, room_store and account_store"):
+            bootstrap(Settings(data_dir=data_dir), NoHub(), **partial)  # type: ignore[arg-type]

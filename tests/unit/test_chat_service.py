@@ -88,8 +88,8 @@ async def test_a_user_with_several_sessions_joins_and_leaves_once(
     service: ChatService, bus: RecordingBus
 ) -> None:
     assert (await service.join("Bob", "tab-1"))[1] is not None
-    # A second tab (it shows the browser's identity token): already here.
-    assert (await service.join("Bob", "tab-2", proven=True))[1] is None
+    # A second tab of the same account: already here.
+    assert (await service.join("Bob", "tab-2"))[1] is None
     assert await service.leave("Bob", "tab-1") is None  # one tab left, Bob has not
     assert await service.leave("Bob", "tab-2") is not None
     assert [e.message.kind for e in bus.events] == [MessageKind.JOIN, MessageKind.LEAVE]
@@ -152,7 +152,7 @@ async def test_presence_changes_are_published_after_the_notice(
     service: ChatService, bus: RecordingBus, journal: list[str]
 ) -> None:
     await service.join("Bob", "tab-1")
-    await service.join("Bob", "tab-2", proven=True)
+    await service.join("Bob", "tab-2")
     await service.set_connected("Bob", "tab-2", connected=False)
     assert await service.online_users() == ["Bob"]  # tab-1 is still connected
     await service.set_connected("Bob", "tab-1", connected=False)
@@ -180,7 +180,7 @@ async def test_presence_changes_are_published_after_the_notice(
 
 async def test_online_users_are_sorted_without_regard_to_case(service: ChatService) -> None:
     for i, name in enumerate(["bob", "Carol", "alice", "Bob"]):
-        await service.join(name, f"tab-{i}", proven=True)
+        await service.join(name, f"tab-{i}")
     assert await service.online_users() == ["alice", "Bob", "bob", "Carol"]
 
 
@@ -231,22 +231,16 @@ async def test_a_crowd_gets_no_join_or_leave_notices(
     assert bus.presence[-1].online is False  # the member list still hears of every change
 
 
-async def test_a_name_stays_with_whoever_joined_under_it_first(service: ChatService) -> None:
-    await service.join("Ann", "tab-1")
-    with pytest.raises(NameTakenError, match="ann is taken"):
-        await service.join("ann", "socket-1")  # someone else, without Ann's token
-    # The refused attempt left no trace: Ann's one tab leaving makes her gone.
-    assert await service.leave("Ann", "tab-1") is not None
-    with pytest.raises(NameTakenError):
-        await service.join("Ann", "socket-1")  # gone, but the name is still hers
-    name, notice = await service.join("Ann", "socket-1", proven=True)  # Ann, with her token
-    assert (name, notice is not None) == ("Ann", True)
-
-
-async def test_bot_names_are_reserved(service: ChatService) -> None:
-    service.reserve_names(["Helper"])
-    with pytest.raises(NameTakenError):
-        await service.join(" helper ", "tab-1")
+async def test_join_only_marks_presence(service: ChatService, bus: RecordingBus) -> None:
+    """Names are claimed by accounts (AccountService); a join comes after the account proved
+    who it is (callers pass the account's name), so it refuses no name that is valid."""
+    assert (await service.join("Ann", "tab-1"))[1] is not None
+    assert (await service.join("Ann", "socket-1"))[1] is None  # already online
+    assert await service.leave("Ann", "tab-1") is None
+    assert await service.leave("Ann", "socket-1") is not None
+    with pytest.raises(ValidationError):  # the name is still cleaned
+        await service.join("An\u200bn", "tab-2")
+    assert [e.message.kind for e in bus.events] == [MessageKind.JOIN, MessageKind.LEAVE]
 
 
 async def test_observers_see_each_stored_message(service: ChatService) -> None:

@@ -1,5 +1,6 @@
-"""Look-alike names: the confusable skeleton, invisible characters, and what ChatService refuses
-because of them (joins, bots' names, an integration posting under a person's name)."""
+"""Look-alike names: the confusable skeleton, invisible characters, and what is refused because
+of them: AccountService's claims (guests and sign-ups, bots' names) and ChatService's posts (an
+integration posting under a person's name)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,19 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from flet_chat.bus.presence import LocalPresence
+from flet_chat.core.accounts.service import AccountService
 from flet_chat.core.errors import NameTakenError, ValidationError
 from flet_chat.core.models import AuthorKind
-from flet_chat.core.names import invisible_character, name_skeleton, skeleton
+from flet_chat.core.names import ReservedNames, invisible_character, name_skeleton, skeleton
 from flet_chat.core.service import ChatService
-from tests.unit.fakes import MemoryRoomStore, MemoryStore, RecordingBus, message_limits
+from tests.unit.fakes import (
+    MemoryAccountStore,
+    MemoryRoomStore,
+    MemoryStore,
+    PlainHasher,
+    RecordingBus,
+    message_limits,
+)
 
 CYRILLIC_ALICE = "\u0410lice"  # a Cyrillic capital A
 GREEK_ALICE = "\u0391lice"  # a Greek capital alpha
@@ -119,7 +128,9 @@ def test_a_joiner_must_sit_between_two_emoji(name: str) -> None:
     assert invisible_character(name) == "\u200d"
 
 
-# -- ChatService --------------------------------------------------------------------------------
+# -- claims (AccountService) and posts (ChatService) ---------------------------------------------
+
+PASSWORD = "correct horse battery"
 
 
 @pytest.fixture
@@ -128,40 +139,72 @@ def rooms() -> MemoryRoomStore:
 
 
 @pytest.fixture
-def service(rooms: MemoryRoomStore) -> ChatService:
-    chat = ChatService(
+def reserved() -> ReservedNames:
+    names = ReservedNames()
+    names.reserve(["Helper", "Deploy Bot"])
+    return names
+
+
+@pytest.fixture
+def accounts(rooms: MemoryRoomStore, reserved: ReservedNames) -> AccountService:
+    return AccountService(
+        MemoryAccountStore(rooms),
+        PlainHasher(),
+        message_limits(100, 100.0),
+        RecordingBus([]),
+        reserved,
+    )
+
+
+@pytest.fixture
+def service(rooms: MemoryRoomStore, reserved: ReservedNames) -> ChatService:
+    return ChatService(
         MemoryStore([]),
         RecordingBus([]),
         message_limits(100, 100.0),
         LocalPresence(),
         rooms,
+        reserved=reserved,
     )
-    chat.reserve_names(["Helper", "Deploy Bot"])
-    return chat
 
 
 @pytest.mark.parametrize("lookalike", [CYRILLIC_ALICE, GREEK_ALICE, "AIice"])
 async def test_a_look_alike_of_a_claimed_name_is_refused(
-    service: ChatService, lookalike: str
+    accounts: AccountService, lookalike: str
 ) -> None:
-    await service.join("Alice", "tab-1")
+    await accounts.guest("Alice")
     with pytest.raises(NameTakenError, match=f"{lookalike} looks too much like Alice"):
-        await service.join(lookalike, "tab-2")
-    with pytest.raises(NameTakenError):  # a token for Alice does not make a look-alike hers
-        await service.join(lookalike, "tab-3", proven=True)
+        await accounts.guest(lookalike)
+    with pytest.raises(NameTakenError, match=f"{lookalike} looks too much like Alice"):
+        await accounts.sign_up(lookalike, PASSWORD)  # a password does not make it another name
 
 
-async def test_a_decomposed_name_is_the_composed_one(service: ChatService) -> None:
-    name, _ = await service.join(COMPOSED, "tab-1")
+async def test_a_decomposed_name_is_the_composed_one(accounts: AccountService) -> None:
+    signed = await accounts.sign_up(COMPOSED, PASSWORD)
     with pytest.raises(NameTakenError, match="is taken"):
-        await service.join(DECOMPOSED, "tab-2")
-    assert (await service.join(DECOMPOSED, "tab-3", proven=True))[0] == name
+        await accounts.guest(DECOMPOSED)
+    # Its owner signs in typing it either way, and is the name as it was claimed.
+    assert (await accounts.sign_in(DECOMPOSED, PASSWORD)).account.user_name == COMPOSED
+    assert signed.account.user_name == COMPOSED
 
 
-async def test_the_owner_comes_back_in_any_case(service: ChatService) -> None:
-    await service.join("Alice", "tab-1")
-    assert (await service.join("ALICE", "tab-2", proven=True))[0] == "ALICE"
-    assert (await service.join("alice", "tab-3", proven=True))[0] == "alice"
+async def test_the_owner_comes_back_in_any_case(accounts: AccountService) -> None:
+    await accounts.sign_up("Alice", PASSWORD)
+    for typed in ("ALICE", "alice"):
+        assert (await accounts.sign_in(typed, PASSWORD)).account.user_name == "Alice"
+
+
+async def test_a_guest_s_name_stays_theirs_while_their_session_lives(
+    accounts: AccountService, service: ChatService
+) -> None:
+    ann = await accounts.guest("Ann")
+    await service.join("Ann", "tab-1")
+    assert await service.leave("Ann", "tab-1") is not None  # gone from the chat...
+    with pytest.raises(NameTakenError, match="ann is taken"):
+        await accounts.guest("ann")  # ...but the name is still hers
+    back = await accounts.authenticate(ann.token)  # her browser comes back with its token
+    assert back is not None
+    assert back.account.user_name == "Ann"
 
 
 @pytest.mark.parametrize(
@@ -174,25 +217,31 @@ async def test_the_owner_comes_back_in_any_case(service: ChatService) -> None:
         ("Dep1oy Bot", "Deploy Bot"),
     ],
 )
-async def test_nobody_joins_as_a_look_alike_of_a_bot(
-    service: ChatService, raw: str, bot: str
+async def test_nobody_takes_a_look_alike_of_a_bot(
+    accounts: AccountService, service: ChatService, raw: str, bot: str
 ) -> None:
     assert service.is_bot(raw)
     with pytest.raises(NameTakenError, match=r"a bot\. Choose another name\.") as refused:
-        await service.join(raw, "tab-1")
+        await accounts.guest(raw)
     assert bot in str(refused.value) or "is the name of a bot" in str(refused.value)
+    with pytest.raises(NameTakenError, match=r"a bot\. Choose another name\."):
+        await accounts.sign_up(raw, PASSWORD)
     with pytest.raises(NameTakenError):  # nor posts as one, not being that bot
         await service.post(raw, "beep", author_kind=AuthorKind.INTEGRATION)
 
 
-async def test_an_invisible_character_cannot_pass_for_a_bot(service: ChatService) -> None:
+async def test_an_invisible_character_cannot_pass_for_a_bot(
+    accounts: AccountService, service: ChatService
+) -> None:
     assert service.is_bot("Deploy\u200b Bot")
     with pytest.raises(ValidationError, match="invisible"):
-        await service.join("Deploy\u200b Bot", "tab-1")
+        await accounts.guest("Deploy\u200b Bot")
 
 
-async def test_an_integration_never_posts_under_a_person_s_name(service: ChatService) -> None:
-    await service.join("Alice", "tab-1")
+async def test_an_integration_never_posts_under_a_person_s_name(
+    accounts: AccountService, service: ChatService
+) -> None:
+    await accounts.guest("Alice")
     for name in ("Alice", "alice", CYRILLIC_ALICE, "AIice"):
         with pytest.raises(NameTakenError, match="An integration needs a name of its own"):
             await service.post(name, "deploy done", author_kind=AuthorKind.INTEGRATION)
@@ -201,16 +250,18 @@ async def test_an_integration_never_posts_under_a_person_s_name(service: ChatSer
     assert (await service.post("Webhook", "hi", author_kind=AuthorKind.INTEGRATION)).user_name
 
 
-async def test_nobody_joins_as_the_default_integration(service: ChatService) -> None:
+async def test_nobody_takes_the_default_integration_s_name(accounts: AccountService) -> None:
     for name in ("Webhook", "webhook", "W\u0435bhook"):  # the last with a Cyrillic e
         with pytest.raises(NameTakenError, match="integrations post as"):
-            await service.join(name, "tab-1")
+            await accounts.guest(name)
+        with pytest.raises(NameTakenError, match="integrations post as"):
+            await accounts.sign_up(name, PASSWORD)
 
 
 async def test_a_refused_look_alike_leaves_the_name_free(
-    service: ChatService, rooms: MemoryRoomStore
+    accounts: AccountService, rooms: MemoryRoomStore
 ) -> None:
-    await service.join("Alice", "tab-1")
+    await accounts.guest("Alice")
     with pytest.raises(NameTakenError):
-        await service.join(CYRILLIC_ALICE, "tab-2")
+        await accounts.guest(CYRILLIC_ALICE)
     assert list(rooms.names) == ["alice"]

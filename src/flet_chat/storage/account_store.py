@@ -120,10 +120,16 @@ class SqlAccountStore:
                 )
 
     async def first_member(self) -> str | None:
+        # The admin stays the admin: a guest from before the first sign-up who chooses a
+        # password later is older, but must not take the role over.
         query = (
             select(users.c.user_name)
             .where(users.c.kind == AccountKind.MEMBER.value)
-            .order_by(users.c.created_at, users.c.user_key)
+            .order_by(
+                case((users.c.role == Role.ADMIN.value, 0), else_=1),
+                users.c.created_at,
+                users.c.user_key,
+            )
             .limit(1)
         )
         async with self._engine.connect() as conn:
@@ -223,6 +229,37 @@ class SqlAccountStore:
                     token_hash=token_hash,
                     kind=kind.value,
                     label=label,
+                    created_at=now,
+                    last_used_at=now,
+                    expires_at=expires_at,
+                )
+                .returning(sessions.c.id)
+            )
+            return int(result.scalar_one())
+
+    async def add_first_session(
+        self, user_name: str, token_hash: str, *, kind: SessionKind, expires_at: datetime | None
+    ) -> int | None:
+        key = user_key(user_name)
+        async with self._writes.writing() as conn:
+            # A write first, before the read: it takes the account's row lock on PostgreSQL and
+            # the database's write lock on SQLite (other processes share the file), so a second
+            # request waits here and then sees the first one's session.
+            locked = await conn.execute(
+                update(users).where(users.c.user_key == key).values(user_key=users.c.user_key)
+            )
+            if locked.rowcount == 0:
+                return None  # no such account
+            had = await conn.execute(select(sessions.c.id).where(sessions.c.user_key == key))
+            if had.first() is not None:
+                return None
+            now = datetime.now(UTC)
+            result = await conn.execute(
+                insert(sessions)
+                .values(
+                    user_key=key,
+                    token_hash=token_hash,
+                    kind=kind.value,
                     created_at=now,
                     last_used_at=now,
                     expires_at=expires_at,

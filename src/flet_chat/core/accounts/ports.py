@@ -67,7 +67,8 @@ class AccountStore(Protocol):
         ...
 
     async def first_member(self) -> str | None:
-        """The earliest account that is not a guest (the admin when none is configured)."""
+        """The admin when none is configured: an account that is admin already and not a guest,
+        else the earliest account that is not a guest."""
         ...
 
     async def set_profile(
@@ -96,6 +97,13 @@ class AccountStore(Protocol):
         expires_at: datetime | None,
     ) -> int:
         """Store a new session; returns its id."""
+        ...
+
+    async def add_first_session(
+        self, user_name: str, token_hash: str, *, kind: SessionKind, expires_at: datetime | None
+    ) -> int | None:
+        """Store the account's first session ever, in one step two requests cannot both win;
+        None if it has had one (live or not)."""
         ...
 
     async def session(self, token_hash: str, now: datetime) -> StoredSession | None:

@@ -28,7 +28,7 @@ from flet_chat.core.accounts.passwords import check_new_password, normalise_pass
 from flet_chat.core.accounts.ports import AccountStore
 from flet_chat.core.accounts.tickets import UploadTickets
 from flet_chat.core.accounts.tokens import looks_like_token, new_token, token_hash
-from flet_chat.core.errors import ChatError, NameTakenError, ValidationError
+from flet_chat.core.errors import ChatError, NameTakenError, UnauthorizedError, ValidationError
 from flet_chat.core.events import ProfileChanged, SessionsEnded
 from flet_chat.core.limits import (
     MAX_ACCESS_TOKENS,
@@ -140,7 +140,7 @@ class AccountService:
         typed = normalise_password(password) if isinstance(password, str) else ""
         password_hash = found.password_hash if found else None
         if not await self._hasher.verify(password_hash, typed) or found is None:
-            raise ChatError(WRONG_CREDENTIALS)
+            raise UnauthorizedError(WRONG_CREDENTIALS)
         account = found.account
         if password_hash and self._hasher.needs_rehash(password_hash):
             await self._store.set_password(account.user_name, await self._hasher.hash(typed))
@@ -221,7 +221,7 @@ class AccountService:
         )
         account = await self._store.account(name)
         if account is None:  # deleted in between (a guest undone by another request)
-            raise ChatError(SIGNED_OUT)
+            raise UnauthorizedError(SIGNED_OUT)
         return SignedIn(account, session_id, token)
 
     def _expiry(self) -> datetime:
@@ -244,15 +244,23 @@ class AccountService:
         return Authenticated(found.account, found.session_id, found.kind)
 
     async def redeem_legacy_token(self, token: object, kind: SessionKind) -> SignedIn | None:
-        """A signed name from before accounts opens a session for that guest name; once the
-        name has a password, only the password does."""
+        """A signed name from before accounts opens the first session of that guest name, once:
+        the client keeps the session token from then on, so a copy of the old token (valid for
+        30 days, and never revocable) opens nothing later. Once the name has a password, only
+        the password does."""
         name = self._legacy.verify(token) if self._legacy else None
         if name is None:
             return None
         account = await self._store.account(name)
         if account is None or not account.is_guest:
             return None
-        return await self._open(account.user_name, kind, label=None)
+        session_token = new_token(kind)
+        session_id = await self._store.add_first_session(
+            account.user_name, token_hash(session_token), kind=kind, expires_at=self._expiry()
+        )
+        if session_id is None:
+            return None
+        return SignedIn(account, session_id, session_token)
 
     async def still_signed_in(self, session_ids: Sequence[int]) -> set[int]:
         """Which of these sessions are still live (the rest ended while a process was not
@@ -263,10 +271,10 @@ class AccountService:
     async def _live(self, auth: Authenticated) -> Account:
         """The account as it is now, if the session still is."""
         if await self._store.ended_among([auth.session_id], self._now()):
-            raise ChatError(SIGNED_OUT)
+            raise UnauthorizedError(SIGNED_OUT)
         account = await self._store.account(auth.account.user_name)
         if account is None:
-            raise ChatError(SIGNED_OUT)
+            raise UnauthorizedError(SIGNED_OUT)
         return account
 
     # -- ending sessions ------------------------------------------------------------------------
