@@ -158,7 +158,8 @@ async def test_a_direct_conversation_reaches_its_two_people_only(
         await alice.send("just between us")
         await alice.wait_for(lambda: has_row(alice, "just between us"))
 
-        await bob.wait_for(lambda: room_entries(bob) == ["#general", "@Alice 1"])
+        # A direct conversation's entry: the person's name, their avatar ("A"), the unread count.
+        await bob.wait_for(lambda: room_entries(bob) == ["#general", "@Alice A 1"])
         await bob.click(next(k for k in keys_of(bob) if k.startswith("room-dm:")))
         await bob.wait_for(lambda: title(bob) == "@Alice" and has_row(bob, "just between us"))
         await bob.send("agreed")
