@@ -29,18 +29,28 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("migrate", help="apply database migrations and exit")
     console = commands.add_parser("console", help="chat in this terminal over Socket.IO")
     console.add_argument("--url", default="http://127.0.0.1:8550", help="the server's URL")
-    console.add_argument("--name", required=True, help="your name in the chat")
+    console.add_argument("--name", help="join as a guest under this name")
+    console.add_argument(
+        "--token",
+        default=os.environ.get("FLET_CHAT_TOKEN") or None,
+        help="a personal access token from your profile, to join as your account (default"
+        " FLET_CHAT_TOKEN; prefer the variable: other users of the machine can read arguments)",
+    )
     args = parser.parse_args(argv)
     if args.command == "console":
         from flet_chat.console import run_console
 
-        return run_console(args.url, args.name)  # a client: no server logging or settings
+        if not args.name and not args.token:
+            console.error("give --token (or FLET_CHAT_TOKEN) to join as your account, or --name")
+        # A client: no server logging or settings.
+        return run_console(args.url, args.name or None, args.token)
     try:
         settings = Settings()
     except pydantic.ValidationError as error:
         for problem in error.errors():
             where = ".".join(str(p) for p in problem["loc"])
-            print(f"flet-chat: setting {where}: {problem['msg']}", file=sys.stderr)
+            setting = f"setting {where}: " if where else "settings: "  # "" is the whole model
+            print(f"flet-chat: {setting}{problem['msg']}", file=sys.stderr)
         return 2
     configure_logging(settings.log_level)
 
@@ -85,6 +95,15 @@ def _serve(settings: Settings, host: str | None, port: int | None, workers: int 
         print(
             "flet-chat: --workers above 1 needs REDIS_URL (redis://host:port): without the Redis"
             " bus each process would be a separate chat.",
+            file=sys.stderr,
+        )
+        return 2
+    if workers > 1 and settings.external_providers():
+        # Flet keeps a sign-in's state in the memory of the process whose session started it;
+        # the provider's redirect back may reach any of the processes sharing the port.
+        print(
+            "flet-chat: signing in with a provider (FLET_CHAT_OIDC_PROVIDERS, GitHub, Google)"
+            " works with one process per machine for now: use --workers 1.",
             file=sys.stderr,
         )
         return 2

@@ -120,7 +120,16 @@ def bootstrap(
             else LocalPresence()
         )
     reserved = ReservedNames()
-    chat = ChatService(store, bus, limits, presence, room_store, reserved=reserved)
+    # Roles are the accounts' (built just below); an admin may delete anyone's message.
+    chat = ChatService(
+        store,
+        bus,
+        limits,
+        presence,
+        room_store,
+        reserved=reserved,
+        is_admin=lambda name: accounts.is_admin(name),
+    )
     accounts = AccountService(
         account_store,
         hasher or Argon2Hasher(),

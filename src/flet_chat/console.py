@@ -1,5 +1,9 @@
 """`flet-chat console --url URL --name NAME`: the seed's desktop console, in a terminal.
 
+With a personal access token (made in the profile; `--token` or FLET_CHAT_TOKEN) it joins as
+that account; with a name alone, as a guest. When the server signs it out (the token revoked) it
+says so and exits with status 1.
+
 It speaks the Socket.IO API (api/schemas.py): joins #general, prints the recent history, then
 live messages; a line typed and Enter sends it (slash commands too); Ctrl-D or Ctrl-C leaves.
 `/join ROOM` (or `/join @NAME`, `/dm NAME`) switches the room lines go to; the prompt names it
@@ -47,7 +51,15 @@ def format_line(message: dict[str, Any], *, color: bool) -> str:
 
 
 class Console:
-    def __init__(self, url: str, name: str, *, stdin: TextIO, stdout: TextIO) -> None:
+    def __init__(
+        self,
+        url: str,
+        name: str | None,
+        *,
+        token: str | None = None,
+        stdin: TextIO,
+        stdout: TextIO,
+    ) -> None:
         self.url = url
         self.name = name
         self.stdin = stdin
@@ -55,7 +67,8 @@ class Console:
         self.interactive = stdin.isatty() and stdout.isatty()
         self.sio = socketio.Client(reconnection=True)
         self.user_name: str | None = None
-        self.token: str | None = None
+        self.token = token
+        self.exit_code = 0
         self.room, self.room_title = "general", "#general"
         self._printed: set[int] = set()
         self._titles: dict[str, str] = {}  # room key -> "#dev" or "@Bob"
@@ -67,6 +80,7 @@ class Console:
         self.sio.on("membership", self._on_membership)
         self.sio.on("connect", self._on_connect)
         self.sio.on("disconnect", self._on_disconnect)
+        self.sio.on("signed_out", self._on_signed_out)
 
     @property
     def prompt(self) -> str:
@@ -113,8 +127,17 @@ class Console:
         if self._joined_once and not self._leaving:
             self.show("(connection lost; reconnecting...)")
 
+    def _on_signed_out(self, event: dict[str, Any]) -> None:
+        """The session ended (its token revoked, say): say why and stop."""
+        self.show(str(event.get("reason") or "You were signed out."))
+        self.exit_code = 1
+        # The main thread waits in input(): SIGINT wakes it, and it leaves as on Ctrl-C.
+        os.kill(os.getpid(), signal.SIGINT)
+
     def _join(self) -> bool:
-        request: dict[str, Any] = {"room": self.room, "name": self.name}
+        request: dict[str, Any] = {"room": self.room}
+        if self.name is not None:
+            request["name"] = self.name
         if self.token is not None:
             request["token"] = self.token
         ack = self.sio.call("join", request, timeout=CALL_TIMEOUT)
@@ -150,7 +173,7 @@ class Console:
         except KeyboardInterrupt:
             pass
         self._leave()
-        return 0
+        return self.exit_code
 
     def _leave(self) -> None:
         """Disconnect and say goodbye, once, from whichever thread gets here first."""
@@ -184,7 +207,7 @@ class Console:
             self._leave()
             with contextlib.suppress(termios.error):
                 termios.tcsetattr(self.stdin.fileno(), termios.TCSADRAIN, saved)
-            os._exit(0)
+            os._exit(self.exit_code)
 
         threading.Thread(target=watch, name="ctrl-c", daemon=True).start()
 
@@ -271,5 +294,5 @@ def _line_buffer() -> str:
     return readline.get_line_buffer()
 
 
-def run_console(url: str, name: str) -> int:
-    return Console(url, name, stdin=sys.stdin, stdout=sys.stdout).run()
+def run_console(url: str, name: str | None, token: str | None = None) -> int:
+    return Console(url, name, token=token, stdin=sys.stdin, stdout=sys.stdout).run()

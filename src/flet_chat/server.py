@@ -6,9 +6,9 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from fastapi import Request, Response, WebSocket
-from fastapi.responses import JSONResponse
-from flet_web.fastapi import FastAPI, FletStaticFiles, app_manager
+from fastapi import HTTPException, Request, Response, WebSocket
+from fastapi.responses import HTMLResponse, JSONResponse
+from flet_web.fastapi import FastAPI, FletOAuth, FletStaticFiles, app_manager
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 from starlette.types import ASGIApp
 
@@ -21,13 +21,34 @@ from flet_chat.bootstrap import Runtime
 from flet_chat.flet_compat import LeakSafeFletApp, flet_session_count
 from flet_chat.logs import configure_logging
 from flet_chat.memory import GcPauses, limit_malloc_arenas, tune_garbage_collector
-from flet_chat.settings import Settings
+from flet_chat.settings import OAUTH_CALLBACK_PATH, Settings
 from flet_chat.ui.app import build_main
 
 logger = logging.getLogger(__name__)
 
 
-class _CrossOriginIsolation(BaseHTTPMiddleware):
+SIGN_IN_EXPIRED_HTML = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>Flet Chat</title></head>
+<body><p>This sign-in has expired, was already used or was replaced by a newer one.
+Close this window and sign in again from the chat.</p></body></html>"""
+
+
+async def oauth_callback(request: Request) -> Response:
+    """Where a sign-in provider sends the browser back (`page.login`'s redirect URL). Flet's
+    handler matches `state` to the session that started the sign-in; it answers an unknown
+    state with 400, a session gone with 500, and a state the session no longer expects (a newer
+    attempt replaced it) with an AssertionError. Each of these is a page for the person in the
+    popup, not a server error."""
+    try:
+        response: Response = await FletOAuth().handle(request)
+    except (HTTPException, AssertionError) as error:
+        logger.info("refused a sign-in callback: %r", error)
+        return HTMLResponse(SIGN_IN_EXPIRED_HTML, status_code=400)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+class CrossOriginIsolation(BaseHTTPMiddleware):
     """The headers Flet's own app factory adds; the web client needs them for its renderer."""
 
     async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
@@ -106,6 +127,7 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
 
     app.add_api_websocket_route("/ws", flet_websocket)
     app.add_api_route("/healthz", healthz, methods=["GET"])
+    app.add_api_route(OAUTH_CALLBACK_PATH, oauth_callback, methods=["GET"])
     app.add_api_route(
         WEBHOOK_ROUTE,
         build_webhook(runtime, settings.webhook_token),
@@ -122,7 +144,7 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
             no_cdn=settings.web_no_cdn,
         ),
     )
-    app.add_middleware(_CrossOriginIsolation)
+    app.add_middleware(CrossOriginIsolation)
     # Socket.IO answers /socket.io/ and hands everything else (and the lifespan) to FastAPI.
     wrapped: ASGIApp = socket_api.asgi_app(app)
     return TrustedProxyHeaders(

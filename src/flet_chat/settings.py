@@ -2,16 +2,82 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Self
+from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Shared secrets in settings (bot and webhook tokens) shorter than this are refused at start.
 MIN_TOKEN_LENGTH = 16
+
+# Where Flet's web client is sent back after signing in with a provider (Flet's route name).
+OAUTH_CALLBACK_PATH = "/oauth_callback"
+GOOGLE_ISSUER = "https://accounts.google.com"
+GITHUB_AUTHORIZATION_ENDPOINT = "https://github.com/login/oauth/authorize"
+GITHUB_TOKEN_ENDPOINT = "https://github.com/login/oauth/access_token"
+GITHUB_USER_ENDPOINT = "https://api.github.com/user"
+
+
+def is_secure_url(url: str) -> bool:
+    """https, or http to this machine (a provider a developer or a test runs locally): codes,
+    secrets and tokens travel over these URLs."""
+    parts = urlsplit(url)
+    if not parts.hostname or parts.scheme not in ("https", "http"):
+        return False
+    if parts.scheme == "https":
+        return True
+    if parts.hostname == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(parts.hostname).is_loopback
+    except ValueError:
+        return False
+
+
+class ExternalProvider(BaseModel):
+    """One way to sign in through another site (an entry of FLET_CHAT_OIDC_PROVIDERS, or the
+    GitHub and Google shortcuts). With `issuer` it is OpenID Connect: the endpoints come from
+    the issuer's discovery document and the id_token is checked. Without, it is plain OAuth 2
+    and the three endpoints are given; the account is `subject_claim` of the userinfo answer."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    key: str = Field(
+        pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$",
+        description="Stored with every account linked through it: never change it.",
+    )
+    label: str = Field(min_length=1, max_length=40, description='Shown as "Sign in with LABEL".')
+    issuer: str | None = None
+    authorization_endpoint: str | None = None
+    token_endpoint: str | None = None
+    userinfo_endpoint: str | None = None
+    client_id: str = Field(min_length=1, max_length=512)
+    client_secret: SecretStr
+    scopes: tuple[str, ...] = ("openid", "profile", "email")
+    subject_claim: str = "sub"
+    name_claims: tuple[str, ...] = ("preferred_username", "name", "given_name")
+
+    @model_validator(mode="after")
+    def _endpoints_are_known_and_secure(self) -> Self:
+        endpoints = (self.authorization_endpoint, self.token_endpoint, self.userinfo_endpoint)
+        if self.issuer is None and None in endpoints:
+            raise ValueError(
+                f"provider {self.key!r}: give an issuer (OpenID Connect) or all of"
+                " authorization_endpoint, token_endpoint and userinfo_endpoint"
+            )
+        for url in (self.issuer, *endpoints):
+            if url is not None and not is_secure_url(url):
+                raise ValueError(
+                    f"provider {self.key!r}: {url!r} must be https (http only to this machine)"
+                )
+        if not self.client_secret.get_secret_value().strip():
+            raise ValueError(f"provider {self.key!r}: client_secret is empty")
+        return self
 
 
 class Settings(BaseSettings):
@@ -125,6 +191,23 @@ class Settings(BaseSettings):
         " consoles, the desktop window) are allowed.",
     )
 
+    public_url: str | None = Field(
+        default=None,
+        description="The address people open the chat at (https://chat.example.com); signing in"
+        " with a provider sends them back to PUBLIC_URL/oauth_callback.",
+    )
+    oidc_providers: list[ExternalProvider] = Field(
+        default_factory=list,
+        description='JSON [{"key": "corp", "label": "Corp SSO", "issuer": "https://sso.corp",'
+        ' "client_id": "...", "client_secret": "..."}]: OpenID Connect providers people may'
+        " sign in with; without issuer, give authorization_endpoint, token_endpoint and"
+        " userinfo_endpoint.",
+    )
+    github_client_id: str | None = Field(default=None, description="Sign in with GitHub.")
+    github_client_secret: SecretStr | None = None
+    google_client_id: str | None = Field(default=None, description="Sign in with Google.")
+    google_client_secret: SecretStr | None = None
+
     @field_validator("bot_tokens")
     @classmethod
     def _bot_tokens_are_long(cls, tokens: dict[str, str]) -> dict[str, str]:
@@ -142,6 +225,76 @@ class Settings(BaseSettings):
         if token is not None and len(token.strip()) < MIN_TOKEN_LENGTH:
             raise ValueError(f"must be at least {MIN_TOKEN_LENGTH} characters (or unset)")
         return token
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url_is_an_origin(cls, url: str | None) -> str | None:
+        if url is None:
+            return None
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.query:
+            raise ValueError("must be an address such as https://chat.example.com")
+        return url.rstrip("/")
+
+    @model_validator(mode="after")
+    def _external_sign_in_is_complete(self) -> Self:
+        for name in ("github", "google"):
+            has_id = getattr(self, f"{name}_client_id") is not None
+            has_secret = getattr(self, f"{name}_client_secret") is not None
+            if has_id != has_secret:
+                raise ValueError(
+                    f"set both FLET_CHAT_{name.upper()}_CLIENT_ID and"
+                    f" FLET_CHAT_{name.upper()}_CLIENT_SECRET, or neither"
+                )
+        providers = self.external_providers()
+        keys = [provider.key for provider in providers]
+        duplicates = sorted({key for key in keys if keys.count(key) > 1})
+        if duplicates:
+            raise ValueError(f"sign-in provider keys must differ: {', '.join(duplicates)}")
+        if providers and self.public_url is None:
+            raise ValueError(
+                "signing in with a provider needs FLET_CHAT_PUBLIC_URL (the address people"
+                " open the chat at), to build the redirect URI registered with the provider"
+            )
+        return self
+
+    def external_providers(self) -> list[ExternalProvider]:
+        """Every configured way to sign in through another site, shortcuts first."""
+        providers: list[ExternalProvider] = []
+        if self.github_client_id is not None and self.github_client_secret is not None:
+            # GitHub speaks OAuth 2, not OpenID Connect: the account is the numeric user id
+            # (a login name can be renamed and then taken by someone else).
+            providers.append(
+                ExternalProvider(
+                    key="github",
+                    label="GitHub",
+                    authorization_endpoint=GITHUB_AUTHORIZATION_ENDPOINT,
+                    token_endpoint=GITHUB_TOKEN_ENDPOINT,
+                    userinfo_endpoint=GITHUB_USER_ENDPOINT,
+                    client_id=self.github_client_id,
+                    client_secret=self.github_client_secret,
+                    scopes=("read:user",),
+                    subject_claim="id",
+                    name_claims=("login", "name"),
+                )
+            )
+        if self.google_client_id is not None and self.google_client_secret is not None:
+            providers.append(
+                ExternalProvider(
+                    key="google",
+                    label="Google",
+                    issuer=GOOGLE_ISSUER,
+                    client_id=self.google_client_id,
+                    client_secret=self.google_client_secret,
+                    name_claims=("name", "given_name"),
+                )
+            )
+        return [*providers, *self.oidc_providers]
+
+    def oauth_redirect_url(self) -> str:
+        if self.public_url is None:
+            raise RuntimeError("FLET_CHAT_PUBLIC_URL is not set")
+        return self.public_url + OAUTH_CALLBACK_PATH
 
     def resolved_secret_key(self) -> str:
         """The configured key, or one made once and kept in the data dir (mode 0600)."""

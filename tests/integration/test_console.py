@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import subprocess
 import sys
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 
 import pytest
 
+from flet_chat.core.accounts.service import SIGNED_OUT
 from tests.integration.conftest import Connect, has_row
+from tests.support.accounts import account_service
 from tests.support.server import ServerProcess
 from tests.support.sio import sio_client
 from tests.support.terminal import Terminal
@@ -22,9 +26,15 @@ READY = r"Ctrl-D leaves\.\n> > "
 
 
 @asynccontextmanager
-async def console(server: ServerProcess, name: str) -> AsyncIterator[Terminal]:
-    argv = [sys.executable, "-m", "flet_chat", "console", "--url", server.base_url]
-    terminal = Terminal([*argv, "--name", name])
+async def console(
+    server: ServerProcess,
+    name: str | None = None,
+    *,
+    args: tuple[str, ...] = (),
+    env: Mapping[str, str] | None = None,
+) -> AsyncIterator[Terminal]:
+    argv = [sys.executable, "-m", "flet_chat", "console", "--url", server.base_url, *args]
+    terminal = Terminal([*argv, *(("--name", name) if name else ())], env=env)
     try:
         yield terminal
     finally:
@@ -100,3 +110,66 @@ async def test_console_switches_rooms_with_join(server: ServerProcess) -> None:
             await erin.expect(r"\[#general\] \[\d\d:\d\d\] Alice: back in general")
             erin.type("\x04")
             assert await erin.wait_exit() == 0
+
+
+async def test_console_signs_in_with_an_access_token_until_it_is_revoked(
+    server: ServerProcess,
+) -> None:
+    password = "correct horse battery"
+    async with sio_client(server) as bob, sio_client(server) as other:
+        assert (await bob.join("Bob"))["ok"]
+        assert (await other.sign_up("Alice", password))["ok"]
+        # Made in the profile: here through the same account service, on the same database.
+        async with account_service(server.data_dir) as accounts:
+            signed = await accounts.sign_in("Alice", password)
+            auth = await accounts.authenticate(signed.token)
+            assert auth is not None
+            made = await accounts.create_access_token(auth, "terminal")
+            async with console(server, env={"FLET_CHAT_TOKEN": made.token}) as alice:
+                await alice.expect(r"Joined #general as Alice\.")
+                await alice.expect(READY)
+                alice.type("typed with a token\r")
+                said = await bob.wait_for(
+                    lambda: next(
+                        (m for m in bob.received("message") if m["text"] == "typed with a token"),
+                        None,
+                    ),
+                    what="Alice's line",
+                )
+                assert said["user_name"] == "Alice"
+                # A token is not signed out over the API: it is revoked in the profile.
+                assert (await other.join_with(made.token))["ok"]
+                refused = await other.call("sign_out", {})
+                assert refused["error"]["code"] == "invalid"
+                assert "revoke it in your profile" in refused["error"]["message"]
+
+                assert await accounts.revoke_access_token(auth, made.session_id)
+                revoked = time.monotonic()
+                # No event reaches the server from here: its check of the store (every 4 s).
+                await alice.expect(SIGNED_OUT.replace(".", r"\."), timeout=10)
+                print(f"console signed out {time.monotonic() - revoked:.1f} s after the revoke")
+                assert await alice.wait_exit() == 1
+                await alice.expect(r"Bye\.")
+                assert "Traceback" not in alice.screen
+        # Both connections of the token left: Alice is offline, and the token is dead.
+        await bob.wait_for(
+            lambda: (
+                [p["online"] for p in bob.received("presence") if p["user_name"] == "Alice"][-1:]
+                == [False]
+            ),
+            what="Alice offline",
+        )
+        await other.wait_for(lambda: other.received("signed_out"), what="signed_out")
+        assert (await other.send("still here?"))["error"]["code"] == "unauthorized"
+    async with console(server, args=("--token", made.token)) as again:
+        await again.expect(r"Could not join: The token is not valid\.")
+        assert await again.wait_exit() == 1
+
+
+def test_console_needs_a_name_or_a_token(server: ServerProcess) -> None:
+    argv = [sys.executable, "-m", "flet_chat", "console", "--url", server.base_url]
+    done = subprocess.run(
+        argv, capture_output=True, text=True, timeout=60, env={"PATH": "/usr/bin:/bin"}
+    )
+    assert done.returncode == 2
+    assert "give --token (or FLET_CHAT_TOKEN)" in done.stderr

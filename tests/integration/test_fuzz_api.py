@@ -103,8 +103,12 @@ emoji = st.sampled_from(["👍", "❤️", "👍🏽", "x", "👍" * 20])
 
 # Each event's fields with values near what it expects; any field may also be junk, missing or
 # joined by unknown ones.
+passwords = st.sampled_from(["correct horse battery", "short", "password123", "", "p" * 257])
+tokens = st.sampled_from(["fcs_" + "A" * 43, "fcp_", "fcs_\x00", "x" * 1025]) | odd_text
 FIELDS: dict[str, dict[str, st.SearchStrategy[Any]]] = {
-    "join": {"room": rooms, "name": names, "token": odd_text},
+    "sign_up": {"name": names, "password": passwords},
+    "sign_in": {"name": names, "password": passwords},
+    "join": {"room": rooms, "name": names, "token": tokens},
     "send": {"room": rooms, "text": texts, "client_id": odd_text},
     "history": {"room": rooms, "before": ids, "limit": ids},
     "typing": {"room": rooms},
@@ -117,6 +121,8 @@ FIELDS: dict[str, dict[str, st.SearchStrategy[Any]]] = {
     "edit": {"message_id": ids, "text": texts},
     "delete": {"message_id": ids},
     "react": {"message_id": ids, "emoji": emoji},
+    # Last: a valid one signs the joined client out (it then answers not_joined).
+    "sign_out": {"everywhere": st.booleans() | junk},
 }
 
 

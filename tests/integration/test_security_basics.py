@@ -20,6 +20,7 @@ pytestmark = pytest.mark.integration
 
 WEBHOOK_TOKEN = "webhook-token-" + uuid.uuid4().hex
 BOT_TOKEN = "bot-token-" + uuid.uuid4().hex
+PASSWORD = "password-" + uuid.uuid4().hex
 
 
 def post_webhook(server: ServerProcess, room: str, **body: object) -> httpx.Response:
@@ -58,6 +59,11 @@ async def test_the_log_holds_no_token_and_no_message_text(
             assert (await again.call("join", {"token": identity}))["user_name"] == "Alice"
             assert (await bot.call("join", {"token": BOT_TOKEN}))["author_kind"] == "bot"
             engineio_sids += [again.sio.eio.sid, bot.sio.eio.sid]
+        async with sio_client(server) as member:
+            session = (await member.sign_up("Mia", PASSWORD))["token"]
+            assert (await member.sign_in("Mia", PASSWORD + " wrong"))["error"]
+            assert (await member.join_with(session))["ok"]
+            engineio_sids.append(member.sio.eio.sid)
         response = await asyncio.to_thread(post_webhook, server, "general", text=hook_text)
         assert response.status_code == 201
     async with connect(server) as carol:
@@ -67,7 +73,8 @@ async def test_the_log_holds_no_token_and_no_message_text(
     server.stop()
     log = server.log_text()
     assert "Application startup complete" in log  # the log is there, and read
-    for secret in (BOT_TOKEN, WEBHOOK_TOKEN, identity, secret_dm, public_text, hook_text):
+    secrets = (BOT_TOKEN, WEBHOOK_TOKEN, identity, session, PASSWORD, secret_dm, public_text)
+    for secret in (*secrets, hook_text):
         assert secret not in log
     assert flet_text not in log
     for sid in engineio_sids:

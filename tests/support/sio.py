@@ -27,6 +27,7 @@ class RecordingClient:
             "presence",
             "typing",
             "server_answer",
+            "signed_out",
         ):
             self.sio.on(name, self._recorder(name))
 
@@ -65,6 +66,20 @@ class RecordingClient:
     async def join(self, name: str, **extra: Any) -> dict[str, Any]:
         ack: dict[str, Any] = await self.call("join", {"name": name, **extra})
         self.token = ack.get("token")  # what a client keeps to be this user again
+        return ack
+
+    async def sign_up(self, name: str, password: str) -> dict[str, Any]:
+        ack: dict[str, Any] = await self.call("sign_up", {"name": name, "password": password})
+        return ack
+
+    async def sign_in(self, name: str, password: str) -> dict[str, Any]:
+        ack: dict[str, Any] = await self.call("sign_in", {"name": name, "password": password})
+        return ack
+
+    async def join_with(self, token: str, **extra: Any) -> dict[str, Any]:
+        """Join as the account (or bot) a token proves."""
+        ack: dict[str, Any] = await self.call("join", {"token": token, **extra})
+        self.token = ack.get("token")
         return ack
 
     async def send(

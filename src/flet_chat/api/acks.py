@@ -8,7 +8,13 @@ from typing import Any
 import pydantic
 
 from flet_chat.api.schemas import ErrorAck, ErrorBody, ErrorCode
-from flet_chat.core.errors import ChatError, NameTakenError, NotJoinedError, RateLimitedError
+from flet_chat.core.errors import (
+    ChatError,
+    NameTakenError,
+    NotJoinedError,
+    RateLimitedError,
+    UnauthorizedError,
+)
 from flet_chat.core.message_actions import NotAllowedError
 from flet_chat.core.rooms import NotAMemberError, UnknownRoomError
 
@@ -19,15 +25,15 @@ class InvalidRequest(ChatError):
     """A request that is well-formed but incomplete (a join with neither name nor token)."""
 
 
-class Unauthorized(ChatError):
-    """A token that is neither a bot's nor a valid identity token."""
+class Unauthorized(UnauthorizedError):
+    """A token that is neither a bot's nor an account's (ended, expired, forged)."""
 
 
 _CODES: tuple[tuple[type[ChatError], ErrorCode], ...] = (
     (UnknownRoomError, "unknown_room"),
     (NameTakenError, "name_taken"),
     (RateLimitedError, "rate_limited"),
-    (Unauthorized, "unauthorized"),
+    (UnauthorizedError, "unauthorized"),  # a wrong password, an ended session, a bad token
     (NotJoinedError, "not_joined"),
     (NotAMemberError, "not_joined"),
     (NotAllowedError, "forbidden"),

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from flet_chat.core.accounts.models import Authenticated
 from flet_chat.core.models import AuthorKind
 from flet_chat.core.rate_limit import Origin
 
@@ -20,7 +21,12 @@ class ApiClient:
     user_name: str | None = None
     author_kind: AuthorKind = AuthorKind.USER
     room: str | None = None
-    session_id: int | None = None  # the account session it joined with; ended: signed out
+    auth: Authenticated | None = None  # the account session it joined with (not a bot's)
+    # Stops SessionWatch's watch of that session (api/account_requests.py); None: not watched.
+    unwatch: Callable[[], None] | None = None
+    # Its session ended (signed out here or elsewhere): every request is refused until it signs
+    # in or joins again.
+    signed_out: bool = False
     # Joins (`join`, a seed console's first line) and the disconnect's leave take turns on this
     # lock: a join still running when the connection goes finishes first, then the disconnect
     # takes it back. Without it a join that outlived its connection stayed online for good.
@@ -28,6 +34,10 @@ class ApiClient:
     gone: bool = False  # the connection closed: no join may start any more
     # Rate limits count per connection and per client IP as well as per user.
     origin: Origin = field(default_factory=Origin)
+
+    @property
+    def session_id(self) -> int | None:
+        return None if self.auth is None else self.auth.session_id
 
 
 def scope_ip(environ: Mapping[str, Any]) -> str | None:

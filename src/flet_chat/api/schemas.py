@@ -2,10 +2,20 @@
 
 Client to server (Socket.IO events, each answered through the Socket.IO acknowledgement). `room`
 is a public room's name ("dev" or "#dev") or a direct conversation's key; omitted, #general.
-  `join` JoinRequest -> JoinAck | ErrorAck      enter the chat under a name, a bot token or an
-                                                identity token (from an earlier JoinAck), and
-                                                `room` (joined if public); the client then hears
-                                                every room its user is in
+  `sign_up` SignUpRequest -> SignedInAck | ErrorAck   a new account with a password; the
+                                                ack's `token` is a session token to join with
+  `sign_in` SignInRequest -> SignedInAck | ErrorAck   a new session of an account with a
+                                                password (attempts are rate-limited per account,
+                                                connection and IP)
+  `join` JoinRequest -> JoinAck | ErrorAck      enter the chat with a token (a session token from
+                                                sign_up, sign_in or an earlier JoinAck, a personal
+                                                access token, a bot token) or as a guest under a
+                                                `name`, and `room` (joined if public); the client
+                                                then hears every room its user is in
+  `sign_out` SignOutRequest -> OkAck | ErrorAck    end the session this client joined with (or,
+                                                `everywhere`, every browser and API session of the
+                                                account) and leave the chat; the session's other
+                                                connections get `signed_out`
   `send` SendRequest -> SendAck | ErrorAck      post a message in a room the user is in; a retry
                                                 with the same `client_id` is stored once
   `typing` TypingRequest -> TypingAck | ErrorAck   tell a room you are typing (throttled)
@@ -34,6 +44,10 @@ Server to client (only about rooms the client's user is in):
   `presence` PresenceEvent   a user came online or went offline
   `typing` TypingEvent       someone is typing in a room (at most one per user per 2 s)
   `server_answer` str        to seed-console clients: the seed's answer, then #general's messages
+  `signed_out` SignedOutEvent   the session the client joined with ended (signed out here or
+                             elsewhere, a new password, a revoked access token): the client has
+                             left the chat, and every request but sign_up, sign_in and join is
+                             refused as `unauthorized` until it joins again
 
 Versions: fields are only ever added, with defaults, so a version-1 client reads every event
 (MessageEvent gained `revision`, `edited`, `deleted` and `reactions` with rooms).
@@ -52,6 +66,7 @@ from flet_chat.core.limits import (
     MAX_MESSAGE_ID,
     MAX_MESSAGE_LENGTH,
     MAX_NAME_LENGTH,
+    MAX_PASSWORD_LENGTH,
     MAX_ROOM_KEY_LENGTH,
 )
 from flet_chat.core.models import AuthorKind, Message, MessageKind, Room, RoomKind, RoomState
@@ -71,11 +86,44 @@ class Request(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+# A name as typed: the core cleans it (spaces, NFKC) and allows MAX_NAME_LENGTH characters after;
+# this only bounds what a client may send.
+RawName = Field(max_length=256)
+
+
 class JoinRequest(Request):
     room: str | None = RoomName
     name: str | None = Field(default=None, max_length=256)
-    # A bot token from FLET_CHAT_BOT_TOKENS, or the identity token of an earlier JoinAck.
+    # A session token (sign_up, sign_in, an earlier JoinAck), a personal access token, a bot
+    # token from FLET_CHAT_BOT_TOKENS, or a signed identity token from before accounts.
     token: str | None = Field(default=None, min_length=1, max_length=1024)
+
+
+class SignUpRequest(Request):
+    name: str = RawName
+    # The core says what a password needs (length, not a common one, not the name).
+    password: str = Field(max_length=MAX_PASSWORD_LENGTH)
+
+
+class SignInRequest(Request):
+    name: str = RawName
+    password: str = Field(max_length=MAX_PASSWORD_LENGTH)
+
+
+class SignOutRequest(Request):
+    everywhere: bool = False  # every browser and API session of the account, not only this one
+
+
+class SignedInAck(BaseModel):
+    ok: Literal[True] = True
+    token: str  # a session token: `join` with it; shown once, the server keeps only its hash
+    user_name: str  # the name as the account spells it
+
+
+class SignedOutEvent(BaseModel):
+    type: Literal["signed_out"] = "signed_out"
+    version: Literal[1] = 1
+    reason: str  # what to show the user
 
 
 class SendRequest(Request):
@@ -227,7 +275,8 @@ class JoinAck(BaseModel):
     room: str
     user_name: str
     author_kind: AuthorKind
-    # Signed: join with it later to be the same user (e.g. while an old connection lingers).
+    # The session token: join with it later to be the same user (another connection, a
+    # reconnect); None for a bot.
     token: str | None
     topic: str | None  # set with /topic
     messages: list[MessageEvent]

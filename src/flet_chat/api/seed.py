@@ -19,7 +19,8 @@ import socketio
 from flet_chat.api.clients import ApiClient
 from flet_chat.bootstrap import Services
 from flet_chat.bots.helper import seed_answer
-from flet_chat.core.accounts.models import SessionKind
+from flet_chat.core.accounts.models import Authenticated, SessionKind
+from flet_chat.core.accounts.service import SIGNED_OUT
 from flet_chat.core.errors import SOMETHING_WENT_WRONG, STARTING, ChatError, NameTakenError
 from flet_chat.core.limits import DEFAULT_ROOM
 from flet_chat.core.models import AuthorKind, Message, MessageKind
@@ -62,15 +63,24 @@ class SeedConsoles:
         sio: socketio.AsyncServer,
         clients: dict[str, ApiClient],
         services: Callable[[], Services | None],
+        *,
+        watch: Callable[[ApiClient, Services], None],
     ) -> None:
         self._sio = sio
         self._clients = clients
         self._services = services
+        self._watch = watch  # signs the console out when its guest session ends
         # Seed consoles are not in the Socket.IO room: they get lines, not `message` events.
         self._sids: set[str] = set()
 
     def forget(self, sid: str) -> None:
         self._sids.discard(sid)
+
+    async def signed_out(self, client: ApiClient) -> None:
+        """Its guest session ended: no more room lines, and a line saying why."""
+        if client.sid in self._sids:
+            self._sids.discard(client.sid)
+            await self._answer(client.sid, SIGNED_OUT)
 
     async def _answer(self, sid: str, text: str) -> None:
         await self._sio.emit(EVENT_OUT, text, to=sid)
@@ -83,6 +93,9 @@ class SeedConsoles:
             return
         if not _is_text(text):
             await self._answer(sid, "Send your question as text.")
+            return
+        if client.signed_out:  # not a new guest: the console has no way to sign in again
+            await self._answer(sid, SIGNED_OUT)
             return
         try:
             name = await self._joined_name(client, services)
@@ -128,10 +141,11 @@ class SeedConsoles:
             except BaseException:
                 await services.accounts.undo_guest(guest)
                 raise
-            client.session_id = guest.session_id
+            client.auth = Authenticated(guest.account, guest.session_id, SessionKind.API)
             client.room = DEFAULT_ROOM
             if not client.gone:  # a console that left meanwhile was forgotten already
                 self._sids.add(client.sid)
+                self._watch(client, services)
             return client.user_name
         raise NameTakenError("Could not find a free guest name. Try again.")
 

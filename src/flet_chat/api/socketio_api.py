@@ -1,5 +1,6 @@
-"""The Socket.IO API: `join`, `send`, `history`, `typing`, the room requests of
-room_requests.py, and the seed console's `chat_user_input`.
+"""The Socket.IO API: `join`, `send`, `history`, `typing`, the account requests of
+account_requests.py, the room requests of room_requests.py, and the seed console's
+`chat_user_input`.
 
 Mounted beside Flet on the same port (server.py). Every message goes through the ChatService, so
 Socket.IO clients obey the limits browser users do; every event payload is a pydantic model
@@ -17,6 +18,7 @@ from typing import Any
 import pydantic
 import socketio
 
+from flet_chat.api.account_requests import WAYS_BACK_IN, AccountRequests
 from flet_chat.api.acks import (
     Ack,
     InvalidRequest,
@@ -46,7 +48,8 @@ from flet_chat.api.schemas import (
 from flet_chat.api.seed import EVENT_IN as SEED_EVENT
 from flet_chat.api.seed import SeedConsoles
 from flet_chat.bootstrap import Runtime, Services
-from flet_chat.core.accounts.models import SessionKind, SignedIn
+from flet_chat.core.accounts.models import Authenticated, SessionKind, SignedIn
+from flet_chat.core.accounts.service import SIGNED_OUT
 from flet_chat.core.errors import (
     JOIN_BEFORE_SENDING,
     SOMETHING_WENT_WRONG,
@@ -63,6 +66,8 @@ from flet_chat.settings import Settings
 
 logger = logging.getLogger(__name__)
 
+# A token that proves nobody: forged, ended, expired, or another name's than the one given.
+BAD_TOKEN = "The token is not valid."
 # A Socket.IO packet bigger than this is refused by Engine.IO before any handler runs.
 MAX_PACKET_BYTES = 64 * 1024
 
@@ -84,7 +89,7 @@ class _EngineIoLog(logging.LoggerAdapter[logging.Logger]):
 class JoinIdentity:
     user_name: str
     author_kind: AuthorKind
-    session_id: int | None  # the account session the client signed in with (not a bot's)
+    auth: Authenticated | None  # the account session the client signed in with (not a bot's)
     token: str | None = None  # what the client joins with next time
     new_guest: SignedIn | None = None  # a guest account this join made
     charged: bool = False  # the join budget is spent already
@@ -101,30 +106,38 @@ class SocketApi:
             engineio_logger=_EngineIoLog(logging.getLogger("flet_chat.engineio")),
         )
         self.clients: dict[str, ApiClient] = {}
-        self.seed = SeedConsoles(self.sio, self.clients, lambda: runtime.services)
+        self.accounts = AccountRequests(
+            self.sio, self._undo_join, lambda client: self.seed.signed_out(client)
+        )
+        self.seed = SeedConsoles(
+            self.sio, self.clients, lambda: runtime.services, watch=self.accounts.watch
+        )
         self.rooms = RoomRequests(self.sio, self.clients)
         self.feed = SocketFeed(self._broadcast, self._signal, self.rooms.on_change)
-        r = self.rooms
-        handlers: Mapping[str, Callable[..., Awaitable[Any]]] = {
-            "connect": self._connect,
-            "disconnect": self._disconnect,
-            "join": self._guard(self._join),
-            "send": self._guard(self._send),
-            "history": self._guard(self._history),
-            "typing": self._guard(self._typing),
-            "join_room": self._guard(r.join_room),
-            "leave_room": self._guard(r.leave_room),
-            "create_room": self._guard(r.create_room),
-            "open_direct": self._guard(r.open_direct),
-            "rooms": self._guard(r.rooms),
-            "mark_read": self._guard(r.mark_read),
-            "edit": self._guard(r.edit),
-            "delete": self._guard(r.delete),
-            "react": self._guard(r.react),
-            SEED_EVENT: self.seed.on_input,
+        a, r = self.accounts, self.rooms
+        requests: Mapping[str, Callable[[ApiClient, Services, Any], Awaitable[Ack]]] = {
+            "sign_up": a.sign_up,
+            "sign_in": a.sign_in,
+            "sign_out": a.sign_out,
+            "join": self._join,
+            "send": self._send,
+            "history": self._history,
+            "typing": self._typing,
+            "join_room": r.join_room,
+            "leave_room": r.leave_room,
+            "create_room": r.create_room,
+            "open_direct": r.open_direct,
+            "rooms": r.rooms,
+            "mark_read": r.mark_read,
+            "edit": r.edit,
+            "delete": r.delete,
+            "react": r.react,
         }
-        for event, handler in handlers.items():
-            self.sio.on(event, handler)
+        for event, request in requests.items():
+            self.sio.on(event, self._guard(event, request))
+        self.sio.on("connect", self._connect)
+        self.sio.on("disconnect", self._disconnect)
+        self.sio.on(SEED_EVENT, self.seed.on_input)
 
     def asgi_app(self, other_app: Any) -> Any:
         """One ASGI app: /socket.io/ here, everything else (Flet, /healthz, /api) to `other_app`."""
@@ -143,15 +156,18 @@ class SocketApi:
     # -- plumbing ------------------------------------------------------------------------------
 
     def _guard(
-        self, handler: Callable[[ApiClient, Services, Any], Awaitable[Ack]]
+        self, event: str, handler: Callable[[ApiClient, Services, Any], Awaitable[Ack]]
     ) -> Callable[[str, Any], Awaitable[Ack]]:
         """Validation and error answers shared by every acknowledged event."""
+        refused_when_signed_out = event not in WAYS_BACK_IN
 
         async def guarded(sid: str, data: Any = None) -> Ack:
             client = self.clients.get(sid)
             services = self._runtime.services
             if client is None or services is None:
                 return error_ack("unavailable", STARTING)
+            if client.signed_out and refused_when_signed_out:
+                return error_ack("unauthorized", SIGNED_OUT)
             try:
                 return await handler(client, services, data)
             except pydantic.ValidationError as error:
@@ -177,6 +193,7 @@ class SocketApi:
         if client is None:
             return
         client.gone = True
+        self.accounts.unwatch(client)
         if services is None:
             return
         # After any join still running for this client: the one leave matching its one join.
@@ -216,7 +233,7 @@ class SocketApi:
                 await services.accounts.undo_guest(identity.new_guest)
             raise
         client.user_name, client.author_kind, client.room = user_name, author_kind, key
-        client.session_id = identity.session_id
+        client.auth, client.signed_out = identity.auth, False
         if client.gone:  # the disconnect waiting on the lock takes it back
             return error_ack("unavailable", "The connection closed during the join.")
         try:
@@ -227,6 +244,9 @@ class SocketApi:
             # Not joined after all: not online either, and free to try again.
             await self._undo_join(client, services)
             raise
+        # From here its session ending signs it out (checked against the store within seconds,
+        # so a session that ended during the join is caught too).
+        self.accounts.watch(client, services)
         return JoinAck(
             room=room.key,
             user_name=user_name,
@@ -239,8 +259,11 @@ class SocketApi:
         ).model_dump(mode="json")
 
     async def _undo_join(self, client: ApiClient, services: Services) -> None:
+        """Out of the chat: its rooms, its presence and its session's watch (caller holds the
+        client's presence lock)."""
         name, client.user_name, client.room = client.user_name, None, None
-        client.session_id = None
+        client.auth = None
+        self.accounts.unwatch(client)
         for room in self.sio.rooms(client.sid):
             if room != client.sid:
                 await self.sio.leave_room(client.sid, room)
@@ -261,7 +284,7 @@ class SocketApi:
             return JoinIdentity(
                 guest.account.user_name,
                 AuthorKind.USER,
-                guest.session_id,
+                _api_session(guest),
                 token=guest.token,
                 new_guest=guest,
                 charged=True,
@@ -269,18 +292,20 @@ class SocketApi:
         for bot_name, bot_token in self._bot_tokens.items():
             # Settings refuse short bot tokens; an empty one here still never matches.
             if bot_token and hmac.compare_digest(request.token.encode(), bot_token.encode()):
-                return JoinIdentity(bot_name, AuthorKind.BOT, None)
+                return JoinIdentity(bot_name, AuthorKind.BOT, None, token=None)
         auth = await services.accounts.authenticate(request.token)
-        if auth is not None:
-            name, session_id, token = auth.account.user_name, auth.session_id, request.token
-        else:  # a signed name kept from before accounts: a session of its own from now on
+        token = request.token
+        if auth is None:  # a signed name kept from before accounts: a session of its own now
             legacy = await services.accounts.redeem_legacy_token(request.token, SessionKind.API)
             if legacy is None:
-                raise Unauthorized("The token is not valid.")
-            name, session_id, token = legacy.account.user_name, legacy.session_id, legacy.token
+                raise Unauthorized(BAD_TOKEN)
+            auth, token = _api_session(legacy), legacy.token
+        name = auth.account.user_name
         if request.name is not None and request.name.strip().casefold() != name.casefold():
-            raise Unauthorized("The token is not valid.")
-        return JoinIdentity(name, AuthorKind.USER, session_id, token=token)
+            if token != request.token:  # the legacy token's new session: nobody will use it
+                await services.accounts.sign_out(auth)
+            raise Unauthorized(BAD_TOKEN)
+        return JoinIdentity(name, AuthorKind.USER, auth, token=token)
 
     async def _send(self, client: ApiClient, services: Services, data: Any) -> Ack:
         request = SendRequest.model_validate(data)
@@ -343,3 +368,8 @@ class SocketApi:
         online = signal.user_name in await services.chat.online_users()
         presence = PresenceEvent(room=signal.room, user_name=signal.user_name, online=online)
         await self.sio.emit("presence", presence.model_dump(mode="json"), room=signal.room)
+
+
+def _api_session(signed: SignedIn) -> Authenticated:
+    """A session this API just opened, as a token join would find it."""
+    return Authenticated(signed.account, signed.session_id, SessionKind.API)

@@ -17,6 +17,10 @@ class NotJoinedError(ChatError):
     """Posting before joining the chat."""
 
 
+class UnauthorizedError(ChatError):
+    """What was shown proves no account: a wrong name or password, an ended session."""
+
+
 # Refusal texts more than one place shows: written once, here.
 JOIN_FIRST = "Join the chat first."
 STARTING = "The server is starting. Try again."

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 
 from flet_chat.core.errors import NameTakenError, ValidationError
 from flet_chat.core.events import MessagePosted, PresenceChanged, UserTyping
@@ -51,13 +51,14 @@ class ChatService:
         *,
         typing_throttle: Throttle | None = None,
         reserved: ReservedNames | None = None,
+        is_admin: Callable[[str], Awaitable[bool]] | None = None,
     ) -> None:
         self._store = store
         self.reserved = reserved or ReservedNames()
         self._room_store = room_store
         self.limits = rate_limits
         self.rooms = RoomService(room_store, bus, rate_limits, self.is_bot)
-        self.actions = MessageActions(store, bus, self.rooms, self.spend)
+        self.actions = MessageActions(store, bus, self.rooms, self.spend, is_admin=is_admin)
         self._bus = bus
         self._presence = presence
         # Per process (unlike the rate limits, shared through Redis): a user typing in tabs on

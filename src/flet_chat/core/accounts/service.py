@@ -27,7 +27,7 @@ from flet_chat.core.accounts.models import (
 from flet_chat.core.accounts.passwords import check_new_password, normalise_password
 from flet_chat.core.accounts.ports import AccountStore
 from flet_chat.core.accounts.tokens import looks_like_token, new_token, token_hash
-from flet_chat.core.errors import ChatError, NameTakenError, ValidationError
+from flet_chat.core.errors import ChatError, NameTakenError, UnauthorizedError, ValidationError
 from flet_chat.core.events import ProfileChanged, SessionsEnded
 from flet_chat.core.limits import (
     MAX_ACCESS_TOKENS,
@@ -137,7 +137,7 @@ class AccountService:
         typed = normalise_password(password) if isinstance(password, str) else ""
         password_hash = found.password_hash if found else None
         if not await self._hasher.verify(password_hash, typed) or found is None:
-            raise ChatError(WRONG_CREDENTIALS)
+            raise UnauthorizedError(WRONG_CREDENTIALS)
         account = found.account
         if password_hash and self._hasher.needs_rehash(password_hash):
             await self._store.set_password(account.user_name, await self._hasher.hash(typed))
@@ -218,7 +218,7 @@ class AccountService:
         )
         account = await self._store.account(name)
         if account is None:  # deleted in between (a guest undone by another request)
-            raise ChatError(SIGNED_OUT)
+            raise UnauthorizedError(SIGNED_OUT)
         return SignedIn(account, session_id, token)
 
     def _expiry(self) -> datetime:
@@ -268,10 +268,10 @@ class AccountService:
     async def _live(self, auth: Authenticated) -> Account:
         """The account as it is now, if the session still is."""
         if await self._store.ended_among([auth.session_id], self._now()):
-            raise ChatError(SIGNED_OUT)
+            raise UnauthorizedError(SIGNED_OUT)
         account = await self._store.account(auth.account.user_name)
         if account is None:
-            raise ChatError(SIGNED_OUT)
+            raise UnauthorizedError(SIGNED_OUT)
         return account
 
     # -- ending sessions ------------------------------------------------------------------------
