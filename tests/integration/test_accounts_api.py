@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,6 +15,7 @@ from flet_chat.core.accounts.service import SIGNED_OUT, WRONG_CREDENTIALS
 from flet_chat.core.identity import IdentitySigner
 from flet_chat.core.limits import ACCOUNT_SIGN_IN_BUDGET, IP_SIGN_IN_BUDGET
 from flet_chat.testing.services import REDIS_URL, unique_redis_prefix
+from tests.support.seed import seed_names_from_before_accounts
 from tests.support.server import ServerProcess
 from tests.support.sio import RecordingClient, sio_client
 
@@ -242,17 +244,20 @@ async def test_sign_out_everywhere_reaches_a_connection_on_another_process(
 
 
 async def test_an_identity_token_from_before_accounts_joins_as_its_guest_with_a_new_token(
-    server_factory: Callable[..., ServerProcess],
+    server_factory: Callable[..., ServerProcess], tmp_path: Path
 ) -> None:
-    server = server_factory(env={"FLET_CHAT_SECRET_KEY": SECRET_KEY})
+    # Oldie claimed the name before accounts: a guest account that never had a session.
+    await seed_names_from_before_accounts(tmp_path / "data", ["Oldie"])
+    server = server_factory(data_dir=tmp_path / "data", env={"FLET_CHAT_SECRET_KEY": SECRET_KEY})
     old = IdentitySigner(SECRET_KEY)
-    async with sio_client(server) as before:
-        assert (await before.join("Oldie"))["ok"]  # a guest's name, as every name was
     async with sio_client(server) as client:
         joined = await client.join_with(old.issue("Oldie"))
         assert (joined["ok"], joined["user_name"]) == (True, "Oldie")
         new_token = joined["token"]
         assert new_token.startswith("fcs_")  # a session token from now on
+    async with sio_client(server) as copy:
+        # Once: a copy of the old token (another client's, a thief's) opens nothing more.
+        assert error(await copy.join_with(old.issue("Oldie")))[0] == "unauthorized"
     async with sio_client(server) as later:
         assert (await later.join_with(new_token))["user_name"] == "Oldie"
         # The new session signs out like any other.

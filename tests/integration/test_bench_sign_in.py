@@ -24,4 +24,5 @@ async def test_the_in_process_harness_times_every_sign_in() -> None:
         assert 5 < latency["p50"] <= latency["p99"] <= latency["max"], latency
         assert run["cpu_seconds_per_sign_in"] > 0.005
         assert run["loop_lag_ms"]["count"] > 0
+    assert result["guest_ms"]["count"] == 3
     json.loads(json.dumps(result))  # the report is plain JSON
