@@ -235,7 +235,8 @@ class SqlAccountStore:
         query = (
             select(
                 sessions.c.id,
-                sessions.c.kind,
+                # Both tables have a `kind`: the row's `kind` would be the account's.
+                sessions.c.kind.label("session_kind"),
                 sessions.c.last_used_at,
                 *_ACCOUNT_COLUMNS,
             )
@@ -247,7 +248,7 @@ class SqlAccountStore:
         if row is None:
             return None
         return StoredSession(
-            _account(row), int(row.id), SessionKind(row.kind), _utc(row.last_used_at)
+            _account(row), int(row.id), SessionKind(row.session_kind), _utc(row.last_used_at)
         )
 
     async def touch_session(
