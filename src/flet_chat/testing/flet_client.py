@@ -264,11 +264,14 @@ class FletClient:
         member_list = self.find("member_list")
         if member_list is None:
             return []
-        return [
-            str(row["key"]).removeprefix("member-")
-            for row in self.walk(member_list)
-            if str(row.get("key", "")).startswith("member-")
-        ]
+        # "member-Alice", or "guest-Bob" for a guest's row (ui/views/member_list.py).
+        names = []
+        for row in self.walk(member_list):
+            key = str(row.get("key", ""))
+            for prefix in ("member-", "guest-"):
+                if key.startswith(prefix):
+                    names.append(key.removeprefix(prefix))
+        return names
 
     def value(self, key: str) -> str:
         """A control's `value` as shown ("" when unset: Flet leaves default props out)."""

@@ -1,14 +1,17 @@
 """Who is online: a capped list of avatar + name rows, and "and N more" past the cap.
 
-Like message rows, a member row depends on nothing but the name, so one row object per name
-serves every session of the process (see ui/row_cache.py for why that is safe): a refresh of
-the list costs each session a diff of row references, not a rebuild of rows.
+Like message rows, a member row depends on nothing but the name (and whether it is a guest's),
+so one row object per name serves every session of the process (see ui/row_cache.py for why
+that is safe): a refresh of the list costs each session a diff of row references, not a rebuild
+of rows. A guest's row is another row with another key ("guest-Bob"), so a name that turns
+out to be a guest's replaces its row instead of changing a row other sessions share.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Sequence
+from typing import Protocol
 
 import flet as ft
 
@@ -21,6 +24,11 @@ from flet_chat.ui.theme import BORDER_COLOR, NOTICE_COLOR
 
 PANEL_WIDTH = 220
 OPEN_DIRECT = "open_direct"
+GUEST_MARK = "guest"
+
+
+def member_key(user_name: str, *, guest: bool = False) -> str:
+    return f"guest-{user_name}" if guest else f"member-{user_name}"
 
 
 class MemberRow(SharedRow, RoutedControl, ft.Container):
@@ -28,10 +36,11 @@ class MemberRow(SharedRow, RoutedControl, ft.Container):
 
     walk_once = True  # never changes (see flet_compat.install_walk_once)
 
-    def __init__(self, user_name: str) -> None:
+    def __init__(self, user_name: str, *, guest: bool = False) -> None:
         self.route = (OPEN_DIRECT, user_name)
+        mark = [ft.Text(GUEST_MARK, size=11, italic=True, color=NOTICE_COLOR)] if guest else []
         super().__init__(
-            key=f"member-{user_name}",
+            key=member_key(user_name, guest=guest),
             tooltip=f"Message {user_name}",
             on_click=ROUTED,
             border_radius=4,
@@ -48,26 +57,43 @@ class MemberRow(SharedRow, RoutedControl, ft.Container):
                     ft.Text(
                         user_name, expand=True, no_wrap=True, overflow=ft.TextOverflow.ELLIPSIS
                     ),
+                    *mark,
                 ],
             ),
         )
 
 
-class MemberRowCache:
-    """One row per name per process; the least recently shown are forgotten past `capacity`."""
+class Marks(Protocol):
+    """Which names are guests' (live/guest_marks.py); `version` changes with any mark."""
 
-    def __init__(self, capacity: int = 4096) -> None:
+    version: int
+
+    def is_guest(self, name: str) -> bool: ...
+
+
+class MemberRowCache:
+    """One row per name (and guest mark) per process; the least recently shown are forgotten
+    past `capacity`."""
+
+    def __init__(self, capacity: int = 4096, *, marks: Marks | None = None) -> None:
         self._capacity = capacity
-        self._rows: OrderedDict[str, MemberRow] = OrderedDict()
+        self._marks = marks
+        self._rows: OrderedDict[tuple[str, bool], MemberRow] = OrderedDict()
+
+    @property
+    def version(self) -> int:
+        return self._marks.version if self._marks is not None else 0
 
     def row(self, user_name: str) -> MemberRow:
-        row = self._rows.get(user_name)
+        guest = self._marks.is_guest(user_name) if self._marks is not None else False
+        cached = (user_name, guest)
+        row = self._rows.get(cached)
         if row is None:
-            row = self._rows[user_name] = MemberRow(user_name)
+            row = self._rows[cached] = MemberRow(user_name, guest=guest)
             if len(self._rows) > self._capacity:
                 self._rows.popitem(last=False)
         else:
-            self._rows.move_to_end(user_name)
+            self._rows.move_to_end(cached)
         return row
 
 
@@ -82,6 +108,7 @@ class MemberList:
         self._rows = rows
         self._cap = cap
         self._shown: list[str] = []
+        self._shown_version = -1
         self.title = ft.Text("Online", weight=ft.FontWeight.BOLD)
         self.more = ft.Text("", key=keys.MEMBER_LIST_MORE, size=12, color=NOTICE_COLOR)
         self.list_view = ft.Column(
@@ -100,8 +127,9 @@ class MemberList:
         """Show `users` (already sorted); returns the controls to update."""
         shown = list(users[: self._cap])
         updates: list[ft.Control] = []
-        if shown != self._shown:
-            self._shown = shown
+        version = self._rows.version  # a guest mark found: rows to swap
+        if shown != self._shown or version != self._shown_version:
+            self._shown, self._shown_version = shown, version
             self.list_view.controls = [self._rows.row(name) for name in shown]
             updates.append(self.list_view)
         title = f"Online ({len(users):,})"
