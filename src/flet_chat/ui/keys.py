@@ -1,7 +1,12 @@
 """Stable control keys: tests and the benchmark find controls by these, never by id."""
 
+# The first dialog (ui/views/join_dialog.py): one form for a guest, signing in and signing up.
 NAME_INPUT = "name_input"
-JOIN_BUTTON = "join_button"
+PASSWORD_INPUT = "password_input"
+PASSWORD_REPEAT_INPUT = "password_repeat_input"
+JOIN_BUTTON = "join_button"  # "Join chat", "Sign in" or "Create account", by the chosen tab
+JOIN_TABS = "join_tabs"
+JOIN_NOTICE = "join_notice"
 MESSAGE_INPUT = "message_input"
 SEND_BUTTON = "send_button"
 MESSAGE_LIST = "message_list"
@@ -20,6 +25,27 @@ ROOMS_TOGGLE = "rooms_toggle"
 ROOM_TITLE = "room_title"
 ROOM_TOPIC = "room_topic"
 LEAVE_ROOM_BUTTON = "leave_room_button"
+
+
+def join_tab(mode: str) -> str:
+    """A tab of the first dialog: "join_tab-guest", "join_tab-sign_in", "join_tab-sign_up"."""
+    return f"join_tab-{mode}"
+
+
+# The account menu in the header (ui/views/account_menu.py) and its dialogs.
+ACCOUNT_MENU = "account_menu"
+ACCOUNT_PROFILE = "account_profile"
+ACCOUNT_PASSWORD = "account_password"  # "Change password", or a guest's "Choose a password"
+ACCOUNT_SIGN_OUT = "account_sign_out"
+ACCOUNT_SIGN_OUT_EVERYWHERE = "account_sign_out_everywhere"
+ACCOUNT_SNACK = "account_snack"
+CURRENT_PASSWORD_INPUT = "current_password_input"
+NEW_PASSWORD_INPUT = "new_password_input"
+NEW_PASSWORD_REPEAT_INPUT = "new_password_repeat_input"
+PASSWORD_SAVE = "password_save"
+PASSWORD_CANCEL = "password_cancel"
+SIGN_OUT_CONFIRM = "sign_out_confirm"
+SIGN_OUT_CANCEL = "sign_out_cancel"
 
 
 def room_entry(key: str) -> str:

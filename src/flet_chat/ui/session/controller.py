@@ -3,7 +3,9 @@ page's lifecycle (start, disconnect, reconnect, close) and dispatches events fro
 into the session's frame.
 
 The parts, each with only what it needs:
-- identity.SessionIdentity: who is here (restored or typed) and going online/offline;
+- identity.SessionIdentity: who is here (restored, signed in, signed up or a guest), going
+  online/offline, and back to the dialog when their account session ends;
+- account.AccountSession: the account menu (sign out, passwords, the profile);
 - composer.Composer: sending what is typed;
 - conversation.Conversation: the room on screen (history, live messages, scrolling);
 - navigation.Navigation: moving between rooms;
@@ -13,6 +15,7 @@ The parts, each with only what it needs:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import uuid
 from collections.abc import Awaitable
@@ -20,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import flet as ft
 
+from flet_chat.core.accounts.models import Account
 from flet_chat.core.events import (
     MembershipChanged,
     MessageChanged,
@@ -30,6 +34,7 @@ from flet_chat.core.events import (
 from flet_chat.core.limits import MAX_RENDERED_MESSAGES
 from flet_chat.core.models import Message
 from flet_chat.core.rate_limit import Origin
+from flet_chat.core.room_service import GENERAL
 from flet_chat.flet_compat import forget_flet_session
 from flet_chat.ui import routing
 from flet_chat.ui.message_actions_session import MessageActionsSession
@@ -37,6 +42,7 @@ from flet_chat.ui.message_window import MessageWindow
 from flet_chat.ui.presence_session import PresenceSession
 from flet_chat.ui.rooms_session import RoomsSession
 from flet_chat.ui.routing import RoutedEvent
+from flet_chat.ui.session.account import AccountSession
 from flet_chat.ui.session.composer import Composer
 from flet_chat.ui.session.conversation import Conversation
 from flet_chat.ui.session.identity import SessionIdentity
@@ -71,13 +77,16 @@ class SessionController:
         self._rooms_dirty = False
         self.screen = PageScreen(page, shared.rows)
         self.window = MessageWindow(MAX_RENDERED_MESSAGES, trim_step=CHUNK_SIZE)
-        self.join_dialog = JoinDialog(on_join=self._join)
+        self.join_dialog = JoinDialog(
+            on_join=self._join, guests=services.accounts.guests, focus=self.screen.focus
+        )
         self.presence = PresenceSession(
             chat=chat,
             cache=services.presence_cache,
             typing_board=services.typing_board,
             session_key=self.session_key,
             me=self._me,
+            marks=shared.guest_marks,
         )
         self.rooms = RoomsSession(chat.rooms, shared.runtime.fanout, self, self._on_event)
         self.room_list = RoomList(
@@ -103,6 +112,7 @@ class SessionController:
         self.identity = SessionIdentity(
             chat=chat,
             accounts=services.accounts,
+            watch=services.session_watch.watch,
             session_key=self.session_key,
             origin=self.origin,
             leave_grace_seconds=services.settings.leave_grace_seconds,
@@ -110,8 +120,19 @@ class SessionController:
             screen=self.screen,
             focus_composer=lambda: self.screen.focus(self.view.message_input),
             connection_changed=self._connection_changed,
-            joined=lambda: self._background(self.navigation.enter_rooms()),
+            joined=self._joined,
+            signed_out=self._signed_out,
             background=self._background,
+        )
+        # TODO(issue 14, before merge): pass on_profile= (ui/views/profile_dialog.py) here.
+        self.account = AccountSession(
+            accounts=services.accounts,
+            view=self.view,
+            screen=self.screen,
+            auth=lambda: self.identity.auth,
+            ended=self.identity.session_ended,
+            account_changed=self._account_changed,
+            origin=self.origin,
         )
         self.conversation = Conversation(
             history=chat,
@@ -204,6 +225,28 @@ class SessionController:
         self._shared.runtime.memory.session_closed(len(self._shared.runtime.live_sessions))
         self.presence.close()
         await self.identity.go_offline()  # after a join still in flight (its task is not cancelled)
+
+    def _joined(self) -> None:
+        """Someone is here: their name in the header, then their rooms."""
+        self.account.show()
+        self._background(self.navigation.enter_rooms())
+
+    def _account_changed(self, account: Account) -> None:
+        self.identity.account_changed(account)
+        self._shared.guest_marks.set(account.user_name, guest=account.is_guest)
+
+    async def _signed_out(self) -> None:
+        """Their account session ended: nothing of theirs stays on screen or keeps arriving
+        (their rooms, direct conversations, a draft); #general shows behind the dialog."""
+        self.account.hide()
+        self.rooms.reset()
+        self.view.message_input.value = ""
+        self.view.show_composer_error(None)
+        self.view.show_composer_status(None)
+        with contextlib.suppress(RuntimeError):  # the tab closed meanwhile
+            self.screen.refresh(self.view.message_input)
+        await self.navigation.switch_to(GENERAL)
+        self.navigation.render_rooms()
 
     async def _connection_changed(self, connected: bool) -> None:
         await self.presence.connection_changed(connected=connected)

@@ -106,6 +106,7 @@ class ChatView:
         self.rooms_toggle: ft.IconButton | None = None
         self.room_topic: ft.Text | None = None
         self.leave_button: ft.TextButton | None = None
+        self._account_menu: ft.Control | None = None
         self.room_title = ft.Text(
             "#general",
             key=keys.ROOM_TITLE,
@@ -177,6 +178,22 @@ class ChatView:
         if self.leave_button is not None:
             self.leave_button.visible = can_leave
         return [self.header]
+
+    def show_account_menu(self, menu: ft.Control) -> list[ft.Control]:
+        """The account menu at the end of the header (added the first time someone joins here:
+        a tab nobody joined in holds none of its controls); returns the controls to send."""
+        if not any(c is menu for c in self.header.controls):
+            self.header.controls.append(menu)
+            self._account_menu = menu
+        menu.visible = True
+        return [self.header]
+
+    def hide_account_menu(self) -> list[ft.Control]:
+        menu = self._account_menu
+        if menu is None or not menu.visible:
+            return []
+        menu.visible = False
+        return [menu]
 
     def _index_of(self, control: ft.Control) -> int:
         # `is`, not `==`: controls are dataclasses that compare by value.
