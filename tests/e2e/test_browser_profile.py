@@ -87,7 +87,9 @@ def test_a_profile_with_a_picture_and_an_access_token(
         expect(ann.get_by_text("Ann has joined the chat.")).to_be_visible(timeout=TIMEOUT)
 
         # Ann opens her profile and sets a display name and a status.
-        ann.get_by_role("button", name="Your profile", exact=True).click()
+        # Flutter names a popup menu's button "Show menu" before our label.
+        ann.get_by_role("button", name=re.compile("Account: Ann")).click()
+        ann.get_by_role("menuitem", name="Profile", exact=True).click()
         expect(ann.get_by_text("@Ann")).to_be_visible(timeout=TIMEOUT)
         type_into(ann, "Display name", "Ann Lee")
         type_into(ann, "Status", "Reviewing pull requests")

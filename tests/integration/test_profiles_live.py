@@ -24,7 +24,7 @@ def member_line(client: FletClient, name: str) -> str:
 
 
 async def set_display_name(client: FletClient, display_name: str, status: str) -> None:
-    await client.click(keys.PROFILE_BUTTON)
+    await client.click(keys.ACCOUNT_PROFILE)  # the account menu's "Profile"
     await client.wait_for(lambda: client.in_dialog(keys.PROFILE_SAVE), what="the profile dialog")
     await client.type(keys.PROFILE_DISPLAY_NAME, display_name)
     await client.type(keys.PROFILE_STATUS, status)

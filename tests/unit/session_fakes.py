@@ -23,6 +23,7 @@ class FakeScreen:
         self.focused: list[ft.TextField] = []
         self.dialogs: list[ft.DialogControl] = []
         self.popped = 0
+        self.closed: list[ft.DialogControl] = []
 
     def refresh(self, *controls: ft.Control) -> None:
         self.refreshed.extend(controls)
@@ -38,6 +39,9 @@ class FakeScreen:
 
     def pop_dialog(self) -> None:
         self.popped += 1
+
+    def close_dialog(self, dialog: ft.DialogControl) -> None:
+        self.closed.append(dialog)
 
     async def show_drawer(self) -> None:
         return None

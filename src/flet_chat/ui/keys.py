@@ -1,7 +1,12 @@
 """Stable control keys: tests and the benchmark find controls by these, never by id."""
 
+# The first dialog (ui/views/join_dialog.py): one form for a guest, signing in and signing up.
 NAME_INPUT = "name_input"
-JOIN_BUTTON = "join_button"
+PASSWORD_INPUT = "password_input"
+PASSWORD_REPEAT_INPUT = "password_repeat_input"
+JOIN_BUTTON = "join_button"  # "Join chat", "Sign in" or "Create account", by the chosen tab
+JOIN_TABS = "join_tabs"
+JOIN_NOTICE = "join_notice"
 MESSAGE_INPUT = "message_input"
 SEND_BUTTON = "send_button"
 MESSAGE_LIST = "message_list"
@@ -20,6 +25,27 @@ ROOMS_TOGGLE = "rooms_toggle"
 ROOM_TITLE = "room_title"
 ROOM_TOPIC = "room_topic"
 LEAVE_ROOM_BUTTON = "leave_room_button"
+
+
+def join_tab(mode: str) -> str:
+    """A tab of the first dialog: "join_tab-guest", "join_tab-sign_in", "join_tab-sign_up"."""
+    return f"join_tab-{mode}"
+
+
+# The account menu in the header (ui/views/account_menu.py) and its dialogs.
+ACCOUNT_MENU = "account_menu"
+ACCOUNT_PROFILE = "account_profile"
+ACCOUNT_PASSWORD = "account_password"  # "Change password", or a guest's "Choose a password"
+ACCOUNT_SIGN_OUT = "account_sign_out"
+ACCOUNT_SIGN_OUT_EVERYWHERE = "account_sign_out_everywhere"
+ACCOUNT_SNACK = "account_snack"
+CURRENT_PASSWORD_INPUT = "current_password_input"
+NEW_PASSWORD_INPUT = "new_password_input"
+NEW_PASSWORD_REPEAT_INPUT = "new_password_repeat_input"
+PASSWORD_SAVE = "password_save"
+PASSWORD_CANCEL = "password_cancel"
+SIGN_OUT_CONFIRM = "sign_out_confirm"
+SIGN_OUT_CANCEL = "sign_out_cancel"
 
 
 def room_entry(key: str) -> str:
@@ -64,19 +90,26 @@ MEMBER_ROW = "member-"
 _MEMBER_WITH_PROFILE = "member~"
 
 
-def member_row(user_name: str, profile_stamp: int = 0) -> str:
+_GUEST_ROW = "guest-"
+_GUEST_WITH_PROFILE = "guest~"
+_ROW_PREFIXES = ((MEMBER_ROW, _MEMBER_WITH_PROFILE), (_GUEST_ROW, _GUEST_WITH_PROFILE))
+
+
+def member_row(user_name: str, profile_stamp: int = 0, *, guest: bool = False) -> str:
+    plain, with_profile = _ROW_PREFIXES[1] if guest else _ROW_PREFIXES[0]
     if profile_stamp == 0:
-        return f"{MEMBER_ROW}{user_name}"
-    return f"{_MEMBER_WITH_PROFILE}{profile_stamp}-{user_name}"
+        return f"{plain}{user_name}"
+    return f"{with_profile}{profile_stamp}-{user_name}"
 
 
 def member_of(key: str) -> str | None:
     """The user name of a member row's key, or None if it is not one."""
-    if key.startswith(MEMBER_ROW):
-        return key.removeprefix(MEMBER_ROW)
-    if key.startswith(_MEMBER_WITH_PROFILE):
-        stamp, dash, name = key.removeprefix(_MEMBER_WITH_PROFILE).partition("-")
-        return name if dash and stamp.isdigit() else None
+    for plain, with_profile in _ROW_PREFIXES:
+        if key.startswith(plain):
+            return key.removeprefix(plain)
+        if key.startswith(with_profile):
+            stamp, dash, name = key.removeprefix(with_profile).partition("-")
+            return name if dash and stamp.isdigit() else None
     return None
 
 
@@ -93,7 +126,6 @@ def reaction_chip(message_id: int, emoji: str) -> str:
 
 
 # The profile (ui/views/profile_dialog.py).
-PROFILE_BUTTON = "profile_button"
 PROFILE_DIALOG = "profile_dialog"
 PROFILE_AVATAR = "profile_avatar"
 PROFILE_CHOOSE_AVATAR = "profile_choose_avatar"

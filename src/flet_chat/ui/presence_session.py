@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 import flet as ft
 
@@ -30,6 +30,14 @@ logger = logging.getLogger(__name__)
 SIGNAL_INTERVAL_SECONDS = TYPING_INTERVAL_SECONDS + 0.1
 
 
+class MarkChanges(Protocol):
+    """GuestMarks: tells its listeners when a member turned out to be a guest (or not)."""
+
+    def subscribe(self, listener: Callable[[], None]) -> None: ...
+
+    def unsubscribe(self, listener: Callable[[], None]) -> None: ...
+
+
 class PresenceSession:
     def __init__(
         self,
@@ -39,12 +47,14 @@ class PresenceSession:
         typing_board: TypingBoard,
         session_key: str,
         me: Callable[[], str | None],
+        marks: MarkChanges | None = None,
     ) -> None:
         self._chat = chat
         self._cache = cache
         self._board = typing_board
         self._session_key = session_key
         self._me = me
+        self._marks = marks
         self._view: ChatView | None = None
         self._last_typing_sent: float | None = None
         self.room = DEFAULT_ROOM
@@ -66,10 +76,14 @@ class PresenceSession:
         self.view.typing.show(self._typists())
         self._cache.subscribe(self._members_changed)
         self._board.subscribe(self._typists_changed)
+        if self._marks is not None:
+            self._marks.subscribe(self._members_changed)
 
     def close(self) -> None:
         self._cache.unsubscribe(self._members_changed)
         self._board.unsubscribe(self._typists_changed)
+        if self._marks is not None:
+            self._marks.unsubscribe(self._members_changed)
 
     # -- who is online ------------------------------------------------------------------------
 

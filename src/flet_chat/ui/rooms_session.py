@@ -73,6 +73,8 @@ class RoomsSession:
         self._fanout.subscribe(ROOMS_TOPIC, self._subscriber, self._handler)
         states = await self._rooms.rooms_of(me)
         public = await self._rooms.public_rooms()
+        if self._me != me:
+            return  # signed out meanwhile: `reset` has stopped hearing their topics
         for state in states:
             self._add(state.room, unread=state.unread, mentioned=state.mentioned)
         # Merged, not replaced: a room created while these were read may have been heard of
@@ -83,6 +85,14 @@ class RoomsSession:
                 await self._profiles.ensure(self._people())
             except Exception as error:
                 logger.warning("could not read profiles: %r", error)
+
+    def reset(self) -> None:
+        """Signed out: back to #general alone, hearing nothing of the user's own (their direct
+        conversations, their private rooms) from now on."""
+        self._me = None
+        self._fanout.unsubscribe(self._subscriber)
+        self._books = {DEFAULT_ROOM: _Books(GENERAL)}
+        self.listen_to_general()
 
     def get(self, key: str) -> Room | None:
         books = self._books.get(key)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from flet_chat.live.guest_marks import GuestMarks
 from flet_chat.ui.frames import FrameClock
 from flet_chat.ui.row_cache import RowCache
 from flet_chat.ui.views.member_list import MemberRowCache
@@ -21,9 +22,21 @@ class ProcessShared:
     runtime: Runtime
     rows: RowCache = field(default_factory=RowCache)  # one row object per message
     frames: FrameClock = field(default_factory=FrameClock)  # one render pass per frame
-    member_rows: MemberRowCache = field(default_factory=MemberRowCache)  # one row per member
+    guest_marks: GuestMarks = field(init=False)  # which members are guests, looked up once
+    member_rows: MemberRowCache = field(init=False)  # one row per member
+
+    def __post_init__(self) -> None:
+        self.guest_marks = GuestMarks(self._is_guest)
+        self.member_rows = MemberRowCache(marks=self.guest_marks)
 
     def use_profiles(self, profiles: ProfileCache) -> None:
         """Rows show people's profiles from now on (once the services have started)."""
         self.rows.profiles = profiles.shown
         self.member_rows.profiles = profiles.shown
+
+    async def _is_guest(self, name: str) -> bool | None:
+        services = self.runtime.services
+        if services is None:  # stopping: nothing is drawn any more
+            return None
+        account = await services.accounts.account(name)
+        return None if account is None else account.is_guest

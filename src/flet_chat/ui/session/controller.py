@@ -3,7 +3,9 @@ page's lifecycle (start, disconnect, reconnect, close) and dispatches events fro
 into the session's frame.
 
 The parts, each with only what it needs:
-- identity.SessionIdentity: who is here (restored or typed) and going online/offline;
+- identity.SessionIdentity: who is here (restored, signed in, signed up or a guest), going
+  online/offline, and back to the dialog when their account session ends;
+- account.AccountSession: the account menu (sign out, passwords, the profile);
 - composer.Composer: sending what is typed;
 - conversation.Conversation: the room on screen (history, live messages, scrolling);
 - navigation.Navigation: moving between rooms;
@@ -14,6 +16,7 @@ The parts, each with only what it needs:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import uuid
 from collections.abc import Awaitable
@@ -21,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import flet as ft
 
+from flet_chat.core.accounts.models import Account
 from flet_chat.core.events import (
     MembershipChanged,
     MessageChanged,
@@ -31,6 +35,7 @@ from flet_chat.core.events import (
 from flet_chat.core.limits import MAX_RENDERED_MESSAGES
 from flet_chat.core.models import AuthorKind, Message, MessageKind
 from flet_chat.core.rate_limit import Origin
+from flet_chat.core.room_service import GENERAL
 from flet_chat.core.rooms import user_key
 from flet_chat.flet_compat import forget_flet_session
 from flet_chat.ui import routing
@@ -39,6 +44,7 @@ from flet_chat.ui.message_window import MessageWindow
 from flet_chat.ui.presence_session import PresenceSession
 from flet_chat.ui.rooms_session import RoomsSession
 from flet_chat.ui.routing import RoutedEvent
+from flet_chat.ui.session.account import AccountSession
 from flet_chat.ui.session.composer import Composer
 from flet_chat.ui.session.conversation import Conversation
 from flet_chat.ui.session.identity import SessionIdentity
@@ -76,13 +82,16 @@ class SessionController:
         self._profiles = services.profile_cache
         self.screen = PageScreen(page, shared.rows)
         self.window = MessageWindow(MAX_RENDERED_MESSAGES, trim_step=CHUNK_SIZE)
-        self.join_dialog = JoinDialog(on_join=self._join)
+        self.join_dialog = JoinDialog(
+            on_join=self._join, guests=services.accounts.guests, focus=self.screen.focus
+        )
         self.presence = PresenceSession(
             chat=chat,
             cache=services.presence_cache,
             typing_board=services.typing_board,
             session_key=self.session_key,
             me=self._me,
+            marks=shared.guest_marks,
         )
         self.rooms = RoomsSession(
             chat.rooms, shared.runtime.fanout, self, self._on_event, services.profile_cache
@@ -101,7 +110,6 @@ class SessionController:
             room_list=self.room_list,
             on_show_rooms=self._show_rooms,
             on_leave_room=self._leave_room,
-            on_profile=self.open_profile,
         )
         self.presence.bind(self.view)
         # Edits, deletes and reactions (ui/message_actions_session.py).
@@ -111,6 +119,7 @@ class SessionController:
         self.identity = SessionIdentity(
             chat=chat,
             accounts=services.accounts,
+            watch=services.session_watch.watch,
             session_key=self.session_key,
             origin=self.origin,
             leave_grace_seconds=services.settings.leave_grace_seconds,
@@ -118,8 +127,19 @@ class SessionController:
             screen=self.screen,
             focus_composer=lambda: self.screen.focus(self.view.message_input),
             connection_changed=self._connection_changed,
-            joined=lambda: self._background(self.navigation.enter_rooms()),
+            joined=self._joined,
+            signed_out=self._signed_out,
             background=self._background,
+        )
+        self.account = AccountSession(
+            on_profile=self.open_profile,
+            accounts=services.accounts,
+            view=self.view,
+            screen=self.screen,
+            auth=lambda: self.identity.auth,
+            ended=self.identity.session_ended,
+            account_changed=self._account_changed,
+            origin=self.origin,
         )
         self.conversation = Conversation(
             history=chat,
@@ -222,6 +242,28 @@ class SessionController:
         self.presence.close()
         self._profiles.unsubscribe(self._profiles_changed)
         await self.identity.go_offline()  # after a join still in flight (its task is not cancelled)
+
+    def _joined(self) -> None:
+        """Someone is here: their name in the header, then their rooms."""
+        self.account.show()
+        self._background(self.navigation.enter_rooms())
+
+    def _account_changed(self, account: Account) -> None:
+        self.identity.account_changed(account)
+        self._shared.guest_marks.set(account.user_name, guest=account.is_guest)
+
+    async def _signed_out(self) -> None:
+        """Their account session ended: nothing of theirs stays on screen or keeps arriving
+        (their rooms, direct conversations, a draft); #general shows behind the dialog."""
+        self.account.hide()
+        self.rooms.reset()
+        self.view.message_input.value = ""
+        self.view.show_composer_error(None)
+        self.view.show_composer_status(None)
+        with contextlib.suppress(RuntimeError):  # the tab closed meanwhile
+            self.screen.refresh(self.view.message_input)
+        await self.navigation.switch_to(GENERAL)
+        self.navigation.render_rooms()
 
     async def _connection_changed(self, connected: bool) -> None:
         await self.presence.connection_changed(connected=connected)
@@ -336,7 +378,7 @@ class SessionController:
         await self.navigation.leave_room(event)
 
     async def open_profile(self, event: Any = None) -> None:
-        """Open the profile dialog (the header's button; the account menu's "Profile")."""
+        """Open the profile dialog (the account menu's "Profile")."""
         await self.profile.open(event)
 
     async def _show_rooms(self, event: Any) -> None:

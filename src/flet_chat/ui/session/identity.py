@@ -1,11 +1,16 @@
-"""Who is in this session: the account whose session token client storage holds, or the name
-typed in the join dialog (a guest), and going online and offline.
+"""Who is in this session: the account whose session token client storage holds, or the one
+the join dialog signed in, signed up or made for a guest; going online and offline; and going
+back to the dialog when that account session ends.
 
-Presence: every way in (a typed name, a restored identity, a return after being announced gone)
+Presence: every way in (a form, a restored identity, a return after being announced gone)
 goes through `_go_online` and every way out through `go_offline`; they take turns on one lock,
 and a join that ends after the tab dropped or closed is followed by the leave that drop or close
 would have made (see `_join_and_settle`). That ordering is what keeps ghost users out
 (tests/integration/test_ghosts.py).
+
+The account session is watched (`services.session_watch`) from the moment this session holds
+it: signed out here, in another tab or device, everywhere, or by a new password elsewhere, the
+session goes offline, forgets the stored token and shows the dialog again (`session_ended`).
 """
 
 from __future__ import annotations
@@ -13,15 +18,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Protocol
 
-from flet_chat.core.accounts.models import Authenticated, SessionKind, SignedIn
-from flet_chat.core.errors import ChatError
+from flet_chat.core.accounts.models import Account, Authenticated, SessionKind, SignedIn
+from flet_chat.core.accounts.service import SIGNED_OUT
+from flet_chat.core.errors import ChatError, RateLimitedError
 from flet_chat.core.models import Message
 from flet_chat.core.rate_limit import Origin
 from flet_chat.ui.session.screen import Screen
-from flet_chat.ui.views.join_dialog import JoinDialog
+from flet_chat.ui.views.join_dialog import Form, JoinDialog, Mode
 
 logger = logging.getLogger(__name__)
 
@@ -30,6 +36,7 @@ logger = logging.getLogger(__name__)
 # (Before accounts it held a signed name; such a token is redeemed once for a session.)
 IDENTITY_STORAGE_KEY = "flet_chat.identity"
 CLIENT_STORAGE_TIMEOUT = 5.0
+JOIN_FAILED = "Could not join right now. Try again."
 
 
 class Presence(Protocol):
@@ -49,11 +56,41 @@ class Accounts(Protocol):
         self, raw_name: str, *, origin: Origin | None = ..., kind: SessionKind = ...
     ) -> SignedIn: ...
 
+    async def sign_in(
+        self,
+        raw_name: object,
+        password: object,
+        *,
+        origin: Origin | None = ...,
+        kind: SessionKind = ...,
+    ) -> SignedIn: ...
+
+    async def sign_up(
+        self,
+        raw_name: str,
+        password: object,
+        *,
+        origin: Origin | None = ...,
+        kind: SessionKind = ...,
+    ) -> SignedIn: ...
+
     async def undo_guest(self, signed: SignedIn) -> None: ...
+
+    async def sign_out(self, auth: Authenticated) -> None: ...
 
     async def authenticate(self, token: object) -> Authenticated | None: ...
 
     async def redeem_legacy_token(self, token: object, kind: SessionKind) -> SignedIn | None: ...
+
+    async def still_signed_in(self, session_ids: Sequence[int]) -> set[int]: ...
+
+
+class Watch(Protocol):
+    """SessionWatch.watch: `ended` is awaited once when the session ends; returns a stop."""
+
+    def __call__(
+        self, session_id: int, ended: Callable[[], Awaitable[None]]
+    ) -> Callable[[], None]: ...
 
 
 class Storage(Protocol):
@@ -70,6 +107,7 @@ class SessionIdentity:
         *,
         chat: Presence,
         accounts: Accounts,
+        watch: Watch,
         session_key: str,
         origin: Origin | None,
         leave_grace_seconds: float,
@@ -78,12 +116,16 @@ class SessionIdentity:
         focus_composer: Callable[[], Awaitable[None]],
         connection_changed: Callable[[bool], Awaitable[None]],
         joined: Callable[[], None],
+        signed_out: Callable[[], Awaitable[None]],
         background: Callable[[Awaitable[None]], None],
     ) -> None:
-        """`joined` is called once the user is known (to hear their rooms); `connection_changed`
-        tells the member list a joined tab dropped or came back."""
+        """`joined` is called once the user is known (to hear their rooms, show the account
+        menu); `signed_out` once their account session ended (to forget what the screen shows
+        of them); `connection_changed` tells the member list a joined tab dropped or came
+        back."""
         self._chat = chat
         self._accounts = accounts
+        self._watch = watch
         self._session_key = session_key
         self._origin = origin
         self._leave_grace_seconds = leave_grace_seconds
@@ -92,13 +134,18 @@ class SessionIdentity:
         self._focus_composer = focus_composer
         self._connection_changed = connection_changed
         self._joined = joined
+        self._signed_out = signed_out
         self._background = background
         self.user_name: str | None = None
         # The account session this browser is signed in with (its token is in client storage).
         self.auth: Authenticated | None = None
+        self._stop_watching: Callable[[], None] | None = None
+        # A new account's token whose join failed: kept for the retry (`_abandon`).
+        self._unsaved_token: str | None = None
         self._storage: Storage | None = None
         self._restore_task: asyncio.Task[None] | None = None
         self._presence_lock = asyncio.Lock()
+        self._signing = False  # the dialog's form is with the account service
         self._joining = False  # a join is in flight
         self._join_task: asyncio.Task[None] | None = None
         self._online = False  # joined and not (yet) announced gone
@@ -106,12 +153,12 @@ class SessionIdentity:
         self._closed = False
         self._leave_task: asyncio.Task[None] | None = None
 
-    # -- who: restored or typed -----------------------------------------------------------------
+    # -- who: restored or from the dialog -------------------------------------------------------
 
     def start(self, storage: Storage | None) -> None:
-        """Read the stored identity in the background (or ask for a name)."""
+        """Read the stored identity in the background (or show the dialog)."""
         self._storage = storage
-        self._restore_task = asyncio.create_task(self._restore_or_ask_name())
+        self._restore_task = asyncio.create_task(self._restore_or_ask())
 
     async def restored(self) -> None:
         """Wait (a little) for a stored identity still being read."""
@@ -119,36 +166,52 @@ class SessionIdentity:
         if self.user_name is None and restoring is not None and not restoring.done():
             await asyncio.wait([restoring], timeout=CLIENT_STORAGE_TIMEOUT + 5)
 
-    async def _restore_or_ask_name(self) -> None:
+    async def _restore_or_ask(self) -> None:
+        try:
+            joined = await self._restore()
+        finally:
+            self._signing = False
+        if joined:
+            self._joined()
+        elif not self._closed:
+            with contextlib.suppress(RuntimeError):  # the tab closed meanwhile
+                self._screen.show_dialog(self._dialog.dialog)
+
+    async def _restore(self) -> bool:
+        """Join as the session the stored token proves; False: show the dialog instead."""
         auth = None
         try:
             async with asyncio.timeout(CLIENT_STORAGE_TIMEOUT):
                 storage = self._storage
                 token = await storage.get(IDENTITY_STORAGE_KEY) if storage else None
+            if token and not self._closed:
+                # Someone is coming back: from here a drop leaves the restore in flight, as a
+                # join (see `disconnected`); a tab with no token is freed at once.
+                self._signing = True
             auth = await self._signed_in_with(token)
         except (TimeoutError, RuntimeError) as error:  # no answer, or the tab already closed
-            logger.info("client storage unavailable, asking for a name: %r", error)
-        if auth is not None:
-            self.auth = auth
-            name = auth.account.user_name
-            # A returning browser with a valid token costs its connection's join budget, not
-            # its address's: an office behind one address opening the chat at nine is no flood.
-            origin = Origin(None, self._origin.connection) if self._origin else None
-            try:
-                await self._go_online(name, origin=origin)
-            except ChatError as error:  # refused (a rate limit): say why
-                logger.warning("could not restore a session: %s; asking for a name", error)
-                self._dialog.name_input.error = str(error)  # shown with the dialog, just below
-            except Exception:
-                logger.exception("could not restore a session; asking for a name")
-            else:
-                if self._online:
-                    self._joined()
-                    return
-        if self._closed:
-            return
-        with contextlib.suppress(RuntimeError):  # the tab closed meanwhile
-            self._screen.show_dialog(self._dialog.dialog)
+            logger.info("client storage unavailable, showing the join dialog: %r", error)
+        except Exception:  # the store away: the dialog, never a tab left with neither
+            logger.exception("could not check the stored session; showing the join dialog")
+        if auth is None or self._closed:
+            return False
+        self._adopt(auth)
+        name = auth.account.user_name
+        # A returning browser with a valid token costs its connection's join budget, not its
+        # address's: an office behind one address opening the chat at nine is no flood.
+        origin = Origin(None, self._origin.connection) if self._origin else None
+        try:
+            await self._go_online(name, origin=origin)
+        except ChatError as error:  # refused (a rate limit): say why
+            logger.warning("could not restore a session: %s; showing the dialog", error)
+            self._dialog.name_input.value = name
+            self._dialog.refuse(str(error), rate_limited=True)  # shown with the dialog
+            return False
+        except Exception:
+            logger.exception("could not restore a session; showing the dialog")
+            return False
+        # Joined, even if the tab has dropped since (a reconnect within the grace resumes it).
+        return self.user_name is not None and not self._closed
 
     async def _signed_in_with(self, token: object) -> Authenticated | None:
         """The session a stored token proves; a signed name from before accounts is swapped
@@ -173,48 +236,167 @@ class SessionIdentity:
             logger.info("could not keep the session in client storage: %r", error)
 
     async def join(self, _event: object) -> None:
-        """The join dialog's button: join as a guest under the typed name (or, if this browser
-        is signed in already but its restore failed a moment ago, as that account)."""
-        if self.user_name is not None or self._joining:
-            return
-        typed = self._dialog.name_input.value or ""
-        auth = self.auth
-        new_guest: SignedIn | None = None
+        """The dialog's button (or Enter): join as a guest, sign in or sign up, by its tab."""
+        if self.user_name is not None or self._joining or self._signing:
+            return  # joined already, or a click while the first one is on its way
+        form = self._dialog.form()
+        problem = form.problem()
+        if problem is not None:
+            field, message = problem
+            return self._screen.refresh(*self._dialog.refuse(message, at=field))
+        self._signing = True
         try:
-            if auth is None or typed.strip().casefold() != auth.account.user_name.casefold():
-                new_guest = await self._accounts.guest(typed, origin=self._origin)
-                auth = Authenticated(new_guest.account, new_guest.session_id, SessionKind.BROWSER)
-            await self._go_online(
-                auth.account.user_name, origin=None if new_guest else self._origin
-            )
+            await self._sign_and_join(form)
+        finally:
+            self._signing = False
+
+    async def _sign_and_join(self, form: Form) -> None:
+        signed: SignedIn | None = None
+        try:
+            auth = await self._reusable(form)
+            if auth is None:
+                signed = await self._open_session(form)
+                auth = Authenticated(signed.account, signed.session_id, SessionKind.BROWSER)
+                self._adopt(auth)
+            # A new session paid for this attempt at the account service; a reused one pays
+            # for its join here.
+            await self._go_online(auth.account.user_name, origin=None if signed else self._origin)
         except ChatError as error:
-            if new_guest is not None:
-                await self._accounts.undo_guest(new_guest)
-            self._dialog.show_error(str(error))
-            return
+            await self._abandon(signed, form)
+            rate_limited = isinstance(error, RateLimitedError)
+            return self._screen.refresh(*self._dialog.refuse(str(error), rate_limited=rate_limited))
         except Exception:
-            if new_guest is not None:
-                await self._accounts.undo_guest(new_guest)
+            await self._abandon(signed, form)
             logger.exception("join failed")
-            self._dialog.show_error("Could not join right now. Try again.")
-            return
+            return self._screen.refresh(*self._dialog.refuse(JOIN_FAILED, rate_limited=True))
         if self.user_name is None or self._closed:
-            return  # the tab closed before the join
-        self.auth = auth
-        if new_guest is not None:
-            await self._remember(new_guest.token)
+            if self._closed:  # nobody will ever hold this token: a guest's name is free again
+                await self._abandon(signed, None)
+            return  # the tab closed before the join, or the session ended meanwhile
+        token = signed.token if signed is not None else self._unsaved_token
+        self._unsaved_token = None
+        if token is not None:
+            await self._remember(token)
+        self._dialog.clear_secrets()
+        self._dialog.notice.visible = False
         self._screen.pop_dialog()
         await self._focus_composer()
         if self._closed:
             return  # closed while the composer took the focus: go_offline has run
         self._joined()
 
+    async def _reusable(self, form: Form) -> Authenticated | None:
+        """This browser's session, when a restore (or a sign-up) made it but could not go
+        online (a rate limit, the store away) and the same name is typed again: no new
+        session, no password needed."""
+        auth = self.auth
+        if auth is None or form.name.strip().casefold() != auth.account.user_name.casefold():
+            return None
+        if auth.session_id not in await self._accounts.still_signed_in([auth.session_id]):
+            return None
+        return auth
+
+    async def _open_session(self, form: Form) -> SignedIn:
+        accounts, origin = self._accounts, self._origin
+        if form.mode is Mode.SIGN_IN:
+            return await accounts.sign_in(form.name, form.password, origin=origin)
+        if form.mode is Mode.SIGN_UP:
+            return await accounts.sign_up(form.name, form.password, origin=origin)
+        return await accounts.guest(form.name, origin=origin)
+
+    async def _abandon(self, signed: SignedIn | None, form: Form | None) -> None:
+        """A session opened for a join that then failed: a guest gives the name back, a
+        sign-in's new session ends. Nothing is left half-joined. A new account stays, and so
+        does its session while the dialog is open: "Create account" again (the name is taken
+        now, by them) joins with it (`_reusable`)."""
+        if signed is None:
+            return
+        if form is not None and form.mode is Mode.SIGN_UP and not self._closed:
+            self._unsaved_token = signed.token  # stored once a retry joins with it
+            return
+        self._forget_auth(signed.session_id)
+        try:
+            if signed.account.is_guest:
+                await self._accounts.undo_guest(signed)
+            else:
+                auth = Authenticated(signed.account, signed.session_id, SessionKind.BROWSER)
+                await self._accounts.sign_out(auth)
+        except Exception:
+            logger.exception("could not undo a session opened for a failed join")
+
+    # -- the account session ------------------------------------------------------------------
+
+    def _adopt(self, auth: Authenticated) -> None:
+        """This session holds `auth` from now on: hear when it ends."""
+        self._forget_auth(None)
+        self.auth = auth
+        session_id = auth.session_id
+
+        async def ended() -> None:
+            await self.session_ended(session_id)
+
+        self._stop_watching = self._watch(session_id, ended)
+
+    def _forget_auth(self, session_id: int | None) -> None:
+        """Stop watching (the session `session_id`, or any)."""
+        if session_id is not None and (self.auth is None or self.auth.session_id != session_id):
+            return
+        stop, self._stop_watching = self._stop_watching, None
+        if stop is not None:
+            stop()
+        self.auth = None
+        self._unsaved_token = None
+
+    def account_changed(self, account: Account) -> None:
+        """The same session, a new state of its account (a guest chose a password)."""
+        auth = self.auth
+        if auth is not None and auth.account.user_name == account.user_name:
+            self.auth = Authenticated(account, auth.session_id, auth.kind)
+
+    async def session_ended(self, session_id: int) -> None:
+        """The account session `session_id` ended (here or anywhere): offline, the stored token
+        forgotten, the screen cleared of the user, and the dialog again. Once per session."""
+        auth = self.auth
+        if auth is None or auth.session_id != session_id:
+            return
+        self._forget_auth(session_id)
+        if self._closed:
+            return  # go_offline follows the close
+        self._cancel_leave_timer()
+        await self.go_offline()
+        self.user_name = None
+        if self._closed:
+            return
+        await self._signed_out()
+        account = auth.account
+        self._dialog.signed_out(SIGNED_OUT, name=None if account.is_guest else account.user_name)
+        with contextlib.suppress(RuntimeError):  # the tab closed meanwhile
+            self._screen.show_dialog(self._dialog.dialog)
+        # Last: two round trips to the browser. A token left behind by a tab that closed
+        # meanwhile proves nothing any more; the next visit finds that out and asks.
+        await self._forget_stored_token()
+
+    async def _forget_stored_token(self) -> None:
+        """Forget the stored token unless it is a live one: another tab of this browser may
+        have signed in again since."""
+        if self._storage is None:
+            return
+        try:
+            async with asyncio.timeout(CLIENT_STORAGE_TIMEOUT):
+                token = await self._storage.get(IDENTITY_STORAGE_KEY)
+        except (TimeoutError, RuntimeError) as error:
+            logger.info("could not read client storage: %r", error)
+            return
+        if token and await self._accounts.authenticate(token) is not None:
+            return
+        await self._remember(None)
+
     # -- the page's lifecycle -------------------------------------------------------------------
 
     async def disconnected(self) -> bool:
         """The tab dropped; returns whether the session is worth keeping for a reconnect."""
         self._connected = False
-        if self.user_name is None and not self._joining:
+        if self.user_name is None and not self._joining and not self._signing:
             # Nobody joined here: nothing worth resuming, so the caller frees it now.
             self._closed = True  # a restore that read its token just now must not join
             return False
@@ -235,9 +417,13 @@ class SessionIdentity:
             await self._connection_changed(True)
 
     def closing(self) -> None:
-        """The session closes: no restore, no pending leave timer (`go_offline` follows)."""
+        """The session closes: no restore, no pending leave timer, no watch of the account
+        session (`go_offline` follows)."""
         self._closed = True
         self._cancel_leave_timer()
+        stop, self._stop_watching = self._stop_watching, None
+        if stop is not None:
+            stop()
         if self._restore_task is not None:
             self._restore_task.cancel()
 

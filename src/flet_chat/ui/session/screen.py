@@ -27,6 +27,9 @@ class Screen(Protocol):
 
     def pop_dialog(self) -> None: ...
 
+    def close_dialog(self, dialog: ft.DialogControl) -> None:
+        """Close this dialog, whichever is on top."""
+
     async def show_drawer(self) -> None: ...
 
     async def close_drawer(self) -> None: ...
@@ -56,6 +59,14 @@ class PageScreen:
 
     def pop_dialog(self) -> None:
         self._page.pop_dialog()
+
+    def close_dialog(self, dialog: ft.DialogControl) -> None:
+        # What pop_dialog does to the top one; Flet drops it from the page once Flutter says
+        # it is dismissed. RuntimeError: the tab closed, and the dialog with it.
+        if dialog.open:
+            dialog.open = False
+            with contextlib.suppress(RuntimeError):
+                dialog.update()
 
     async def show_drawer(self) -> None:
         await self._page.show_drawer()  # type: ignore[no-untyped-call]

@@ -28,7 +28,6 @@ SHOW_MEMBERS = "Show who is online"
 HIDE_MEMBERS = "Hide who is online"
 SHOW_ROOMS = "Show rooms"
 LEAVE_ROOM = "Leave this room"
-PROFILE = "Your profile"
 
 
 async def _keep_focus(_event: Any) -> None:
@@ -51,7 +50,6 @@ class ChatView:
         room_list: RoomList,
         on_show_rooms: Handler,
         on_leave_room: Handler,
-        on_profile: Handler | None = None,
     ) -> None:
         self.rooms = room_list
         self.load_older_button = ft.TextButton(
@@ -108,6 +106,7 @@ class ChatView:
         self.rooms_toggle: ft.IconButton | None = None
         self.room_topic: ft.Text | None = None
         self.leave_button: ft.TextButton | None = None
+        self._account_menu: ft.Control | None = None
         self.room_title = ft.Text(
             "#general",
             key=keys.ROOM_TITLE,
@@ -117,15 +116,6 @@ class ChatView:
             overflow=ft.TextOverflow.ELLIPSIS,
         )
         self.header = ft.Row([self.room_title, self.members_toggle])
-        if on_profile is not None:  # the account menu's "Profile" may open it instead
-            self.header.controls.append(
-                ft.IconButton(
-                    key=keys.PROFILE_BUTTON,
-                    icon=ft.Icon(ft.Icons.ACCOUNT_CIRCLE_OUTLINED, semantics_label=PROFILE),
-                    tooltip=PROFILE,
-                    on_click=on_profile,
-                )
-            )
         self._header_shown: tuple[str, str | None, bool] = ("#general", None, False)
         # Wide: the room list is the main row's first column. Narrow: it moves into the drawer.
         self.drawer = ft.NavigationDrawer(controls=[])
@@ -188,6 +178,22 @@ class ChatView:
         if self.leave_button is not None:
             self.leave_button.visible = can_leave
         return [self.header]
+
+    def show_account_menu(self, menu: ft.Control) -> list[ft.Control]:
+        """The account menu at the end of the header (added the first time someone joins here:
+        a tab nobody joined in holds none of its controls); returns the controls to send."""
+        if not any(c is menu for c in self.header.controls):
+            self.header.controls.append(menu)
+            self._account_menu = menu
+        menu.visible = True
+        return [self.header]
+
+    def hide_account_menu(self) -> list[ft.Control]:
+        menu = self._account_menu
+        if menu is None or not menu.visible:
+            return []
+        menu.visible = False
+        return [menu]
 
     def _index_of(self, control: ft.Control) -> int:
         # `is`, not `==`: controls are dataclasses that compare by value.

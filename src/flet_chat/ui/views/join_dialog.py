@@ -1,36 +1,246 @@
-"""The modal "Welcome!" dialog that asks for a name before anyone can post."""
+"""The modal "Welcome!" dialog: nobody posts before they are someone. Three tabs over one form:
+join as a guest (a name alone, when the chat allows guests), sign in (name and password) or sign
+up (name, password and the password again).
+
+The view does no I/O: SessionIdentity reads `form()` and shows a refusal under the field it
+concerns (`refuse`, which returns the controls to send).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 import flet as ft
 
-from flet_chat.core.limits import MAX_NAME_LENGTH
+from flet_chat.core.accounts.passwords import SAME_AS_NAME, TOO_COMMON, TOO_LONG, TOO_SHORT
+from flet_chat.core.limits import MAX_NAME_LENGTH, MIN_PASSWORD_LENGTH
 from flet_chat.ui import keys
+from flet_chat.ui.theme import NOTICE_COLOR
 
 Handler = Callable[[Any], Awaitable[None]]
+Focus = Callable[[ft.TextField], Awaitable[None]]
+
+
+class Mode(StrEnum):
+    GUEST = "guest"
+    SIGN_IN = "sign_in"
+    SIGN_UP = "sign_up"
+
+
+class Field(StrEnum):
+    NAME = "name"
+    PASSWORD = "password"
+    REPEAT = "repeat"
+
+
+TITLE = "Welcome!"
+TAB_LABELS = {Mode.GUEST: "Guest", Mode.SIGN_IN: "Sign in", Mode.SIGN_UP: "Sign up"}
+ACTIONS = {Mode.GUEST: "Join chat", Mode.SIGN_IN: "Sign in", Mode.SIGN_UP: "Create account"}
+HINTS = {
+    Mode.GUEST: "Chat under a name, no password. Only this browser can come back as you.",
+    Mode.SIGN_IN: "Welcome back.",
+    Mode.SIGN_UP: "A name and a password: chat as yourself on any device.",
+}
+NAME_LABEL = "Name"
+PASSWORD_LABEL = "Password"
+REPEAT_LABEL = "Repeat password"
+NAME_HELPER = f"1 to {MAX_NAME_LENGTH} characters"
+PASSWORD_HELPER = f"At least {MIN_PASSWORD_LENGTH} characters"
+ENTER_NAME = "Enter your name."
+ENTER_PASSWORD = "Enter your password."
+PASSWORDS_DIFFER = "The passwords do not match. Type the same password twice."
+# What the password rules refuse: shown under the password, whichever form sent it.
+PASSWORD_RULES = frozenset({TOO_SHORT, TOO_LONG, TOO_COMMON, SAME_AS_NAME})
+
+
+@dataclass(frozen=True, slots=True)
+class Form:
+    """What the dialog holds when the user asks to go in. The passwords stay here only until
+    the dialog is cleared after a join (`clear_secrets`)."""
+
+    mode: Mode
+    name: str
+    password: str
+    repeat: str
+
+    def problem(self) -> tuple[Field, str] | None:
+        """What the user can fix before the server is asked (the server checks it all again)."""
+        if self.mode is Mode.GUEST:
+            return None
+        if self.mode is Mode.SIGN_IN and not self.name.strip():
+            return Field.NAME, ENTER_NAME
+        if not self.password:
+            return Field.PASSWORD, ENTER_PASSWORD
+        if self.mode is Mode.SIGN_UP and self.password != self.repeat:
+            return Field.REPEAT, PASSWORDS_DIFFER
+        return None
 
 
 class JoinDialog:
-    def __init__(self, *, on_join: Handler) -> None:
+    def __init__(
+        self, *, on_join: Handler, guests: bool = True, focus: Focus | None = None
+    ) -> None:
+        """`guests`: whether the chat lets people in with a name alone (the Guest tab).
+        `focus` moves the cursor on to the next field when Enter is pressed in one."""
+        self._on_join = on_join
+        self._focus = focus
+        self.modes = (
+            [Mode.GUEST, Mode.SIGN_IN, Mode.SIGN_UP] if guests else [Mode.SIGN_IN, Mode.SIGN_UP]
+        )
+        self.mode = self.modes[0]
+        self.tabs = ft.Tabs(
+            key=keys.JOIN_TABS,
+            length=len(self.modes),
+            selected_index=0,
+            animation_duration=0,
+            content=ft.TabBar(
+                scrollable=False,
+                tabs=[ft.Tab(label=TAB_LABELS[m], key=keys.join_tab(m)) for m in self.modes],
+            ),
+            on_change=self._tab_changed,
+        )
+        self.hint = ft.Text(size=12, color=NOTICE_COLOR)
+        # "You were signed out": why the dialog is back. Hidden the first time.
+        self.notice = ft.Text(key=keys.JOIN_NOTICE, visible=False, weight=ft.FontWeight.BOLD)
         self.name_input = ft.TextField(
             key=keys.NAME_INPUT,
-            label="Enter your name",
+            label=NAME_LABEL,
             autofocus=True,
-            helper=f"1 to {MAX_NAME_LENGTH} characters",
+            on_submit=self._name_entered,
+        )
+        self.password_input = ft.TextField(
+            key=keys.PASSWORD_INPUT,
+            label=PASSWORD_LABEL,
+            password=True,
+            can_reveal_password=True,
+            on_submit=self._password_entered,
+        )
+        self.repeat_input = ft.TextField(
+            key=keys.PASSWORD_REPEAT_INPUT,
+            label=REPEAT_LABEL,
+            password=True,
+            can_reveal_password=True,
             on_submit=on_join,
         )
-        self.join_button = ft.Button(content="Join chat", key=keys.JOIN_BUTTON, on_click=on_join)
+        self.join_button = ft.Button(key=keys.JOIN_BUTTON, on_click=on_join)
         self.dialog = ft.AlertDialog(
             modal=True,
-            title=ft.Text("Welcome!"),
-            content=ft.Column([self.name_input], tight=True, width=320),
+            title=ft.Text(TITLE),
+            content=ft.Column(
+                [
+                    self.tabs,
+                    self.notice,
+                    self.hint,
+                    self.name_input,
+                    self.password_input,
+                    self.repeat_input,
+                ],
+                tight=True,
+                width=340,
+                horizontal_alignment=ft.CrossAxisAlignment.STRETCH,
+            ),
             actions=[self.join_button],
             actions_alignment=ft.MainAxisAlignment.END,
         )
+        self._arrange()
 
-    def show_error(self, message: str) -> None:
-        self.name_input.error = message
-        self.name_input.update()
+    # -- the form -----------------------------------------------------------------------------
+
+    def form(self) -> Form:
+        password = self.password_input.value if self.mode is not Mode.GUEST else ""
+        repeat = self.repeat_input.value if self.mode is Mode.SIGN_UP else ""
+        return Form(self.mode, self.name_input.value or "", password or "", repeat or "")
+
+    def field(self, which: Field) -> ft.TextField:
+        return {
+            Field.NAME: self.name_input,
+            Field.PASSWORD: self.password_input,
+            Field.REPEAT: self.repeat_input,
+        }[which]
+
+    def set_mode(self, mode: Mode) -> list[ft.Control]:
+        """Show the tab for `mode` (a mode the chat does not offer is ignored)."""
+        if mode in self.modes:
+            self.mode = mode
+            self.tabs.selected_index = self.modes.index(mode)
+            self._arrange()
+        return [self.dialog]
+
+    def _arrange(self) -> None:
+        mode = self.mode
+        self.hint.value = HINTS[mode]
+        self.name_input.helper = None if mode is Mode.SIGN_IN else NAME_HELPER
+        self.password_input.visible = mode is not Mode.GUEST
+        self.password_input.helper = PASSWORD_HELPER if mode is Mode.SIGN_UP else None
+        self.repeat_input.visible = mode is Mode.SIGN_UP
+        self.join_button.content = ACTIONS[mode]
+        self._clear_errors()
+
+    def _clear_errors(self) -> None:
+        for field in (self.name_input, self.password_input, self.repeat_input):
+            field.error = None
+
+    # -- refusals and the way back --------------------------------------------------------------
+
+    def refuse(
+        self, message: str, *, at: Field | None = None, rate_limited: bool = False
+    ) -> list[ft.Control]:
+        """Show `message` under the field it concerns (`at`, or worked out from the message and
+        the tab); returns the controls to send."""
+        self._clear_errors()
+        self.field(at or self._field_for(message, rate_limited=rate_limited)).error = message
+        return [self.dialog]
+
+    def _field_for(self, message: str, *, rate_limited: bool) -> Field:
+        if message == PASSWORDS_DIFFER:
+            return Field.REPEAT
+        if message in PASSWORD_RULES or self.mode is Mode.SIGN_IN:
+            return Field.PASSWORD  # a sign-in's every refusal reads "wrong name or password"
+        if rate_limited:  # about the whole form: under its last field, next to the button
+            return Field.REPEAT if self.mode is Mode.SIGN_UP else Field.NAME
+        return Field.NAME  # a name refused: blank, taken, a look-alike, reserved
+
+    def clear_secrets(self) -> None:
+        """No password stays in the page once it has been used."""
+        self.password_input.value = ""
+        self.repeat_input.value = ""
+
+    def signed_out(self, notice: str, *, name: str | None) -> None:
+        """Back after the session ended: say why, and offer to sign in again (`name` filled in
+        for an account that can: one with a password)."""
+        self.clear_secrets()
+        self.notice.value, self.notice.visible = notice, True
+        self.name_input.value = name or ""
+        self.set_mode(Mode.SIGN_IN if name else self.modes[0])
+
+    # -- Enter moves on -------------------------------------------------------------------------
+
+    async def _tab_changed(self, event: Any) -> None:
+        index = _index(getattr(event, "data", None), self.tabs.selected_index)
+        if 0 <= index < len(self.modes) and self.modes[index] is not self.mode:
+            self.set_mode(self.modes[index])
+            self.dialog.update()
+
+    async def _name_entered(self, event: Any) -> None:
+        if self.mode is Mode.GUEST or self._focus is None:
+            await self._on_join(event)
+        else:
+            await self._focus(self.password_input)
+
+    async def _password_entered(self, event: Any) -> None:
+        if self.mode is Mode.SIGN_UP and self._focus is not None:
+            await self._focus(self.repeat_input)
+        else:
+            await self._on_join(event)
+
+
+def _index(data: object, fallback: int) -> int:
+    """The tab a change event names (Flet sends it as a number or its text)."""
+    if isinstance(data, int):
+        return data
+    if isinstance(data, str) and data.lstrip("-").isdigit():
+        return int(data)
+    return fallback

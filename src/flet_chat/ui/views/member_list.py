@@ -1,16 +1,19 @@
 """Who is online: a capped list of avatar + name rows, and "and N more" past the cap.
 
-Like message rows, a member row depends on nothing but the name and the profile it shows, so
-one row object per name serves every session of the process (see ui/row_cache.py for why that
-is safe): a refresh of the list costs each session a diff of row references, not a rebuild of
-rows. A new profile makes a new row (under a new key, see keys.member_row); sessions showing
-the person redraw their list when the profile cache says so (ui/presence_session.py).
+Like message rows, a member row depends on nothing but the name, the profile it shows and
+whether it is a guest's, so one row object per name serves every session of the process (see
+ui/row_cache.py for why that is safe): a refresh of the list costs each session a diff of row
+references, not a rebuild of rows. A new profile, or a name found to be a guest's, makes a new
+row under a new key (keys.member_row), instead of changing a row other sessions share; sessions
+showing the person redraw their list when the profile cache or the guest marks say so
+(ui/presence_session.py).
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
+from typing import Protocol
 
 import flet as ft
 
@@ -27,6 +30,7 @@ PANEL_WIDTH = 220
 OPEN_DIRECT = "open_direct"
 # A person's profile as drawn now, and its stamp (live/profile_cache.ProfileCache.shown).
 Profiles = Callable[[str], tuple[Profile, int]]
+GUEST_MARK = "guest"
 
 
 class MemberRow(SharedRow, RoutedControl, ft.Container):
@@ -35,7 +39,14 @@ class MemberRow(SharedRow, RoutedControl, ft.Container):
 
     walk_once = True  # never changes (see flet_compat.install_walk_once)
 
-    def __init__(self, user_name: str, profile: Profile = NO_PROFILE, stamp: int = 0) -> None:
+    def __init__(
+        self,
+        user_name: str,
+        profile: Profile = NO_PROFILE,
+        stamp: int = 0,
+        *,
+        guest: bool = False,
+    ) -> None:
         self.route = (OPEN_DIRECT, user_name)
         shown_name = display_name_of(user_name, profile)
         names: ft.Control = _one_line(user_name)
@@ -45,8 +56,9 @@ class MemberRow(SharedRow, RoutedControl, ft.Container):
             if profile.status:
                 lines.append(_one_line(profile.status, muted=True, size=11))
             names = ft.Column(lines, spacing=0, tight=True, expand=True)
+        mark = [ft.Text(GUEST_MARK, size=11, italic=True, color=NOTICE_COLOR)] if guest else []
         super().__init__(
-            key=keys.member_row(user_name, stamp),
+            key=keys.member_row(user_name, stamp, guest=guest),
             tooltip=f"Message {user_name}",
             on_click=ROUTED,
             border_radius=4,
@@ -56,6 +68,7 @@ class MemberRow(SharedRow, RoutedControl, ft.Container):
                     # The same avatar as the user's message rows, a little smaller.
                     avatar(user_name, profile, radius=14, text_size=12),
                     names,
+                    *mark,
                 ],
             ),
         )
@@ -72,23 +85,45 @@ def _one_line(text: str, *, muted: bool = False, size: float | None = None) -> f
     )
 
 
+class Marks(Protocol):
+    """Which names are guests' (live/guest_marks.py); `version` changes with any mark."""
+
+    version: int
+
+    def is_guest(self, name: str) -> bool: ...
+
+
 class MemberRowCache:
     """One row per name per process; the least recently shown are forgotten past `capacity`.
-    A row drawn for a profile that has changed since is drawn anew when next asked for."""
+    A row drawn for a profile (or a guest mark) that has changed since is drawn anew when next
+    asked for."""
 
-    def __init__(self, capacity: int = 4096, *, profiles: Profiles | None = None) -> None:
+    def __init__(
+        self,
+        capacity: int = 4096,
+        *,
+        profiles: Profiles | None = None,
+        marks: Marks | None = None,
+    ) -> None:
         self._capacity = capacity
         self.profiles = profiles  # None: rows show no profiles (unit tests, before start)
-        self._rows: OrderedDict[str, tuple[MemberRow, int]] = OrderedDict()
+        self._marks = marks
+        self._rows: OrderedDict[str, tuple[MemberRow, int, bool]] = OrderedDict()
+
+    @property
+    def version(self) -> int:
+        """Changes when any guest mark does (a name found to be a guest's)."""
+        return self._marks.version if self._marks is not None else 0
 
     def row(self, user_name: str) -> MemberRow:
         profile, stamp = self.profiles(user_name) if self.profiles else (NO_PROFILE, 0)
+        guest = self._marks.is_guest(user_name) if self._marks is not None else False
         cached = self._rows.get(user_name)
-        if cached is not None and cached[1] == stamp:
+        if cached is not None and cached[1:] == (stamp, guest):
             self._rows.move_to_end(user_name)
             return cached[0]
-        row = MemberRow(user_name, profile, stamp)
-        self._rows[user_name] = (row, stamp)
+        row = MemberRow(user_name, profile, stamp, guest=guest)
+        self._rows[user_name] = (row, stamp, guest)
         self._rows.move_to_end(user_name)
         if len(self._rows) > self._capacity:
             self._rows.popitem(last=False)
@@ -108,6 +143,7 @@ class MemberList:
         self._shown: list[str] = []
         self._shown_rows: list[int] = []  # id() of each row shown: a new profile is a new row
         self._profiles_changed = False
+        self._shown_version = -1
         self.title = ft.Text("Online", weight=ft.FontWeight.BOLD)
         self.more = ft.Text("", key=keys.MEMBER_LIST_MORE, size=12, color=NOTICE_COLOR)
         self.list_view = ft.Column(
@@ -126,8 +162,10 @@ class MemberList:
         """Show `users` (already sorted); returns the controls to update."""
         shown = list(users[: self._cap])
         updates: list[ft.Control] = []
-        if shown != self._shown or self._profiles_changed:
+        version = self._rows.version  # a guest mark found: rows to swap
+        if shown != self._shown or self._profiles_changed or version != self._shown_version:
             self._profiles_changed = False
+            self._shown_version = version
             rows = [self._rows.row(name) for name in shown]
             row_ids = [id(row) for row in rows]  # the rows are held: no id is reused meanwhile
             self._shown = shown
