@@ -266,7 +266,12 @@ def test_a_superseded_attempt_is_refused_and_the_newer_one_works(
         assert "replaced by a newer one" in callback.text
 
         # The newer attempt, in whichever window shows it (Chromium may reuse the named popup).
-        second = next(p for p in context.pages if second_state in p.url)
+        # The provider saw the request before the window commits its URL: wait for that too.
+        second = None
+        while second is None:
+            second = next((p for p in context.pages if second_state in p.url), None)
+            assert time.monotonic() < deadline + TIMEOUT / 1000, "no window shows the attempt"
+            page.wait_for_timeout(50)  # polling window URLs, which have no event for this
         second.get_by_label("Username").fill("bob")
         with second.expect_event("close", timeout=TIMEOUT):
             second.get_by_role("button", name="Sign in").click()
