@@ -29,8 +29,6 @@ class ServerProcess:
     extra_args: Sequence[str] = ()
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
-    # What runs, before `--port N`: the chat server, or a test app that also answers /healthz.
-    module_args: Sequence[str] = ("-m", "flet_chat", "serve")
 
     @property
     def base_url(self) -> str:
@@ -52,8 +50,7 @@ class ServerProcess:
         self.process = subprocess.Popen(
             [
                 sys.executable,
-                *self.module_args,
-                *("--port", str(self.port)),
+                *("-m", "flet_chat", "serve", "--port", str(self.port)),
                 *self.extra_args,
             ],
             env=env,

@@ -44,6 +44,7 @@ from flet_chat.core.limits import (
     ACCOUNT_SIGN_IN_BUDGET,
     CONNECTION_SIGN_IN_BUDGET,
     IP_SIGN_IN_BUDGET,
+    IP_SIGN_UP_BUDGET,
     MAX_ACCESS_TOKENS,
     MAX_DISPLAY_NAME_LENGTH,
     MAX_PASSWORD_LENGTH,
@@ -847,3 +848,54 @@ async def test_argon2_runs_off_the_loop_a_few_at_a_time(monkeypatch: pytest.Monk
     await asyncio.gather(*(hasher.hash(f"{PASSWORD} {i}") for i in range(6)))
     assert on_loop == [False] * 6
     assert most <= 2
+
+
+# -- accounts from a sign-in provider --------------------------------------------------------------
+
+
+async def test_a_provider_s_user_gets_one_account_named_from_their_preferred_name(
+    world: World,
+) -> None:
+    await world.accounts.sign_up("alice", PASSWORD)  # the name is someone else's already
+    first = await world.accounts.sign_in_external("corp", "user-1", "alice")
+    assert first.account.user_name == "alice2"
+    assert first.account.kind is AccountKind.MEMBER
+    assert not first.account.has_password
+    again = await world.accounts.sign_in_external("corp", "user-1", "Someone Else Now")
+    assert again.account.user_name == "alice2"  # the subject decides, not the name
+    assert again.session_id != first.session_id
+    other = await world.accounts.sign_in_external("other", "user-1", "alice")
+    assert other.account.user_name == "alice3"  # the same subject at another provider
+
+
+async def test_provider_sign_ins_cost_the_address_s_sign_in_budget(world: World) -> None:
+    await world.accounts.sign_in_external("corp", "user-1", "Carol")  # the account exists
+    for i in range(IP_SIGN_IN_BUDGET[0]):
+        await world.accounts.sign_in_external(
+            "corp", "user-1", "Carol", origin=Origin("203.0.113.7", f"c{i}")
+        )
+    with pytest.raises(RateLimitedError, match=re.escape(REFUSALS[Action.SIGN_IN])):
+        await world.accounts.sign_in_external(
+            "corp", "user-1", "Carol", origin=Origin("203.0.113.7", "new")
+        )
+    assert await world.accounts.sign_in_external(
+        "corp", "user-1", "Carol", origin=Origin("10.1.1.1")
+    )
+
+
+async def test_new_accounts_from_a_provider_cost_the_address_s_sign_up_budget(
+    world: World,
+) -> None:
+    for i in range(IP_SIGN_UP_BUDGET[0]):
+        await world.accounts.sign_in_external(
+            "corp", f"user-{i}", f"person{i}", origin=Origin("203.0.113.8", f"c{i}")
+        )
+    with pytest.raises(RateLimitedError, match=re.escape(REFUSALS[Action.SIGN_UP])):
+        await world.accounts.sign_in_external(
+            "corp", "user-new", "newcomer", origin=Origin("203.0.113.8", "new")
+        )
+    assert await world.accounts.account("newcomer") is None  # nothing half-made
+    # Someone who has an account already still gets in from there.
+    assert await world.accounts.sign_in_external(
+        "corp", "user-0", "person0", origin=Origin("203.0.113.8", "back")
+    )

@@ -182,6 +182,19 @@ async def test_a_guest_is_told_what_signing_out_costs_before_it_happens() -> Non
     assert await harness.live("Bob") == set()
 
 
+async def test_an_account_from_a_provider_signs_out_without_being_asked() -> None:
+    """No password, but no guest: it comes back through its provider, so nothing is lost."""
+    harness = Harness()
+    signed = await harness.accounts.sign_in_external("corp", "user-1", "Carol")
+    carol = await harness.auth_of(signed.token)
+    assert not carol.account.has_password
+    harness.join(carol)
+    await harness.click(harness.menu_items[keys.ACCOUNT_SIGN_OUT])
+    assert harness.dialog() is None
+    assert harness.ended == [carol.session_id]
+    assert await harness.live("Carol") == set()
+
+
 async def test_a_sign_out_the_store_refuses_says_so_and_stays_signed_in() -> None:
     harness = Harness()
     harness.join(await harness.sign_up())

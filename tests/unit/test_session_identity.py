@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
+import flet as ft
 import pytest
 
 from flet_chat.core.accounts.models import AccountKind, Role, SessionKind
@@ -27,6 +28,7 @@ from flet_chat.live.session_watch import SessionWatch
 from flet_chat.ui.session.identity import IDENTITY_STORAGE_KEY, JOIN_FAILED, SessionIdentity
 from flet_chat.ui.views.join_dialog import (
     ENTER_PASSWORD,
+    OR_WITH_A_NAME,
     PASSWORDS_DIFFER,
     JoinDialog,
     Mode,
@@ -699,3 +701,90 @@ async def test_a_closed_session_stops_watching() -> None:
     assert harness.screen.dialogs == []
     assert harness.signed_out == 0
     assert harness.chat.journal == ["join Alice", "leave Alice"]
+
+
+# -- signing in through a provider (ExternalSignIn hands the account service's answer over) --------
+
+
+async def test_a_provider_s_sign_in_goes_online_like_a_password_sign_in() -> None:
+    harness = Harness(origin=Origin("203.0.113.7", "tab-1"))
+    harness.chat.gate.set()
+    storage = SlowStorage(open_=True)
+    harness.identity.start(storage)
+    await harness.identity.restored()
+    signed = await harness.accounts.sign_in_external("corp", "user-1", "Carol")
+    await harness.identity.join_signed_in(signed)
+    assert harness.identity.user_name == "Carol"
+    assert harness.chat.journal == ["join Carol"]
+    # The account service charged the sign-in; the join after it is not charged again.
+    assert harness.chat.origins == [None]
+    assert harness.screen.popped == 1
+    assert harness.joined == 1
+    assert harness.watching == {signed.session_id}
+    auth = await harness.accounts.authenticate(storage.token)  # the browser keeps it
+    assert auth is not None
+    assert auth.session_id == signed.session_id
+    # Signed out anywhere: the dialog again, on the Sign in tab.
+    await harness.accounts.sign_out(auth)
+    await wait_until(lambda: harness.signed_out == 1)
+    assert harness.identity.user_name is None
+    assert harness.dialog.mode is Mode.SIGN_IN
+
+
+async def test_a_provider_s_sign_in_after_joining_another_way_is_signed_out() -> None:
+    """A popup finished after the tab joined with a password: its session is nobody's."""
+    harness = Harness()
+    harness.chat.gate.set()
+    await member(harness)
+    harness.fill(Mode.SIGN_IN, "Alice", PASSWORD)
+    await harness.identity.join(None)
+    signed = await harness.accounts.sign_in_external("corp", "user-1", "Carol")
+    await harness.identity.join_signed_in(signed)
+    assert harness.identity.user_name == "Alice"
+    assert await harness.live_sessions("Carol") == []
+    assert harness.chat.journal == ["join Alice"]
+
+
+async def test_a_provider_s_sign_in_whose_join_fails_is_said_under_the_buttons() -> None:
+    harness = Harness()
+    harness.chat.gate.set()
+    harness.chat.refusal = "Too many joins. Wait a minute."
+    signed = await harness.accounts.sign_in_external("corp", "user-1", "Carol")
+    await harness.identity.join_signed_in(signed)
+    assert harness.dialog.external_error.visible
+    assert harness.dialog.external_error.value == "Too many joins. Wait a minute."
+    assert harness.dialog.mode is Mode.SIGN_IN  # where the buttons are
+    assert harness.errors() == {}
+    assert await harness.live_sessions("Carol") == []  # nothing half-joined
+    assert harness.identity.auth is None
+    assert harness.identity.user_name is None
+
+
+async def test_a_provider_s_failure_shows_under_the_buttons_until_the_next_try() -> None:
+    harness = Harness()
+    await harness.identity.external_failed("Signing in with Corp was cancelled.")
+    assert harness.dialog.mode is Mode.SIGN_IN  # from the Guest tab, where no button shows
+    assert harness.dialog.external_error.value == "Signing in with Corp was cancelled."
+    assert harness.dialog.dialog in harness.screen.refreshed
+    harness.dialog.set_mode(Mode.SIGN_UP)
+    assert not harness.dialog.external_error.visible
+
+
+def test_the_provider_buttons_show_on_the_sign_in_and_sign_up_tabs() -> None:
+    button = ft.Button(content="Sign in with Corp", key="sign-in-corp")
+    dialog = JoinDialog(on_join=nothing, external=[button])
+    assert button in dialog.external.controls
+    shown = {}
+    for mode in Mode:
+        dialog.set_mode(mode)
+        shown[mode] = dialog.external.visible
+    assert shown == {Mode.GUEST: False, Mode.SIGN_IN: True, Mode.SIGN_UP: True}
+    texts = [getattr(c, "value", None) for c in dialog.external.controls]
+    assert OR_WITH_A_NAME in texts
+
+
+def test_without_providers_the_dialog_has_no_provider_section() -> None:
+    dialog = JoinDialog(on_join=nothing)
+    for mode in Mode:
+        dialog.set_mode(mode)
+        assert not dialog.external.visible

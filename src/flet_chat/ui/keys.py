@@ -7,6 +7,8 @@ PASSWORD_REPEAT_INPUT = "password_repeat_input"
 JOIN_BUTTON = "join_button"  # "Join chat", "Sign in" or "Create account", by the chosen tab
 JOIN_TABS = "join_tabs"
 JOIN_NOTICE = "join_notice"
+JOIN_EXTERNAL = "join_external"  # the "Sign in with <provider>" buttons and what went wrong
+JOIN_EXTERNAL_ERROR = "join_external_error"
 MESSAGE_INPUT = "message_input"
 SEND_BUTTON = "send_button"
 MESSAGE_LIST = "message_list"
@@ -25,6 +27,11 @@ ROOMS_TOGGLE = "rooms_toggle"
 ROOM_TITLE = "room_title"
 ROOM_TOPIC = "room_topic"
 LEAVE_ROOM_BUTTON = "leave_room_button"
+
+
+def sign_in_with(provider: str) -> str:
+    """A "Sign in with <provider>" button of the first dialog: "sign-in-github"."""
+    return f"sign-in-{provider}"
 
 
 def join_tab(mode: str) -> str:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from flet_chat.live.guest_marks import GuestMarks
+from flet_chat.ui.external_auth import ProviderDirectory
 from flet_chat.ui.frames import FrameClock
 from flet_chat.ui.row_cache import RowCache
 from flet_chat.ui.views.member_list import MemberRowCache
@@ -24,10 +25,18 @@ class ProcessShared:
     frames: FrameClock = field(default_factory=FrameClock)  # one render pass per frame
     guest_marks: GuestMarks = field(init=False)  # which members are guests, looked up once
     member_rows: MemberRowCache = field(init=False)  # one row per member
+    # The sign-in providers, their discovery documents fetched once per process (empty: none).
+    providers: ProviderDirectory = field(init=False)
 
     def __post_init__(self) -> None:
         self.guest_marks = GuestMarks(self._is_guest)
         self.member_rows = MemberRowCache(marks=self.guest_marks)
+        settings = self.runtime.settings
+        external = settings.external_providers()
+        # Settings refuse providers without FLET_CHAT_PUBLIC_URL, so the redirect is known.
+        self.providers = ProviderDirectory(
+            external, settings.oauth_redirect_url() if external else ""
+        )
 
     def use_profiles(self, profiles: ProfileCache) -> None:
         """Rows show people's profiles from now on (once the services have started)."""

@@ -181,13 +181,15 @@ class AccountService:
         await self._limits.spend(Action.SIGN_IN, None, origin)
         linked = await self._store.linked_account(provider, subject)
         if linked is None:
-            linked = await self._new_linked_account(provider, subject, preferred_name)
+            linked = await self._new_linked_account(provider, subject, preferred_name, origin)
         return await self._open(linked, SessionKind.BROWSER, label=None)
 
     async def _new_linked_account(
-        self, provider: str, subject: str, preferred_name: str | None
+        self, provider: str, subject: str, preferred_name: str | None, origin: Origin | None
     ) -> str:
-        await self._limits.spend(Action.SIGN_UP, None, None)
+        # A new account costs the address's sign-up budget, as a sign-up with a password does:
+        # identities at a provider can be made by the hundred too.
+        await self._limits.spend(Action.SIGN_UP, None, origin)
         base = _name_from(preferred_name) or "user"
         for attempt in range(50):
             suffix = "" if attempt == 0 else str(attempt + 1)

@@ -111,7 +111,9 @@ class AccountSession:
         auth = self._auth()
         if auth is None:
             return
-        if not auth.account.has_password:  # a guest: say what they would lose first
+        # A guest: say what they would lose first. (An account from a provider has no
+        # password either, but comes back through the provider.)
+        if auth.account.is_guest:
             dialog = SignOutGuestDialog(
                 auth.account.user_name, on_confirm=self._confirmed, on_cancel=self._cancel
             )

@@ -5,6 +5,8 @@ into the session's frame.
 The parts, each with only what it needs:
 - identity.SessionIdentity: who is here (restored, signed in, signed up or a guest), going
   online/offline, and back to the dialog when their account session ends;
+- external_sign_in.ExternalSignIn: the dialog's "Sign in with <provider>" buttons, when
+  providers are configured (one ProviderDirectory per process, on ProcessShared);
 - account.AccountSession: the account menu (sign out, passwords, the profile);
 - composer.Composer: sending what is typed;
 - conversation.Conversation: the room on screen (history, live messages, scrolling);
@@ -24,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 import flet as ft
 
-from flet_chat.core.accounts.models import Account
+from flet_chat.core.accounts.models import Account, SignedIn
 from flet_chat.core.events import (
     MembershipChanged,
     MessageChanged,
@@ -47,6 +49,7 @@ from flet_chat.ui.routing import RoutedEvent
 from flet_chat.ui.session.account import AccountSession
 from flet_chat.ui.session.composer import Composer
 from flet_chat.ui.session.conversation import Conversation
+from flet_chat.ui.session.external_sign_in import ExternalSignIn
 from flet_chat.ui.session.identity import SessionIdentity
 from flet_chat.ui.session.navigation import Navigation
 from flet_chat.ui.session.profile import ProfileSession
@@ -82,8 +85,26 @@ class SessionController:
         self._profiles = services.profile_cache
         self.screen = PageScreen(page, shared.rows)
         self.window = MessageWindow(MAX_RENDERED_MESSAGES, trim_step=CHUNK_SIZE)
+        # "Sign in with <provider>" (none unless providers are configured): a sign-in that comes
+        # back goes online as a password sign-in does (identity.join_signed_in). It costs the
+        # sign-in budgets of this tab's origin (its address and connection).
+        self.external = (
+            ExternalSignIn(
+                page=page,
+                directory=shared.providers,
+                accounts=services.accounts,
+                origin=self.origin,
+                signed_in=self._signed_in_externally,
+                failed=self._external_failed,
+            )
+            if shared.providers
+            else None
+        )
         self.join_dialog = JoinDialog(
-            on_join=self._join, guests=services.accounts.guests, focus=self.screen.focus
+            on_join=self._join,
+            guests=services.accounts.guests,
+            focus=self.screen.focus,
+            external=self.external.buttons() if self.external is not None else (),
         )
         self.presence = PresenceSession(
             chat=chat,
@@ -355,6 +376,12 @@ class SessionController:
 
     async def _join(self, event: Any) -> None:
         await self.identity.join(event)
+
+    async def _signed_in_externally(self, signed: SignedIn) -> None:
+        await self.identity.join_signed_in(signed)
+
+    async def _external_failed(self, message: str) -> None:
+        await self.identity.external_failed(message)
 
     async def _send(self, event: Any) -> None:
         await self.composer.send(event)

@@ -29,6 +29,7 @@ import flet as ft
 
 from flet_chat.core.errors import ChatError
 from flet_chat.core.rate_limit import Origin
+from flet_chat.ui import keys
 from flet_chat.ui.external_auth import (
     ExternalAuthorization,
     ExternalSignInError,
@@ -75,7 +76,13 @@ class LoginPage(Protocol):
     @property
     def auth(self) -> Any: ...
 
-    async def login(self, provider: Any, **options: Any) -> Any: ...
+    async def login(
+        self,
+        provider: Any,
+        *,
+        complete_page_html: str | None = ...,
+        authorization: Any = ...,
+    ) -> Any: ...
 
 
 class ExternalSignIn(Generic[SignedInT]):
@@ -107,7 +114,7 @@ class ExternalSignIn(Generic[SignedInT]):
         return [
             ft.Button(
                 content=f"Sign in with {label}",
-                key=f"sign-in-{key}",
+                key=keys.sign_in_with(key),
                 tooltip=f"Sign in with your {label} account",
                 on_click=self._click_handler(key),
             )

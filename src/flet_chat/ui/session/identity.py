@@ -1,6 +1,7 @@
 """Who is in this session: the account whose session token client storage holds, or the one
-the join dialog signed in, signed up or made for a guest; going online and offline; and going
-back to the dialog when that account session ends.
+the join dialog signed in, signed up or made for a guest, or a provider's sign-in opened
+(`join_signed_in`); going online and offline; and going back to the dialog when that account
+session ends.
 
 Presence: every way in (a form, a restored identity, a return after being announced gone)
 goes through `_go_online` and every way out through `go_offline`; they take turns on one lock,
@@ -250,25 +251,48 @@ class SessionIdentity:
         finally:
             self._signing = False
 
-    async def _sign_and_join(self, form: Form) -> None:
-        signed: SignedIn | None = None
+    async def join_signed_in(self, signed: SignedIn) -> None:
+        """A session a provider's sign-in opened (ExternalSignIn): online with it, as after a
+        password sign-in. One that comes back after this tab joined another way, or closed, is
+        signed out again: nobody would ever hold its token."""
+        if self.user_name is not None or self._joining or self._signing or self._closed:
+            await self._abandon(signed, None)
+            return
+        self._signing = True
         try:
-            auth = await self._reusable(form)
+            await self._sign_and_join(signed)
+        finally:
+            self._signing = False
+
+    async def external_failed(self, message: str) -> None:
+        """A provider's sign-in did not work: say why under the provider buttons."""
+        if self.user_name is not None or self._closed:
+            return  # in already (another way), or gone: nobody is looking at the dialog
+        with contextlib.suppress(RuntimeError):  # the tab closed meanwhile
+            self._screen.refresh(*self._dialog.refuse_external(message))
+
+    async def _sign_and_join(self, source: Form | SignedIn) -> None:
+        """Join with the dialog's form (a guest, signing in or up) or with a session opened
+        already (a provider's sign-in)."""
+        form = source if isinstance(source, Form) else None
+        signed: SignedIn | None = source if isinstance(source, SignedIn) else None
+        try:
+            auth = await self._reusable(form) if form is not None else None
             if auth is None:
-                signed = await self._open_session(form)
-                auth = Authenticated(signed.account, signed.session_id, SessionKind.BROWSER)
-                self._adopt(auth)
+                if form is not None:
+                    signed = await self._open_session(form)
+                auth = self._adopt_new(signed)
             # A new session paid for this attempt at the account service; a reused one pays
             # for its join here.
             await self._go_online(auth.account.user_name, origin=None if signed else self._origin)
         except ChatError as error:
             await self._abandon(signed, form)
             rate_limited = isinstance(error, RateLimitedError)
-            return self._screen.refresh(*self._dialog.refuse(str(error), rate_limited=rate_limited))
+            return self._refuse(form, str(error), rate_limited=rate_limited)
         except Exception:
             await self._abandon(signed, form)
             logger.exception("join failed")
-            return self._screen.refresh(*self._dialog.refuse(JOIN_FAILED, rate_limited=True))
+            return self._refuse(form, JOIN_FAILED, rate_limited=True)
         if self.user_name is None or self._closed:
             if self._closed:  # nobody will ever hold this token: a guest's name is free again
                 await self._abandon(signed, None)
@@ -277,13 +301,18 @@ class SessionIdentity:
         self._unsaved_token = None
         if token is not None:
             await self._remember(token)
-        self._dialog.clear_secrets()
-        self._dialog.notice.visible = False
+        self._dialog.joined()
         self._screen.pop_dialog()
         await self._focus_composer()
         if self._closed:
             return  # closed while the composer took the focus: go_offline has run
         self._joined()
+
+    def _refuse(self, form: Form | None, message: str, *, rate_limited: bool) -> None:
+        """Say why a join failed: under the form's field, or under the provider buttons."""
+        if form is None:
+            return self._screen.refresh(*self._dialog.refuse_external(message))
+        return self._screen.refresh(*self._dialog.refuse(message, rate_limited=rate_limited))
 
     async def _reusable(self, form: Form) -> Authenticated | None:
         """This browser's session, when a restore (or a sign-up) made it but could not go
@@ -336,6 +365,13 @@ class SessionIdentity:
             await self.session_ended(session_id)
 
         self._stop_watching = self._watch(session_id, ended)
+
+    def _adopt_new(self, signed: SignedIn | None) -> Authenticated:
+        if signed is None:  # _sign_and_join opens a session or is given one
+            raise RuntimeError("no session to join with")
+        auth = Authenticated(signed.account, signed.session_id, SessionKind.BROWSER)
+        self._adopt(auth)
+        return auth
 
     def _forget_auth(self, session_id: int | None) -> None:
         """Stop watching (the session `session_id`, or any)."""

@@ -1,6 +1,8 @@
 """The modal "Welcome!" dialog: nobody posts before they are someone. Three tabs over one form:
 join as a guest (a name alone, when the chat allows guests), sign in (name and password) or sign
-up (name, password and the password again).
+up (name, password and the password again). With sign-in providers configured, the Sign in and
+Sign up tabs also offer "Sign in with <provider>" (ui/session/external_sign_in.py makes those
+buttons; a provider's sign-in makes the account at its first use, so it is a way to sign up too).
 
 The view does no I/O: SessionIdentity reads `form()` and shows a refusal under the field it
 concerns (`refuse`, which returns the controls to send).
@@ -8,7 +10,7 @@ concerns (`refuse`, which returns the controls to send).
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -54,6 +56,10 @@ ENTER_PASSWORD = "Enter your password."
 PASSWORDS_DIFFER = "The passwords do not match. Type the same password twice."
 # What the password rules refuse: shown under the password, whichever form sent it.
 PASSWORD_RULES = frozenset({TOO_SHORT, TOO_LONG, TOO_COMMON, SAME_AS_NAME})
+# Between the provider buttons and the form.
+OR_WITH_A_NAME = "or with a name and password"
+# The tabs that show the provider buttons.
+EXTERNAL_MODES = frozenset({Mode.SIGN_IN, Mode.SIGN_UP})
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,10 +87,16 @@ class Form:
 
 class JoinDialog:
     def __init__(
-        self, *, on_join: Handler, guests: bool = True, focus: Focus | None = None
+        self,
+        *,
+        on_join: Handler,
+        guests: bool = True,
+        focus: Focus | None = None,
+        external: Sequence[ft.Control] = (),
     ) -> None:
         """`guests`: whether the chat lets people in with a name alone (the Guest tab).
-        `focus` moves the cursor on to the next field when Enter is pressed in one."""
+        `focus` moves the cursor on to the next field when Enter is pressed in one.
+        `external`: the "Sign in with <provider>" buttons (none: no provider configured)."""
         self._on_join = on_join
         self._focus = focus
         self.modes = (
@@ -126,6 +138,24 @@ class JoinDialog:
             on_submit=on_join,
         )
         self.join_button = ft.Button(key=keys.JOIN_BUTTON, on_click=on_join)
+        # Why a provider's sign-in did not work (cancelled, refused, rate limited...).
+        self.external_error = ft.Text(
+            key=keys.JOIN_EXTERNAL_ERROR, visible=False, color=ft.Colors.ERROR
+        )
+        self.external = ft.Column(
+            [
+                *external,
+                self.external_error,
+                ft.Text(
+                    OR_WITH_A_NAME, size=12, color=NOTICE_COLOR, text_align=ft.TextAlign.CENTER
+                ),
+            ],
+            key=keys.JOIN_EXTERNAL,
+            tight=True,
+            spacing=8,
+            horizontal_alignment=ft.CrossAxisAlignment.STRETCH,
+        )
+        self._has_external = bool(external)
         self.dialog = ft.AlertDialog(
             modal=True,
             title=ft.Text(TITLE),
@@ -134,6 +164,7 @@ class JoinDialog:
                     self.tabs,
                     self.notice,
                     self.hint,
+                    self.external,
                     self.name_input,
                     self.password_input,
                     self.repeat_input,
@@ -177,11 +208,13 @@ class JoinDialog:
         self.password_input.helper = PASSWORD_HELPER if mode is Mode.SIGN_UP else None
         self.repeat_input.visible = mode is Mode.SIGN_UP
         self.join_button.content = ACTIONS[mode]
+        self.external.visible = self._has_external and mode in EXTERNAL_MODES
         self._clear_errors()
 
     def _clear_errors(self) -> None:
         for field in (self.name_input, self.password_input, self.repeat_input):
             field.error = None
+        self.external_error.value, self.external_error.visible = "", False
 
     # -- refusals and the way back --------------------------------------------------------------
 
@@ -192,6 +225,15 @@ class JoinDialog:
         the tab); returns the controls to send."""
         self._clear_errors()
         self.field(at or self._field_for(message, rate_limited=rate_limited)).error = message
+        return [self.dialog]
+
+    def refuse_external(self, message: str) -> list[ft.Control]:
+        """Why a provider's sign-in did not work, under its buttons (on the Sign in tab if
+        another tab is showing now); returns the controls to send."""
+        if self.mode not in EXTERNAL_MODES:
+            self.set_mode(Mode.SIGN_IN)
+        self._clear_errors()
+        self.external_error.value, self.external_error.visible = message, True
         return [self.dialog]
 
     def _field_for(self, message: str, *, rate_limited: bool) -> Field:
@@ -207,6 +249,12 @@ class JoinDialog:
         """No password stays in the page once it has been used."""
         self.password_input.value = ""
         self.repeat_input.value = ""
+
+    def joined(self) -> None:
+        """In: nothing of this attempt stays for the next time the dialog shows."""
+        self.clear_secrets()
+        self._clear_errors()
+        self.notice.visible = False
 
     def signed_out(self, notice: str, *, name: str | None) -> None:
         """Back after the session ended: say why, and offer to sign in again (`name` filled in
