@@ -46,7 +46,8 @@ async def test_a_new_display_name_reaches_lists_rows_and_history(
 
         # Who is online: every session, at once.
         await bob.wait_for(
-            lambda: member_line(bob, "Ann") == "A | Ann Lee | @Ann | writing tests",
+            # A guest's row ends with its mark.
+            lambda: member_line(bob, "Ann") == "A | Ann Lee | @Ann | writing tests | guest",
             what="Ann's new name in Bob's member list",
         )
         # Ann's own rows are drawn again for her; Bob's row of it stays as it was drawn.
