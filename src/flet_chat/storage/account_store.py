@@ -222,20 +222,7 @@ class SqlAccountStore:
                     or_(sessions.c.expires_at < now, sessions.c.ended_at.is_not(None)),
                 )
             )
-            result = await conn.execute(
-                insert(sessions)
-                .values(
-                    user_key=key,
-                    token_hash=token_hash,
-                    kind=kind.value,
-                    label=label,
-                    created_at=now,
-                    last_used_at=now,
-                    expires_at=expires_at,
-                )
-                .returning(sessions.c.id)
-            )
-            return int(result.scalar_one())
+            return await _insert_session(conn, key, token_hash, kind, label, expires_at)
 
     async def add_first_session(
         self, user_name: str, token_hash: str, *, kind: SessionKind, expires_at: datetime | None
@@ -253,20 +240,7 @@ class SqlAccountStore:
             had = await conn.execute(select(sessions.c.id).where(sessions.c.user_key == key))
             if had.first() is not None:
                 return None
-            now = datetime.now(UTC)
-            result = await conn.execute(
-                insert(sessions)
-                .values(
-                    user_key=key,
-                    token_hash=token_hash,
-                    kind=kind.value,
-                    created_at=now,
-                    last_used_at=now,
-                    expires_at=expires_at,
-                )
-                .returning(sessions.c.id)
-            )
-            return int(result.scalar_one())
+            return await _insert_session(conn, key, token_hash, kind, None, expires_at)
 
     async def session(self, token_hash: str, now: datetime) -> StoredSession | None:
         query = (
@@ -384,6 +358,31 @@ class SqlAccountStore:
                 )
         except IntegrityError:
             pass  # linked by a sign-in racing this one: the first link stands
+
+
+async def _insert_session(
+    conn: AsyncConnection,
+    key: str,
+    token_hash: str,
+    kind: SessionKind,
+    label: str | None,
+    expires_at: datetime | None,
+) -> int:
+    now = datetime.now(UTC)
+    result = await conn.execute(
+        insert(sessions)
+        .values(
+            user_key=key,
+            token_hash=token_hash,
+            kind=kind.value,
+            label=label,
+            created_at=now,
+            last_used_at=now,
+            expires_at=expires_at,
+        )
+        .returning(sessions.c.id)
+    )
+    return int(result.scalar_one())
 
 
 async def name_holder(conn: AsyncConnection, user_name: str, skeleton: str) -> str | None:
