@@ -17,6 +17,13 @@ diff each session's chunk and encode the same row once per session; `send_rows_a
 the patch Flet's diff would have produced, with the row encoded once per process
 (`pack_control`), and refreshes the snapshot Flet's next diff of that chunk starts from.
 
+The lost focus: Flet 1.0.5's `TextField.focus()` asks Flutter to focus the field's ordinary focus
+node, while a `shift_enter` field (the composer: Enter sends, Shift+Enter adds a line) is drawn
+with another one, so the call does nothing. Its `focus` property (any new value) asks the right
+node. `ShiftEnterTextField.ask_focus` sets it. It matters for screen readers: the hidden textbox
+Flutter puts in the page takes a new value from the server only while it has the focus, so after
+a send with the button it kept the sent text.
+
 The debug f-string: `FletApp.send_message` formats every outgoing message into a debug log line
 whether or not debug logging is on; the repr of a patch walks all of its controls again.
 """
@@ -28,6 +35,7 @@ import weakref
 from collections.abc import Iterator
 from typing import Any
 
+import flet as ft
 import msgpack
 from flet.controls.base_control import BaseControl
 from flet.controls.object_patch import DiffBuilder, Operation
@@ -178,3 +186,15 @@ def send_controls_appended(
     page.session.connection.send_frame(bytes(frame))
     # What Flet's diff of this container would have recorded after sending the same patch.
     getattr(container, _SNAPSHOTS)["controls"][:] = container.controls
+
+
+@ft.control("TextField")  # type: ignore[arg-type]  # Flet 1.0.5 types it for its own classes
+class ShiftEnterTextField(ft.TextField):
+    """A `shift_enter` TextField whose focus can be asked for (see "The lost focus" above)."""
+
+    # The property Flutter's TextField reads; it replaces the method that cannot reach the field.
+    focus: str | None = None  # type: ignore[assignment]
+
+    def ask_focus(self) -> None:
+        """Ask for the focus with the next update of the field."""
+        self.focus = str(int(self.focus or 0) + 1)

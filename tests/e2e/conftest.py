@@ -11,6 +11,8 @@ import pytest
 from playwright.sync_api import Browser, Locator, Page, sync_playwright
 
 CHROMIUM = Path("/usr/bin/chromium")
+# A message row's accessible name: "<author>, <time>: <text>".
+MESSAGE_ROW = re.compile(r"^[^,]+, [^,]+?: ")
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -61,15 +63,15 @@ def screenshot_after_change(page: Page, before: bytes, path: Path, *, attempts: 
 
 
 def said(page: Page, text: str) -> Locator:
-    """Where `text` shows in the conversation. A message row holds a button (its actions), so
-    Flutter makes the row a group named by all its text instead of separate text nodes; notices
-    and other text stay plain text."""
+    """Where `text` shows in the conversation. A message row is a group named "Alice, 07:33
+    UTC: hello" (ui/controls/chat_message.py) and a reaction chip a button named by its label:
+    found by label; notices and other text stay plain text."""
     return page.get_by_text(text).or_(page.get_by_label(text)).first
 
 
 def conversation(page: Page) -> str:
-    """The conversation as a screen reader gets it: the accessible names of the groups that hold
-    message rows (Flutter groups a chunk of rows under one name), top to bottom."""
-    groups = page.get_by_role("group", name=re.compile(r"^Message actions "))
-    labels: list[str] = groups.evaluate_all("els => els.map(e => e.getAttribute('aria-label'))")
-    return " ".join(labels)
+    """The messages as a screen reader gets them: the accessible names of the message rows
+    ("Alice, 07:33 UTC: hello"), one a line, top to bottom."""
+    rows = page.get_by_role("group", name=MESSAGE_ROW)
+    labels: list[str] = rows.evaluate_all("els => els.map(e => e.getAttribute('aria-label'))")
+    return "\n".join(labels)

@@ -39,7 +39,7 @@ def test_bot_answers_and_private_hints(
         expect(said(page, "This is my answer to your question: is this thing on?")).to_be_visible(
             timeout=TIMEOUT
         )
-        answer = re.compile(r"H\s+Helper\s+BOT\s+\d\d:\d\d UTC\s+This is my answer")
+        answer = re.compile(r"Helper \(BOT\), [^,\n]+: This is my answer")
         assert answer.search(conversation(page)), conversation(page)
 
         type_into(page, "Message", "/nonsense")

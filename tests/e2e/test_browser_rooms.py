@@ -50,11 +50,11 @@ def test_create_a_room_switch_to_it_and_talk_there(
         expect(said(alice, "Looks great")).to_be_visible(timeout=TIMEOUT)
 
         # Bob reacts to Alice's message from its action sheet; Alice sees the chip.
-        bob.get_by_role("button", name="Message actions").first.click()
+        bob.get_by_role("button", name="Actions for Alice's message").first.click()
         bob.get_by_role("button", name="👍").click()
         # The chip reads its count and who reacted.
-        expect(said(alice, "👍 1: Bob")).to_be_visible(timeout=TIMEOUT)
-        expect(said(bob, "👍 1: Bob")).to_be_visible(timeout=TIMEOUT)
+        expect(said(alice, "👍 1, reacted by Bob")).to_be_visible(timeout=TIMEOUT)
+        expect(said(bob, "👍 1, reacted by Bob")).to_be_visible(timeout=TIMEOUT)
         alice.screenshot(path=artifacts_dir / "e2e-rooms-alice.png")
         bob.screenshot(path=artifacts_dir / "e2e-rooms-bob.png")
     finally:

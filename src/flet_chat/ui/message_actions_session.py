@@ -210,6 +210,7 @@ class MessageActionsSession:
             ft.AlertDialog(
                 modal=True,
                 title=ft.Text("Edit message"),
+                semantics_label="Edit message",
                 content=field,
                 actions=[
                     ft.TextButton(content="Cancel", key=keys.EDIT_CANCEL, on_click=self._close),
@@ -238,6 +239,7 @@ class MessageActionsSession:
             ft.AlertDialog(
                 modal=True,
                 title=ft.Text("Delete this message?"),
+                semantics_label="Delete this message?",
                 content=ft.Column(
                     [ft.Text("Everyone will see that a message was deleted."), error], tight=True
                 ),

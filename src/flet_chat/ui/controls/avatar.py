@@ -16,11 +16,16 @@ def avatar(
     radius: float | None = None,
     text_size: float | None = None,
     key: str | None = None,
+    silent: bool = False,
 ) -> ft.CircleAvatar:
+    """`silent`: the initials say nothing to screen readers (the row's label names the
+    person; otherwise "Dave" reads "D Dave")."""
     version = profile.avatar_version
     return ft.CircleAvatar(
         key=key,
-        content=ft.Text(initials(user_name), size=text_size),
+        content=ft.Text(
+            initials(user_name), size=text_size, semantics_label="" if silent else None
+        ),
         color=ft.Colors.WHITE,
         bgcolor=avatar_color(user_name),
         radius=radius,

@@ -5,9 +5,18 @@ NoticeMessage for join, leave and topic notices.
 A row shows one revision of its message: an "(edited)" mark, a "message deleted" stub, reaction
 chips and highlighted @mentions are the same for every viewer, so rows stay shared. The "more"
 button and the chips are RoutedControls (ui/routing.py): the session of whoever clicked handles it.
+
+Screen readers: `message_row` wraps every row in a `SpokenRow`, a `ft.Semantics` container, so
+each row is a node of its own (without it, Flutter merged a chunk of rows into one node named by
+all their text). A person's row is named by `spoken` from the values it shows ("Alice, 07:33
+UTC: hello"), its texts are silent (an empty semantics label) so nothing is said twice, and its
+buttons (actions, reaction chips) are nodes inside it with names of their own. A notice's text
+names its node as shown.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import flet as ft
 
@@ -25,6 +34,8 @@ BOT_INDENT = 24
 DELETED_TEXT = "message deleted"
 EDITED_MARK = "(edited)"
 MESSAGE_ACTIONS = "Message actions"
+# A Text with this semantics label says nothing: its row's label says it (see `spoken`).
+SILENT = ""
 # Routed actions (RoutedEvent.action); the value is the message id, or "<id>:<emoji>" for react.
 OPEN_ACTIONS = "message_menu"
 REACT = "react"
@@ -55,28 +66,59 @@ def format_time(message: Message) -> str:
     return message.created_at.strftime("%H:%M UTC")
 
 
+def spoken(author: str, time: str, text: str) -> str:
+    """A row's accessible name, from what the row shows: "Alice, 07:33 UTC: hello"."""
+    return f"{author}, {time}: {text}"
+
+
+def actions_label(author: str, time: str) -> str:
+    """The name of a row's actions button: "Actions for Alice's message at 07:33 UTC"."""
+    return f"Actions for {author}'s message at {time}"
+
+
+def author_spoken(user_name: str, shown_name: str | None, badge: str | None) -> str:
+    """The author as a row's header shows them: "Alice", "Ann Lee (@ann)", "Helper (BOT)"."""
+    author = user_name if shown_name is None else f"{shown_name} (@{user_name})"
+    return author if badge is None else f"{author} ({badge})"
+
+
+class SpokenRow(SharedRow, ft.Semantics):
+    """A row as one node for screen readers, named `label` (None: by the row's own text). It
+    takes the row's key: the list's diff knows the row by it."""
+
+    walk_once = True
+
+    def __init__(self, row: ft.Control, label: str | None) -> None:
+        key, row.key = row.key, None
+        super().__init__(key=key, container=True, label=label, content=row)
+
+
 class ChatMessage(SharedRow, ft.Row):
     """Avatar with initials, bold name, time and the text, as in the tutorial. A person's row
     shows their profile as it was when the row was drawn: their picture, and their display name
     in bold with the @name beside it, never instead of it (a display name is anyone's to choose,
-    the name is the account's)."""
+    the name is the account's). `spoken`: its accessible name (see the module's docstring)."""
 
     walk_once = True  # it never changes: Flet's diff need not re-walk it (see flet_compat)
 
     def __init__(self, message: Message, profile: Profile = NO_PROFILE, stamp: int = 0) -> None:
         shown_name = display_name_of(message.user_name, profile)
         header: list[ft.Control] = (
-            [ft.Text(message.user_name, weight=ft.FontWeight.BOLD)]
+            [_silent(message.user_name, weight=ft.FontWeight.BOLD)]
             if shown_name is None
             else [
-                ft.Text(shown_name, weight=ft.FontWeight.BOLD),
-                ft.Text(f"@{message.user_name}", color=NOTICE_COLOR),
+                _silent(shown_name, weight=ft.FontWeight.BOLD),
+                _silent(f"@{message.user_name}", color=NOTICE_COLOR),
             ]
         )
         badge = BADGES.get(message.author_kind)
         if badge is not None:
             header.append(_badge(badge))
-        header.append(ft.Text(format_time(message), size=11, color=NOTICE_COLOR))
+        time = format_time(message)
+        header.append(_silent(time, size=11, color=NOTICE_COLOR))
+        author = author_spoken(message.user_name, shown_name, badge)
+        said = DELETED_TEXT if message.deleted else _with_mark(message)
+        self.spoken = spoken(author, time, said)
         # A long display name wraps the header instead of pushing the @name out of sight.
         lines: list[ft.Control] = [ft.Row(spacing=8, controls=header, wrap=shown_name is not None)]
         if message.deleted:
@@ -84,7 +126,7 @@ class ChatMessage(SharedRow, ft.Row):
         else:
             if message.edited:
                 header.append(_edited_mark())
-            header.append(MoreButton(message.id))
+            header.append(MoreButton(message.id, actions_label(author, time)))
             body = message_text(message.text, color=BOT_COLOR if badge is not None else None)
             lines.append(
                 body
@@ -97,7 +139,7 @@ class ChatMessage(SharedRow, ft.Row):
             vertical_alignment=ft.CrossAxisAlignment.START,
             key=keys.message_row(message.id, message.revision, stamp),
             controls=[
-                avatar(message.user_name, profile),
+                avatar(message.user_name, profile, silent=True),
                 ft.Column(tight=True, spacing=2, expand=True, controls=lines),
             ],
         )
@@ -107,10 +149,10 @@ def message_text(
     text: str, *, color: str | None = None, italic: bool = False, prefix: str = "", suffix: str = ""
 ) -> ft.Text:
     """The text with @mentions bold in the primary colour (spans only when there is one);
-    `prefix` and `suffix` are shown plain around it."""
+    `prefix` and `suffix` are shown plain around it. Silent: its row's label says it."""
     spans = mention_spans(text)
     if not spans:
-        return ft.Text(prefix + text + suffix, color=color, italic=italic)
+        return _silent(prefix + text + suffix, color=color, italic=italic)
     parts: list[ft.TextSpan] = [ft.TextSpan(prefix)] if prefix else []
     at = 0
     for start, end in spans:
@@ -120,16 +162,26 @@ def message_text(
         at = end
     if at < len(text) or suffix:
         parts.append(ft.TextSpan(text[at:] + suffix))
-    return ft.Text(spans=parts, color=color, italic=italic)
+    return ft.Text(spans=parts, color=color, italic=italic, semantics_label=SILENT)
+
+
+def _silent(text: str, **style: Any) -> ft.Text:
+    return ft.Text(text, semantics_label=SILENT, **style)
+
+
+def _with_mark(message: Message) -> str:
+    return f"{message.text} {EDITED_MARK}" if message.edited else message.text
 
 
 class MoreButton(RoutedControl, ft.IconButton):
-    """Opens the clicking session's action sheet for the message."""
+    """Opens the clicking session's action sheet for the message. `label` names it for screen
+    readers (`actions_label`): buttons all named "Message actions" did not say whose."""
 
-    def __init__(self, message_id: int) -> None:
-        # The icon's semantics label is the button's accessible name (a tooltip is not).
+    def __init__(self, message_id: int, label: str) -> None:
+        # The icon's semantics label is the button's accessible name (tooltips are hover hints:
+        # ui/theme.py keeps them out of it).
         super().__init__(
-            icon=ft.Icon(ft.Icons.MORE_HORIZ, size=16, semantics_label=MESSAGE_ACTIONS),
+            icon=ft.Icon(ft.Icons.MORE_HORIZ, size=16, semantics_label=label),
             tooltip=MESSAGE_ACTIONS,
             key=keys.message_actions(message_id),
             on_click=ROUTED,
@@ -139,12 +191,19 @@ class MoreButton(RoutedControl, ft.IconButton):
 
 class ReactionChip(RoutedControl, ft.Container):
     """A chip such as "👍 2": a tap toggles that emoji for whoever tapped; the tooltip names
-    who chose it (hover, or a long press on touch screens)."""
+    who chose it (hover, or a long press on touch screens). A screen reader hears
+    `chip_label`, a button inside its message's node."""
 
     def __init__(self, message_id: int, reaction: Reaction) -> None:
         label = f"{reaction.emoji} {len(reaction.users)}"
         super().__init__(
-            content=ft.Text(label, semantics_label=f"{label}: {reacted_by(reaction)}"),
+            content=ft.Semantics(
+                container=True,
+                button=True,
+                label=chip_label(reaction),
+                exclude_semantics=True,
+                content=ft.Text(label),
+            ),
             key=keys.reaction_chip(message_id, reaction.emoji),
             tooltip=reacted_by(reaction),
             on_click=ROUTED,
@@ -153,6 +212,11 @@ class ReactionChip(RoutedControl, ft.Container):
             bgcolor=ft.Colors.SURFACE_CONTAINER_HIGHEST,
         )
         self.route = (REACT, f"{message_id}:{reaction.emoji}")
+
+
+def chip_label(reaction: Reaction) -> str:
+    """ "👍 2, reacted by Bob, Cy"."""
+    return f"{reaction.emoji} {len(reaction.users)}, reacted by {reacted_by(reaction)}"
 
 
 def reacted_by(reaction: Reaction) -> str:
@@ -171,16 +235,16 @@ def reaction_chips(message: Message) -> ft.Row:
 
 
 def _deleted_stub() -> ft.Text:
-    return ft.Text(DELETED_TEXT, italic=True, color=NOTICE_COLOR)
+    return _silent(DELETED_TEXT, italic=True, color=NOTICE_COLOR)
 
 
 def _edited_mark() -> ft.Text:
-    return ft.Text(EDITED_MARK, size=11, color=NOTICE_COLOR)
+    return _silent(EDITED_MARK, size=11, color=NOTICE_COLOR)
 
 
 def _badge(label: str) -> ft.Control:
     return ft.Container(
-        ft.Text(label, size=10, weight=ft.FontWeight.BOLD, color=ft.Colors.ON_PRIMARY),
+        _silent(label, size=10, weight=ft.FontWeight.BOLD, color=ft.Colors.ON_PRIMARY),
         bgcolor=BOT_COLOR,
         border_radius=4,
         padding=ft.Padding.symmetric(horizontal=4, vertical=1),
@@ -188,21 +252,25 @@ def _badge(label: str) -> ft.Control:
 
 
 class ActionMessage(SharedRow, ft.Row):
-    """`/me waves` reads "* Alice waves", in italics, as in IRC."""
+    """`/me waves` reads "* Alice waves", in italics, as in IRC; spoken "Alice, 07:33 UTC:
+    Alice waves"."""
 
     walk_once = True
 
     def __init__(self, message: Message) -> None:
         time = format_time(message)
+        name = message.user_name
+        said = DELETED_TEXT if message.deleted else f"{name} {_with_mark(message)}"
+        self.spoken = spoken(name, time, said)
         controls: list[ft.Control]
         if message.deleted:
-            controls = [ft.Text(f"* {message.user_name}  {time}", italic=True), _deleted_stub()]
+            controls = [_silent(f"* {message.user_name}  {time}", italic=True), _deleted_stub()]
         else:
             prefix = f"* {message.user_name} "
             controls = [message_text(message.text, italic=True, prefix=prefix, suffix=f"  {time}")]
             if message.edited:
                 controls.append(_edited_mark())
-            controls.append(MoreButton(message.id))
+            controls.append(MoreButton(message.id, actions_label(name, time)))
         row = ft.Row(spacing=4, wrap=True, controls=controls)
         below = reaction_chips(message) if message.reactions and not message.deleted else None
         super().__init__(
@@ -234,9 +302,11 @@ def notice_text(message: Message) -> str:
 
 def message_row(message: Message, profile: Profile = NO_PROFILE, stamp: int = 0) -> ft.Control:
     """The row of `message`; a person's chat message with their profile (and its stamp, part
-    of the row's key: see keys.message_row)."""
+    of the row's key: see keys.message_row). A node of its own for screen readers."""
     if message.kind is MessageKind.CHAT:
-        return ChatMessage(message, profile, stamp)
+        chat = ChatMessage(message, profile, stamp)
+        return SpokenRow(chat, chat.spoken)
     if message.kind is MessageKind.ACTION:
-        return ActionMessage(message)
-    return NoticeMessage(message)
+        action = ActionMessage(message)
+        return SpokenRow(action, action.spoken)
+    return SpokenRow(NoticeMessage(message), None)

@@ -8,6 +8,7 @@ from typing import Protocol
 
 import flet as ft
 
+from flet_chat.flet_compat import ShiftEnterTextField
 from flet_chat.ui.row_cache import RowCache
 from flet_chat.ui.updates import send_updates
 from flet_chat.ui.views.chat_view import ChatView
@@ -52,7 +53,11 @@ class PageScreen:
     async def focus(self, field: ft.TextField) -> None:
         # RuntimeError: the tab closed while the server asked it to focus; nothing is left to focus.
         with contextlib.suppress(RuntimeError):
-            await field.focus()  # type: ignore[no-untyped-call]  # Flet 1.0.5 leaves it unannotated
+            if isinstance(field, ShiftEnterTextField):  # its focus() cannot reach it (flet_compat)
+                field.ask_focus()
+                field.update()
+            else:
+                await field.focus()  # type: ignore[no-untyped-call]  # Flet 1.0.5: unannotated
 
     def show_dialog(self, dialog: ft.DialogControl) -> None:
         self._page.show_dialog(dialog)

@@ -10,6 +10,7 @@ from typing import Any
 
 import flet as ft
 
+from flet_chat.flet_compat import ShiftEnterTextField
 from flet_chat.ui import keys
 from flet_chat.ui.message_window import MessageWindow
 from flet_chat.ui.row_cache import RowCache
@@ -63,7 +64,8 @@ class ChatView:
             visible=False,
             on_click=on_jump_to_newest,
         )
-        self.message_input = ft.TextField(
+        # Its own class: the server's focus() cannot reach a shift_enter field (flet_compat).
+        self.message_input = ShiftEnterTextField(
             key=keys.MESSAGE_INPUT,
             label="Message",
             hint_text="Write a message...",

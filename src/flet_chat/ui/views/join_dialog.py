@@ -159,6 +159,8 @@ class JoinDialog:
         self.dialog = ft.AlertDialog(
             modal=True,
             title=ft.Text(TITLE),
+            # Screen readers name the dialog by this; without it Flutter says "Alert".
+            semantics_label=TITLE,
             content=ft.Column(
                 [
                     self.tabs,

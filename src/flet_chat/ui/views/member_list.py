@@ -22,7 +22,7 @@ from flet_chat.core.limits import MAX_MEMBERS_SHOWN
 from flet_chat.core.rooms import user_key
 from flet_chat.ui import keys
 from flet_chat.ui.controls.avatar import avatar, display_name_of
-from flet_chat.ui.controls.chat_message import NO_PROFILE, SharedRow
+from flet_chat.ui.controls.chat_message import NO_PROFILE, SILENT, SharedRow, author_spoken
 from flet_chat.ui.routing import ROUTED, RoutedControl
 from flet_chat.ui.theme import BORDER_COLOR, NOTICE_COLOR
 
@@ -31,6 +31,7 @@ OPEN_DIRECT = "open_direct"
 # A person's profile as drawn now, and its stamp (live/profile_cache.ProfileCache.shown).
 Profiles = Callable[[str], tuple[Profile, int]]
 GUEST_MARK = "guest"
+DIRECT_MESSAGE_HINT = "Send a direct message"
 
 
 class MemberRow(SharedRow, RoutedControl, ft.Container):
@@ -49,24 +50,38 @@ class MemberRow(SharedRow, RoutedControl, ft.Container):
     ) -> None:
         self.route = (OPEN_DIRECT, user_name)
         shown_name = display_name_of(user_name, profile)
-        names: ft.Control = _one_line(user_name)
+        # The first line says the whole row to screen readers; the others are silent.
+        said = member_label(user_name, shown_name, profile.status, guest=guest)
+        names: ft.Control = _one_line(user_name, said=said)
         if shown_name is not None or profile.status:
-            lines: list[ft.Control] = [_one_line(shown_name)] if shown_name is not None else []
-            lines.append(_one_line(f"@{user_name}" if shown_name else user_name, muted=True))
+            lines: list[ft.Control] = (
+                [_one_line(shown_name, said=said)] if shown_name is not None else []
+            )
+            lines.append(
+                _one_line(
+                    f"@{user_name}" if shown_name else user_name,
+                    muted=True,
+                    said=SILENT if shown_name else said,
+                )
+            )
             if profile.status:
-                lines.append(_one_line(profile.status, muted=True, size=11))
+                lines.append(_one_line(profile.status, muted=True, size=11, said=SILENT))
             names = ft.Column(lines, spacing=0, tight=True, expand=True)
-        mark = [ft.Text(GUEST_MARK, size=11, italic=True, color=NOTICE_COLOR)] if guest else []
+        mark = (
+            [ft.Text(GUEST_MARK, size=11, italic=True, color=NOTICE_COLOR, semantics_label=SILENT)]
+            if guest
+            else []
+        )
         super().__init__(
             key=keys.member_row(user_name, stamp, guest=guest),
-            tooltip=f"Message {user_name}",
+            tooltip=f"Message {user_name}",  # a hover hint, not said (ui/theme.py)
             on_click=ROUTED,
             border_radius=4,
             content=ft.Row(
                 spacing=8,
                 controls=[
                     # The same avatar as the user's message rows, a little smaller.
-                    avatar(user_name, profile, radius=14, text_size=12),
+                    avatar(user_name, profile, radius=14, text_size=12, silent=True),
                     names,
                     *mark,
                 ],
@@ -74,9 +89,21 @@ class MemberRow(SharedRow, RoutedControl, ft.Container):
         )
 
 
-def _one_line(text: str, *, muted: bool = False, size: float | None = None) -> ft.Text:
+def member_label(user_name: str, shown_name: str | None, status: str | None, *, guest: bool) -> str:
+    """A member row's accessible name: "Dave, online. Send a direct message", or "Ann Lee
+    (@ann), online, guest. In a meeting. Send a direct message" (without it, a screen reader
+    read the tooltip, the initials and the name: "Message Dave D Dave")."""
+    said = f"{author_spoken(user_name, shown_name, None)}, online"
+    said += f", {GUEST_MARK}." if guest else "."
+    if status:
+        said += f" {status}."
+    return f"{said} {DIRECT_MESSAGE_HINT}"
+
+
+def _one_line(text: str, *, said: str, muted: bool = False, size: float | None = None) -> ft.Text:
     return ft.Text(
         text,
+        semantics_label=said,
         expand=True,
         no_wrap=True,
         overflow=ft.TextOverflow.ELLIPSIS,

@@ -91,6 +91,7 @@ class PasswordDialog:
         self.dialog = ft.AlertDialog(
             modal=True,
             title=ft.Text(CHOOSE_TITLE if choose else CHANGE_TITLE),
+            semantics_label=CHOOSE_TITLE if choose else CHANGE_TITLE,
             content=ft.Column(
                 [
                     ft.Text(CHOOSE_EXPLAINED if choose else CHANGE_EXPLAINED, size=12),
@@ -151,6 +152,7 @@ class SignOutGuestDialog:
         self.dialog = ft.AlertDialog(
             modal=True,
             title=ft.Text("Sign out?"),
+            semantics_label="Sign out?",
             content=ft.Text(
                 f"You have no password, so once you sign out nobody can sign in as {name} "
                 "again, you included. Choose a password first to keep your name.",

@@ -135,6 +135,7 @@ class ProfileDialog:
         self.dialog = ft.AlertDialog(
             modal=True,
             title=ft.Text(TITLE),
+            semantics_label=TITLE,
             content=ft.Container(self.content, width=WIDTH),
             actions=[ft.TextButton(content="Close", key=keys.PROFILE_CLOSE, on_click=on_close)],
         )
@@ -239,6 +240,7 @@ def secret_dialog(secret: str, *, copy_action: CopyAction, on_done: Handler) -> 
     return ft.AlertDialog(
         modal=True,
         title=ft.Text("New access token"),
+        semantics_label="New access token",
         content=ft.Container(
             width=WIDTH,
             content=ft.Column(

@@ -40,6 +40,18 @@ def unread_text(unread: int, mentioned: bool) -> str:
     return f"@ {count}".strip() if mentioned else count
 
 
+def entry_label(entry: RoomEntry, shown_name: str | None) -> str:
+    """An entry's accessible name, said once: "#dev, 3 unread, mentions you", "Bob Stone
+    (@Bob), 1 unread" (the badge alone would read "at 3")."""
+    said = [entry.title if shown_name is None else f"{shown_name} ({entry.title})"]
+    if entry.unread:
+        count = f"{UNREAD_CAP - 1}+" if entry.unread >= UNREAD_CAP else str(entry.unread)
+        said.append(f"{count} unread")
+    if entry.mentioned:
+        said.append("mentions you")
+    return ", ".join(said)
+
+
 class RoomList:
     def __init__(self, *, on_open: OpenRoom, on_join: OpenRoom, on_new_room: Handler) -> None:
         self._on_open = on_open
@@ -102,15 +114,20 @@ class RoomList:
         shown_name = display_name_of(person, profile) if person is not None else None
         return ft.ListTile(
             key=keys.room_entry(entry.key),
-            leading=avatar(person, profile, radius=12, text_size=10) if person else None,
+            leading=avatar(person, profile, radius=12, text_size=10, silent=True)
+            if person
+            else None,
+            # The title says the whole entry to screen readers; the other texts are silent.
             title=ft.Text(
                 shown_name or entry.title,
+                semantics_label=entry_label(entry, shown_name),
                 weight=ft.FontWeight.BOLD if badge else None,
                 no_wrap=True,
                 overflow=ft.TextOverflow.ELLIPSIS,
             ),
             subtitle=ft.Text(
                 entry.title,
+                semantics_label="",
                 size=11,
                 color=NOTICE_COLOR,
                 no_wrap=True,
@@ -121,6 +138,7 @@ class RoomList:
             # Only with news: a room with nothing unread costs no badge control.
             trailing=ft.Text(
                 badge,
+                semantics_label="",
                 key=keys.room_unread(entry.key),
                 weight=ft.FontWeight.BOLD,
                 color=ft.Colors.PRIMARY,
@@ -139,8 +157,8 @@ class RoomList:
 
         return ft.ListTile(
             key=keys.directory_entry(key),
-            title=ft.Text(f"#{key}", color=NOTICE_COLOR),
-            trailing=ft.Text("Join", size=12, color=ft.Colors.PRIMARY),
+            title=ft.Text(f"#{key}", semantics_label=f"Join #{key}", color=NOTICE_COLOR),
+            trailing=ft.Text("Join", semantics_label="", size=12, color=ft.Colors.PRIMARY),
             dense=True,
             content_padding=ft.Padding.symmetric(horizontal=8),
             on_click=join_room,
