@@ -83,13 +83,18 @@ def test_a_notice_is_a_node_of_its_own_read_as_shown() -> None:
 
 def test_a_reaction_chip_reads_emoji_count_and_who() -> None:
     tree = shown(message_row(msg(reactions=(Reaction("👍", ("Bob", "Cy")),))))
-    chip = next(c for c in READER.walk(tree) if c.get("key") == keys.reaction_chip(7, "👍"))
-    label = next(c for c in READER.walk(chip) if c.get("_c") == "Semantics")
-    assert (label["label"], label["button"], label["container"]) == (
+    # The node wraps the chip, so the chip's tap is in the node (not in the message's).
+    node = next(
+        c
+        for c in READER.walk(tree)
+        if c.get("_c") == "Semantics" and c["content"].get("key") == keys.reaction_chip(7, "👍")
+    )
+    assert (node["label"], node["button"], node["container"]) == (
         "👍 2, reacted by Bob, Cy",
         True,
         True,
     )
+    assert speaking_texts(node) == []
 
 
 def test_a_member_entry_is_named_once() -> None:

@@ -191,19 +191,12 @@ class MoreButton(RoutedControl, ft.IconButton):
 
 class ReactionChip(RoutedControl, ft.Container):
     """A chip such as "👍 2": a tap toggles that emoji for whoever tapped; the tooltip names
-    who chose it (hover, or a long press on touch screens). A screen reader hears
-    `chip_label`, a button inside its message's node."""
+    who chose it (hover, or a long press on touch screens). Screen readers: see
+    `reaction_chips`."""
 
     def __init__(self, message_id: int, reaction: Reaction) -> None:
-        label = f"{reaction.emoji} {len(reaction.users)}"
         super().__init__(
-            content=ft.Semantics(
-                container=True,
-                button=True,
-                label=chip_label(reaction),
-                exclude_semantics=True,
-                content=ft.Text(label),
-            ),
+            content=_silent(f"{reaction.emoji} {len(reaction.users)}"),
             key=keys.reaction_chip(message_id, reaction.emoji),
             tooltip=reacted_by(reaction),
             on_click=ROUTED,
@@ -226,11 +219,23 @@ def reacted_by(reaction: Reaction) -> str:
 
 
 def reaction_chips(message: Message) -> ft.Row:
+    """The chips, each a button of its own for screen readers, named by `chip_label`. The node
+    wraps the chip from outside: the chip's tap action must be in it (inside the chip, the tap
+    went to the message's node, and activating the message toggled the reaction)."""
     return ft.Row(
         wrap=True,
         spacing=4,
         run_spacing=4,
-        controls=[ReactionChip(message.id, r) for r in message.reactions if r.users],
+        controls=[
+            ft.Semantics(
+                container=True,
+                button=True,
+                label=chip_label(r),
+                content=ReactionChip(message.id, r),
+            )
+            for r in message.reactions
+            if r.users
+        ],
     )
 
 
