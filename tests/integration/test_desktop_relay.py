@@ -13,6 +13,8 @@ from pathlib import Path
 import msgpack
 import pytest
 
+from tests.support.waiting import wait_until
+
 pytestmark = pytest.mark.integration
 
 # Connects to the socket it is given, sends two messages back to back in one write, then writes
@@ -88,8 +90,9 @@ async def test_messages_cross_in_each_sides_framing_and_app_close_ends_the_relay
         writer.write(frame(0x00, first) + frame(0x01, b"\x07\x00\x00\x00bytes") + frame(0, second))
         await writer.drain()
         received = tmp_path / "received"
-        while not received.exists() or received.read_bytes() != first + second:
-            await asyncio.sleep(0.05)  # polling a file another process writes
+        await wait_until(
+            lambda: received.exists() and received.read_bytes() == first + second, timeout=10
+        )
         writer.close()  # the app goes away: the relay stops the client and exits
         assert await relay.wait() in (0, 128 + signal.SIGTERM)
 
