@@ -130,7 +130,7 @@ def find_window(display: str, title: str, *, timeout: float) -> Window:
     """Polls until a visible window named `title` is mapped; its position and size."""
 
     def visible() -> str | None:
-        found = xdotool(display, "search", "--onlyvisible", "--name", f"^{title}$").split()
+        found = xdotool(display, "search", "--onlyvisible", "--name", title).split()
         return found[0] if found else None
 
     window_id = poll(visible, timeout=timeout, what=f"window {title!r}")
