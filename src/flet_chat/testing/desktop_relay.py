@@ -56,7 +56,7 @@ async def _app_to_client(app: asyncio.StreamReader, client: asyncio.StreamWriter
             packet = await app.readexactly(length)
         except asyncio.IncompleteReadError:
             return
-        if packet[:1] == bytes([MESSAGE]):
+        if packet[:1] == bytes([MESSAGE]):  # DATA_CHANNEL frames are dropped
             if _TRACE:
                 _trace("<", msgpack.unpackb(packet[1:], strict_map_key=False))
             client.write(packet[1:])
