@@ -102,7 +102,8 @@ def test_every_script_and_emoji_drawn_from_this_server(
         ]
         problems = [
             f"the emoji is not drawn in colour ({coloured} yellow pixels)" * (coloured < 20),
-            f"fonts not served: {[f for f in fonts if f[1] != 200]}" * any(s != 200 for _, s in fonts),
+            f"fonts not served: {[f for f in fonts if f[1] != 200]}"
+            * any(s != 200 for _, s in fonts),
             f"requests to other origins: {elsewhere}" * bool(elsewhere),
         ]
         assert not any(problems), "\n".join(p for p in problems if p)

@@ -25,13 +25,13 @@ STAMP = ".lock-sha256"
 LICENSES = "LICENSES"  # each package's licence (all SIL Open Font License 1.1)
 
 
-def lock_digest() -> str:
-    return hashlib.sha256(LOCK_PATH.read_bytes()).hexdigest()
+def lock_digest(lock_path: Path = LOCK_PATH) -> str:
+    return hashlib.sha256(lock_path.read_bytes()).hexdigest()
 
 
-def is_complete(dest: Path) -> bool:
+def is_complete(dest: Path, lock_path: Path = LOCK_PATH) -> bool:
     stamp = dest / STAMP
-    return stamp.is_file() and stamp.read_text().strip() == lock_digest()
+    return stamp.is_file() and stamp.read_text().strip() == lock_digest(lock_path)
 
 
 def tarball_url(registry: str, package: str, version: str) -> str:
@@ -49,13 +49,15 @@ def check_integrity(data: bytes, integrity: str) -> None:
 
 
 def download(url: str) -> bytes:
-    with urllib.request.urlopen(url, timeout=120) as response:  # noqa: S310 (https registry)
+    with urllib.request.urlopen(url, timeout=120) as response:
         data: bytes = response.read()
         return data
 
 
-def lay_out(dest: Path, *, registry: str) -> None:
-    lock = json.loads(LOCK_PATH.read_text())
+def lay_out(dest: Path, *, registry: str, lock_path: Path = LOCK_PATH) -> None:
+    """Downloads every package the lock names, checks its sha512, and moves the finished
+    directory into place in one rename: an interrupted run leaves the old one (or none)."""
+    lock = json.loads(lock_path.read_text())
     wanted: dict[str, dict[str, list[str]]] = {}  # package -> member -> engine paths
     for engine_path, (package, member) in lock["fonts"].items():
         wanted.setdefault(package, {}).setdefault(f"package/{member}", []).append(engine_path)
@@ -90,7 +92,7 @@ def lay_out(dest: Path, *, registry: str) -> None:
             missing = set(members) - found
             if missing:
                 raise ValueError(f"{package} lacks {sorted(missing)[:3]}")
-        (staging / STAMP).write_text(lock_digest() + "\n")
+        (staging / STAMP).write_text(lock_digest(lock_path) + "\n")
         if dest.exists():
             shutil.rmtree(dest)
         os.replace(staging, dest)

@@ -42,13 +42,13 @@ def build_font_route(fonts_dir: Path) -> Callable[[str, str, str], Awaitable[Res
         )
 
     async def get_font(family: str, version: str, name: str) -> Response:
-        if not (
-            FAMILY.fullmatch(family) and VERSION.fullmatch(version) and NAME.fullmatch(name)
-        ):
+        if not (FAMILY.fullmatch(family) and VERSION.fullmatch(version) and NAME.fullmatch(name)):
             return PlainTextResponse("Not Found", status_code=404)
         relative = f"{family}/{version}/{name}"
         if relative not in available:  # a family we do not bundle: boxes, as without fonts
             return PlainTextResponse("Not Found", status_code=404)
-        return FileResponse(root / relative, media_type="font/woff2", headers={"Cache-Control": CACHE_FOREVER})
+        return FileResponse(
+            root / relative, media_type="font/woff2", headers={"Cache-Control": CACHE_FOREVER}
+        )
 
     return get_font

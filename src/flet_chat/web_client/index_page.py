@@ -8,6 +8,7 @@ tests/unit/test_web_client.py), never silently. To change the page, add a patch 
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -61,7 +62,9 @@ def before_head_end(html: str) -> Callable[[str], str]:
 
 INDEX_PATCHES: tuple[IndexPatch, ...] = (
     IndexPatch("rive runtime from our origin", before_head_end(RIVE_REDIRECT)),
-    IndexPatch("theme colour", before_head_end(f'<meta name="theme-color" content="{THEME_COLOR}">')),
+    IndexPatch(
+        "theme colour", before_head_end(f'<meta name="theme-color" content="{THEME_COLOR}">')
+    ),
     IndexPatch(
         "apple touch icon",
         replace_once('href="icons/apple-touch-icon-192.png"', f'href="{APPLE_TOUCH_ICON}"'),
@@ -78,18 +81,18 @@ def apply_index_patches(page: str, patches: Sequence[IndexPatch] = INDEX_PATCHES
     return page
 
 
-class PatchedFletStaticFiles(FletStaticFiles):
+class PatchedFletStaticFiles(FletStaticFiles):  # type: ignore[misc]
     """Flet's static files, with `INDEX_PATCHES` applied to the index page Flet prepared.
     Flet writes that page on the first request; `lookup_path` runs after it, in a worker
     thread (Starlette's), so the one-time rewrite never blocks the event loop."""
 
     def __init__(self, *, index_patches: Sequence[IndexPatch] = INDEX_PATCHES, **kwargs: object):
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+        super().__init__(**kwargs)
         self._index_patches = tuple(index_patches)
         self._index_lock = threading.Lock()
         self._index_patched = False
 
-    def lookup_path(self, path: str) -> tuple[str, object]:  # type: ignore[override]
+    def lookup_path(self, path: str) -> tuple[str, os.stat_result | None]:
         if not self._index_patched:
             with self._index_lock:
                 if not self._index_patched:
@@ -99,4 +102,5 @@ class PatchedFletStaticFiles(FletStaticFiles):
                         encoding="utf-8",
                     )
                     self._index_patched = True
-        return super().lookup_path(path)
+        full_path, stat_result = super().lookup_path(path)
+        return str(full_path), stat_result
