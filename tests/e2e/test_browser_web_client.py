@@ -34,12 +34,12 @@ FONT_ENTRIES = f"""() => performance.getEntriesByType("resource")
 
 
 def emoji_pixels(png: bytes, box: dict[str, float]) -> int:
-    """Bright yellow pixels in `box` right of the avatar: the face of 🙂 and the hand of 👍.
-    Text is grey, avatars are dark (white initials on them) and a missing glyph is an outline,
-    so nothing else in a message row is bright yellow."""
+    """Bright yellow pixels in `box`: the face of 🙂 and the hand of 👍. Text is grey, avatar
+    colours are dark (core/avatar.py: white initials must stay readable on them) and a missing
+    glyph is an outline, so nothing else in a message row is bright yellow."""
     image = Image.open(io.BytesIO(png)).convert("RGB")
-    left, top = int(box["x"] + 60), int(box["y"])
-    region = image.crop((left, top, int(box["x"] + box["width"]), int(top + box["height"])))
+    left, top = int(box["x"]), int(box["y"])
+    region = image.crop((left, top, int(left + box["width"]), int(top + box["height"])))
     count = 0
     for red, green, blue in region.get_flattened_data():
         hue, saturation, value = colorsys.rgb_to_hsv(red / 255, green / 255, blue / 255)
