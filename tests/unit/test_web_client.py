@@ -153,3 +153,14 @@ def test_fetch_refuses_a_tarball_that_is_not_the_pinned_one(tmp_path: Path) -> N
     with pytest.raises(ValueError, match="integrity mismatch"):
         fetch_fonts.lay_out(dest, registry=(tmp_path / "registry").as_uri(), lock_path=lock_path)
     assert not dest.exists()
+
+
+def test_a_lock_entry_cannot_write_outside_the_fonts_directory(tmp_path: Path) -> None:
+    tarball = npm_tarball({"files/demo-3-400-normal.woff2": b"slice 3"})
+    lock_path = write_registry(tmp_path, tarball, integrity_of=tarball)
+    lock = json.loads(lock_path.read_text())
+    lock["fonts"] = {"demo/v1/../../../escaped.woff2": lock["fonts"]["demo/v1/abc.3.woff2"]}
+    lock_path.write_text(json.dumps(lock))
+    with pytest.raises(ValueError, match="not a font path"):
+        fetch_fonts.lay_out(tmp_path / "web-fonts", registry="file:///nowhere", lock_path=lock_path)
+    assert not (tmp_path / "escaped.woff2").exists()

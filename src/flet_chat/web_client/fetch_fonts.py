@@ -12,6 +12,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import shutil
 import sys
 import tarfile
@@ -22,6 +23,8 @@ from pathlib import Path
 LOCK_PATH = Path(__file__).with_name("fonts.lock.json")
 DEFAULT_REGISTRY = "https://registry.npmjs.org"
 STAMP = ".lock-sha256"
+# The only shape a lock entry may write (and the font route serves): family/vN/file.woff2.
+ENGINE_PATH = re.compile(r"[a-z0-9]{1,64}/v[0-9]{1,4}/[A-Za-z0-9_-]{1,200}(\.[0-9]{1,4})?\.woff2")
 LICENSES = "LICENSES"  # each package's licence (all SIL Open Font License 1.1)
 
 
@@ -60,6 +63,8 @@ def lay_out(dest: Path, *, registry: str, lock_path: Path = LOCK_PATH) -> None:
     lock = json.loads(lock_path.read_text())
     wanted: dict[str, dict[str, list[str]]] = {}  # package -> member -> engine paths
     for engine_path, (package, member) in lock["fonts"].items():
+        if not ENGINE_PATH.fullmatch(engine_path):
+            raise ValueError(f"not a font path: {engine_path!r}")
         wanted.setdefault(package, {}).setdefault(f"package/{member}", []).append(engine_path)
     dest.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".web-fonts-", dir=dest.parent))
