@@ -111,7 +111,11 @@ def main(argv: list[str] | None = None) -> int:
     if is_complete(dest):
         return 0
     registry = os.environ.get("NPM_CONFIG_REGISTRY") or DEFAULT_REGISTRY
-    lay_out(dest, registry=registry)
+    try:
+        lay_out(dest, registry=registry)
+    except (OSError, ValueError) as error:  # URLError is an OSError
+        print(f"fetch-fonts: failed: {error}", file=sys.stderr)
+        return 1
     print(f"fetch-fonts: fallback fonts ready in {dest}", file=sys.stderr)
     return 0
 
