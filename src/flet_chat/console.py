@@ -165,14 +165,15 @@ class Console:
         except socketio.exceptions.ConnectionError as error:
             self.stdout.write(f"flet-chat console: cannot connect to {self.url}: {error}\n")
             return 1
-        try:
-            if not self._join():
-                self._leave()
-                return 1
-            self._read_loop()
-        except KeyboardInterrupt:
-            pass
-        self._leave()
+        with _keys_kept_between_prompts(self.stdin if self.interactive else None):
+            try:
+                if not self._join():
+                    self._leave()
+                    return 1
+                self._read_loop()
+            except KeyboardInterrupt:
+                pass
+            self._leave()
         return self.exit_code
 
     def _leave(self) -> None:
@@ -284,6 +285,33 @@ def _sigint_for_main_thread_only() -> Iterator[None]:
         yield
     finally:
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
+@contextlib.contextmanager
+def _keys_kept_between_prompts(stdin: TextIO | None) -> Iterator[None]:
+    """Keep the terminal in readline's key-at-a-time mode between prompts too. In the normal
+    (canonical) mode the kernel turns a Ctrl-D typed while a line is being sent into a NUL byte
+    once readline takes the terminal back, so that Ctrl-D was silently ignored (seen in a test
+    run: Ctrl-D right after a bot's answer, whose send was still waiting for its ack)."""
+    try:
+        import termios
+    except ImportError:  # pragma: no cover - Windows has no termios
+        yield
+        return
+    if stdin is None:
+        yield
+        return
+    fd = stdin.fileno()
+    saved = termios.tcgetattr(fd)
+    keyed = termios.tcgetattr(fd)
+    keyed[3] &= ~(termios.ICANON | termios.ECHO)  # signals (Ctrl-C) stay on
+    keyed[6][termios.VMIN], keyed[6][termios.VTIME] = 1, 0
+    termios.tcsetattr(fd, termios.TCSANOW, keyed)
+    try:
+        yield
+    finally:
+        with contextlib.suppress(termios.error):
+            termios.tcsetattr(fd, termios.TCSADRAIN, saved)
 
 
 def _line_buffer() -> str:

@@ -15,6 +15,7 @@ from tests.integration.conftest import Connect, has_row
 from tests.support.accounts import account_service
 from tests.support.server import ServerProcess
 from tests.support.sio import sio_client
+from tests.support.tcp_proxy import TcpProxy
 from tests.support.terminal import Terminal
 
 pytestmark = pytest.mark.integration
@@ -32,8 +33,10 @@ async def console(
     *,
     args: tuple[str, ...] = (),
     env: Mapping[str, str] | None = None,
+    url: str | None = None,
 ) -> AsyncIterator[Terminal]:
-    argv = [sys.executable, "-m", "flet_chat", "console", "--url", server.base_url, *args]
+    url = url or server.base_url
+    argv = [sys.executable, "-m", "flet_chat", "console", "--url", url, *args]
     terminal = Terminal([*argv, *(("--name", name) if name else ())], env=env)
     try:
         yield terminal
@@ -70,6 +73,34 @@ async def test_console_chats_with_a_browser_user(server: ServerProcess, connect:
         await alice.wait_for(
             lambda: has_row(alice, "Carol has left the chat."), what="leave", timeout=20
         )
+
+
+async def test_ctrl_d_typed_while_a_line_is_being_sent_still_leaves(
+    server: ServerProcess,
+) -> None:
+    """Ctrl-D pressed while the last line waits for the server's answer used to be turned into
+    a NUL by the terminal, and the console stayed open."""
+    proxy = await TcpProxy("127.0.0.1", server.port).start()
+    try:
+        async with sio_client(server) as alice:
+            await alice.join("Alice")
+            async with console(server, "Gus", url=f"http://127.0.0.1:{proxy.port}") as gus:
+                await gus.expect(READY)
+                proxy.hold_replies()  # the line's acknowledgement waits in the network
+                gus.type("sent on a slow line\r")
+                await alice.wait_for(
+                    lambda: any(
+                        m["text"] == "sent on a slow line" for m in alice.received("message")
+                    ),
+                    what="Gus's line at the server",
+                )
+                gus.type("\x04")  # the console is still waiting for the acknowledgement
+                proxy.release_replies()
+                assert await gus.wait_exit(timeout=15) == 0
+                await gus.expect(r"Bye\.")
+    finally:
+        proxy.release_replies()
+        await proxy.cut()
 
 
 async def test_ctrl_c_leaves_cleanly(server: ServerProcess, connect: Connect) -> None:

@@ -1,5 +1,6 @@
 """A TCP proxy a test can cut: every open connection drops and new ones are refused, as when the
-server behind it restarts, and `restore()` lets connections through again on the same port."""
+server behind it restarts, and `restore()` lets connections through again on the same port.
+`hold_replies()` keeps what the server sends (a slow network) until `release_replies()`."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ class TcpProxy:
         self.port = free_port()
         self._server: asyncio.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
+        self._replies_flowing = asyncio.Event()
+        self._replies_flowing.set()
 
     async def start(self) -> TcpProxy:
         self._server = await asyncio.start_server(self._handle, "127.0.0.1", self.port)
@@ -32,6 +35,12 @@ class TcpProxy:
     async def restore(self) -> None:
         await self.start()
 
+    def hold_replies(self) -> None:
+        self._replies_flowing.clear()
+
+    def release_replies(self) -> None:
+        self._replies_flowing.set()
+
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             up_reader, up_writer = await asyncio.open_connection(*self.target)
@@ -40,14 +49,23 @@ class TcpProxy:
             return
         self._writers |= {writer, up_writer}
         await asyncio.gather(
-            self._pipe(reader, up_writer), self._pipe(up_reader, writer), return_exceptions=True
+            self._pipe(reader, up_writer),
+            self._pipe(up_reader, writer, gate=self._replies_flowing),
+            return_exceptions=True,
         )
         self._writers -= {writer, up_writer}
 
     @staticmethod
-    async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def _pipe(
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        *,
+        gate: asyncio.Event | None = None,
+    ) -> None:
         try:
             while data := await reader.read(65536):
+                if gate is not None:
+                    await gate.wait()
                 writer.write(data)
                 await writer.drain()
         finally:
