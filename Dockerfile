@@ -16,6 +16,9 @@ COPY pyproject.toml README.md LICENSE ./
 COPY src/ ./src/
 COPY assets/ ./assets/
 RUN pip install --no-cache-dir .
+# The web client's fallback fonts (emoji, CJK, Arabic, ...), pinned in fonts.lock.json and
+# checked against their sha512; served at /assets/fonts/ from /app/web-fonts.
+RUN python -m flet_chat.web_client.fetch_fonts /app/web-fonts
 
 # The SQLite file chat.db lives here; the directory belongs to the non-root user alone (0700).
 ENV FLET_CHAT_DATA_DIR=/data

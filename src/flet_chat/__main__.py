@@ -138,12 +138,11 @@ def _serve(settings: Settings, host: str | None, port: int | None, workers: int 
 
 
 def _desktop(settings: Settings) -> int:
-    import flet as ft
+    import asyncio
 
-    from flet_chat.bootstrap import Runtime
-    from flet_chat.ui.app import build_main
+    from flet_chat.desktop import run_desktop
 
-    ft.run(build_main(Runtime(settings)), view=ft.AppView.FLET_APP)
+    asyncio.run(run_desktop(settings))
     return 0
 
 

@@ -8,7 +8,7 @@ import logging
 
 from fastapi import HTTPException, Request, Response, WebSocket
 from fastapi.responses import HTMLResponse, JSONResponse
-from flet_web.fastapi import FastAPI, FletOAuth, FletStaticFiles, app_manager
+from flet_web.fastapi import FastAPI, FletOAuth, app_manager
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 from starlette.types import ASGIApp
 
@@ -26,6 +26,9 @@ from flet_chat.logs import configure_logging
 from flet_chat.memory import GcPauses, limit_malloc_arenas, tune_garbage_collector
 from flet_chat.settings import OAUTH_CALLBACK_PATH, Settings
 from flet_chat.ui.app import build_main
+from flet_chat.web_client.fonts import ROUTE as FONT_ROUTE
+from flet_chat.web_client.fonts import build_font_route
+from flet_chat.web_client.index_page import RIVE_STUB_JS, RIVE_STUB_ROUTE, PatchedFletStaticFiles
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +52,10 @@ async def oauth_callback(request: Request) -> Response:
         return HTMLResponse(SIGN_IN_EXPIRED_HTML, status_code=400)
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+async def rive_stub() -> Response:
+    return Response(RIVE_STUB_JS, media_type="text/javascript")
 
 
 class CrossOriginIsolation(BaseHTTPMiddleware):
@@ -139,9 +146,11 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
     get_avatar, upload_avatar = build_avatar_routes(runtime)
     app.add_api_route(AVATAR_UPLOAD_ROUTE, upload_avatar, methods=["PUT"])
     app.add_api_route(AVATAR_ROUTE, get_avatar, methods=["GET"])
+    app.add_api_route(FONT_ROUTE, build_font_route(settings.fonts_dir), methods=["GET"])
+    app.add_api_route(RIVE_STUB_ROUTE, rive_stub, methods=["GET"])
     app.mount(
         "/",
-        FletStaticFiles(
+        PatchedFletStaticFiles(
             assets_dir=str(assets_dir) if assets_dir.is_dir() else None,
             app_name="Flet Chat",
             app_short_name="Flet Chat",

@@ -112,6 +112,11 @@ class Settings(BaseSettings):
         default=Path("assets"),
         description="Icons and other files served at the site root; relative to the working dir.",
     )
+    fonts_dir: Path = Field(
+        default=Path("web-fonts"),
+        description="The web client's fallback fonts (emoji, CJK, ...) that scripts/setup fetches;"
+        " relative to the working dir.",
+    )
     host: str = "127.0.0.1"
     port: int = 8550
     leave_grace_seconds: float = Field(

@@ -32,6 +32,7 @@ def start(tmp_path: Path, database_url: str) -> subprocess.CompletedProcess[str]
         ("postgresql+asyncpg://no_such_role@127.0.0.1:5432/test", 'role "no_such_role"'),
         (f"postgresql+asyncpg://postgres@127.0.0.1:{free_port()}/test", "Connect call failed"),
     ],
+    ids=["unknown role", "nothing listening"],  # stable: parallel workers compare the ids
 )
 def test_a_database_that_cannot_be_used_is_one_line(tmp_path: Path, url: str, reason: str) -> None:
     run = start(tmp_path, url)
