@@ -83,11 +83,17 @@ DELETE_CANCEL = "delete_cancel"
 DELETE_ERROR = "delete_error"
 
 
-def message_row(message_id: int, revision: int, profile_stamp: int = 0) -> str:
+def message_row(
+    message_id: int, revision: int, profile_stamp: int = 0, *, continued: bool = False
+) -> str:
     """A changed message is a new row with a new key: Flet then replaces the row instead of
     reconciling the old shared row into the new one (which would move its id between them).
-    So is a row drawn again for its author's new profile (live/profile_cache.profile_stamp)."""
+    So is a row drawn again for its author's new profile (live/profile_cache.profile_stamp),
+    and a row that continues its author's group ("msg-7-c", no avatar or name), which becomes
+    a whole row when it is the first one shown."""
     key = f"msg-{message_id}" if revision == 0 else f"msg-{message_id}-r{revision}"
+    if continued:
+        return f"{key}-c"
     return key if profile_stamp == 0 else f"{key}-p{profile_stamp}"
 
 

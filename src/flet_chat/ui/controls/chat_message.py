@@ -1,6 +1,12 @@
 """Rows of the message list: ChatMessage for what users, bots and integrations say (the latter two
 with a badge, indented and coloured like the seed console's answers), ActionMessage for `/me`,
-NoticeMessage for join, leave and topic notices.
+NoticeMessage for join, leave and topic notices; SeparatorRow for a line across the list
+("Today").
+
+Times are written in the viewer's clock (ui/clock.py) by `time_text`, the row's one time value,
+with the full date, time and zone as the time's tooltip. A row that continues its author's
+group (ui/timeline.py) has no avatar or name: its text sits where the first row's text does,
+its time and date on hover.
 
 A row shows one revision of its message: an "(edited)" mark, a "message deleted" stub, reaction
 chips and highlighted @mentions are the same for every viewer, so rows stay shared. The "more"
@@ -15,9 +21,10 @@ from flet_chat.core.accounts.models import Profile
 from flet_chat.core.mentions import mention_spans
 from flet_chat.core.models import AuthorKind, Message, MessageKind, Reaction
 from flet_chat.ui import keys
+from flet_chat.ui.clock import FALLBACK, Clock, full_timestamp, time_text
 from flet_chat.ui.controls.avatar import avatar, display_name_of
 from flet_chat.ui.routing import ROUTED, RoutedControl
-from flet_chat.ui.theme import BOT_COLOR, NOTICE_COLOR
+from flet_chat.ui.theme import BORDER_COLOR, BOT_COLOR, NOTICE_COLOR
 
 BADGES = {AuthorKind.BOT: "BOT", AuthorKind.INTEGRATION: "APP"}
 # The seed console showed answers indented ("     >>>>> ") and in blue.
@@ -32,6 +39,9 @@ REACT = "react"
 TOOLTIP_NAMES = 10
 _MENTION_STYLE = ft.TextStyle(weight=ft.FontWeight.BOLD, color=ft.Colors.PRIMARY)
 NO_PROFILE = Profile()
+# A CircleAvatar's default radius is 20; a continued row's text starts where its group's does.
+AVATAR_GUTTER = 40
+ROW_SPACING = 10  # ft.Row's default spacing, between the avatar and the text
 
 
 class SharedRow:
@@ -51,19 +61,41 @@ class SharedRow:
     __hash__ = object.__hash__
 
 
-def format_time(message: Message) -> str:
-    return message.created_at.strftime("%H:%M UTC")
+def _time(message: Message, clock: Clock, *, size: float | None = 11) -> ft.Text:
+    """The time as the row shows it; the full date, time and zone on hover."""
+    return ft.Text(
+        time_text(message.created_at, clock),
+        size=size,
+        color=NOTICE_COLOR,
+        tooltip=full_timestamp(message.created_at, clock),
+    )
 
 
 class ChatMessage(SharedRow, ft.Row):
     """Avatar with initials, bold name, time and the text, as in the tutorial. A person's row
     shows their profile as it was when the row was drawn: their picture, and their display name
     in bold with the @name beside it, never instead of it (a display name is anyone's to choose,
-    the name is the account's)."""
+    the name is the account's). A continued row shows neither (see the module's docstring).
+
+    `message` and `time_text` stay on the row: an accessible label ("Alice, 7:33 PM: hello")
+    is built from them, for continued rows too."""
 
     walk_once = True  # it never changes: Flet's diff need not re-walk it (see flet_compat)
 
-    def __init__(self, message: Message, profile: Profile = NO_PROFILE, stamp: int = 0) -> None:
+    def __init__(
+        self,
+        message: Message,
+        profile: Profile = NO_PROFILE,
+        stamp: int = 0,
+        *,
+        clock: Clock = FALLBACK,
+        continued: bool = False,
+    ) -> None:
+        self.message = message
+        self.time_text = time_text(message.created_at, clock)
+        if continued:
+            self._continued(message, clock)
+            return
         shown_name = display_name_of(message.user_name, profile)
         header: list[ft.Control] = (
             [ft.Text(message.user_name, weight=ft.FontWeight.BOLD)]
@@ -76,7 +108,7 @@ class ChatMessage(SharedRow, ft.Row):
         badge = BADGES.get(message.author_kind)
         if badge is not None:
             header.append(_badge(badge))
-        header.append(ft.Text(format_time(message), size=11, color=NOTICE_COLOR))
+        header.append(_time(message, clock))
         # A long display name wraps the header instead of pushing the @name out of sight.
         lines: list[ft.Control] = [ft.Row(spacing=8, controls=header, wrap=shown_name is not None)]
         if message.deleted:
@@ -98,6 +130,38 @@ class ChatMessage(SharedRow, ft.Row):
             key=keys.message_row(message.id, message.revision, stamp),
             controls=[
                 avatar(message.user_name, profile),
+                ft.Column(tight=True, spacing=2, expand=True, controls=lines),
+            ],
+        )
+
+    def _continued(self, message: Message, clock: Clock) -> None:
+        badge = message.author_kind in BADGES
+        body: ft.Control
+        if message.deleted:
+            body = _deleted_stub()
+        else:
+            body = message_text(message.text, color=BOT_COLOR if badge else None)
+        line: list[ft.Control] = [
+            ft.Container(
+                body,
+                expand=True,
+                tooltip=full_timestamp(message.created_at, clock),
+                padding=ft.Padding.only(left=BOT_INDENT) if badge else None,
+            )
+        ]
+        if not message.deleted:
+            if message.edited:
+                line.append(_edited_mark())
+            line.append(MoreButton(message.id))
+        lines: list[ft.Control] = [
+            ft.Row(line, spacing=8, vertical_alignment=ft.CrossAxisAlignment.CENTER)
+        ]
+        if message.reactions and not message.deleted:
+            lines.append(reaction_chips(message))
+        super().__init__(
+            key=keys.message_row(message.id, message.revision, continued=True),
+            controls=[
+                ft.Container(width=AVATAR_GUTTER),
                 ft.Column(tight=True, spacing=2, expand=True, controls=lines),
             ],
         )
@@ -192,17 +256,20 @@ class ActionMessage(SharedRow, ft.Row):
 
     walk_once = True
 
-    def __init__(self, message: Message) -> None:
-        time = format_time(message)
+    def __init__(self, message: Message, *, clock: Clock = FALLBACK) -> None:
+        self.message = message
+        self.time_text = time = time_text(message.created_at, clock)
         controls: list[ft.Control]
         if message.deleted:
             controls = [ft.Text(f"* {message.user_name}  {time}", italic=True), _deleted_stub()]
         else:
             prefix = f"* {message.user_name} "
-            controls = [message_text(message.text, italic=True, prefix=prefix, suffix=f"  {time}")]
+            text = message_text(message.text, italic=True, prefix=prefix, suffix=f"  {time}")
+            controls = [text]
             if message.edited:
                 controls.append(_edited_mark())
             controls.append(MoreButton(message.id))
+        controls[0].tooltip = full_timestamp(message.created_at, clock)
         row = ft.Row(spacing=4, wrap=True, controls=controls)
         below = reaction_chips(message) if message.reactions and not message.deleted else None
         super().__init__(
@@ -216,13 +283,16 @@ class NoticeMessage(SharedRow, ft.Text):
 
     walk_once = True
 
-    def __init__(self, message: Message) -> None:
+    def __init__(self, message: Message, *, clock: Clock = FALLBACK) -> None:
+        self.message = message
+        self.time_text = time_text(message.created_at, clock)
         super().__init__(
-            f"{notice_text(message)}  {format_time(message)}",
+            f"{notice_text(message)}  {self.time_text}",
             key=keys.message_row(message.id, message.revision),
             italic=True,
             size=12,
             color=NOTICE_COLOR,
+            tooltip=full_timestamp(message.created_at, clock),
         )
 
 
@@ -232,11 +302,46 @@ def notice_text(message: Message) -> str:
     return message.text
 
 
-def message_row(message: Message, profile: Profile = NO_PROFILE, stamp: int = 0) -> ft.Control:
-    """The row of `message`; a person's chat message with their profile (and its stamp, part
-    of the row's key: see keys.message_row)."""
+def message_row(
+    message: Message,
+    profile: Profile = NO_PROFILE,
+    stamp: int = 0,
+    *,
+    clock: Clock = FALLBACK,
+    continued: bool = False,
+) -> ft.Control:
+    """The row of `message` in `clock`'s times; a person's chat message with their profile (and
+    its stamp, part of the row's key: see keys.message_row), or continuing its author's group."""
     if message.kind is MessageKind.CHAT:
-        return ChatMessage(message, profile, stamp)
+        return ChatMessage(message, profile, stamp, clock=clock, continued=continued)
     if message.kind is MessageKind.ACTION:
-        return ActionMessage(message)
-    return NoticeMessage(message)
+        return ActionMessage(message, clock=clock)
+    return NoticeMessage(message, clock=clock)
+
+
+class SeparatorRow(SharedRow, ft.Row):
+    """A labelled line across the list: a day ("Today") or any other divider. Shared by key."""
+
+    walk_once = True
+
+    def __init__(self, key: str, label: str, accessible_label: str) -> None:
+        super().__init__(
+            key=key,
+            vertical_alignment=ft.CrossAxisAlignment.CENTER,
+            controls=[
+                _rule(),
+                ft.Text(
+                    label,
+                    size=12,
+                    weight=ft.FontWeight.BOLD,
+                    color=NOTICE_COLOR,
+                    semantics_label=accessible_label,
+                ),
+                _rule(),
+            ],
+        )
+
+
+def _rule() -> ft.Control:
+    # A Divider takes its width from its parent: in a row it needs an expanding container.
+    return ft.Container(ft.Divider(height=1, color=BORDER_COLOR), expand=True)
