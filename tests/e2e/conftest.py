@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -67,9 +66,16 @@ def said(page: Page, text: str) -> Locator:
     return page.get_by_text(text).or_(page.get_by_label(text)).first
 
 
+# A time as a row shows it, in the browser's hour cycle: "19:33" or "7:33 PM".
+TIME = r"\d{1,2}:\d\d(?: [AP]M)?"
+
+
 def conversation(page: Page) -> str:
     """The conversation as a screen reader gets it: the accessible names of the groups that hold
     message rows (Flutter groups a chunk of rows under one name), top to bottom."""
-    groups = page.get_by_role("group", name=re.compile(r"^Message actions "))
-    labels: list[str] = groups.evaluate_all("els => els.map(e => e.getAttribute('aria-label'))")
-    return " ".join(labels)
+    actions = page.get_by_role("button", name="Message actions", exact=True)
+    groups = page.get_by_role("group").filter(has=actions)
+    labels: list[str | None] = groups.evaluate_all(
+        "els => els.map(e => e.getAttribute('aria-label'))"
+    )
+    return " ".join(label for label in labels if label)

@@ -9,7 +9,7 @@ import pytest
 import socketio
 from playwright.sync_api import Browser, expect
 
-from tests.e2e.conftest import conversation, open_chat, said
+from tests.e2e.conftest import TIME, conversation, open_chat, said
 from tests.e2e.test_browser_chat import TIMEOUT, join_as, type_into
 from tests.support.server import ServerProcess
 
@@ -39,7 +39,7 @@ def test_bot_answers_and_private_hints(
         expect(said(page, "This is my answer to your question: is this thing on?")).to_be_visible(
             timeout=TIMEOUT
         )
-        answer = re.compile(r"H\s+Helper\s+BOT\s+\d\d:\d\d UTC\s+This is my answer")
+        answer = re.compile(rf"H\s+Helper\s+BOT\s+{TIME}\s+This is my answer")
         assert answer.search(conversation(page)), conversation(page)
 
         type_into(page, "Message", "/nonsense")

@@ -19,7 +19,13 @@ from PIL import ExifTags, Image
 from playwright.sync_api import Browser, Page, Response, expect
 
 from flet_chat.ui.session.identity import IDENTITY_STORAGE_KEY
-from tests.e2e.conftest import conversation, open_chat, said, screenshot_after_change
+from tests.e2e.conftest import (
+    TIME,
+    conversation,
+    open_chat,
+    said,
+    screenshot_after_change,
+)
 from tests.e2e.test_browser_chat import TIMEOUT, join_as, type_into
 from tests.support.accounts import account_service, sign_up
 from tests.support.server import ServerProcess
@@ -137,7 +143,7 @@ def test_a_profile_with_a_picture_and_an_access_token(
         type_into(ann, "Message", "Hello with a face")
         ann.keyboard.press("Enter")
         expect(said(bob, "Hello with a face")).to_be_visible(timeout=TIMEOUT)
-        assert re.search(r"Ann Lee\s+@Ann\s+\d\d:\d\d UTC\s+Hello with a face", conversation(bob))
+        assert re.search(rf"Ann Lee\s+@Ann\s+{TIME}\s+Hello with a face", conversation(bob))
         expect(bob.get_by_text("Reviewing pull requests")).to_be_visible(timeout=TIMEOUT)
         for _ in range(100):  # polling the page's network log (it has no event to wait on)
             if any(r.status == 200 for r in avatars_fetched):

@@ -251,15 +251,24 @@ class FletClient:
         return found
 
     def message_rows(self) -> list[str]:
-        """One line per message row of `message_list`: its strings joined with ' | '."""
+        """One line per message row of `message_list`: its strings joined with ' | '. A row
+        that continues its author's group (key "msg-…-c") shows no name: it is written under
+        the name of the row that starts the group, as a reader sees it ("Ann | more text")."""
         message_list = self.find("message_list")
         if message_list is None:
             return []
-        return [
-            " | ".join(self.texts(row))
-            for row in self.walk(message_list)
-            if str(row.get("key", "")).startswith("msg-")
-        ]
+        lines, author = [], ""
+        for row in self.walk(message_list):
+            key = str(row.get("key", ""))
+            if not key.startswith("msg-"):
+                continue
+            texts = self.texts(row)
+            if key.endswith("-c"):
+                texts = [author, *texts]
+            elif len(texts) > 1:
+                author = texts[1]  # initials, then the name
+            lines.append(" | ".join(texts))
+        return lines
 
     def members(self) -> list[str]:
         """The names the member list (`member_list`) shows, in order."""
