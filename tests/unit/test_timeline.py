@@ -17,7 +17,14 @@ from flet_chat.ui.clock import FALLBACK, Clock, clock_from_cookie
 from flet_chat.ui.controls.chat_message import message_row
 from flet_chat.ui.message_window import MessageWindow
 from flet_chat.ui.row_cache import RowCache
-from flet_chat.ui.timeline import GROUP_GAP, MessageEntry, Separator, entries_after
+from flet_chat.ui.timeline import (
+    GROUP_GAP,
+    Entry,
+    GroupStart,
+    MessageEntry,
+    Separator,
+    entries_after,
+)
 from flet_chat.ui.views.message_list import CHUNK_SIZE, MessageChunk, MessageList
 
 import msgpack  # isort: skip
@@ -40,15 +47,18 @@ def msg(
 
 
 def shape(entries: list[Any]) -> list[str]:
-    """ "|Today", "ann 1", "+ 2" (2 continues the group above)."""
+    """'|Today', 'ann 1', '+ 2' (2 continues the group above), 'head ann 3' (ann's line above 3,
+    whose group started above the top of the list)."""
     out = []
     for e in entries:
         if isinstance(e, Separator):
             out.append(f"|{e.label}")
+        elif isinstance(e, GroupStart):
+            out.append(f"head {e.message.user_name} {e.message.id}")
+        elif e.continued:
+            out.append(f"+ {e.message.id}")
         else:
-            out.append(
-                f"+ {e.message.id}" if e.continued else f"{e.message.user_name} {e.message.id}"
-            )
+            out.append(f"{e.message.user_name} {e.message.id}")
     return out
 
 
@@ -151,10 +161,19 @@ def test_the_first_row_shown_names_its_author_after_older_ones_fall_off() -> Non
     view.show(window.messages, has_older=window.has_older)
     assert shape(view.entries())[:3] == ["|Today", "ann 1", "+ 2"]
     window.add_live(msg(100, minute=3))
-    view.show(window.messages, has_older=window.has_older)
+    updates = view.show(window.messages, has_older=window.has_older)
     first = window.messages[0].id
-    assert shape(view.entries())[:3] == ["|Today", f"ann {first}", f"+ {first + 1}"]
-    assert rows_of(view)[1].key == keys.message_row(first, 0)
+    expected = ["|Today", f"head ann {first}", f"+ {first}", f"+ {first + 1}"]
+    assert shape(view.entries())[:4] == expected
+    author = view.list_view.controls[2]  # after "Load older" and the day
+    assert author.key == keys.group_head(first)  # type: ignore[attr-defined]
+    assert READER.texts(dict(msgpack.unpackb(pack_control(author), strict_map_key=False))) == [
+        "A",
+        "ann",
+        "5:01 PM",
+    ]
+    # A whole chunk fell off; no chunk still shown is sent again for the new top.
+    assert not any(isinstance(u, MessageChunk) for u in updates)
 
 
 def test_viewers_in_one_zone_share_rows_and_other_zones_get_their_own() -> None:
@@ -220,10 +239,29 @@ def test_a_list_built_message_by_message_shows_what_a_rebuild_would(
         arrived, step = arrived + batch, step + 1
         view.show(window.messages, has_older=window.has_older)
         expected = entries_after(None, window.messages, clock, clock.today(now))
-        assert view.entries() == expected
-        assert rows_of(view) == [rows.row(e) for e in expected]
+        shown = view.entries()
+        assert as_whole_rows(shown) == expected
+        assert shown_rows(view) == [rows.row(e) for e in shown]
         chunks = [c for c in view.list_view.controls if isinstance(c, MessageChunk)]
-        assert all(len(c.controls) <= CHUNK_SIZE for c in chunks)
-        first = expected[1]
-        assert isinstance(first, MessageEntry)
-        assert not first.continued
+        assert all(len(c.controls) <= 2 * CHUNK_SIZE for c in chunks)
+
+
+def as_whole_rows(entries: list[Entry]) -> list[Entry]:
+    """A group's line above a continued row reads as that row shown whole."""
+    out: list[Entry] = []
+    for entry in entries:
+        if isinstance(entry, MessageEntry) and out and isinstance(out[-1], GroupStart):
+            out[-1] = MessageEntry(entry.message, entry.clock)
+        else:
+            out.append(entry)
+    return out
+
+
+def shown_rows(view: MessageList) -> list[Any]:
+    rows: list[Any] = []
+    for control in view.list_view.controls:
+        if isinstance(control, MessageChunk):
+            rows += control.controls
+        elif not isinstance(control, ft.TextButton):  # the head: "Load older messages"
+            rows.append(control)
+    return rows

@@ -97,6 +97,12 @@ def message_row(
     return key if profile_stamp == 0 else f"{key}-p{profile_stamp}"
 
 
+def group_head(message_id: int, profile_stamp: int = 0) -> str:
+    """The author line shown above a group's first row on screen when the group's start fell
+    off the top (ui/controls/chat_message.GroupHead)."""
+    return f"group-{message_id}" if profile_stamp == 0 else f"group-{message_id}-p{profile_stamp}"
+
+
 # A member row is shared like a message row, so its key changes with the profile it shows too.
 # The stamp goes before the name, which may hold any visible character ("-" too).
 MEMBER_ROW = "member-"

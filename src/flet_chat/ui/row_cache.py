@@ -33,11 +33,14 @@ from flet_chat.core.accounts.models import Profile
 from flet_chat.core.models import AuthorKind, Message, MessageKind
 from flet_chat.flet_compat import pack_control
 from flet_chat.ui.clock import FALLBACK, Clock
-from flet_chat.ui.controls.chat_message import NO_PROFILE, SeparatorRow, message_row
-from flet_chat.ui.timeline import Entry, MessageEntry, Separator
+from flet_chat.ui.controls.chat_message import NO_PROFILE, GroupHead, message_row
+from flet_chat.ui.controls.separator import SeparatorRow
+from flet_chat.ui.timeline import Entry, GroupStart, MessageEntry, Separator
 
 MessageKey = tuple[int, int]  # (message id, revision)
-Variant = tuple[Clock, bool]  # (the viewer's clock, continued)
+# (the viewer's clock, the row's shape: WHOLE, CONTINUED or HEAD, a GroupStart's author line)
+Variant = tuple[Clock, int]
+WHOLE, CONTINUED, HEAD = 0, 1, 2
 # A person's profile as drawn now, and its stamp (live/profile_cache.ProfileCache.shown).
 Profiles = Callable[[str], tuple[Profile, int]]
 _NONE_SHOWN = (NO_PROFILE, 0)
@@ -45,12 +48,13 @@ SEPARATORS_KEPT = 512
 
 
 class _Drawn:
-    """One variant of a message's row, its profile stamp and (once sent) its encoding."""
+    """One variant of a message's row, its profile stamp, (once sent) its encoding and the
+    entry it was drawn for, which sessions share too (a list of 200 keeps 200 references)."""
 
-    __slots__ = ("packed", "row", "stamp")
+    __slots__ = ("entry", "packed", "row", "stamp")
 
-    def __init__(self, row: ft.Control, stamp: int) -> None:
-        self.row, self.stamp = row, stamp
+    def __init__(self, entry: MessageEntry | GroupStart, row: ft.Control, stamp: int) -> None:
+        self.entry, self.row, self.stamp = entry, row, stamp
         self.packed: bytes | None = None
 
 
@@ -64,12 +68,12 @@ class RowCache:
         self._revisions: dict[int, int] = {}  # the newest revision cached, by message id
         self._separators: OrderedDict[str, tuple[ft.Control, bytes | None]] = OrderedDict()
 
-    def _profile(self, message: Message, continued: bool) -> tuple[Profile, int]:
+    def _profile(self, message: Message, shape: int) -> tuple[Profile, int]:
         # Only a person's own words show a profile: a bot's or an integration's name may be
         # anyone's, and a notice has no author to picture. A continued row shows no author.
         if (
             self.profiles is None
-            or continued
+            or shape == CONTINUED
             or message.kind is not MessageKind.CHAT
             or message.author_kind is not AuthorKind.USER
         ):
@@ -81,6 +85,13 @@ class RowCache:
         if isinstance(entry, Separator):
             return self._separator(entry)[0]
         return self._drawn(_as_entry(entry)).row
+
+    def entry_and_row(self, entry: Entry) -> tuple[Entry, ft.Control]:
+        """An entry equal to `entry` that sessions share, and its row."""
+        if isinstance(entry, Separator):
+            return entry, self._separator(entry)[0]
+        drawn = self._drawn(entry)  # drawn for an equal entry: same message revision and variant
+        return drawn.entry, drawn.row
 
     def packed(self, entry: Entry | Message) -> bytes:
         """The row as MessagePack, encoded once per process instead of once per session."""
@@ -96,20 +107,25 @@ class RowCache:
             drawn.packed = pack_control(drawn.row)  # kept with it, if the cache keeps the row
         return drawn.packed
 
-    def _drawn(self, entry: MessageEntry) -> _Drawn:
+    def _drawn(self, entry: MessageEntry | GroupStart) -> _Drawn:
         message = entry.message
         key = (message.id, message.revision)
-        variant = (entry.clock, entry.continued)
-        profile, stamp = self._profile(message, entry.continued)
+        shape = HEAD if isinstance(entry, GroupStart) else CONTINUED if entry.continued else WHOLE
+        variant = (entry.clock, shape)
+        profile, stamp = self._profile(message, shape)
         variants = self._rows.get(key)
         cached = variants.get(variant) if variants is not None else None
         if cached is not None and cached.stamp == stamp:
             self._rows.move_to_end(key)
             return cached
-        drawn = _Drawn(
-            message_row(message, profile, stamp, clock=entry.clock, continued=entry.continued),
-            stamp,
+        row = (
+            GroupHead(message, profile, stamp, clock=entry.clock)
+            if shape == HEAD
+            else message_row(
+                message, profile, stamp, clock=entry.clock, continued=shape == CONTINUED
+            )
         )
+        drawn = _Drawn(entry, row, stamp)
         newest = self._revisions.get(message.id)
         if newest is not None and newest > message.revision:
             return drawn  # a session still shows an older state for a moment: not worth keeping
@@ -144,5 +160,5 @@ class RowCache:
             del self._revisions[key[0]]
 
 
-def _as_entry(entry: MessageEntry | Message) -> MessageEntry:
-    return entry if isinstance(entry, MessageEntry) else MessageEntry(entry, FALLBACK)
+def _as_entry(entry: MessageEntry | GroupStart | Message) -> MessageEntry | GroupStart:
+    return MessageEntry(entry, FALLBACK) if isinstance(entry, Message) else entry

@@ -5,9 +5,10 @@ Pure Python, so the rules are tested without Flet:
   day of the viewer, and above the first message shown whatever its day;
 - consecutive chat messages of one author (same name and kind of author) less than
   GROUP_GAP apart on one local day form a group: the first row shows avatar and name, the
-  others ("continued") only their text. A notice, a `/me`, a separator or a gap ends a group,
-  and the first message shown always starts one, so a reader never sees text without its
-  author above it.
+  others ("continued") only their text. A notice, a `/me`, a separator or a gap ends a group.
+  The top of the list always shows a day and an author: a list built from scratch starts with
+  a separator and a whole row; when the oldest rows fall off, a separator and, above a
+  continued row, its author's line (`GroupStart`) are put before it.
 
 Separators are their own small kind of entry (`Separator`), each with its own key and text,
 so another divider ("New messages") fits the same list.
@@ -49,7 +50,16 @@ def day_separator(day: date, today: date) -> Separator:
     return Separator(f"day-{day.isoformat()}-{label}", label, f"{label}, {long_day(day)}", day)
 
 
-Entry = MessageEntry | Separator
+@dataclass(frozen=True, slots=True)
+class GroupStart:
+    """The author line of a group whose first rows are gone from the top of the list, shown
+    above the first of its rows still there (a continued one)."""
+
+    message: Message
+    clock: Clock
+
+
+Entry = MessageEntry | Separator | GroupStart
 
 
 def continues(previous: Message | None, message: Message) -> bool:
@@ -80,6 +90,17 @@ def entries_after(
             entries.append(MessageEntry(message, clock, continues(previous, message)))
         previous, previous_day = message, day
     return entries
+
+
+def top_of(first: Entry, today: date) -> list[Entry]:
+    """What goes above `first`, the first entry left after the oldest fell off: its day and,
+    for a continued row, its author's line (nothing above a separator)."""
+    if not isinstance(first, MessageEntry):
+        return []
+    top: list[Entry] = [day_separator(first.clock.local(first.message.created_at).date(), today)]
+    if first.continued:
+        top.append(GroupStart(first.message, first.clock))
+    return top
 
 
 def relabelled(entry: Separator, today: date) -> Separator:

@@ -1,7 +1,6 @@
 """Rows of the message list: ChatMessage for what users, bots and integrations say (the latter two
 with a badge, indented and coloured like the seed console's answers), ActionMessage for `/me`,
-NoticeMessage for join, leave and topic notices; SeparatorRow for a line across the list
-("Today").
+NoticeMessage for join, leave and topic notices (separators: controls/separator.py).
 
 Times are written in the viewer's clock (ui/clock.py) by `time_text`, the row's one time value,
 with the full date, time and zone as the time's tooltip. A row that continues its author's
@@ -24,7 +23,7 @@ from flet_chat.ui import keys
 from flet_chat.ui.clock import FALLBACK, Clock, full_timestamp, time_text
 from flet_chat.ui.controls.avatar import avatar, display_name_of
 from flet_chat.ui.routing import ROUTED, RoutedControl
-from flet_chat.ui.theme import BORDER_COLOR, BOT_COLOR, NOTICE_COLOR
+from flet_chat.ui.theme import BOT_COLOR, NOTICE_COLOR
 
 BADGES = {AuthorKind.BOT: "BOT", AuthorKind.INTEGRATION: "APP"}
 # The seed console showed answers indented ("     >>>>> ") and in blue.
@@ -96,21 +95,9 @@ class ChatMessage(SharedRow, ft.Row):
         if continued:
             self._continued(message, clock)
             return
-        shown_name = display_name_of(message.user_name, profile)
-        header: list[ft.Control] = (
-            [ft.Text(message.user_name, weight=ft.FontWeight.BOLD)]
-            if shown_name is None
-            else [
-                ft.Text(shown_name, weight=ft.FontWeight.BOLD),
-                ft.Text(f"@{message.user_name}", color=NOTICE_COLOR),
-            ]
-        )
+        header, header_row = _header(message, profile, clock)
         badge = BADGES.get(message.author_kind)
-        if badge is not None:
-            header.append(_badge(badge))
-        header.append(_time(message, clock))
-        # A long display name wraps the header instead of pushing the @name out of sight.
-        lines: list[ft.Control] = [ft.Row(spacing=8, controls=header, wrap=shown_name is not None)]
+        lines: list[ft.Control] = [header_row]
         if message.deleted:
             lines.append(_deleted_stub())
         else:
@@ -152,7 +139,9 @@ class ChatMessage(SharedRow, ft.Row):
         if not message.deleted:
             if message.edited:
                 line.append(_edited_mark())
-            line.append(MoreButton(message.id))
+            more = MoreButton(message.id)
+            more.visual_density = ft.VisualDensity.COMPACT  # keeps a group's lines close
+            line.append(more)
         lines: list[ft.Control] = [
             ft.Row(line, spacing=8, vertical_alignment=ft.CrossAxisAlignment.CENTER)
         ]
@@ -164,6 +153,44 @@ class ChatMessage(SharedRow, ft.Row):
                 ft.Container(width=AVATAR_GUTTER),
                 ft.Column(tight=True, spacing=2, expand=True, controls=lines),
             ],
+        )
+
+
+def _header(message: Message, profile: Profile, clock: Clock) -> tuple[list[ft.Control], ft.Row]:
+    """The name (a display name with the @name beside it), a badge and the time; the list
+    stays open for the row's marks and button."""
+    shown_name = display_name_of(message.user_name, profile)
+    header: list[ft.Control] = (
+        [ft.Text(message.user_name, weight=ft.FontWeight.BOLD)]
+        if shown_name is None
+        else [
+            ft.Text(shown_name, weight=ft.FontWeight.BOLD),
+            ft.Text(f"@{message.user_name}", color=NOTICE_COLOR),
+        ]
+    )
+    badge = BADGES.get(message.author_kind)
+    if badge is not None:
+        header.append(_badge(badge))
+    header.append(_time(message, clock))
+    # A long display name wraps the header instead of pushing the @name out of sight.
+    return header, ft.Row(spacing=8, controls=header, wrap=shown_name is not None)
+
+
+class GroupHead(SharedRow, ft.Row):
+    """Avatar, name and time of a group whose first rows fell off the top of the list: shown
+    above its first continued row still on screen, so the top row always has its author. (The
+    chunk holding that row stays as it is: changing it would cost every session a diff.)"""
+
+    walk_once = True
+
+    def __init__(
+        self, message: Message, profile: Profile = NO_PROFILE, stamp: int = 0, *, clock: Clock
+    ) -> None:
+        self.message = message
+        self.time_text = time_text(message.created_at, clock)
+        super().__init__(
+            key=keys.group_head(message.id, stamp),
+            controls=[avatar(message.user_name, profile), _header(message, profile, clock)[1]],
         )
 
 
@@ -317,31 +344,3 @@ def message_row(
     if message.kind is MessageKind.ACTION:
         return ActionMessage(message, clock=clock)
     return NoticeMessage(message, clock=clock)
-
-
-class SeparatorRow(SharedRow, ft.Row):
-    """A labelled line across the list: a day ("Today") or any other divider. Shared by key."""
-
-    walk_once = True
-
-    def __init__(self, key: str, label: str, accessible_label: str) -> None:
-        super().__init__(
-            key=key,
-            vertical_alignment=ft.CrossAxisAlignment.CENTER,
-            controls=[
-                _rule(),
-                ft.Text(
-                    label,
-                    size=12,
-                    weight=ft.FontWeight.BOLD,
-                    color=NOTICE_COLOR,
-                    semantics_label=accessible_label,
-                ),
-                _rule(),
-            ],
-        )
-
-
-def _rule() -> ft.Control:
-    # A Divider takes its width from its parent: in a row it needs an expanding container.
-    return ft.Container(ft.Divider(height=1, color=BORDER_COLOR), expand=True)

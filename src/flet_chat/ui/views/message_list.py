@@ -7,9 +7,11 @@ its chunks, and appending a message updates only the last chunk.
 
 The list shows entries (ui/timeline.py): message rows in the session's clock, grouped by
 author, and separators between days. They are worked out as messages come: a live message
-costs its own entries only; the oldest falling off the cap re-shapes the new first row (a
-whole row under a day separator); the day turning relabels the separators ("Today" becomes
-"Yesterday"), once.
+costs its own entries only. A chunk holds CHUNK_SIZE messages (separators do not count), so
+the oldest falling off the cap (in steps of CHUNK_SIZE, MessageWindow's trim_step) still drop
+whole chunks; what the new top needs (its day, its author above a continued row) goes in the
+"lead", a few shared rows between the head and the chunks, so no chunk is re-diffed for it.
+The day turning relabels the separators ("Today" becomes "Yesterday"), once.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from flet_chat.ui import keys
 from flet_chat.ui.clock import FALLBACK, Clock
 from flet_chat.ui.controls.chat_message import SharedRow
 from flet_chat.ui.row_cache import RowCache
-from flet_chat.ui.timeline import Entry, MessageEntry, Separator, day_separator, entries_after
+from flet_chat.ui.timeline import Entry, MessageEntry, Separator, entries_after, top_of
 from flet_chat.ui.timeline import relabelled as relabelled_separator
 
 CHUNK_SIZE = 10
@@ -77,6 +79,9 @@ class MessageList:
         self.clock = clock  # the viewer's: set before the first show()
         self._chunks: list[MessageChunk] = []
         self._chunk_entries: list[list[Entry]] = []
+        self._chunk_sizes: list[int] = []  # messages in each chunk
+        self._lead: list[Entry] = []  # above the chunks: the top's day and author
+        self._lead_rows: list[ft.Control] = []
         self._ids: list[int] = []  # the message ids shown, in order
         self._now = now
         self._today: date | None = None  # the day the separators' labels were made on
@@ -86,11 +91,13 @@ class MessageList:
         """Make the list show `messages`; returns the updates to send, in order."""
         today = self._current_day()
         chunks_before = list(self._chunks)
+        lead_before = list(self._lead_rows)
         step = _as_shift_and_append(self._ids, [m.id for m in messages])
         appends: dict[int, RowsAppended] = {}
         changed: dict[int, MessageChunk] = {}
         if step is None:  # paged back or jumped: rebuild
-            self._chunks, self._chunk_entries, self._ids = [], [], []
+            self._chunks, self._chunk_entries, self._chunk_sizes, self._ids = [], [], [], []
+            self._set_lead([])
             self._today = today
             self._append(entries_after(None, messages, self.clock, today))
         else:
@@ -99,6 +106,8 @@ class MessageList:
                 changed.update(self._relabel(today))
             if dropped:
                 changed.update(self._drop_oldest(dropped))
+                first = self._chunk_entries[0][0] if self._chunk_entries else None
+                self._set_lead(top_of(first, today) if first is not None else [])
             if appended:
                 new = messages[len(messages) - appended :]
                 appends = self._append(entries_after(self._last_message(), new, self.clock, today))
@@ -116,10 +125,16 @@ class MessageList:
             elif id(chunk) in appends:
                 updates.append(appends[id(chunk)])
         # Compare by id(): cheap, and independent of how a control defines equality.
-        if now_ids != before_ids or has_older != self._show_head:
-            grew_only = has_older == self._show_head and now_ids[: len(before_ids)] == before_ids
+        lead_same = [id(r) for r in lead_before] == [id(r) for r in self._lead_rows]
+        if now_ids != before_ids or has_older != self._show_head or not lead_same:
+            grew_only = (
+                has_older == self._show_head
+                and lead_same
+                and now_ids[: len(before_ids)] == before_ids
+            )
             self._show_head = has_older
             head: list[ft.Control] = [self._head] if has_older else []
+            head += self._lead_rows
             self.list_view.controls = head + list(self._chunks)
             if grew_only:
                 new_chunks = self._chunks[len(chunks_before) :]
@@ -152,7 +167,13 @@ class MessageList:
         return list(self._ids)
 
     def entries(self) -> list[Entry]:
-        return [e for entries in self._chunk_entries for e in entries]
+        """What the list shows, top to bottom (the lead, then the chunks)."""
+        return [*self._lead, *(e for entries in self._chunk_entries for e in entries)]
+
+    def _set_lead(self, lead: list[Entry]) -> None:
+        if lead != self._lead:
+            self._lead = lead
+            self._lead_rows = [self._rows.row(e) for e in lead]
 
     def _current_day(self) -> date:
         now = self._now()
@@ -171,6 +192,9 @@ class MessageList:
     def _relabel(self, today: date) -> dict[int, MessageChunk]:
         """The day turned: "Today" is "Yesterday" now, and so on."""
         self._today = today
+        self._set_lead(
+            [relabelled_separator(e, today) if isinstance(e, Separator) else e for e in self._lead]
+        )
         changed: dict[int, MessageChunk] = {}
         for chunk, entries in zip(self._chunks, self._chunk_entries, strict=True):
             for index, entry in enumerate(entries):
@@ -183,61 +207,48 @@ class MessageList:
         return changed
 
     def _drop_oldest(self, count: int) -> dict[int, MessageChunk]:
-        """Drop the `count` oldest messages (and the separators above them); the first message
-        left is shown whole, under its day."""
+        """Drop the `count` oldest messages and the separators above them: whole chunks when
+        the count falls on a chunk's end (the window trims in chunk steps), else a cut into
+        the first chunk left (which then changes)."""
         del self._ids[:count]
         changed: dict[int, MessageChunk] = {}
         while count > 0 and self._chunk_entries:
+            if count >= self._chunk_sizes[0]:
+                count -= self._chunk_sizes[0]
+                changed.pop(id(self._chunks[0]), None)
+                del self._chunk_entries[0], self._chunks[0], self._chunk_sizes[0]
+                continue
             entries, chunk = self._chunk_entries[0], self._chunks[0]
+            self._chunk_sizes[0] -= count
             cut = 0
-            while cut < len(entries) and count > 0:
+            while count > 0:
                 count -= isinstance(entries[cut], MessageEntry)
                 cut += 1
-            if cut >= len(entries):
-                del self._chunk_entries[0], self._chunks[0]
-                changed.pop(id(chunk), None)
-            else:
-                del entries[:cut], chunk.controls[:cut]
-                changed[id(chunk)] = chunk
-        changed.update(self._reset_first_chunk_if_started())
+            del entries[:cut], chunk.controls[:cut]
+            changed[id(chunk)] = chunk
         return changed
-
-    def _reset_first_chunk_if_started(self) -> dict[int, MessageChunk]:
-        """The first entry must be a separator and the first message whole: after the oldest
-        fell off, the rows there may have continued a group or shared a day with them."""
-        if not self._chunk_entries:
-            return {}
-        entries, chunk = self._chunk_entries[0], self._chunks[0]
-        first = entries[0]
-        if not isinstance(first, MessageEntry):
-            return {}
-        if first.continued:
-            entries[0] = replace(first, continued=False)
-            chunk.controls[0] = self._rows.row(entries[0])
-        day = self.clock.local(first.message.created_at).date()
-        separator = day_separator(day, self._today or self.clock.today(self._now()))
-        entries.insert(0, separator)
-        chunk.controls.insert(0, self._rows.row(separator))
-        return {id(chunk): chunk}
 
     def _append(self, entries: Sequence[Entry]) -> dict[int, RowsAppended]:
         """Append rows; returns what each chunk gained, by id() of the chunk."""
         appends: dict[int, RowsAppended] = {}
-        for entry in entries:
-            if not self._chunk_entries or len(self._chunk_entries[-1]) >= CHUNK_SIZE:
+        for new in entries:
+            if not self._chunk_entries or self._chunk_sizes[-1] >= CHUNK_SIZE:
                 self._chunks.append(MessageChunk(spacing=ROW_SPACING, tight=True))
                 self._chunk_entries.append([])
+                self._chunk_sizes.append(0)
             chunk = self._chunks[-1]
+            entry, row = self._rows.entry_and_row(new)
             known = appends.get(id(chunk))
             appends[id(chunk)] = RowsAppended(
                 chunk,
                 known.start if known else len(chunk.controls),
                 (*known.entries, entry) if known else (entry,),
             )
-            chunk.controls.append(self._rows.row(entry))
+            chunk.controls.append(row)
             self._chunk_entries[-1].append(entry)
             if isinstance(entry, MessageEntry):
                 self._ids.append(entry.message.id)
+                self._chunk_sizes[-1] += 1
         return appends
 
 
