@@ -64,6 +64,8 @@ class LeakSafeFletApp(FletApp):  # type: ignore[misc]
         queue.put_nowait(frame)
 
     async def handle(self, websocket: Any) -> None:
+        # The upgrade request's cookies, for the session (web_clock.py reads the viewer's clock).
+        self.upgrade_cookies: dict[str, str] = dict(websocket.cookies)
         try:
             await super().handle(websocket)
         except Exception as error:

@@ -28,7 +28,14 @@ from flet_chat.settings import OAUTH_CALLBACK_PATH, Settings
 from flet_chat.ui.app import build_main
 from flet_chat.web_client.fonts import ROUTE as FONT_ROUTE
 from flet_chat.web_client.fonts import build_font_route
-from flet_chat.web_client.index_page import RIVE_STUB_JS, RIVE_STUB_ROUTE, PatchedFletStaticFiles
+from flet_chat.web_client.index_page import (
+    INDEX_PATCHES,
+    RIVE_STUB_JS,
+    RIVE_STUB_ROUTE,
+    IndexPatch,
+    PatchedFletStaticFiles,
+)
+from flet_chat.web_clock import add_clock_script
 
 logger = logging.getLogger(__name__)
 
@@ -151,6 +158,7 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
     app.mount(
         "/",
         PatchedFletStaticFiles(
+            index_patches=(*INDEX_PATCHES, IndexPatch("viewer's clock", add_clock_script)),
             assets_dir=str(assets_dir) if assets_dir.is_dir() else None,
             app_name="Flet Chat",
             app_short_name="Flet Chat",

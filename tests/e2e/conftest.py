@@ -69,6 +69,10 @@ def said(page: Page, text: str) -> Locator:
     return page.get_by_text(text).or_(page.get_by_label(text)).first
 
 
+# A time as a row shows it, in the browser's hour cycle: "19:33" or "7:33 PM".
+TIME = r"\d{1,2}:\d\d(?: [AP]M)?"
+
+
 def conversation(page: Page) -> str:
     """The messages as a screen reader gets them: the accessible names of the message rows
     ("Alice, 07:33 UTC: hello"), one a line, top to bottom."""

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
-from tests.e2e.conftest import conversation, open_chat, said
+from flet_chat.ui.clock import long_day
+from tests.e2e.conftest import TIME, conversation, open_chat, said, screenshot_after_change
 from tests.support.server import ServerProcess
 
 pytestmark = pytest.mark.e2e
@@ -17,6 +20,13 @@ TIMEOUT = 15_000
 TYPING_ATTEMPTS = 5
 TYPING_TIMEOUT = 3_000
 NAME = "Name"  # the join dialog's name field
+BERLIN, NEW_YORK = ZoneInfo("Europe/Berlin"), ZoneInfo("America/New_York")
+
+
+def recent_times(zone: ZoneInfo, hour_format: str) -> set[str]:
+    """How a clock in `zone` read during the last two minutes."""
+    now = datetime.now(zone)
+    return {(now - timedelta(minutes=m)).strftime(hour_format) for m in range(3)}
 
 
 def type_into(page: Page, label: str, text: str, *, exact: bool = False) -> None:
@@ -84,8 +94,16 @@ def join_as(page: Page, name: str, *, press_enter: bool = False) -> None:
 
 
 def test_two_browsers_chat(browser: Browser, server: ServerProcess, artifacts_dir: Path) -> None:
-    alice_context = browser.new_context(viewport={"width": 1000, "height": 700})
-    bob_context = browser.new_context(viewport={"width": 420, "height": 760}, color_scheme="dark")
+    # Each in their own zone and hour cycle: the times they see are their own.
+    alice_context = browser.new_context(
+        viewport={"width": 1000, "height": 700}, locale="en-GB", timezone_id="Europe/Berlin"
+    )
+    bob_context = browser.new_context(
+        viewport={"width": 420, "height": 760},
+        color_scheme="dark",
+        locale="en-US",
+        timezone_id="America/New_York",
+    )
     alice, bob = alice_context.new_page(), bob_context.new_page()
     try:
         open_chat(alice, server.base_url)
@@ -128,12 +146,26 @@ def test_two_browsers_chat(browser: Browser, server: ServerProcess, artifacts_di
         bob.get_by_role("button", name="Send message", exact=True).click()
         expect(said(alice, "Hello Alice")).to_be_visible(timeout=TIMEOUT)
         expect(alice.get_by_text("Bob is typing...")).to_have_count(0, timeout=TIMEOUT)
-        # Each row is read as its author, time and text, in order.
-        said_in_order = re.compile(
-            r"^Alice, [^,\n]+: Hi Bob\ntwo lines\nBob, [^,\n]+: Hello Alice$", re.M
-        )
-        for page in (alice, bob):
-            assert said_in_order.search(conversation(page)), conversation(page)
+        # Each row is read as its author, time and text, in order, the time in the reader's own
+        # zone and hour cycle, under the day's separator.
+        for page, zone, hour in ((alice, BERLIN, "%H:%M"), (bob, NEW_YORK, "%-I:%M %p")):
+            said_in_order = re.compile(
+                rf"^Alice, {TIME}: Hi Bob\ntwo lines\nBob, (?P<second>{TIME}): Hello Alice$", re.M
+            )
+            found = said_in_order.search(conversation(page))
+            assert found, conversation(page)
+            assert found["second"] in recent_times(zone, hour), conversation(page)
+            today = f"Today, {long_day(datetime.now(zone).date())}"
+            expect(said(page, today)).to_be_attached(timeout=TIMEOUT)
+        # Bob again within five minutes: the row sits under his name above, with no name of its
+        # own (its time shows on hover); a screen reader still hears whose it is.
+        type_into(bob, "Message", "and more")
+        before = bob.screenshot()
+        bob.keyboard.press("Enter")
+        expect(said(alice, "and more")).to_be_visible(timeout=TIMEOUT)
+        screenshot_after_change(bob, before, artifacts_dir / "e2e-bob-grouped.png")
+        grouped = re.compile(rf"^Bob, {TIME}: Hello Alice\nBob, {TIME}: and more$", re.M)
+        assert grouped.search(conversation(alice)), conversation(alice)
 
         # Flutter draws into a viewport-sized canvas and the page never scrolls, so the viewport is
         # the whole page; full_page=True only pads the image with a blank strip on the right.

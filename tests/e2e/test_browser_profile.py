@@ -19,7 +19,12 @@ from PIL import ExifTags, Image
 from playwright.sync_api import Browser, Page, Response, expect
 
 from flet_chat.ui.session.identity import IDENTITY_STORAGE_KEY
-from tests.e2e.conftest import conversation, open_chat, said, screenshot_after_change
+from tests.e2e.conftest import (
+    conversation,
+    open_chat,
+    said,
+    screenshot_after_change,
+)
 from tests.e2e.test_browser_chat import TIMEOUT, join_as, type_into
 from tests.support.accounts import account_service, sign_up
 from tests.support.server import ServerProcess

@@ -57,7 +57,9 @@ async def test_a_new_display_name_reaches_lists_rows_and_history(
         )
         assert row_line(bob, before).startswith("A | Ann | ")
 
-        # What she says next shows her display name to everyone, beside her @name.
+        # What she says next shows her display name to everyone, beside her @name (after Bob's
+        # answer, so her row starts a group of its own and shows her name).
+        await post(bob, "noted")
         after = await post(ann, "after the change")
         await bob.wait_for(lambda: row_line(bob, after), what="Ann's second message")
         assert row_line(bob, after).startswith("A | Ann Lee | @Ann | ")

@@ -6,8 +6,15 @@ import flet as ft
 import pytest
 
 from flet_chat.core.models import Message, MessageKind
+from flet_chat.ui.clock import FALLBACK
 from flet_chat.ui.row_cache import RowCache
-from flet_chat.ui.views.message_list import CHUNK_SIZE, MessageList, _as_shift_and_append
+from flet_chat.ui.timeline import MessageEntry, Separator
+from flet_chat.ui.views.message_list import (
+    CHUNK_SIZE,
+    MessageChunk,
+    MessageList,
+    _as_shift_and_append,
+)
 
 
 @pytest.mark.parametrize(
@@ -28,7 +35,8 @@ def test_shift_and_append(
 
 
 def msg(i: int) -> Message:
-    return Message(i, MessageKind.CHAT, "u", f"m{i}", datetime(2026, 1, 1, tzinfo=UTC))
+    # Each by someone else: no groups here (tests/unit/test_timeline.py has them).
+    return Message(i, MessageKind.CHAT, f"u{i}", f"m{i}", datetime(2026, 1, 1, tzinfo=UTC))
 
 
 def test_appends_touch_only_the_last_chunk_and_rows_are_shared() -> None:
@@ -49,7 +57,7 @@ def test_appends_touch_only_the_last_chunk_and_rows_are_shared() -> None:
     assert second.list_view.controls[0].controls[0] is first.list_view.controls[0].controls[0]
 
 
-def test_at_the_cap_a_message_updates_one_chunk_and_a_whole_chunk_falls_off() -> None:
+def test_at_the_cap_a_message_updates_one_chunk_and_the_oldest_fall_off_in_steps() -> None:
     from flet_chat.ui.message_window import MessageWindow
 
     capacity = 4 * CHUNK_SIZE
@@ -62,6 +70,10 @@ def test_at_the_cap_a_message_updates_one_chunk_and_a_whole_chunk_falls_off() ->
         window.add_live(msg(i))
         updates = view.show(window.messages, has_older=window.has_older)
         assert view.ids() == [m.id for m in window.messages]
-        assert len(updates) == 1  # the last chunk, or the list when chunks come and go
-        list_updates += updates[0] is view.list_view
+        first = view.entries()[:2]
+        assert isinstance(first[0], Separator)  # the day of the first row shown, always
+        assert first[1] == MessageEntry(window.messages[0], FALLBACK)
+        # The last chunk, or the list when chunks come and go; never a chunk sent again.
+        assert not any(isinstance(u, MessageChunk) for u in updates)
+        list_updates += view.list_view in updates
     assert list_updates == 3  # once per CHUNK_SIZE messages, not on every one

@@ -13,10 +13,12 @@ from flet_chat.core.models import Message, MessageKind, Reaction
 from flet_chat.flet_compat import install_walk_once, pack_control
 from flet_chat.testing.flet_client import FletClient
 from flet_chat.ui import keys
+from flet_chat.ui.clock import FALLBACK
 from flet_chat.ui.controls.chat_message import OPEN_ACTIONS, REACT, message_row
 from flet_chat.ui.message_window import MessageWindow
 from flet_chat.ui.routing import RoutedControl
 from flet_chat.ui.row_cache import RowCache
+from flet_chat.ui.timeline import MessageEntry
 from flet_chat.ui.views.message_list import CHUNK_SIZE, MessageList
 
 READER = FletClient("ws://unused")  # only its tree helpers: what a client would show
@@ -128,13 +130,15 @@ def test_the_window_takes_newer_revisions_only() -> None:
 def test_the_list_replaces_a_row_in_its_chunk_only() -> None:
     rows = RowCache()
     view = MessageList(rows, head=ft.TextButton(content="older"))
-    history = [msg(i) for i in range(1, 2 * CHUNK_SIZE + 1)]
+    history = [msg(i) for i in range(1, 2 * CHUNK_SIZE)]  # and the day's separator: 2 chunks
     view.show(history, has_older=False)
     first_chunk, second_chunk = view.list_view.controls
     changed = msg(3, revision=1, edited=True)
     updates = view.replace([changed])
     assert updates == [first_chunk]
-    assert first_chunk.controls[2] is rows.row(changed)  # type: ignore[attr-defined]
+    # Under the day's separator and Ann's first row: the third message continues her group.
+    assert view.entries()[3] == MessageEntry(changed, FALLBACK, continued=True)
+    assert first_chunk.controls[3] is rows.row(view.entries()[3])  # type: ignore[attr-defined]
     assert view.replace([changed]) == []  # already shown
     assert view.replace([msg(99, revision=1)]) == []  # not in the list
     # The next live message still goes the append way: only the last chunk.

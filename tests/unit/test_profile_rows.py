@@ -123,7 +123,8 @@ def test_an_authors_rows_are_replaced_in_their_chunks() -> None:
     profiles = Profiles()
     rows = RowCache(profiles=profiles)
     view = MessageList(rows, head=ft.TextButton(content="older"))
-    history = [msg(i, user="ann" if i % 3 == 0 else "bob") for i in range(1, 2 * CHUNK_SIZE + 1)]
+    # With the day's separator first, 19 messages fill two chunks.
+    history = [msg(i, user="ann" if i % 3 == 0 else "bob") for i in range(1, 2 * CHUNK_SIZE)]
     view.show(history, has_older=False)
     before = [row.key for chunk in view.list_view.controls for row in chunk.controls]  # type: ignore[attr-defined]
     profiles.profiles["ann"] = ANN

@@ -46,12 +46,15 @@ class FletClient:
         user_agent: str = "flet-chat-headless/1.0",
         storage: dict[str, Any] | None = None,
         width: float = 1280.0,
+        cookie: str | None = None,
     ) -> None:
         """`storage` stands in for the browser's client storage (SharedPreferences, i.e.
         localStorage): clients given the same dict are tabs of one browser profile. `width` is
-        the page width the client reports (below 600 the app lays out for a phone)."""
+        the page width the client reports (below 600 the app lays out for a phone). `cookie`:
+        the Cookie header a browser would send with the websocket upgrade."""
         self.url = url
         self.width = width
+        self.cookie = cookie
         self.user_agent = user_agent
         self.storage: dict[str, Any] = {} if storage is None else storage
         self.session_id: str | None = None
@@ -67,7 +70,11 @@ class FletClient:
 
     async def connect(self, session_id: str | None = None, *, timeout: float = 15) -> FletClient:
         self._ws = await websockets.connect(
-            self.url, max_size=None, user_agent_header=self.user_agent, open_timeout=timeout
+            self.url,
+            max_size=None,
+            user_agent_header=self.user_agent,
+            open_timeout=timeout,
+            additional_headers={"Cookie": self.cookie} if self.cookie else None,
         )
         page = {
             "route": "/",
@@ -251,15 +258,27 @@ class FletClient:
         return found
 
     def message_rows(self) -> list[str]:
-        """One line per message row of `message_list`: its strings joined with ' | '."""
+        """One line per message row of `message_list`: its strings joined with ' | '. A row
+        that continues its author's group (key "msg-…-c") shows no name: it is written under
+        the name of the row that starts the group (or of the group's line at the top,
+        "group-…"), as a reader sees it ("Ann | more text")."""
         message_list = self.find("message_list")
         if message_list is None:
             return []
-        return [
-            " | ".join(self.texts(row))
-            for row in self.walk(message_list)
-            if str(row.get("key", "")).startswith("msg-")
-        ]
+        lines, author = [], ""
+        for row in self.walk(message_list):
+            key = str(row.get("key", ""))
+            if key.startswith("group-"):  # the author of a group whose start is off the top
+                author = self.texts(row)[1]
+            if not key.startswith("msg-"):
+                continue
+            texts = self.texts(row)
+            if key.endswith("-c"):
+                texts = [author, *texts]
+            elif len(texts) > 1:
+                author = texts[1]  # initials, then the name
+            lines.append(" | ".join(texts))
+        return lines
 
     def members(self) -> list[str]:
         """The names the member list (`member_list`) shows, in order."""

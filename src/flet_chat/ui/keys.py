@@ -83,12 +83,24 @@ DELETE_CANCEL = "delete_cancel"
 DELETE_ERROR = "delete_error"
 
 
-def message_row(message_id: int, revision: int, profile_stamp: int = 0) -> str:
+def message_row(
+    message_id: int, revision: int, profile_stamp: int = 0, *, continued: bool = False
+) -> str:
     """A changed message is a new row with a new key: Flet then replaces the row instead of
     reconciling the old shared row into the new one (which would move its id between them).
-    So is a row drawn again for its author's new profile (live/profile_cache.profile_stamp)."""
+    So is a row drawn again for its author's new profile (live/profile_cache.profile_stamp),
+    and a row that continues its author's group ("msg-7-c", no avatar or name), which becomes
+    a whole row when it is the first one shown."""
     key = f"msg-{message_id}" if revision == 0 else f"msg-{message_id}-r{revision}"
+    if continued:
+        return f"{key}-c"
     return key if profile_stamp == 0 else f"{key}-p{profile_stamp}"
+
+
+def group_head(message_id: int, profile_stamp: int = 0) -> str:
+    """The author line shown above a group's first row on screen when the group's start fell
+    off the top (ui/controls/chat_message.GroupHead)."""
+    return f"group-{message_id}" if profile_stamp == 0 else f"group-{message_id}-p{profile_stamp}"
 
 
 # A member row is shared like a message row, so its key changes with the profile it shows too.

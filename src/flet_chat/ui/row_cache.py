@@ -15,6 +15,11 @@ profile changed since, the next session to ask gets a row drawn anew (under a ne
 keys.message_row). Sessions showing the old row keep it: rows already on screen are not redrawn
 for a new profile (a redraw in every session of a busy room would cost a diff of every chunk
 holding the author's rows), except in the author's own sessions (ui/session/controller.py).
+
+A row shows times in its viewer's clock and may continue its author's group (ui/timeline.py),
+so a message has a row per (clock, continued) in use: viewers in one zone with one hour cycle
+share rows. The cache counts every variant against its capacity, so many clocks (forged
+cookies too) cost evictions, not memory. Separators ("Today") are shared rows too, by key.
 """
 
 from __future__ import annotations
@@ -27,67 +32,136 @@ import flet as ft
 from flet_chat.core.accounts.models import Profile
 from flet_chat.core.models import AuthorKind, Message, MessageKind
 from flet_chat.flet_compat import pack_control
-from flet_chat.ui.controls.chat_message import NO_PROFILE, message_row
+from flet_chat.ui.clock import FALLBACK, Clock
+from flet_chat.ui.controls.chat_message import NO_PROFILE, GroupHead, SpokenRow, message_row
+from flet_chat.ui.controls.separator import SeparatorRow
+from flet_chat.ui.timeline import Entry, GroupStart, MessageEntry, Separator
 
-RowKey = tuple[int, int]  # (message id, revision)
+MessageKey = tuple[int, int]  # (message id, revision)
+# (the viewer's clock, the row's shape: WHOLE, CONTINUED or HEAD, a GroupStart's author line)
+Variant = tuple[Clock, int]
+WHOLE, CONTINUED, HEAD = 0, 1, 2
 # A person's profile as drawn now, and its stamp (live/profile_cache.ProfileCache.shown).
 Profiles = Callable[[str], tuple[Profile, int]]
 _NONE_SHOWN = (NO_PROFILE, 0)
+SEPARATORS_KEPT = 512
+
+
+class _Drawn:
+    """One variant of a message's row, its profile stamp, (once sent) its encoding and the
+    entry it was drawn for, which sessions share too (a list of 200 keeps 200 references)."""
+
+    __slots__ = ("entry", "packed", "row", "stamp")
+
+    def __init__(self, entry: MessageEntry | GroupStart, row: ft.Control, stamp: int) -> None:
+        self.entry, self.row, self.stamp = entry, row, stamp
+        self.packed: bytes | None = None
 
 
 class RowCache:
     def __init__(self, capacity: int = 4096, *, profiles: Profiles | None = None) -> None:
+        """`capacity`: rows kept, counting each variant of a message."""
         self._capacity = capacity
         self.profiles = profiles  # None: rows show no profiles (unit tests, before start)
-        self._rows: OrderedDict[RowKey, tuple[ft.Control, int]] = OrderedDict()
-        self._packed: dict[RowKey, bytes] = {}
+        self._rows: OrderedDict[MessageKey, dict[Variant, _Drawn]] = OrderedDict()
+        self._count = 0
         self._revisions: dict[int, int] = {}  # the newest revision cached, by message id
+        self._separators: OrderedDict[str, tuple[ft.Control, bytes | None]] = OrderedDict()
 
-    def _profile(self, message: Message) -> tuple[Profile, int]:
+    def _profile(self, message: Message, shape: int) -> tuple[Profile, int]:
         # Only a person's own words show a profile: a bot's or an integration's name may be
-        # anyone's, and a notice has no author to picture.
+        # anyone's, and a notice has no author to picture. A continued row shows no author.
         if (
             self.profiles is None
+            or shape == CONTINUED
             or message.kind is not MessageKind.CHAT
             or message.author_kind is not AuthorKind.USER
         ):
             return _NONE_SHOWN
         return self.profiles(message.user_name)
 
-    def row(self, message: Message) -> ft.Control:
+    def row(self, entry: Entry | Message) -> ft.Control:
+        """The row of an entry; a bare message is shown whole in the fallback clock."""
+        if isinstance(entry, Separator):
+            return self._separator(entry)[0]
+        return self._drawn(_as_entry(entry)).row
+
+    def entry_and_row(self, entry: Entry) -> tuple[Entry, ft.Control]:
+        """An entry equal to `entry` that sessions share, and its row."""
+        if isinstance(entry, Separator):
+            return entry, self._separator(entry)[0]
+        drawn = self._drawn(entry)  # drawn for an equal entry: same message revision and variant
+        return drawn.entry, drawn.row
+
+    def packed(self, entry: Entry | Message) -> bytes:
+        """The row as MessagePack, encoded once per process instead of once per session."""
+        if isinstance(entry, Separator):
+            row, packed = self._separator(entry)
+            if packed is None:
+                packed = pack_control(row)
+                if entry.key in self._separators:
+                    self._separators[entry.key] = (row, packed)
+            return packed
+        drawn = self._drawn(_as_entry(entry))
+        if drawn.packed is None:
+            drawn.packed = pack_control(drawn.row)  # kept with it, if the cache keeps the row
+        return drawn.packed
+
+    def _drawn(self, entry: MessageEntry | GroupStart) -> _Drawn:
+        message = entry.message
         key = (message.id, message.revision)
-        profile, stamp = self._profile(message)
-        cached = self._rows.get(key)
-        if cached is not None and cached[1] == stamp:
+        shape = HEAD if isinstance(entry, GroupStart) else CONTINUED if entry.continued else WHOLE
+        variant = (entry.clock, shape)
+        profile, stamp = self._profile(message, shape)
+        variants = self._rows.get(key)
+        cached = variants.get(variant) if variants is not None else None
+        if cached is not None and cached.stamp == stamp:
             self._rows.move_to_end(key)
-            return cached[0]
-        row = message_row(message, profile, stamp)
+            return cached
+        row = (
+            SpokenRow(GroupHead(message, profile, stamp, clock=entry.clock), None)
+            if shape == HEAD
+            else message_row(
+                message, profile, stamp, clock=entry.clock, continued=shape == CONTINUED
+            )
+        )
+        drawn = _Drawn(entry, row, stamp)
         newest = self._revisions.get(message.id)
         if newest is not None and newest > message.revision:
-            return row  # a session still shows an older state for a moment: not worth keeping
-        if newest is not None:
-            self._drop((message.id, newest))  # an older revision, or this one's old profile
-        self._rows[key] = (row, stamp)
+            return drawn  # a session still shows an older state for a moment: not worth keeping
+        if newest is not None and newest < message.revision:
+            self._drop((message.id, newest))  # every variant of an older revision
+        variants = self._rows.setdefault(key, {})
+        self._count += variant not in variants
+        variants[variant] = drawn  # in place of this variant's old profile, if any
+        self._rows.move_to_end(key)
         self._revisions[message.id] = message.revision
-        if len(self._rows) > self._capacity:
-            evicted, _ = self._rows.popitem(last=False)
-            self._packed.pop(evicted, None)
-            if self._revisions.get(evicted[0]) == evicted[1]:
-                del self._revisions[evicted[0]]
-        return row
+        while self._count > self._capacity and len(self._rows) > 1:
+            self._drop(next(iter(self._rows)))
+        return drawn
 
-    def packed(self, message: Message) -> bytes:
-        """The row as MessagePack, encoded once per process instead of once per session."""
-        key = (message.id, message.revision)
-        packed = self._packed.get(key)
-        if packed is None:
-            row = self.row(message)
-            packed = pack_control(row)
-            kept = self._rows.get(key)
-            if kept is not None and kept[0] is row:  # only cache what the row cache keeps
-                self._packed[key] = packed
-        return packed
+    def _separator(self, separator: Separator) -> tuple[ft.Control, bytes | None]:
+        kept = self._separators.get(separator.key)
+        if kept is not None:
+            self._separators.move_to_end(separator.key)
+            return kept
+        # A node of its own, or a screen reader hears it merged into the rows around it.
+        row = SpokenRow(
+            SeparatorRow(separator.key, separator.label, separator.accessible_label), None
+        )
+        self._separators[separator.key] = (row, None)
+        if len(self._separators) > SEPARATORS_KEPT:
+            self._separators.popitem(last=False)
+        return row, None
 
-    def _drop(self, key: RowKey) -> None:
-        self._rows.pop(key, None)
-        self._packed.pop(key, None)
+    def _drop(self, key: MessageKey) -> None:
+        variants = self._rows.pop(key, None)
+        if variants is None:
+            return
+        self._count -= len(variants)
+        if self._revisions.get(key[0]) == key[1]:
+            del self._revisions[key[0]]
+
+
+def _as_entry(entry: MessageEntry | GroupStart | Message) -> MessageEntry | GroupStart:
+    return MessageEntry(entry, FALLBACK) if isinstance(entry, Message) else entry

@@ -31,7 +31,7 @@ def _send_rows(page: ft.Page, update: RowsAppended, rows: RowCache) -> None:
     if not accepts_ready_made(page, update.chunk):
         update.chunk.update()
         return
-    packed = [rows.packed(m) for m in update.messages]
+    packed = [rows.packed(e) for e in update.entries]
     send_controls_appended(page, update.chunk, update.start, packed)
 
 
@@ -40,7 +40,7 @@ def _send_chunks(page: ft.Page, update: ChunksAppended, rows: RowCache) -> None:
         update.list_view.update()
         return
     packed = [
-        pack_new_container(chunk.chunk, update.list_view, [rows.packed(m) for m in chunk.messages])
+        pack_new_container(chunk.chunk, update.list_view, [rows.packed(e) for e in chunk.entries])
         for chunk in update.chunks
     ]
     send_controls_appended(page, update.list_view, update.start, packed)

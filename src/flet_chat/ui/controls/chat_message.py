@@ -1,6 +1,11 @@
 """Rows of the message list: ChatMessage for what users, bots and integrations say (the latter two
 with a badge, indented and coloured like the seed console's answers), ActionMessage for `/me`,
-NoticeMessage for join, leave and topic notices.
+NoticeMessage for join, leave and topic notices (separators: controls/separator.py).
+
+Times are written in the viewer's clock (ui/clock.py) by `time_text`, the row's one time value,
+with the full date, time and zone as the time's tooltip. A row that continues its author's
+group (ui/timeline.py) has no avatar or name: its text sits where the first row's text does,
+its time and date on hover.
 
 A row shows one revision of its message: an "(edited)" mark, a "message deleted" stub, reaction
 chips and highlighted @mentions are the same for every viewer, so rows stay shared. The "more"
@@ -8,10 +13,10 @@ button and the chips are RoutedControls (ui/routing.py): the session of whoever 
 
 Screen readers: `message_row` wraps every row in a `SpokenRow`, a `ft.Semantics` container, so
 each row is a node of its own (without it, Flutter merged a chunk of rows into one node named by
-all their text). A person's row is named by `spoken` from the values it shows ("Alice, 07:33
-UTC: hello"), its texts are silent (an empty semantics label) so nothing is said twice, and its
-buttons (actions, reaction chips) are nodes inside it with names of their own. A notice's text
-names its node as shown.
+all their text). A person's row is named by `spoken` from the values it shows ("Alice, 7:33 PM:
+hello"; a continued row names its author too), its texts are silent (an empty semantics label)
+so nothing is said twice, and its buttons (actions, reaction chips) are nodes inside it with
+names of their own. A notice's text names its node as shown.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from flet_chat.core.accounts.models import Profile
 from flet_chat.core.mentions import mention_spans
 from flet_chat.core.models import AuthorKind, Message, MessageKind, Reaction
 from flet_chat.ui import keys
+from flet_chat.ui.clock import FALLBACK, Clock, full_timestamp, time_text
 from flet_chat.ui.controls.avatar import avatar, display_name_of
 from flet_chat.ui.routing import ROUTED, RoutedControl
 from flet_chat.ui.theme import BOT_COLOR, NOTICE_COLOR
@@ -43,6 +49,9 @@ REACT = "react"
 TOOLTIP_NAMES = 10
 _MENTION_STYLE = ft.TextStyle(weight=ft.FontWeight.BOLD, color=ft.Colors.PRIMARY)
 NO_PROFILE = Profile()
+# A CircleAvatar's default radius is 20; a continued row's text starts where its group's does.
+AVATAR_GUTTER = 40
+ROW_SPACING = 10  # ft.Row's default spacing, between the avatar and the text
 
 
 class SharedRow:
@@ -62,17 +71,24 @@ class SharedRow:
     __hash__ = object.__hash__
 
 
-def format_time(message: Message) -> str:
-    return message.created_at.strftime("%H:%M UTC")
+def _time(message: Message, clock: Clock, *, size: float | None = 11) -> ft.Text:
+    """The time as the row shows it; the full date, time and zone on hover."""
+    return ft.Text(
+        time_text(message.created_at, clock),
+        size=size,
+        color=NOTICE_COLOR,
+        tooltip=full_timestamp(message.created_at, clock),
+        semantics_label=SILENT,
+    )
 
 
 def spoken(author: str, time: str, text: str) -> str:
-    """A row's accessible name, from what the row shows: "Alice, 07:33 UTC: hello"."""
+    """A row's accessible name, from what the row shows: "Alice, 7:33 PM: hello"."""
     return f"{author}, {time}: {text}"
 
 
 def actions_label(author: str, time: str) -> str:
-    """The name of a row's actions button: "Actions for Alice's message at 07:33 UTC"."""
+    """The name of a row's actions button: "Actions for Alice's message at 7:33 PM"."""
     return f"Actions for {author}'s message at {time}"
 
 
@@ -97,30 +113,34 @@ class ChatMessage(SharedRow, ft.Row):
     """Avatar with initials, bold name, time and the text, as in the tutorial. A person's row
     shows their profile as it was when the row was drawn: their picture, and their display name
     in bold with the @name beside it, never instead of it (a display name is anyone's to choose,
-    the name is the account's). `spoken`: its accessible name (see the module's docstring)."""
+    the name is the account's). A continued row shows neither (see the module's docstring).
+
+    `spoken`: its accessible name ("Alice, 7:33 PM: hello"), for continued rows too."""
 
     walk_once = True  # it never changes: Flet's diff need not re-walk it (see flet_compat)
 
-    def __init__(self, message: Message, profile: Profile = NO_PROFILE, stamp: int = 0) -> None:
-        shown_name = display_name_of(message.user_name, profile)
-        header: list[ft.Control] = (
-            [_silent(message.user_name, weight=ft.FontWeight.BOLD)]
-            if shown_name is None
-            else [
-                _silent(shown_name, weight=ft.FontWeight.BOLD),
-                _silent(f"@{message.user_name}", color=NOTICE_COLOR),
-            ]
-        )
+    def __init__(
+        self,
+        message: Message,
+        profile: Profile = NO_PROFILE,
+        stamp: int = 0,
+        *,
+        clock: Clock = FALLBACK,
+        continued: bool = False,
+    ) -> None:
+        self.message = message
+        self.time_text = time = time_text(message.created_at, clock)
         badge = BADGES.get(message.author_kind)
-        if badge is not None:
-            header.append(_badge(badge))
-        time = format_time(message)
-        header.append(_silent(time, size=11, color=NOTICE_COLOR))
-        author = author_spoken(message.user_name, shown_name, badge)
+        author = author_spoken(
+            message.user_name, display_name_of(message.user_name, profile), badge
+        )
         said = DELETED_TEXT if message.deleted else _with_mark(message)
         self.spoken = spoken(author, time, said)
-        # A long display name wraps the header instead of pushing the @name out of sight.
-        lines: list[ft.Control] = [ft.Row(spacing=8, controls=header, wrap=shown_name is not None)]
+        if continued:
+            self._continued(message, clock, actions_label(author, time))
+            return
+        header, header_row = _header(message, profile, clock, silent=True)
+        lines: list[ft.Control] = [header_row]
         if message.deleted:
             lines.append(_deleted_stub())
         else:
@@ -141,6 +161,84 @@ class ChatMessage(SharedRow, ft.Row):
             controls=[
                 avatar(message.user_name, profile, silent=True),
                 ft.Column(tight=True, spacing=2, expand=True, controls=lines),
+            ],
+        )
+
+    def _continued(self, message: Message, clock: Clock, actions: str) -> None:
+        badge = message.author_kind in BADGES
+        body: ft.Control
+        if message.deleted:
+            body = _deleted_stub()
+        else:
+            body = message_text(message.text, color=BOT_COLOR if badge else None)
+        line: list[ft.Control] = [
+            ft.Container(
+                body,
+                expand=True,
+                tooltip=full_timestamp(message.created_at, clock),
+                padding=ft.Padding.only(left=BOT_INDENT) if badge else None,
+            )
+        ]
+        if not message.deleted:
+            if message.edited:
+                line.append(_edited_mark())
+            more = MoreButton(message.id, actions)
+            more.visual_density = ft.VisualDensity.COMPACT  # keeps a group's lines close
+            line.append(more)
+        lines: list[ft.Control] = [
+            ft.Row(line, spacing=8, vertical_alignment=ft.CrossAxisAlignment.CENTER)
+        ]
+        if message.reactions and not message.deleted:
+            lines.append(reaction_chips(message))
+        super().__init__(
+            key=keys.message_row(message.id, message.revision, continued=True),
+            controls=[
+                ft.Container(width=AVATAR_GUTTER),
+                ft.Column(tight=True, spacing=2, expand=True, controls=lines),
+            ],
+        )
+
+
+def _header(
+    message: Message, profile: Profile, clock: Clock, *, silent: bool
+) -> tuple[list[ft.Control], ft.Row]:
+    """The name (a display name with the @name beside it), a badge and the time; the list
+    stays open for the row's marks and button. `silent`: the row's label says it all."""
+    shown_name = display_name_of(message.user_name, profile)
+    text = _silent if silent else ft.Text
+    header: list[ft.Control] = (
+        [text(message.user_name, weight=ft.FontWeight.BOLD)]
+        if shown_name is None
+        else [
+            text(shown_name, weight=ft.FontWeight.BOLD),
+            text(f"@{message.user_name}", color=NOTICE_COLOR),
+        ]
+    )
+    badge = BADGES.get(message.author_kind)
+    if badge is not None:
+        header.append(_badge(badge))
+    header.append(_time(message, clock))
+    # A long display name wraps the header instead of pushing the @name out of sight.
+    return header, ft.Row(spacing=8, controls=header, wrap=shown_name is not None)
+
+
+class GroupHead(SharedRow, ft.Row):
+    """Avatar, name and time of a group whose first rows fell off the top of the list: shown
+    above its first continued row still on screen, so the top row always has its author. (The
+    chunk holding that row stays as it is: changing it would cost every session a diff.)"""
+
+    walk_once = True
+
+    def __init__(
+        self, message: Message, profile: Profile = NO_PROFILE, stamp: int = 0, *, clock: Clock
+    ) -> None:
+        self.message = message
+        self.time_text = time_text(message.created_at, clock)
+        super().__init__(
+            key=keys.group_head(message.id, stamp),
+            controls=[
+                avatar(message.user_name, profile, silent=True),
+                _header(message, profile, clock, silent=False)[1],
             ],
         )
 
@@ -257,13 +355,14 @@ def _badge(label: str) -> ft.Control:
 
 
 class ActionMessage(SharedRow, ft.Row):
-    """`/me waves` reads "* Alice waves", in italics, as in IRC; spoken "Alice, 07:33 UTC:
-    Alice waves"."""
+    """`/me waves` reads "* Alice waves", in italics, as in IRC; spoken "Alice, 7:33 PM: Alice
+    waves"."""
 
     walk_once = True
 
-    def __init__(self, message: Message) -> None:
-        time = format_time(message)
+    def __init__(self, message: Message, *, clock: Clock = FALLBACK) -> None:
+        self.message = message
+        self.time_text = time = time_text(message.created_at, clock)
         name = message.user_name
         said = DELETED_TEXT if message.deleted else f"{name} {_with_mark(message)}"
         self.spoken = spoken(name, time, said)
@@ -272,10 +371,12 @@ class ActionMessage(SharedRow, ft.Row):
             controls = [_silent(f"* {message.user_name}  {time}", italic=True), _deleted_stub()]
         else:
             prefix = f"* {message.user_name} "
-            controls = [message_text(message.text, italic=True, prefix=prefix, suffix=f"  {time}")]
+            text = message_text(message.text, italic=True, prefix=prefix, suffix=f"  {time}")
+            controls = [text]
             if message.edited:
                 controls.append(_edited_mark())
             controls.append(MoreButton(message.id, actions_label(name, time)))
+        controls[0].tooltip = full_timestamp(message.created_at, clock)
         row = ft.Row(spacing=4, wrap=True, controls=controls)
         below = reaction_chips(message) if message.reactions and not message.deleted else None
         super().__init__(
@@ -289,13 +390,16 @@ class NoticeMessage(SharedRow, ft.Text):
 
     walk_once = True
 
-    def __init__(self, message: Message) -> None:
+    def __init__(self, message: Message, *, clock: Clock = FALLBACK) -> None:
+        self.message = message
+        self.time_text = time_text(message.created_at, clock)
         super().__init__(
-            f"{notice_text(message)}  {format_time(message)}",
+            f"{notice_text(message)}  {self.time_text}",
             key=keys.message_row(message.id, message.revision),
             italic=True,
             size=12,
             color=NOTICE_COLOR,
+            tooltip=full_timestamp(message.created_at, clock),
         )
 
 
@@ -305,13 +409,21 @@ def notice_text(message: Message) -> str:
     return message.text
 
 
-def message_row(message: Message, profile: Profile = NO_PROFILE, stamp: int = 0) -> ft.Control:
-    """The row of `message`; a person's chat message with their profile (and its stamp, part
-    of the row's key: see keys.message_row). A node of its own for screen readers."""
+def message_row(
+    message: Message,
+    profile: Profile = NO_PROFILE,
+    stamp: int = 0,
+    *,
+    clock: Clock = FALLBACK,
+    continued: bool = False,
+) -> ft.Control:
+    """The row of `message` in `clock`'s times; a person's chat message with their profile (and
+    its stamp, part of the row's key: see keys.message_row), or continuing its author's group.
+    A node of its own for screen readers."""
     if message.kind is MessageKind.CHAT:
-        chat = ChatMessage(message, profile, stamp)
+        chat = ChatMessage(message, profile, stamp, clock=clock, continued=continued)
         return SpokenRow(chat, chat.spoken)
     if message.kind is MessageKind.ACTION:
-        action = ActionMessage(message)
+        action = ActionMessage(message, clock=clock)
         return SpokenRow(action, action.spoken)
-    return SpokenRow(NoticeMessage(message), None)
+    return SpokenRow(NoticeMessage(message, clock=clock), None)

@@ -22,6 +22,7 @@ import contextlib
 import inspect
 import uuid
 from collections.abc import Awaitable
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import flet as ft
@@ -59,6 +60,7 @@ from flet_chat.ui.theme import apply_theme
 from flet_chat.ui.views.chat_view import ChatView
 from flet_chat.ui.views.join_dialog import JoinDialog
 from flet_chat.ui.views.member_list import OPEN_DIRECT
+from flet_chat.web_clock import viewer_clock
 
 if TYPE_CHECKING:  # for annotations only: importing it would load every adapter
     from flet_chat.bootstrap import Services
@@ -83,6 +85,8 @@ class SessionController:
         self._rooms_dirty = False
         self._own_profile_changed = False
         self._profiles = services.profile_cache
+        self.clock = viewer_clock(page)  # times in the viewer's zone (ui/clock.py)
+        self._midnight: asyncio.TimerHandle | None = None
         self.screen = PageScreen(page, shared.rows)
         self.window = MessageWindow(MAX_RENDERED_MESSAGES, trim_step=CHUNK_SIZE)
         # "Sign in with <provider>" (none unless providers are configured): a sign-in that comes
@@ -131,6 +135,7 @@ class SessionController:
             room_list=self.room_list,
             on_show_rooms=self._show_rooms,
             on_leave_room=self._leave_room,
+            clock=self.clock,
         )
         self.presence.bind(self.view)
         # Edits, deletes and reactions (ui/message_actions_session.py).
@@ -237,6 +242,19 @@ class SessionController:
         # logs an AttributeError when a client leaves while main() is still running.
         self._history_task = asyncio.create_task(self.conversation.load_history())
         self.identity.start(self._prefs)
+        self._wake_at_midnight()
+
+    def _wake_at_midnight(self) -> None:
+        """At the viewer's midnight "Today" becomes "Yesterday": render once then, so a tab
+        left open overnight does not keep the old labels until the next message."""
+        delay = (self.clock.next_midnight() - datetime.now(UTC)).total_seconds()
+        self._midnight = asyncio.get_running_loop().call_later(delay + 1, self._midnight_passed)
+
+    def _midnight_passed(self) -> None:
+        if self._closed:
+            return
+        self._shared.frames.request(self, self._flush)
+        self._wake_at_midnight()
 
     async def _on_disconnect(self, _event: Any) -> None:
         self._background(self.conversation.mark_read())  # what they saw stays read next visit
@@ -255,6 +273,8 @@ class SessionController:
         routing.unregister(self.page)
         self._shared.runtime.fanout.unsubscribe(self)
         self._shared.frames.cancel(self)
+        if self._midnight is not None:
+            self._midnight.cancel()
         for task in (self._history_task, *self._tasks):
             if task is not None:
                 task.cancel()

@@ -12,6 +12,7 @@ import flet as ft
 
 from flet_chat.flet_compat import ShiftEnterTextField
 from flet_chat.ui import keys
+from flet_chat.ui.clock import FALLBACK, Clock
 from flet_chat.ui.message_window import MessageWindow
 from flet_chat.ui.row_cache import RowCache
 from flet_chat.ui.theme import BORDER_COLOR, NOTICE_COLOR
@@ -51,12 +52,13 @@ class ChatView:
         room_list: RoomList,
         on_show_rooms: Handler,
         on_leave_room: Handler,
+        clock: Clock = FALLBACK,
     ) -> None:
         self.rooms = room_list
         self.load_older_button = ft.TextButton(
             content="Load older messages", key=keys.LOAD_OLDER_BUTTON, on_click=on_load_older
         )
-        self.messages = MessageList(rows, head=self.load_older_button)
+        self.messages = MessageList(rows, head=self.load_older_button, clock=clock)
         self.message_list = self.messages.list_view
         self.jump_button = ft.TextButton(
             content="Jump to newest messages",

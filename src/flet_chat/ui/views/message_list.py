@@ -4,19 +4,31 @@ Flet re-diffs every child of a control it updates. With one flat list, appending
 session showing 200 rows re-diffed all 200 (≈25 ms per session per message, measured). Here rows
 live in chunks of CHUNK_SIZE; a chunk is isolated, so updating the ListView skips the rows inside
 its chunks, and appending a message updates only the last chunk.
+
+The list shows entries (ui/timeline.py): message rows in the session's clock, grouped by
+author, and separators between days. They are worked out as messages come: a live message
+costs its own entries only. A chunk holds CHUNK_SIZE messages (separators do not count), so
+the oldest falling off the cap (in steps of CHUNK_SIZE, MessageWindow's trim_step) still drop
+whole chunks; what the new top needs (its day, its author above a continued row) goes in the
+"lead", a few shared rows between the head and the chunks, so no chunk is re-diffed for it.
+The day turning relabels the separators ("Today" becomes "Yesterday"), once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime
 
 import flet as ft
 
 from flet_chat.core.models import Message
 from flet_chat.ui import keys
+from flet_chat.ui.clock import FALLBACK, Clock
 from flet_chat.ui.controls.chat_message import SharedRow
 from flet_chat.ui.row_cache import RowCache
+from flet_chat.ui.timeline import Entry, MessageEntry, Separator, entries_after, top_of
+from flet_chat.ui.timeline import relabelled as relabelled_separator
 
 CHUNK_SIZE = 10
 ROW_SPACING = 10
@@ -33,7 +45,7 @@ class RowsAppended:
 
     chunk: MessageChunk
     start: int  # index in chunk.controls of the first new row
-    messages: tuple[Message, ...]
+    entries: tuple[Entry, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,47 +62,79 @@ Update = ft.Control | RowsAppended | ChunksAppended
 
 
 class MessageList:
-    def __init__(self, rows: RowCache, *, head: ft.Control) -> None:
+    def __init__(
+        self,
+        rows: RowCache,
+        *,
+        head: ft.Control,
+        clock: Clock = FALLBACK,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
         self.list_view = ft.ListView(
             key=keys.MESSAGE_LIST, expand=True, spacing=ROW_SPACING, auto_scroll=True
         )
         self._rows = rows
         self._head = head  # shown above the rows while older history exists
         self._show_head = False
+        self.clock = clock  # the viewer's: set before the first show()
         self._chunks: list[MessageChunk] = []
-        self._chunk_ids: list[list[int]] = []
+        self._chunk_entries: list[list[Entry]] = []
+        self._chunk_sizes: list[int] = []  # messages in each chunk
+        self._lead: list[Entry] = []  # above the chunks: the top's day and author
+        self._lead_rows: list[ft.Control] = []
+        self._ids: list[int] = []  # the message ids shown, in order
+        self._now = now
+        self._today: date | None = None  # the day the separators' labels were made on
+        self._today_until = datetime.min.replace(tzinfo=UTC)  # the clock's next midnight
 
     def show(self, messages: Sequence[Message], *, has_older: bool) -> list[Update]:
         """Make the list show `messages`; returns the updates to send, in order."""
+        today = self._current_day()
         chunks_before = list(self._chunks)
-        step = _as_shift_and_append(self.ids(), [m.id for m in messages])
+        lead_before = list(self._lead_rows)
+        step = _as_shift_and_append(self._ids, [m.id for m in messages])
         appends: dict[int, RowsAppended] = {}
+        changed: dict[int, MessageChunk] = {}
         if step is None:  # paged back or jumped: rebuild
-            self._chunks, self._chunk_ids = [], []
-            self._append(messages)
-            changed: list[MessageChunk] = []
+            self._chunks, self._chunk_entries, self._chunk_sizes, self._ids = [], [], [], []
+            self._set_lead([])
+            self._today = today
+            self._append(entries_after(None, messages, self.clock, today))
         else:
             dropped, appended = step
-            changed = self._drop_oldest(dropped)
-            appends = self._append(messages[len(messages) - appended :])
+            if today != self._today:
+                changed.update(self._relabel(today))
+            if dropped:
+                changed.update(self._drop_oldest(dropped))
+                first = self._chunk_entries[0][0] if self._chunk_entries else None
+                self._set_lead(top_of(first, today) if first is not None else [])
+            if appended:
+                new = messages[len(messages) - appended :]
+                appends = self._append(entries_after(self._last_message(), new, self.clock, today))
 
         # Existing chunks that changed first. A chunk that only grew at the end is the common
         # case (a live message) and gets a ready-made patch; so do chunks added at the end.
         before_ids, now_ids = [id(c) for c in chunks_before], [id(c) for c in self._chunks]
-        alive, changed_ids = set(now_ids), {id(c) for c in changed}
+        alive = set(now_ids)
         updates: list[Update] = []
         for chunk in chunks_before:
             if id(chunk) not in alive:
                 continue
-            if id(chunk) in changed_ids:
+            if id(chunk) in changed:
                 updates.append(chunk)
             elif id(chunk) in appends:
                 updates.append(appends[id(chunk)])
         # Compare by id(): cheap, and independent of how a control defines equality.
-        if now_ids != before_ids or has_older != self._show_head:
-            grew_only = has_older == self._show_head and now_ids[: len(before_ids)] == before_ids
+        lead_same = [id(r) for r in lead_before] == [id(r) for r in self._lead_rows]
+        if now_ids != before_ids or has_older != self._show_head or not lead_same:
+            grew_only = (
+                has_older == self._show_head
+                and lead_same
+                and now_ids[: len(before_ids)] == before_ids
+            )
             self._show_head = has_older
             head: list[ft.Control] = [self._head] if has_older else []
+            head += self._lead_rows
             self.list_view.controls = head + list(self._chunks)
             if grew_only:
                 new_chunks = self._chunks[len(chunks_before) :]
@@ -107,50 +151,104 @@ class MessageList:
         chunks to update. Flet's diff of a chunk sends the new row in place of the old (their
         keys differ by revision); the append patches stay for appends only."""
         changed: dict[int, MessageChunk] = {}
-        for message in messages:
-            for chunk, ids in zip(self._chunks, self._chunk_ids, strict=True):
-                if ids and ids[0] <= message.id <= ids[-1]:
-                    if message.id in ids:
-                        index = ids.index(message.id)
-                        row = self._rows.row(message)
-                        if chunk.controls[index] is not row:
-                            chunk.controls[index] = row
-                            changed[id(chunk)] = chunk
-                    break
+        wanted = {m.id: m for m in messages}
+        for chunk, entries in zip(self._chunks, self._chunk_entries, strict=True):
+            for index, entry in enumerate(entries):
+                if not isinstance(entry, MessageEntry) or entry.message.id not in wanted:
+                    continue
+                entries[index] = replace(entry, message=wanted[entry.message.id])
+                row = self._rows.row(entries[index])
+                if chunk.controls[index] is not row:
+                    chunk.controls[index] = row
+                    changed[id(chunk)] = chunk
         return list(changed.values())
 
     def ids(self) -> list[int]:
-        return [i for ids in self._chunk_ids for i in ids]
+        return list(self._ids)
 
-    def _drop_oldest(self, count: int) -> list[MessageChunk]:
-        changed: list[MessageChunk] = []
-        while count > 0:
-            ids, chunk = self._chunk_ids[0], self._chunks[0]
-            if count >= len(ids):
-                count -= len(ids)
-                del self._chunk_ids[0], self._chunks[0]
-            else:
-                del ids[:count], chunk.controls[:count]
-                changed.append(chunk)
-                count = 0
+    def entries(self) -> list[Entry]:
+        """What the list shows, top to bottom (the lead, then the chunks)."""
+        return [*self._lead, *(e for entries in self._chunk_entries for e in entries)]
+
+    def _set_lead(self, lead: list[Entry]) -> None:
+        if lead != self._lead:
+            self._lead = lead
+            self._lead_rows = [self._rows.row(e) for e in lead]
+
+    def _current_day(self) -> date:
+        now = self._now()
+        if self._today is None or now >= self._today_until:
+            self._today_until = self.clock.next_midnight(now)
+            return self.clock.today(now)
+        return self._today
+
+    def _last_message(self) -> Message | None:
+        for entries in reversed(self._chunk_entries):
+            for entry in reversed(entries):
+                if isinstance(entry, MessageEntry):
+                    return entry.message
+        return None
+
+    def _relabel(self, today: date) -> dict[int, MessageChunk]:
+        """The day turned: "Today" is "Yesterday" now, and so on."""
+        self._today = today
+        self._set_lead(
+            [relabelled_separator(e, today) if isinstance(e, Separator) else e for e in self._lead]
+        )
+        changed: dict[int, MessageChunk] = {}
+        for chunk, entries in zip(self._chunks, self._chunk_entries, strict=True):
+            for index, entry in enumerate(entries):
+                if isinstance(entry, Separator):
+                    fresh = relabelled_separator(entry, today)
+                    if fresh != entry:
+                        entries[index] = fresh
+                        chunk.controls[index] = self._rows.row(fresh)
+                        changed[id(chunk)] = chunk
         return changed
 
-    def _append(self, messages: Sequence[Message]) -> dict[int, RowsAppended]:
+    def _drop_oldest(self, count: int) -> dict[int, MessageChunk]:
+        """Drop the `count` oldest messages and the separators above them: whole chunks when
+        the count falls on a chunk's end (the window trims in chunk steps), else a cut into
+        the first chunk left (which then changes)."""
+        del self._ids[:count]
+        changed: dict[int, MessageChunk] = {}
+        while count > 0 and self._chunk_entries:
+            if count >= self._chunk_sizes[0]:
+                count -= self._chunk_sizes[0]
+                changed.pop(id(self._chunks[0]), None)
+                del self._chunk_entries[0], self._chunks[0], self._chunk_sizes[0]
+                continue
+            entries, chunk = self._chunk_entries[0], self._chunks[0]
+            self._chunk_sizes[0] -= count
+            cut = 0
+            while count > 0:
+                count -= isinstance(entries[cut], MessageEntry)
+                cut += 1
+            del entries[:cut], chunk.controls[:cut]
+            changed[id(chunk)] = chunk
+        return changed
+
+    def _append(self, entries: Sequence[Entry]) -> dict[int, RowsAppended]:
         """Append rows; returns what each chunk gained, by id() of the chunk."""
         appends: dict[int, RowsAppended] = {}
-        for message in messages:
-            if not self._chunk_ids or len(self._chunk_ids[-1]) >= CHUNK_SIZE:
+        for new in entries:
+            if not self._chunk_entries or self._chunk_sizes[-1] >= CHUNK_SIZE:
                 self._chunks.append(MessageChunk(spacing=ROW_SPACING, tight=True))
-                self._chunk_ids.append([])
+                self._chunk_entries.append([])
+                self._chunk_sizes.append(0)
             chunk = self._chunks[-1]
+            entry, row = self._rows.entry_and_row(new)
             known = appends.get(id(chunk))
             appends[id(chunk)] = RowsAppended(
                 chunk,
                 known.start if known else len(chunk.controls),
-                (*known.messages, message) if known else (message,),
+                (*known.entries, entry) if known else (entry,),
             )
-            chunk.controls.append(self._rows.row(message))
-            self._chunk_ids[-1].append(message.id)
+            chunk.controls.append(row)
+            self._chunk_entries[-1].append(entry)
+            if isinstance(entry, MessageEntry):
+                self._ids.append(entry.message.id)
+                self._chunk_sizes[-1] += 1
         return appends
 
 
