@@ -17,6 +17,7 @@ from flet_chat.core.models import Message
 from flet_chat.ui import keys
 from flet_chat.ui.controls.chat_message import SharedRow
 from flet_chat.ui.row_cache import RowCache
+from flet_chat.ui.views.unread_divider import unread_divider
 
 CHUNK_SIZE = 10
 ROW_SPACING = 10
@@ -56,16 +57,21 @@ class MessageList:
         )
         self._rows = rows
         self._head = head  # shown above the rows while older history exists
-        self._show_head = False
         self._chunks: list[MessageChunk] = []
         self._chunk_ids: list[list[int]] = []
+        # "New messages" above this message (ui/views/unread_divider.py): it starts a chunk of
+        # its own, and the divider sits between chunks in the ListView.
+        self._divider: ft.Control | None = None
+        self._divider_at: int | None = None
+        self._rebuild = False
 
     def show(self, messages: Sequence[Message], *, has_older: bool) -> list[Update]:
         """Make the list show `messages`; returns the updates to send, in order."""
         chunks_before = list(self._chunks)
-        step = _as_shift_and_append(self.ids(), [m.id for m in messages])
+        step = None if self._rebuild else _as_shift_and_append(self.ids(), [m.id for m in messages])
+        self._rebuild = False
         appends: dict[int, RowsAppended] = {}
-        if step is None:  # paged back or jumped: rebuild
+        if step is None:  # paged back, jumped or a divider placed: rebuild
             self._chunks, self._chunk_ids = [], []
             self._append(messages)
             changed: list[MessageChunk] = []
@@ -76,8 +82,7 @@ class MessageList:
 
         # Existing chunks that changed first. A chunk that only grew at the end is the common
         # case (a live message) and gets a ready-made patch; so do chunks added at the end.
-        before_ids, now_ids = [id(c) for c in chunks_before], [id(c) for c in self._chunks]
-        alive, changed_ids = set(now_ids), {id(c) for c in changed}
+        alive, changed_ids = {id(c) for c in self._chunks}, {id(c) for c in changed}
         updates: list[Update] = []
         for chunk in chunks_before:
             if id(chunk) not in alive:
@@ -87,20 +92,35 @@ class MessageList:
             elif id(chunk) in appends:
                 updates.append(appends[id(chunk)])
         # Compare by id(): cheap, and independent of how a control defines equality.
-        if now_ids != before_ids or has_older != self._show_head:
-            grew_only = has_older == self._show_head and now_ids[: len(before_ids)] == before_ids
-            self._show_head = has_older
-            head: list[ft.Control] = [self._head] if has_older else []
-            self.list_view.controls = head + list(self._chunks)
-            if grew_only:
-                new_chunks = self._chunks[len(chunks_before) :]
-                start = len(head) + len(chunks_before)
+        shown, controls = list(self.list_view.controls), self._list_controls(has_older)
+        if _ids(controls) != _ids(shown):
+            self.list_view.controls = controls
+            new = controls[len(shown) :]
+            if _ids(controls[: len(shown)]) == _ids(shown) and all(id(c) in appends for c in new):
                 updates.append(
-                    ChunksAppended(self.list_view, start, tuple(appends[id(c)] for c in new_chunks))
+                    ChunksAppended(self.list_view, len(shown), tuple(appends[id(c)] for c in new))
                 )
             else:
                 updates.append(self.list_view)  # sends new chunks whole
         return updates
+
+    def mark_unread_from(self, message_id: int | None) -> None:
+        """Show "New messages" above this message from the next `show` on (None: nowhere).
+        Placing it rebuilds the chunks once; it then stays where it is while rows come and go,
+        until its message leaves the list."""
+        if message_id == self._divider_at:
+            return
+        self._divider_at, self._rebuild = message_id, True
+        if message_id is not None and self._divider is None:
+            self._divider = unread_divider()
+
+    def _list_controls(self, has_older: bool) -> list[ft.Control]:
+        controls: list[ft.Control] = [self._head] if has_older else []
+        for chunk, ids in zip(self._chunks, self._chunk_ids, strict=True):
+            if self._divider is not None and ids and ids[0] == self._divider_at:
+                controls.append(self._divider)
+            controls.append(chunk)
+        return controls
 
     def replace(self, messages: Sequence[Message]) -> list[Update]:
         """Put the rows of changed messages in place of the rows shown for them; returns the
@@ -139,7 +159,11 @@ class MessageList:
         """Append rows; returns what each chunk gained, by id() of the chunk."""
         appends: dict[int, RowsAppended] = {}
         for message in messages:
-            if not self._chunk_ids or len(self._chunk_ids[-1]) >= CHUNK_SIZE:
+            full = bool(self._chunk_ids) and len(self._chunk_ids[-1]) >= CHUNK_SIZE
+            divides = message.id == self._divider_at and bool(
+                self._chunk_ids and self._chunk_ids[-1]
+            )
+            if not self._chunk_ids or full or divides:
                 self._chunks.append(MessageChunk(spacing=ROW_SPACING, tight=True))
                 self._chunk_ids.append([])
             chunk = self._chunks[-1]
@@ -152,6 +176,10 @@ class MessageList:
             chunk.controls.append(self._rows.row(message))
             self._chunk_ids[-1].append(message.id)
         return appends
+
+
+def _ids(controls: Sequence[ft.Control]) -> list[int]:
+    return [id(c) for c in controls]
 
 
 def _as_shift_and_append(current: list[int], desired: list[int]) -> tuple[int, int] | None:
