@@ -175,15 +175,19 @@ class RoomsSession:
         return [key for key in self._public if key not in self._books]
 
     def _add(self, room: Room, *, unread: int = 0, mentioned: bool = False) -> None:
-        if room.key not in self._books:
+        books = self._books.get(room.key)
+        if books is None:
             self._books[room.key] = _Books(room, unread, mentioned)
+        else:  # #general, known from the start, or counted live while the store was read
+            books.unread = max(books.unread, unread)
+            books.mentioned = books.mentioned or mentioned
         self._fanout.subscribe(room_topic(room.key), self._subscriber, self._handler)
 
 
 def counts_as_unread(message: Message, me: str | None) -> bool:
     """Whether `message` counts as unread for `me`: chat and /me by someone else, the rule
     the store's unread counts follow (RoomService.rooms_of)."""
-    if message.kind not in _COUNTED:
+    if message.kind not in _COUNTED or message.deleted:
         return False
     return me is None or user_key(message.user_name) != user_key(me)
 
