@@ -8,7 +8,7 @@ import logging
 
 from fastapi import HTTPException, Request, Response, WebSocket
 from fastapi.responses import HTMLResponse, JSONResponse
-from flet_web.fastapi import FastAPI, FletOAuth, FletStaticFiles, app_manager
+from flet_web.fastapi import FastAPI, FletOAuth, app_manager
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 from starlette.types import ASGIApp
 
@@ -26,6 +26,7 @@ from flet_chat.logs import configure_logging
 from flet_chat.memory import GcPauses, limit_malloc_arenas, tune_garbage_collector
 from flet_chat.settings import OAUTH_CALLBACK_PATH, Settings
 from flet_chat.ui.app import build_main
+from flet_chat.web.index_page import ChatStaticFiles
 
 logger = logging.getLogger(__name__)
 
@@ -141,7 +142,7 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
     app.add_api_route(AVATAR_ROUTE, get_avatar, methods=["GET"])
     app.mount(
         "/",
-        FletStaticFiles(
+        ChatStaticFiles(  # Flet's FletStaticFiles, with index.html patched (web/index_page.py)
             assets_dir=str(assets_dir) if assets_dir.is_dir() else None,
             app_name="Flet Chat",
             app_short_name="Flet Chat",

@@ -247,11 +247,20 @@ class Conversation:
 
     async def mark_read(self) -> None:
         """The user has seen the room on screen up to its newest row."""
-        me = self._me()
+        await self.save_read_mark(self.read_mark())
+
+    def read_mark(self) -> tuple[str, int] | None:
+        """The room on screen and its newest row, if it has been shown to a known user."""
         newest = self.window.messages[-1].id if self.window.messages else None
-        if me is None or newest is None or not self.history_loaded:
+        if self._me() is None or newest is None or not self.history_loaded:
+            return None
+        return self.room.key, newest
+
+    async def save_read_mark(self, mark: tuple[str, int] | None) -> None:
+        me = self._me()
+        if mark is None or me is None:
             return
         try:
-            await self._read_marks.mark_read(me, self.room.key, newest)
+            await self._read_marks.mark_read(me, *mark)
         except Exception:
-            logger.warning("could not mark %s read for %s", self.room.key, me)
+            logger.warning("could not mark %s read for %s", mark[0], me)

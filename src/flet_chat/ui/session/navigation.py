@@ -98,13 +98,12 @@ class Navigation:
 
     async def switch_to(self, room: Room) -> None:
         """Show `room`: mark the one left read, load the new one's history and members."""
-        if self._view.narrow:
-            with contextlib.suppress(RuntimeError):
-                await self._screen.close_drawer()
         conversation = self._conversation
         if room.key == conversation.room.key:
-            return
-        await conversation.mark_read()
+            return await self._close_drawer()
+        # What the switch changes on the server happens before anything awaits: what the user
+        # types from now on is the new room's draft, and its live messages are held for it.
+        left = conversation.read_mark()
         field = self._view.message_input
         self._drafts.keep(conversation.room.key, field.value)
         conversation.enter(room, unread=self._rooms.unread(room.key))
@@ -113,6 +112,8 @@ class Navigation:
             self._screen.refresh(field)
         self._rooms.seen(room.key)
         self.render_rooms()
+        await self._close_drawer()
+        await conversation.save_read_mark(left)
         members = list(room.members) if room.kind is RoomKind.DIRECT else None
         if room.kind is RoomKind.PUBLIC and room.key != DEFAULT_ROOM:
             try:
@@ -126,6 +127,11 @@ class Navigation:
         self._view.message_list.auto_scroll = True
         await conversation.load_history()
         await conversation.mark_read()
+
+    async def _close_drawer(self) -> None:
+        if self._view.narrow:
+            with contextlib.suppress(RuntimeError):
+                await self._screen.close_drawer()
 
     async def new_room(self, event: object) -> None:
         """ "dev" in the field: open #dev if the user is in it, join it if it exists, else

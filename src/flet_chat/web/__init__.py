@@ -1,0 +1,1 @@
+"""What the browser gets before the Flet client runs: the served index.html and its patches."""
