@@ -200,3 +200,26 @@ class ShiftEnterTextField(ft.TextField):
     def ask_focus(self) -> None:
         """Ask for the focus with the next update of the field."""
         self.focus = str(int(self.focus or 0) + 1)
+
+
+_REPLACE = Operation.Replace.value
+# Where Flet keeps a control's fields changed since its last diff: `_dirty` for declared props
+# (the page's title is one), `__changes` for plain dataclass fields.
+_CHANGED_FIELDS = ("_dirty", "__changes")
+
+
+def send_page_title(page: Any, title: str) -> None:
+    """Set the page's title and send that alone: Flet's `page.update()` would diff the whole
+    page (every panel and list a session holds) for one string. Flet's next diff of the page
+    then finds no change to send again."""
+    page.title = title
+    if not isinstance(page.session.connection, LeakSafeFletApp):
+        page.update()
+        return
+    patch = [[0], [_REPLACE, 0, "title", title]]  # the page's own field: path table root
+    body = _PACKER.pack([_PATCH_CONTROL, {"id": page._i, "patch": patch}])
+    page.session.connection.send_frame(b"\x00" + body)
+    for name in _CHANGED_FIELDS:
+        changed: dict[str, Any] | None = getattr(page, name, None)
+        if changed is not None:
+            changed.pop("title", None)

@@ -186,3 +186,22 @@ async def test_a_direct_conversation_reaches_its_two_people_only(
 
 def keys_of(client: FletClient) -> list[str]:
     return [str(c.get("key")) for c in client.walk() if c.get("key")]
+
+
+async def test_the_tab_title_counts_what_arrives_while_the_tab_is_hidden(
+    server: ServerProcess, connect: Connect
+) -> None:
+    async with connect(server) as alice, connect(server) as bob:
+        await alice.join("Alice")
+        await bob.join("Bob")
+        await bob.send("seen: the tab is in front")
+        await alice.wait_for(lambda: has_row(alice, "seen: the tab is in front"))
+        assert alice.page.get("title") == "Flet Chat"
+        await alice.lifecycle("hide")
+        # Her events are handled in order: once Bob sees her typing, the tab is hidden.
+        await alice.type("message_input", "a", change=True)
+        await bob.wait_for(lambda: bob.value("typing_indicator") == "Alice is typing...")
+        await bob.send("while Alice looks elsewhere")
+        await alice.wait_for(lambda: alice.page.get("title") == "(1) Flet Chat", what="count")
+        await alice.lifecycle("show")
+        await alice.wait_for(lambda: alice.page.get("title") == "Flet Chat", what="no count")

@@ -24,6 +24,7 @@ class FakeScreen:
         self.dialogs: list[ft.DialogControl] = []
         self.popped = 0
         self.closed: list[ft.DialogControl] = []
+        self.titles: list[str] = []
 
     def refresh(self, *controls: ft.Control) -> None:
         self.refreshed.extend(controls)
@@ -33,6 +34,9 @@ class FakeScreen:
 
     async def focus(self, field: ft.TextField) -> None:
         self.focused.append(field)
+
+    def set_title(self, title: str) -> None:
+        self.titles.append(title)
 
     def show_dialog(self, dialog: ft.DialogControl) -> None:
         self.dialogs.append(dialog)

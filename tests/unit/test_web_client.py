@@ -16,6 +16,7 @@ import pytest
 from fastapi import FastAPI
 
 from flet_chat.web_client import fetch_fonts
+from flet_chat.web_client.connection_banner import BANNER_ID
 from flet_chat.web_client.fonts import ROUTE, build_font_route
 from flet_chat.web_client.index_page import (
     INDEX_PATCHES,
@@ -33,7 +34,8 @@ def test_every_patch_applies_to_flets_index_page() -> None:
     page = apply_index_patches((WEB / "index.html").read_text(encoding="utf-8"))
     assert f'<meta name="theme-color" content="{THEME_COLOR}">' in page
     assert RIVE_STUB_ROUTE.lstrip("/") in page
-    assert len(INDEX_PATCHES) == 3
+    assert f'banner.id = "{BANNER_ID}"' in page  # the connection banner's script
+    assert len(INDEX_PATCHES) == 4
 
 
 def test_a_patch_whose_anchor_is_gone_says_which() -> None:

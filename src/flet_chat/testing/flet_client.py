@@ -349,6 +349,10 @@ class FletClient:
         """Click the control with `key` (the first in the page), or the control given."""
         await self._event(self.get(key) if isinstance(key, str) else key, "click", None)
 
+    async def lifecycle(self, state: str) -> None:
+        """The tab was hidden ("hide") or shown ("show"), as Flutter reports it."""
+        await self._event(self.page, "app_lifecycle_state_change", {"state": state})
+
     async def _event(self, control: Node, name: str, data: Any) -> None:
         await self._ws.send(encode(EVENT, {"target": control["_i"], "name": name, "data": data}))
 

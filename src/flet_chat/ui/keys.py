@@ -14,6 +14,7 @@ SEND_BUTTON = "send_button"
 MESSAGE_LIST = "message_list"
 LOAD_OLDER_BUTTON = "load_older_button"
 JUMP_TO_NEWEST_BUTTON = "jump_to_newest_button"
+UNREAD_DIVIDER = "unread_divider"  # "New messages" above the first unread message
 MEMBER_LIST = "member_list"
 MEMBER_LIST_MORE = "member_list_more"
 MEMBER_PANEL = "member_panel"

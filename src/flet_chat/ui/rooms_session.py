@@ -119,14 +119,21 @@ class RoomsSession:
         """A message in a room not on screen; returns whether its books changed."""
         books = self._books.get(message.room)
         me = self._me
-        if books is None or me is None or message.kind not in _COUNTED:
-            return False
-        if user_key(message.user_name) == user_key(me):
+        if books is None or me is None or not counts_as_unread(message, me):
             return False
         books.unread = min(UNREAD_CAP, books.unread + 1)
         if user_key(me) in mentioned_names(message.text):
             books.mentioned = True
         return True
+
+    def unread(self, key: str) -> int:
+        books = self._books.get(key)
+        return 0 if books is None else books.unread
+
+    def total_unread(self) -> int:
+        """Unread messages in all the user's rooms and direct conversations (each room's count
+        stops at UNREAD_CAP, as its badge does)."""
+        return sum(books.unread for books in self._books.values())
 
     def seen(self, key: str) -> None:
         books = self._books.get(key)
@@ -168,9 +175,21 @@ class RoomsSession:
         return [key for key in self._public if key not in self._books]
 
     def _add(self, room: Room, *, unread: int = 0, mentioned: bool = False) -> None:
-        if room.key not in self._books:
+        books = self._books.get(room.key)
+        if books is None:
             self._books[room.key] = _Books(room, unread, mentioned)
+        else:  # #general, known from the start, or counted live while the store was read
+            books.unread = max(books.unread, unread)
+            books.mentioned = books.mentioned or mentioned
         self._fanout.subscribe(room_topic(room.key), self._subscriber, self._handler)
+
+
+def counts_as_unread(message: Message, me: str | None) -> bool:
+    """Whether `message` counts as unread for `me`: chat and /me by someone else, the rule
+    the store's unread counts follow (RoomService.rooms_of)."""
+    if message.kind not in _COUNTED or message.deleted:
+        return False
+    return me is None or user_key(message.user_name) != user_key(me)
 
 
 def _other(room: Room, me: str | None) -> str | None:

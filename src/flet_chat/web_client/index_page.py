@@ -16,6 +16,8 @@ from pathlib import Path
 
 from flet_web.fastapi import FletStaticFiles
 
+from flet_chat.web_client.connection_banner import add_connection_banner
+
 THEME_COLOR = "#3F51B5"  # ft.Colors.INDIGO, ui/theme.py's seed; also in assets/manifest.json
 APPLE_TOUCH_ICON = "icons/flet-chat-192.png"
 RIVE_STUB_ROUTE = "/web-client/rive-native-unavailable.js"
@@ -69,6 +71,7 @@ INDEX_PATCHES: tuple[IndexPatch, ...] = (
         "apple touch icon",
         replace_once('href="icons/apple-touch-icon-192.png"', f'href="{APPLE_TOUCH_ICON}"'),
     ),
+    IndexPatch("connection banner", add_connection_banner),
 )
 
 

@@ -13,6 +13,7 @@ from flet_chat.core.errors import JOIN_BEFORE_SENDING, ChatError
 from flet_chat.core.rate_limit import Origin
 from flet_chat.retry import RETRY_DELAYS, with_backoff
 from flet_chat.submit import Submitted
+from flet_chat.ui.session.drafts import Drafts
 from flet_chat.ui.session.screen import Screen, show_under_field
 from flet_chat.ui.views.chat_view import ChatView
 
@@ -50,9 +51,10 @@ class Composer:
         posted: Callable[[], Awaitable[None]],
         origin: Origin | None = None,
         retry_delays: Sequence[float] = RETRY_DELAYS,
+        drafts: Drafts | None = None,
     ) -> None:
         """`restored` waits for a stored identity still being read; `posted` follows a message
-        the user posted (to the newest row)."""
+        the user posted (to the newest row); `drafts` are the other rooms' unsent texts."""
         self._submit = submit
         self._view = view
         self._screen = screen
@@ -62,6 +64,7 @@ class Composer:
         self._posted = posted
         self._origin = origin
         self._retry_delays = retry_delays
+        self._drafts = drafts if drafts is not None else Drafts()
         self._sending: set[str] = set()
 
     async def send(self, event: object) -> None:
@@ -81,13 +84,17 @@ class Composer:
         if text in self._sending:
             return  # Enter pressed twice, or Enter and the button: it is already on its way
         self._sending.add(text)
+        # The room it was typed in, for every attempt: the user may switch rooms meanwhile.
+        room = self._room()
         try:
-            done = await self._submit_with_retries(user_name, text)
+            done = await self._submit_with_retries(user_name, text, room)
         finally:
             self._sending.discard(text)
         if done is None:
             return  # refused or failed: the text stays, the reason shows under it
-        if field.value == text:  # keep whatever the user has typed since
+        if self._room() != room:
+            self._drafts.sent(room, text)  # the user moved on: that room's draft is sent
+        elif field.value == text:  # keep whatever the user has typed since
             field.value = ""
         # A command's private answer (unknown command, /help) shows here only, never stored.
         self._view.show_composer_status(done.hint)
@@ -96,13 +103,11 @@ class Composer:
             await self._posted()  # to the newest row, if its room is still the one on screen
         await self._screen.focus(field)
 
-    async def _submit_with_retries(self, user_name: str, text: str) -> Submitted | None:
+    async def _submit_with_retries(self, user_name: str, text: str, room: str) -> Submitted | None:
         """Submit (a message or a command), retrying while the store is unreachable; None if it
         was refused or kept failing. One client id for every attempt: an attempt that committed
         although its answer was lost is stored once."""
         client_id = uuid.uuid4().hex
-        # The room it was typed in, for every attempt: the user may switch rooms meanwhile.
-        room = self._room()
 
         async def attempt(number: int) -> Submitted:
             return await self._submit(

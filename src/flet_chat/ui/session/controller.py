@@ -8,9 +8,10 @@ The parts, each with only what it needs:
 - external_sign_in.ExternalSignIn: the dialog's "Sign in with <provider>" buttons, when
   providers are configured (one ProviderDirectory per process, on ProcessShared);
 - account.AccountSession: the account menu (sign out, passwords, the profile);
-- composer.Composer: sending what is typed;
+- composer.Composer: sending what is typed; drafts.Drafts: what was typed in other rooms;
 - conversation.Conversation: the room on screen (history, live messages, scrolling);
 - navigation.Navigation: moving between rooms;
+- tab_title.TabTitle: "(3) Flet Chat", the unread messages in the tab's title;
 - profile.ProfileSession: the profile dialog (open_profile opens it);
 - ui/presence_session.py, ui/rooms_session.py, ui/message_actions_session.py.
 """
@@ -45,16 +46,18 @@ from flet_chat.ui import routing
 from flet_chat.ui.message_actions_session import MessageActionsSession
 from flet_chat.ui.message_window import MessageWindow
 from flet_chat.ui.presence_session import PresenceSession
-from flet_chat.ui.rooms_session import RoomsSession
+from flet_chat.ui.rooms_session import RoomsSession, counts_as_unread
 from flet_chat.ui.routing import RoutedEvent
 from flet_chat.ui.session.account import AccountSession
 from flet_chat.ui.session.composer import Composer
 from flet_chat.ui.session.conversation import Conversation
+from flet_chat.ui.session.drafts import Drafts
 from flet_chat.ui.session.external_sign_in import ExternalSignIn
 from flet_chat.ui.session.identity import SessionIdentity
 from flet_chat.ui.session.navigation import Navigation
 from flet_chat.ui.session.profile import ProfileSession
 from flet_chat.ui.session.screen import PageScreen
+from flet_chat.ui.session.tab_title import APP_TITLE, TabTitle
 from flet_chat.ui.shared import ProcessShared
 from flet_chat.ui.theme import apply_theme
 from flet_chat.ui.views.chat_view import ChatView
@@ -83,11 +86,14 @@ class SessionController:
         self._closed = False  # after Flet closed the session, nothing new is started
         self._history_task: asyncio.Task[None] | None = None
         self._rooms_dirty = False
+        self._missed_here = 0  # arrived in the room on screen while the tab was hidden
         self._own_profile_changed = False
         self._profiles = services.profile_cache
         self.clock = viewer_clock(page)  # times in the viewer's zone (ui/clock.py)
         self._midnight: asyncio.TimerHandle | None = None
         self.screen = PageScreen(page, shared.rows)
+        self.tab_title = TabTitle(self.screen)
+        self.drafts = Drafts()
         self.window = MessageWindow(MAX_RENDERED_MESSAGES, trim_step=CHUNK_SIZE)
         # "Sign in with <provider>" (none unless providers are configured): a sign-in that comes
         # back goes online as a password sign-in does (identity.join_signed_in). It costs the
@@ -188,6 +194,8 @@ class SessionController:
             me=self._me,
             origin=self.origin,
             background=self._background,
+            drafts=self.drafts,
+            title=self.tab_title,
         )
         self.composer = Composer(
             submit=services.submissions.submit,
@@ -198,6 +206,7 @@ class SessionController:
             restored=self.identity.restored,
             posted=self.conversation.show_own_post,
             origin=self.origin,
+            drafts=self.drafts,
         )
 
         self.profile = ProfileSession(
@@ -218,12 +227,13 @@ class SessionController:
 
     async def start(self) -> None:
         page = self.page
-        page.title = "Flet Chat"
+        page.title = APP_TITLE
         apply_theme(page)
         page.on_disconnect = self._on_disconnect
         page.on_connect = self._on_connect
         page.on_close = self._on_close
         page.on_resize = self.presence.on_resize
+        page.on_app_lifecycle_state_change = self._on_lifecycle
         self._shared.runtime.live_sessions.add(self)
         self._shared.runtime.memory.fit_to(len(self._shared.runtime.live_sessions))
         # Subscribe before reading history and hold live events until it is in: the window drops
@@ -266,6 +276,10 @@ class SessionController:
     async def _on_connect(self, _event: Any) -> None:
         await self.identity.reconnected()
 
+    async def _on_lifecycle(self, _event: Any) -> None:
+        """The tab was hidden or shown (Flet has updated `page.app_visible` by now)."""
+        self.tab_title.visibility_changed(hidden=not self.page.app_visible)
+
     async def _on_close(self, _event: Any) -> None:
         self._closed = True
         self.identity.closing()
@@ -298,6 +312,7 @@ class SessionController:
         (their rooms, direct conversations, a draft); #general shows behind the dialog."""
         self.account.hide()
         self.rooms.reset()
+        self.drafts.clear()
         self.view.message_input.value = ""
         self.view.show_composer_error(None)
         self.view.show_composer_status(None)
@@ -327,10 +342,12 @@ class SessionController:
                 self._count_elsewhere(event.message)
                 return
             self.conversation.hold(event.message)
+            self._count_if_hidden(event.message)
         elif isinstance(event, MessagesRestored):
             for message in event.messages:
                 if message.room == here:
                     self.conversation.hold(message)
+                    self._count_if_hidden(message)
                 else:
                     self._count_elsewhere(message)
         elif isinstance(event, MessageChanged):
@@ -353,10 +370,18 @@ class SessionController:
             self._rooms_dirty = True
             self._shared.frames.request(self, self._flush)
 
+    def _count_if_hidden(self, message: Message) -> None:
+        # Only a hidden tab counts the room on screen: the check costs a visible one nothing.
+        if self.tab_title.hidden and counts_as_unread(message, self._me()):
+            self._missed_here += 1
+
     def _flush(self) -> None:
         if self._rooms_dirty:
             self._rooms_dirty = False
             self.navigation.render_rooms()
+        if self._missed_here:
+            self.tab_title.missed_here(self._missed_here)
+            self._missed_here = 0
         self.conversation.flush()
         if self._own_profile_changed:
             self._own_profile_changed = False

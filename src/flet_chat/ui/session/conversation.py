@@ -13,6 +13,7 @@ from flet_chat.core.models import AuthorKind, HistoryPage, Message, MessageKind,
 from flet_chat.core.room_service import GENERAL, title_for
 from flet_chat.retry import RETRY_DELAYS, with_backoff
 from flet_chat.ui.message_window import MessageWindow
+from flet_chat.ui.rooms_session import counts_as_unread
 from flet_chat.ui.session.screen import Screen, show_under_field
 from flet_chat.ui.views.chat_view import ChatView
 
@@ -86,11 +87,38 @@ class Conversation:
         self._pending: list[Message] = []
         self._switches = 0  # a newer switch of rooms supersedes one still loading
         self._loading_older = False
+        self._unread_on_open = 0  # where "New messages" goes once the history is in
 
-    def enter(self, room: Room) -> None:
-        """`room` is on screen from now on; its history is still to be loaded."""
+    def enter(self, room: Room, *, unread: int = 0) -> None:
+        """`room` is on screen from now on; its history is still to be loaded. It had `unread`
+        unread messages: "New messages" goes above the first of them."""
         self._switches += 1
         self.room, self.history_loaded, self._pending = room, False, []
+        self._unread_on_open = unread
+        self._view.messages.mark_unread_from(None)
+
+    def unread_known(self, unread: int) -> None:
+        """The room on screen had `unread` unread messages when it opened: at the start its
+        history comes before the user's unread counts do."""
+        self._unread_on_open = unread
+        if self.history_loaded:
+            self._place_divider()
+            self._render()
+
+    def _place_divider(self) -> None:
+        """Above the `unread`-th newest message counted as unread (the oldest one shown if
+        there were more): placed once as the room opens, so messages arriving while the user
+        looks do not move it."""
+        remaining, self._unread_on_open = self._unread_on_open, 0
+        if remaining <= 0:
+            return
+        me, first = self._me(), None
+        for message in reversed(self.window.messages):
+            if counts_as_unread(message, me):
+                first, remaining = message.id, remaining - 1
+                if remaining == 0:
+                    break
+        self._view.messages.mark_unread_from(first)
 
     def close(self) -> None:
         """The session closed: a history load still retrying (the store away) stops at its
@@ -136,6 +164,7 @@ class Conversation:
             self.show_error(None)
         self.window.reset(latest.messages, has_older=latest.has_older)
         self.history_loaded = True
+        self._place_divider()
         self.show_header(topic)
         self.flush()
 
@@ -218,11 +247,20 @@ class Conversation:
 
     async def mark_read(self) -> None:
         """The user has seen the room on screen up to its newest row."""
-        me = self._me()
+        await self.save_read_mark(self.read_mark())
+
+    def read_mark(self) -> tuple[str, int] | None:
+        """The room on screen and its newest row, if it has been shown to a known user."""
         newest = self.window.messages[-1].id if self.window.messages else None
-        if me is None or newest is None or not self.history_loaded:
+        if self._me() is None or newest is None or not self.history_loaded:
+            return None
+        return self.room.key, newest
+
+    async def save_read_mark(self, mark: tuple[str, int] | None) -> None:
+        me = self._me()
+        if mark is None or me is None:
             return
         try:
-            await self._read_marks.mark_read(me, self.room.key, newest)
+            await self._read_marks.mark_read(me, *mark)
         except Exception:
-            logger.warning("could not mark %s read for %s", self.room.key, me)
+            logger.warning("could not mark %s read for %s", mark[0], me)

@@ -18,7 +18,9 @@ from flet_chat.retry import with_backoff
 from flet_chat.ui.presence_session import PresenceSession
 from flet_chat.ui.rooms_session import RoomsSession
 from flet_chat.ui.session.conversation import Conversation
+from flet_chat.ui.session.drafts import Drafts
 from flet_chat.ui.session.screen import Screen
+from flet_chat.ui.session.tab_title import TabTitle
 from flet_chat.ui.views.chat_view import ChatView
 from flet_chat.ui.views.room_list import RoomList
 
@@ -39,7 +41,11 @@ class Navigation:
         me: Callable[[], str | None],
         origin: Origin | None,
         background: Callable[[Awaitable[None]], None],
+        drafts: Drafts | None = None,
+        title: TabTitle | None = None,
     ) -> None:
+        """`drafts`: the composer's text per room, swapped as rooms change; `title`: the tab's
+        title, which counts the unread messages of every room."""
         self._service = rooms_service
         self._rooms = rooms
         self._room_list = room_list
@@ -50,6 +56,8 @@ class Navigation:
         self._me = me
         self._origin = origin
         self._background = background
+        self._drafts = drafts if drafts is not None else Drafts()
+        self._title = title
         self._opening_room = False
 
     async def enter_rooms(self) -> None:
@@ -66,6 +74,11 @@ class Navigation:
             await with_backoff(lambda _attempt: self._rooms.load(name), on_failure=failed)
         except Exception:
             return
+        # The room on screen (#general at the start) was opened before its count was known.
+        here = self._conversation.room.key
+        unread = self._rooms.unread(here)
+        self._rooms.seen(here)
+        self._conversation.unread_known(unread)
         self.render_rooms()
 
     def render_rooms(self) -> None:
@@ -75,6 +88,8 @@ class Navigation:
         for control in shown:
             with contextlib.suppress(RuntimeError):  # the tab closed meanwhile
                 self._screen.refresh(control)
+        if self._title is not None:
+            self._title.rooms_changed(self._rooms.total_unread())
 
     async def open_room(self, key: str) -> None:
         room = self._rooms.get(key)
@@ -83,16 +98,22 @@ class Navigation:
 
     async def switch_to(self, room: Room) -> None:
         """Show `room`: mark the one left read, load the new one's history and members."""
-        if self._view.narrow:
-            with contextlib.suppress(RuntimeError):
-                await self._screen.close_drawer()
         conversation = self._conversation
         if room.key == conversation.room.key:
-            return
-        await conversation.mark_read()
-        conversation.enter(room)
+            return await self._close_drawer()
+        # What the switch changes on the server happens before anything awaits: what the user
+        # types from now on is the new room's draft, and its live messages are held for it.
+        left = conversation.read_mark()
+        field = self._view.message_input
+        self._drafts.keep(conversation.room.key, field.value)
+        conversation.enter(room, unread=self._rooms.unread(room.key))
+        field.value = self._drafts.take(room.key)
+        with contextlib.suppress(RuntimeError):  # the tab closed meanwhile
+            self._screen.refresh(field)
         self._rooms.seen(room.key)
         self.render_rooms()
+        await self._close_drawer()
+        await conversation.save_read_mark(left)
         members = list(room.members) if room.kind is RoomKind.DIRECT else None
         if room.kind is RoomKind.PUBLIC and room.key != DEFAULT_ROOM:
             try:
@@ -106,6 +127,11 @@ class Navigation:
         self._view.message_list.auto_scroll = True
         await conversation.load_history()
         await conversation.mark_read()
+
+    async def _close_drawer(self) -> None:
+        if self._view.narrow:
+            with contextlib.suppress(RuntimeError):
+                await self._screen.close_drawer()
 
     async def new_room(self, event: object) -> None:
         """ "dev" in the field: open #dev if the user is in it, join it if it exists, else

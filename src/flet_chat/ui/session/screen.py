@@ -8,7 +8,7 @@ from typing import Protocol
 
 import flet as ft
 
-from flet_chat.flet_compat import ShiftEnterTextField
+from flet_chat.flet_compat import ShiftEnterTextField, send_page_title
 from flet_chat.ui.row_cache import RowCache
 from flet_chat.ui.updates import send_updates
 from flet_chat.ui.views.chat_view import ChatView
@@ -23,6 +23,9 @@ class Screen(Protocol):
         """Send the message list's updates (rows, chunks, controls)."""
 
     async def focus(self, field: ft.TextField) -> None: ...
+
+    def set_title(self, title: str) -> None:
+        """The browser tab's (or window's) title."""
 
     def show_dialog(self, dialog: ft.DialogControl) -> None: ...
 
@@ -49,6 +52,9 @@ class PageScreen:
 
     def send(self, updates: list[Update]) -> None:
         send_updates(self._page, updates, self._rows)
+
+    def set_title(self, title: str) -> None:
+        send_page_title(self._page, title)
 
     async def focus(self, field: ft.TextField) -> None:
         # RuntimeError: the tab closed while the server asked it to focus; nothing is left to focus.

@@ -12,6 +12,9 @@ the oldest falling off the cap (in steps of CHUNK_SIZE, MessageWindow's trim_ste
 whole chunks; what the new top needs (its day, its author above a continued row) goes in the
 "lead", a few shared rows between the head and the chunks, so no chunk is re-diffed for it.
 The day turning relabels the separators ("Today" becomes "Yesterday"), once.
+
+"New messages" (ui/views/unread_divider.py) sits between chunks: the message it is above starts
+a chunk of its own, so placing it rebuilds the list once and no shared row or chunk changes.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from flet_chat.ui.controls.chat_message import SharedRow
 from flet_chat.ui.row_cache import RowCache
 from flet_chat.ui.timeline import Entry, MessageEntry, Separator, entries_after, top_of
 from flet_chat.ui.timeline import relabelled as relabelled_separator
+from flet_chat.ui.views.unread_divider import unread_divider
 
 CHUNK_SIZE = 10
 ROW_SPACING = 10
@@ -75,7 +79,6 @@ class MessageList:
         )
         self._rows = rows
         self._head = head  # shown above the rows while older history exists
-        self._show_head = False
         self.clock = clock  # the viewer's: set before the first show()
         self._chunks: list[MessageChunk] = []
         self._chunk_entries: list[list[Entry]] = []
@@ -86,16 +89,21 @@ class MessageList:
         self._now = now
         self._today: date | None = None  # the day the separators' labels were made on
         self._today_until = datetime.min.replace(tzinfo=UTC)  # the clock's next midnight
+        # "New messages" above this message: it starts a chunk of its own, and the divider sits
+        # between chunks in the ListView.
+        self._divider: ft.Control | None = None
+        self._divider_at: int | None = None
+        self._rebuild = False
 
     def show(self, messages: Sequence[Message], *, has_older: bool) -> list[Update]:
         """Make the list show `messages`; returns the updates to send, in order."""
         today = self._current_day()
         chunks_before = list(self._chunks)
-        lead_before = list(self._lead_rows)
-        step = _as_shift_and_append(self._ids, [m.id for m in messages])
+        step = None if self._rebuild else _as_shift_and_append(self._ids, [m.id for m in messages])
+        self._rebuild = False
         appends: dict[int, RowsAppended] = {}
         changed: dict[int, MessageChunk] = {}
-        if step is None:  # paged back or jumped: rebuild
+        if step is None:  # paged back, jumped or a divider placed: rebuild
             self._chunks, self._chunk_entries, self._chunk_sizes, self._ids = [], [], [], []
             self._set_lead([])
             self._today = today
@@ -114,8 +122,7 @@ class MessageList:
 
         # Existing chunks that changed first. A chunk that only grew at the end is the common
         # case (a live message) and gets a ready-made patch; so do chunks added at the end.
-        before_ids, now_ids = [id(c) for c in chunks_before], [id(c) for c in self._chunks]
-        alive = set(now_ids)
+        alive = {id(c) for c in self._chunks}
         updates: list[Update] = []
         for chunk in chunks_before:
             if id(chunk) not in alive:
@@ -125,26 +132,36 @@ class MessageList:
             elif id(chunk) in appends:
                 updates.append(appends[id(chunk)])
         # Compare by id(): cheap, and independent of how a control defines equality.
-        lead_same = [id(r) for r in lead_before] == [id(r) for r in self._lead_rows]
-        if now_ids != before_ids or has_older != self._show_head or not lead_same:
-            grew_only = (
-                has_older == self._show_head
-                and lead_same
-                and now_ids[: len(before_ids)] == before_ids
-            )
-            self._show_head = has_older
-            head: list[ft.Control] = [self._head] if has_older else []
-            head += self._lead_rows
-            self.list_view.controls = head + list(self._chunks)
-            if grew_only:
-                new_chunks = self._chunks[len(chunks_before) :]
-                start = len(head) + len(chunks_before)
+        shown, controls = list(self.list_view.controls), self._list_controls(has_older)
+        if _ids(controls) != _ids(shown):
+            self.list_view.controls = controls
+            added = controls[len(shown) :]
+            if _ids(controls[: len(shown)]) == _ids(shown) and all(id(c) in appends for c in added):
                 updates.append(
-                    ChunksAppended(self.list_view, start, tuple(appends[id(c)] for c in new_chunks))
+                    ChunksAppended(self.list_view, len(shown), tuple(appends[id(c)] for c in added))
                 )
             else:
                 updates.append(self.list_view)  # sends new chunks whole
         return updates
+
+    def mark_unread_from(self, message_id: int | None) -> None:
+        """Show "New messages" above this message from the next `show` on (None: nowhere).
+        Placing it rebuilds the chunks once; it then stays where it is while rows come and go,
+        until its message leaves the list."""
+        if message_id == self._divider_at:
+            return
+        self._divider_at, self._rebuild = message_id, True
+        if message_id is not None and self._divider is None:
+            self._divider = unread_divider()
+
+    def _list_controls(self, has_older: bool) -> list[ft.Control]:
+        controls: list[ft.Control] = [self._head] if has_older else []
+        controls += self._lead_rows
+        for chunk, entries in zip(self._chunks, self._chunk_entries, strict=True):
+            if self._divider is not None and _first_message_id(entries) == self._divider_at:
+                controls.append(self._divider)
+            controls.append(chunk)
+        return controls
 
     def replace(self, messages: Sequence[Message]) -> list[Update]:
         """Put the rows of changed messages in place of the rows shown for them; returns the
@@ -232,7 +249,12 @@ class MessageList:
         """Append rows; returns what each chunk gained, by id() of the chunk."""
         appends: dict[int, RowsAppended] = {}
         for new in entries:
-            if not self._chunk_entries or self._chunk_sizes[-1] >= CHUNK_SIZE:
+            divides = (
+                isinstance(new, MessageEntry)
+                and new.message.id == self._divider_at
+                and bool(self._chunk_entries and self._chunk_entries[-1])
+            )
+            if not self._chunk_entries or self._chunk_sizes[-1] >= CHUNK_SIZE or divides:
                 self._chunks.append(MessageChunk(spacing=ROW_SPACING, tight=True))
                 self._chunk_entries.append([])
                 self._chunk_sizes.append(0)
@@ -250,6 +272,14 @@ class MessageList:
                 self._ids.append(entry.message.id)
                 self._chunk_sizes[-1] += 1
         return appends
+
+
+def _ids(controls: Sequence[ft.Control]) -> list[int]:
+    return [id(c) for c in controls]
+
+
+def _first_message_id(entries: Sequence[Entry]) -> int | None:
+    return next((e.message.id for e in entries if isinstance(e, MessageEntry)), None)
 
 
 def _as_shift_and_append(current: list[int], desired: list[int]) -> tuple[int, int] | None:

@@ -1,0 +1,59 @@
+"""The tab title's ready-made patch (flet_compat.send_page_title) says what Flet's diff of the
+page says, and leaves the page so that Flet's next diff does not send the title again."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import flet as ft
+from flet_web.fastapi import app_manager
+
+from flet_chat.flet_compat import send_page_title
+from flet_chat.testing.flet_client import PATCH, decode
+from tests.unit.test_append_patch import OpenWebSocket, RecordingFletApp
+
+
+async def test_the_title_patch_matches_flets_diff_of_the_page() -> None:
+    frames: dict[str, list[Any]] = {}
+    done = asyncio.Event()
+    socket = OpenWebSocket()
+
+    async def main(page: ft.Page) -> None:
+        try:
+            page.title = "Flet Chat"
+            page.add(ft.Column([ft.Text("a"), ft.TextField(value="draft")]))
+
+            def sent_by(action: Any) -> list[Any]:
+                start = len(app.frames)
+                action()
+                return [decode(frame) for frame in app.frames[start:]]
+
+            def diffed() -> None:
+                page.title = "(2) Flet Chat"
+                page.update()
+
+            frames["diff"] = sent_by(diffed)
+            frames["ready_made"] = sent_by(lambda: send_page_title(page, "(3) Flet Chat"))
+            frames["after"] = sent_by(page.update)
+        finally:
+            done.set()
+
+    app = RecordingFletApp(
+        loop=asyncio.get_running_loop(), executor=app_manager.executor, main=main, before_main=None
+    )
+    handler = asyncio.create_task(app.handle(socket))
+    try:
+        await asyncio.wait_for(done.wait(), timeout=10)
+    finally:
+        socket.closed.set()
+        await asyncio.wait_for(handler, timeout=10)
+    assert len(frames) == 3, "the session did not get through the comparison (see the log)"
+    [diff] = frames["diff"]
+    [ready] = frames["ready_made"]
+    assert diff[0] == ready[0] == PATCH
+    assert ready[1]["id"] == diff[1]["id"]
+    assert diff[1]["patch"] == [[0], [0, 0, "title", "(2) Flet Chat"]]
+    assert ready[1]["patch"] == [[0], [0, 0, "title", "(3) Flet Chat"]]
+    assert frames["after"] == []  # nothing left for Flet's own diff to send
+    assert app.ready_made == 1
