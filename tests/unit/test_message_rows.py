@@ -14,7 +14,8 @@ from flet_chat.flet_compat import install_walk_once, pack_control
 from flet_chat.testing.flet_client import FletClient
 from flet_chat.ui import keys
 from flet_chat.ui.clock import FALLBACK
-from flet_chat.ui.controls.chat_message import OPEN_ACTIONS, REACT, message_row
+from flet_chat.ui.controls.chat_message import OPEN_ACTIONS, message_row
+from flet_chat.ui.controls.reactions import REACT
 from flet_chat.ui.message_window import MessageWindow
 from flet_chat.ui.routing import RoutedControl
 from flet_chat.ui.row_cache import RowCache

@@ -22,7 +22,8 @@ from flet_chat.core.models import Message
 from flet_chat.core.rate_limit import Origin
 from flet_chat.core.service import ChatService
 from flet_chat.ui import keys
-from flet_chat.ui.controls.chat_message import OPEN_ACTIONS, REACT
+from flet_chat.ui.controls.chat_message import OPEN_ACTIONS
+from flet_chat.ui.controls.reactions import REACT
 from flet_chat.ui.message_window import MessageWindow
 from flet_chat.ui.routing import RoutedEvent
 

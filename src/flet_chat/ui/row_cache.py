@@ -33,8 +33,9 @@ from flet_chat.core.accounts.models import Profile
 from flet_chat.core.models import AuthorKind, Message, MessageKind
 from flet_chat.flet_compat import pack_control
 from flet_chat.ui.clock import FALLBACK, Clock
-from flet_chat.ui.controls.chat_message import NO_PROFILE, GroupHead, SpokenRow, message_row
+from flet_chat.ui.controls.chat_message import NO_PROFILE, GroupHead, message_row
 from flet_chat.ui.controls.separator import SeparatorRow
+from flet_chat.ui.controls.spoken import SpokenRow
 from flet_chat.ui.timeline import Entry, GroupStart, MessageEntry, Separator
 
 MessageKey = tuple[int, int]  # (message id, revision)

@@ -21,16 +21,24 @@ names of their own. A notice's text names its node as shown.
 
 from __future__ import annotations
 
-from typing import Any
-
 import flet as ft
 
 from flet_chat.core.accounts.models import Profile
 from flet_chat.core.mentions import mention_spans
-from flet_chat.core.models import AuthorKind, Message, MessageKind, Reaction
+from flet_chat.core.models import AuthorKind, Message, MessageKind
 from flet_chat.ui import keys
 from flet_chat.ui.clock import FALLBACK, Clock, full_timestamp, time_text
 from flet_chat.ui.controls.avatar import avatar, display_name_of
+from flet_chat.ui.controls.reactions import reaction_chips
+from flet_chat.ui.controls.shared_row import SharedRow
+from flet_chat.ui.controls.spoken import (
+    SILENT,
+    SpokenRow,
+    actions_label,
+    author_spoken,
+    silent_text,
+    spoken,
+)
 from flet_chat.ui.routing import ROUTED, RoutedControl
 from flet_chat.ui.theme import BOT_COLOR, NOTICE_COLOR
 
@@ -40,35 +48,13 @@ BOT_INDENT = 24
 DELETED_TEXT = "message deleted"
 EDITED_MARK = "(edited)"
 MESSAGE_ACTIONS = "Message actions"
-# A Text with this semantics label says nothing: its row's label says it (see `spoken`).
-SILENT = ""
-# Routed actions (RoutedEvent.action); the value is the message id, or "<id>:<emoji>" for react.
+# The routed action of the "more" button (RoutedEvent.action); its value is the message id.
 OPEN_ACTIONS = "message_menu"
-REACT = "react"
-# A chip's tooltip names this many people, then "and N more".
-TOOLTIP_NAMES = 10
 _MENTION_STYLE = ft.TextStyle(weight=ft.FontWeight.BOLD, color=ft.Colors.PRIMARY)
 NO_PROFILE = Profile()
 # A CircleAvatar's default radius is 20; a continued row's text starts where its group's does.
 AVATAR_GUTTER = 40
 ROW_SPACING = 10  # ft.Row's default spacing, between the avatar and the text
-
-
-class SharedRow:
-    """Mixin for rows shared by every session (see ui/row_cache.py).
-
-    Isolated: a list update does not walk into a row, which never changes. Identity equality:
-    Flet's diff compares parents with `!=`, which for a dataclass compares every field; a row is
-    only ever equal to itself.
-    """
-
-    def is_isolated(self) -> bool:
-        return True
-
-    def __eq__(self, other: object) -> bool:
-        return self is other
-
-    __hash__ = object.__hash__
 
 
 def _time(message: Message, clock: Clock, *, size: float | None = 11) -> ft.Text:
@@ -80,33 +66,6 @@ def _time(message: Message, clock: Clock, *, size: float | None = 11) -> ft.Text
         tooltip=full_timestamp(message.created_at, clock),
         semantics_label=SILENT,
     )
-
-
-def spoken(author: str, time: str, text: str) -> str:
-    """A row's accessible name, from what the row shows: "Alice, 7:33 PM: hello"."""
-    return f"{author}, {time}: {text}"
-
-
-def actions_label(author: str, time: str) -> str:
-    """The name of a row's actions button: "Actions for Alice's message at 7:33 PM"."""
-    return f"Actions for {author}'s message at {time}"
-
-
-def author_spoken(user_name: str, shown_name: str | None, badge: str | None) -> str:
-    """The author as a row's header shows them: "Alice", "Ann Lee (@ann)", "Helper (BOT)"."""
-    author = user_name if shown_name is None else f"{shown_name} (@{user_name})"
-    return author if badge is None else f"{author} ({badge})"
-
-
-class SpokenRow(SharedRow, ft.Semantics):
-    """A row as one node for screen readers, named `label` (None: by the row's own text). It
-    takes the row's key: the list's diff knows the row by it."""
-
-    walk_once = True
-
-    def __init__(self, row: ft.Control, label: str | None) -> None:
-        key, row.key = row.key, None
-        super().__init__(key=key, container=True, label=label, content=row)
 
 
 class ChatMessage(SharedRow, ft.Row):
@@ -205,7 +164,7 @@ def _header(
     """The name (a display name with the @name beside it), a badge and the time; the list
     stays open for the row's marks and button. `silent`: the row's label says it all."""
     shown_name = display_name_of(message.user_name, profile)
-    text = _silent if silent else ft.Text
+    text = silent_text if silent else ft.Text
     header: list[ft.Control] = (
         [text(message.user_name, weight=ft.FontWeight.BOLD)]
         if shown_name is None
@@ -250,7 +209,7 @@ def message_text(
     `prefix` and `suffix` are shown plain around it. Silent: its row's label says it."""
     spans = mention_spans(text)
     if not spans:
-        return _silent(prefix + text + suffix, color=color, italic=italic)
+        return silent_text(prefix + text + suffix, color=color, italic=italic)
     parts: list[ft.TextSpan] = [ft.TextSpan(prefix)] if prefix else []
     at = 0
     for start, end in spans:
@@ -261,10 +220,6 @@ def message_text(
     if at < len(text) or suffix:
         parts.append(ft.TextSpan(text[at:] + suffix))
     return ft.Text(spans=parts, color=color, italic=italic, semantics_label=SILENT)
-
-
-def _silent(text: str, **style: Any) -> ft.Text:
-    return ft.Text(text, semantics_label=SILENT, **style)
 
 
 def _with_mark(message: Message) -> str:
@@ -287,67 +242,17 @@ class MoreButton(RoutedControl, ft.IconButton):
         self.route = (OPEN_ACTIONS, str(message_id))
 
 
-class ReactionChip(RoutedControl, ft.Container):
-    """A chip such as "👍 2": a tap toggles that emoji for whoever tapped; the tooltip names
-    who chose it (hover, or a long press on touch screens). Screen readers: see
-    `reaction_chips`."""
-
-    def __init__(self, message_id: int, reaction: Reaction) -> None:
-        super().__init__(
-            content=_silent(f"{reaction.emoji} {len(reaction.users)}"),
-            key=keys.reaction_chip(message_id, reaction.emoji),
-            tooltip=reacted_by(reaction),
-            on_click=ROUTED,
-            border_radius=12,
-            padding=ft.Padding.symmetric(horizontal=8, vertical=2),
-            bgcolor=ft.Colors.SURFACE_CONTAINER_HIGHEST,
-        )
-        self.route = (REACT, f"{message_id}:{reaction.emoji}")
-
-
-def chip_label(reaction: Reaction) -> str:
-    """ "👍 2, reacted by Bob, Cy"."""
-    return f"{reaction.emoji} {len(reaction.users)}, reacted by {reacted_by(reaction)}"
-
-
-def reacted_by(reaction: Reaction) -> str:
-    names = list(reaction.users[:TOOLTIP_NAMES])
-    more = len(reaction.users) - len(names)
-    return ", ".join(names) + (f" and {more} more" if more > 0 else "")
-
-
-def reaction_chips(message: Message) -> ft.Row:
-    """The chips, each a button of its own for screen readers, named by `chip_label`. The node
-    wraps the chip from outside: the chip's tap action must be in it (inside the chip, the tap
-    went to the message's node, and activating the message toggled the reaction)."""
-    return ft.Row(
-        wrap=True,
-        spacing=4,
-        run_spacing=4,
-        controls=[
-            ft.Semantics(
-                container=True,
-                button=True,
-                label=chip_label(r),
-                content=ReactionChip(message.id, r),
-            )
-            for r in message.reactions
-            if r.users
-        ],
-    )
-
-
 def _deleted_stub() -> ft.Text:
-    return _silent(DELETED_TEXT, italic=True, color=NOTICE_COLOR)
+    return silent_text(DELETED_TEXT, italic=True, color=NOTICE_COLOR)
 
 
 def _edited_mark() -> ft.Text:
-    return _silent(EDITED_MARK, size=11, color=NOTICE_COLOR)
+    return silent_text(EDITED_MARK, size=11, color=NOTICE_COLOR)
 
 
 def _badge(label: str) -> ft.Control:
     return ft.Container(
-        _silent(label, size=10, weight=ft.FontWeight.BOLD, color=ft.Colors.ON_PRIMARY),
+        silent_text(label, size=10, weight=ft.FontWeight.BOLD, color=ft.Colors.ON_PRIMARY),
         bgcolor=BOT_COLOR,
         border_radius=4,
         padding=ft.Padding.symmetric(horizontal=4, vertical=1),
@@ -368,7 +273,7 @@ class ActionMessage(SharedRow, ft.Row):
         self.spoken = spoken(name, time, said)
         controls: list[ft.Control]
         if message.deleted:
-            controls = [_silent(f"* {message.user_name}  {time}", italic=True), _deleted_stub()]
+            controls = [silent_text(f"* {message.user_name}  {time}", italic=True), _deleted_stub()]
         else:
             prefix = f"* {message.user_name} "
             text = message_text(message.text, italic=True, prefix=prefix, suffix=f"  {time}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import flet as ft
 
-from flet_chat.ui.controls.chat_message import SharedRow
+from flet_chat.ui.controls.shared_row import SharedRow
 from flet_chat.ui.theme import BORDER_COLOR, NOTICE_COLOR
 
 

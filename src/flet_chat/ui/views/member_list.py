@@ -22,7 +22,9 @@ from flet_chat.core.limits import MAX_MEMBERS_SHOWN
 from flet_chat.core.rooms import user_key
 from flet_chat.ui import keys
 from flet_chat.ui.controls.avatar import avatar, display_name_of
-from flet_chat.ui.controls.chat_message import NO_PROFILE, SILENT, SharedRow, author_spoken
+from flet_chat.ui.controls.chat_message import NO_PROFILE
+from flet_chat.ui.controls.shared_row import SharedRow
+from flet_chat.ui.controls.spoken import SILENT, author_spoken
 from flet_chat.ui.routing import ROUTED, RoutedControl
 from flet_chat.ui.theme import BORDER_COLOR, NOTICE_COLOR
 

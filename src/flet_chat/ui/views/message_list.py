@@ -28,7 +28,7 @@ import flet as ft
 from flet_chat.core.models import Message
 from flet_chat.ui import keys
 from flet_chat.ui.clock import FALLBACK, Clock
-from flet_chat.ui.controls.chat_message import SharedRow
+from flet_chat.ui.controls.shared_row import SharedRow
 from flet_chat.ui.row_cache import RowCache
 from flet_chat.ui.timeline import Entry, MessageEntry, Separator, entries_after, top_of
 from flet_chat.ui.timeline import relabelled as relabelled_separator
