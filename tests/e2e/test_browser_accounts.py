@@ -129,7 +129,7 @@ def test_sign_up_sign_in_on_a_phone_and_sign_out_everywhere(
 
         # Bob joins as a guest; Alice sees the mark and starts a conversation with him.
         join_as(bob, "Bob")
-        bob_row = desk.get_by_role("button", name=re.compile(r"Bob\s+guest"))
+        bob_row = desk.get_by_role("button", name=re.compile(r"^Bob, online, guest\."))
         expect(bob_row).to_be_visible(timeout=TIMEOUT)
         bob_row.click()
         # Open: its title in the header beside its entry in the room list.

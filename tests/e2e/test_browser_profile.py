@@ -143,7 +143,7 @@ def test_a_profile_with_a_picture_and_an_access_token(
         ann.keyboard.press("Enter")
         expect(said(bob, "Hello with a face")).to_be_visible(timeout=TIMEOUT)
         assert re.search(r"Ann Lee \(@Ann\), [^,\n]+: Hello with a face", conversation(bob))
-        expect(bob.get_by_text("Reviewing pull requests")).to_be_visible(timeout=TIMEOUT)
+        expect(said(bob, "Reviewing pull requests")).to_be_visible(timeout=TIMEOUT)
         for _ in range(100):  # polling the page's network log (it has no event to wait on)
             if any(r.status == 200 for r in avatars_fetched):
                 break
