@@ -79,6 +79,7 @@ class MessageList:
         )
         self._rows = rows
         self._head = head  # shown above the rows while older history exists
+        self._show_head = False
         self.clock = clock  # the viewer's: set before the first show()
         self._chunks: list[MessageChunk] = []
         self._chunk_entries: list[list[Entry]] = []
@@ -99,6 +100,7 @@ class MessageList:
         """Make the list show `messages`; returns the updates to send, in order."""
         today = self._current_day()
         chunks_before = list(self._chunks)
+        lead_before = self._lead_rows  # _set_lead puts a new list in its place
         step = None if self._rebuild else _as_shift_and_append(self._ids, [m.id for m in messages])
         self._rebuild = False
         appends: dict[int, RowsAppended] = {}
@@ -122,15 +124,26 @@ class MessageList:
 
         # Existing chunks that changed first. A chunk that only grew at the end is the common
         # case (a live message) and gets a ready-made patch; so do chunks added at the end.
-        alive = {id(c) for c in self._chunks}
+        reshaped = step is None or step[0] > 0  # rebuilt, or the oldest fell off
+        alive = {id(c) for c in self._chunks} if reshaped else None
         updates: list[Update] = []
         for chunk in chunks_before:
-            if id(chunk) not in alive:
+            if alive is not None and id(chunk) not in alive:
                 continue
             if id(chunk) in changed:
                 updates.append(chunk)
             elif id(chunk) in appends:
                 updates.append(appends[id(chunk)])
+        # The common case, a message added to the last chunk, leaves the ListView's children as
+        # they are: skip working them out (this runs for every session at every message).
+        if not (
+            reshaped
+            or len(self._chunks) != len(chunks_before)
+            or self._lead_rows is not lead_before
+            or has_older != self._show_head
+        ):
+            return updates
+        self._show_head = has_older
         # Compare by id(): cheap, and independent of how a control defines equality.
         shown, controls = list(self.list_view.controls), self._list_controls(has_older)
         if _ids(controls) != _ids(shown):
