@@ -91,7 +91,7 @@ class SessionController:
         self._profiles = services.profile_cache
         self.clock = viewer_clock(page)  # times in the viewer's zone (ui/clock.py)
         self._midnight: asyncio.TimerHandle | None = None
-        self.screen = PageScreen(page, shared.rows)
+        self.screen = PageScreen(page)
         self.tab_title = TabTitle(self.screen)
         self.drafts = Drafts()
         self.window = MessageWindow(MAX_RENDERED_MESSAGES, trim_step=CHUNK_SIZE)
