@@ -16,6 +16,7 @@ from flet_chat.ui.clock import FALLBACK, Clock
 from flet_chat.ui.message_window import MessageWindow
 from flet_chat.ui.row_cache import RowCache
 from flet_chat.ui.theme import BORDER_COLOR, NOTICE_COLOR
+from flet_chat.ui.views.emoji_picker import INSERT_EMOJI, EmojiSuggestions
 from flet_chat.ui.views.member_list import PANEL_WIDTH, MemberList, MemberRowCache
 from flet_chat.ui.views.message_list import MessageList, Update
 from flet_chat.ui.views.room_list import PANEL_WIDTH as ROOM_PANEL_WIDTH
@@ -53,6 +54,7 @@ class ChatView:
         on_show_rooms: Handler,
         on_leave_room: Handler,
         clock: Clock = FALLBACK,
+        on_emoji: Handler | None = None,
     ) -> None:
         self.rooms = room_list
         self.load_older_button = ft.TextButton(
@@ -91,6 +93,15 @@ class ChatView:
             tooltip="Send message",
             on_click=on_send,
         )
+
+        # The emoji picker (ui/session/emoji_input.py) and the `:smi` suggestions under the field.
+        self.emoji_button = ft.IconButton(
+            key=keys.EMOJI_BUTTON,
+            icon=ft.Icon(ft.Icons.EMOJI_EMOTIONS_OUTLINED, semantics_label=INSERT_EMOJI),
+            tooltip=INSERT_EMOJI,
+            on_click=on_emoji,
+        )
+        self.emoji_suggestions = EmojiSuggestions()
 
         self.members = MemberList(member_rows)
         self.typing = TypingIndicator()
@@ -135,7 +146,8 @@ class ChatView:
                 ),
                 ft.Row([self.jump_button], alignment=ft.MainAxisAlignment.CENTER),
                 self.typing.text,
-                ft.Row([self.message_input, self.send_button]),
+                ft.Row([self.emoji_button, self.message_input, self.send_button]),
+                self.emoji_suggestions.row,
             ],
         )
         self.narrow = False
