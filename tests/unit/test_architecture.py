@@ -84,8 +84,8 @@ def test_the_composition_root_and_live_state_know_nothing_of_the_ui() -> None:
 
 def test_the_session_parts_import_one_way() -> None:
     """controller -> navigation -> conversation; identity, account, composer, profile,
-    emoji_input and external_sign_in know no other part; every part may use `screen` (the page as the parts see
-    it); `drafts` and `tab_title` are leaves that the parts keeping them share."""
+    emoji_input and external_sign_in know no other part; every part may use `screen` (the page
+    as the parts see it); `drafts` and `tab_title` are leaves that the parts keeping them share."""
     allowed = {
         "controller": {
             "navigation",

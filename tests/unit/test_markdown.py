@@ -189,7 +189,7 @@ def test_links_open_in_a_new_tab_with_their_target_on_hover() -> None:
         {"url": "mailto:a@b.co", "target": "_blank"},
     ]
     tooltips = [c["tooltip"] for c in READER.walk(tree) if c.get("spans")]
-    assert tooltips == ["paypal.com → https://evil.example/login\nus → mailto:a@b.co"]
+    assert tooltips == ["paypal.com -> https://evil.example/login\nus -> mailto:a@b.co"]
 
 
 def test_a_look_alike_host_shows_its_real_target() -> None:

@@ -9,7 +9,7 @@ every client, and the console's and screen readers' plain forms come from the sa
 
 Links are spans with a `Url` (opened by the client in a new tab, no server round trip, so
 shared rows need no handler). A span has no tooltip of its own, so a paragraph with links
-shows its links' targets on hover ("paypal.com → https://evil.example"): the target, not the
+shows its links' targets on hover ("paypal.com -> https://evil.example"): the target, not the
 words, is what a click opens. Every text is silent: the row's label says it (spoken.py).
 """
 
@@ -48,7 +48,7 @@ _CODE_COLORS = {
     "number": ft.TextStyle(color=ft.Colors.SECONDARY),
     "name": ft.TextStyle(color=ft.Colors.PRIMARY),
 }
-ARROW = "→"
+ARROW = "->"  # ASCII: the bundled fonts draw no "→" in a tooltip (seen in Chromium)
 
 
 def rich_body(document: Document, *, color: str | None = None, italic: bool = False) -> ft.Control:

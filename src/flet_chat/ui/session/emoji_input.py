@@ -36,11 +36,14 @@ class EmojiInput:
 
     async def accept(self, event: Any) -> bool:
         """Enter in the composer: True when it took the first suggestion instead of sending."""
+        if getattr(event, "name", "submit") != "submit":
+            return False  # the send button sends what is there
         data = getattr(event, "data", None)
+        text = data if isinstance(data, str) else self._text  # as it was on Enter, if told
         shown = self._view.emoji_suggestions.shown
-        if not isinstance(data, str) or not shown or shortcode_at_end(data) is None:
+        if not shown or shortcode_at_end(text) is None:
             return False
-        self._view.message_input.value = data  # as it was on Enter
+        self._view.message_input.value = text
         await self.complete(shown[0].emoji)
         return True
 
