@@ -36,8 +36,11 @@ from flet_chat.core.markdown import (
 from flet_chat.core.models import Message, MessageKind
 from flet_chat.flet_compat import install_walk_once, pack_control
 from flet_chat.testing.flet_client import FletClient
+from flet_chat.ui.clock import FALLBACK, clock_from_cookie
 from flet_chat.ui.controls.chat_message import message_row
 from flet_chat.ui.controls.rich_text import MONO
+from flet_chat.ui.row_cache import RowCache
+from flet_chat.ui.timeline import MessageEntry
 
 READER = FletClient("ws://unused")  # only its tree helpers: what a client would show
 
@@ -296,3 +299,18 @@ def test_highlighting_is_for_known_languages_and_bounded() -> None:
     pieces = highlight(code, "python")
     assert "".join(text for text, _ in pieces) == code
     assert sum(1 for _, kind in pieces if kind) <= MAX_PIECES
+
+
+def test_a_message_is_parsed_once_per_process_whatever_its_rows() -> None:
+    """Rows are built once per process (ui/row_cache.py); every variant of a message's row
+    (another clock, a continued row) and every session share one parse."""
+    parse.cache_clear()
+    rows = RowCache()
+    text = "**once** per `revision`"
+    message = Message(9, MessageKind.CHAT, "Alice", text, datetime(2026, 1, 1, tzinfo=UTC))
+    new_york = clock_from_cookie("America/New_York|h12")
+    first = rows.row(MessageEntry(message, FALLBACK))
+    assert rows.row(MessageEntry(message, FALLBACK)) is first  # a second session: the same row
+    rows.row(MessageEntry(message, new_york))
+    rows.row(MessageEntry(message, new_york, continued=True))
+    assert parse.cache_info().misses == 1

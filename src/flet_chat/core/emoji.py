@@ -118,11 +118,17 @@ def _rank(names: tuple[str, ...], query: str) -> tuple[int, int] | None:
 
 def shortcode_at_end(text: str) -> str | None:
     """The `:smi` being typed at the end of `text` (after a space or at the start), or None."""
-    match = SHORTCODE_AT_END.search(text)
+    match = _at_end(text)
     return match.group(1).lower() if match else None
 
 
 def complete_shortcode(text: str, emoji: str) -> str:
     """`text` with the `:smi` at its end replaced by `emoji`."""
-    match = SHORTCODE_AT_END.search(text)
+    match = _at_end(text)
     return text if match is None else text[: match.start()] + emoji
+
+
+def _at_end(text: str) -> re.Match[str] | None:
+    # Only the end can hold it: a keystroke in a 4,000-character text looks at 42 of them
+    # (the lookbehind still sees the character before).
+    return SHORTCODE_AT_END.search(text, max(0, len(text) - 42))
