@@ -133,3 +133,15 @@ async def test_the_picker_searches_a_bounded_grid_and_adds_at_the_end() -> None:
 @pytest.mark.parametrize("query", ["", "a", "heart", "x" * 500])
 def test_every_search_is_bounded(query: str) -> None:
     assert len(search(query[:40], PICKER_SHOWN)) <= PICKER_SHOWN
+
+
+async def test_enter_completes_the_text_in_the_field_not_older_suggestions() -> None:
+    """A room switch puts another draft in the field without a change event."""
+    view, screen = make_view(), FakeScreen()
+    emoji = EmojiInput(view=view, screen=screen)
+    emoji.on_change(Typed("nice :smi"))
+    view.message_input.value = "party :tad"  # the other room's draft
+    assert await emoji.accept(Submit("party :tad")) is True
+    assert view.message_input.value == "party 🎉"
+    view.message_input.value = "no code here"
+    assert await emoji.accept(Submit("no code here")) is False

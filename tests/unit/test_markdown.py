@@ -94,6 +94,11 @@ def test_plain_text_and_mentions_stay_one_paragraph() -> None:
     )
 
 
+@pytest.mark.parametrize("text", [">", "```", "-", "- \n- ", "`" * 4000, "1."])
+def test_a_message_of_marks_alone_shows_the_marks(text: str) -> None:
+    assert parse(text) == Document((Paragraph((Span(text),)),))
+
+
 def test_a_single_newline_breaks_the_line_as_typed() -> None:
     assert plain("one\ntwo") == "one\ntwo"
 

@@ -113,8 +113,10 @@ def parse(text: str) -> Document:
     tokens = md.parse(text)
     if any(token.level >= _NESTING - 1 for token in tokens):
         return plain_document(text)  # markdown-it dropped what lay deeper: show it all
-    blocks = _Blocks(tokens, _Budget()).read(depth=0)
-    return Document(_bounded(blocks)) if blocks else plain_document(text)
+    document = Document(_bounded(_Blocks(tokens, _Budget()).read(depth=0)))
+    if not plain_text(document, speech=True).strip():
+        return plain_document(text)  # only marks (">", "```", "- "): show them, not nothing
+    return document
 
 
 def plain_document(text: str) -> Document:

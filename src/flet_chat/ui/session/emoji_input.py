@@ -40,11 +40,14 @@ class EmojiInput:
             return False  # the send button sends what is there
         data = getattr(event, "data", None)
         text = data if isinstance(data, str) else self._text  # as it was on Enter, if told
-        shown = self._view.emoji_suggestions.shown
-        if not shown or shortcode_at_end(text) is None:
+        # For the text as it is now (the suggestions shown may be older: a room switch put
+        # another draft in the field).
+        partial = shortcode_at_end(text)
+        found = search(partial, SUGGESTIONS, anywhere=False) if partial else ()
+        if not found:
             return False
         self._view.message_input.value = text
-        await self.complete(shown[0].emoji)
+        await self.complete(found[0].emoji)
         return True
 
     async def complete(self, emoji: str) -> None:
