@@ -50,7 +50,8 @@ def format_line(message: dict[str, Any], *, color: bool) -> str:
     text = plain(text)  # Markdown as it reads: no marks, links "text (url)", code indented
     if message.get("author_kind", "user") != "user":
         badge = "BOT" if message["author_kind"] == "bot" else "APP"
-        return f"[{stamp}] {name} [{badge}]\n" + paint(BLUE, ANSWER_INDENT + text)
+        answer = "\n".join(ANSWER_INDENT + line for line in text.split("\n"))
+        return f"[{stamp}] {name} [{badge}]\n" + paint(BLUE, answer)
     return f"[{stamp}] {name}: {text}"
 
 
