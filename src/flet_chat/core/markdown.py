@@ -105,10 +105,11 @@ _WITH_LINKS = _parser(links=True)
 _WITHOUT_LINKS = _parser(links=False)
 
 
-@functools.lru_cache(maxsize=2048)
+@functools.lru_cache(maxsize=512)
 def parse(text: str) -> Document:
     """The message's form to draw, the same in every session. Cached: every variant of a
-    message's row (clocks, continued or not) and the console ask for the same text."""
+    message's row (clocks, continued or not) asks for the same text, and soon after the first
+    (at most some 30 KB each, for a hostile 4,000 characters)."""
     md = _WITH_LINKS if text.count("[") <= MAX_BRACKETS else _WITHOUT_LINKS
     tokens = md.parse(text)
     if any(token.level >= _NESTING - 1 for token in tokens):
