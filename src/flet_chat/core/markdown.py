@@ -109,7 +109,7 @@ _WITHOUT_LINKS = _parser(links=False)
 def parse(text: str) -> Document:
     """The message's form to draw, the same in every session. Cached: every variant of a
     message's row (clocks, continued or not) asks for the same text, and soon after the first
-    (at most some 30 KB each, for a hostile 4,000 characters)."""
+    (a few KB each; tens of KB for a hostile 4,000 characters)."""
     md = _WITH_LINKS if text.count("[") <= MAX_BRACKETS else _WITHOUT_LINKS
     tokens = md.parse(text)
     if any(token.level >= _NESTING - 1 for token in tokens):
