@@ -130,6 +130,22 @@ async def test_the_picker_searches_a_bounded_grid_and_adds_at_the_end() -> None:
     assert screen.focused == [view.message_input]
 
 
+async def test_enter_in_the_picker_search_takes_the_first_emoji() -> None:
+    view, screen = make_view(), FakeScreen()
+    emoji = EmojiInput(view=view, screen=screen)
+    await emoji.open_picker()
+    picker = emoji.picker
+    assert picker is not None
+    await picker.search.on_submit(Typed("tada"))  # type: ignore[misc]
+    assert view.message_input.value == "🎉"
+    assert screen.closed == [picker.dialog]
+    await emoji.open_picker()
+    assert emoji.picker is not None
+    await emoji.picker.search.on_submit(Typed("zzzz_nothing"))  # type: ignore[misc]
+    assert view.message_input.value == "🎉"  # nothing found, nothing added, still open
+    assert emoji.picker is not None
+
+
 @pytest.mark.parametrize("query", ["", "a", "heart", "x" * 500])
 def test_every_search_is_bounded(query: str) -> None:
     assert len(search(query[:40], PICKER_SHOWN)) <= PICKER_SHOWN

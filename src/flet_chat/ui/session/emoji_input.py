@@ -61,7 +61,10 @@ class EmojiInput:
     async def open_picker(self, _event: Any = None) -> None:
         """The emoji button: a new picker each time (nothing of it is held between opens)."""
         self.picker = EmojiPicker(
-            on_pick=self.pick, on_search=self._searched, on_close=self._close_picker
+            on_pick=self.pick,
+            on_search=self._searched,
+            on_submit=self._search_submitted,
+            on_close=self._close_picker,
         )
         self._screen.show_dialog(self.picker.dialog)
 
@@ -82,6 +85,11 @@ class EmojiInput:
         changed = self.picker.show_matches(query)
         if changed:
             self._screen.refresh(*changed)
+
+    async def _search_submitted(self, event: Any) -> None:
+        await self._searched(event)  # the grid for the text as it was on Enter
+        if self.picker is not None and self.picker.shown:
+            await self.pick(self.picker.shown[0].emoji)
 
     async def _close_picker(self, _event: Any = None) -> None:
         if self.picker is not None:

@@ -66,9 +66,12 @@ def _suggestion(named: NamedEmoji, on_pick: Pick, *, first: bool) -> ft.Control:
 
 
 class EmojiPicker:
-    """A dialog: a search field and a grid of at most PICKER_SHOWN emoji matching it."""
+    """A dialog: a search field and a grid of at most PICKER_SHOWN emoji matching it; Enter in
+    the field takes the first."""
 
-    def __init__(self, *, on_pick: Pick, on_search: Handler, on_close: Handler) -> None:
+    def __init__(
+        self, *, on_pick: Pick, on_search: Handler, on_submit: Handler, on_close: Handler
+    ) -> None:
         self._on_pick = on_pick
         self.search = ft.TextField(
             key=keys.EMOJI_SEARCH,
@@ -76,6 +79,7 @@ class EmojiPicker:
             autofocus=True,
             dense=True,
             on_change=on_search,
+            on_submit=on_submit,  # Enter takes the first emoji shown
         )
         self.note = ft.Text(NOTHING_FOUND, visible=False, italic=True)
         self.grid = ft.GridView(
