@@ -172,7 +172,8 @@ class _Blocks:
             items: list[tuple[Block, ...]] = []
             while self.at < len(self.tokens) and self.tokens[self.at].type != close:
                 self.at += 1  # list_item_open
-                items.append(_flatten(self.read(depth=depth + 1, until="list_item_close"), depth))
+                item = self.read(depth=depth + 1, until="list_item_close")
+                items.append(_flatten(item, depth + 1))
             self.at += 1
             return ListBlock(kind == "ordered_list_open", start, tuple(items))
         return None  # a closing token (markdown-it balances them) or one we do not draw
