@@ -65,13 +65,17 @@ def test_completion_wants_a_word_that_starts_with_a_colon() -> None:
 async def test_typing_a_shortcode_suggests_and_enter_inserts_the_first() -> None:
     view, screen = make_view(), FakeScreen()
     emoji = EmojiInput(view=view, screen=screen)
-    suggestions = view.emoji_suggestions
-    assert not suggestions.row.visible
+    emoji.on_change(Typed("nice"))
+    assert view.emoji_suggestions is None  # made when first needed
+    assert screen.refreshed == []
 
     view.message_input.value = "nice :smi"
     emoji.on_change(Typed("nice :smi"))
+    suggestions = view.emoji_suggestions
+    assert suggestions is not None
     assert suggestions.row.visible
-    assert screen.refreshed == [suggestions.row]
+    assert screen.refreshed == [view.chat_column]  # the row went in under the composer
+    assert view.chat_column.controls[-1] is suggestions.row
     shown = [c.key for c in suggestions.row.controls]
     assert shown[0] == keys.emoji_suggestion("smile")
     assert len(shown) <= SUGGESTIONS
@@ -89,6 +93,7 @@ async def test_a_click_on_a_suggestion_inserts_it() -> None:
     emoji = EmojiInput(view=view, screen=screen)
     view.message_input.value = "party :tad"
     emoji.on_change(Typed("party :tad"))
+    assert view.emoji_suggestions is not None
     button = view.emoji_suggestions.row.controls[0]
     assert button.key == keys.emoji_suggestion("tada")
     await button.on_click(None)  # type: ignore[attr-defined,misc]
@@ -99,7 +104,7 @@ async def test_no_suggestion_for_a_name_that_only_contains_what_was_typed() -> N
     view, screen = make_view(), FakeScreen()
     emoji = EmojiInput(view=view, screen=screen)
     emoji.on_change(Typed("ok :qzx"))
-    assert not view.emoji_suggestions.row.visible
+    assert view.emoji_suggestions is None
     assert screen.refreshed == []  # nothing changed, nothing sent
     assert await emoji.accept(Submit("ok :qzx")) is False
 

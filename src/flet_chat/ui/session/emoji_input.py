@@ -31,8 +31,9 @@ class EmojiInput:
         partial = shortcode_at_end(text)
         # Only names that start with it (or a word of them does): Enter takes the first.
         found = search(partial, SUGGESTIONS, anywhere=False) if partial else ()
-        if self._view.emoji_suggestions.show(found, self.complete):
-            self._screen.refresh(self._view.emoji_suggestions.row)
+        changed = self._view.suggest_emoji(found, self.complete)
+        if changed:
+            self._screen.refresh(*changed)
 
     async def accept(self, event: Any) -> bool:
         """Enter in the composer: True when it took the first suggestion instead of sending."""
