@@ -11,6 +11,7 @@ from collections.abc import Callable
 import httpx
 import pytest
 import websockets
+import websockets.exceptions
 
 from tests.integration.conftest import Connect, has_row
 from tests.support.server import ServerProcess
