@@ -83,8 +83,8 @@ def test_the_composition_root_and_live_state_know_nothing_of_the_ui() -> None:
 
 
 def test_the_session_parts_import_one_way() -> None:
-    """controller -> navigation -> conversation; identity, account, composer, profile and
-    external_sign_in know no other part; every part may use `screen` (the page as the parts see
+    """controller -> navigation -> conversation; identity, account, composer, profile, search
+    and external_sign_in know no other part; every part may use `screen` (the page as the parts see
     it); `drafts` and `tab_title` are leaves that the parts keeping them share."""
     allowed = {
         "controller": {
@@ -94,6 +94,7 @@ def test_the_session_parts_import_one_way() -> None:
             "account",
             "composer",
             "profile",
+            "search",
             "external_sign_in",
             "screen",
             "drafts",
@@ -106,6 +107,7 @@ def test_the_session_parts_import_one_way() -> None:
         "identity": {"screen"},
         "composer": {"screen", "drafts"},
         "profile": {"screen"},
+        "search": {"screen"},
         "screen": set(),
         "drafts": set(),
         "tab_title": set(),
