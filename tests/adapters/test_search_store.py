@@ -228,3 +228,27 @@ async def test_the_migration_indexes_the_history_stored_before_it(database_url: 
         ]
     finally:
         await engine.dispose()
+
+
+async def test_older_matches_are_found_past_a_flood_in_other_rooms(database_url: str) -> None:
+    """PostgreSQL searches the newest messages first, then the rest through its index: a word
+    said only long ago in the reader's rooms, and often since elsewhere, is still found, in
+    order, across pages (the window is 3 messages here instead of 10,000)."""
+    await upgrade_to_head_async(database_url)
+    engine = create_engine(database_url)
+    store = SqlStore(engine, search_window=3)
+    try:
+        mine = [await say(store, f"firehose number {i}") for i in range(4)]
+        for i in range(8):
+            await say(store, f"firehose elsewhere {i}", room="firehose")
+        recent = await say(store, "firehose again, recently")
+        await say(store, "no match here")
+        page = await store.search(SearchQuery(("firehose",), GENERAL, limit=3))
+        assert [m.id for m in page] == [recent, mine[3], mine[2]]
+        rest = await store.search(SearchQuery(("firehose",), GENERAL, limit=3, before=mine[2]))
+        assert [m.id for m in rest] == [mine[1], mine[0]]
+        everything = await store.search(SearchQuery(("firehose",), GENERAL, limit=50))
+        assert [m.id for m in everything] == [recent, *reversed(mine)]
+        assert await store.search(SearchQuery(("elsewhere",), GENERAL, limit=5)) == []
+    finally:
+        await engine.dispose()
