@@ -331,15 +331,14 @@ async def _search_postgres(
         messages.c.deleted_at.is_(None),
     )
     older_than = () if query.before is None else (messages.c.id < query.before,)
-    floor = (
-        await conn.execute(
-            select(messages.c.id)
-            .where(*older_than)
-            .order_by(messages.c.id.desc())
-            .offset(window)
-            .limit(1)
-        )
-    ).scalar_one_or_none()
+    # Ids only grow (one sequence for every room): the newest `window` ids are the window, and
+    # the newest id is one index lookup (an OFFSET would walk `window` index entries).
+    newest_id = (
+        query.before - 1
+        if query.before is not None
+        else (await conn.execute(select(func.max(messages.c.id)))).scalar_one() or 0
+    )
+    floor = newest_id - window if newest_id > window else None
     recent = (
         select(messages)
         .where(_tsquery_matches(words, "recent_words"), *wanted, *older_than)
