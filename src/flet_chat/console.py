@@ -9,6 +9,7 @@ live messages; a line typed and Enter sends it (slash commands too); Ctrl-D or C
 `/join ROOM` (or `/join @NAME`, `/dm NAME`) switches the room lines go to; the prompt names it
 ("#dev> ") outside #general, and messages of the user's other rooms show with their room.
 Bots' and integrations' words are indented and blue, as the seed console showed its answers.
+Chat messages are Markdown, printed in their plain form (core/markdown.py `plain_text`).
 The python-socketio client runs its own thread; the terminal is read on the main thread.
 """
 
@@ -25,6 +26,8 @@ from datetime import datetime
 from typing import Any, TextIO
 
 import socketio
+
+from flet_chat.core.markdown import plain
 
 PROMPT = "> "
 ANSWER_INDENT = "     >>>>> "  # the seed console's answer prefix
@@ -44,9 +47,11 @@ def format_line(message: dict[str, Any], *, color: bool) -> str:
         return paint(DIM, f"[{stamp}] {name} set the topic: {text}")
     if kind != "chat":  # join and leave notices
         return paint(DIM, f"[{stamp}] {text}")
+    text = plain(text)  # Markdown as it reads: no marks, links "text (url)", code indented
     if message.get("author_kind", "user") != "user":
         badge = "BOT" if message["author_kind"] == "bot" else "APP"
-        return f"[{stamp}] {name} [{badge}]\n" + paint(BLUE, ANSWER_INDENT + text)
+        answer = "\n".join(ANSWER_INDENT + line for line in text.split("\n"))
+        return f"[{stamp}] {name} [{badge}]\n" + paint(BLUE, answer)
     return f"[{stamp}] {name}: {text}"
 
 

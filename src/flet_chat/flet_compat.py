@@ -13,9 +13,11 @@ needs that walk once per process. `install_walk_once()` lets controls that say s
 (`walk_once = True`) be walked once and then hand back the controls found the first time.
 
 The append patch: a live message adds a row at the end of a chunk in every session. Flet would
-diff each session's chunk and encode the same row once per session; `send_rows_appended` sends
+diff each session's chunk and encode the same row once per session; `send_list_patch` sends
 the patch Flet's diff would have produced, with the row encoded once per process
-(`pack_control`), and refreshes the snapshot Flet's next diff of that chunk starts from.
+(`pack_control`), and refreshes the snapshot Flet's next diff of that chunk starts from. The same
+function sends a splice of the message list (the oldest chunk out, a new chunk in, built by
+`pack_new_container`), which Flet's diff would do by walking every row that left.
 
 The lost focus: Flet 1.0.5's `TextField.focus()` asks Flutter to focus the field's ordinary focus
 node, while a `shift_enter` field (the composer: Enter sends, Shift+Enter adds a line) is drawn
@@ -31,10 +33,9 @@ whether or not debug logging is on; the repr of a patch walks all of its control
 from __future__ import annotations
 
 import dataclasses
-import functools
 import logging
 import weakref
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import flet as ft
@@ -143,11 +144,20 @@ def _may_hold_controls(value: Any) -> bool:
     return isinstance(value, list | dict) or dataclasses.is_dataclass(value)
 
 
-@functools.cache
+_DEFAULTS_HOLD_CONTROLS: dict[type, bool] = {}
+
+
 def _defaults_hold_controls(cls: type) -> bool:
-    defaults: dict[str, Any] | None = getattr(cls, "_prop_defaults", None)
-    structural = getattr(cls, "_structural_fields", None)
-    return defaults is None or structural is None or any(map(_may_hold_controls, defaults.values()))
+    """Whether a default of the class's props may hold controls, or the class is not one of
+    Flet's prop-tracked controls: then only Flet's whole walk is right."""
+    known = _DEFAULTS_HOLD_CONTROLS.get(cls)
+    if known is None:
+        defaults: dict[str, Any] | None = getattr(cls, "_prop_defaults", None)
+        structural = getattr(cls, "_structural_fields", None)
+        known = defaults is None or structural is None
+        known = known or any(map(_may_hold_controls, (defaults or {}).values()))
+        _DEFAULTS_HOLD_CONTROLS[cls] = known
+    return known
 
 
 def _configure_new_control(control: Any, parent: Any) -> None:
@@ -168,7 +178,7 @@ def _configure_new_control(control: Any, parent: Any) -> None:
     control.build()
     control._before_update_safe()
     object.__setattr__(control, "_initialized", True)
-    values = [getattr(control, name) for name in cls._structural_fields]  # type: ignore[attr-defined]
+    values = [getattr(control, name) for name in cls._structural_fields]
     for value in (*values, *control._values.values()):
         if isinstance(value, list):
             for item in value:
@@ -189,6 +199,7 @@ def _configure_child(builder: DiffBuilder, item: Any, parent: Any) -> None:
 _PACKER = msgpack.Packer()
 _PATCH_CONTROL = MessageAction.PATCH_CONTROL.value
 _ADD = Operation.Add.value
+_REMOVE = Operation.Remove.value
 # The path table of a patch on a container's `controls` list: node 1 is `controls`.
 _CONTROLS_PATH = msgpack.packb([0, {"controls": [1]}])
 _SNAPSHOTS = "__prev_lists"  # where Flet's encoder keeps what a control's lists were when sent
@@ -218,19 +229,27 @@ def pack_new_container(container: Any, parent: Any, packed_children: list[bytes]
     return bytes(packed)
 
 
-def send_controls_appended(
-    page: Any, container: Any, start: int, packed_controls: list[bytes]
+def send_list_patch(
+    page: Any,
+    container: Any,
+    *,
+    removed: Sequence[int],
+    added: Sequence[tuple[int, bytes]],
 ) -> None:
-    """Tell the page's client that `packed_controls` were appended to `container.controls` at
-    `start`; only where `accepts_ready_made(page, container)`."""
+    """Tell the page's client that items at `removed` (indexes as it has them, highest first)
+    left `container.controls` and that encoded controls were inserted at `added`'s indexes
+    (lowest first, as they are in the new list); the client applies them in that order.
+    Only where `accepts_ready_made(page, container)`."""
     frame = bytearray(b"\x00")
     frame += _PACKER.pack_array_header(2) + _PACKER.pack(_PATCH_CONTROL)
     frame += _PACKER.pack_map_header(2) + _PACKER.pack("id") + _PACKER.pack(container._i)
-    frame += _PACKER.pack("patch") + _PACKER.pack_array_header(1 + len(packed_controls))
+    frame += _PACKER.pack("patch") + _PACKER.pack_array_header(1 + len(removed) + len(added))
     frame += _CONTROLS_PATH
-    for offset, control in enumerate(packed_controls):
+    for index in removed:
+        frame += _PACKER.pack([_REMOVE, 1, index])
+    for index, control in added:
         frame += _PACKER.pack_array_header(4) + _PACKER.pack(_ADD) + _PACKER.pack(1)
-        frame += _PACKER.pack(start + offset) + control
+        frame += _PACKER.pack(index) + control
     page.session.connection.send_frame(bytes(frame))
     # What Flet's diff of this container would have recorded after sending the same patch.
     getattr(container, _SNAPSHOTS)["controls"][:] = container.controls

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import flet as ft
@@ -22,10 +22,11 @@ from starlette.datastructures import URL
 
 from flet_chat.core.models import Message, MessageKind
 from flet_chat.flet_compat import LeakSafeFletApp, install_walk_once
-from flet_chat.testing.flet_client import PATCH, REGISTER, decode, encode
+from flet_chat.testing.flet_client import PATCH, REGISTER, FletClient, decode, encode
+from flet_chat.ui.message_window import MessageWindow
 from flet_chat.ui.row_cache import RowCache
 from flet_chat.ui.updates import send_updates
-from flet_chat.ui.views.message_list import CHUNK_SIZE, ChunksAppended, MessageList, RowsAppended
+from flet_chat.ui.views.message_list import CHUNK_SIZE, ListSpliced, MessageList, RowsAppended
 
 
 class OpenWebSocket:
@@ -94,7 +95,7 @@ def diff_all(updates: list[Any]) -> None:
     for update in updates:
         if isinstance(update, RowsAppended):
             update.chunk.update()
-        elif isinstance(update, ChunksAppended):
+        elif isinstance(update, ListSpliced):
             update.list_view.update()
         else:
             update.update()
@@ -153,7 +154,7 @@ async def test_ready_made_patches_match_flets_diff(history: int, appended: int) 
 
         ready_updates = ready_made.show(later, has_older=False)
         frames["diff"] = sent_by(lambda: diff_all(diffed.show(later, has_older=False)))
-        frames["ready_made"] = sent_by(lambda: send_updates(page, ready_updates, rows))
+        frames["ready_made"] = sent_by(lambda: send_updates(page, ready_updates))
         # Into an empty list the first item replaces the list whole: Flet's diff does that.
         assert app.ready_made == (len(frames["ready_made"]) if history else 0)
         # Flet's next diffs of the chunks and the list start from what the client was told.
@@ -178,3 +179,87 @@ async def test_ready_made_patches_match_flets_diff(history: int, appended: int) 
     assert frames["ready_made"] == frames["diff"]
     assert frames["ready_made_next"] == frames["diff_next"]
     assert frames["ready_made_trimmed"] == frames["diff_trimmed"]
+
+
+def varied(i: int) -> Message:
+    """Runs of one author, gaps that end groups and a new day now and then: what changes the
+    lead rows above the top as the oldest fall off."""
+    author = ("Ann", "Bob", "Cy")[(i // 3) % 3]
+    at = datetime(2026, 1, 1, 22, tzinfo=UTC) + timedelta(minutes=3 * i + 4 * (i // 4))
+    return Message(i, MessageKind.CHAT, author, f"text {i}", at)
+
+
+def without_ids(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: without_ids(v) for k, v in value.items() if k != "_i"}
+    if isinstance(value, list):
+        return [without_ids(v) for v in value]
+    return value
+
+
+async def test_splices_leave_the_client_with_what_flets_diff_would() -> None:
+    """A client mirror (the test client's patch logic) takes every frame; after each step the
+    list sent ready-made must read exactly as the list sent through Flet's diff: chunks falling
+    off, lead rows changing, a rebuild, the head shown and hidden."""
+    install_walk_once()
+    rows = RowCache()
+    capacity = 4 * CHUNK_SIZE
+    steps: list[tuple[list[Message], bool]] = []
+    window = MessageWindow(capacity, trim_step=CHUNK_SIZE)
+    window.reset([varied(i) for i in range(1, capacity - 3)], has_older=True)
+    steps.append((list(window.messages), True))
+    for i in range(capacity - 3, capacity + 3 * CHUNK_SIZE):
+        window.add_live(varied(i))
+        steps.append((list(window.messages), window.has_older))
+    steps.append(([varied(i) for i in range(200, 230)], False))  # jumped: rebuilt, no head
+    steps.append(([varied(i) for i in range(200, 232)], True))  # the head comes back
+    compared: list[int] = []
+    splices = 0
+    done = asyncio.Event()
+    socket = OpenWebSocket()
+    mirror = FletClient("ws://unused")
+
+    def replay(frames: list[bytes]) -> None:
+        for frame in frames:
+            action, body = decode(frame)
+            if action == REGISTER:
+                mirror.page = body["page_patch"]
+                mirror._index(mirror.page)
+            elif action == PATCH:
+                mirror._apply(body["id"], body["patch"])
+
+    async def main(page: ft.Page) -> None:
+        nonlocal splices
+        try:
+            heads = [ft.TextButton(content="older") for _ in range(2)]
+            diffed, ready_made = (MessageList(rows, head=head) for head in heads)
+            page.add(diffed.list_view, ready_made.list_view)
+            for number, (messages, has_older) in enumerate(steps):
+                diff_all(diffed.show(messages, has_older=has_older))
+                if number == 0:
+                    diff_all(ready_made.show(messages, has_older=has_older))
+                else:
+                    updates = ready_made.show(messages, has_older=has_older)
+                    splices += sum(isinstance(u, ListSpliced) for u in updates)
+                    send_updates(page, updates)
+                replay(app.frames)
+                app.frames.clear()
+                sent = [without_ids(mirror._by_id[v.list_view._i]) for v in (diffed, ready_made)]
+                assert sent[0] == sent[1], f"step {number}"
+                compared.append(number)
+        finally:
+            done.set()
+
+    app = RecordingFletApp(
+        loop=asyncio.get_running_loop(), executor=app_manager.executor, main=main, before_main=None
+    )
+    handler = asyncio.create_task(app.handle(socket))
+    try:
+        await asyncio.wait_for(done.wait(), timeout=20)
+    finally:
+        socket.closed.set()
+        await asyncio.wait_for(handler, timeout=10)
+    assert compared == list(range(len(steps)))
+    # The three times a chunk started and the oldest fell off went out ready-made (a rebuild
+    # and the head coming back go through Flet's diff).
+    assert splices == 3

@@ -83,9 +83,9 @@ def test_the_composition_root_and_live_state_know_nothing_of_the_ui() -> None:
 
 
 def test_the_session_parts_import_one_way() -> None:
-    """controller -> navigation -> conversation; identity, account, composer, profile, search
-    and external_sign_in know no other part; every part may use `screen` (the page as the parts see
-    it); `drafts` and `tab_title` are leaves that the parts keeping them share."""
+    """controller -> navigation -> conversation; identity, account, composer, profile, search,
+    emoji_input and external_sign_in know no other part; every part may use `screen` (the page
+    as the parts see it); `drafts` and `tab_title` are leaves that the parts keeping them share."""
     allowed = {
         "controller": {
             "navigation",
@@ -93,6 +93,7 @@ def test_the_session_parts_import_one_way() -> None:
             "identity",
             "account",
             "composer",
+            "emoji_input",
             "profile",
             "search",
             "external_sign_in",
@@ -106,6 +107,7 @@ def test_the_session_parts_import_one_way() -> None:
         "conversation": {"screen"},
         "identity": {"screen"},
         "composer": {"screen", "drafts"},
+        "emoji_input": {"screen"},
         "profile": {"screen"},
         "search": {"screen"},
         "screen": set(),

@@ -183,3 +183,19 @@ def token_row(session_id: int) -> str:
 
 def token_revoke(session_id: int) -> str:
     return f"token-revoke-{session_id}"
+
+
+# The composer's emoji (ui/views/emoji_picker.py, ui/session/emoji_input.py).
+EMOJI_BUTTON = "emoji_button"
+EMOJI_SUGGESTIONS = "emoji_suggestions"  # `:smi` completion, under the composer
+EMOJI_SEARCH = "emoji_search"
+EMOJI_GRID = "emoji_grid"
+
+
+def emoji_suggestion(name: str) -> str:
+    return f"emoji_suggestion-{name}"
+
+
+def emoji_choice(name: str) -> str:
+    """A picker grid's emoji, by its shortcode: "emoji-smile"."""
+    return f"emoji-{name}"

@@ -48,15 +48,22 @@ _NONE_SHOWN = (NO_PROFILE, 0)
 SEPARATORS_KEPT = 512
 
 
-class _Drawn:
-    """One variant of a message's row, its profile stamp, (once sent) its encoding and the
-    entry it was drawn for, which sessions share too (a list of 200 keeps 200 references)."""
+class DrawnRow:
+    """One variant of a row: the entry it was drawn for, which sessions share too (a list of
+    200 keeps 200 references), the row, its profile stamp and, once sent, its encoding. A
+    session appending rows keeps these, so sending them needs no second look-up."""
 
-    __slots__ = ("entry", "packed", "row", "stamp")
+    __slots__ = ("_packed", "entry", "row", "stamp")
 
-    def __init__(self, entry: MessageEntry | GroupStart, row: ft.Control, stamp: int) -> None:
+    def __init__(self, entry: Entry, row: ft.Control, stamp: int) -> None:
         self.entry, self.row, self.stamp = entry, row, stamp
-        self.packed: bytes | None = None
+        self._packed: bytes | None = None
+
+    def packed(self) -> bytes:
+        """The row as MessagePack, encoded once per process instead of once per session."""
+        if self._packed is None:
+            self._packed = pack_control(self.row)
+        return self._packed
 
 
 class RowCache:
@@ -64,10 +71,10 @@ class RowCache:
         """`capacity`: rows kept, counting each variant of a message."""
         self._capacity = capacity
         self.profiles = profiles  # None: rows show no profiles (unit tests, before start)
-        self._rows: OrderedDict[MessageKey, dict[Variant, _Drawn]] = OrderedDict()
+        self._rows: OrderedDict[MessageKey, dict[Variant, DrawnRow]] = OrderedDict()
         self._count = 0
         self._revisions: dict[int, int] = {}  # the newest revision cached, by message id
-        self._separators: OrderedDict[str, tuple[ft.Control, bytes | None]] = OrderedDict()
+        self._separators: OrderedDict[str, DrawnRow] = OrderedDict()
 
     def _profile(self, message: Message, shape: int) -> tuple[Profile, int]:
         # Only a person's own words show a profile: a bot's or an integration's name may be
@@ -83,32 +90,19 @@ class RowCache:
 
     def row(self, entry: Entry | Message) -> ft.Control:
         """The row of an entry; a bare message is shown whole in the fallback clock."""
-        if isinstance(entry, Separator):
-            return self._separator(entry)[0]
-        return self._drawn(_as_entry(entry)).row
+        return self.drawn(_as_entry(entry)).row
 
-    def entry_and_row(self, entry: Entry) -> tuple[Entry, ft.Control]:
-        """An entry equal to `entry` that sessions share, and its row."""
+    def drawn(self, entry: Entry) -> DrawnRow:
+        """The row of an entry, with an equal entry that sessions share."""
         if isinstance(entry, Separator):
-            return entry, self._separator(entry)[0]
-        drawn = self._drawn(entry)  # drawn for an equal entry: same message revision and variant
-        return drawn.entry, drawn.row
+            return self._separator(entry)
+        return self._drawn(entry)  # drawn for an equal entry: same message revision and variant
 
     def packed(self, entry: Entry | Message) -> bytes:
-        """The row as MessagePack, encoded once per process instead of once per session."""
-        if isinstance(entry, Separator):
-            row, packed = self._separator(entry)
-            if packed is None:
-                packed = pack_control(row)
-                if entry.key in self._separators:
-                    self._separators[entry.key] = (row, packed)
-            return packed
-        drawn = self._drawn(_as_entry(entry))
-        if drawn.packed is None:
-            drawn.packed = pack_control(drawn.row)  # kept with it, if the cache keeps the row
-        return drawn.packed
+        """The entry's row as DrawnRow.packed() gives it."""
+        return self.drawn(_as_entry(entry)).packed()
 
-    def _drawn(self, entry: MessageEntry | GroupStart) -> _Drawn:
+    def _drawn(self, entry: MessageEntry | GroupStart) -> DrawnRow:
         message = entry.message
         key = (message.id, message.revision)
         shape = HEAD if isinstance(entry, GroupStart) else CONTINUED if entry.continued else WHOLE
@@ -126,7 +120,7 @@ class RowCache:
                 message, profile, stamp, clock=entry.clock, continued=shape == CONTINUED
             )
         )
-        drawn = _Drawn(entry, row, stamp)
+        drawn = DrawnRow(entry, row, stamp)
         newest = self._revisions.get(message.id)
         if newest is not None and newest > message.revision:
             return drawn  # a session still shows an older state for a moment: not worth keeping
@@ -141,7 +135,7 @@ class RowCache:
             self._drop(next(iter(self._rows)))
         return drawn
 
-    def _separator(self, separator: Separator) -> tuple[ft.Control, bytes | None]:
+    def _separator(self, separator: Separator) -> DrawnRow:
         kept = self._separators.get(separator.key)
         if kept is not None:
             self._separators.move_to_end(separator.key)
@@ -150,10 +144,10 @@ class RowCache:
         row = SpokenRow(
             SeparatorRow(separator.key, separator.label, separator.accessible_label), None
         )
-        self._separators[separator.key] = (row, None)
+        drawn = self._separators[separator.key] = DrawnRow(separator, row, 0)
         if len(self._separators) > SEPARATORS_KEPT:
             self._separators.popitem(last=False)
-        return row, None
+        return drawn
 
     def _drop(self, key: MessageKey) -> None:
         variants = self._rows.pop(key, None)
@@ -164,5 +158,5 @@ class RowCache:
             del self._revisions[key[0]]
 
 
-def _as_entry(entry: MessageEntry | GroupStart | Message) -> MessageEntry | GroupStart:
+def _as_entry(entry: Entry | Message) -> Entry:
     return MessageEntry(entry, FALLBACK) if isinstance(entry, Message) else entry

@@ -10,6 +10,8 @@ its time and date on hover.
 A row shows one revision of its message: an "(edited)" mark, a "message deleted" stub, reaction
 chips and highlighted @mentions are the same for every viewer, so rows stay shared. The "more"
 button and the chips are RoutedControls (ui/routing.py): the session of whoever clicked handles it.
+A chat message's text is Markdown, drawn from its parsed form (ui/controls/rich_text.py) when
+the row is built, so once per revision per process; `/me` and notices are plain text.
 
 Screen readers: `message_row` wraps every row in a `SpokenRow`, a `ft.Semantics` container, so
 each row is a node of its own (without it, Flutter merged a chunk of rows into one node named by
@@ -24,12 +26,14 @@ from __future__ import annotations
 import flet as ft
 
 from flet_chat.core.accounts.models import Profile
+from flet_chat.core.markdown import parse, plain_text
 from flet_chat.core.mentions import mention_spans
 from flet_chat.core.models import AuthorKind, Message, MessageKind
 from flet_chat.ui import keys
 from flet_chat.ui.clock import FALLBACK, Clock, full_timestamp, time_text
 from flet_chat.ui.controls.avatar import avatar, display_name_of
 from flet_chat.ui.controls.reactions import reaction_chips
+from flet_chat.ui.controls.rich_text import rich_body
 from flet_chat.ui.controls.shared_row import SharedRow
 from flet_chat.ui.controls.spoken import (
     SILENT,
@@ -93,7 +97,8 @@ class ChatMessage(SharedRow, ft.Row):
         author = author_spoken(
             message.user_name, display_name_of(message.user_name, profile), badge
         )
-        said = DELETED_TEXT if message.deleted else _with_mark(message)
+        # Markdown is read as what it says ("bold and code"), never its marks (core/markdown).
+        said = DELETED_TEXT if message.deleted else _with_mark(message, markdown=True)
         self.spoken = spoken(author, time, said)
         if continued:
             self._continued(message, clock, actions_label(author, time))
@@ -106,7 +111,7 @@ class ChatMessage(SharedRow, ft.Row):
             if message.edited:
                 header.append(_edited_mark())
             header.append(MoreButton(message.id, actions_label(author, time)))
-            body = message_text(message.text, color=BOT_COLOR if badge is not None else None)
+            body = rich_body(parse(message.text), color=BOT_COLOR if badge is not None else None)
             lines.append(
                 body
                 if badge is None
@@ -129,7 +134,7 @@ class ChatMessage(SharedRow, ft.Row):
         if message.deleted:
             body = _deleted_stub()
         else:
-            body = message_text(message.text, color=BOT_COLOR if badge else None)
+            body = rich_body(parse(message.text), color=BOT_COLOR if badge else None)
         line: list[ft.Control] = [
             ft.Container(
                 body,
@@ -222,8 +227,9 @@ def message_text(
     return ft.Text(spans=parts, color=color, italic=italic, semantics_label=SILENT)
 
 
-def _with_mark(message: Message) -> str:
-    return f"{message.text} {EDITED_MARK}" if message.edited else message.text
+def _with_mark(message: Message, *, markdown: bool = False) -> str:
+    text = plain_text(parse(message.text), speech=True) if markdown else message.text
+    return f"{text} {EDITED_MARK}" if message.edited else text
 
 
 class MoreButton(RoutedControl, ft.IconButton):

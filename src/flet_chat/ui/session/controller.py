@@ -53,6 +53,7 @@ from flet_chat.ui.session.account import AccountSession
 from flet_chat.ui.session.composer import Composer
 from flet_chat.ui.session.conversation import Conversation
 from flet_chat.ui.session.drafts import Drafts
+from flet_chat.ui.session.emoji_input import EmojiInput
 from flet_chat.ui.session.external_sign_in import ExternalSignIn
 from flet_chat.ui.session.identity import SessionIdentity
 from flet_chat.ui.session.navigation import Navigation
@@ -93,7 +94,7 @@ class SessionController:
         self._profiles = services.profile_cache
         self.clock = viewer_clock(page)  # times in the viewer's zone (ui/clock.py)
         self._midnight: asyncio.TimerHandle | None = None
-        self.screen = PageScreen(page, shared.rows)
+        self.screen = PageScreen(page)
         self.tab_title = TabTitle(self.screen)
         self.drafts = Drafts()
         self.window = MessageWindow(MAX_RENDERED_MESSAGES, trim_step=CHUNK_SIZE)
@@ -138,14 +139,16 @@ class SessionController:
             on_load_older=self._load_older,
             on_jump_to_newest=self._jump_to_newest,
             member_rows=shared.member_rows,
-            on_typing=self.presence.on_composer_change,
+            on_typing=self._composer_changed,
             on_toggle_members=self.presence.on_toggle_members,
             room_list=self.room_list,
             on_show_rooms=self._show_rooms,
             on_leave_room=self._leave_room,
             clock=self.clock,
             on_search=self._open_search,
+            on_emoji=self._open_emoji,
         )
+        self.emoji = EmojiInput(view=self.view, screen=self.screen)
         self.presence.bind(self.view)
         # Edits, deletes and reactions (ui/message_actions_session.py).
         self.actions = MessageActionsSession(
@@ -442,7 +445,17 @@ class SessionController:
         await self.identity.external_failed(message)
 
     async def _send(self, event: Any) -> None:
+        if await self.emoji.accept(event):
+            return  # Enter took the `:smi` suggestion
         await self.composer.send(event)
+        self.emoji.suggest(self.view.message_input.value or "")  # none for a cleared field
+
+    async def _composer_changed(self, event: Any) -> None:
+        self.emoji.on_change(event)
+        await self.presence.on_composer_change(event)
+
+    async def _open_emoji(self, event: Any) -> None:
+        await self.emoji.open_picker(event)
 
     async def _load_older(self, event: Any) -> None:
         await self.conversation.load_older(event)

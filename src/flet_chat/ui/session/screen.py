@@ -9,7 +9,6 @@ from typing import Protocol
 import flet as ft
 
 from flet_chat.flet_compat import ShiftEnterTextField, send_page_title
-from flet_chat.ui.row_cache import RowCache
 from flet_chat.ui.updates import send_updates
 from flet_chat.ui.views.chat_view import ChatView
 from flet_chat.ui.views.message_list import Update
@@ -42,16 +41,15 @@ class Screen(Protocol):
 class PageScreen:
     """The Screen of a real Flet page."""
 
-    def __init__(self, page: ft.Page, rows: RowCache) -> None:
+    def __init__(self, page: ft.Page) -> None:
         self._page = page
-        self._rows = rows
 
     def refresh(self, *controls: ft.Control) -> None:
         for control in controls:
             control.update()
 
     def send(self, updates: list[Update]) -> None:
-        send_updates(self._page, updates, self._rows)
+        send_updates(self._page, updates)
 
     def set_title(self, title: str) -> None:
         send_page_title(self._page, title)

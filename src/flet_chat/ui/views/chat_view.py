@@ -10,12 +10,14 @@ from typing import Any
 
 import flet as ft
 
+from flet_chat.core.emoji import NamedEmoji
 from flet_chat.flet_compat import ShiftEnterTextField
 from flet_chat.ui import keys
 from flet_chat.ui.clock import FALLBACK, Clock
 from flet_chat.ui.message_window import MessageWindow
 from flet_chat.ui.row_cache import RowCache
 from flet_chat.ui.theme import BORDER_COLOR, NOTICE_COLOR
+from flet_chat.ui.views.emoji_picker import INSERT_EMOJI, EmojiSuggestions, Pick
 from flet_chat.ui.views.member_list import PANEL_WIDTH, MemberList, MemberRowCache
 from flet_chat.ui.views.message_list import MessageList, Update
 from flet_chat.ui.views.room_list import PANEL_WIDTH as ROOM_PANEL_WIDTH
@@ -55,6 +57,7 @@ class ChatView:
         on_leave_room: Handler,
         clock: Clock = FALLBACK,
         on_search: Handler | None = None,
+        on_emoji: Handler | None = None,
     ) -> None:
         self.rooms = room_list
         self.load_older_button = ft.TextButton(
@@ -93,6 +96,16 @@ class ChatView:
             tooltip="Send message",
             on_click=on_send,
         )
+
+        # The emoji picker (ui/session/emoji_input.py) and the `:smi` suggestions under the field.
+        self.emoji_button = ft.IconButton(
+            key=keys.EMOJI_BUTTON,
+            icon=ft.Icon(ft.Icons.EMOJI_EMOTIONS_OUTLINED, semantics_label=INSERT_EMOJI),
+            tooltip=INSERT_EMOJI,
+            on_click=on_emoji,
+        )
+        # Made the first time there is something to suggest (a few KB per session saved).
+        self.emoji_suggestions: EmojiSuggestions | None = None
 
         self.members = MemberList(member_rows)
         self.typing = TypingIndicator()
@@ -146,7 +159,7 @@ class ChatView:
                 ),
                 ft.Row([self.jump_button], alignment=ft.MainAxisAlignment.CENTER),
                 self.typing.text,
-                ft.Row([self.message_input, self.send_button]),
+                ft.Row([self.emoji_button, self.message_input, self.send_button]),
             ],
         )
         self.narrow = False
@@ -273,6 +286,18 @@ class ChatView:
             self.jump_button.visible = jump_visible
             updates.append(self.jump_button)
         return updates
+
+    def suggest_emoji(self, found: tuple[NamedEmoji, ...], on_pick: Pick) -> list[ft.Control]:
+        """Show `found` under the composer (nothing hides it); returns the controls to send."""
+        suggestions = self.emoji_suggestions
+        if suggestions is None:
+            if not found:
+                return []
+            suggestions = self.emoji_suggestions = EmojiSuggestions()
+            self.chat_column.controls.append(suggestions.row)  # under the composer's row
+            suggestions.show(found, on_pick)
+            return [self.chat_column]
+        return [suggestions.row] if suggestions.show(found, on_pick) else []
 
     def show_composer_error(self, message: str | None) -> None:
         self.message_input.error = message

@@ -29,7 +29,7 @@ from flet_chat.core.models import Message
 from flet_chat.ui import keys
 from flet_chat.ui.clock import FALLBACK, Clock
 from flet_chat.ui.controls.shared_row import SharedRow
-from flet_chat.ui.row_cache import RowCache
+from flet_chat.ui.row_cache import DrawnRow, RowCache
 from flet_chat.ui.timeline import Entry, MessageEntry, Separator, entries_after, top_of
 from flet_chat.ui.timeline import relabelled as relabelled_separator
 from flet_chat.ui.views.unread_divider import unread_divider
@@ -49,20 +49,23 @@ class RowsAppended:
 
     chunk: MessageChunk
     start: int  # index in chunk.controls of the first new row
-    entries: tuple[Entry, ...]
+    rows: tuple[DrawnRow, ...]
 
 
 @dataclass(frozen=True, slots=True)
-class ChunksAppended:
-    """New chunks at the end of the ListView (nothing else in it changed): sent as one ready-made
-    patch too, so the message that starts a chunk costs no more than any other."""
+class ListSpliced:
+    """The ListView lost some items and gained new chunks or shared rows, the others kept in
+    their order: a live message starting a chunk, the oldest chunk falling off the top (and
+    the lead rows above the new top). Sent as one ready-made patch, so the message that does
+    this costs no more than any other; Flet's diff of the list would encode the new chunk's
+    rows once per session and walk every row of the chunk that fell off."""
 
     list_view: ft.ListView
-    start: int  # index in list_view.controls of the first new chunk
-    chunks: tuple[RowsAppended, ...]  # each new chunk with all its rows
+    removed: tuple[int, ...]  # indexes in the list as the client has it, highest first
+    added: tuple[tuple[int, RowsAppended | DrawnRow], ...]  # final index, lowest first
 
 
-Update = ft.Control | RowsAppended | ChunksAppended
+Update = ft.Control | RowsAppended | ListSpliced
 
 
 class MessageList:
@@ -85,6 +88,7 @@ class MessageList:
         self._chunk_entries: list[list[Entry]] = []
         self._chunk_sizes: list[int] = []  # messages in each chunk
         self._lead: list[Entry] = []  # above the chunks: the top's day and author
+        self._lead_drawn: list[DrawnRow] = []
         self._lead_rows: list[ft.Control] = []
         self._ids: list[int] = []  # the message ids shown, in order
         self._now = now
@@ -148,14 +152,30 @@ class MessageList:
         shown, controls = list(self.list_view.controls), self._list_controls(has_older)
         if _ids(controls) != _ids(shown):
             self.list_view.controls = controls
-            added = controls[len(shown) :]
-            if _ids(controls[: len(shown)]) == _ids(shown) and all(id(c) in appends for c in added):
-                updates.append(
-                    ChunksAppended(self.list_view, len(shown), tuple(appends[id(c)] for c in added))
-                )
-            else:
-                updates.append(self.list_view)  # sends new chunks whole
+            updates.append(self._splice(shown, controls, appends) or self.list_view)
         return updates
+
+    def _splice(
+        self, shown: list[ft.Control], controls: list[ft.Control], appends: dict[int, RowsAppended]
+    ) -> ListSpliced | None:
+        """`shown` turned into `controls` as a ListSpliced, if it can be one: what stayed kept
+        its order, and everything new is a new chunk or a lead row (else None: Flet diffs)."""
+        kept = set(_ids(shown)) & set(_ids(controls))
+        if not controls or [i for i in _ids(shown) if i in kept] != [
+            i for i in _ids(controls) if i in kept
+        ]:
+            return None
+        lead = {id(drawn.row): drawn for drawn in self._lead_drawn}
+        added: list[tuple[int, RowsAppended | DrawnRow]] = []
+        for index, control in enumerate(controls):
+            if id(control) in kept:
+                continue
+            new = appends.get(id(control)) or lead.get(id(control))
+            if new is None:
+                return None  # the head or the "New messages" line: not shared, rare
+            added.append((index, new))
+        removed = [i for i, c in enumerate(shown) if id(c) not in kept]
+        return ListSpliced(self.list_view, tuple(reversed(removed)), tuple(added))
 
     def mark_unread_from(self, message_id: int | None) -> None:
         """Show "New messages" above this message from the next `show` on (None: nowhere).
@@ -203,7 +223,8 @@ class MessageList:
     def _set_lead(self, lead: list[Entry]) -> None:
         if lead != self._lead:
             self._lead = lead
-            self._lead_rows = [self._rows.row(e) for e in lead]
+            self._lead_drawn = [self._rows.drawn(e) for e in lead]
+            self._lead_rows = [drawn.row for drawn in self._lead_drawn]
 
     def _current_day(self) -> date:
         now = self._now()
@@ -272,14 +293,15 @@ class MessageList:
                 self._chunk_entries.append([])
                 self._chunk_sizes.append(0)
             chunk = self._chunks[-1]
-            entry, row = self._rows.entry_and_row(new)
+            drawn = self._rows.drawn(new)
+            entry = drawn.entry
             known = appends.get(id(chunk))
             appends[id(chunk)] = RowsAppended(
                 chunk,
                 known.start if known else len(chunk.controls),
-                (*known.entries, entry) if known else (entry,),
+                (*known.rows, drawn) if known else (drawn,),
             )
-            chunk.controls.append(row)
+            chunk.controls.append(drawn.row)
             self._chunk_entries[-1].append(entry)
             if isinstance(entry, MessageEntry):
                 self._ids.append(entry.message.id)
