@@ -109,7 +109,7 @@ def seen(dialog: SearchDialog) -> list[tuple[str, str]]:
 
 async def test_results_show_newest_first_with_the_words_bold(chat: ChatService) -> None:
     dm = await chat.rooms.open_direct("Ann", "Bob")
-    await chat.post("Bob", "Deploy on Friday?")
+    await chat.post("Bob", "**Deploy** on `Friday`?")
     secret = await chat.post("Bob", "deploy the hotfix first", room=dm.key)
     await chat.post("Ann", "lunch")
     session, screen, opened = make_search(chat)
@@ -121,7 +121,7 @@ async def test_results_show_newest_first_with_the_words_bold(chat: ChatService) 
     await session.submit(Submit("DEPLOY"))
     assert seen(dialog) == [
         ("@Bob \u00b7 Bob", "*deploy* the hotfix first"),
-        ("#general \u00b7 Bob", "*Deploy* on Friday?"),
+        ("#general \u00b7 Bob", "*Deploy* on Friday?"),  # as its row reads, without Markdown
     ]
     assert dialog.results in screen.refreshed
     assert [r.key for r in dialog.results.controls] == [

@@ -10,6 +10,7 @@ from typing import Any
 import flet as ft
 
 from flet_chat.core.limits import MAX_SEARCH_LENGTH
+from flet_chat.core.markdown import plain
 from flet_chat.core.models import Message, MessageKind
 from flet_chat.ui import keys
 from flet_chat.ui.clock import FALLBACK, Clock, full_timestamp
@@ -35,7 +36,9 @@ def result_heading(message: Message, room_title: str, clock: Clock) -> str:
 def result_text(message: Message, terms: Sequence[str]) -> ft.Text:
     """The message's words (the part around the first match, for a long one), the words looked
     for in bold."""
-    text = snippet(message.text, terms)
+    # A chat message as its row reads it (Markdown's marks gone: what screen readers hear).
+    words = plain(message.text, speech=True) if message.kind is MessageKind.CHAT else message.text
+    text = snippet(words, terms)
     if message.kind is MessageKind.ACTION:
         text = f"* {message.user_name} {text}"
     spans = [
