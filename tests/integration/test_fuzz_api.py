@@ -111,6 +111,11 @@ FIELDS: dict[str, dict[str, st.SearchStrategy[Any]]] = {
     "join": {"room": rooms, "name": names, "token": tokens},
     "send": {"room": rooms, "text": texts, "client_id": odd_text},
     "history": {"room": rooms, "before": ids, "limit": ids},
+    "search": {
+        "q": st.sampled_from(["message", '"*" NEAR(a -b) OR', "", "-", "a" * 201, "x\x00y"]),
+        "room": rooms,
+        "before": ids,
+    },
     "typing": {"room": rooms},
     "join_room": {"room": rooms},
     "leave_room": {"room": rooms},

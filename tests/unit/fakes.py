@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import re
 import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
@@ -34,6 +35,7 @@ from flet_chat.core.models import (
     Room,
     RoomKind,
     RoomState,
+    SearchQuery,
 )
 from flet_chat.core.rate_limit import (
     Action,
@@ -44,6 +46,8 @@ from flet_chat.core.rate_limit import (
     Scope,
 )
 from flet_chat.core.rooms import user_key
+
+_SEARCHED = (MessageKind.CHAT, MessageKind.ACTION, MessageKind.TOPIC)
 
 
 class MemoryStore:
@@ -113,6 +117,28 @@ class MemoryStore:
         reactions = tuple(Reaction(e, tuple(u)) for e, u in users.items() if u)
         return self._replace(message_id, reactions=reactions)
 
+    async def around(self, room: str, message_id: int, limit: int) -> HistoryPage:
+        in_room = [m for m in self.messages if m.room == room]
+        older = [m for m in in_room if m.id <= message_id]
+        newer = [m for m in in_room if m.id > message_id]
+        before, after = older[-(limit - limit // 2) :], newer[: limit // 2]
+        return HistoryPage(
+            [*before, *after], len(older) > len(before), has_newer=len(newer) > len(after)
+        )
+
+    async def search(self, query: SearchQuery) -> list[Message]:
+        """Words as the databases' tokenizers see them: runs of letters and digits, lowercased."""
+        found = [
+            m
+            for m in reversed(self.messages)
+            if m.room in query.rooms
+            and m.kind in _SEARCHED
+            and not m.deleted
+            and (query.before is None or m.id < query.before)
+            and set(query.terms) <= set(re.findall(r"[^\W_]+", m.text.lower()))
+        ]
+        return found[: query.limit]
+
     async def latest_id(self) -> int:
         return self.messages[-1].id if self.messages else 0
 
@@ -178,6 +204,9 @@ class MemoryRoomStore:
     async def rooms_of(self, user_name: str) -> list[RoomState]:
         keys = [k for k, m in self.members_of.items() if user_key(user_name) in m]
         return [RoomState(self.rooms[k], 0, mentioned=False) for k in [DEFAULT_ROOM, *keys]]
+
+    async def room_keys_of(self, user_name: str) -> list[str]:
+        return [DEFAULT_ROOM, *(k for k, m in self.members_of.items() if user_key(user_name) in m)]
 
     async def mark_read(self, key: str, user_name: str, message_id: int) -> None:
         return None

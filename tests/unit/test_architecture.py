@@ -83,7 +83,7 @@ def test_the_composition_root_and_live_state_know_nothing_of_the_ui() -> None:
 
 
 def test_the_session_parts_import_one_way() -> None:
-    """controller -> navigation -> conversation; identity, account, composer, profile,
+    """controller -> navigation -> conversation; identity, account, composer, profile, search,
     emoji_input and external_sign_in know no other part; every part may use `screen` (the page
     as the parts see it); `drafts` and `tab_title` are leaves that the parts keeping them share."""
     allowed = {
@@ -95,6 +95,7 @@ def test_the_session_parts_import_one_way() -> None:
             "composer",
             "emoji_input",
             "profile",
+            "search",
             "external_sign_in",
             "screen",
             "drafts",
@@ -108,6 +109,7 @@ def test_the_session_parts_import_one_way() -> None:
         "composer": {"screen", "drafts"},
         "emoji_input": {"screen"},
         "profile": {"screen"},
+        "search": {"screen"},
         "screen": set(),
         "drafts": set(),
         "tab_title": set(),

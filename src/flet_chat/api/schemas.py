@@ -20,6 +20,10 @@ is a public room's name ("dev" or "#dev") or a direct conversation's key; omitte
                                                 with the same `client_id` is stored once
   `typing` TypingRequest -> TypingAck | ErrorAck   tell a room you are typing (throttled)
   `history` HistoryRequest -> HistoryAck | ErrorAck   messages before an id (or the newest)
+  `search` SearchRequest -> SearchAck | ErrorAck   messages holding every word of `q`, newest
+                                                first, in `room` or in all the user's rooms
+                                                (#general only before `join`); `before` = the
+                                                last result's id pages on
   `join_room` RoomRequest -> JoinRoomAck | ErrorAck     join a public room, or open a direct
                                                 conversation the user is in (its key, or "@name")
   `leave_room` RoomRequest -> RoomAck | ErrorAck     leave a public room (never #general)
@@ -68,6 +72,7 @@ from flet_chat.core.limits import (
     MAX_NAME_LENGTH,
     MAX_PASSWORD_LENGTH,
     MAX_ROOM_KEY_LENGTH,
+    MAX_SEARCH_LENGTH,
 )
 from flet_chat.core.models import AuthorKind, Message, MessageKind, Room, RoomKind, RoomState
 from flet_chat.core.room_service import title_for
@@ -145,6 +150,13 @@ class HistoryRequest(Request):
     room: str | None = RoomName
     before: MessageId | None = None
     limit: int = Field(default=HISTORY_PAGE_SIZE, ge=1, le=HISTORY_PAGE_SIZE)
+
+
+class SearchRequest(Request):
+    # The core says what a query may hold (MAX_SEARCH_LENGTH, words); this bounds what is read.
+    q: str = Field(max_length=MAX_SEARCH_LENGTH * 2)
+    room: str | None = RoomName
+    before: MessageId | None = None
 
 
 class ReactionInfo(BaseModel):
@@ -298,6 +310,13 @@ class HistoryAck(BaseModel):
     room: str
     messages: list[MessageEvent]
     has_older: bool
+
+
+class SearchAck(BaseModel):
+    ok: Literal[True] = True
+    terms: list[str]  # the words looked for, lowercased (to highlight them in the results)
+    results: list[MessageEvent]  # newest first
+    has_more: bool  # older results exist: ask again with `before` = the last result's id
 
 
 class RoomRequest(Request):

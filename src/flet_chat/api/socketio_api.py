@@ -1,4 +1,4 @@
-"""The Socket.IO API: `join`, `send`, `history`, `typing`, the account requests of
+"""The Socket.IO API: `join`, `send`, `history`, `search`, `typing`, the account requests of
 account_requests.py, the room requests of room_requests.py, and the seed console's
 `chat_user_input`.
 
@@ -39,6 +39,8 @@ from flet_chat.api.schemas import (
     JoinRequest,
     MessageEvent,
     PresenceEvent,
+    SearchAck,
+    SearchRequest,
     SendAck,
     SendRequest,
     TypingAck,
@@ -122,6 +124,7 @@ class SocketApi:
             "join": self._join,
             "send": self._send,
             "history": self._history,
+            "search": self._search,
             "typing": self._typing,
             "join_room": r.join_room,
             "leave_room": r.leave_room,
@@ -336,6 +339,21 @@ class SocketApi:
             room=key,
             messages=[MessageEvent.of(m) for m in page.messages],
             has_older=page.has_older,
+        ).model_dump(mode="json")
+
+    async def _search(self, client: ApiClient, services: Services, data: Any) -> Ack:
+        request = SearchRequest.model_validate(data or {})
+        reader = client.user_name
+        room = None
+        if request.room is not None:
+            room = room_key(request.room) if reader is None else requested_key(reader, request.room)
+        found = await services.chat.search.find(
+            request.q, reader=reader, room=room, before=request.before, origin=client.origin
+        )
+        return SearchAck(
+            terms=list(found.terms),
+            results=[MessageEvent.of(m) for m in found.messages],
+            has_more=found.has_more,
         ).model_dump(mode="json")
 
     async def _typing(self, client: ApiClient, services: Services, data: Any) -> Ack:

@@ -57,6 +57,16 @@ IP_WEBHOOK_BUDGET = (30, 5.0)
 # The room directory a client is sent: the most recently active public rooms, at most this many.
 MAX_ROOM_DIRECTORY = 500
 
+# Search (core/search.py): what one query may hold, and how many results one page of them shows.
+MAX_SEARCH_LENGTH = 200
+MAX_SEARCH_TERMS = 8
+SEARCH_PAGE_SIZE = 25
+# A search costs more than reading a page of history: a few in a row, then about one a second.
+SEARCH_BUDGET = (10, 1.0)
+IP_SEARCH_BUDGET = (30, 3.0)
+# Opening a search result shows this many messages around it (about half before, half after).
+AROUND_PAGE_SIZE = 50
+
 # Message ids are 64-bit signed integers in SQLite and PostgreSQL: a bigger one names no message
 # (and the databases refuse to even compare with it).
 MAX_MESSAGE_ID = 2**63 - 1

@@ -92,7 +92,32 @@ class RoomState:
 
 @dataclass(frozen=True, slots=True)
 class HistoryPage:
-    """Messages in id order, oldest first; `has_older` says whether more exist before them."""
+    """Messages in id order, oldest first; `has_older` says whether more exist before them
+    (and `has_newer`, for a page read around a message, whether more exist after them)."""
 
     messages: list[Message]
     has_older: bool
+    has_newer: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SearchQuery:
+    """What a store is asked to find: messages (chat, `/me` and topics; never join or leave
+    notices, never deleted ones) holding every one of `terms` as a word, in one of `rooms`,
+    with ids below `before` if given, newest first, at most `limit`. The core has decided which
+    rooms the searcher may read; the store only filters by them."""
+
+    terms: tuple[str, ...]
+    rooms: tuple[str, ...]
+    limit: int
+    before: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResults:
+    """A page of results, newest first; `terms` are the words looked for (for highlighting),
+    `has_more` whether older results exist (ask again with `before` = the last one's id)."""
+
+    terms: tuple[str, ...]
+    messages: list[Message]
+    has_more: bool

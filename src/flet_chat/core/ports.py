@@ -7,7 +7,15 @@ from typing import Protocol
 
 from flet_chat.core.events import ChatEvent
 from flet_chat.core.limits import MAX_ROOM_DIRECTORY
-from flet_chat.core.models import HistoryPage, Message, MessageKind, NewMessage, Room, RoomState
+from flet_chat.core.models import (
+    HistoryPage,
+    Message,
+    MessageKind,
+    NewMessage,
+    Room,
+    RoomState,
+    SearchQuery,
+)
 
 
 class MessageStore(Protocol):
@@ -24,6 +32,16 @@ class MessageStore(Protocol):
     async def after(self, message_id: int, limit: int) -> list[Message]:
         """Up to `limit` messages of any room newer than `message_id`, oldest first: how a
         process fills the gap after its bus was away."""
+        ...
+
+    async def around(self, room: str, message_id: int, limit: int) -> HistoryPage:
+        """About `limit` messages of `room` around `message_id` (it and older ones first, then
+        newer ones), oldest first, with `has_older` and `has_newer`."""
+        ...
+
+    async def search(self, query: SearchQuery) -> list[Message]:
+        """The newest messages matching `query` (see SearchQuery), newest first. User text in
+        `terms` is words only, but a store must still never read it as query syntax."""
         ...
 
     async def latest_id(self) -> int: ...
@@ -85,6 +103,11 @@ class RoomStore(Protocol):
 
     async def rooms_of(self, user_name: str) -> list[RoomState]:
         """#general and every room the user is in, with their unread counts."""
+        ...
+
+    async def room_keys_of(self, user_name: str) -> list[str]:
+        """The keys of #general and every room the user is in (public rooms joined, direct
+        conversations): what `rooms_of` lists, without counting anything."""
         ...
 
     async def mark_read(self, key: str, user_name: str, message_id: int) -> None:

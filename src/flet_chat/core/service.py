@@ -9,8 +9,10 @@ from collections.abc import Awaitable, Callable, Iterable
 from flet_chat.core.errors import NameTakenError, ValidationError
 from flet_chat.core.events import MessagePosted, PresenceChanged, UserTyping
 from flet_chat.core.limits import (
+    AROUND_PAGE_SIZE,
     DEFAULT_ROOM,
     HISTORY_PAGE_SIZE,
+    MAX_MESSAGE_ID,
     MAX_TOPIC_LENGTH,
     NOTICE_CROWD,
     TYPING_INTERVAL_SECONDS,
@@ -30,6 +32,7 @@ from flet_chat.core.ports import EventBus, MessageStore, Presence, RoomStore
 from flet_chat.core.rate_limit import REFUSALS, Action, Origin, RateLimits
 from flet_chat.core.room_service import RoomService, no_such_room
 from flet_chat.core.rooms import room_key, user_key
+from flet_chat.core.search import MessageSearch
 from flet_chat.core.throttle import Throttle
 from flet_chat.core.validation import clean_message_text, clean_topic, clean_user_name
 
@@ -59,6 +62,7 @@ class ChatService:
         self.limits = rate_limits
         self.rooms = RoomService(room_store, bus, rate_limits, self.is_bot)
         self.actions = MessageActions(store, bus, self.rooms, self.spend, is_admin=is_admin)
+        self.search = MessageSearch(store, room_store, self.rooms, rate_limits)
         self._bus = bus
         self._presence = presence
         # Per process (unlike the rate limits, shared through Redis): a user typing in tabs on
@@ -243,6 +247,20 @@ class ChatService:
         limit: int = HISTORY_PAGE_SIZE,
     ) -> HistoryPage:
         return await self._store.before(await self._readable(room, reader), message_id, limit)
+
+    async def around(
+        self,
+        message_id: int,
+        room: str = DEFAULT_ROOM,
+        *,
+        reader: str | None = None,
+        limit: int = AROUND_PAGE_SIZE,
+    ) -> HistoryPage:
+        """The messages of `room` around `message_id` (where a search result opens)."""
+        key = await self._readable(room, reader)
+        if not 0 < message_id <= MAX_MESSAGE_ID:
+            return await self._store.latest(key, limit)
+        return await self._store.around(key, message_id, limit)
 
     async def _readable(self, room: str, reader: str | None) -> str:
         key = room_key(room)  # "#General" is #general

@@ -145,6 +145,16 @@ class SqlRoomStore:
                 states.append(await self._state(conn, room, kind, key, user_name, last_read))
         return states
 
+    async def room_keys_of(self, user_name: str) -> list[str]:
+        query = (
+            select(room_members.c.room)
+            .join(rooms, rooms.c.key == room_members.c.room)
+            .where(room_members.c.user_key == user_key(user_name))
+        )
+        async with self._engine.connect() as conn:
+            keys = (await conn.execute(query)).scalars().all()
+        return [DEFAULT_ROOM, *sorted(k for k in keys if k != DEFAULT_ROOM)]
+
     async def _state(
         self,
         conn: AsyncConnection,

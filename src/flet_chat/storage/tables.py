@@ -56,6 +56,11 @@ messages = Table(
     sqlite_autoincrement=True,
 )
 
+# What search finds (migration 0009): on SQLite the FTS5 table `messages_fts` and its triggers,
+# on PostgreSQL the generated column `messages.search_vector` and its GIN index. Neither is
+# declared here: nothing reads or writes them but the search queries (storage/sql_store.py).
+SEARCHED_KINDS = ("chat", "action", "topic")
+
 # Accounts: every name taken, by a guest (a browser's session is all it has) or a member (a
 # password or an identity provider). Nobody else can take the name, nor read its direct
 # conversations (core/accounts/).

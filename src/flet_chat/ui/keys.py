@@ -28,6 +28,18 @@ ROOMS_TOGGLE = "rooms_toggle"
 ROOM_TITLE = "room_title"
 ROOM_TOPIC = "room_topic"
 LEAVE_ROOM_BUTTON = "leave_room_button"
+# Search (ui/views/search_dialog.py): the header's button, then its dialog.
+SEARCH_BUTTON = "search_button"
+SEARCH_INPUT = "search_input"
+SEARCH_STATUS = "search_status"
+SEARCH_RESULTS = "search_results"
+SEARCH_MORE = "search_more"
+SEARCH_CLOSE = "search_close"
+
+
+def search_result(message_id: int) -> str:
+    """A result in the search dialog: "search-result-42"; a click opens its room there."""
+    return f"search-result-{message_id}"
 
 
 def sign_in_with(provider: str) -> str:

@@ -33,6 +33,14 @@ class MessageWindow:
         self._merge(latest)
         self._trim_oldest()
 
+    def reset_around(
+        self, messages: Sequence[Message], *, has_older: bool, has_newer: bool
+    ) -> None:
+        """Show a page read around one message (a search result). With newer messages beyond
+        it the window is off the live edge: live messages wait for "Jump to newest"."""
+        self.reset(messages, has_older=has_older)
+        self.at_live_edge = not has_newer
+
     def add_live(self, message: Message) -> bool:
         """Returns whether the window changed."""
         if not self.at_live_edge or message.id in self._ids:

@@ -13,6 +13,7 @@ The parts, each with only what it needs:
 - navigation.Navigation: moving between rooms;
 - tab_title.TabTitle: "(3) Flet Chat", the unread messages in the tab's title;
 - profile.ProfileSession: the profile dialog (open_profile opens it);
+- search.SearchSession: the search dialog, and a result opening its room at that message;
 - ui/presence_session.py, ui/rooms_session.py, ui/message_actions_session.py.
 """
 
@@ -58,6 +59,7 @@ from flet_chat.ui.session.identity import SessionIdentity
 from flet_chat.ui.session.navigation import Navigation
 from flet_chat.ui.session.profile import ProfileSession
 from flet_chat.ui.session.screen import PageScreen
+from flet_chat.ui.session.search import SearchSession
 from flet_chat.ui.session.tab_title import APP_TITLE, TabTitle
 from flet_chat.ui.shared import ProcessShared
 from flet_chat.ui.theme import apply_theme
@@ -143,6 +145,7 @@ class SessionController:
             on_show_rooms=self._show_rooms,
             on_leave_room=self._leave_room,
             clock=self.clock,
+            on_search=self._open_search,
             on_emoji=self._open_emoji,
         )
         self.emoji = EmojiInput(view=self.view, screen=self.screen)
@@ -210,6 +213,16 @@ class SessionController:
             posted=self.conversation.show_own_post,
             origin=self.origin,
             drafts=self.drafts,
+        )
+
+        self.search = SearchSession(
+            search=chat.search,
+            screen=self.screen,
+            me=self._me,
+            origin=self.origin,
+            open_at=self.navigation.open_at,
+            room_title=self.navigation.title_of,
+            clock=self.clock,
         )
 
         self.profile = ProfileSession(
@@ -465,6 +478,9 @@ class SessionController:
     async def open_profile(self, event: Any = None) -> None:
         """Open the profile dialog (the account menu's "Profile")."""
         await self.profile.open(event)
+
+    async def _open_search(self, event: Any) -> None:
+        await self.search.open(event)
 
     async def _show_rooms(self, event: Any) -> None:
         await self.navigation.show_rooms(event)

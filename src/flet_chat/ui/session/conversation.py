@@ -32,6 +32,10 @@ class History(Protocol):
         self, message_id: int, room: str = ..., *, reader: str | None = ...
     ) -> HistoryPage: ...
 
+    async def around(
+        self, message_id: int, room: str = ..., *, reader: str | None = ...
+    ) -> HistoryPage: ...
+
     async def topic(self, room: str = ...) -> str | None: ...
 
 
@@ -129,15 +133,19 @@ class Conversation:
         """A live message of the room on screen: shown in the next frame."""
         self._pending.append(message)
 
-    async def load_history(self) -> None:
-        """Load the room on screen; while the store is away keep trying (and say so), so the
-        conversation appears by itself once it is back."""
+    async def load_history(self, *, at: int | None = None) -> None:
+        """Load the room on screen (its newest page, or the page around message `at`: a search
+        result); while the store is away keep trying (and say so), so the conversation appears
+        by itself once it is back."""
         room, switch = self.room, self._switches
 
         async def read(attempt: int) -> tuple[HistoryPage, str | None]:
             if switch != self._switches:
                 raise _Superseded
-            latest = await self._history.latest(room.key, reader=self._me())
+            if at is None:
+                latest = await self._history.latest(room.key, reader=self._me())
+            else:
+                latest = await self._history.around(at, room.key, reader=self._me())
             return latest, await self._history.topic(room.key)
 
         def failed(_attempt: int, error: Exception, _wait: float | None) -> None:
@@ -162,7 +170,14 @@ class Conversation:
             return  # the user moved on to another room meanwhile
         if self._view.message_input.error == HISTORY_FAILED:
             self.show_error(None)
-        self.window.reset(latest.messages, has_older=latest.has_older)
+        if at is None:
+            self.window.reset(latest.messages, has_older=latest.has_older)
+        else:
+            self.window.reset_around(
+                latest.messages, has_older=latest.has_older, has_newer=latest.has_newer
+            )
+            # The list stays where the page puts it instead of following new messages down.
+            self._view.message_list.auto_scroll = not latest.has_newer
         self.history_loaded = True
         self._place_divider()
         self.show_header(topic)
@@ -229,6 +244,14 @@ class Conversation:
         await self._read_profiles(latest.messages)
         self.window.reset(latest.messages, has_older=latest.has_older)
         self._set_auto_scroll(True)
+
+    async def show_around(self, message_id: int) -> None:
+        """The room on screen, at `message_id` and the messages around it (a search result
+        in the room already open)."""
+        page = await self._history.around(message_id, self.room.key, reader=self._me())
+        await self._read_profiles(page.messages)
+        self.window.reset_around(page.messages, has_older=page.has_older, has_newer=page.has_newer)
+        self._set_auto_scroll(not page.has_newer)
 
     async def show_own_post(self) -> None:
         """The user posted: bring them to the newest message if they had scrolled away."""

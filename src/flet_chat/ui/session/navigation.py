@@ -12,7 +12,7 @@ from flet_chat.core.events import MembershipChanged
 from flet_chat.core.limits import DEFAULT_ROOM
 from flet_chat.core.models import Room, RoomKind
 from flet_chat.core.rate_limit import Origin
-from flet_chat.core.room_service import GENERAL, RoomService
+from flet_chat.core.room_service import GENERAL, RoomService, title_for
 from flet_chat.core.rooms import clean_room_name, user_key
 from flet_chat.retry import with_backoff
 from flet_chat.ui.presence_session import PresenceSession
@@ -96,11 +96,33 @@ class Navigation:
         if room is not None:
             await self.switch_to(room)
 
-    async def switch_to(self, room: Room) -> None:
-        """Show `room`: mark the one left read, load the new one's history and members."""
+    async def open_at(self, key: str, message_id: int) -> None:
+        """Show room `key` at `message_id` and the messages around it (a search result)."""
+        room = self._rooms.get(key)
+        if room is None:  # a room the user may read but is not in (or has left since)
+            me = self._me()
+            if me is None:
+                return self._conversation.show_error(JOIN_FIRST)
+            try:
+                room = await self._service.readable(me, key)
+            except ChatError as error:
+                return self._conversation.show_error(str(error))
+        await self.switch_to(room, at=message_id)
+
+    def title_of(self, key: str) -> str:
+        """How the user's room list names room `key` ("#dev", "@Bob")."""
+        room = self._rooms.get(key)
+        return title_for(room, self._me()) if room is not None else f"#{key}"
+
+    async def switch_to(self, room: Room, *, at: int | None = None) -> None:
+        """Show `room`: mark the one left read, load the new one's history and members (its
+        newest page, or the page around message `at`)."""
         conversation = self._conversation
         if room.key == conversation.room.key:
-            return await self._close_drawer()
+            await self._close_drawer()
+            if at is not None:
+                await conversation.show_around(at)
+            return
         # What the switch changes on the server happens before anything awaits: what the user
         # types from now on is the new room's draft, and its live messages are held for it.
         left = conversation.read_mark()
@@ -125,7 +147,7 @@ class Navigation:
         conversation.show_header(None)
         # A room opens at its newest message, wherever the last one was scrolled to.
         self._view.message_list.auto_scroll = True
-        await conversation.load_history()
+        await conversation.load_history(at=at)
         await conversation.mark_read()
 
     async def _close_drawer(self) -> None:

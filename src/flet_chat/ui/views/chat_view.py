@@ -32,6 +32,7 @@ SHOW_MEMBERS = "Show who is online"
 HIDE_MEMBERS = "Hide who is online"
 SHOW_ROOMS = "Show rooms"
 LEAVE_ROOM = "Leave this room"
+SEARCH_MESSAGES = "Search messages"
 
 
 async def _keep_focus(_event: Any) -> None:
@@ -55,6 +56,7 @@ class ChatView:
         on_show_rooms: Handler,
         on_leave_room: Handler,
         clock: Clock = FALLBACK,
+        on_search: Handler | None = None,
         on_emoji: Handler | None = None,
     ) -> None:
         self.rooms = room_list
@@ -133,6 +135,15 @@ class ChatView:
             overflow=ft.TextOverflow.ELLIPSIS,
         )
         self.header = ft.Row([self.room_title, self.members_toggle])
+        if on_search is not None:
+            # Like the send button: the icon's semantics label is the button's accessible name.
+            self.search_button = ft.IconButton(
+                key=keys.SEARCH_BUTTON,
+                icon=ft.Icon(ft.Icons.SEARCH, semantics_label=SEARCH_MESSAGES),
+                tooltip=SEARCH_MESSAGES,
+                on_click=on_search,
+            )
+            self.header.controls.insert(1, self.search_button)
         self._header_shown: tuple[str, str | None, bool] = ("#general", None, False)
         # Wide: the room list is the main row's first column. Narrow: it moves into the drawer.
         self.drawer = ft.NavigationDrawer(controls=[])
