@@ -33,6 +33,7 @@ class Action(StrEnum):
     SIGN_IN = "sign-in"  # a password tried for an account (the user scope is the account's)
     SIGN_UP = "sign-up"  # a new account
     PROFILE = "profile"  # a change to one's profile, password or access tokens
+    UPLOAD = "upload"  # a message with files (it costs a message too)
 
 
 class Scope(StrEnum):
@@ -132,6 +133,11 @@ DEFAULT_BUDGETS: Mapping[Action, tuple[Rule, ...]] = {
     Action.PROFILE: _rules(
         (Scope.USER, limits.PROFILE_BUDGET), (Scope.CONNECTION, limits.PROFILE_BUDGET)
     ),
+    Action.UPLOAD: _rules(
+        (Scope.USER, limits.UPLOAD_BUDGET),
+        (Scope.CONNECTION, limits.UPLOAD_BUDGET),
+        (Scope.IP, limits.IP_UPLOAD_BUDGET),
+    ),
 }
 
 REFUSALS: Mapping[Action, str] = {
@@ -144,6 +150,7 @@ REFUSALS: Mapping[Action, str] = {
     Action.SIGN_IN: "Too many sign-in attempts. Wait a few minutes and try again.",
     Action.SIGN_UP: "Too many new accounts from your network. Wait a while and try again.",
     Action.PROFILE: "You are changing your profile too fast. Wait a moment.",
+    Action.UPLOAD: "You are sending files too fast. Wait a moment.",
 }
 
 
