@@ -176,7 +176,8 @@ class ChatService:
         core/attachments.py; the text may then be blank). With a `client_id`, a retry of a send
         whose outcome was unknown (the database went away mid-commit) is stored once; `is_retry`
         (set by the server's own retry loop, never by a client) does not count against the rate
-        limit, nor does `rate_limited=False` (an in-process bot answering a command its user paid for)."""
+        limit, nor does `rate_limited=False` (an in-process bot answering a command its user paid
+        for)."""
         if kind not in _POSTABLE:
             raise ValidationError(f"A client cannot post a {kind.value} message.")
         name = clean_user_name(user_name)
