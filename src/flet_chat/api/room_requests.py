@@ -130,7 +130,7 @@ class RoomRequests:
         return JoinRoomAck(
             room=RoomInfo.of(room, me),
             topic=await services.chat.topic(room.key),
-            messages=[MessageEvent.of(m) for m in latest.messages],
+            messages=[MessageEvent.of(m, links=services.files.api_links) for m in latest.messages],
             has_older=latest.has_older,
         )
 

@@ -319,7 +319,8 @@ class SocketApi:
             author_kind=client.author_kind,
             origin=client.origin,
         )
-        message = None if done.message is None else MessageEvent.of(done.message)
+        links = services.files.api_links
+        message = None if done.message is None else MessageEvent.of(done.message, links=links)
         return SendAck(message=message, hint=done.hint).model_dump(mode="json")
 
     async def _history(self, client: ApiClient, services: Services, data: Any) -> Ack:
@@ -334,7 +335,7 @@ class SocketApi:
             )
         return HistoryAck(
             room=key,
-            messages=[MessageEvent.of(m) for m in page.messages],
+            messages=[MessageEvent.of(m, links=services.files.api_links) for m in page.messages],
             has_older=page.has_older,
         ).model_dump(mode="json")
 
@@ -350,7 +351,9 @@ class SocketApi:
     # -- fan-out ----------------------------------------------------------------------------
 
     async def _broadcast(self, message: Message) -> None:
-        event = MessageEvent.of(message).model_dump(mode="json")
+        services = self._runtime.services
+        links = None if services is None else services.files.api_links
+        event = MessageEvent.of(message, links=links).model_dump(mode="json")
         await self.sio.emit("message", event, room=message.room)
         if message.room == DEFAULT_ROOM:  # seed consoles live in #general, and only there
             await self.seed.relay(message)

@@ -10,11 +10,12 @@ Who may fetch a file: whoever may read its message's room, as history decides (a
 readers, a direct conversation's two people and nobody else), while the message is not deleted.
 Anyone else hears that no such file exists, exactly as for an id that was never handed out.
 
-Links expire: a URL carries its expiry and an HMAC of (file, variant, viewer, expiry, mode) with
-a key derived from the server's secret. A "bearer" link also needs the viewer's own token in
-`Authorization` (API clients); a "web" link is for the browser UI, which has no such header:
-it stands for its viewer alone until it expires, and the viewer must still be able to read the
-room when it is used.
+Links expire: a URL carries its expiry and an HMAC of (file, variant, expiry, mode, viewer) with
+a key derived from the server's secret. A "bearer" link also needs a token in `Authorization`
+(API clients), which says who is asking: it is the same for every reader (so one event can carry
+it to all of them) and opens nothing alone. A "web" link is for the browser UI, which has no
+such header: it names its viewer, stands for them alone until it expires, and the viewer must
+still be able to read the room when it is used.
 """
 
 from __future__ import annotations
@@ -121,7 +122,7 @@ def size_text(size: int) -> str:
         return f"{size} B"
     if size < 1024 * 1024:
         return f"{round(size / 1024)} KB"
-    return f"{size / (1024 * 1024):.1f} MB"
+    return f"{size / (1024 * 1024):.1f}".removesuffix(".0") + " MB"
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,18 +172,28 @@ class LinkSigner:
         return hmac.new(self._key, payload.encode(), hashlib.sha256).hexdigest()
 
     def url(
-        self, attachment_id: str, viewer: str, mode: LinkMode, *, thumbnail: bool = False
+        self,
+        attachment_id: str,
+        mode: LinkMode,
+        viewer: str | None = None,
+        *,
+        thumbnail: bool = False,
     ) -> str:
+        """A link to the file (or its thumbnail); a web link for `viewer` alone."""
         expires = int(self._clock()) + self._lifetime
         query = {"exp": str(expires)}
+        signed_for = ""
         if mode is LinkMode.WEB:
-            query["u"] = viewer
-        query["sig"] = self._mac(attachment_id, thumbnail, viewer, expires, mode)
+            if not viewer:
+                raise ValueError("a web link is made for a viewer")
+            query["u"] = signed_for = viewer
+        query["sig"] = self._mac(attachment_id, thumbnail, signed_for, expires, mode)
         path = FILES_PATH + quote(attachment_id) + ("/thumbnail" if thumbnail else "")
         return f"{path}?{urlencode(query)}"
 
-    def check(self, link: LinkRequest, viewer: str, mode: LinkMode) -> bool:
-        """Whether the link was made for `viewer` in `mode` and has not expired."""
+    def check(self, link: LinkRequest, mode: LinkMode) -> bool:
+        """Whether the link was made in `mode` (a web link: for its `viewer`) and has not
+        expired."""
         if link.expires is None or link.signature is None or not link.expires.isdigit():
             return False
         if len(link.expires) > 12:  # far beyond any time a link was made for
@@ -190,6 +201,11 @@ class LinkSigner:
         expires = int(link.expires)
         if expires < self._clock():
             return False
+        viewer = ""
+        if mode is LinkMode.WEB:
+            if not link.viewer:
+                return False
+            viewer = link.viewer
         expected = self._mac(link.attachment_id, link.thumbnail, viewer, expires, mode)
         return hmac.compare_digest(expected.encode(), link.signature.encode("utf-8", "replace"))
 
@@ -305,13 +321,21 @@ class AttachmentService:
             raise NoSuchFileError(NO_SUCH_FILE)
         return attachment, data
 
-    def links(self, attachment: Attachment, viewer: str, mode: LinkMode) -> AttachmentLinks:
+    def api_links(self, attachment: Attachment) -> AttachmentLinks:
+        """Links for API clients (each GET needs the client's bearer token)."""
+        return self._links(attachment, LinkMode.BEARER, None)
+
+    def web_links(self, attachment: Attachment, viewer: str) -> AttachmentLinks:
+        """Links for `viewer`'s browser, which sends no token."""
+        return self._links(attachment, LinkMode.WEB, viewer)
+
+    def _links(self, attachment: Attachment, mode: LinkMode, viewer: str | None) -> AttachmentLinks:
         thumbnail = (
-            self.signer.url(attachment.id, viewer, mode, thumbnail=True)
+            self.signer.url(attachment.id, mode, viewer, thumbnail=True)
             if attachment.has_thumbnail
             else None
         )
-        return AttachmentLinks(self.signer.url(attachment.id, viewer, mode), thumbnail)
+        return AttachmentLinks(self.signer.url(attachment.id, mode, viewer), thumbnail)
 
 
 async def forget_blobs(blobs: BlobStore, attachments: Sequence[Attachment]) -> None:

@@ -1,0 +1,259 @@
+"""Attachments over HTTP against a real server: POST /api/rooms/{room}/files with the token a
+join answers with, and GETs of the links it hands out, by members, strangers and nobody."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import AsyncIterator, Callable
+from contextlib import AsyncExitStack, asynccontextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+import httpx
+import pytest
+from PIL import ExifTags, Image
+
+from flet_chat.core.attachments import LinkMode, LinkSigner
+from tests.support.server import ServerProcess
+from tests.support.sio import RecordingClient, sio_client
+
+pytestmark = pytest.mark.integration
+
+LIMIT = 1024 * 1024  # FLET_CHAT_MAX_UPLOAD_BYTES for these servers
+
+
+@pytest.fixture
+def server(server_factory: Callable[..., ServerProcess]) -> ServerProcess:
+    return server_factory(env={"FLET_CHAT_MAX_UPLOAD_BYTES": str(LIMIT)})
+
+
+@asynccontextmanager
+async def people(server: ServerProcess, *names: str) -> AsyncIterator[list[RecordingClient]]:
+    async with AsyncExitStack() as stack:
+        clients = [await stack.enter_async_context(sio_client(server)) for _ in names]
+        for client, name in zip(clients, names, strict=True):
+            assert (await client.join(name))["ok"]
+        yield clients
+
+
+def photo_with_gps() -> bytes:
+    image = Image.new("RGB", (1600, 1200), (200, 40, 40))
+    exif = Image.Exif()
+    exif[ExifTags.Base.Make] = "PhoneMaker"
+    gps = exif.get_ifd(ExifTags.IFD.GPSInfo)
+    gps[ExifTags.GPS.GPSLatitudeRef] = "N"
+    gps[ExifTags.GPS.GPSLatitude] = (51.0, 30.0, 26.52)
+    out = io.BytesIO()
+    image.save(out, format="JPEG", exif=exif)
+    return out.getvalue()
+
+
+def bearer(client: RecordingClient) -> dict[str, str]:
+    assert client.token
+    return {"Authorization": f"Bearer {client.token}"}
+
+
+async def post_files(
+    server: ServerProcess,
+    room: str,
+    files: list[tuple[str, bytes, str]],
+    *,
+    text: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> httpx.Response:
+    async with httpx.AsyncClient(timeout=30) as http:
+        return await http.post(
+            f"{server.base_url}/api/rooms/{room}/files",
+            files=[("file", f) for f in files],
+            data={"text": text} if text is not None else None,
+            headers=headers or {},
+        )
+
+
+async def get(
+    server: ServerProcess, url: str, headers: dict[str, str] | None = None
+) -> httpx.Response:
+    async with httpx.AsyncClient(timeout=10) as http:
+        return await http.get(f"{server.base_url}{url}", headers=headers or {})
+
+
+async def test_members_send_and_fetch_files_and_nobody_else_does(server: ServerProcess) -> None:
+    async with people(server, "Ann", "Bob") as (ann, bob):
+        photo = photo_with_gps()
+        sent = await post_files(
+            server,
+            "general",
+            [("../holiday.jpg", photo, "image/jpeg"), ("notes.txt", b"bring towels", "x/y")],
+            text="from the beach",
+            headers=bearer(ann),
+        )
+        assert sent.status_code == 201, sent.text
+        body = sent.json()
+        assert body["ok"] is True
+        message = body["message"]
+        assert (message["user_name"], message["text"]) == ("Ann", "from the beach")
+        image, notes = message["attachments"]
+        assert (image["name"], image["size"], image["content_type"]) == (
+            "holiday.jpg",
+            len(photo),
+            "image/jpeg",
+        )
+        assert (notes["name"], notes["content_type"]) == ("notes.txt", "text/plain")
+        assert image["thumbnail_url"]
+        assert notes["thumbnail_url"] is None
+        # Bob hears it with its files.
+        heard = await bob.wait_for(
+            lambda: [m for m in bob.received("message") if m["id"] == message["id"]],
+            what="the message with files",
+        )
+        assert [a["name"] for a in heard[0]["attachments"]] == ["holiday.jpg", "notes.txt"]
+
+        full = await get(server, image["url"], bearer(bob))
+        assert full.status_code == 200
+        assert full.content == photo
+        assert full.headers["content-type"] == "image/jpeg"
+        assert full.headers["x-content-type-options"] == "nosniff"
+        assert full.headers["content-disposition"].startswith("inline;")
+        thumbnail = await get(server, image["thumbnail_url"], bearer(bob))
+        assert thumbnail.status_code == 200
+        with Image.open(io.BytesIO(thumbnail.content)) as small:
+            assert small.format == "WEBP"
+            assert max(small.size) == 1024
+            assert dict(small.getexif()) == {}
+        assert b"PhoneMaker" not in thumbnail.content
+        download = await get(server, notes["url"], bearer(bob))
+        assert download.content == b"bring towels"
+        assert download.headers["content-disposition"] == (
+            "attachment; filename=\"notes.txt\"; filename*=UTF-8''notes.txt"
+        )
+        assert "sandbox" in download.headers["content-security-policy"]
+
+        # Without credentials, with a made-up token, or with a link whose expiry was pushed.
+        assert (await get(server, image["url"])).status_code == 403
+        assert (
+            await get(server, image["url"], {"Authorization": "Bearer forged"})
+        ).status_code == 403
+        later = image["url"].replace("exp=", "exp=9")
+        assert (await get(server, later, bearer(bob))).status_code == 403
+        other_id = image["url"].replace(image["id"], notes["id"])
+        assert (await get(server, other_id, bearer(bob))).status_code == 403
+
+
+async def test_a_direct_conversation_s_files_are_its_two_people_s(server: ServerProcess) -> None:
+    async with people(server, "Ann", "Bob", "Carol") as (ann, bob, carol):
+        opened = await ann.call("open_direct", {"user_name": "Bob"})
+        assert opened["ok"], opened
+        key = opened["room"]["key"]
+        sent = await post_files(
+            server, key, [("s.txt", b"for bob", "text/plain")], headers=bearer(ann)
+        )
+        assert sent.status_code == 201, sent.text
+        [secret] = sent.json()["message"]["attachments"]
+        assert (await get(server, secret["url"], bearer(bob))).content == b"for bob"
+        # Carol holds a valid link and a valid token of her own: the file does not exist for her.
+        refused = await get(server, secret["url"], bearer(carol))
+        assert refused.status_code == 404
+        assert refused.json()["error"]["message"] == "There is no such file."
+        # Nor can she post into it, or into a room she is not in.
+        into = await post_files(server, key, [("x", b"x", "text/plain")], headers=bearer(carol))
+        assert into.status_code == 404
+        assert (await bob.call("create_room", {"name": "bobs"}))["ok"]
+        not_in = await post_files(
+            server, "bobs", [("x", b"x", "text/plain")], headers=bearer(carol)
+        )
+        assert not_in.status_code == 403
+        anonymous = await post_files(server, "general", [("x", b"x", "text/plain")])
+        assert anonymous.status_code == 401
+
+
+def web_link(data_dir: Path, url: str, viewer: str) -> str:
+    """The link the browser UI gets for `viewer`, signed with the server's own secret."""
+    signer = LinkSigner((data_dir / "secret_key").read_text().strip())
+    path = urlsplit(url).path
+    file_id = path.split("/")[3]
+    return signer.url(file_id, LinkMode.WEB, viewer, thumbnail=path.endswith("/thumbnail"))
+
+
+async def test_the_browser_s_links_name_their_viewer(server: ServerProcess) -> None:
+    async with people(server, "Ann", "Bob", "Carol") as (ann, _bob, _carol):
+        opened = await ann.call("open_direct", {"user_name": "Bob"})
+        sent = await post_files(
+            server, opened["room"]["key"], [("a.bin", b"\x00\x01", "x/y")], headers=bearer(ann)
+        )
+        [file] = sent.json()["message"]["attachments"]
+        assert file["content_type"] == "application/octet-stream"
+        for_bob = web_link(server.data_dir, file["url"], "Bob")
+        assert (await get(server, for_bob)).content == b"\x00\x01"  # no header: the link is enough
+        as_carol = for_bob.replace("u=Bob", "u=Carol")
+        assert (await get(server, as_carol)).status_code == 403
+        # A link made for Carol (as if she had found a way to get one) opens nothing either.
+        assert (
+            await get(server, web_link(server.data_dir, file["url"], "Carol"))
+        ).status_code == 404
+        # A web link with Bob's API token: bearer links and web links are not interchangeable.
+        assert (await get(server, file["url"])).status_code == 403
+
+
+async def _chunks(total: int, size: int = 64 * 1024) -> AsyncIterator[bytes]:
+    boundary = b"--cut\r\n"
+    yield boundary + b'Content-Disposition: form-data; name="file"; filename="big.bin"\r\n'
+    yield b"Content-Type: application/octet-stream\r\n\r\n"
+    sent = 0
+    while sent < total:
+        yield b"x" * size
+        sent += size
+    yield b"\r\n--cut--\r\n"
+
+
+async def test_uploads_over_the_limit_answer_413(server: ServerProcess) -> None:
+    async with people(server, "Ann") as (ann,):
+        over = await post_files(
+            server, "general", [("big.bin", b"x" * (LIMIT + 1), "x/y")], headers=bearer(ann)
+        )
+        assert over.status_code == 413
+        assert over.json()["error"]["message"] == "Files can be at most 1 MB."
+        # A body that does not say how long it is (chunked) is cut off as it arrives.
+        headers = {**bearer(ann), "Content-Type": "multipart/form-data; boundary=cut"}
+        async with httpx.AsyncClient(timeout=30) as http:
+            streamed = await http.post(
+                f"{server.base_url}/api/rooms/general/files",
+                content=_chunks(3 * LIMIT),
+                headers=headers,
+            )
+        assert streamed.status_code == 413
+        at_limit = await post_files(
+            server, "general", [("ok.bin", b"x" * LIMIT, "x/y")], headers=bearer(ann)
+        )
+        assert at_limit.status_code == 201
+
+
+async def test_deleting_the_message_deletes_its_files(server: ServerProcess) -> None:
+    async with people(server, "Ann", "Bob") as (ann, bob):
+        sent = await post_files(
+            server, "general", [("p.jpg", photo_with_gps(), "x")], headers=bearer(ann)
+        )
+        message: dict[str, Any] = sent.json()["message"]
+        [image] = message["attachments"]
+        files_dir = server.data_dir / "files"
+        assert sorted(p.name for p in files_dir.rglob("*") if p.is_file()) == sorted(
+            [image["id"], image["id"] + ".thumb"]
+        )
+        deleted = await ann.call("delete", {"message_id": message["id"]})
+        assert deleted["ok"], deleted
+        assert deleted["message"]["attachments"] == []
+        assert (await get(server, image["url"], bearer(bob))).status_code == 404
+        assert (await get(server, image["thumbnail_url"], bearer(ann))).status_code == 404
+        assert [p for p in files_dir.rglob("*") if p.is_file()] == []
+
+
+async def test_history_carries_fresh_links(server: ServerProcess) -> None:
+    async with people(server, "Ann", "Bob") as (ann, bob):
+        await post_files(
+            server, "general", [("n.txt", b"hello", "text/plain")], headers=bearer(ann)
+        )
+        history = await bob.call("history", {"room": "general"})
+        [with_file] = [m for m in history["messages"] if m["attachments"]]
+        url = with_file["attachments"][0]["url"]
+        assert dict(parse_qsl(urlsplit(url).query)).keys() == {"exp", "sig"}
+        assert (await get(server, url, bearer(bob))).content == b"hello"
