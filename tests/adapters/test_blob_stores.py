@@ -4,20 +4,18 @@ here on a free port: a real HTTP server speaking the S3 protocol, not a mock of 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import stat
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-from aiobotocore.session import get_session
-from moto.server import ThreadedMotoServer
 
 from flet_chat.core.attachments import blob_key, new_attachment_id
 from flet_chat.core.ports import BlobStore
 from flet_chat.storage.blobs import LocalBlobStore
 from flet_chat.storage.s3_blobs import S3BlobStore
+from tests.support.s3 import make_bucket, moto_s3
 
 BUCKET = "flet-chat-files"
 CREDENTIALS = {"access_key_id": "testing", "secret_access_key": "testing"}
@@ -25,23 +23,8 @@ CREDENTIALS = {"access_key_id": "testing", "secret_access_key": "testing"}
 
 @pytest.fixture(scope="module")
 def s3_endpoint() -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
-
-
-async def make_bucket(endpoint: str, bucket: str) -> None:
-    async with get_session().create_client(
-        "s3",
-        endpoint_url=endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    ) as client:
-        with contextlib.suppress(client.exceptions.BucketAlreadyOwnedByYou):
-            await client.create_bucket(Bucket=bucket)
+    with moto_s3() as endpoint:
+        yield endpoint
 
 
 @pytest.fixture(params=["local", "s3"])

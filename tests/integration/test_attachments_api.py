@@ -4,7 +4,7 @@ join answers with, and GETs of the links it hands out, by members, strangers and
 from __future__ import annotations
 
 import io
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -15,6 +15,8 @@ import pytest
 from PIL import ExifTags, Image
 
 from flet_chat.core.attachments import LinkMode, LinkSigner
+from flet_chat.storage.s3_blobs import S3BlobStore
+from tests.support.s3 import ACCESS_KEY, SECRET_KEY, make_bucket, moto_s3
 from tests.support.server import ServerProcess
 from tests.support.sio import RecordingClient, sio_client
 
@@ -257,3 +259,56 @@ async def test_history_carries_fresh_links(server: ServerProcess) -> None:
         url = with_file["attachments"][0]["url"]
         assert dict(parse_qsl(urlsplit(url).query)).keys() == {"exp", "sig"}
         assert (await get(server, url, bearer(bob))).content == b"hello"
+
+
+@pytest.fixture
+def s3_endpoint() -> Iterator[str]:
+    with moto_s3() as endpoint:
+        yield endpoint
+
+
+async def test_two_machines_share_files_through_s3(
+    postgres_url: str,
+    s3_endpoint: str,
+    server_factory: Callable[..., ServerProcess],
+    tmp_path: Path,
+) -> None:
+    """Two servers with a database, a secret and a bucket in common, and nothing else (each its
+    own data dir): a file sent through one is fetched through the other, and deleted with its
+    message from the bucket."""
+    await make_bucket(s3_endpoint, "chat-files")
+    env = {
+        "DATABASE_URL": postgres_url,
+        "FLET_CHAT_SECRET_KEY": "a secret both machines share, long enough",
+        "FLET_CHAT_S3_BUCKET": "chat-files",
+        "FLET_CHAT_S3_ENDPOINT_URL": s3_endpoint,
+        "FLET_CHAT_S3_ACCESS_KEY_ID": ACCESS_KEY,
+        "FLET_CHAT_S3_SECRET_ACCESS_KEY": SECRET_KEY,
+        "FLET_CHAT_S3_PREFIX": f"{tmp_path.name}/",
+    }
+    a = server_factory(env=env, name="a", data_dir=tmp_path / "a")
+    b = server_factory(env=env, name="b", data_dir=tmp_path / "b")
+    async with people(a, "Ann") as (ann,), people(b, "Bob") as (bob,):
+        sent = await post_files(
+            a, "general", [("p.jpg", photo_with_gps(), "x")], headers=bearer(ann)
+        )
+        assert sent.status_code == 201, sent.text
+        message = sent.json()["message"]
+        [image] = message["attachments"]
+        assert (await get(b, image["thumbnail_url"], bearer(bob))).status_code == 200
+        assert (await get(b, image["url"], bearer(bob))).content == photo_with_gps()
+        assert not (tmp_path / "a" / "files").exists()
+        assert (await ann.call("delete", {"message_id": message["id"]}))["ok"]
+        store = S3BlobStore(
+            "chat-files",
+            endpoint_url=s3_endpoint,
+            access_key_id=ACCESS_KEY,
+            secret_access_key=SECRET_KEY,
+            prefix=f"{tmp_path.name}/",
+        )
+        await store.start()
+        try:
+            assert await store.get(image["id"]) is None
+            assert await store.get(image["id"] + ".thumb") is None
+        finally:
+            await store.stop()
