@@ -83,9 +83,10 @@ def test_the_composition_root_and_live_state_know_nothing_of_the_ui() -> None:
 
 
 def test_the_session_parts_import_one_way() -> None:
-    """controller -> navigation -> conversation; identity, account, composer, profile and
-    external_sign_in know no other part; every part may use `screen` (the page as the parts see
-    it); `drafts` and `tab_title` are leaves that the parts keeping them share."""
+    """controller -> navigation -> conversation; identity, account, composer, profile,
+    attachments and external_sign_in know no other part; every part may use `screen` (the page
+    as the parts see it); `drafts` and `tab_title` are leaves that the parts keeping them
+    share."""
     allowed = {
         "controller": {
             "navigation",
@@ -94,12 +95,14 @@ def test_the_session_parts_import_one_way() -> None:
             "account",
             "composer",
             "profile",
+            "attachments",
             "external_sign_in",
             "screen",
             "drafts",
             "tab_title",
         },
         "account": {"screen"},
+        "attachments": {"screen"},
         "external_sign_in": set(),
         "navigation": {"conversation", "screen", "drafts", "tab_title"},
         "conversation": {"screen"},

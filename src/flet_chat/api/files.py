@@ -28,7 +28,7 @@ from typing import Any
 from urllib.parse import quote
 
 from fastapi import Request, Response
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.formparsers import MultiPartException
@@ -53,6 +53,10 @@ from flet_chat.core.rooms import NotAMemberError, UnknownRoomError
 logger = logging.getLogger(__name__)
 
 UPLOAD_ROUTE = "/api/rooms/{room}/files"
+# The browser's upload (Flet's FilePicker: a plain PUT of the file's bytes; ui/session/
+# attachments.py): a short-lived ticket of the account session instead of a token (the upload
+# secret is the server's own, core/accounts/tickets.py), the room and the file's name.
+BROWSER_UPLOAD_ROUTE = "/api/uploads/files"
 FILE_ROUTE = "/api/files/{attachment_id}"
 THUMBNAIL_ROUTE = "/api/files/{attachment_id}/thumbnail"
 # Multipart framing, part headers and the text beside the files.
@@ -60,6 +64,7 @@ BODY_OVERHEAD = 64 * 1024 + 4 * MAX_MESSAGE_LENGTH
 TOKEN_NEEDED = "Send the token you joined with: Authorization: Bearer <token>."
 LINK_REFUSED = "This link has expired or is not yours. Open the message again for a new one."
 FAILED = "Could not keep the file right now. Try again."
+TICKET_REFUSED = "This upload has expired or you were signed out. Choose the file again."
 
 _SAFE_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -107,8 +112,10 @@ def build_file_routes(
     Callable[[str, Request], Awaitable[Response]],
     Callable[[str, Request], Awaitable[Response]],
     Callable[[str, Request], Awaitable[Response]],
+    Callable[[Request], Awaitable[Response]],
 ]:
-    """The handlers of POST UPLOAD_ROUTE, GET FILE_ROUTE and GET THUMBNAIL_ROUTE."""
+    """The handlers of POST UPLOAD_ROUTE, GET FILE_ROUTE, GET THUMBNAIL_ROUTE and PUT
+    BROWSER_UPLOAD_ROUTE."""
 
     async def who(services: Services, request: Request) -> Authenticated | None:
         token = _bearer(request)
@@ -193,10 +200,18 @@ def build_file_routes(
             if auth is None or not files.signer.check(link, LinkMode.BEARER):
                 return _error(403, "forbidden", LINK_REFUSED)
             reader = auth.account.user_name
-        else:
+        elif link.viewer is not None:
             if not files.signer.check(link, LinkMode.WEB):
                 return _error(403, "forbidden", LINK_REFUSED)
             reader = link.viewer
+        else:  # a thumbnail in a message row
+            if not files.signer.check(link, LinkMode.ROW):
+                return _error(403, "forbidden", LINK_REFUSED)
+            try:
+                attachment, data = await files.fetch_row_thumbnail(attachment_id)
+            except NoSuchFileError as error:
+                return _error(404, "not_found", str(error))
+            return Response(data, headers=_file_headers(attachment, thumbnail=True))
         try:
             attachment, data = await files.fetch(reader, attachment_id, thumbnail=thumbnail)
         except NoSuchFileError as error:
@@ -209,7 +224,50 @@ def build_file_routes(
     async def get_thumbnail(attachment_id: str, request: Request) -> Response:
         return await fetch(attachment_id, request, thumbnail=True)
 
-    return upload, get_file, get_thumbnail
+    async def browser_upload(request: Request) -> Response:
+        services = runtime.services
+        if services is None:
+            return _text(503, STARTING)
+        query = request.query_params
+        auth = await services.accounts.redeem_upload_ticket(query.get("t"))
+        if auth is None:
+            return _text(403, TICKET_REFUSED)
+        files = services.files
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > files.max_bytes:
+            return _text(413, str(files.too_large()))  # refused before a byte is read
+        body = bytearray()
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > files.max_bytes:
+                return _text(413, str(files.too_large()))
+        ip = request.client.host if request.client else None
+        upload = Upload(query.get("name", ""), bytes(body))
+        try:
+            await files.send(
+                auth.account.user_name,
+                query.get("room", ""),
+                "",
+                [upload],
+                origin=Origin(ip, f"upload-session-{auth.session_id}"),
+            )
+        except FileTooLargeError as error:
+            return _text(413, str(error))
+        except RateLimitedError as error:
+            return _text(429, str(error))
+        except ChatError as error:
+            return _text(422, str(error))
+        except Exception:
+            logger.exception("could not keep an upload")
+            return _text(500, FAILED)
+        return Response(status_code=204, headers=_SAFE_HEADERS)
+
+    return upload, get_file, get_thumbnail, browser_upload
+
+
+def _text(status: int, message: str) -> PlainTextResponse:
+    """The browser's client hands the body of a refusal to the session, which shows it."""
+    return PlainTextResponse(message, status_code=status, headers=_SAFE_HEADERS)
 
 
 def _file_headers(attachment: Attachment, *, thumbnail: bool) -> dict[str, Any]:

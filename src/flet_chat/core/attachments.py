@@ -15,7 +15,10 @@ a key derived from the server's secret. A "bearer" link also needs a token in `A
 (API clients), which says who is asking: it is the same for every reader (so one event can carry
 it to all of them) and opens nothing alone. A "web" link is for the browser UI, which has no
 such header: it names its viewer, stands for them alone until it expires, and the viewer must
-still be able to read the room when it is used.
+still be able to read the room when it is used. A "row" link opens a thumbnail only: message rows
+are built once per process and shared by every session showing the room (ui/row_cache.py), so
+the thumbnail they show cannot name a viewer; it reaches only sessions that may read the room,
+lasts ROW_LINK_SECONDS, and the row cache draws a row anew before its links run out.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ from flet_chat.core.limits import (
     DEFAULT_MAX_UPLOAD_BYTES,
     MAX_ATTACHMENTS_PER_MESSAGE,
     MAX_FILE_NAME_LENGTH,
+    ROW_LINK_SECONDS,
 )
 from flet_chat.core.models import Attachment, Message
 from flet_chat.core.ports import BlobStore, MediaInspector, MessageStore
@@ -135,7 +139,8 @@ class Upload:
 
 class LinkMode(enum.StrEnum):
     BEARER = "bearer"  # the viewer's token must come with it (API clients)
-    WEB = "web"  # the link alone, for the browser UI
+    WEB = "web"  # the link alone, for one viewer's browser (full size, downloads)
+    ROW = "row"  # a thumbnail in a message row, which every session of the room shares
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,7 +185,8 @@ class LinkSigner:
         thumbnail: bool = False,
     ) -> str:
         """A link to the file (or its thumbnail); a web link for `viewer` alone."""
-        expires = int(self._clock()) + self._lifetime
+        lifetime = ROW_LINK_SECONDS if mode is LinkMode.ROW else self._lifetime
+        expires = int(self._clock()) + lifetime
         query = {"exp": str(expires)}
         signed_for = ""
         if mode is LinkMode.WEB:
@@ -198,6 +204,8 @@ class LinkSigner:
             return False
         if len(link.expires) > 12:  # far beyond any time a link was made for
             return False
+        if mode is LinkMode.ROW and not link.thumbnail:
+            return False  # rows hold thumbnails only
         expires = int(link.expires)
         if expires < self._clock():
             return False
@@ -320,6 +328,24 @@ class AttachmentService:
         if data is None:
             raise NoSuchFileError(NO_SUCH_FILE)
         return attachment, data
+
+    def row_thumbnail(self, attachment: Attachment) -> str | None:
+        """The thumbnail's link for a shared message row (see the module's text)."""
+        if not attachment.has_thumbnail:
+            return None
+        return self.signer.url(attachment.id, LinkMode.ROW, thumbnail=True)
+
+    async def fetch_row_thumbnail(self, attachment_id: str) -> tuple[Attachment, bytes]:
+        """A thumbnail by a row link (checked by the caller): while its message exists."""
+        if not is_attachment_id(attachment_id):
+            raise NoSuchFileError(NO_SUCH_FILE)
+        found = await self._store.attachment(attachment_id)
+        if found is None or found[1].deleted or not found[0].has_thumbnail:
+            raise NoSuchFileError(NO_SUCH_FILE)
+        data = await self._blobs.get(blob_key(attachment_id, thumbnail=True))
+        if data is None:
+            raise NoSuchFileError(NO_SUCH_FILE)
+        return found[0], data
 
     def api_links(self, attachment: Attachment) -> AttachmentLinks:
         """Links for API clients (each GET needs the client's bearer token)."""

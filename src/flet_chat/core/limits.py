@@ -94,6 +94,9 @@ THUMBNAIL_MAX_PX = 1024
 MAX_IMAGE_PIXELS = 50_000_000
 # A download link works this long after it was handed out (to a member of the room).
 ATTACHMENT_LINK_SECONDS = 3600
+# A thumbnail's link in a message row (shared by the room's sessions): rows are drawn anew after
+# half of this, so a row on screen holds a link that works for at least the other half.
+ROW_LINK_SECONDS = 2 * 24 * 3600
 # Uploads per user (each costs a message too): a few in a row, then one every few seconds.
 UPLOAD_BUDGET = (10, 0.2)
 IP_UPLOAD_BUDGET = (30, 1.0)

@@ -92,6 +92,13 @@ class ChatView:
             on_click=on_send,
         )
 
+        # Its action (the browser's file chooser) is the session's: ui/session/attachments.py.
+        self.attach_button = ft.IconButton(
+            key=keys.ATTACH_BUTTON,
+            icon=ft.Icon(ft.Icons.ATTACH_FILE, semantics_label="Attach files"),
+            tooltip="Attach files",
+        )
+
         self.members = MemberList(member_rows)
         self.typing = TypingIndicator()
         # Like the send button: the icon's semantics label is the button's accessible name.
@@ -135,7 +142,7 @@ class ChatView:
                 ),
                 ft.Row([self.jump_button], alignment=ft.MainAxisAlignment.CENTER),
                 self.typing.text,
-                ft.Row([self.message_input, self.send_button]),
+                ft.Row([self.message_input, self.attach_button, self.send_button]),
             ],
         )
         self.narrow = False
