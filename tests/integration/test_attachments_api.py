@@ -16,6 +16,8 @@ from PIL import ExifTags, Image
 
 from flet_chat.core.attachments import LinkMode, LinkSigner
 from flet_chat.storage.s3_blobs import S3BlobStore
+from tests.integration.conftest import Connect
+from tests.support.accounts import sign_up
 from tests.support.s3 import ACCESS_KEY, SECRET_KEY, make_bucket, moto_s3
 from tests.support.server import ServerProcess
 from tests.support.sio import RecordingClient, sio_client
@@ -312,3 +314,66 @@ async def test_two_machines_share_files_through_s3(
             assert await store.get(image["id"] + ".thumb") is None
         finally:
             await store.stop()
+
+
+async def test_the_browser_s_upload_and_the_row_s_thumbnail(server: ServerProcess) -> None:
+    """What the composer's attach button does (a PUT of the file with the session's upload
+    ticket) and what a row shows (a thumbnail link that opens the thumbnail, and only it)."""
+    ann = await sign_up(server.data_dir, "Ann Lee")
+    async with people(server, "Bob") as (bob,):
+        query = {"t": ann.upload_ticket, "room": "general", "name": "../beach.jpg"}
+        async with httpx.AsyncClient(timeout=30) as http:
+            url = f"{server.base_url}/api/uploads/files"
+            put = await http.put(url, params=query, content=photo_with_gps())
+            assert put.status_code == 204, put.text
+            forged = await http.put(url, params={**query, "t": "forged"}, content=b"x")
+            assert forged.status_code == 403
+            big = await http.put(url, params=query, content=b"x" * (LIMIT + 1))
+            assert big.status_code == 413
+            assert big.text == "Files can be at most 1 MB."
+            nowhere = await http.put(url, params={**query, "room": "nope"}, content=b"x")
+            assert nowhere.status_code == 422
+            assert nowhere.text == "There is no room #nope."
+        heard = await bob.wait_for(
+            lambda: [m for m in bob.received("message") if m["attachments"]],
+            what="the uploaded photo",
+        )
+        [image] = heard[0]["attachments"]
+        assert (heard[0]["user_name"], image["name"]) == ("Ann Lee", "beach.jpg")
+        signer = LinkSigner((server.data_dir / "secret_key").read_text().strip())
+        row_link = signer.url(image["id"], LinkMode.ROW, thumbnail=True)
+        thumbnail = await get(server, row_link)
+        assert thumbnail.status_code == 200
+        assert thumbnail.headers["content-type"] == "image/webp"
+        # The same signature does not open the full-size file.
+        assert (await get(server, row_link.replace("/thumbnail", ""))).status_code == 403
+
+
+async def test_a_browser_session_shows_the_files_and_opens_the_image(
+    server: ServerProcess, connect: Connect
+) -> None:
+    async with connect(server) as bob, people(server, "Ann") as (ann,):
+        await bob.join("Bob")
+        sent = await post_files(
+            server,
+            "general",
+            [("beach.jpg", photo_with_gps(), "x"), ("notes.txt", b"towels", "x")],
+            text="from the beach",
+            headers=bearer(ann),
+        )
+        image, notes = sent.json()["message"]["attachments"]
+        await bob.wait_for(
+            lambda: bob.find(f"attachment-{notes['id']}"), what="the file chip in Bob's row"
+        )
+        assert bob.texts(bob.get(f"attachment-{notes['id']}")) == ["notes.txt", "6 B"]
+        thumbnail = bob.get(f"attachment-{image['id']}")
+        [src] = [c["src"] for c in bob.walk(thumbnail) if c.get("src")]
+        # The row's thumbnail link works in the browser, which sends no token.
+        shown = await get(server, src)
+        assert shown.status_code == 200
+        assert shown.headers["content-type"] == "image/webp"
+        await bob.click(thumbnail)
+        dialog = await bob.wait_for(lambda: bob.find("image_dialog"), what="the full-size image")
+        [full] = [c["src"] for c in bob.walk(dialog) if c.get("src")]
+        assert "u=Bob" in full
+        assert (await get(server, full)).content == photo_with_gps()
