@@ -5,10 +5,16 @@ from __future__ import annotations
 import io
 import zlib
 
-from PIL import ExifTags, Image
+from PIL import ExifTags, Image, PngImagePlugin
 
 from flet_chat.core.limits import THUMBNAIL_MAX_PX
-from flet_chat.media.files import FileInspector, make_thumbnail, sniff
+from flet_chat.media.files import (
+    FileInspector,
+    make_thumbnail,
+    prepare_image,
+    sniff,
+    strip_metadata,
+)
 from tests.unit.test_avatars import handmade_png
 
 
@@ -86,8 +92,53 @@ async def test_the_inspector_returns_the_sniffed_type_and_the_thumbnail() -> Non
     assert image.content_type == "image/jpeg"
     assert image.thumbnail is not None
     assert image.thumbnail_type == "image/webp"
+    assert image.data is not None
+    assert b"Phone" not in image.data  # kept without its metadata
     text = await inspector.inspect(b"just some notes")
     assert (text.content_type, text.thumbnail) == ("text/plain", None)
     # Named and declared as a picture, but HTML: a file, never an image.
     fake = await inspector.inspect(b"\x89PNG\r\n\x1a\n<html>not really</html>")
     assert fake.thumbnail is None
+
+
+def test_the_kept_photo_has_no_gps_and_still_shows_upright() -> None:
+    original = photo_with_gps((64, 32))
+    assert b"Phone" in original
+    made = prepare_image(original)
+    assert made is not None
+    kind, _thumbnail, kept = made
+    assert kind == "image/jpeg"
+    assert b"Phone" not in kept
+    with Image.open(io.BytesIO(kept)) as image:
+        exif = image.getexif()
+        assert dict(exif) == {ExifTags.Base.Orientation: 6}
+        assert ExifTags.IFD.GPSInfo not in exif
+        assert image.size == (64, 32)  # the same pixels (turned on screen by the orientation)
+        image.load()
+    with Image.open(io.BytesIO(original)) as before, Image.open(io.BytesIO(kept)) as after:
+        assert before.tobytes() == after.tobytes()  # not re-encoded
+
+
+def test_png_and_webp_text_and_exif_are_dropped_and_the_pixels_kept() -> None:
+    exif = Image.Exif()
+    exif[ExifTags.Base.Make] = "PhoneMaker"
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Comment", "taken at home, 12 Secret Street")
+    picture = Image.new("RGBA", (20, 10), (1, 2, 3, 4))
+    png = saved(picture, "PNG", pnginfo=info, exif=exif)
+    webp = saved(picture, "WEBP", lossless=True, exif=exif, xmp=b"<x:xmpmeta>Secret</x:xmpmeta>")
+    for data in (png, webp):
+        made = prepare_image(data)
+        assert made is not None
+        kept = made[2]
+        assert b"Secret" not in kept
+        assert b"PhoneMaker" not in kept
+        with Image.open(io.BytesIO(kept)) as image:
+            assert image.tobytes() == picture.tobytes()
+            assert dict(image.getexif()) == {}
+
+
+def test_what_is_not_understood_is_kept_as_it_was() -> None:
+    assert strip_metadata(b"\xff\xd8\x00 junk", "image/jpeg") == b"\xff\xd8\x00 junk"
+    assert strip_metadata(b"\x89PNG\r\n\x1a\n\x00", "image/png") == b"\x89PNG\r\n\x1a\n\x00"
+    assert strip_metadata(b"GIF89a...", "image/gif") == b"GIF89a..."

@@ -284,14 +284,15 @@ class AttachmentService:
 
     async def _keep(self, upload: Upload) -> Attachment:
         inspected = await self._inspector.inspect(upload.data)
+        data = inspected.data if inspected.data is not None else upload.data
         attachment = Attachment(
             new_attachment_id(),
             clean_file_name(upload.name),
-            len(upload.data),
+            len(data),
             inspected.content_type,
             has_thumbnail=inspected.thumbnail is not None,
         )
-        await self._blobs.put(blob_key(attachment.id), upload.data, inspected.content_type)
+        await self._blobs.put(blob_key(attachment.id), data, inspected.content_type)
         if inspected.thumbnail is not None:
             key = blob_key(attachment.id, thumbnail=True)
             await self._blobs.put(key, inspected.thumbnail, inspected.thumbnail_type)

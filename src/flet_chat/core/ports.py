@@ -157,6 +157,7 @@ class Inspected:
     content_type: str
     thumbnail: bytes | None = None
     thumbnail_type: str = "image/webp"
+    data: bytes | None = None  # what to keep instead of the upload (an image without metadata)
 
 
 class MediaInspector(Protocol):
