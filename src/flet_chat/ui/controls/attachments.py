@@ -21,7 +21,8 @@ from flet_chat.ui.routing import ROUTED, RoutedControl
 # The routed actions (RoutedEvent.action); the value is the attachment's id.
 OPEN_IMAGE = "open_image"
 DOWNLOAD_FILE = "download_file"
-THUMBNAIL_SHOWN_PX = 240  # the thumbnail in the row; full size on a click
+# The thumbnail's box in the row (fitted in, proportions kept); full size on a click.
+THUMBNAIL_WIDTH, THUMBNAIL_HEIGHT = 240, 180
 ThumbnailLink = Callable[[Attachment], str | None]
 
 
@@ -39,8 +40,8 @@ class ImageThumbnail(RoutedControl, ft.Container):
         super().__init__(
             content=ft.Image(
                 src=src,
-                width=THUMBNAIL_SHOWN_PX,
-                height=THUMBNAIL_SHOWN_PX,
+                width=THUMBNAIL_WIDTH,
+                height=THUMBNAIL_HEIGHT,
                 fit=ft.BoxFit.CONTAIN,
                 semantics_label=image_label(attachment),
             ),

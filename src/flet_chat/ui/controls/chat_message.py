@@ -109,11 +109,12 @@ class ChatMessage(SharedRow, ft.Row):
                 header.append(_edited_mark())
             header.append(MoreButton(message.id, actions_label(author, time)))
             body = message_text(message.text, color=BOT_COLOR if badge is not None else None)
-            lines.append(
-                body
-                if badge is None
-                else ft.Container(body, padding=ft.Padding.only(left=BOT_INDENT))
-            )
+            if message.text or not message.attachments:  # files alone: no empty line above
+                lines.append(
+                    body
+                    if badge is None
+                    else ft.Container(body, padding=ft.Padding.only(left=BOT_INDENT))
+                )
             if message.attachments:
                 lines.append(attachment_strip(message, thumbnails))
             if message.reactions:
@@ -132,8 +133,11 @@ class ChatMessage(SharedRow, ft.Row):
     ) -> None:
         badge = message.author_kind in BADGES
         body: ft.Control
+        files_alone = bool(message.attachments) and not message.text and not message.deleted
         if message.deleted:
             body = _deleted_stub()
+        elif files_alone:  # in the text's place, beside the "more" button
+            body = attachment_strip(message, thumbnails)
         else:
             body = message_text(message.text, color=BOT_COLOR if badge else None)
         line: list[ft.Control] = [
@@ -153,7 +157,7 @@ class ChatMessage(SharedRow, ft.Row):
         lines: list[ft.Control] = [
             ft.Row(line, spacing=8, vertical_alignment=ft.CrossAxisAlignment.CENTER)
         ]
-        if message.attachments and not message.deleted:
+        if message.attachments and not message.deleted and not files_alone:
             lines.append(attachment_strip(message, thumbnails))
         if message.reactions and not message.deleted:
             lines.append(reaction_chips(message))
