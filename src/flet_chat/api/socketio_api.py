@@ -37,6 +37,7 @@ from flet_chat.api.schemas import (
     HistoryRequest,
     JoinAck,
     JoinRequest,
+    LinkMaker,
     MessageEvent,
     PresenceEvent,
     SendAck,
@@ -112,7 +113,7 @@ class SocketApi:
         self.seed = SeedConsoles(
             self.sio, self.clients, lambda: runtime.services, watch=self.accounts.watch
         )
-        self.rooms = RoomRequests(self.sio, self.clients)
+        self.rooms = RoomRequests(self.sio, self.clients, self._attachment_links)
         self.feed = SocketFeed(self._broadcast, self._signal, self.rooms.on_change)
         a, r = self.accounts, self.rooms
         requests: Mapping[str, Callable[[ApiClient, Services, Any], Awaitable[Ack]]] = {
@@ -350,9 +351,12 @@ class SocketApi:
 
     # -- fan-out ----------------------------------------------------------------------------
 
-    async def _broadcast(self, message: Message) -> None:
+    def _attachment_links(self) -> LinkMaker | None:
         services = self._runtime.services
-        links = None if services is None else services.files.api_links
+        return None if services is None else services.files.api_links
+
+    async def _broadcast(self, message: Message) -> None:
+        links = self._attachment_links()
         event = MessageEvent.of(message, links=links).model_dump(mode="json")
         await self.sio.emit("message", event, room=message.room)
         if message.room == DEFAULT_ROOM:  # seed consoles live in #general, and only there
