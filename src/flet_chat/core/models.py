@@ -35,11 +35,7 @@ class Attachment:
     name: str
     size: int
     content_type: str
-    has_thumbnail: bool = False
-
-    @property
-    def is_image(self) -> bool:
-        return self.has_thumbnail
+    has_thumbnail: bool = False  # an image: shown as its thumbnail, inline at full size
 
 
 @dataclass(frozen=True, slots=True)
