@@ -20,21 +20,25 @@ from flet_chat.core.accounts.passwords import Argon2Hasher
 from flet_chat.core.accounts.ports import AccountStore
 from flet_chat.core.accounts.service import AccountService, PasswordHasher
 from flet_chat.core.accounts.tickets import UploadTickets
+from flet_chat.core.attachments import AttachmentService, LinkSigner
 from flet_chat.core.identity import IdentitySigner
 from flet_chat.core.names import ReservedNames
-from flet_chat.core.ports import EventBus, MessageStore, Presence, RoomStore
+from flet_chat.core.ports import BlobStore, EventBus, MessageStore, Presence, RoomStore
 from flet_chat.core.rate_limit import LocalRateLimiter, RateLimits
 from flet_chat.core.service import ChatService
 from flet_chat.live.presence_cache import POLL_SECONDS, PresenceCache
 from flet_chat.live.profile_cache import ProfileCache
 from flet_chat.live.session_watch import SessionWatch
 from flet_chat.live.typing_board import TypingBoard
+from flet_chat.media.files import FileInspector
 from flet_chat.memory import MemoryTrimmer
 from flet_chat.settings import Settings
 from flet_chat.storage.account_store import SqlAccountStore
+from flet_chat.storage.blobs import LocalBlobStore
 from flet_chat.storage.engine import create_engine, private_dir
 from flet_chat.storage.migrate import upgrade_to_head_async
 from flet_chat.storage.room_store import SqlRoomStore
+from flet_chat.storage.s3_blobs import S3BlobStore
 from flet_chat.storage.sql_store import SqlStore
 from flet_chat.submit import Submissions
 
@@ -72,6 +76,23 @@ class Services:
     session_watch: SessionWatch  # signs out connections whose account session ended
     bots: BotDispatcher
     submissions: Submissions  # what people type: a command or a message
+    blobs: BlobStore  # attachments' bytes: a directory, or an S3 bucket
+    files: AttachmentService  # sending and fetching attachments
+
+
+def blob_store(settings: Settings) -> BlobStore:
+    """An S3-compatible bucket when FLET_CHAT_S3_BUCKET is set, else data_dir/files."""
+    if settings.s3_bucket:
+        secret = settings.s3_secret_access_key
+        return S3BlobStore(
+            settings.s3_bucket,
+            endpoint_url=settings.s3_endpoint_url,
+            region=settings.s3_region,
+            access_key_id=settings.s3_access_key_id,
+            secret_access_key=secret.get_secret_value() if secret is not None else None,
+            prefix=settings.s3_prefix,
+        )
+    return LocalBlobStore(settings.resolved_files_dir())
 
 
 def bootstrap(
@@ -85,6 +106,7 @@ def bootstrap(
     limits: RateLimits | None = None,
     account_store: AccountStore | None = None,
     hasher: PasswordHasher | None = None,
+    blobs: BlobStore | None = None,
 ) -> Services:
     """Builds every service from `settings`; a substitute given (tests: in-memory fakes) is used
     instead of what settings would build. `store`, `room_store` and `account_store` come
@@ -123,6 +145,7 @@ def bootstrap(
             else LocalPresence()
         )
     reserved = ReservedNames()
+    blobs = blobs or blob_store(settings)
     # Roles are the accounts' (built just below); an admin may delete anyone's message.
     chat = ChatService(
         store,
@@ -132,6 +155,15 @@ def bootstrap(
         room_store,
         reserved=reserved,
         is_admin=lambda name: accounts.is_admin(name),
+        blobs=blobs,
+    )
+    files = AttachmentService(
+        chat,
+        store,
+        blobs,
+        FileInspector(),
+        LinkSigner(settings.resolved_secret_key()),
+        max_bytes=settings.max_upload_bytes,
     )
     accounts = AccountService(
         account_store,
@@ -180,6 +212,8 @@ def bootstrap(
         session_watch=session_watch,
         bots=bots,
         submissions=Submissions(chat, bots),
+        blobs=blobs,
+        files=files,
     )
 
 
@@ -207,6 +241,8 @@ class Runtime:
                 if self.settings.migrate_on_start:
                     await upgrade_to_head_async(self.settings.resolved_database_url())
                 services = bootstrap(self.settings, self.fanout)
+                if isinstance(services.blobs, S3BlobStore):
+                    await services.blobs.start()
                 await services.accounts.settle_roles()
                 await services.bus.start()
                 await services.presence.start()
@@ -229,6 +265,8 @@ class Runtime:
             await self._services.presence.stop()
             if isinstance(self._services.chat.limits.limiter, RedisRateLimiter):
                 await self._services.chat.limits.limiter.close()
+            if isinstance(self._services.blobs, S3BlobStore):
+                await self._services.blobs.stop()
             if self._services.engine is not None:
                 await self._services.engine.dispose()
             self._services = None

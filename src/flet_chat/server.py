@@ -1,5 +1,5 @@
-"""The ASGI app: the Flet web app, Socket.IO (/socket.io/), the webhook (/api), avatars
-(/avatars/) and /healthz on one port."""
+"""The ASGI app: the Flet web app, Socket.IO (/socket.io/), the webhook and attachments (/api),
+avatars (/avatars/) and /healthz on one port."""
 
 from __future__ import annotations
 
@@ -15,6 +15,13 @@ from starlette.types import ASGIApp
 from flet_chat.api.avatars import GET_ROUTE as AVATAR_ROUTE
 from flet_chat.api.avatars import UPLOAD_ROUTE as AVATAR_UPLOAD_ROUTE
 from flet_chat.api.avatars import build_avatar_routes
+from flet_chat.api.files import (
+    BROWSER_UPLOAD_ROUTE,
+    FILE_ROUTE,
+    THUMBNAIL_ROUTE,
+    UPLOAD_ROUTE,
+    build_file_routes,
+)
 from flet_chat.api.forwarded import TrustedProxyHeaders
 from flet_chat.api.origins import origin_policy
 from flet_chat.api.socketio_api import SocketApi
@@ -150,6 +157,11 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
         build_webhook(runtime, settings.webhook_token),
         methods=["POST"],
     )
+    upload_file, get_file, get_thumbnail, browser_upload = build_file_routes(runtime)
+    app.add_api_route(UPLOAD_ROUTE, upload_file, methods=["POST"])
+    app.add_api_route(BROWSER_UPLOAD_ROUTE, browser_upload, methods=["PUT"])
+    app.add_api_route(FILE_ROUTE, get_file, methods=["GET"])
+    app.add_api_route(THUMBNAIL_ROUTE, get_thumbnail, methods=["GET"])
     get_avatar, upload_avatar = build_avatar_routes(runtime)
     app.add_api_route(AVATAR_UPLOAD_ROUTE, upload_avatar, methods=["PUT"])
     app.add_api_route(AVATAR_ROUTE, get_avatar, methods=["GET"])

@@ -12,6 +12,8 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from flet_chat.core.limits import DEFAULT_MAX_UPLOAD_BYTES
+
 # Shared secrets in settings (bot and webhook tokens) shorter than this are refused at start.
 MIN_TOKEN_LENGTH = 16
 
@@ -141,6 +143,29 @@ class Settings(BaseSettings):
         validation_alias="FLET_WEB_NO_CDN",
         description="Serve CanvasKit from the bundled flet-web files instead of a CDN.",
     )
+
+    # Attachments (core/attachments.py).
+    max_upload_bytes: int = Field(
+        default=DEFAULT_MAX_UPLOAD_BYTES,
+        ge=1,
+        le=1024 * 1024 * 1024,
+        description="The largest file a message may carry (10 MB by default).",
+    )
+    files_dir: Path | None = Field(
+        default=None,
+        description="Where attachments are kept without S3; default data_dir/files.",
+    )
+    s3_bucket: str | None = Field(
+        default=None,
+        description="Keep attachments in this S3-compatible bucket (shared by several machines).",
+    )
+    s3_endpoint_url: str | None = Field(
+        default=None, description="The S3 server's URL (MinIO, Ceph, ...); unset for AWS."
+    )
+    s3_region: str | None = None
+    s3_access_key_id: str | None = None
+    s3_secret_access_key: SecretStr | None = None
+    s3_prefix: str = Field(default="", max_length=200, description="Prefix of every key.")
 
     webhook_token: str | None = Field(
         default=None,
@@ -321,6 +346,9 @@ class Settings(BaseSettings):
             finally:
                 draft.unlink()
         return path.read_text().strip()
+
+    def resolved_files_dir(self) -> Path:
+        return self.files_dir if self.files_dir is not None else self.data_dir / "files"
 
     def resolved_database_url(self) -> str:
         if self.database_url:

@@ -27,6 +27,7 @@ from flet_chat.core.events import (
 )
 from flet_chat.core.limits import DEFAULT_ROOM, MAX_ROOM_DIRECTORY
 from flet_chat.core.models import (
+    Attachment,
     HistoryPage,
     Message,
     MessageKind,
@@ -37,6 +38,7 @@ from flet_chat.core.models import (
     RoomState,
     SearchQuery,
 )
+from flet_chat.core.ports import Inspected
 from flet_chat.core.rate_limit import (
     Action,
     Budget,
@@ -68,6 +70,7 @@ class MemoryStore:
             datetime.now(UTC),
             new.author_kind,
             new.room,
+            attachments=new.attachments,
         )
         self.messages.append(message)
         self.journal.append(f"stored {message.id}")
@@ -103,7 +106,14 @@ class MemoryStore:
         return self._replace(message_id, text=text, edited=True)
 
     async def delete(self, message_id: int) -> Message:
-        return self._replace(message_id, text="", deleted=True, reactions=())
+        return self._replace(message_id, text="", deleted=True, reactions=(), attachments=())
+
+    async def attachment(self, attachment_id: str) -> tuple[Attachment, Message] | None:
+        for message in self.messages:
+            for attachment in message.attachments:
+                if attachment.id == attachment_id:
+                    return attachment, message
+        return None
 
     async def toggle_reaction(self, message_id: int, user_name: str, emoji: str) -> Message:
         old = await self.get(message_id)
@@ -506,3 +516,33 @@ class PlainHasher:
 
     def needs_rehash(self, password_hash: str) -> bool:
         return False
+
+
+class MemoryBlobStore:
+    """The BlobStore port in a dict (the real ones: tests/adapters/test_blob_stores.py)."""
+
+    def __init__(self) -> None:
+        self.blobs: dict[str, tuple[bytes, str]] = {}
+        self.fail_puts = False
+
+    async def put(self, key: str, data: bytes, content_type: str) -> None:
+        if self.fail_puts:
+            raise ConnectionError("blob store unreachable")
+        self.blobs[key] = (data, content_type)
+
+    async def get(self, key: str) -> bytes | None:
+        found = self.blobs.get(key)
+        return None if found is None else found[0]
+
+    async def delete(self, key: str) -> None:
+        self.blobs.pop(key, None)
+
+
+class PrefixInspector:
+    """A MediaInspector that knows one kind of image: bytes starting with b"IMG" (the real one,
+    media/, is tested on real images in tests/unit/test_media_files.py)."""
+
+    async def inspect(self, data: bytes) -> Inspected:
+        if data.startswith(b"IMG"):
+            return Inspected("image/png", b"THUMB" + data[:8])
+        return Inspected("application/octet-stream")

@@ -84,8 +84,9 @@ def test_the_composition_root_and_live_state_know_nothing_of_the_ui() -> None:
 
 def test_the_session_parts_import_one_way() -> None:
     """controller -> navigation -> conversation; identity, account, composer, profile, search,
-    emoji_input and external_sign_in know no other part; every part may use `screen` (the page
-    as the parts see it); `drafts` and `tab_title` are leaves that the parts keeping them share."""
+    emoji_input, attachments and external_sign_in know no other part; every part may use
+    `screen` (the page as the parts see it); `drafts` and `tab_title` are leaves that the parts
+    keeping them share."""
     allowed = {
         "controller": {
             "navigation",
@@ -96,12 +97,14 @@ def test_the_session_parts_import_one_way() -> None:
             "emoji_input",
             "profile",
             "search",
+            "attachments",
             "external_sign_in",
             "screen",
             "drafts",
             "tab_title",
         },
         "account": {"screen"},
+        "attachments": {"screen"},
         "external_sign_in": set(),
         "navigation": {"conversation", "screen", "drafts", "tab_title"},
         "conversation": {"screen"},

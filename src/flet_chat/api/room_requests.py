@@ -10,6 +10,7 @@ decide who hears, never who may act.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import socketio
@@ -22,6 +23,7 @@ from flet_chat.api.schemas import (
     DeleteRequest,
     EditRequest,
     JoinRoomAck,
+    LinkMaker,
     MarkReadRequest,
     MembershipEvent,
     MessageAck,
@@ -67,9 +69,15 @@ async def spelled(services: Services, name: str) -> str:
 
 
 class RoomRequests:
-    def __init__(self, sio: socketio.AsyncServer, clients: dict[str, ApiClient]) -> None:
+    def __init__(
+        self,
+        sio: socketio.AsyncServer,
+        clients: dict[str, ApiClient],
+        links: Callable[[], LinkMaker | None] = lambda: None,
+    ) -> None:
         self._sio = sio
         self._clients = clients
+        self._links = links  # the attachments' API links, once the services have started
 
     # -- who hears what -------------------------------------------------------------------------
 
@@ -101,7 +109,7 @@ class RoomRequests:
     async def on_change(self, change: Change) -> None:
         """A bus event about rooms or a message's later life (the feed calls this, in order)."""
         if isinstance(change, MessageChanged):
-            event = MessageChangedEvent.of(change.message)
+            event = MessageChangedEvent.of(change.message, links=self._links())
             await self._sio.emit("message_changed", event.model_dump(mode="json"), room=event.room)
         elif isinstance(change, MembershipChanged):
             if change.joined:
@@ -130,7 +138,7 @@ class RoomRequests:
         return JoinRoomAck(
             room=RoomInfo.of(room, me),
             topic=await services.chat.topic(room.key),
-            messages=[MessageEvent.of(m) for m in latest.messages],
+            messages=[MessageEvent.of(m, links=services.files.api_links) for m in latest.messages],
             has_older=latest.has_older,
         )
 
@@ -189,18 +197,21 @@ class RoomRequests:
         changed = await services.chat.actions.edit(
             joined_name(client), request.message_id, request.text, origin=client.origin
         )
-        return MessageAck(message=MessageEvent.of(changed)).model_dump(mode="json")
+        links = services.files.api_links
+        return MessageAck(message=MessageEvent.of(changed, links=links)).model_dump(mode="json")
 
     async def delete(self, client: ApiClient, services: Services, data: Any) -> Ack:
         request = DeleteRequest.model_validate(data)
         changed = await services.chat.actions.delete(
             joined_name(client), request.message_id, origin=client.origin
         )
-        return MessageAck(message=MessageEvent.of(changed)).model_dump(mode="json")
+        links = services.files.api_links
+        return MessageAck(message=MessageEvent.of(changed, links=links)).model_dump(mode="json")
 
     async def react(self, client: ApiClient, services: Services, data: Any) -> Ack:
         request = ReactRequest.model_validate(data)
         changed = await services.chat.actions.toggle_reaction(
             joined_name(client), request.message_id, request.emoji, origin=client.origin
         )
-        return MessageAck(message=MessageEvent.of(changed)).model_dump(mode="json")
+        links = services.files.api_links
+        return MessageAck(message=MessageEvent.of(changed, links=links)).model_dump(mode="json")

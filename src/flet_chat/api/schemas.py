@@ -32,6 +32,11 @@ is a public room's name ("dev" or "#dev") or a direct conversation's key; omitte
                                                 (made on first use; its key is `room.key`)
   `rooms` (no payload) -> RoomsAck | ErrorAck   the user's rooms with unread counts, and every
                                                 public room
+HTTP (api/files.py): `POST /api/rooms/{room}/files` with `Authorization: Bearer <token>` and a
+multipart body (`file`, repeatable; optional `text`) -> 201 {ok, message} (a MessageEvent whose
+`attachments` carry `url` and, for images, `thumbnail_url`); 413 over the size limit. A GET of
+either URL with the same header answers the file to whoever may read the room, 403 or 404 to
+anyone else.
   `mark_read` MarkReadRequest -> OkAck | ErrorAck    the user has read `room` up to `message_id`
   `edit` EditRequest -> MessageAck | ErrorAck   new text for one of your messages
   `delete` DeleteRequest -> MessageAck | ErrorAck    delete one of your messages (a stub stays)
@@ -59,11 +64,13 @@ Versions: fields are only ever added, with defaults, so a version-1 client reads
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from flet_chat.core.attachments import AttachmentLinks
 from flet_chat.core.limits import (
     HISTORY_PAGE_SIZE,
     MAX_EMOJI_LENGTH,
@@ -74,7 +81,15 @@ from flet_chat.core.limits import (
     MAX_ROOM_KEY_LENGTH,
     MAX_SEARCH_LENGTH,
 )
-from flet_chat.core.models import AuthorKind, Message, MessageKind, Room, RoomKind, RoomState
+from flet_chat.core.models import (
+    Attachment,
+    AuthorKind,
+    Message,
+    MessageKind,
+    Room,
+    RoomKind,
+    RoomState,
+)
 from flet_chat.core.room_service import title_for
 
 # Room names are validated by core/rooms.py; this only bounds what a client may send. A direct
@@ -164,6 +179,34 @@ class ReactionInfo(BaseModel):
     users: list[str]  # in the order they reacted
 
 
+class AttachmentInfo(BaseModel):
+    """A file of a message. `url` (and an image's `thumbnail_url`) expire after an hour: a GET
+    needs the same `Authorization: Bearer <token>` the client joined with; history answers carry
+    fresh ones."""
+
+    id: str
+    name: str
+    size: int
+    content_type: str
+    url: str | None = None
+    thumbnail_url: str | None = None
+
+    @classmethod
+    def of(cls, attachment: Attachment, links: AttachmentLinks | None) -> AttachmentInfo:
+        info = cls(
+            id=attachment.id,
+            name=attachment.name,
+            size=attachment.size,
+            content_type=attachment.content_type,
+        )
+        if links is not None:
+            info.url, info.thumbnail_url = links.url, links.thumbnail_url
+        return info
+
+
+LinkMaker = Callable[[Attachment], AttachmentLinks]
+
+
 class MessageEvent(BaseModel):
     type: Literal["message"] = "message"
     version: Literal[1] = 1
@@ -179,9 +222,10 @@ class MessageEvent(BaseModel):
     edited: bool = False
     deleted: bool = False  # `text` is empty: show a "message deleted" stub
     reactions: list[ReactionInfo] = []
+    attachments: list[AttachmentInfo] = []
 
     @classmethod
-    def of(cls, message: Message, room: str | None = None) -> Self:
+    def of(cls, message: Message, room: str | None = None, links: LinkMaker | None = None) -> Self:
         return cls(
             room=room or message.room,
             id=message.id,
@@ -194,6 +238,10 @@ class MessageEvent(BaseModel):
             edited=message.edited,
             deleted=message.deleted,
             reactions=[ReactionInfo(emoji=r.emoji, users=list(r.users)) for r in message.reactions],
+            attachments=[
+                AttachmentInfo.of(a, None if links is None else links(a))
+                for a in message.attachments
+            ],
         )
 
 

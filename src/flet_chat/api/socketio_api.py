@@ -37,6 +37,7 @@ from flet_chat.api.schemas import (
     HistoryRequest,
     JoinAck,
     JoinRequest,
+    LinkMaker,
     MessageEvent,
     PresenceEvent,
     SearchAck,
@@ -114,7 +115,7 @@ class SocketApi:
         self.seed = SeedConsoles(
             self.sio, self.clients, lambda: runtime.services, watch=self.accounts.watch
         )
-        self.rooms = RoomRequests(self.sio, self.clients)
+        self.rooms = RoomRequests(self.sio, self.clients, self._attachment_links)
         self.feed = SocketFeed(self._broadcast, self._signal, self.rooms.on_change)
         a, r = self.accounts, self.rooms
         requests: Mapping[str, Callable[[ApiClient, Services, Any], Awaitable[Ack]]] = {
@@ -322,7 +323,8 @@ class SocketApi:
             author_kind=client.author_kind,
             origin=client.origin,
         )
-        message = None if done.message is None else MessageEvent.of(done.message)
+        links = services.files.api_links
+        message = None if done.message is None else MessageEvent.of(done.message, links=links)
         return SendAck(message=message, hint=done.hint).model_dump(mode="json")
 
     async def _history(self, client: ApiClient, services: Services, data: Any) -> Ack:
@@ -337,7 +339,7 @@ class SocketApi:
             )
         return HistoryAck(
             room=key,
-            messages=[MessageEvent.of(m) for m in page.messages],
+            messages=[MessageEvent.of(m, links=services.files.api_links) for m in page.messages],
             has_older=page.has_older,
         ).model_dump(mode="json")
 
@@ -367,8 +369,13 @@ class SocketApi:
 
     # -- fan-out ----------------------------------------------------------------------------
 
+    def _attachment_links(self) -> LinkMaker | None:
+        services = self._runtime.services
+        return None if services is None else services.files.api_links
+
     async def _broadcast(self, message: Message) -> None:
-        event = MessageEvent.of(message).model_dump(mode="json")
+        links = self._attachment_links()
+        event = MessageEvent.of(message, links=links).model_dump(mode="json")
         await self.sio.emit("message", event, room=message.room)
         if message.room == DEFAULT_ROOM:  # seed consoles live in #general, and only there
             await self.seed.relay(message)

@@ -91,3 +91,22 @@ IP_SIGN_IN_BUDGET = (30, 0.5)
 IP_SIGN_UP_BUDGET = (10, 1 / 60)
 # Profile changes (display name, status, avatar, tokens, password) per user.
 PROFILE_BUDGET = (10, 1 / 10)
+
+# Attachments (core/attachments.py). The size limit is a setting (FLET_CHAT_MAX_UPLOAD_BYTES);
+# this is its default. A file's name is shown and offered as the download's name: cleaned, and
+# at most this many characters (the extension kept).
+DEFAULT_MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+MAX_FILE_NAME_LENGTH = 120
+MAX_ATTACHMENTS_PER_MESSAGE = 10
+# Thumbnails fit in this square; images with more pixels than this are refused undecoded (a
+# "decompression bomb": a few kilobytes that decode to gigabytes).
+THUMBNAIL_MAX_PX = 1024
+MAX_IMAGE_PIXELS = 50_000_000
+# A download link works this long after it was handed out (to a member of the room).
+ATTACHMENT_LINK_SECONDS = 3600
+# A thumbnail's link in a message row (shared by the room's sessions): rows are drawn anew after
+# half of this, so a row on screen holds a link that works for at least the other half.
+ROW_LINK_SECONDS = 2 * 24 * 3600
+# Uploads per user (each costs a message too): a few in a row, then one every few seconds.
+UPLOAD_BUDGET = (10, 0.2)
+IP_UPLOAD_BUDGET = (30, 1.0)

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
+from flet_chat.core.attachments import forget_blobs
 from flet_chat.core.emoji import clean_emoji
 from flet_chat.core.errors import NO_SUCH_MESSAGE, ChatError, ValidationError
 from flet_chat.core.events import MessageChanged
 from flet_chat.core.limits import MAX_MESSAGE_ID
 from flet_chat.core.mentions import mentioned_names
 from flet_chat.core.models import AuthorKind, Message, MessageKind
-from flet_chat.core.ports import EventBus, MessageStore
+from flet_chat.core.ports import BlobStore, EventBus, MessageStore
 from flet_chat.core.rate_limit import Origin
 from flet_chat.core.room_service import RoomService
 from flet_chat.core.rooms import UnknownRoomError, user_key
@@ -49,8 +50,10 @@ class MessageActions:
         spend: Callable[[str, Origin | None], Awaitable[None]],
         *,
         is_admin: Callable[[str], Awaitable[bool]] | None = None,
+        blobs: BlobStore | None = None,
     ) -> None:
         self._is_admin = is_admin
+        self._blobs = blobs
         self._store = store
         self._bus = bus
         self._rooms = rooms
@@ -73,7 +76,7 @@ class MessageActions:
     ) -> Message:
         name = clean_user_name(user_name)
         try:
-            await self._own(name, message_id)
+            message = await self._own(name, message_id)
         except NotAllowedError as refusal:
             # An admin removes anyone's message they can read (never a notice, nor a DM they
             # are not in: _visible answers those as missing). Looked up only here, not per post.
@@ -83,6 +86,9 @@ class MessageActions:
                 raise refusal
         await self._spend(name, origin)
         changed = await self._store.delete(message_id)
+        if message.attachments and self._blobs is not None:
+            # After the commit: a failed delete leaves the files with their message.
+            await forget_blobs(self._blobs, message.attachments)
         await self._bus.publish(MessageChanged(changed))
         return changed
 

@@ -26,6 +26,19 @@ class AuthorKind(enum.StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file sent with a message. `id` is the server's (core/attachments.new_attachment_id),
+    never a client's; `name` is cleaned (core/attachments.clean_file_name) and only ever shown
+    or offered as a download name; `content_type` was sniffed from the content."""
+
+    id: str
+    name: str
+    size: int
+    content_type: str
+    has_thumbnail: bool = False  # an image: shown as its thumbnail, inline at full size
+
+
+@dataclass(frozen=True, slots=True)
 class NewMessage:
     """A validated message that has not been stored yet."""
 
@@ -36,6 +49,7 @@ class NewMessage:
     author_kind: AuthorKind = AuthorKind.USER
     room: str = DEFAULT_ROOM
     mentions: tuple[str, ...] = ()  # casefolded names after "@" (see core/mentions.py)
+    attachments: tuple[Attachment, ...] = ()  # their blobs are stored before the message
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +77,7 @@ class Message:
     edited: bool = False
     deleted: bool = False  # the text is gone; the row shows a "message deleted" stub
     reactions: tuple[Reaction, ...] = field(default=())
+    attachments: tuple[Attachment, ...] = field(default=())  # none once deleted
 
 
 class RoomKind(enum.StrEnum):

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
 from flet_chat.core.events import ChatEvent
 from flet_chat.core.limits import MAX_ROOM_DIRECTORY
 from flet_chat.core.models import (
+    Attachment,
     HistoryPage,
     Message,
     MessageKind,
@@ -57,7 +59,12 @@ class MessageStore(Protocol):
         ...
 
     async def delete(self, message_id: int) -> Message:
-        """Forget the text, reactions and mentions; the message stays as a stub."""
+        """Forget the text, reactions, mentions and attachment records; the message stays as a
+        stub. (The attachments' blobs are the caller's to delete.)"""
+        ...
+
+    async def attachment(self, attachment_id: str) -> tuple[Attachment, Message] | None:
+        """The attachment of that id and the message carrying it, if any."""
         ...
 
     async def toggle_reaction(self, message_id: int, user_name: str, emoji: str) -> Message:
@@ -142,3 +149,34 @@ class Presence(Protocol):
     async def online_count(self) -> int:
         """How many users `online_users` would list, without listing them."""
         ...
+
+
+class BlobStore(Protocol):
+    """Where attachments' bytes live, by server-made keys (core/attachments.blob_key): a
+    directory under the data dir, or an S3-compatible bucket (storage/)."""
+
+    async def put(self, key: str, data: bytes, content_type: str) -> None: ...
+
+    async def get(self, key: str) -> bytes | None:
+        """The blob's bytes, or None if there is none under `key`."""
+        ...
+
+    async def delete(self, key: str) -> None:
+        """Remove the blob; no error if it is already gone."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Inspected:
+    """What a file's content says it is: its sniffed type and, for an image, a thumbnail."""
+
+    content_type: str
+    thumbnail: bytes | None = None
+    thumbnail_type: str = "image/webp"
+    data: bytes | None = None  # what to keep instead of the upload (an image without metadata)
+
+
+class MediaInspector(Protocol):
+    """Sniffs a file's type from its bytes and makes an image's thumbnail (media/)."""
+
+    async def inspect(self, data: bytes) -> Inspected: ...

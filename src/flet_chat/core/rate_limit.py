@@ -34,6 +34,7 @@ class Action(StrEnum):
     SIGN_UP = "sign-up"  # a new account
     PROFILE = "profile"  # a change to one's profile, password or access tokens
     SEARCH = "search"  # one search query (a full-text query costs more than a page of history)
+    UPLOAD = "upload"  # a message with files (it costs a message too)
 
 
 class Scope(StrEnum):
@@ -138,6 +139,11 @@ DEFAULT_BUDGETS: Mapping[Action, tuple[Rule, ...]] = {
         (Scope.CONNECTION, limits.SEARCH_BUDGET),
         (Scope.IP, limits.IP_SEARCH_BUDGET),
     ),
+    Action.UPLOAD: _rules(
+        (Scope.USER, limits.UPLOAD_BUDGET),
+        (Scope.CONNECTION, limits.UPLOAD_BUDGET),
+        (Scope.IP, limits.IP_UPLOAD_BUDGET),
+    ),
 }
 
 REFUSALS: Mapping[Action, str] = {
@@ -151,6 +157,7 @@ REFUSALS: Mapping[Action, str] = {
     Action.SIGN_UP: "Too many new accounts from your network. Wait a while and try again.",
     Action.PROFILE: "You are changing your profile too fast. Wait a moment.",
     Action.SEARCH: "You are searching too fast. Wait a moment.",
+    Action.UPLOAD: "You are sending files too fast. Wait a moment.",
 }
 
 

@@ -20,6 +20,7 @@ from flet_chat.core.limits import (
 from flet_chat.core.mentions import mentioned_names
 from flet_chat.core.message_actions import MessageActions
 from flet_chat.core.models import (
+    Attachment,
     AuthorKind,
     HistoryPage,
     Message,
@@ -28,7 +29,7 @@ from flet_chat.core.models import (
     RoomKind,
 )
 from flet_chat.core.names import ReservedNames, name_skeleton
-from flet_chat.core.ports import EventBus, MessageStore, Presence, RoomStore
+from flet_chat.core.ports import BlobStore, EventBus, MessageStore, Presence, RoomStore
 from flet_chat.core.rate_limit import REFUSALS, Action, Origin, RateLimits
 from flet_chat.core.room_service import RoomService, no_such_room
 from flet_chat.core.rooms import room_key, user_key
@@ -55,13 +56,16 @@ class ChatService:
         typing_throttle: Throttle | None = None,
         reserved: ReservedNames | None = None,
         is_admin: Callable[[str], Awaitable[bool]] | None = None,
+        blobs: BlobStore | None = None,
     ) -> None:
         self._store = store
         self.reserved = reserved or ReservedNames()
         self._room_store = room_store
         self.limits = rate_limits
         self.rooms = RoomService(room_store, bus, rate_limits, self.is_bot)
-        self.actions = MessageActions(store, bus, self.rooms, self.spend, is_admin=is_admin)
+        self.actions = MessageActions(
+            store, bus, self.rooms, self.spend, is_admin=is_admin, blobs=blobs
+        )
         self.search = MessageSearch(store, room_store, self.rooms, rate_limits)
         self._bus = bus
         self._presence = presence
@@ -170,11 +174,14 @@ class ChatService:
         rate_limited: bool = True,
         room: str = DEFAULT_ROOM,
         origin: Origin | None = None,
+        attachments: tuple[Attachment, ...] = (),
     ) -> Message:
-        """Store and publish a chat message. With a `client_id`, a retry of a send whose outcome
-        was unknown (the database went away mid-commit) is stored once; `is_retry` (set by the
-        server's own retry loop, never by a client) does not count against the rate limit, nor
-        does `rate_limited=False` (an in-process bot answering a command its user paid for)."""
+        """Store and publish a chat message (with `attachments`, whose blobs are stored: see
+        core/attachments.py; the text may then be blank). With a `client_id`, a retry of a send
+        whose outcome was unknown (the database went away mid-commit) is stored once; `is_retry`
+        (set by the server's own retry loop, never by a client) does not count against the rate
+        limit, nor does `rate_limited=False` (an in-process bot answering a command its user paid
+        for)."""
         if kind not in _POSTABLE:
             raise ValidationError(f"A client cannot post a {kind.value} message.")
         name = clean_user_name(user_name)
@@ -183,7 +190,9 @@ class ChatService:
             self.reserved.refuse_bot(name)
         if author_kind is AuthorKind.INTEGRATION:
             await self._refuse_a_person_s_name(name)
-        text = clean_message_text(raw_text)
+        if attachments and kind is not MessageKind.CHAT:
+            raise ValidationError("Files can only be sent in a chat message.")
+        text = "" if attachments and not raw_text.strip() else clean_message_text(raw_text)
         if kind is MessageKind.TOPIC:
             text = clean_topic(text)
         if room != DEFAULT_ROOM:  # everyone is in #general: no need to ask the store
@@ -191,7 +200,7 @@ class ChatService:
         if rate_limited and not is_retry:
             await self.spend(name, origin)
         mentions = mentioned_names(text) if kind is not MessageKind.TOPIC else ()
-        new = NewMessage(kind, name, text, client_id, author_kind, room, mentions)
+        new = NewMessage(kind, name, text, client_id, author_kind, room, mentions, attachments)
         return await self._record(new)
 
     async def _refuse_a_person_s_name(self, name: str) -> None:

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from flet_chat.core.errors import NO_SUCH_MESSAGE, ValidationError
 from flet_chat.core.limits import MAX_MESSAGE_ID, MAX_REACTIONS_PER_MESSAGE
 from flet_chat.core.models import (
+    Attachment,
     AuthorKind,
     HistoryPage,
     Message,
@@ -26,7 +27,14 @@ from flet_chat.core.models import (
     SearchQuery,
 )
 from flet_chat.core.rooms import user_key
-from flet_chat.storage.tables import SEARCHED_KINDS, mentions, messages, reactions
+from flet_chat.storage.tables import (
+    ATTACHMENT_ID_LENGTH,
+    SEARCHED_KINDS,
+    attachments,
+    mentions,
+    messages,
+    reactions,
+)
 
 TOO_MANY_REACTIONS = f"A message can carry at most {MAX_REACTIONS_PER_MESSAGE} different emoji."
 
@@ -100,6 +108,23 @@ class SqlStore:
                 )
                 return (await _with_reactions(conn, [stored.one()]))[0]
         await _store_mentions(conn, message_id, new.room, new.mentions)
+        if new.attachments:
+            await conn.execute(
+                insert(attachments),
+                [
+                    {
+                        "id": a.id,
+                        "message_id": message_id,
+                        "position": position,
+                        "name": a.name,
+                        "size": a.size,
+                        "content_type": a.content_type,
+                        "has_thumbnail": a.has_thumbnail,
+                        "created_at": created_at,
+                    }
+                    for position, a in enumerate(new.attachments)
+                ],
+            )
         return Message(
             message_id,
             new.kind,
@@ -108,6 +133,7 @@ class SqlStore:
             created_at,
             new.author_kind,
             new.room,
+            attachments=new.attachments,
         )
 
     async def latest(self, room: str, limit: int) -> HistoryPage:
@@ -200,7 +226,20 @@ class SqlStore:
             await _bump(conn, message_id, text="", deleted_at=datetime.now(UTC))
             await conn.execute(delete(reactions).where(reactions.c.message_id == message_id))
             await conn.execute(delete(mentions).where(mentions.c.message_id == message_id))
+            await conn.execute(delete(attachments).where(attachments.c.message_id == message_id))
             return await _must_get(conn, message_id)
+
+    async def attachment(self, attachment_id: str) -> tuple[Attachment, Message] | None:
+        if len(attachment_id) > ATTACHMENT_ID_LENGTH:
+            return None  # no id is that long
+        query = select(attachments.c.message_id).where(attachments.c.id == attachment_id)
+        async with self._engine.connect() as conn:
+            message_id = (await conn.execute(query)).scalar_one_or_none()
+            message = None if message_id is None else await _get(conn, message_id)
+        if message is None:
+            return None
+        found = next((a for a in message.attachments if a.id == attachment_id), None)
+        return None if found is None else (found, message)
 
     async def toggle_reaction(self, message_id: int, user_name: str, emoji: str) -> Message:
         key = user_key(user_name)
@@ -414,10 +453,23 @@ async def _store_mentions(
 
 
 async def _with_reactions(conn: AsyncConnection, rows: Sequence[Row[Any]]) -> list[Message]:
-    """Messages from rows, each with its reactions (one query for the whole page)."""
+    """Messages from rows, each with its reactions and attachments (one query each for the
+    whole page)."""
     ids = [row.id for row in rows]
     by_message: dict[int, dict[str, list[str]]] = defaultdict(dict)
+    files: dict[int, list[Attachment]] = defaultdict(list)
     if ids:
+        listed = (
+            select(attachments)
+            .where(attachments.c.message_id.in_(ids))
+            .order_by(attachments.c.message_id, attachments.c.position)
+        )
+        for file in (await conn.execute(listed)).all():
+            files[file.message_id].append(
+                Attachment(
+                    file.id, file.name, file.size, file.content_type, bool(file.has_thumbnail)
+                )
+            )
         query = (
             select(reactions.c.message_id, reactions.c.emoji, reactions.c.user_name)
             .where(reactions.c.message_id.in_(ids))
@@ -425,7 +477,9 @@ async def _with_reactions(conn: AsyncConnection, rows: Sequence[Row[Any]]) -> li
         )
         for message_id, emoji, name in (await conn.execute(query)).all():
             by_message[message_id].setdefault(emoji, []).append(name)
-    return [_to_message(row, by_message.get(row.id, {})) for row in rows]
+    return [
+        _to_message(row, by_message.get(row.id, {}), tuple(files.get(row.id, ()))) for row in rows
+    ]
 
 
 def _utc(moment: datetime) -> datetime:
@@ -433,7 +487,9 @@ def _utc(moment: datetime) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
-def _to_message(row: Row[Any], reacted: dict[str, list[str]]) -> Message:
+def _to_message(
+    row: Row[Any], reacted: dict[str, list[str]], files: tuple[Attachment, ...] = ()
+) -> Message:
     return Message(
         row.id,
         MessageKind(row.kind),
@@ -446,4 +502,5 @@ def _to_message(row: Row[Any], reacted: dict[str, list[str]]) -> Message:
         edited=row.edited_at is not None,
         deleted=row.deleted_at is not None,
         reactions=tuple(Reaction(emoji, tuple(users)) for emoji, users in reacted.items()),
+        attachments=files,
     )

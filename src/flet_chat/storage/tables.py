@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     DateTime,
     Index,
@@ -14,6 +15,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    false,
 )
 
 from flet_chat.core.limits import MAX_ROOM_KEY_LENGTH
@@ -27,6 +29,7 @@ USER_KEY_LENGTH = 128
 SKELETON_LENGTH = 512
 ROOM_KEY_LENGTH = MAX_ROOM_KEY_LENGTH
 PASSWORD_HASH_LENGTH = 255
+ATTACHMENT_ID_LENGTH = 32
 
 # SQLite only makes an INTEGER PRIMARY KEY the rowid (and AUTOINCREMENT never reuses ids).
 _id_type = BigInteger().with_variant(Integer(), "sqlite")
@@ -161,4 +164,20 @@ mentions = Table(
     Column("user_key", String(USER_KEY_LENGTH), nullable=False),
     PrimaryKeyConstraint("message_id", "user_key"),
     Index("ix_mentions_user_room_message", "user_key", "room", "message_id"),
+)
+
+# Files sent with a message (migration 0010); their bytes are in the blob store under the id
+# (core/attachments.blob_key). Deleting the message deletes these rows and the blobs.
+attachments = Table(
+    "attachments",
+    metadata,
+    Column("id", String(ATTACHMENT_ID_LENGTH), primary_key=True),
+    Column("message_id", _id_type, nullable=False),
+    Column("position", Integer(), nullable=False),
+    Column("name", String(255), nullable=False),
+    Column("size", BigInteger(), nullable=False),
+    Column("content_type", String(255), nullable=False),
+    Column("has_thumbnail", Boolean(), nullable=False, server_default=false()),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ix_attachments_message_id", "message_id", "position"),
 )

@@ -24,15 +24,18 @@ cookies too) cost evictions, not memory. Separators ("Today") are shared rows to
 
 from __future__ import annotations
 
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 
 import flet as ft
 
 from flet_chat.core.accounts.models import Profile
+from flet_chat.core.limits import ROW_LINK_SECONDS
 from flet_chat.core.models import AuthorKind, Message, MessageKind
 from flet_chat.flet_compat import pack_control
 from flet_chat.ui.clock import FALLBACK, Clock
+from flet_chat.ui.controls.attachments import ThumbnailLink
 from flet_chat.ui.controls.chat_message import NO_PROFILE, GroupHead, message_row
 from flet_chat.ui.controls.separator import SeparatorRow
 from flet_chat.ui.controls.spoken import SpokenRow
@@ -53,11 +56,16 @@ class DrawnRow:
     200 keeps 200 references), the row, its profile stamp and, once sent, its encoding. A
     session appending rows keeps these, so sending them needs no second look-up."""
 
-    __slots__ = ("_packed", "entry", "row", "stamp")
+    __slots__ = ("_packed", "entry", "fresh_until", "row", "stamp")
 
-    def __init__(self, entry: Entry, row: ft.Control, stamp: int) -> None:
+    def __init__(
+        self, entry: Entry, row: ft.Control, stamp: int, fresh_until: float | None = None
+    ) -> None:
         self.entry, self.row, self.stamp = entry, row, stamp
         self._packed: bytes | None = None
+        # A row showing thumbnails is drawn anew from then on: its links expire (see
+        # core/attachments.py, row links).
+        self.fresh_until = fresh_until
 
     def packed(self) -> bytes:
         """The row as MessagePack, encoded once per process instead of once per session."""
@@ -67,10 +75,19 @@ class DrawnRow:
 
 
 class RowCache:
-    def __init__(self, capacity: int = 4096, *, profiles: Profiles | None = None) -> None:
+    def __init__(
+        self,
+        capacity: int = 4096,
+        *,
+        profiles: Profiles | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         """`capacity`: rows kept, counting each variant of a message."""
         self._capacity = capacity
         self.profiles = profiles  # None: rows show no profiles (unit tests, before start)
+        # An image's thumbnail link for rows (None: files show as chips; before start).
+        self.thumbnails: ThumbnailLink | None = None
+        self._clock = clock
         self._rows: OrderedDict[MessageKey, dict[Variant, DrawnRow]] = OrderedDict()
         self._count = 0
         self._revisions: dict[int, int] = {}  # the newest revision cached, by message id
@@ -110,17 +127,29 @@ class RowCache:
         profile, stamp = self._profile(message, shape)
         variants = self._rows.get(key)
         cached = variants.get(variant) if variants is not None else None
-        if cached is not None and cached.stamp == stamp:
+        if (
+            cached is not None
+            and cached.stamp == stamp
+            and (cached.fresh_until is None or self._clock() < cached.fresh_until)
+        ):
             self._rows.move_to_end(key)
             return cached
         row = (
             SpokenRow(GroupHead(message, profile, stamp, clock=entry.clock), None)
             if shape == HEAD
             else message_row(
-                message, profile, stamp, clock=entry.clock, continued=shape == CONTINUED
+                message,
+                profile,
+                stamp,
+                clock=entry.clock,
+                continued=shape == CONTINUED,
+                thumbnails=self.thumbnails,
             )
         )
-        drawn = DrawnRow(entry, row, stamp)
+        fresh_until = None
+        if self.thumbnails is not None and any(a.has_thumbnail for a in message.attachments):
+            fresh_until = self._clock() + ROW_LINK_SECONDS / 2
+        drawn = DrawnRow(entry, row, stamp, fresh_until)
         newest = self._revisions.get(message.id)
         if newest is not None and newest > message.revision:
             return drawn  # a session still shows an older state for a moment: not worth keeping

@@ -31,6 +31,7 @@ from flet_chat.core.mentions import mention_spans
 from flet_chat.core.models import AuthorKind, Message, MessageKind
 from flet_chat.ui import keys
 from flet_chat.ui.clock import FALLBACK, Clock, full_timestamp, time_text
+from flet_chat.ui.controls.attachments import ThumbnailLink, attachment_strip
 from flet_chat.ui.controls.avatar import avatar, display_name_of
 from flet_chat.ui.controls.reactions import reaction_chips
 from flet_chat.ui.controls.rich_text import rich_body
@@ -90,6 +91,7 @@ class ChatMessage(SharedRow, ft.Row):
         *,
         clock: Clock = FALLBACK,
         continued: bool = False,
+        thumbnails: ThumbnailLink | None = None,
     ) -> None:
         self.message = message
         self.time_text = time = time_text(message.created_at, clock)
@@ -98,10 +100,14 @@ class ChatMessage(SharedRow, ft.Row):
             message.user_name, display_name_of(message.user_name, profile), badge
         )
         # Markdown is read as what it says ("bold and code"), never its marks (core/markdown).
-        said = DELETED_TEXT if message.deleted else _with_mark(message, markdown=True)
+        said = (
+            DELETED_TEXT
+            if message.deleted
+            else _with_mark(message, markdown=True) + _files_said(message)
+        )
         self.spoken = spoken(author, time, said)
         if continued:
-            self._continued(message, clock, actions_label(author, time))
+            self._continued(message, clock, actions_label(author, time), thumbnails)
             return
         header, header_row = _header(message, profile, clock, silent=True)
         lines: list[ft.Control] = [header_row]
@@ -112,11 +118,14 @@ class ChatMessage(SharedRow, ft.Row):
                 header.append(_edited_mark())
             header.append(MoreButton(message.id, actions_label(author, time)))
             body = rich_body(parse(message.text), color=BOT_COLOR if badge is not None else None)
-            lines.append(
-                body
-                if badge is None
-                else ft.Container(body, padding=ft.Padding.only(left=BOT_INDENT))
-            )
+            if message.text or not message.attachments:  # files alone: no empty line above
+                lines.append(
+                    body
+                    if badge is None
+                    else ft.Container(body, padding=ft.Padding.only(left=BOT_INDENT))
+                )
+            if message.attachments:
+                lines.append(attachment_strip(message, thumbnails))
             if message.reactions:
                 lines.append(reaction_chips(message))
         super().__init__(
@@ -128,11 +137,16 @@ class ChatMessage(SharedRow, ft.Row):
             ],
         )
 
-    def _continued(self, message: Message, clock: Clock, actions: str) -> None:
+    def _continued(
+        self, message: Message, clock: Clock, actions: str, thumbnails: ThumbnailLink | None
+    ) -> None:
         badge = message.author_kind in BADGES
         body: ft.Control
+        files_alone = bool(message.attachments) and not message.text and not message.deleted
         if message.deleted:
             body = _deleted_stub()
+        elif files_alone:  # in the text's place, beside the "more" button
+            body = attachment_strip(message, thumbnails)
         else:
             body = rich_body(parse(message.text), color=BOT_COLOR if badge else None)
         line: list[ft.Control] = [
@@ -152,6 +166,8 @@ class ChatMessage(SharedRow, ft.Row):
         lines: list[ft.Control] = [
             ft.Row(line, spacing=8, vertical_alignment=ft.CrossAxisAlignment.CENTER)
         ]
+        if message.attachments and not message.deleted and not files_alone:
+            lines.append(attachment_strip(message, thumbnails))
         if message.reactions and not message.deleted:
             lines.append(reaction_chips(message))
         super().__init__(
@@ -225,6 +241,16 @@ def message_text(
     if at < len(text) or suffix:
         parts.append(ft.TextSpan(text[at:] + suffix))
     return ft.Text(spans=parts, color=color, italic=italic, semantics_label=SILENT)
+
+
+def _files_said(message: Message) -> str:
+    """ "(2 files: beach.jpg, notes.txt)" after the text, for screen readers."""
+    if not message.attachments:
+        return ""
+    names = ", ".join(a.name for a in message.attachments)
+    count = len(message.attachments)
+    said = f"({count} file{'s' if count > 1 else ''}: {names})"
+    return f" {said}" if message.text else said
 
 
 def _with_mark(message: Message, *, markdown: bool = False) -> str:
@@ -327,12 +353,15 @@ def message_row(
     *,
     clock: Clock = FALLBACK,
     continued: bool = False,
+    thumbnails: ThumbnailLink | None = None,
 ) -> ft.Control:
     """The row of `message` in `clock`'s times; a person's chat message with their profile (and
     its stamp, part of the row's key: see keys.message_row), or continuing its author's group.
     A node of its own for screen readers."""
     if message.kind is MessageKind.CHAT:
-        chat = ChatMessage(message, profile, stamp, clock=clock, continued=continued)
+        chat = ChatMessage(
+            message, profile, stamp, clock=clock, continued=continued, thumbnails=thumbnails
+        )
         return SpokenRow(chat, chat.spoken)
     if message.kind is MessageKind.ACTION:
         action = ActionMessage(message, clock=clock)

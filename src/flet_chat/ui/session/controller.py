@@ -44,12 +44,14 @@ from flet_chat.core.room_service import GENERAL
 from flet_chat.core.rooms import user_key
 from flet_chat.flet_compat import forget_flet_session
 from flet_chat.ui import routing
+from flet_chat.ui.controls.attachments import DOWNLOAD_FILE, OPEN_IMAGE
 from flet_chat.ui.message_actions_session import MessageActionsSession
 from flet_chat.ui.message_window import MessageWindow
 from flet_chat.ui.presence_session import PresenceSession
 from flet_chat.ui.rooms_session import RoomsSession, counts_as_unread
 from flet_chat.ui.routing import RoutedEvent
 from flet_chat.ui.session.account import AccountSession
+from flet_chat.ui.session.attachments import AttachmentsSession
 from flet_chat.ui.session.composer import Composer
 from flet_chat.ui.session.conversation import Conversation
 from flet_chat.ui.session.drafts import Drafts
@@ -225,6 +227,15 @@ class SessionController:
             clock=self.clock,
         )
 
+        self.attachments = AttachmentsSession(
+            files=services.files,
+            tickets=services.accounts,
+            auth=lambda: self.identity.auth,
+            me=self._me,
+            room=lambda: self.conversation.room.key,
+            view=self.view,
+            screen=self.screen,
+        )
         self.profile = ProfileSession(
             accounts=services.accounts,
             auth=lambda: self.identity.auth,
@@ -489,5 +500,7 @@ class SessionController:
         """A click on a shared row (see ui/routing.py)."""
         if event.action == OPEN_DIRECT:
             await self.navigation.open_direct(event.value)
+        elif event.action in (OPEN_IMAGE, DOWNLOAD_FILE):
+            await self.attachments.on_routed(event)
         else:
             await self.actions.on_routed(event)

@@ -106,6 +106,12 @@ class ChatView:
         )
         # Made the first time there is something to suggest (a few KB per session saved).
         self.emoji_suggestions: EmojiSuggestions | None = None
+        # Its action (the browser's file chooser) is the session's: ui/session/attachments.py.
+        self.attach_button = ft.IconButton(
+            key=keys.ATTACH_BUTTON,
+            icon=ft.Icon(ft.Icons.ATTACH_FILE, semantics_label="Attach files"),
+            tooltip="Attach files",
+        )
 
         self.members = MemberList(member_rows)
         self.typing = TypingIndicator()
@@ -159,7 +165,9 @@ class ChatView:
                 ),
                 ft.Row([self.jump_button], alignment=ft.MainAxisAlignment.CENTER),
                 self.typing.text,
-                ft.Row([self.emoji_button, self.message_input, self.send_button]),
+                ft.Row(
+                    [self.emoji_button, self.message_input, self.attach_button, self.send_button]
+                ),
             ],
         )
         self.narrow = False
