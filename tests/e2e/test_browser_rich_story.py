@@ -166,19 +166,14 @@ def test_markdown_and_a_picture_are_shown_and_found_by_search(
         expect(result).to_have_count(1)
         screenshot_after_change(alice, before, artifacts_dir / "e2e-rich-story-search.png")
 
-        # A click on the result closes the dialog and should bring the message into view.
+        # A click on the result closes the dialog and brings the message into view, with
+        # "Jump to newest messages" to go back down.
         result.click()
         expect(alice.get_by_role("dialog")).to_have_count(0, timeout=TIMEOUT)
         before = alice.screenshot()
         screenshot_after_change(alice, before, artifacts_dir / "e2e-rich-story-opened.png")
-        try:
-            expect(markdown_row).to_be_in_viewport(timeout=TIMEOUT)
-        except AssertionError:
-            # Known bug (found by this test): when the message is in the room's newest page,
-            # Conversation.show_around reloads that page but the list stays scrolled to the
-            # bottom, so a message scrolled off the screen stays off it. The search test passes
-            # because its message is older than the newest page. Remove this once fixed.
-            pytest.xfail("a search result in the newest page does not scroll to its message")
+        expect(markdown_row).to_be_in_viewport(timeout=TIMEOUT)
+        expect(alice.get_by_role("button", name="Jump to newest messages")).to_be_visible()
     finally:
         alice_context.close()
         bob_context.close()

@@ -203,7 +203,7 @@ class AroundHistory:
         self, message_id: int, room: str = "general", *, reader: str | None = None
     ) -> HistoryPage:
         self.around_calls.append((message_id, room))
-        page = [m for m in self.messages if abs(m.id - message_id) <= 2]
+        page = [m for m in self.messages if abs(m.id - message_id) <= 3]
         return HistoryPage(page, has_older=True, has_newer=page[-1].id < self.messages[-1].id)
 
     async def topic(self, room: str = "general") -> str | None:
@@ -231,15 +231,21 @@ async def test_the_conversation_opens_at_a_message_with_the_ones_around_it() -> 
         me=lambda: "Ann",
     )
     await conversation.load_history(at=10)
-    assert [m.id for m in conversation.window.messages] == [8, 9, 10, 11, 12]
+    # The list sits at its bottom, so the result is in view with at most two rows below it.
+    assert [m.id for m in conversation.window.messages] == [7, 8, 9, 10, 11, 12]
+    assert view.message_list.auto_scroll
     assert not conversation.window.at_live_edge
     assert view.jump_button.visible  # "Jump to newest messages" brings the live edge back
-    assert not view.message_list.auto_scroll
     conversation.hold(message(21))
     conversation.flush()
     assert 21 not in [m.id for m in conversation.window.messages]
-    # Another result in the room on screen: the page around it.
+    # A result among the newest messages of the room on screen: the ones more than two below
+    # it are left out (else the list's bottom would hide it), and come back with "Jump".
+    await conversation.show_around(17)
+    assert [m.id for m in conversation.window.messages] == [14, 15, 16, 17, 18, 19]
+    assert not conversation.window.at_live_edge
+    assert view.jump_button.visible
     await conversation.show_around(19)
-    assert [m.id for m in conversation.window.messages] == [17, 18, 19, 20]
+    assert [m.id for m in conversation.window.messages] == [16, 17, 18, 19, 20]
     assert conversation.window.at_live_edge
-    assert history.around_calls == [(10, "general"), (19, "general")]
+    assert history.around_calls == [(10, "general"), (17, "general"), (19, "general")]

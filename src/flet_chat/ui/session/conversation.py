@@ -21,6 +21,9 @@ logger = logging.getLogger(__name__)
 
 HISTORY_FAILED = "Could not load the conversation. Trying again..."
 HISTORY_RETRY_MAX_SECONDS = 5.0
+# A search result opens its room with this many newer messages below it, the rest a "Jump to
+# newest" away: few enough that the result is on screen with the list at its bottom.
+SHOWN_AFTER_RESULT = 2
 
 
 class History(Protocol):
@@ -173,11 +176,8 @@ class Conversation:
         if at is None:
             self.window.reset(latest.messages, has_older=latest.has_older)
         else:
-            self.window.reset_around(
-                latest.messages, has_older=latest.has_older, has_newer=latest.has_newer
-            )
-            # The list stays where the page puts it instead of following new messages down.
-            self._view.message_list.auto_scroll = not latest.has_newer
+            self._reset_at(latest, at)
+            self._view.message_list.auto_scroll = True
         self.history_loaded = True
         self._place_divider()
         self.show_header(topic)
@@ -250,8 +250,20 @@ class Conversation:
         in the room already open)."""
         page = await self._history.around(message_id, self.room.key, reader=self._me())
         await self._read_profiles(page.messages)
-        self.window.reset_around(page.messages, has_older=page.has_older, has_newer=page.has_newer)
-        self._set_auto_scroll(not page.has_newer)
+        self._reset_at(page, message_id)
+        self._set_auto_scroll(True)
+
+    def _reset_at(self, page: HistoryPage, message_id: int) -> None:
+        """Show `page` (read around `message_id`) so that the message is in view: the list
+        sits at its bottom (Flet's ListView cannot scroll to a row it has not built), so
+        only SHOWN_AFTER_RESULT newer messages stay below it; "Jump to newest" brings the
+        rest back."""
+        cut = next(
+            (i for i, m in enumerate(page.messages) if m.id > message_id), len(page.messages)
+        )
+        shown = page.messages[: cut + SHOWN_AFTER_RESULT]
+        has_newer = page.has_newer or len(shown) < len(page.messages)
+        self.window.reset_around(shown, has_older=page.has_older, has_newer=has_newer)
 
     async def show_own_post(self) -> None:
         """The user posted: bring them to the newest message if they had scrolled away."""
