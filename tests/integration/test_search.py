@@ -79,6 +79,10 @@ async def test_a_result_opens_its_room_at_that_message(
         assert has_row(bob, "filler 1")
         assert not has_row(bob, "filler 2")
         assert not has_row(bob, "filler 59")  # not the newest page
-        assert bob.find(keys.JUMP_TO_NEWEST_BUTTON)["visible"] is not False  # type: ignore[index]
+        # The button's patch may come a frame after the rows'.
+        await bob.wait_for(
+            lambda: (bob.find(keys.JUMP_TO_NEWEST_BUTTON) or {}).get("visible") is not False,
+            what="the jump button",
+        )
         await bob.click(keys.JUMP_TO_NEWEST_BUTTON)
         await bob.wait_for(lambda: has_row(bob, "filler 59"), what="back at the newest")
