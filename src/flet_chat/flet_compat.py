@@ -196,6 +196,27 @@ def _configure_child(builder: DiffBuilder, item: Any, parent: Any) -> None:
         pass
 
 
+_HOST_EXPANDED = "host_expanded"
+
+
+def drop_unused_expand_hosts(control: Any) -> None:
+    """Flet marks every Row and Column as a host of expanding children (`_internals`), sent
+    with each one, although the client reads the mark only for a child that sets `expand`. A
+    shared row never changes, so its rows and columns without such a child need not carry it:
+    about 30 bytes each, two per message row, sent to every session."""
+    children: list[Any] = getattr(control, "controls", None) or []
+    content = getattr(control, "content", None)
+    if isinstance(content, BaseControl):
+        children = [*children, content]
+    internals: dict[str, Any] | None = getattr(control, "_internals", None)
+    if internals and _HOST_EXPANDED in internals:
+        if not any(getattr(child, "expand", None) for child in children):
+            del internals[_HOST_EXPANDED]
+    for child in children:
+        if isinstance(child, BaseControl):
+            drop_unused_expand_hosts(child)
+
+
 _PACKER = msgpack.Packer()
 _PATCH_CONTROL = MessageAction.PATCH_CONTROL.value
 _ADD = Operation.Add.value

@@ -31,6 +31,13 @@ def message_id(row: Node) -> int:
     return int(str(row["key"]).removeprefix("msg-").split("-")[0])
 
 
+def actions_button(client: FletClient, message: int) -> Node:
+    button = client.actions_button(message)
+    if button is None:
+        raise LookupError(f"no actions button on message {message}'s row")
+    return button
+
+
 def row_line(client: FletClient, message: int) -> str:
     """The row of message `message` as one line of its visible strings."""
     message_list = client.find(keys.MESSAGE_LIST)
@@ -42,7 +49,7 @@ def row_line(client: FletClient, message: int) -> str:
 
 
 async def open_sheet(client: FletClient, message: int) -> None:
-    await client.click(keys.message_actions(message))
+    await client.click(actions_button(client, message))
     await client.wait_for(
         lambda: client.in_dialog(keys.react("👍")), what="the action sheet of the clicker"
     )
@@ -70,8 +77,8 @@ async def test_each_session_handles_its_own_click_on_a_shared_row(
         await bob.wait_for(lambda: row_of(bob, "my words"))
         # Both click the same shared "more" button: each gets a sheet of their own, and only
         # the author is offered Edit and Delete.
-        await bob.click(keys.message_actions(mine))
-        await alice.click(keys.message_actions(mine))
+        await bob.click(actions_button(bob, mine))
+        await alice.click(actions_button(alice, mine))
         await alice.wait_for(lambda: alice.in_dialog(keys.ACTION_EDIT), what="Alice's sheet")
         await bob.wait_for(lambda: bob.in_dialog(keys.react("👍")), what="Bob's sheet")
         assert bob.in_dialog(keys.ACTION_EDIT) is None
@@ -116,7 +123,7 @@ async def test_an_edit_and_a_delete_reach_everyone_and_survive_a_reload(
                 what="the deleted stub",
             )
         assert not has_row(bob, "regrettable")
-        assert bob.find(keys.message_actions(second)) is None  # nothing left to act on
+        assert bob.actions_button(second) is None  # nothing left to act on
         seen = [row_line(bob, first), row_line(bob, second)]
 
     async with connect(server) as later:

@@ -57,7 +57,7 @@ def test_a_plain_row_has_a_more_button_and_no_marks() -> None:
     tree = shown(message_row(msg(7, "hello")))
     assert tree["key"] == "msg-7"
     assert READER.texts(tree) == ["A", "Ann", "00:00 UTC", "hello"]
-    assert by_key(tree, keys.message_actions(7)) is not None
+    assert READER.actions_button(7, tree) is not None
     assert routed(message_row(msg(7))) == [(OPEN_ACTIONS, "7")]
 
 

@@ -242,6 +242,22 @@ class FletClient:
             raise LookupError(f"no control with key {key!r}")
         return control
 
+    def actions_button(self, message_id: int, node: Any | None = None) -> Node | None:
+        """The "more" button of the message's row on screen (or under `node`), found as a
+        screen reader finds it (its name, "Actions for ..."): it carries no key of its own."""
+        for row in self.walk(node):
+            key = str(row.get("key", ""))
+            if not key.startswith("msg-") or key.removeprefix("msg-").split("-")[0] != str(
+                message_id
+            ):
+                continue
+            for control in self.walk(row):
+                icon = control.get("icon")
+                if control.get("_c") == "IconButton" and isinstance(icon, dict):
+                    if str(icon.get("semantics_label", "")).startswith("Actions for"):
+                        return control
+        return None
+
     def texts(self, node: Any) -> list[str]:
         """Visible strings under a control: Text values (or their spans, joined) and string
         `content`s."""

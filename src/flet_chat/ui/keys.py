@@ -148,10 +148,6 @@ def member_of(key: str) -> str | None:
     return None
 
 
-def message_actions(message_id: int) -> str:
-    return f"message_actions-{message_id}"
-
-
 def react(emoji: str) -> str:
     return f"react-{emoji}"
 

@@ -267,8 +267,7 @@ class MoreButton(RoutedControl, ft.IconButton):
         # ui/theme.py keeps them out of it).
         super().__init__(
             icon=ft.Icon(ft.Icons.MORE_HORIZ, size=16, semantics_label=label),
-            tooltip=MESSAGE_ACTIONS,
-            key=keys.message_actions(message_id),
+            tooltip=MESSAGE_ACTIONS,  # no key: the route says which message (bytes per row)
             on_click=ROUTED,
         )
         self.route = (OPEN_ACTIONS, str(message_id))

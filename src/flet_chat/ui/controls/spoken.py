@@ -9,6 +9,7 @@ from typing import Any
 
 import flet as ft
 
+from flet_chat.flet_compat import drop_unused_expand_hosts
 from flet_chat.ui.controls.shared_row import SharedRow
 
 # A Text with this semantics label says nothing: its row's label says it (see `spoken`).
@@ -43,4 +44,5 @@ class SpokenRow(SharedRow, ft.Semantics):
 
     def __init__(self, row: ft.Control, label: str | None) -> None:
         key, row.key = row.key, None
+        drop_unused_expand_hosts(row)  # it never changes (see flet_compat)
         super().__init__(key=key, container=True, label=label, content=row)
