@@ -209,9 +209,9 @@ def drop_unused_expand_hosts(control: Any) -> None:
     if isinstance(content, BaseControl):
         children = [*children, content]
     internals: dict[str, Any] | None = getattr(control, "_internals", None)
-    if internals and _HOST_EXPANDED in internals:
-        if not any(getattr(child, "expand", None) for child in children):
-            del internals[_HOST_EXPANDED]
+    expands = any(getattr(child, "expand", None) for child in children)
+    if internals and _HOST_EXPANDED in internals and not expands:
+        del internals[_HOST_EXPANDED]
     for child in children:
         if isinstance(child, BaseControl):
             drop_unused_expand_hosts(child)

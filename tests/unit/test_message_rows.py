@@ -148,3 +148,17 @@ def test_the_list_replaces_a_row_in_its_chunk_only() -> None:
     assert len(updates) == 1
     assert updates[0] is not first_chunk
     assert second_chunk is view.list_view.controls[1]
+
+
+def test_only_rows_and_columns_with_an_expanding_child_are_sent_as_expand_hosts() -> None:
+    """The client reads the host mark only for a child that sets `expand`; a row never changes,
+    so the mark goes where nothing expands (bytes to every session). Where a child expands, it
+    must stay, or the text column would not take the row's width."""
+    for row in (message_row(msg(7, "hello")), message_row(msg(8, "again"), continued=True)):
+        tree = shown(row)
+        layouts = [c for c in READER.walk(tree) if c.get("_c") in ("Row", "Column")]
+        assert layouts
+        for layout in layouts:
+            expands = any(child.get("expand") for child in layout.get("controls", []))
+            marked = (layout.get("_internals") or {}).get("host_expanded") is True
+            assert marked == expands, layout

@@ -253,9 +253,9 @@ class FletClient:
                 continue
             for control in self.walk(row):
                 icon = control.get("icon")
-                if control.get("_c") == "IconButton" and isinstance(icon, dict):
-                    if str(icon.get("semantics_label", "")).startswith("Actions for"):
-                        return control
+                named = isinstance(icon, dict) and str(icon.get("semantics_label", ""))
+                if control.get("_c") == "IconButton" and str(named).startswith("Actions for"):
+                    return control
         return None
 
     def texts(self, node: Any) -> list[str]:

@@ -23,6 +23,8 @@ names of their own. A notice's text names its node as shown.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import flet as ft
 
 from flet_chat.core.accounts.models import Profile
@@ -366,3 +368,15 @@ def message_row(
         action = ActionMessage(message, clock=clock)
         return SpokenRow(action, action.spoken)
     return SpokenRow(NoticeMessage(message, clock=clock), None)
+
+
+def sample_row() -> ft.Control:
+    """A row like most: a person's message with Markdown and a link (see ui/app.build_main)."""
+    sample = Message(
+        0,
+        MessageKind.CHAT,
+        "sample",
+        "**Hello** from https://example.com",
+        datetime.now(UTC),
+    )
+    return message_row(sample)
