@@ -128,6 +128,7 @@ class LoadSession:
         self.ws: ClientConnection | None = None
         self.session_id: str | None = None
         self.ids: dict[str, int] = {}
+        self.dialog_ids: list[int] = []  # the AlertDialogs seen while the page was set up
         self.name: str | None = None
         self.join_marker: bytes | None = None
         self.page_ready = asyncio.Event()
@@ -314,6 +315,10 @@ class LoadSession:
             # "joined", whether or not the join notice broadcast has reached us yet.
             self.t_joined = now
             self.joined.set()
+            # As Flutter does once the dialog's closing animation ends: the server's page
+            # then lets the dialog go (a client that never says so keeps it in memory).
+            for dialog_id in self.dialog_ids:
+                await self._send(encode(EVENT, {"target": dialog_id, "name": "dismiss", "data": None}))
         if frame_action(frame) in (INVOKE_METHOD, SESSION_CRASHED):
             await self._control_frame(decode(frame))
 
@@ -361,6 +366,8 @@ class LoadSession:
             value = stack.pop()
             if isinstance(value, dict):
                 key = value.get("key")
+                if value.get("_c") == "AlertDialog" and "_i" in value:
+                    self.dialog_ids.append(value["_i"])
                 if key in WANTED_KEYS and "_i" in value:
                     self.ids[key] = value["_i"]
                 stack.extend(v for v in value.values() if isinstance(v, dict | list))

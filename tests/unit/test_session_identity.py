@@ -10,6 +10,8 @@ tab nobody joined in is not joined by a restore that finishes after it closed.""
 from __future__ import annotations
 
 import asyncio
+import gc
+import weakref
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -122,6 +124,7 @@ class Harness:
         store: MemoryAccountStore | None = None,
         bus: RecordingBus | None = None,
         hasher: PlainHasher | None = None,
+        fresh_dialogs: bool = False,
     ) -> None:
         self.chat = BlockingChat()
         self.store = store or MemoryAccountStore(MemoryRoomStore())
@@ -140,6 +143,9 @@ class Harness:
         self.watching: set[int] = set()  # the sessions this identity watches now
         self.screen = FakeScreen()
         self.dialog = JoinDialog(on_join=nothing, guests=guests)
+        self.guests = guests
+        self.fresh_dialogs = fresh_dialogs  # a new dialog each time, as the app makes them
+        self.dialogs_made = 0
         self.connections: list[bool] = []
         self.joined = 0
         self.signed_out = 0
@@ -153,7 +159,7 @@ class Harness:
             session_key="k",
             origin=origin,
             leave_grace_seconds=grace,
-            join_dialog=self.dialog,
+            join_dialog=self.make_dialog,
             screen=self.screen,
             focus_composer=self.focus,
             connection_changed=self.connection_changed,
@@ -161,6 +167,12 @@ class Harness:
             signed_out=self.on_signed_out,
             background=self.background,
         )
+
+    def make_dialog(self) -> JoinDialog:
+        if self.fresh_dialogs:
+            self.dialog = JoinDialog(on_join=nothing, guests=self.guests)
+        self.dialogs_made += 1
+        return self.dialog
 
     def watched(self, session_id: int, ended: Callable[[], Awaitable[None]]) -> Callable[[], None]:
         stop = self.watch.watch(session_id, ended)
@@ -633,6 +645,25 @@ async def test_signed_out_everywhere_elsewhere_returns_to_the_dialog() -> None:
     await harness.identity.join(None)
     assert harness.identity.user_name == "Alice"
     assert not harness.dialog.notice.visible
+
+
+async def test_the_dialog_is_let_go_once_joined_and_made_anew_when_the_session_ends() -> None:
+    """A joined session keeps no dialog (its controls cost memory in every session); the
+    end of its account session shows a new one."""
+    harness = Harness(fresh_dialogs=True)
+    elsewhere = await harness.accounts.authenticate(await member(harness))
+    assert elsewhere is not None
+    await signed_in(harness)
+    used = weakref.ref(harness.dialog)
+    harness.screen.dialogs.clear()
+    del harness.dialog
+    gc.collect()
+    assert used() is None
+    await harness.accounts.sign_out_everywhere(elsewhere)
+    await wait_until(lambda: harness.dialogs_made == 2 and bool(harness.screen.dialogs), timeout=5)
+    assert harness.screen.dialogs == [harness.dialog.dialog]
+    assert harness.dialog.notice.value == SIGNED_OUT
+    assert harness.dialog.name_input.value == "Alice"
 
 
 async def test_a_new_password_elsewhere_ends_this_session() -> None:

@@ -103,6 +103,7 @@ class SessionController:
         # "Sign in with <provider>" (none unless providers are configured): a sign-in that comes
         # back goes online as a password sign-in does (identity.join_signed_in). It costs the
         # sign-in budgets of this tab's origin (its address and connection).
+        self._guests = services.accounts.guests
         self.external = (
             ExternalSignIn(
                 page=page,
@@ -114,12 +115,6 @@ class SessionController:
             )
             if shared.providers
             else None
-        )
-        self.join_dialog = JoinDialog(
-            on_join=self._join,
-            guests=services.accounts.guests,
-            focus=self.screen.focus,
-            external=self.external.buttons() if self.external is not None else (),
         )
         self.presence = PresenceSession(
             chat=chat,
@@ -163,7 +158,7 @@ class SessionController:
             session_key=self.session_key,
             origin=self.origin,
             leave_grace_seconds=services.settings.leave_grace_seconds,
-            join_dialog=self.join_dialog,
+            join_dialog=self._join_dialog,
             screen=self.screen,
             focus_composer=lambda: self.screen.focus(self.view.message_input),
             connection_changed=self._connection_changed,
@@ -445,6 +440,14 @@ class SessionController:
 
     # -- handlers the view and the page call ----------------------------------------------------
     # The view is built before the parts that draw into it, so its handlers forward to them.
+
+    def _join_dialog(self) -> JoinDialog:
+        return JoinDialog(
+            on_join=self._join,
+            guests=self._guests,
+            focus=self.screen.focus,
+            external=self.external.buttons() if self.external is not None else (),
+        )
 
     async def _join(self, event: Any) -> None:
         await self.identity.join(event)

@@ -112,7 +112,7 @@ class SessionIdentity:
         session_key: str,
         origin: Origin | None,
         leave_grace_seconds: float,
-        join_dialog: JoinDialog,
+        join_dialog: Callable[[], JoinDialog],
         screen: Screen,
         focus_composer: Callable[[], Awaitable[None]],
         connection_changed: Callable[[bool], Awaitable[None]],
@@ -130,7 +130,10 @@ class SessionIdentity:
         self._session_key = session_key
         self._origin = origin
         self._leave_grace_seconds = leave_grace_seconds
-        self._dialog = join_dialog
+        # The dialog is made when it is shown and let go once the user is in: its controls
+        # are about 10 KB a session, for nothing while the session is joined.
+        self._make_dialog = join_dialog
+        self._made_dialog: JoinDialog | None = None
         self._screen = screen
         self._focus_composer = focus_composer
         self._connection_changed = connection_changed
@@ -153,6 +156,12 @@ class SessionIdentity:
         self._connected = True
         self._closed = False
         self._leave_task: asyncio.Task[None] | None = None
+
+    @property
+    def _dialog(self) -> JoinDialog:
+        if self._made_dialog is None:
+            self._made_dialog = self._make_dialog()
+        return self._made_dialog
 
     # -- who: restored or from the dialog -------------------------------------------------------
 
@@ -303,6 +312,7 @@ class SessionIdentity:
             await self._remember(token)
         self._dialog.joined()
         self._screen.pop_dialog()
+        self._made_dialog = None  # the page lets it go once the client says it is dismissed
         await self._focus_composer()
         if self._closed:
             return  # closed while the composer took the focus: go_offline has run
