@@ -318,7 +318,9 @@ class LoadSession:
             # As Flutter does once the dialog's closing animation ends: the server's page
             # then lets the dialog go (a client that never says so keeps it in memory).
             for dialog_id in self.dialog_ids:
-                await self._send(encode(EVENT, {"target": dialog_id, "name": "dismiss", "data": None}))
+                await self._send(
+                    encode(EVENT, {"target": dialog_id, "name": "dismiss", "data": None})
+                )
         if frame_action(frame) in (INVOKE_METHOD, SESSION_CRASHED):
             await self._control_frame(decode(frame))
 
