@@ -9,16 +9,22 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from flet_chat.bots.dispatcher import BotDispatcher
+from flet_chat.bots.helper import HelperBot
+from flet_chat.bots.who import online_users_from
+from flet_chat.bus.fanout import Fanout
+from flet_chat.bus.local import ROOMS_TOPIC, LocalBus, room_topic, user_topic
 from flet_chat.bus.presence import LocalPresence
 from flet_chat.core.errors import ForbiddenError, RateLimitedError, ValidationError
 from flet_chat.core.events import MembershipChanged, ModerationChanged, RoomChanged
 from flet_chat.core.message_actions import NotAllowedError
-from flet_chat.core.models import RoomKind, RoomRole
+from flet_chat.core.models import Room, RoomKind, RoomRole
 from flet_chat.core.moderation_models import EVERYWHERE, ModerationAction, ReportResolution
 from flet_chat.core.names import name_skeleton
 from flet_chat.core.room_service import ArchivedError, BannedError, MutedError, SlowModeError
 from flet_chat.core.rooms import NotAMemberError, UnknownRoomError
 from flet_chat.core.service import ChatService
+from flet_chat.submit import Submissions
 from tests.unit.fakes import (
     MemoryModerationStore,
     MemoryRoomStore,
@@ -458,3 +464,43 @@ async def test_every_action_is_in_the_audit_log_which_only_admins_read(world: Wo
     assert log[-1].at == START
     older = await chat.moderation.audit_log("Root", before=log[-1].id)
     assert [e.action for e in older] == [ModerationAction.SET_ROLE]
+
+
+async def test_commands_obey_private_rooms_and_mutes(world: World) -> None:
+    chat = world.chat
+    bots = BotDispatcher(
+        chat,
+        [HelperBot()],
+        spend=chat.spend,
+        online_users=online_users_from(LocalPresence(), chat.rooms.members),
+    )
+    chat.reserve_names(bots.names)
+    submissions = Submissions(chat, bots)
+    key = await _private_room(world)
+    before = len((await chat.latest(key, reader="Mia")).messages)
+    # In a private room the bot answers the caller only, as in a direct conversation.
+    rolled = await submissions.submit("Mia", "/roll 1d6", room=key)
+    assert (rolled.hint or "").startswith("Helper: Mia rolled 1d6")
+    assert len((await chat.latest(key, reader="Mia")).messages) == before
+    # An outsider's command there hears of no such room; a muted member's is refused.
+    with pytest.raises(UnknownRoomError):
+        await submissions.submit("Bob", "/who", room=key)
+    await chat.moderation.mute("Mo", key, "Mia", 5)
+    with pytest.raises(MutedError):
+        await submissions.submit("Mia", "/roll 1d6", room=key)
+
+
+async def test_the_local_bus_tells_a_private_rooms_news_to_its_members_only() -> None:
+    hub, heard = Fanout(), []
+    bus = LocalBus(hub)
+    for topic in (ROOMS_TOPIC, room_topic("secret"), user_topic("Mia")):
+        hub.subscribe(topic, topic, lambda t, e: heard.append((t, type(e).__name__)))
+    await bus.publish(RoomChanged(Room("secret", RoomKind.PRIVATE, archived=True), created=False))
+    await bus.publish(ModerationChanged("secret", "mia", ModerationAction.MUTE, START))
+    await bus.publish(ModerationChanged(EVERYWHERE, "Mia", ModerationAction.GLOBAL_BAN))
+    assert heard == [
+        (room_topic("secret"), "RoomChanged"),
+        (user_topic("Mia"), "ModerationChanged"),
+        (room_topic("secret"), "ModerationChanged"),
+        (user_topic("Mia"), "ModerationChanged"),
+    ]
