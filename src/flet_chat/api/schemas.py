@@ -42,6 +42,15 @@ anyone else.
   `delete` DeleteRequest -> MessageAck | ErrorAck    delete one of your messages (a stub stays)
   `react` ReactRequest -> MessageAck | ErrorAck      toggle your `emoji` on a message
   `chat_user_input` str (the seed console's event): no ack; answers come as `server_answer`
+Moderation (api/moderation_requests.py; refusals of permission are `forbidden`):
+  `create_room` CreateRoomRequest {name, private}   `private`: an invite-only room
+  `invite` InviteRequest -> RoomAck   `mute` MuteRequest -> MuteAck   `unmute`, `kick`,
+  `transfer` MemberRequest -> OkAck   `ban`, `unban` BanRequest -> OkAck (no room: the chat)
+  `banned` MembersRequest | none -> BannedAck   `slow_mode` SlowModeRequest -> RoomAck
+  `set_role` SetRoleRequest -> OkAck   `archive` ArchiveRequest -> RoomAck
+  `members` MembersRequest -> MembersAck   `report` ReportRequest -> ReportAck
+  `reports` ReportsRequest -> ReportsAck (admins)   `resolve_report` ResolveReportRequest ->
+  ReportAck (admins)   `audit_log` AuditLogRequest -> AuditLogAck (admins)
 Server to client (only about rooms the client's user is in):
   `message` MessageEvent     every message stored in the user's rooms (its own too: de-duplicate
                              by `id`)
@@ -53,6 +62,9 @@ Server to client (only about rooms the client's user is in):
   `presence` PresenceEvent   a user came online or went offline
   `typing` TypingEvent       someone is typing in a room (at most one per user per 2 s)
   `server_answer` str        to seed-console clients: the seed's answer, then #general's messages
+  `moderation` ModerationEvent   the user (or a member of a room they are in) was muted,
+                             unmuted, kicked, banned, given a role
+  `room_changed` RoomChangedEvent   a room was archived or its slow mode changed
   `signed_out` SignedOutEvent   the session the client joined with ended (signed out here or
                              elsewhere, a new password, a revoked access token): the client has
                              left the chat, and every request but sign_up, sign_in and join is
