@@ -95,6 +95,11 @@ async def test_mutes_archive_and_slow_mode_are_kept(stores: Stores) -> None:
     assert states["dev"].room.archived
     await stores.rooms.set_archived("dev", False)
     assert "dev" in [r.key for r in await stores.rooms.public_rooms()]
+    # #general's slow mode reaches even someone who has no row for it yet.
+    await stores.rooms.set_slow_mode("general", 10)
+    newcomer = await stores.rooms.rooms_of("Zed")
+    assert newcomer[0].room.key == "general"
+    assert newcomer[0].room.slow_mode_seconds == 10
 
 
 async def test_a_message_removed_by_a_moderator_says_so(stores: Stores) -> None:

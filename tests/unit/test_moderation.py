@@ -21,6 +21,7 @@ from flet_chat.core.message_actions import NotAllowedError
 from flet_chat.core.models import Room, RoomKind, RoomRole
 from flet_chat.core.moderation_models import EVERYWHERE, ModerationAction, ReportResolution
 from flet_chat.core.names import name_skeleton
+from flet_chat.core.rate_limit import Action, Budget, LocalRateLimiter, RateLimits, Rule, Scope
 from flet_chat.core.room_service import ArchivedError, BannedError, MutedError, SlowModeError
 from flet_chat.core.rooms import NotAMemberError, UnknownRoomError
 from flet_chat.core.service import ChatService
@@ -504,3 +505,53 @@ async def test_the_local_bus_tells_a_private_rooms_news_to_its_members_only() ->
         (room_topic("secret"), "ModerationChanged"),
         (user_topic("Mia"), "ModerationChanged"),
     ]
+
+
+async def test_probing_for_a_private_rooms_name_costs_a_room_token() -> None:
+    budgets = {Action.ROOM: (Rule(Scope.USER, Budget(2, 1e-9)),)}
+    rooms = MemoryRoomStore(claimed=tuple((n, name_skeleton(n)) for n in PEOPLE))
+    chat = ChatService(
+        MemoryStore([]),
+        RecordingBus([]),
+        RateLimits(LocalRateLimiter(), budgets),
+        LocalPresence(),
+        rooms,
+        moderation_store=MemoryModerationStore(),
+    )
+    await chat.rooms.create("Olive", "secret", private=True)
+    await chat.rooms.create("Olive", "dev")
+    for _ in range(5):  # a room Bob can see: refused for free, as before
+        with pytest.raises(ValidationError, match="already exists"):
+            await chat.rooms.create("Bob", "dev")
+    for _ in range(2):
+        with pytest.raises(ValidationError, match="already exists"):
+            await chat.rooms.create("Bob", "secret", private=True)
+    with pytest.raises(RateLimitedError):
+        await chat.rooms.create("Bob", "secret")
+
+
+async def test_an_admin_names_a_new_owner_for_a_room_whose_owner_was_removed(
+    world: World,
+) -> None:
+    chat = world.chat
+    key = await _public_room(world)
+    await chat.moderation.ban("Root", "Olive", key)
+    with pytest.raises(ForbiddenError):
+        await chat.moderation.transfer("Mo", key, "Mia")
+    await chat.moderation.transfer("Root", key, "Mia")
+    roles = {m.user_name: m.role for m in await chat.rooms.memberships("Mia", key)}
+    assert roles["Mia"] is RoomRole.OWNER
+
+
+async def test_a_reported_direct_message_is_removed_through_its_report(world: World) -> None:
+    chat = world.chat
+    dm = await chat.rooms.open_direct("Mia", "Bob")
+    bad = await chat.post("Mia", "threat", room=dm.key)
+    with pytest.raises(ForbiddenError):
+        await chat.moderation.remove_message("Root", bad.id)  # no moderators in a DM
+    report = await chat.moderation.report("Bob", bad.id, "a threat")
+    with pytest.raises(ForbiddenError):
+        await chat.moderation.resolve("Root", report.id, ReportResolution.MUTE)
+    await chat.moderation.resolve("Root", report.id, ReportResolution.DELETE)
+    gone = (await chat.latest(dm.key, reader="Bob")).messages[-1]
+    assert gone.removed_by_moderator

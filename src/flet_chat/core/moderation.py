@@ -446,11 +446,19 @@ class Moderation:
         target = await self._target(user_name)
         members = await self._room_store.memberships(room.key)
         owner = next((m.user_name for m in members if m.role is RoomRole.OWNER), None)
-        if owner is None:
-            raise ValidationError(f"#{room.key} has no owner.")
-        if user_key(target) == user_key(owner):
+        if owner is not None and user_key(target) == user_key(owner):
             raise ValidationError(f"{target} owns #{room.key} already.")
         await self._spend(actor, origin)
+        if owner is None:  # its owner was removed by an admin: an admin names a new one
+            if not await self._room_store.set_role(room.key, target, RoomRole.OWNER):
+                raise ValidationError(f"{target} is not in #{room.key}.")
+            await self._audit(NewAuditEntry(actor, ModerationAction.TRANSFER, target, room.key))
+            await self._bus.publish(
+                ModerationChanged(
+                    room.key, target, ModerationAction.TRANSFER, role=RoomRole.OWNER.value
+                )
+            )
+            return
         if not await self._room_store.transfer_ownership(room.key, owner, target):
             raise ValidationError(f"{target} is not in #{room.key}.")
         await self._audit(

@@ -113,7 +113,13 @@ class RoomService:
         name = clean_user_name(user_name)
         kind = RoomKind.PRIVATE if private else RoomKind.PUBLIC
         room = Room(clean_room_name(raw_name), kind, members=(name,))
-        if await self._store.get_room(room.key) is not None:  # refused before it costs a token
+        existing = await self._store.get_room(room.key)
+        if existing is not None:
+            # Names are one namespace, so a taken name is known to be taken. A room the user
+            # can see is refused for free; one they cannot (private, archived) costs a room
+            # token first, so nobody probes for private rooms' names at will.
+            if not await self._sees(name, existing):
+                await self._limits.spend(Action.ROOM, name, origin)
             raise _exists(room.key)
         since = self._clock() - timedelta(days=1)
         if await self._store.rooms_created_since(name, since) >= ROOMS_PER_USER_PER_DAY:
@@ -256,6 +262,13 @@ class RoomService:
 
     def now(self) -> datetime:
         return self._clock()
+
+    async def _sees(self, user_name: str, room: Room) -> bool:
+        try:
+            await self.readable(user_name, room.key)
+        except UnknownRoomError:
+            return False
+        return True
 
     async def rooms_of(self, user_name: str) -> list[RoomState]:
         return await self._store.rooms_of(clean_user_name(user_name))

@@ -221,9 +221,19 @@ class SqlRoomStore:
         async with self._engine.connect() as conn:
             rows = {row.room: row for row in (await conn.execute(query)).all()}
             general_row = rows.pop(DEFAULT_ROOM, None)
+            general_settings = None
+            if general_row is None:  # no marker yet: #general's settings still apply to them
+                settings = select(rooms.c.archived_at, rooms.c.slow_mode_seconds).where(
+                    rooms.c.key == DEFAULT_ROOM
+                )
+                general_settings = (await conn.execute(settings)).first()
             # A user who never marked #general read has seen nothing: count nothing rather than
             # the whole history.
-            states = [await self._state(conn, DEFAULT_ROOM, general_row, key, user_name)]
+            states = [
+                await self._state(
+                    conn, DEFAULT_ROOM, general_row, key, user_name, settings=general_settings
+                )
+            ]
             for room, row in sorted(rows.items()):
                 states.append(await self._state(conn, room, row, key, user_name))
         return states
@@ -239,17 +249,27 @@ class SqlRoomStore:
         return [DEFAULT_ROOM, *sorted(k for k in keys if k != DEFAULT_ROOM)]
 
     async def _state(
-        self, conn: AsyncConnection, room: str, row: Any, key: str, user_name: str
+        self,
+        conn: AsyncConnection,
+        room: str,
+        row: Any,
+        key: str,
+        user_name: str,
+        *,
+        settings: Any = None,
     ) -> RoomState:
+        """`row`: the user's member row joined with the room's; None for #general without one
+        (then `settings` is #general's row)."""
         kind = RoomKind(row.kind) if row is not None else RoomKind.PUBLIC
         last_read = int(row.last_read_id) if row is not None else None
         members = await _member_names(conn, room) if kind is RoomKind.DIRECT else []
+        shown = row if row is not None else settings
         described = Room(
             room,
             kind,
             members=tuple(members),
-            archived=row is not None and row.archived_at is not None,
-            slow_mode_seconds=int(row.slow_mode_seconds) if row is not None else 0,
+            archived=shown is not None and shown.archived_at is not None,
+            slow_mode_seconds=int(shown.slow_mode_seconds) if shown is not None else 0,
         )
         ranked = room != DEFAULT_ROOM and kind is not RoomKind.DIRECT and row is not None
         role = RoomRole(row.role) if ranked and row is not None else None
