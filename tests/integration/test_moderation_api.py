@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
+from flet_chat.core.accounts.service import BANNED
 from tests.integration.conftest import Connect
 from tests.integration.test_rooms_api import sync
 from tests.integration.test_scale_out import cluster_env
@@ -274,7 +275,8 @@ async def test_a_ban_from_the_chat_on_one_process_ends_the_users_sessions_on_ano
         for name in ("Eve", "Fay"):
             banned = await root.call("ban", {"user_name": name, "reason": "spam"})
             assert banned["ok"], banned
-        await eve.wait_for(lambda: eve.received("signed_out"), what="Eve signed out on B")
+        [ended] = await eve.wait_for(lambda: eve.received("signed_out"), what="Eve out on B")
+        assert ended["reason"] == BANNED
         refused(await eve.send("still here?"), "unauthorized")
         assert eve.token is not None
         rejoin = await eve.call("join", {"token": eve.token})

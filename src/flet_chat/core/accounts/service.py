@@ -218,8 +218,16 @@ class AccountService:
             raise NameTakenError(NAME_TAKEN.format(name=name))
         raise NameTakenError(LOOKS_LIKE.format(name=name, other=holder))
 
-    async def _banned(self, name: str) -> bool:
+    async def is_banned(self, name: str) -> bool:
+        """Banned from the whole chat (core/moderation.py): no session opens for it."""
         return self._is_banned is not None and await self._is_banned(name)
+
+    async def _banned(self, name: str) -> bool:
+        return await self.is_banned(name)
+
+    async def ended_reason(self, name: str) -> str:
+        """What to tell a connection whose session ended: signed out, or banned."""
+        return BANNED if await self.is_banned(name) else SIGNED_OUT
 
     async def _open(self, name: str, kind: SessionKind, *, label: str | None) -> SignedIn:
         # Every new session comes through here: a banned account gets none.
