@@ -62,6 +62,13 @@ async def test_a_private_rooms_creator_owns_it_and_roles_change(stores: Stores) 
     roles = {m.user_name: m.role for m in await stores.rooms.memberships("secret")}
     assert roles == {"Mia": RoomRole.OWNER, "Olive": RoomRole.MODERATOR}
     assert not await stores.rooms.transfer_ownership("secret", "Mia", "Nobody")
+    room_of, mine = await stores.rooms.standing("secret", "mia")
+    assert room_of == Room("secret", RoomKind.PRIVATE)
+    assert mine is not None
+    assert (mine.user_name, mine.role) == ("Mia", RoomRole.OWNER)
+    assert await stores.rooms.standing("secret", "Eve") == (room_of, None)
+    assert await stores.rooms.standing("nowhere", "Mia") == (None, None)
+    assert await stores.rooms.standing("general", "Mia") == (Room("general", RoomKind.PUBLIC), None)
     states = {s.room.key: s for s in await stores.rooms.rooms_of("Mia")}
     assert states["secret"].room.kind is RoomKind.PRIVATE
     assert states["secret"].role is RoomRole.OWNER

@@ -221,6 +221,10 @@ class MemoryRoomStore:
     async def membership(self, key: str, user_name: str) -> Membership | None:
         return self._membership(key, user_name)
 
+    async def standing(self, key: str, user_name: str) -> tuple[Room | None, Membership | None]:
+        room = self.rooms.get(key)
+        return room, None if room is None else self._membership(key, user_name)
+
     async def memberships(self, key: str) -> list[Membership]:
         if key == DEFAULT_ROOM:
             return []

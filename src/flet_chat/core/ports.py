@@ -110,6 +110,10 @@ class RoomStore(Protocol):
         row exists only once they were muted or marked it read; None means a plain member)."""
         ...
 
+    async def standing(self, key: str, user_name: str) -> tuple[Room | None, Membership | None]:
+        """`get_room` and `membership` in one step (what every post asks)."""
+        ...
+
     async def memberships(self, key: str) -> list[Membership]:
         """Every member's standing, by user key (not #general's)."""
         ...

@@ -242,17 +242,23 @@ class RoomService:
     async def writable(self, user_name: str, raw_key: str | None) -> Room:
         """The room if `user_name` may post, react or edit there now: a member, the room not
         archived (ArchivedError), the user not muted (MutedError, which says until when). The
-        room comes with its settings (slow mode), #general's too."""
-        room = await self.readable(user_name, raw_key)
-        if room.key == DEFAULT_ROOM:
-            room = await self._store.get_room(DEFAULT_ROOM) or GENERAL
-            standing: Membership | None = await self._store.membership(room.key, user_name)
-        elif room.kind is RoomKind.DIRECT:
+        room comes with its settings (slow mode), #general's too. One store query (what every
+        post asks): the same answers as `readable` for rooms the user may not see."""
+        key = room_key(raw_key)
+        room, standing = await self._store.standing(key, user_name)
+        if room is None:
+            if key == DEFAULT_ROOM:
+                room = GENERAL
+            else:
+                raise no_such_room(key)
+        if room.kind is RoomKind.DIRECT:
+            if user_key(user_name) not in {user_key(m) for m in room.members}:
+                raise no_such_room(key)
             return room  # no roles, mutes or archive in a direct conversation
-        else:
-            standing = await self._store.membership(room.key, user_name)
-            if standing is None:
-                raise NotAMemberError(f"Join #{room.key} first.")
+        if key != DEFAULT_ROOM and standing is None:
+            if room.kind is RoomKind.PRIVATE or room.archived:
+                raise no_such_room(key)
+            raise NotAMemberError(f"Join #{room.key} first.")
         if room.archived:
             raise ArchivedError(room.key)
         if standing is not None and standing.muted_at(self._clock()):

@@ -83,6 +83,37 @@ class SqlRoomStore:
             row = (await conn.execute(query)).first()
         return None if row is None else _membership(key, row)
 
+    async def standing(self, key: str, user_name: str) -> tuple[Room | None, Membership | None]:
+        mine = and_(
+            room_members.c.room == rooms.c.key, room_members.c.user_key == user_key(user_name)
+        )
+        query = (
+            select(
+                rooms.c.kind,
+                rooms.c.archived_at,
+                rooms.c.slow_mode_seconds,
+                room_members.c.user_name,
+                room_members.c.role,
+                room_members.c.muted_until,
+            )
+            .select_from(rooms.outerjoin(room_members, mine))
+            .where(rooms.c.key == key)
+        )
+        async with self._engine.connect() as conn:
+            row = (await conn.execute(query)).first()
+            if row is None:
+                return None, None
+            kind = RoomKind(row.kind)
+            members = await _member_names(conn, key) if kind is RoomKind.DIRECT else []
+        room = Room(
+            key,
+            kind,
+            members=tuple(members),
+            archived=row.archived_at is not None,
+            slow_mode_seconds=int(row.slow_mode_seconds),
+        )
+        return room, None if row.role is None else _membership(key, row)
+
     async def memberships(self, key: str) -> list[Membership]:
         if key == DEFAULT_ROOM:
             return []
