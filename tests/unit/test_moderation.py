@@ -162,6 +162,11 @@ async def test_inviting_to_a_private_room_takes_a_moderator_and_a_real_name(worl
         await chat.moderation.invite("Mia", key, "Bob")  # a member, not a moderator
     with pytest.raises(UnknownRoomError):
         await chat.moderation.invite("Eve", key, "Eve")  # an outsider hears nothing
+    await chat.rooms.create("Olive", "open")
+    with pytest.raises(NotAMemberError):
+        await chat.moderation.invite("Eve", "open", "Bob")  # a public room: join it first
+    await chat.rooms.join("Eve", "open")
+    await chat.moderation.invite("Eve", "open", "Bob")  # any member of a public room
     with pytest.raises(ValidationError, match="nobody called"):
         await chat.moderation.invite("Olive", key, "B0b")  # a look-alike names nobody
     with pytest.raises(ValidationError, match="nobody called"):

@@ -49,7 +49,7 @@ from flet_chat.core.room_service import (
     SlowModeError,
     no_such_room,
 )
-from flet_chat.core.rooms import UnknownRoomError, room_key, user_key
+from flet_chat.core.rooms import NotAMemberError, UnknownRoomError, room_key, user_key
 from flet_chat.core.validation import clean_user_name
 
 MEMBER, MODERATOR, OWNER, ADMIN = 0, 1, 2, 3
@@ -213,8 +213,10 @@ class Moderation:
             raise ArchivedError(room.key)
         rank = await self.rank(actor, room)
         needed = MODERATOR if room.kind is RoomKind.PRIVATE else MEMBER
+        if rank == NOT_IN_ROOM:
+            raise NotAMemberError(f"Join #{room.key} first.")
         if rank < needed:
-            raise _forbidden_in(room.key) if rank >= MEMBER else no_such_room(room.key)
+            raise _forbidden_in(room.key)
         target = await self._target(user_name)
         await self._spend(actor, origin)
         store = self._needs_store()
