@@ -51,12 +51,10 @@ class MessageActions:
         bus: EventBus,
         rooms: RoomService,
         spend: Callable[[str, Origin | None], Awaitable[None]],
+        moderation: Moderation,
         *,
-        is_admin: Callable[[str], Awaitable[bool]] | None = None,
         blobs: BlobStore | None = None,
-        moderation: Moderation | None = None,
     ) -> None:
-        self._is_admin = is_admin
         self._blobs = blobs
         self._moderation = moderation
         self._store = store
@@ -88,13 +86,9 @@ class MessageActions:
             # read (never a notice, nor a DM they are not in: _visible answers those as
             # missing). Looked up only here, not per post.
             message = await self._visible(name, message_id)
-            if self._moderation is not None and await self._moderation.may_remove(name, message):
-                return await self._moderation.remove_message(name, message_id, origin=origin)
-            admin = self._is_admin is not None and await self._is_admin(name)
-            if self._moderation is not None or not admin:
+            if not await self._moderation.may_remove(name, message):
                 raise refusal
-            if message.deleted or message.kind not in _EDITABLE:
-                raise refusal
+            return await self._moderation.remove_message(name, message_id, origin=origin)
         room = await self._rooms.readable(name, message.room)
         if room.archived:
             raise ArchivedError(room.key)

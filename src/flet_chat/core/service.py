@@ -92,13 +92,7 @@ class ChatService:
             clock=clock,
         )
         self.actions = MessageActions(
-            store,
-            bus,
-            self.rooms,
-            self.spend,
-            is_admin=is_admin,
-            blobs=blobs,
-            moderation=self.moderation,
+            store, bus, self.rooms, self.spend, self.moderation, blobs=blobs
         )
         self.search = MessageSearch(store, room_store, self.rooms, rate_limits)
         self._bus = bus
