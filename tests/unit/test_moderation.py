@@ -227,6 +227,8 @@ async def test_a_muted_member_reads_but_cannot_post_react_or_edit_until_the_time
     assert (await chat.latest(key, reader="Mia")).messages  # still reads
     states = {s.room.key: s for s in await chat.rooms.rooms_of("Mia")}
     assert states[key].muted_until == until
+    with pytest.raises(ForbiddenError, match="leave it after"):
+        await chat.rooms.leave("Mia", key)  # leaving and rejoining would shed the mute
     world.advance(15 * 60 + 1)
     assert (await chat.post("Mia", "back", room=key)).text == "back"
 

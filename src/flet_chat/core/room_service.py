@@ -179,6 +179,17 @@ class RoomService:
             raise ValidationError(
                 f"You own #{room.key}: transfer it to another member before leaving."
             )
+        if (
+            room.kind is RoomKind.PUBLIC
+            and standing is not None
+            and standing.muted_until is not None
+            and standing.muted_at(self._clock())
+        ):
+            # Leaving and joining again would shed the mute (it lives on the member row).
+            raise ForbiddenError(
+                f"You are muted in #{room.key} until {clock_time(standing.muted_until)}:"
+                " you can leave it after that."
+            )
         if await self._store.remove_member(room.key, name):
             await self._bus.publish(MembershipChanged(room, name, joined=False))
 
