@@ -13,7 +13,14 @@ import pytest
 from alembic import command
 from sqlalchemy import insert, select
 
-from flet_chat.core.models import MessageKind, NewMessage, Room, RoomKind, RoomRole
+from flet_chat.core.models import (
+    MessageKind,
+    NewMessage,
+    Room,
+    RoomKind,
+    RoomRole,
+    SearchQuery,
+)
 from flet_chat.core.moderation_models import (
     EVERYWHERE,
     ModerationAction,
@@ -198,4 +205,18 @@ async def test_migration_0011_makes_existing_rooms_creators_their_owners(databas
         query = select(room_members.c.user_key, room_members.c.role).order_by("user_key")
         assert (await conn.execute(query)).all() == [("mia", "member"), ("olive", "owner")]
     await engine.dispose()
+    await _search_still_works(database_url, "first")
     await asyncio.to_thread(command.downgrade, config, "0010")  # and back
+    await asyncio.to_thread(command.upgrade, config, "head")
+    await _search_still_works(database_url, "second")
+
+
+async def _search_still_works(database_url: str, word: str) -> None:
+    """Full-text search follows new messages (SQLite's index lives on triggers, which a table
+    copied by Alembic's batch mode would have lost)."""
+    engine = create_engine(database_url)
+    store = SqlStore(engine)
+    said = await store.add(NewMessage(MessageKind.CHAT, "Mia", f"the {word} word"))
+    found = await store.search(SearchQuery((word,), ("general",), 10))
+    await engine.dispose()
+    assert [m.id for m in found] == [said.id]

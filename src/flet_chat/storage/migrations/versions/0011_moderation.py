@@ -23,20 +23,22 @@ _OPEN = sa.text("resolved_at IS NULL")
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("messages") as batch:
-        batch.add_column(
-            sa.Column(
-                "removed_by_moderator", sa.Boolean(), nullable=False, server_default=sa.false()
-            )
-        )
-    with op.batch_alter_table("rooms") as batch:
-        batch.add_column(sa.Column("archived_at", sa.DateTime(timezone=True), nullable=True))
-        batch.add_column(
-            sa.Column("slow_mode_seconds", sa.Integer(), nullable=False, server_default="0")
-        )
-    with op.batch_alter_table("room_members") as batch:
-        batch.add_column(sa.Column("role", sa.String(16), nullable=False, server_default="member"))
-        batch.add_column(sa.Column("muted_until", sa.DateTime(timezone=True), nullable=True))
+    # Plain ADD COLUMNs, never batch mode: SQLite's batch would copy `messages` into a new
+    # table, dropping the full-text triggers of migration 0009.
+    op.add_column(
+        "messages",
+        sa.Column("removed_by_moderator", sa.Boolean(), nullable=False, server_default=sa.false()),
+    )
+    op.add_column("rooms", sa.Column("archived_at", sa.DateTime(timezone=True), nullable=True))
+    op.add_column(
+        "rooms", sa.Column("slow_mode_seconds", sa.Integer(), nullable=False, server_default="0")
+    )
+    op.add_column(
+        "room_members", sa.Column("role", sa.String(16), nullable=False, server_default="member")
+    )
+    op.add_column(
+        "room_members", sa.Column("muted_until", sa.DateTime(timezone=True), nullable=True)
+    )
     # Every room's creator owns it (rooms made before roles existed too).
     op.execute(
         "UPDATE room_members SET role = 'owner' WHERE EXISTS (SELECT 1 FROM rooms"
@@ -98,11 +100,13 @@ def downgrade() -> None:
     op.drop_index("ux_reports_open", table_name="reports")
     op.drop_table("reports")
     op.drop_table("room_bans")
-    with op.batch_alter_table("room_members") as batch:
-        batch.drop_column("muted_until")
-        batch.drop_column("role")
-    with op.batch_alter_table("rooms") as batch:
-        batch.drop_column("slow_mode_seconds")
-        batch.drop_column("archived_at")
-    with op.batch_alter_table("messages") as batch:
-        batch.drop_column("removed_by_moderator")
+    # SQLite (3.35 and later) and PostgreSQL both drop a column in place; batch mode would
+    # copy `messages` and lose its full-text triggers.
+    for table, column in (
+        ("room_members", "muted_until"),
+        ("room_members", "role"),
+        ("rooms", "slow_mode_seconds"),
+        ("rooms", "archived_at"),
+        ("messages", "removed_by_moderator"),
+    ):
+        op.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
