@@ -271,6 +271,14 @@ async def test_a_ban_from_the_chat_on_one_process_ends_the_users_sessions_on_ano
     async with people(a, ADMIN) as (root,), people(b, "Eve") as (eve,), connect(b) as fay:
         await fay.join("Fay")
         await root.wait_for(lambda: online(root, "Fay"), what="Fay online")
+        # An invitation on A reaches Eve's client on B at once: she hears the room and reads it.
+        assert (await root.call("create_room", {"name": "staff", "private": True}))["ok"]
+        assert (await root.call("invite", {"room": "staff", "user_name": "Eve"}))["ok"]
+        await eve.wait_for(lambda: eve.received("membership"), what="invited on B")
+        said = await root.send("welcome", room="staff")
+        await eve.wait_for(
+            lambda: said["message"]["id"] in [m["id"] for m in eve.received("message")]
+        )
         refused(await eve.call("ban", {"user_name": "Fay"}), "forbidden")
         for name in ("Eve", "Fay"):
             banned = await root.call("ban", {"user_name": name, "reason": "spam"})
