@@ -217,9 +217,12 @@ class Conversation:
 
     def show_header(self, topic: str | None) -> None:
         room = self.room
-        can_leave = room.kind is RoomKind.PUBLIC and room.key != DEFAULT_ROOM
+        can_leave = room.kind is not RoomKind.DIRECT and room.key != DEFAULT_ROOM
+        # "Manage room" (invite, members, moderation) goes with "Leave".
         self._screen.refresh(
-            *self._view.show_room(title_for(room, self._me()), topic, can_leave=can_leave)
+            *self._view.show_room(
+                title_for(room, self._me()), topic, can_leave=can_leave, can_manage=can_leave
+            )
         )
 
     def show_error(self, message: str | None) -> None:

@@ -43,9 +43,11 @@ class Navigation:
         background: Callable[[Awaitable[None]], None],
         drafts: Drafts | None = None,
         title: TabTitle | None = None,
+        entered: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         """`drafts`: the composer's text per room, swapped as rooms change; `title`: the tab's
-        title, which counts the unread messages of every room."""
+        title, which counts the unread messages of every room; `entered`: a room is on screen
+        (the composer's standing there is read)."""
         self._service = rooms_service
         self._rooms = rooms
         self._room_list = room_list
@@ -59,6 +61,7 @@ class Navigation:
         self._drafts = drafts if drafts is not None else Drafts()
         self._title = title
         self._opening_room = False
+        self._entered = entered
 
     async def enter_rooms(self) -> None:
         """The user is known: hear their rooms and show them with their unread counts. Retried
@@ -134,6 +137,8 @@ class Navigation:
             self._screen.refresh(field)
         self._rooms.seen(room.key)
         self.render_rooms()
+        if self._entered is not None:
+            self._background(self._entered())
         await self._close_drawer()
         await conversation.save_read_mark(left)
         members = list(room.members) if room.kind is RoomKind.DIRECT else None
@@ -170,7 +175,10 @@ class Navigation:
             if me is None:
                 raise ChatError(JOIN_FIRST)
             key = clean_room_name(text)
-            if self._rooms.is_in(key):
+            private = bool(self._room_list.private_switch.value)
+            if private:  # a new invite-only room (an existing name is refused as taken)
+                room = await self._service.create(me, key, private=True, origin=self._origin)
+            elif self._rooms.is_in(key):
                 room = self._rooms.get(key) or GENERAL
             else:  # the directory a session has may not list every room: the server decides
                 room = await self._service.join_or_create(me, key, origin=self._origin)
@@ -181,7 +189,8 @@ class Navigation:
         finally:
             self._opening_room = False
         field.value, field.error = "", None
-        self._screen.refresh(field)
+        self._room_list.private_switch.value = False
+        self._screen.refresh(field, self._room_list.private_switch)
         self._rooms.joined(room)
         await self.switch_to(room)
 

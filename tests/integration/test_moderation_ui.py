@@ -1,0 +1,300 @@
+"""Moderation and private rooms as people meet them in the Flet UI (issue 17), over Flet's
+protocol against a real server: a moderator removes a message, mutes, kicks; private rooms stay
+out of other people's directories; /admin is for admins only, and an admin resolves a report
+there and finds it in the audit log."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from flet_chat.testing.flet_client import FletClient
+from flet_chat.ui import keys
+from flet_chat.ui.session.identity import IDENTITY_STORAGE_KEY
+from tests.integration.conftest import Connect
+from tests.integration.test_message_actions import choose, open_sheet, post, row_line, row_of
+from tests.integration.test_rooms import create_room, room_entries, title
+from tests.support.server import ServerProcess
+from tests.support.sio import sio_client
+
+pytestmark = pytest.mark.integration
+
+ADMIN = "Root"
+ADMIN_PASSWORD = "correct horse battery staple 17"
+
+
+@pytest.fixture
+def server(server_factory: Callable[..., ServerProcess]) -> ServerProcess:
+    return server_factory(env={"FLET_CHAT_ADMINS": json.dumps([ADMIN])})
+
+
+async def admin_storage(server: ServerProcess) -> dict[str, Any]:
+    """Client storage holding a session token of the admin's account (signed up on the server,
+    so its configured admins apply)."""
+    async with sio_client(server) as client:
+        signed = await client.sign_up(ADMIN, ADMIN_PASSWORD)
+    assert signed["ok"], signed
+    return {IDENTITY_STORAGE_KEY: signed["token"]}
+
+
+async def signed_in(client: FletClient) -> None:
+    await client.wait_for(lambda: client.find(keys.ACCOUNT_MENU), what="the account menu")
+
+
+def composer(client: FletClient) -> dict[str, Any]:
+    return client.get(keys.MESSAGE_INPUT)
+
+
+async def join_room(client: FletClient, key: str) -> None:
+    await client.wait_for(lambda: client.find(keys.directory_entry(key)), what=f"#{key} listed")
+    await client.click(keys.directory_entry(key))
+    await client.wait_for(lambda: title(client) == f"#{key}", what=f"#{key} on screen")
+
+
+async def moderate(client: FletClient, member: str, action: str, reason: str = "") -> None:
+    """As a moderator: the room menu, the member, then the action."""
+    await client.click(keys.ROOM_MENU_BUTTON)
+    button = await client.wait_for(
+        lambda: client.in_dialog(keys.moderate_member(member)), what=f"{member} in the menu"
+    )
+    await client.click(button)
+    await client.wait_for(lambda: client.in_dialog(keys.MODERATE_REASON), what="member dialog")
+    if reason:
+        await client.type(client.in_dialog(keys.MODERATE_REASON) or {}, reason)
+    await choose(client, keys.moderate_action(action))
+
+
+async def test_a_moderator_removes_a_message_and_everyone_sees_it_was_a_moderator(
+    server: ServerProcess, connect: Connect
+) -> None:
+    async with connect(server) as olive, connect(server) as bob:
+        await olive.join("Olive")
+        await bob.join("Bob")
+        await create_room(olive, "dev")
+        await join_room(bob, "dev")
+        said = await post(bob, "buy cheap watches")
+        own = await post(olive, "welcome")
+        await olive.wait_for(lambda: row_of(olive, "buy cheap watches"))
+
+        # Bob is offered no removal of the owner's message, but may report it.
+        await bob.wait_for(lambda: row_of(bob, "welcome"))
+        await open_sheet(bob, own)
+        assert bob.in_dialog(keys.ACTION_REMOVE) is None
+        assert bob.in_dialog(keys.ACTION_REPORT) is not None
+
+        await open_sheet(olive, said)
+        assert olive.in_dialog(keys.ACTION_DELETE) is None  # not hers to delete as author
+        assert olive.in_dialog(keys.ACTION_REPORT) is not None
+        await choose(olive, keys.ACTION_REMOVE)
+        reason = await olive.wait_for(lambda: olive.in_dialog(keys.REMOVE_REASON))
+        await olive.type(reason, "spam")
+        await choose(olive, keys.REMOVE_CONFIRM)
+        for client in (olive, bob):
+            await client.wait_for(
+                lambda c=client: row_line(c, said).endswith("removed by a moderator"),
+                what="the removed stub",
+            )
+            assert "buy cheap watches" not in row_line(client, said)
+
+
+async def test_a_muted_member_reads_but_cannot_post_until_unmuted(
+    server: ServerProcess, connect: Connect
+) -> None:
+    async with connect(server) as olive, connect(server) as bob:
+        await olive.join("Olive")
+        await bob.join("Bob")
+        await create_room(olive, "dev")
+        await join_room(bob, "dev")
+
+        await moderate(olive, "Bob", "mute-10", reason="cool off")
+        await olive.wait_for(lambda: olive.in_dialog(keys.MODERATION_DONE), what="the snack")
+        field = composer(bob)
+        await bob.wait_for(lambda: field.get("disabled"), what="Bob's composer disabled")
+        assert str(field.get("helper")).startswith("You are muted in #dev until ")
+
+        # What the UI disables the core refuses too: a send that gets through is refused.
+        await bob.send("let me speak", wait=False)
+        await bob.wait_for(lambda: field.get("error"), what="the refusal")
+        assert "muted" in str(field.get("error"))
+        await post(olive, "still readable")
+        await bob.wait_for(lambda: row_of(bob, "still readable"), what="Bob still reads")
+
+        # A new tab of Bob's (a reload) finds him muted too.
+        async with connect(server, storage=bob.storage) as again:
+            await signed_in(again)
+            entry = await again.wait_for(lambda: again.find(keys.room_entry("dev")), what="#dev")
+            await again.click(entry)
+            await again.wait_for(
+                lambda: again.get(keys.MESSAGE_INPUT).get("disabled"), what="muted after reload"
+            )
+
+        await moderate(olive, "Bob", "unmute")
+        await bob.wait_for(lambda: not field.get("disabled"), what="Bob's composer back")
+        assert not field.get("helper")
+        await post(bob, "thanks")
+
+
+async def test_a_kicked_member_loses_the_room_and_is_told(
+    server: ServerProcess, connect: Connect
+) -> None:
+    async with connect(server) as olive, connect(server) as bob:
+        await olive.join("Olive")
+        await bob.join("Bob")
+        await create_room(olive, "dev")
+        await join_room(bob, "dev")
+        await moderate(olive, "Bob", "kick")
+        await bob.wait_for(lambda: title(bob) == "#general", what="Bob taken to #general")
+        await bob.wait_for(lambda: room_entries(bob) == ["#general"], what="#dev gone")
+        notice = await bob.wait_for(lambda: bob.in_dialog(keys.MODERATION_NOTICE))
+        assert notice.get("value") == "You were removed from #dev"
+
+
+async def test_a_private_room_never_reaches_an_outsiders_directory(
+    server: ServerProcess, connect: Connect
+) -> None:
+    async with connect(server) as olive, connect(server) as bob:
+        await olive.join("Olive")
+        await bob.join("Bob")
+        await olive.wait_for(lambda: room_entries(olive), what="room list")
+        await olive.toggle(keys.NEW_ROOM_PRIVATE, True)
+        await create_room(olive, "secret")
+        assert olive.find(keys.room_lock("secret")) is not None
+        assert not olive.get(keys.NEW_ROOM_PRIVATE).get("value")  # back to public
+        # A public room made after it reaches Bob's directory; the private one never did.
+        await create_room(olive, "open")
+        await bob.wait_for(lambda: bob.find(keys.directory_entry("open")), what="#open listed")
+        assert bob.find(keys.directory_entry("secret")) is None
+
+        # Invited, Bob has it in his list (locked), and reads it.
+        await olive.click(keys.room_entry("secret"))
+        await olive.wait_for(lambda: title(olive) == "#secret")
+        await olive.click(keys.ROOM_MENU_BUTTON)
+        field = await olive.wait_for(lambda: olive.in_dialog(keys.INVITE_INPUT))
+        await olive.type(field, "Nobody")
+        await choose(olive, keys.INVITE_BUTTON)
+        await olive.wait_for(lambda: field.get("error"), what="the error under the field")
+        await olive.type(field, "Bob")
+        await choose(olive, keys.INVITE_BUTTON)
+        await bob.wait_for(lambda: bob.find(keys.room_lock("secret")), what="#secret for Bob")
+        assert bob.find(keys.directory_entry("secret")) is None
+
+
+async def test_slow_mode_says_so_and_refuses_a_send_too_soon(
+    server: ServerProcess, connect: Connect
+) -> None:
+    async with connect(server) as olive, connect(server) as bob:
+        await olive.join("Olive")
+        await bob.join("Bob")
+        await create_room(olive, "dev")
+        await join_room(bob, "dev")
+        await olive.click(keys.ROOM_MENU_BUTTON)
+        await olive.wait_for(lambda: olive.in_dialog(keys.slow_mode(30)))
+        await choose(olive, keys.slow_mode(30))
+        field = composer(bob)
+        await bob.wait_for(
+            lambda: field.get("helper") == "Slow mode: one message every 30 s", what="the note"
+        )
+        await post(bob, "first")
+        await bob.send("too soon", wait=False)
+        await bob.wait_for(lambda: field.get("error"), what="the slow mode refusal")
+        assert "Slow mode is on in #dev" in str(field.get("error"))
+        assert field.get("value") == "too soon"  # the draft is kept
+
+
+async def test_admin_is_for_admins_only(server: ServerProcess, connect: Connect) -> None:
+    async with connect(server, route="/admin") as bob:
+        await bob.join("Bob")
+        await bob.wait_for(lambda: bob.find(keys.ADMINS_ONLY), what="Admins only")
+        assert bob.find(keys.report_card(1)) is None
+        sections = bob.find(keys.admin_section("reports"))
+        assert sections is None or not _visible_path(bob, keys.admin_section("reports"))
+        assert bob.find(keys.ADMIN_BUTTON) is None  # no header entry for him
+
+
+def _visible_path(client: FletClient, key: str) -> bool:
+    """Whether every control from the page down to `key` is visible."""
+
+    def walk(node: Any, visible: bool) -> bool | None:
+        if isinstance(node, dict):
+            visible = visible and node.get("visible", True) is not False
+            if node.get("key") == key:
+                return visible
+            children = node.values()
+        elif isinstance(node, list):
+            children = node
+        else:
+            return None
+        for child in children:
+            found = walk(child, visible)
+            if found is not None:
+                return found
+        return None
+
+    return bool(walk(client.page, True))
+
+
+async def test_an_admin_resolves_a_report_and_finds_it_in_the_audit_log(
+    server: ServerProcess, connect: Connect
+) -> None:
+    storage = await admin_storage(server)
+    async with connect(server) as bob, connect(server) as carol:
+        await bob.join("Bob")
+        await carol.join("Carol")
+        await post(carol, "before it")
+        said = await post(bob, "nasty words")
+        await post(carol, "after it")
+        await carol.wait_for(lambda: row_of(carol, "after it"))
+
+        await open_sheet(carol, said)
+        await choose(carol, keys.ACTION_REPORT)
+        field = await carol.wait_for(lambda: carol.in_dialog(keys.REPORT_REASON))
+        await choose(carol, keys.REPORT_SEND)  # no reason: refused under the field
+        await carol.wait_for(lambda: field.get("error"), what="the reason's error")
+        await carol.type(field, "insults")
+        await choose(carol, keys.REPORT_SEND)
+        await carol.wait_for(lambda: carol.in_dialog(keys.REPORT_SNACK), what="the thanks")
+
+        async with connect(server, storage=storage) as root:
+            await signed_in(root)
+            await root.wait_for(lambda: root.find(keys.ADMIN_BUTTON), what="the Admin entry")
+            await root.click(keys.ADMIN_BUTTON)
+            card = await root.wait_for(
+                lambda: root.find(keys.report_card(1)), what="the open report"
+            )
+            texts = " | ".join(root.texts(card))
+            assert "Reported by Carol" in texts
+            assert "Reason: insults" in texts
+            assert "before it" in texts
+            assert "after it" in texts
+            reported = root.get(keys.report_message(1))
+            assert "nasty words" in " ".join(root.texts(reported))
+
+            await root.click(keys.resolve_report(1, "mute"))
+            await root.wait_for(lambda: root.find(keys.ADMIN_EMPTY), what="no open reports")
+            await root.click(keys.admin_section("audit"))
+            await root.wait_for(
+                lambda: any(
+                    "Root resolve_report" in line or "Root mute Bob" in line
+                    for line in _audit_lines(root)
+                ),
+                what="the audit log",
+            )
+            lines = _audit_lines(root)
+            assert any("Root mute Bob in #general" in line for line in lines), lines
+
+        # Bob is muted in #general now: his composer says so.
+        await bob.wait_for(lambda: composer(bob).get("disabled"), what="Bob muted")
+
+
+def _audit_lines(client: FletClient) -> list[str]:
+    body = client.find(keys.ADMIN_BODY)
+    if body is None:
+        return []
+    return [
+        str(node.get("value", ""))
+        for node in client.walk(body)
+        if str(node.get("key", "")).startswith("audit-")
+    ]
