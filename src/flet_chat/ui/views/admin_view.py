@@ -13,7 +13,13 @@ from typing import Any
 import flet as ft
 
 from flet_chat.core.models import Message
-from flet_chat.core.moderation_models import AuditEntry, OpenReport, ReportResolution
+from flet_chat.core.moderation_models import (
+    EVERYWHERE,
+    AuditEntry,
+    ModerationAction,
+    OpenReport,
+    ReportResolution,
+)
 from flet_chat.ui import keys
 from flet_chat.ui.clock import Clock, full_timestamp, time_text
 from flet_chat.ui.controls.chat_message import deleted_text
@@ -36,13 +42,37 @@ Handler = Callable[[Any], Awaitable[None]]
 Resolve = Callable[[int, ReportResolution], Awaitable[None]]
 
 
+# What each action reads as in the log ("Alice muted Bob in #dev").
+VERBS = {
+    ModerationAction.REMOVE_MESSAGE: "removed a message of",
+    ModerationAction.MUTE: "muted",
+    ModerationAction.UNMUTE: "unmuted",
+    ModerationAction.KICK: "kicked",
+    ModerationAction.BAN: "banned",
+    ModerationAction.UNBAN: "unbanned",
+    ModerationAction.GLOBAL_BAN: "banned",
+    ModerationAction.GLOBAL_UNBAN: "unbanned",
+    ModerationAction.SLOW_MODE: "set slow mode",
+    ModerationAction.SET_ROLE: "changed the role of",
+    ModerationAction.TRANSFER: "gave ownership to",
+    ModerationAction.ARCHIVE: "archived",
+    ModerationAction.UNARCHIVE: "unarchived",
+    ModerationAction.INVITE: "invited",
+    ModerationAction.RESOLVE_REPORT: "resolved a report on",
+}
+
+
 def audit_line(entry: AuditEntry, clock: Clock) -> str:
-    """ "Nov 28, 7:45 PM: Alice mute Bob in #dev (until ...): spam"."""
-    parts = [f"{full_timestamp(entry.at, clock)}: {entry.actor} {entry.action.value}"]
+    """ "Saturday 28 November 2026, 7:45:02 PM: Alice muted Bob in #dev (60 min): spam"."""
+    verb = VERBS.get(entry.action, entry.action.value)
+    parts = [f"{full_timestamp(entry.at, clock)}: {entry.actor} {verb}"]
     if entry.target_user:
         parts.append(entry.target_user)
-    if entry.room:
-        parts.append("in the whole chat" if entry.room == "*" else f"in #{entry.room}")
+    if entry.room == EVERYWHERE:
+        parts.append("from the chat")
+    elif entry.room:
+        of_room = entry.action in (ModerationAction.ARCHIVE, ModerationAction.UNARCHIVE)
+        parts.append(f"#{entry.room}" if of_room else f"in #{entry.room}")
     if entry.message_id is not None:
         parts.append(f"(message {entry.message_id})")
     if entry.detail:
