@@ -295,3 +295,81 @@ def _audit_lines(client: FletClient) -> list[str]:
         for node in client.walk(body)
         if str(node.get("key", "")).startswith("audit-")
     ]
+
+
+def member_keys(client: FletClient) -> list[str]:
+    member_list = client.find(keys.MEMBER_LIST)
+    if member_list is None:
+        return []
+    return [str(row.get("key")) for row in member_list.get("controls", [])]
+
+
+async def test_roles_show_in_the_member_list_and_follow_changes(
+    server: ServerProcess, connect: Connect
+) -> None:
+    async with connect(server) as olive, connect(server) as bob:
+        await olive.join("Olive")
+        await bob.join("Bob")
+        await create_room(olive, "dev")
+        await join_room(bob, "dev")
+        await bob.wait_for(
+            lambda: (
+                member_keys(bob)
+                == [
+                    keys.member_row("Bob", guest=True),
+                    keys.member_row("Olive", guest=True, role="owner"),
+                ]
+            ),
+            what="Olive as the owner",
+        )
+        await moderate(olive, "Bob", "make-moderator")
+        for client in (olive, bob):
+            await client.wait_for(
+                lambda c=client: (
+                    keys.member_row("Bob", guest=True, role="moderator") in member_keys(c)
+                ),
+                what="Bob as a moderator",
+            )
+        # Bob, a moderator now, is offered moderation of nobody above him.
+        await bob.click(keys.ROOM_MENU_BUTTON)
+        await bob.wait_for(lambda: bob.in_dialog(keys.ROOM_MEMBERS), what="Bob's menu")
+        assert bob.in_dialog(keys.moderate_member("Olive")) is None
+        assert bob.in_dialog(keys.slow_mode(30)) is not None
+
+
+async def test_an_archived_room_is_read_only_and_leaves_the_directory(
+    server: ServerProcess, connect: Connect
+) -> None:
+    async with connect(server) as olive, connect(server) as bob, connect(server) as carol:
+        await olive.join("Olive")
+        await bob.join("Bob")
+        await carol.join("Carol")
+        await create_room(olive, "old")
+        await join_room(bob, "old")
+        await carol.wait_for(lambda: carol.find(keys.directory_entry("old")), what="#old listed")
+
+        await olive.click(keys.ROOM_MENU_BUTTON)
+        await olive.wait_for(lambda: olive.in_dialog(keys.ARCHIVE_BUTTON))
+        await choose(olive, keys.ARCHIVE_BUTTON)
+        for client in (olive, bob):
+            field = composer(client)
+            await client.wait_for(
+                lambda f=field: (
+                    f.get("disabled") and f.get("helper") == "This room is archived (read-only)"
+                ),
+                what="the archived composer",
+            )
+        await carol.wait_for(
+            lambda: carol.find(keys.directory_entry("old")) is None, what="#old unlisted"
+        )
+        await bob.send("anyone?", wait=False)
+        await bob.wait_for(lambda: composer(bob).get("error"), what="the refusal")
+        assert "archived" in str(composer(bob).get("error"))
+
+        # Unarchived, it is writable again and listed again.
+        await olive.click(keys.ROOM_MENU_BUTTON)
+        button = await olive.wait_for(lambda: olive.in_dialog(keys.ARCHIVE_BUTTON))
+        assert "Unarchive" in " ".join(olive.texts(button))
+        await olive.click(button)
+        await bob.wait_for(lambda: not composer(bob).get("disabled"), what="writable again")
+        await carol.wait_for(lambda: carol.find(keys.directory_entry("old")), what="listed again")

@@ -178,15 +178,24 @@ _GUEST_WITH_PROFILE = "guest~"
 _ROW_PREFIXES = ((MEMBER_ROW, _MEMBER_WITH_PROFILE), (_GUEST_ROW, _GUEST_WITH_PROFILE))
 
 
-def member_row(user_name: str, profile_stamp: int = 0, *, guest: bool = False) -> str:
+# A member row showing a room role ("owner", "moderator") starts with it: "owner:member-Bob".
+_ROLE_PREFIXES = ("owner:", "moderator:")
+
+
+def member_row(
+    user_name: str, profile_stamp: int = 0, *, guest: bool = False, role: str | None = None
+) -> str:
     plain, with_profile = _ROW_PREFIXES[1] if guest else _ROW_PREFIXES[0]
+    marked = f"{role}:" if role else ""
     if profile_stamp == 0:
-        return f"{plain}{user_name}"
-    return f"{with_profile}{profile_stamp}-{user_name}"
+        return f"{marked}{plain}{user_name}"
+    return f"{marked}{with_profile}{profile_stamp}-{user_name}"
 
 
 def member_of(key: str) -> str | None:
     """The user name of a member row's key, or None if it is not one."""
+    for role in _ROLE_PREFIXES:
+        key = key.removeprefix(role)
     for plain, with_profile in _ROW_PREFIXES:
         if key.startswith(plain):
             return key.removeprefix(plain)

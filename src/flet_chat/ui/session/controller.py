@@ -497,6 +497,8 @@ class SessionController:
         """This user was muted, unmuted, kicked or banned (the room's other members hear it
         too: theirs is ignored here). A kick or ban also comes as MembershipChanged, which
         takes the room off the list (and the user to #general if it was open)."""
+        if event.action in ("set_role", "transfer"):
+            self.presence.role_changed(event.room, event.user_name, event.role)
         me = self._me()
         if me is None or user_key(event.user_name) != user_key(me):
             return

@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 from flet_chat.core.errors import JOIN_FIRST, ChatError
 from flet_chat.core.events import MembershipChanged
 from flet_chat.core.limits import DEFAULT_ROOM
-from flet_chat.core.models import Room, RoomKind
+from flet_chat.core.models import Room, RoomKind, RoomRole
 from flet_chat.core.rate_limit import Origin
 from flet_chat.core.room_service import GENERAL, RoomService, title_for
 from flet_chat.core.rooms import clean_room_name, user_key
@@ -142,18 +142,34 @@ class Navigation:
         await self._close_drawer()
         await conversation.save_read_mark(left)
         members = list(room.members) if room.kind is RoomKind.DIRECT else None
-        if room.kind is RoomKind.PUBLIC and room.key != DEFAULT_ROOM:
+        roles: dict[str, str] = {}
+        if room.kind is not RoomKind.DIRECT and room.key != DEFAULT_ROOM:
             try:
-                members = await self._service.members(room.key)
+                members, roles = await self._members_of(room)
             except Exception as error:  # the store is away: the list fills in on the next change
                 logger.warning("could not read the members of %s: %r", room.key, error)
                 members = []
-        self._presence.show_room(room.key, members)
+        self._presence.show_room(room.key, members, roles)
         conversation.show_header(None)
         # A room opens at its newest message, wherever the last one was scrolled to.
         self._view.message_list.auto_scroll = True
         await conversation.load_history(at=at)
         await conversation.mark_read()
+
+    async def _members_of(self, room: Room) -> tuple[list[str], dict[str, str]]:
+        """A room's members and their roles ("owner", "moderator"); only the members of a
+        public room for someone looking in without being in it (a search result)."""
+        me = self._me()
+        try:
+            if me is None:
+                raise ChatError(JOIN_FIRST)
+            memberships = await self._service.memberships(me, room.key)
+        except ChatError:
+            if room.kind is not RoomKind.PUBLIC:
+                return [], {}
+            return await self._service.members(room.key) or [], {}
+        roles = {m.user_name: m.role.value for m in memberships if m.role is not RoomRole.MEMBER}
+        return [m.user_name for m in memberships], roles
 
     async def _close_drawer(self) -> None:
         if self._view.narrow:
