@@ -51,7 +51,9 @@ class RoomStanding:
         background: Callable[[Awaitable[None]], None],
         clock: Clock = FALLBACK,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        slack: float = 0.5,
     ) -> None:
+        """`slack`: how long after a mute's end the core is asked again (clocks differ)."""
         self._rooms = rooms
         self._view = view
         self._screen = screen
@@ -60,6 +62,7 @@ class RoomStanding:
         self._background = background
         self._clock = clock
         self._now = now
+        self._slack = slack
         self._mute_ends: asyncio.TimerHandle | None = None
         self._checks = 0  # a newer check supersedes one still waiting for the store
 
@@ -93,7 +96,7 @@ class RoomStanding:
                 self._screen.refresh(self._view.message_input)
 
     def _wake_at(self, until: datetime) -> None:
-        delay = max(0.0, (until - self._now()).total_seconds()) + 0.5
+        delay = max(0.0, (until - self._now()).total_seconds()) + self._slack
         loop = asyncio.get_running_loop()
         self._mute_ends = loop.call_later(delay, lambda: self._background(self.check()))
 
@@ -101,6 +104,10 @@ class RoomStanding:
         if self._mute_ends is not None:
             self._mute_ends.cancel()
             self._mute_ends = None
+
+    @property
+    def waiting_for_mute_end(self) -> bool:
+        return self._mute_ends is not None and not self._mute_ends.cancelled()
 
     def close(self) -> None:
         self._checks += 1
