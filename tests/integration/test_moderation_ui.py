@@ -17,6 +17,7 @@ from flet_chat.ui.session.identity import IDENTITY_STORAGE_KEY
 from tests.integration.conftest import Connect
 from tests.integration.test_message_actions import choose, open_sheet, post, row_line, row_of
 from tests.integration.test_rooms import create_room, room_entries, title
+from tests.integration.test_scale_out import cluster_env
 from tests.support.server import ServerProcess
 from tests.support.sio import sio_client
 
@@ -373,3 +374,58 @@ async def test_an_archived_room_is_read_only_and_leaves_the_directory(
         await olive.click(button)
         await bob.wait_for(lambda: not composer(bob).get("disabled"), what="writable again")
         await carol.wait_for(lambda: carol.find(keys.directory_entry("old")), what="listed again")
+
+
+async def test_across_two_processes_a_mute_and_a_removal_reach_the_other_process(
+    postgres_url: str, server_factory: Callable[..., ServerProcess], connect: Connect
+) -> None:
+    env = {**cluster_env(postgres_url), "FLET_CHAT_ADMINS": json.dumps([ADMIN])}
+    a = server_factory(env=env, name="a")
+    b = server_factory(env=env, name="b")
+    async with connect(a) as olive, connect(b) as bob:
+        await olive.join("Olive")
+        await bob.join("Bob")
+        await create_room(olive, "dev")
+        await join_room(bob, "dev")
+        said = await post(bob, "spam from process B")
+        await olive.wait_for(lambda: row_of(olive, "spam from process B"), what="on A")
+        await open_sheet(olive, said)
+        await choose(olive, keys.ACTION_REMOVE)
+        await olive.wait_for(lambda: olive.in_dialog(keys.REMOVE_CONFIRM))
+        await choose(olive, keys.REMOVE_CONFIRM)
+        await bob.wait_for(
+            lambda: row_line(bob, said).endswith("removed by a moderator"), what="on B"
+        )
+        await moderate(olive, "Bob", "mute-60")
+        await bob.wait_for(lambda: composer(bob).get("disabled"), what="Bob muted on B")
+
+
+async def test_a_ban_from_the_chat_ends_the_session_and_the_admin_lifts_it(
+    server: ServerProcess, connect: Connect
+) -> None:
+    storage = await admin_storage(server)
+    async with connect(server, storage=storage) as root, connect(server) as bob:
+        await signed_in(root)
+        await bob.join("Bob")
+        await create_room(root, "dev")
+        await join_room(bob, "dev")
+        await moderate(root, "Bob", "ban-chat", reason="troll")
+        # Bob's session ended: his account menu is gone and he is back in #general.
+        await bob.wait_for(
+            lambda: (
+                not bob.find(keys.ACCOUNT_MENU)
+                or not bob.get(keys.ACCOUNT_MENU).get("visible", True)
+            ),
+            what="Bob signed out",
+        )
+        await bob.wait_for(lambda: title(bob) == "#general", what="#general behind the dialog")
+
+        await root.click(keys.ADMIN_BUTTON)
+        await root.wait_for(lambda: root.find(keys.ADMIN_VIEW), what="the admin view")
+        await root.click(keys.admin_section("banned"))
+        button = await root.wait_for(lambda: root.find(keys.unban("Bob")), what="Bob banned")
+        await root.click(button)
+        await root.wait_for(lambda: root.find(keys.ADMIN_EMPTY), what="nobody banned")
+        await root.click(keys.ADMIN_BACK)
+        await root.wait_for(lambda: root.find(keys.ADMIN_VIEW) is None, what="back to chat")
+        assert title(root) == "#dev"
