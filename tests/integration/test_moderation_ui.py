@@ -336,6 +336,20 @@ async def test_roles_show_in_the_member_list_and_follow_changes(
         await bob.wait_for(lambda: bob.in_dialog(keys.ROOM_MEMBERS), what="Bob's menu")
         assert bob.in_dialog(keys.moderate_member("Olive")) is None
         assert bob.in_dialog(keys.slow_mode(30)) is not None
+        assert bob.in_dialog(keys.TRANSFER_INPUT) is None  # the owner's
+        await choose(bob, keys.ROOM_MENU_CLOSE)
+
+        # Olive hands the room to Bob: he owns it, she moderates it, in every list.
+        await olive.click(keys.ROOM_MENU_BUTTON)
+        field = await olive.wait_for(lambda: olive.in_dialog(keys.TRANSFER_INPUT))
+        await olive.type(field, "Bob")
+        await choose(olive, keys.TRANSFER_BUTTON)
+        expected = [
+            keys.member_row("Bob", guest=True, role="owner"),
+            keys.member_row("Olive", guest=True, role="moderator"),
+        ]
+        for client in (olive, bob):
+            await client.wait_for(lambda c=client: member_keys(c) == expected, what="the new owner")
 
 
 async def test_an_archived_room_is_read_only_and_leaves_the_directory(
