@@ -295,3 +295,20 @@ async def test_a_ban_from_the_chat_on_one_process_ends_the_users_sessions_on_ano
         assert (await root.call("banned"))["banned"] == ["Eve", "Fay"]
         log = (await root.call("audit_log"))["entries"]
         assert [e["action"] for e in log[:2]] == ["global_ban", "global_ban"]
+
+
+async def test_slow_mode_holds_across_processes(
+    postgres_url: str, server_factory: Callable[..., ServerProcess]
+) -> None:
+    env = cluster_env(postgres_url)
+    a = server_factory(env=env, name="a")
+    b = server_factory(env=env, name="b")
+    async with people(a, "Olive", "Mia") as (olive, mia_on_a), sio_client(b) as mia_on_b:
+        assert (await olive.call("create_room", {"name": "calm"}))["ok"]
+        assert (await mia_on_a.call("join_room", {"room": "calm"}))["ok"]
+        assert (await olive.call("slow_mode", {"room": "calm", "seconds": 60}))["ok"]
+        assert mia_on_a.token is not None
+        assert (await mia_on_b.join_with(mia_on_a.token))["ok"]
+        assert (await mia_on_a.send("one", room="calm"))["ok"]
+        # Her next message, from the other process, finds the same bucket in Redis.
+        assert "Slow mode" in refused(await mia_on_b.send("two", room="calm"), "rate_limited")

@@ -562,3 +562,23 @@ async def test_a_reported_direct_message_is_removed_through_its_report(world: Wo
     await chat.moderation.resolve("Root", report.id, ReportResolution.DELETE)
     gone = (await chat.latest(dm.key, reader="Bob")).messages[-1]
     assert gone.removed_by_moderator
+
+
+async def test_trying_names_through_moderation_costs_the_moderation_budget() -> None:
+    budgets = {Action.MODERATE: (Rule(Scope.USER, Budget(3, 1e-9)),)}
+    rooms = MemoryRoomStore(claimed=tuple((n, name_skeleton(n)) for n in PEOPLE))
+    chat = ChatService(
+        MemoryStore([]),
+        RecordingBus([]),
+        RateLimits(LocalRateLimiter(), budgets),
+        LocalPresence(),
+        rooms,
+        moderation_store=MemoryModerationStore(),
+    )
+    await chat.rooms.create("Olive", "open")
+    await chat.rooms.join("Eve", "open")
+    for guess in ("Alice", "Amy", "Ann"):  # nobody of those names: each costs a token anyway
+        with pytest.raises(ValidationError, match="nobody called"):
+            await chat.moderation.invite("Eve", "open", guess)
+    with pytest.raises(RateLimitedError):
+        await chat.moderation.invite("Eve", "open", "Bob")

@@ -217,8 +217,8 @@ class Moderation:
             raise NotAMemberError(f"Join #{room.key} first.")
         if rank < needed:
             raise _forbidden_in(room.key)
+        await self._spend(actor, origin)  # before the name is looked up: trying names costs
         target = await self._target(user_name)
-        await self._spend(actor, origin)
         store = self._needs_store()
         if await store.is_banned(room.key, target):
             raise ForbiddenError(f"{target} is banned from #{room.key}.")
@@ -245,10 +245,10 @@ class Moderation:
             raise ValidationError(f"Mute for 1 to {MAX_MUTE_MINUTES} minutes.")
         why = clean_reason(reason)
         room, rank = await self._moderated(actor, raw_key)
+        await self._spend(actor, origin)  # before the name is looked up: trying names costs
         target = await self._target(user_name)
         if await self._outranked(actor, rank, target, room) == NOT_IN_ROOM:
             raise ValidationError(f"{target} is not in #{room.key}.")
-        await self._spend(actor, origin)
         until = self._clock() + timedelta(minutes=minutes)
         if not await self._room_store.set_muted(room.key, target, until):
             raise ValidationError(f"{target} is not in #{room.key}.")
@@ -264,9 +264,9 @@ class Moderation:
     ) -> None:
         actor = clean_user_name(actor)
         room, rank = await self._moderated(actor, raw_key)
+        await self._spend(actor, origin)  # before the name is looked up: trying names costs
         target = await self._target(user_name)
         await self._outranked(actor, rank, target, room)
-        await self._spend(actor, origin)
         if not await self._room_store.set_muted(room.key, target, None):
             raise ValidationError(f"{target} is not in #{room.key}.")
         await self._audit(NewAuditEntry(actor, ModerationAction.UNMUTE, target, room.key))
@@ -287,9 +287,9 @@ class Moderation:
         room, rank = await self._moderated(actor, raw_key)
         if room.key == DEFAULT_ROOM:
             raise ValidationError("Everyone is in #general: mute them, or ban them from the chat.")
+        await self._spend(actor, origin)  # before the name is looked up: trying names costs
         target = await self._target(user_name)
         await self._outranked(actor, rank, target, room)
-        await self._spend(actor, origin)
         if not await self._room_store.remove_member(room.key, target):
             raise ValidationError(f"{target} is not in #{room.key}.")
         await self._audit(NewAuditEntry(actor, ModerationAction.KICK, target, room.key, reason=why))
@@ -316,9 +316,9 @@ class Moderation:
         room, rank = await self._moderated(actor, raw_key)
         if room.key == DEFAULT_ROOM:
             raise ValidationError("Nobody is banned from #general alone: ban them from the chat.")
+        await self._spend(actor, origin)  # before the name is looked up: trying names costs
         target = await self._target(user_name)
         await self._outranked(actor, rank, target, room)
-        await self._spend(actor, origin)
         store = self._needs_store()
         await store.add_ban(room.key, target, banned_by=actor, reason=why, at=self._clock())
         removed = await self._room_store.remove_member(room.key, target)
@@ -332,12 +332,12 @@ class Moderation:
     ) -> None:
         if not await self.is_admin(actor):
             raise ForbiddenError(ADMINS_ONLY)
+        await self._spend(actor, origin)  # before the name is looked up: trying names costs
         target = await self._target(user_name)
         if user_key(target) == user_key(actor):
             raise ForbiddenError(NOT_YOURSELF)
         if await self.is_admin(target):
             raise ForbiddenError(f"{target} is an admin here.")
-        await self._spend(actor, origin)
         store = self._needs_store()
         await store.add_ban(EVERYWHERE, target, banned_by=actor, reason=why, at=self._clock())
         if self._ban_account is not None:
@@ -362,8 +362,8 @@ class Moderation:
         else:
             room, _rank = await self._moderated(actor, raw_key)
             key, action = room.key, ModerationAction.UNBAN
+        await self._spend(actor, origin)  # before the name is looked up: trying names costs
         target = await self._target(user_name)
-        await self._spend(actor, origin)
         if not await store.remove_ban(key, target):
             raise ValidationError(f"{target} is not banned.")
         await self._audit(NewAuditEntry(actor, action, target, None if key == EVERYWHERE else key))
@@ -424,10 +424,10 @@ class Moderation:
         room, rank = await self._moderated(actor, raw_key, at_least=OWNER)
         if room.key == DEFAULT_ROOM:
             raise ValidationError("#general's moderators are the chat's admins.")
+        await self._spend(actor, origin)  # before the name is looked up: trying names costs
         target = await self._target(user_name)
         if await self._outranked(actor, rank, target, room) == NOT_IN_ROOM:
             raise ValidationError(f"{target} is not in #{room.key}.")
-        await self._spend(actor, origin)
         if not await self._room_store.set_role(room.key, target, role):
             raise ValidationError(f"{target} is not in #{room.key}.")
         await self._audit(
@@ -445,12 +445,12 @@ class Moderation:
         room, _rank = await self._moderated(actor, raw_key, at_least=OWNER)
         if room.key == DEFAULT_ROOM:
             raise ValidationError("#general has no owner.")
+        await self._spend(actor, origin)  # before the name is looked up: trying names costs
         target = await self._target(user_name)
         members = await self._room_store.memberships(room.key)
         owner = next((m.user_name for m in members if m.role is RoomRole.OWNER), None)
         if owner is not None and user_key(target) == user_key(owner):
             raise ValidationError(f"{target} owns #{room.key} already.")
-        await self._spend(actor, origin)
         if owner is None:  # its owner was removed by an admin: an admin names a new one
             if not await self._room_store.set_role(room.key, target, RoomRole.OWNER):
                 raise ValidationError(f"{target} is not in #{room.key}.")
