@@ -108,6 +108,7 @@ ACTION_REMOVE = "message_remove"  # a moderator removes someone else's message
 ACTION_REPORT = "message_report"
 REMOVE_REASON = "remove_reason"
 REMOVE_CONFIRM = "remove_confirm"
+REMOVE_CANCEL = "remove_cancel"
 REMOVE_ERROR = "remove_error"
 REPORT_REASON = "report_reason"
 REPORT_SEND = "report_send"

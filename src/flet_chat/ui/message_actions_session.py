@@ -321,7 +321,7 @@ class MessageActionsSession:
                     tight=True,
                 ),
                 actions=[
-                    ft.TextButton(content="Cancel", key=keys.DELETE_CANCEL, on_click=self._close),
+                    ft.TextButton(content="Cancel", key=keys.REMOVE_CANCEL, on_click=self._close),
                     ft.FilledButton(content="Remove", key=keys.REMOVE_CONFIRM, on_click=confirm),
                 ],
             )

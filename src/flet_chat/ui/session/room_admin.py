@@ -35,6 +35,7 @@ from flet_chat.ui.views.room_menu import (
 logger = logging.getLogger(__name__)
 
 FAILED = "Could not do that right now. Try again."
+NOT_IN_ROOM = -1
 _RANKS = {RoomRole.OWNER: OWNER, RoomRole.MODERATOR: MODERATOR, RoomRole.MEMBER: MEMBER}
 
 
@@ -104,7 +105,7 @@ class RoomAdmin:
         role = await moderation.role_in(me, room.key)
         can_moderate = await moderation.can_moderate(me, room.key)
         members = await self._rooms.memberships(me, room.key)
-        rank = ADMIN if admin else _RANKS.get(role, -1) if role is not None else -1
+        rank = ADMIN if admin else (_RANKS[role] if role is not None else NOT_IN_ROOM)
         shown = self._room()
         current = shown if shown.key == room.key else room
         private = room.kind is RoomKind.PRIVATE

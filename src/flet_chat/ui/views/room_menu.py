@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 import flet as ft
@@ -59,7 +58,7 @@ def role_label(role: str) -> str:
     return "" if role == "member" else role
 
 
-def muted_label(until: datetime | str | None) -> str:
+def muted_label(until: str | None) -> str:
     return f"muted until {until}" if until else ""
 
 
