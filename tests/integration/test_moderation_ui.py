@@ -254,6 +254,10 @@ async def test_an_admin_resolves_a_report_and_finds_it_in_the_audit_log(
         field = await carol.wait_for(lambda: carol.in_dialog(keys.REPORT_REASON))
         await choose(carol, keys.REPORT_SEND)  # no reason: refused under the field
         await carol.wait_for(lambda: field.get("error"), what="the reason's error")
+        # A client that ignores the field's limit is refused by the core, under the field too.
+        await carol.type(field, "x" * 600)
+        await choose(carol, keys.REPORT_SEND)
+        await carol.wait_for(lambda: "500" in str(field.get("error")), what="the length error")
         await carol.type(field, "insults")
         await choose(carol, keys.REPORT_SEND)
         await carol.wait_for(lambda: carol.in_dialog(keys.REPORT_SNACK), what="the thanks")
