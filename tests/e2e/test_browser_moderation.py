@@ -129,6 +129,11 @@ def test_a_moderator_removes_and_mutes_and_the_admin_sees_the_report(
             timeout=TIMEOUT
         )
         alice.screenshot(path=artifacts_dir / "e2e-moderation-admin-audit.png")
+        # The address bar followed: the browser's back button is back to the chat.
+        assert alice.url.endswith("/admin")
+        alice.go_back()
+        expect(alice.get_by_role("button", name="Manage room")).to_be_visible(timeout=TIMEOUT)
+        expect(alice.get_by_text("Audit log", exact=True)).to_have_count(0)
 
         # Bob typing the address gets "Admins only" and nothing else.
         bob.bring_to_front()
