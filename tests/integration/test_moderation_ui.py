@@ -447,3 +447,25 @@ async def test_a_ban_from_the_chat_ends_the_session_and_the_admin_lifts_it(
         await root.click(keys.ADMIN_BACK)
         await root.wait_for(lambda: root.find(keys.ADMIN_VIEW) is None, what="back to chat")
         assert title(root) == "#dev"
+
+
+async def test_in_general_the_admins_moderate_by_name(
+    server: ServerProcess, connect: Connect
+) -> None:
+    storage = await admin_storage(server)
+    async with connect(server, storage=storage) as root, connect(server) as bob:
+        await signed_in(root)
+        await bob.join("Bob")
+        await root.wait_for(lambda: root.find(keys.ROOM_MENU_BUTTON), what="Root's menu")
+        assert not bob.find(keys.ROOM_MENU_BUTTON)  # #general has no owner: admins only
+        await root.click(keys.ROOM_MENU_BUTTON)
+        field = await root.wait_for(lambda: root.in_dialog(keys.MODERATE_NAME))
+        assert root.in_dialog(keys.INVITE_INPUT) is None  # everyone is in #general
+        assert root.in_dialog(keys.ARCHIVE_BUTTON) is None
+        await root.type(field, "Bob")
+        await choose(root, keys.MODERATE_NAME_BUTTON)
+        await root.wait_for(lambda: root.in_dialog(keys.moderate_action("mute-60")))
+        assert root.in_dialog(keys.moderate_action("kick")) is None
+        await choose(root, keys.moderate_action("mute-60"))
+        await bob.wait_for(lambda: composer(bob).get("disabled"), what="Bob muted in #general")
+        assert str(composer(bob).get("helper")).startswith("You are muted in #general until ")

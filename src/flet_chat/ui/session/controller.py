@@ -386,6 +386,7 @@ class SessionController:
         self.admin.close()
         with contextlib.suppress(RuntimeError):  # the tab closed meanwhile
             self.screen.refresh(*self.view.show_admin_entry(False, self._open_admin))
+            self.conversation.admin_known(False)
         self.rooms.reset()
         self.drafts.clear()
         self.view.message_input.value = ""
@@ -410,6 +411,7 @@ class SessionController:
         if admin and me == self._me():
             with contextlib.suppress(RuntimeError):
                 self.screen.refresh(*self.view.show_admin_entry(True, self._open_admin))
+                self.conversation.admin_known(True)
 
     async def _open_admin(self, _event: Any) -> None:
         await self.admin.open()

@@ -66,7 +66,7 @@ class RoomAdmin:
         me, room = self._me(), self._room()
         if me is None:
             return self._snack(JOIN_FIRST)
-        if room.kind is RoomKind.DIRECT or room.key == GENERAL.key:
+        if room.kind is RoomKind.DIRECT:
             return
         try:
             model = await self._model(me, room)
@@ -104,17 +104,20 @@ class RoomAdmin:
         admin = await moderation.is_admin(me)
         role = await moderation.role_in(me, room.key)
         can_moderate = await moderation.can_moderate(me, room.key)
-        members = await self._rooms.memberships(me, room.key)
+        members = await self._rooms.memberships(me, room.key)  # [] in #general
         rank = ADMIN if admin else (_RANKS[role] if role is not None else NOT_IN_ROOM)
         shown = self._room()
         current = shown if shown.key == room.key else room
         private = room.kind is RoomKind.PRIVATE
+        general = room.key == GENERAL.key
         return MenuModel(
             title=f"#{room.key}",
             rank=rank,
             can_moderate=can_moderate,
-            can_invite=not room.archived and (can_moderate if private else role is not None),
-            general=False,
+            can_invite=not general
+            and not room.archived
+            and (can_moderate if private else role is not None),
+            general=general,
             archived=current.archived,
             slow_mode_seconds=current.slow_mode_seconds,
             members=[self._line(m) for m in members],
@@ -187,7 +190,12 @@ class RoomAdmin:
             return error
 
         actions = MemberActions(
-            line, rank=model.rank, room_title=model.title, act=act, close=self._close
+            line,
+            rank=model.rank,
+            room_title=model.title,
+            act=act,
+            close=self._close,
+            general=model.general,
         )
         self._screen.show_dialog(actions.dialog)
 

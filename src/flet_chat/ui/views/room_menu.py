@@ -107,6 +107,22 @@ class RoomMenu:
                 "Transfer",
                 transfer,
             )
+        if model.general and model.can_moderate:  # #general lists nobody: a name will do
+
+            async def by_name(name: str) -> str | None:
+                name = name.strip()
+                if not name:
+                    return "Type a name."
+                await moderate(MemberLine(name, "member", MEMBER))
+                return None
+
+            sections += self._field_section(
+                "Moderate someone",
+                keys.MODERATE_NAME,
+                keys.MODERATE_NAME_BUTTON,
+                "Moderate",
+                by_name,
+            )
         if not model.general:
             sections.append(ft.Text("Members", weight=ft.FontWeight.BOLD))
             sections.append(
@@ -214,12 +230,17 @@ class MemberActions:
         room_title: str,
         act: Callable[[str, str | None], Awaitable[str | None]],
         close: Callable[[Any], Awaitable[None]],
+        general: bool = False,
     ) -> None:
+        """`general`: #general, where nobody is kicked, banned from the room or given a role
+        (everyone is in it; a ban from the chat is the admins' way out)."""
         self.reason = ft.TextField(key=keys.MODERATE_REASON, label="Reason (optional)", dense=True)
         self.error = ft.Text(key=keys.MODERATE_ERROR, color=ft.Colors.ERROR, visible=False)
         actions: list[tuple[str, str]] = [(label, f"mute-{m}") for label, m in MUTES]
-        actions += [("Unmute", "unmute"), ("Kick", "kick"), ("Ban from this room", "ban")]
-        if rank >= OWNER:
+        actions.append(("Unmute", "unmute"))
+        if not general:
+            actions += [("Kick", "kick"), ("Ban from this room", "ban")]
+        if rank >= OWNER and not general:
             if line.role == "moderator":
                 actions.append(("Remove moderator", "remove-moderator"))
             else:
