@@ -75,7 +75,7 @@ def test_a_moderator_removes_and_mutes_and_the_admin_sees_the_report(
 
         type_into(alice, "Create or join a room", "team")
         alice.keyboard.press("Enter")
-        expect(alice.get_by_role("button", name="Manage room")).to_be_visible(timeout=TIMEOUT)
+        expect(alice.get_by_role("button", name="Leave this room")).to_be_visible(timeout=TIMEOUT)
         join_team(bob)
         join_team(carol)
         send(bob, "Buy cheap watches now")
