@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -22,8 +23,16 @@ from flet_chat.core.accounts.service import AccountService, PasswordHasher
 from flet_chat.core.accounts.tickets import UploadTickets
 from flet_chat.core.attachments import AttachmentService, LinkSigner
 from flet_chat.core.identity import IdentitySigner
+from flet_chat.core.moderation_models import EVERYWHERE
 from flet_chat.core.names import ReservedNames
-from flet_chat.core.ports import BlobStore, EventBus, MessageStore, Presence, RoomStore
+from flet_chat.core.ports import (
+    BlobStore,
+    EventBus,
+    MessageStore,
+    ModerationStore,
+    Presence,
+    RoomStore,
+)
 from flet_chat.core.rate_limit import LocalRateLimiter, RateLimits
 from flet_chat.core.service import ChatService
 from flet_chat.live.presence_cache import POLL_SECONDS, PresenceCache
@@ -37,6 +46,7 @@ from flet_chat.storage.account_store import SqlAccountStore
 from flet_chat.storage.blobs import LocalBlobStore
 from flet_chat.storage.engine import create_engine, private_dir
 from flet_chat.storage.migrate import upgrade_to_head_async
+from flet_chat.storage.moderation_store import SqlModerationStore
 from flet_chat.storage.room_store import SqlRoomStore
 from flet_chat.storage.s3_blobs import S3BlobStore
 from flet_chat.storage.sql_store import SqlStore
@@ -107,10 +117,13 @@ def bootstrap(
     account_store: AccountStore | None = None,
     hasher: PasswordHasher | None = None,
     blobs: BlobStore | None = None,
+    moderation_store: ModerationStore | None = None,
 ) -> Services:
     """Builds every service from `settings`; a substitute given (tests: in-memory fakes) is used
     instead of what settings would build. `store`, `room_store` and `account_store` come
-    together or not at all: the SQL stores share one engine."""
+    together or not at all: the SQL stores share one engine (`moderation_store` too, when
+    given; else the SQL one when the SQL stores are built, or none: no bans, reports or
+    audit log, for tests of other things)."""
     given = [s is not None for s in (store, room_store, account_store)]
     if any(given) and not all(given):
         raise ValueError("give store, room_store and account_store, or none of them")
@@ -122,6 +135,7 @@ def bootstrap(
         sql_store = SqlStore(engine)
         store, room_store = sql_store, SqlRoomStore(engine, sql_store)
         account_store = SqlAccountStore(engine, sql_store)
+        moderation_store = moderation_store or SqlModerationStore(engine, sql_store)
     if limits is None:
         limiter: LocalRateLimiter | RedisRateLimiter = LocalRateLimiter()
         if settings.redis_url:
@@ -156,6 +170,8 @@ def bootstrap(
         reserved=reserved,
         is_admin=lambda name: accounts.is_admin(name),
         blobs=blobs,
+        moderation_store=moderation_store,
+        ban_account=lambda name: accounts.end_every_session(name),
     )
     files = AttachmentService(
         chat,
@@ -175,6 +191,7 @@ def bootstrap(
         admins=settings.admins,
         legacy_tokens=IdentitySigner(settings.resolved_secret_key()),
         upload_tickets=UploadTickets(settings.resolved_secret_key()),
+        is_banned=None if moderation_store is None else _banned_everywhere(moderation_store),
     )
     # One process alone hears of every change through its own bus; with Redis, sessions of a
     # process that died only expire, so the list is also re-read every few seconds.
@@ -215,6 +232,13 @@ def bootstrap(
         blobs=blobs,
         files=files,
     )
+
+
+def _banned_everywhere(store: ModerationStore) -> Callable[[str], Awaitable[bool]]:
+    async def banned(user_name: str) -> bool:
+        return await store.is_banned(EVERYWHERE, user_name)
+
+    return banned
 
 
 class Runtime:

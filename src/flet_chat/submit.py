@@ -41,8 +41,9 @@ class Submissions:
     ) -> Submitted:
         """Raises ChatError (refused: its text is for the user) like ChatService.post."""
         if author_kind is not AuthorKind.INTEGRATION and is_command(text):
-            # Commands run where they were typed, which the user must be in.
-            where = await self._chat.rooms.check_member(user_name, room)
+            # Commands run where they were typed, which the user must be in, not muted there,
+            # the room not archived (a bot's answer would be said on the caller's behalf).
+            where = await self._chat.rooms.writable(user_name, room)
             reply = await self._bots.run(text, user_name=user_name, room=where.key, origin=origin)
             return Submitted(hint=reply.hint)
         message = await self._chat.post(

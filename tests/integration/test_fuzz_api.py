@@ -126,6 +126,31 @@ FIELDS: dict[str, dict[str, st.SearchStrategy[Any]]] = {
     "edit": {"message_id": ids, "text": texts},
     "delete": {"message_id": ids},
     "react": {"message_id": ids, "emoji": emoji},
+    # Moderation (issue 17): the fuzzer is a member nowhere but #general and its own rooms.
+    "invite": {"room": rooms, "user_name": names},
+    "mute": {"room": rooms, "user_name": names, "minutes": ids, "reason": texts},
+    "unmute": {"room": rooms, "user_name": names},
+    "kick": {"room": rooms, "user_name": names, "reason": texts},
+    "ban": {"user_name": names, "room": rooms, "reason": texts},
+    "unban": {"user_name": names, "room": rooms},
+    "banned": {"room": rooms},
+    "slow_mode": {"room": rooms, "seconds": ids},
+    "set_role": {
+        "room": rooms,
+        "user_name": names,
+        "role": st.sampled_from(["moderator", "owner"]),
+    },
+    "transfer": {"room": rooms, "user_name": names},
+    "archive": {"room": rooms, "archived": st.booleans()},
+    "members": {"room": rooms},
+    "report": {"message_id": ids, "reason": texts},
+    "reports": {"limit": ids},
+    "resolve_report": {
+        "report_id": ids,
+        "action": st.sampled_from(["dismiss", "delete", "mute", "ban", "global_ban", "x"]),
+        "minutes": ids,
+    },
+    "audit_log": {"limit": ids, "before": ids},
     # Last: a valid one signs the joined client out (it then answers not_joined).
     "sign_out": {"everywhere": st.booleans() | junk},
 }

@@ -53,7 +53,14 @@ def events_about(client: RecordingClient, room: str) -> list[Any]:
 async def test_a_rooms_messages_reach_only_its_members(server: ServerProcess) -> None:
     async with people(server, "Alice", "Bob", "Carol") as (alice, bob, carol):
         created = await alice.call("create_room", {"name": "Dev"})
-        assert created["room"] == {"key": "dev", "kind": "public", "title": "#dev", "members": []}
+        assert created["room"] == {
+            "key": "dev",
+            "kind": "public",
+            "title": "#dev",
+            "members": [],
+            "archived": False,
+            "slow_mode_seconds": 0,
+        }
         taken = await bob.call("create_room", {"name": "dev"})
         assert taken["error"] == {
             "code": "invalid",

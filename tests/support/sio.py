@@ -28,6 +28,8 @@ class RecordingClient:
             "typing",
             "server_answer",
             "signed_out",
+            "moderation",
+            "room_changed",
         ):
             self.sio.on(name, self._recorder(name))
 

@@ -29,14 +29,24 @@ from flet_chat.core.limits import DEFAULT_ROOM, MAX_ROOM_DIRECTORY
 from flet_chat.core.models import (
     Attachment,
     HistoryPage,
+    Membership,
     Message,
     MessageKind,
     NewMessage,
     Reaction,
     Room,
     RoomKind,
+    RoomRole,
     RoomState,
     SearchQuery,
+)
+from flet_chat.core.moderation_models import (
+    EVERYWHERE,
+    AuditEntry,
+    NewAuditEntry,
+    NewReport,
+    Report,
+    ReportResolution,
 )
 from flet_chat.core.ports import Inspected
 from flet_chat.core.rate_limit import (
@@ -105,8 +115,15 @@ class MemoryStore:
     async def edit(self, message_id: int, text: str, mentions: tuple[str, ...]) -> Message:
         return self._replace(message_id, text=text, edited=True)
 
-    async def delete(self, message_id: int) -> Message:
-        return self._replace(message_id, text="", deleted=True, reactions=(), attachments=())
+    async def delete(self, message_id: int, *, by_moderator: bool = False) -> Message:
+        return self._replace(
+            message_id,
+            text="",
+            deleted=True,
+            reactions=(),
+            attachments=(),
+            removed_by_moderator=by_moderator,
+        )
 
     async def attachment(self, attachment_id: str) -> tuple[Attachment, Message] | None:
         for message in self.messages:
@@ -164,6 +181,8 @@ class MemoryRoomStore:
         self.names: dict[str, tuple[str, str]] = {}  # user key -> (name, skeleton)
         self.rooms: dict[str, Room] = {DEFAULT_ROOM: Room(DEFAULT_ROOM, RoomKind.PUBLIC)}
         self.members_of: dict[str, dict[str, str]] = {}
+        self.roles: dict[tuple[str, str], RoomRole] = {}  # (room, user key) -> role
+        self.muted: dict[tuple[str, str], datetime] = {}
         self.created: list[tuple[str, datetime]] = []  # public rooms: by whom, when
         for name, skeleton in claimed:
             self.names[user_key(name)] = (name, skeleton)
@@ -179,15 +198,70 @@ class MemoryRoomStore:
         # Like SqlRoomStore: only a direct room's description lists its members.
         self.rooms[room.key] = room if room.kind is RoomKind.DIRECT else Room(room.key, room.kind)
         self.members_of[room.key] = {user_key(m): m for m in room.members}
-        if room.kind is RoomKind.PUBLIC:
+        if room.kind is not RoomKind.DIRECT:
             self.created.append((created_by, datetime.now(UTC)))
+            if user_key(created_by) in self.members_of[room.key]:
+                self.roles[(room.key, user_key(created_by))] = RoomRole.OWNER
         return True
 
     async def get_room(self, key: str) -> Room | None:
         return self.rooms.get(key)
 
+    def _membership(self, key: str, user_name: str) -> Membership | None:
+        me = user_key(user_name)
+        name = self.members_of.get(key, {}).get(me)
+        if name is None:
+            if key == DEFAULT_ROOM and (key, me) in self.muted:
+                return Membership(key, user_name, RoomRole.MEMBER, self.muted[(key, me)])
+            return None
+        return Membership(
+            key, name, self.roles.get((key, me), RoomRole.MEMBER), self.muted.get((key, me))
+        )
+
+    async def membership(self, key: str, user_name: str) -> Membership | None:
+        return self._membership(key, user_name)
+
+    async def standing(self, key: str, user_name: str) -> tuple[Room | None, Membership | None]:
+        room = self.rooms.get(key)
+        return room, None if room is None else self._membership(key, user_name)
+
+    async def memberships(self, key: str) -> list[Membership]:
+        if key == DEFAULT_ROOM:
+            return []
+        names = sorted(self.members_of.get(key, {}).values(), key=user_key)
+        return [m for m in (self._membership(key, n) for n in names) if m is not None]
+
+    async def set_role(self, key: str, user_name: str, role: RoomRole) -> bool:
+        if user_key(user_name) not in self.members_of.get(key, {}):
+            return False
+        self.roles[(key, user_key(user_name))] = role
+        return True
+
+    async def transfer_ownership(self, key: str, owner: str, new_owner: str) -> bool:
+        members = self.members_of.get(key, {})
+        if user_key(owner) not in members or user_key(new_owner) not in members:
+            return False
+        self.roles[(key, user_key(owner))] = RoomRole.MODERATOR
+        self.roles[(key, user_key(new_owner))] = RoomRole.OWNER
+        return True
+
+    async def set_muted(self, key: str, user_name: str, until: datetime | None) -> bool:
+        if key != DEFAULT_ROOM and user_key(user_name) not in self.members_of.get(key, {}):
+            return False
+        if until is None:
+            self.muted.pop((key, user_key(user_name)), None)
+        else:
+            self.muted[(key, user_key(user_name))] = until
+        return True
+
+    async def set_archived(self, key: str, archived: bool) -> None:
+        self.rooms[key] = dataclasses.replace(self.rooms[key], archived=archived)
+
+    async def set_slow_mode(self, key: str, seconds: int) -> None:
+        self.rooms[key] = dataclasses.replace(self.rooms[key], slow_mode_seconds=seconds)
+
     async def public_rooms(self, limit: int = MAX_ROOM_DIRECTORY) -> list[Room]:
-        public = [r for r in self.rooms.values() if r.kind is RoomKind.PUBLIC]
+        public = [r for r in self.rooms.values() if r.kind is RoomKind.PUBLIC and not r.archived]
         return sorted(public[-limit:], key=lambda r: r.key)  # the newest: no messages here
 
     async def rooms_created_since(self, user_name: str, since: datetime) -> int:
@@ -203,6 +277,8 @@ class MemoryRoomStore:
         return True
 
     async def remove_member(self, key: str, user_name: str) -> bool:
+        self.roles.pop((key, user_key(user_name)), None)
+        self.muted.pop((key, user_key(user_name)), None)
         return self.members_of.get(key, {}).pop(user_key(user_name), None) is not None
 
     async def is_member(self, key: str, user_name: str) -> bool:
@@ -213,13 +289,94 @@ class MemoryRoomStore:
 
     async def rooms_of(self, user_name: str) -> list[RoomState]:
         keys = [k for k, m in self.members_of.items() if user_key(user_name) in m]
-        return [RoomState(self.rooms[k], 0, mentioned=False) for k in [DEFAULT_ROOM, *keys]]
+        states = []
+        for k in [DEFAULT_ROOM, *keys]:
+            standing = self._membership(k, user_name)
+            ranked = k != DEFAULT_ROOM and self.rooms[k].kind is not RoomKind.DIRECT
+            role = standing.role if ranked and standing is not None else None
+            until = standing.muted_until if standing is not None else None
+            states.append(RoomState(self.rooms[k], 0, False, role=role, muted_until=until))
+        return states
 
     async def room_keys_of(self, user_name: str) -> list[str]:
         return [DEFAULT_ROOM, *(k for k, m in self.members_of.items() if user_key(user_name) in m)]
 
     async def mark_read(self, key: str, user_name: str, message_id: int) -> None:
         return None
+
+
+class MemoryModerationStore:
+    """Bans, reports and the audit log in lists and dictionaries."""
+
+    def __init__(self) -> None:
+        self.bans: dict[tuple[str, str], str] = {}  # (room, user key) -> name
+        self.reports: list[Report] = []
+        self.audit: list[AuditEntry] = []
+
+    async def add_ban(
+        self, key: str, user_name: str, *, banned_by: str, reason: str | None, at: datetime
+    ) -> bool:
+        if (key, user_key(user_name)) in self.bans:
+            return False
+        self.bans[(key, user_key(user_name))] = user_name
+        return True
+
+    async def remove_ban(self, key: str, user_name: str) -> bool:
+        return self.bans.pop((key, user_key(user_name)), None) is not None
+
+    async def is_banned(self, key: str, user_name: str) -> bool:
+        me = user_key(user_name)
+        return (key, me) in self.bans or (EVERYWHERE, me) in self.bans
+
+    async def banned(self, key: str) -> list[str]:
+        return sorted((n for (k, _), n in self.bans.items() if k == key), key=user_key)
+
+    async def add_report(self, new: NewReport, at: datetime) -> Report | None:
+        mine = user_key(new.reporter)
+        for r in self.reports:
+            if r.message_id == new.message_id and user_key(r.reporter) == mine and r.is_open:
+                return None
+        report = Report(
+            len(self.reports) + 1, new.message_id, new.room, new.reporter, new.reason, at
+        )
+        self.reports.append(report)
+        return report
+
+    async def report(self, report_id: int) -> Report | None:
+        return next((r for r in self.reports if r.id == report_id), None)
+
+    async def open_reports(self, limit: int) -> list[Report]:
+        return [r for r in self.reports if r.is_open][:limit]
+
+    async def resolve_report(
+        self, report_id: int, *, by: str, resolution: ReportResolution, at: datetime
+    ) -> Report | None:
+        for i, r in enumerate(self.reports):
+            if r.id == report_id and r.is_open:
+                self.reports[i] = dataclasses.replace(
+                    r, resolved_at=at, resolved_by=by, resolution=resolution
+                )
+                return self.reports[i]
+        return None
+
+    async def add_audit(self, entry: NewAuditEntry, at: datetime) -> AuditEntry:
+        made = AuditEntry(
+            len(self.audit) + 1,
+            at,
+            entry.actor,
+            entry.action,
+            entry.target_user,
+            entry.room,
+            entry.message_id,
+            entry.reason,
+            entry.detail,
+        )
+        self.audit.append(made)
+        return made
+
+    async def audit_log(self, limit: int, before: int | None) -> list[AuditEntry]:
+        older = [e for e in self.audit if before is None or e.id < before]
+        return list(reversed(older))[:limit]
 
 
 class RecordingBus:

@@ -84,7 +84,8 @@ def test_the_composition_root_and_live_state_know_nothing_of_the_ui() -> None:
 
 def test_the_session_parts_import_one_way() -> None:
     """controller -> navigation -> conversation; identity, account, composer, profile, search,
-    emoji_input, attachments and external_sign_in know no other part; every part may use
+    emoji_input, attachments, external_sign_in, room_standing, room_admin and admin know no
+    other part; every part may use
     `screen` (the page as the parts see it); `drafts` and `tab_title` are leaves that the parts
     keeping them share."""
     allowed = {
@@ -102,7 +103,13 @@ def test_the_session_parts_import_one_way() -> None:
             "screen",
             "drafts",
             "tab_title",
+            "room_standing",
+            "room_admin",
+            "admin",
         },
+        "room_standing": {"screen"},
+        "room_admin": {"screen"},
+        "admin": {"screen"},
         "account": {"screen"},
         "attachments": {"screen"},
         "external_sign_in": set(),

@@ -15,11 +15,21 @@ from flet_chat.core.events import (
     MembershipChanged,
     MessageChanged,
     MessagePosted,
+    ModerationChanged,
     PresenceChanged,
     RoomChanged,
     UserTyping,
 )
-from flet_chat.core.models import AuthorKind, Message, MessageKind, Reaction, Room, RoomKind
+from flet_chat.core.models import (
+    AuthorKind,
+    Message,
+    MessageKind,
+    Reaction,
+    Room,
+    RoomKind,
+    RoomRole,
+)
+from flet_chat.core.moderation_models import ModerationAction
 
 # What the core lets through: no lone surrogates (validation refuses them).
 texts = st.text(st.characters(exclude_categories=("Cs",)), max_size=40)
@@ -41,12 +51,28 @@ messages = st.builds(
     edited=st.booleans(),
     deleted=st.booleans(),
     reactions=reactions,
+    removed_by_moderator=st.booleans(),
 )
-rooms = st.builds(Room, texts, st.sampled_from(RoomKind), members=st.lists(names).map(tuple))
+rooms = st.builds(
+    Room,
+    texts,
+    st.sampled_from(RoomKind),
+    members=st.lists(names).map(tuple),
+    archived=st.booleans(),
+    slow_mode_seconds=st.integers(min_value=0, max_value=3600),
+)
 events: st.SearchStrategy[ChatEvent] = st.one_of(
     st.builds(MessagePosted, messages),
     st.builds(MessageChanged, messages),
-    st.builds(RoomChanged, rooms),
+    st.builds(RoomChanged, rooms, created=st.booleans()),
+    st.builds(
+        ModerationChanged,
+        texts,
+        names,
+        st.sampled_from(ModerationAction).map(str),
+        st.none() | st.datetimes(timezones=st.just(UTC)),
+        st.none() | st.sampled_from(RoomRole).map(str),
+    ),
     st.builds(MembershipChanged, rooms, names, st.booleans()),
     st.builds(PresenceChanged, texts, names, st.booleans()),
     st.builds(UserTyping, texts, names),
@@ -77,6 +103,7 @@ def test_a_message_reaches_api_clients_unchanged(message: Message) -> None:
             edited=back.edited,
             deleted=back.deleted,
             reactions=tuple(Reaction(r.emoji, tuple(r.users)) for r in back.reactions),
+            removed_by_moderator=back.removed_by_moderator,
         )
         == message
     )
@@ -86,6 +113,13 @@ def test_a_message_reaches_api_clients_unchanged(message: Message) -> None:
 @given(rooms)
 def test_a_room_reaches_api_clients_unchanged(room: Room) -> None:
     back = RoomInfo.model_validate(RoomInfo.of(room, None).model_dump(mode="json"))
-    assert Room(back.key, back.kind, members=tuple(back.members)) == Room(
-        room.key, room.kind, members=room.members
+    assert (
+        Room(
+            back.key,
+            back.kind,
+            members=tuple(back.members),
+            archived=back.archived,
+            slow_mode_seconds=back.slow_mode_seconds,
+        )
+        == room
     )

@@ -21,7 +21,12 @@ import pytest
 
 from flet_chat.core.accounts.models import AccountKind, Role, SessionKind
 from flet_chat.core.accounts.passwords import TOO_COMMON
-from flet_chat.core.accounts.service import SIGNED_OUT, WRONG_CREDENTIALS, AccountService
+from flet_chat.core.accounts.service import (
+    BANNED,
+    SIGNED_OUT,
+    WRONG_CREDENTIALS,
+    AccountService,
+)
 from flet_chat.core.errors import RateLimitedError
 from flet_chat.core.models import Message
 from flet_chat.core.names import ReservedNames, name_skeleton
@@ -125,8 +130,14 @@ class Harness:
         bus: RecordingBus | None = None,
         hasher: PlainHasher | None = None,
         fresh_dialogs: bool = False,
+        banned: set[str] | None = None,
     ) -> None:
         self.chat = BlockingChat()
+        self.banned = banned if banned is not None else set()
+
+        async def is_banned(name: str) -> bool:
+            return name in self.banned
+
         self.store = store or MemoryAccountStore(MemoryRoomStore())
         self.bus = bus or RecordingBus([])
         self.accounts = AccountService(
@@ -137,6 +148,7 @@ class Harness:
             ReservedNames(),
             guests=guests,
             legacy_tokens=Legacy(),
+            is_banned=is_banned,
         )
         self.watch = SessionWatch(self.accounts)
         self.bus.add_listener(self.watch.on_event)
@@ -819,3 +831,16 @@ def test_without_providers_the_dialog_has_no_provider_section() -> None:
     for mode in Mode:
         dialog.set_mode(mode)
         assert not dialog.external.visible
+
+
+async def test_a_ban_from_the_chat_ends_the_session_and_the_dialog_says_so() -> None:
+    harness = Harness()
+    elsewhere = await harness.accounts.authenticate(await member(harness))
+    assert elsewhere is not None
+    await signed_in(harness)
+    harness.screen.dialogs.clear()
+    harness.banned.add("Alice")  # as Moderation.ban does, then it ends her sessions
+    await harness.accounts.sign_out_everywhere(elsewhere)
+    await wait_until(lambda: harness.screen.dialogs == [harness.dialog.dialog], timeout=5)
+    assert harness.identity.user_name is None
+    assert harness.dialog.notice.value == BANNED == "This account is banned from the chat."

@@ -8,7 +8,16 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flet_chat.bus.fanout import Fanout
-from flet_chat.core.models import HistoryPage, Message, MessageKind, Room, RoomKind, RoomState
+from flet_chat.core.models import (
+    HistoryPage,
+    Membership,
+    Message,
+    MessageKind,
+    Room,
+    RoomKind,
+    RoomRole,
+    RoomState,
+)
 from flet_chat.core.rate_limit import Origin
 from flet_chat.core.room_service import GENERAL
 from flet_chat.submit import Submitted
@@ -69,11 +78,16 @@ class FakeService:
     async def members(self, key: str) -> list[str]:
         return ["Alice", "Bob"]
 
+    async def memberships(self, user_name: str, key: str) -> list[Membership]:
+        return [Membership(key, "Alice", RoomRole.OWNER), Membership(key, "Bob")]
+
 
 class FakePresence:
     """The member list (PresenceSession draws straight onto the page)."""
 
-    def show_room(self, room: str, members: list[str] | None) -> None:
+    def show_room(
+        self, room: str, members: list[str] | None, roles: dict[str, str] | None = None
+    ) -> None:
         return None
 
 

@@ -125,11 +125,20 @@ class AccountRequests:
             return  # the disconnect takes it out of the chat
         # Refused from this moment, before anything below awaits.
         client.signed_out = True
+        name = client.auth.account.user_name if client.auth is not None else None
         async with client.presence_lock:
             if client.session_id == session_id and client.user_name is not None:
                 logger.info("a Socket.IO client of %s was signed out", client.user_name)
                 await self._leave(client, services)
         if self._forget is not None:
             await self._forget(client)
-        event = SignedOutEvent(reason=SIGNED_OUT)
+        # A ban from the chat ends sessions too: say so rather than "signed out" (if the store
+        # cannot say, the client still hears it is out).
+        reason = SIGNED_OUT
+        if name is not None:
+            try:
+                reason = await services.accounts.ended_reason(name)
+            except Exception as error:
+                logger.warning("could not tell why a session ended: %r", error)
+        event = SignedOutEvent(reason=reason)
         await self._sio.emit("signed_out", event.model_dump(mode="json"), to=client.sid)

@@ -10,6 +10,7 @@ import pydantic
 from flet_chat.api.schemas import ErrorAck, ErrorBody, ErrorCode
 from flet_chat.core.errors import (
     ChatError,
+    ForbiddenError,
     NameTakenError,
     NotJoinedError,
     RateLimitedError,
@@ -37,6 +38,7 @@ _CODES: tuple[tuple[type[ChatError], ErrorCode], ...] = (
     (NotJoinedError, "not_joined"),
     (NotAMemberError, "not_joined"),
     (NotAllowedError, "forbidden"),
+    (ForbiddenError, "forbidden"),  # moderation: not a moderator, muted, banned, archived
 )
 
 

@@ -18,6 +18,7 @@ from flet_chat.core.events import (
     MessageChanged,
     MessagePosted,
     MessagesRestored,
+    ModerationChanged,
     PresenceChanged,
     RoomChanged,
     UserTyping,
@@ -29,7 +30,7 @@ from flet_chat.tasks import cancel_and_wait
 logger = logging.getLogger(__name__)
 
 Signal = PresenceChanged | UserTyping
-Change = MessageChanged | MembershipChanged | RoomChanged
+Change = MessageChanged | MembershipChanged | RoomChanged | ModerationChanged
 
 
 class SocketFeed:
@@ -64,7 +65,13 @@ class SocketFeed:
             for message in event.messages:
                 self._enqueue(message)
         elif isinstance(
-            event, PresenceChanged | UserTyping | MessageChanged | MembershipChanged | RoomChanged
+            event,
+            PresenceChanged
+            | UserTyping
+            | MessageChanged
+            | MembershipChanged
+            | RoomChanged
+            | ModerationChanged,
         ):
             self._queue.put_nowait(event)
 

@@ -44,7 +44,13 @@ from flet_chat.core.attachments import (
     NoSuchFileError,
     Upload,
 )
-from flet_chat.core.errors import STARTING, ChatError, RateLimitedError, ValidationError
+from flet_chat.core.errors import (
+    STARTING,
+    ChatError,
+    ForbiddenError,
+    RateLimitedError,
+    ValidationError,
+)
 from flet_chat.core.limits import MAX_ATTACHMENTS_PER_MESSAGE, MAX_MESSAGE_LENGTH
 from flet_chat.core.models import Attachment
 from flet_chat.core.rate_limit import Origin
@@ -171,6 +177,8 @@ def build_file_routes(
             return _error(404, "no_such_room", str(error))
         except NotAMemberError as error:
             return _error(403, "not_a_member", str(error))
+        except ForbiddenError as error:  # muted there, or the room is archived
+            return _error(403, "forbidden", str(error))
         except ValidationError as error:
             return _error(422, "invalid", str(error))
         except ChatError as error:

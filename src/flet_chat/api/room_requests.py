@@ -33,6 +33,7 @@ from flet_chat.api.schemas import (
     OpenDirectRequest,
     ReactRequest,
     RoomAck,
+    RoomChangedEvent,
     RoomCreatedEvent,
     RoomInfo,
     RoomRequest,
@@ -41,9 +42,9 @@ from flet_chat.api.schemas import (
 )
 from flet_chat.bootstrap import Services
 from flet_chat.core.errors import JOIN_FIRST, NotJoinedError, ValidationError
-from flet_chat.core.events import MembershipChanged, MessageChanged
+from flet_chat.core.events import MembershipChanged, MessageChanged, RoomChanged
 from flet_chat.core.limits import DEFAULT_ROOM
-from flet_chat.core.models import AuthorKind, Room
+from flet_chat.core.models import AuthorKind, Room, RoomKind
 from flet_chat.core.rooms import direct_key, room_key, user_key
 
 
@@ -126,9 +127,24 @@ class RoomRequests:
                     joined=change.joined,
                 )
                 await self._sio.emit("membership", membership.model_dump(mode="json"), to=sid)
-        else:  # a public room was made: every joined client is in #general
-            created = RoomCreatedEvent(room=RoomInfo.of(change.room, None))
-            await self._sio.emit("room_created", created.model_dump(mode="json"), room=DEFAULT_ROOM)
+        elif isinstance(change, RoomChanged):
+            await self._room_changed(change)
+
+    async def _room_changed(self, change: RoomChanged) -> None:
+        room = change.room
+        info = RoomInfo.of(room, None)
+        if change.created:
+            if room.kind is RoomKind.PUBLIC:  # every joined client is in #general
+                created = RoomCreatedEvent(room=info)
+                await self._sio.emit(
+                    "room_created", created.model_dump(mode="json"), room=DEFAULT_ROOM
+                )
+            return
+        # A public room's change is everyone's news (an archived one leaves the directory); a
+        # private room's reaches its members only.
+        audience = DEFAULT_ROOM if room.kind is RoomKind.PUBLIC else room.key
+        changed = RoomChangedEvent(room=info)
+        await self._sio.emit("room_changed", changed.model_dump(mode="json"), room=audience)
 
     # -- requests (each behind SocketApi's guard) -----------------------------------------------
 
@@ -160,7 +176,9 @@ class RoomRequests:
     async def create_room(self, client: ApiClient, services: Services, data: Any) -> Ack:
         request = CreateRoomRequest.model_validate(data)
         me = joined_name(client)
-        room = await services.chat.rooms.create(me, request.name, origin=client.origin)
+        room = await services.chat.rooms.create(
+            me, request.name, private=request.private, origin=client.origin
+        )
         await self._enter(me, room.key)
         return RoomAck(room=RoomInfo.of(room, me)).model_dump(mode="json")
 

@@ -42,6 +42,15 @@ anyone else.
   `delete` DeleteRequest -> MessageAck | ErrorAck    delete one of your messages (a stub stays)
   `react` ReactRequest -> MessageAck | ErrorAck      toggle your `emoji` on a message
   `chat_user_input` str (the seed console's event): no ack; answers come as `server_answer`
+Moderation (api/moderation_requests.py; refusals of permission are `forbidden`):
+  `create_room` CreateRoomRequest {name, private}   `private`: an invite-only room
+  `invite` InviteRequest -> RoomAck   `mute` MuteRequest -> MuteAck   `unmute`, `kick`,
+  `transfer` MemberRequest -> OkAck   `ban`, `unban` BanRequest -> OkAck (no room: the chat)
+  `banned` MembersRequest | none -> BannedAck   `slow_mode` SlowModeRequest -> RoomAck
+  `set_role` SetRoleRequest -> OkAck   `archive` ArchiveRequest -> RoomAck
+  `members` MembersRequest -> MembersAck   `report` ReportRequest -> ReportAck
+  `reports` ReportsRequest -> ReportsAck (admins)   `resolve_report` ResolveReportRequest ->
+  ReportAck (admins)   `audit_log` AuditLogRequest -> AuditLogAck (admins)
 Server to client (only about rooms the client's user is in):
   `message` MessageEvent     every message stored in the user's rooms (its own too: de-duplicate
                              by `id`)
@@ -53,6 +62,9 @@ Server to client (only about rooms the client's user is in):
   `presence` PresenceEvent   a user came online or went offline
   `typing` TypingEvent       someone is typing in a room (at most one per user per 2 s)
   `server_answer` str        to seed-console clients: the seed's answer, then #general's messages
+  `moderation` ModerationEvent   the user (or a member of a room they are in) was muted,
+                             unmuted, kicked, banned, given a role
+  `room_changed` RoomChangedEvent   a room was archived or its slow mode changed
   `signed_out` SignedOutEvent   the session the client joined with ended (signed out here or
                              elsewhere, a new password, a revoked access token): the client has
                              left the chat, and every request but sign_up, sign_in and join is
@@ -73,13 +85,17 @@ from pydantic import BaseModel, ConfigDict, Field
 from flet_chat.core.attachments import AttachmentLinks
 from flet_chat.core.limits import (
     HISTORY_PAGE_SIZE,
+    MAX_AUDIT_PAGE,
     MAX_EMOJI_LENGTH,
     MAX_MESSAGE_ID,
     MAX_MESSAGE_LENGTH,
+    MAX_MUTE_MINUTES,
     MAX_NAME_LENGTH,
     MAX_PASSWORD_LENGTH,
+    MAX_REASON_LENGTH,
     MAX_ROOM_KEY_LENGTH,
     MAX_SEARCH_LENGTH,
+    MAX_SLOW_MODE_SECONDS,
 )
 from flet_chat.core.models import (
     Attachment,
@@ -88,7 +104,14 @@ from flet_chat.core.models import (
     MessageKind,
     Room,
     RoomKind,
+    RoomRole,
     RoomState,
+)
+from flet_chat.core.moderation_models import (
+    AuditEntry,
+    ModerationAction,
+    Report,
+    ReportResolution,
 )
 from flet_chat.core.room_service import title_for
 
@@ -223,6 +246,8 @@ class MessageEvent(BaseModel):
     deleted: bool = False  # `text` is empty: show a "message deleted" stub
     reactions: list[ReactionInfo] = []
     attachments: list[AttachmentInfo] = []
+    # With moderation: deleted by a moderator, not its author ("removed by a moderator").
+    removed_by_moderator: bool = False
 
     @classmethod
     def of(cls, message: Message, room: str | None = None, links: LinkMaker | None = None) -> Self:
@@ -242,6 +267,7 @@ class MessageEvent(BaseModel):
                 AttachmentInfo.of(a, None if links is None else links(a))
                 for a in message.attachments
             ],
+            removed_by_moderator=message.removed_by_moderator,
         )
 
 
@@ -251,20 +277,31 @@ class MessageChangedEvent(MessageEvent):
 
 class RoomInfo(BaseModel):
     key: str  # what requests name the room by
-    kind: RoomKind
+    kind: RoomKind  # public, private (invite-only) or direct
     title: str  # "#dev", or "@Bob" (the other person) for a direct conversation
     members: list[str] = []  # a direct conversation's two people
+    # With moderation: read-only and hidden from non-members; one message per that many
+    # seconds per member (0: off).
+    archived: bool = False
+    slow_mode_seconds: int = 0
 
     @classmethod
     def of(cls, room: Room, me: str | None) -> RoomInfo:
         return cls(
-            key=room.key, kind=room.kind, title=title_for(room, me), members=list(room.members)
+            key=room.key,
+            kind=room.kind,
+            title=title_for(room, me),
+            members=list(room.members),
+            archived=room.archived,
+            slow_mode_seconds=room.slow_mode_seconds,
         )
 
 
 class RoomStateInfo(RoomInfo):
     unread: int  # counted up to UNREAD_CAP (show "99+" from there)
     mentioned: bool  # an unread message mentions the user
+    role: RoomRole | None = None  # the user's: owner, moderator, member (None: #general, DMs)
+    muted_until: datetime | None = None  # the user cannot post there before (may be past)
 
     @classmethod
     def of_state(cls, state: RoomState, me: str) -> RoomStateInfo:
@@ -274,8 +311,12 @@ class RoomStateInfo(RoomInfo):
             kind=room.kind,
             title=title_for(room, me),
             members=list(room.members),
+            archived=room.archived,
+            slow_mode_seconds=room.slow_mode_seconds,
             unread=state.unread,
             mentioned=state.mentioned,
+            role=state.role,
+            muted_until=state.muted_until,
         )
 
 
@@ -316,7 +357,9 @@ ErrorCode = Literal[
     "unauthorized",
     "rate_limited",
     "unavailable",
-    "forbidden",  # added with rooms: not your message to edit or delete
+    # Added with rooms: not your message to edit or delete. With moderation: not a
+    # moderator (owner, admin) there, muted, banned, or the room is archived.
+    "forbidden",
 ]
 
 
@@ -373,6 +416,7 @@ class RoomRequest(Request):
 
 class CreateRoomRequest(Request):
     name: str = Field(min_length=1, max_length=64)
+    private: bool = False  # invite-only: not listed, not joinable, readable by members only
 
 
 class OpenDirectRequest(Request):
@@ -433,3 +477,196 @@ class WebhookMessage(Request):
     # Shown as the author, with an APP badge.
     name: str = Field(default="Webhook", max_length=256)
     client_id: str | None = Field(default=None, min_length=1, max_length=64)
+
+
+# -- moderation (api/moderation_requests.py) ---------------------------------------------------
+
+UserName = Field(min_length=1, max_length=MAX_NAME_LENGTH * 2)
+RoomKey = Field(min_length=1, max_length=MAX_ROOM_KEY_LENGTH)
+# The core says what a reason may hold (MAX_REASON_LENGTH, one line); this bounds what is read.
+Reason = Field(default=None, max_length=MAX_REASON_LENGTH * 2)
+
+
+class InviteRequest(Request):
+    room: str = RoomKey
+    user_name: str = UserName
+
+
+class MuteRequest(Request):
+    room: str = RoomKey
+    user_name: str = UserName
+    minutes: int = Field(ge=1, le=MAX_MUTE_MINUTES)
+    reason: str | None = Reason
+
+
+class MemberRequest(Request):
+    """unmute, kick, transfer: a room and one of its members."""
+
+    room: str = RoomKey
+    user_name: str = UserName
+    reason: str | None = Reason  # kept in the audit log (kick)
+
+
+class BanRequest(Request):
+    user_name: str = UserName
+    room: str | None = RoomName  # omitted: banned from the whole chat (admins only)
+    reason: str | None = Reason
+
+
+class SlowModeRequest(Request):
+    room: str = RoomKey
+    seconds: int = Field(ge=0, le=MAX_SLOW_MODE_SECONDS)  # 0: off
+
+
+class SetRoleRequest(Request):
+    room: str = RoomKey
+    user_name: str = UserName
+    role: Literal[RoomRole.MODERATOR, RoomRole.MEMBER]
+
+
+class ArchiveRequest(Request):
+    room: str = RoomKey
+    archived: bool = True  # False brings the room back
+
+
+class ReportRequest(Request):
+    message_id: MessageId
+    reason: str = Field(max_length=MAX_REASON_LENGTH * 2)
+
+
+class ReportsRequest(Request):
+    limit: int = Field(default=50, ge=1, le=MAX_AUDIT_PAGE)
+
+
+class ResolveReportRequest(Request):
+    report_id: MessageId
+    action: ReportResolution
+    minutes: int | None = Field(default=None, ge=1, le=MAX_MUTE_MINUTES)  # for `mute`
+    reason: str | None = Reason
+
+
+class AuditLogRequest(Request):
+    limit: int = Field(default=50, ge=1, le=MAX_AUDIT_PAGE)
+    before: MessageId | None = None
+
+
+class MembersRequest(Request):
+    room: str = RoomKey
+
+
+class MuteAck(BaseModel):
+    ok: Literal[True] = True
+    until: datetime
+
+
+class MemberInfo(BaseModel):
+    user_name: str
+    role: RoomRole
+    muted_until: datetime | None = None
+
+
+class MembersAck(BaseModel):
+    ok: Literal[True] = True
+    room: str
+    members: list[MemberInfo]
+
+
+class BannedAck(BaseModel):
+    ok: Literal[True] = True
+    banned: list[str]
+
+
+class ReportInfo(BaseModel):
+    id: int
+    message_id: int
+    room: str
+    reporter: str
+    reason: str
+    created_at: datetime
+    resolved_at: datetime | None = None
+    resolved_by: str | None = None
+    resolution: ReportResolution | None = None
+
+    @classmethod
+    def of(cls, report: Report) -> ReportInfo:
+        return cls(
+            id=report.id,
+            message_id=report.message_id,
+            room=report.room,
+            reporter=report.reporter,
+            reason=report.reason,
+            created_at=report.created_at,
+            resolved_at=report.resolved_at,
+            resolved_by=report.resolved_by,
+            resolution=report.resolution,
+        )
+
+
+class ReportAck(BaseModel):
+    ok: Literal[True] = True
+    report: ReportInfo
+
+
+class OpenReportInfo(BaseModel):
+    report: ReportInfo
+    message: MessageEvent | None  # None if it is gone from the store
+    context: list[MessageEvent]  # the messages around it, oldest first (it among them)
+
+
+class ReportsAck(BaseModel):
+    ok: Literal[True] = True
+    reports: list[OpenReportInfo]  # the oldest open reports first
+
+
+class AuditEntryInfo(BaseModel):
+    id: int
+    at: datetime
+    actor: str
+    action: ModerationAction
+    target_user: str | None
+    room: str | None
+    message_id: int | None
+    reason: str | None
+    detail: str | None
+
+    @classmethod
+    def of(cls, entry: AuditEntry) -> AuditEntryInfo:
+        return cls(
+            id=entry.id,
+            at=entry.at,
+            actor=entry.actor,
+            action=entry.action,
+            target_user=entry.target_user,
+            room=entry.room,
+            message_id=entry.message_id,
+            reason=entry.reason,
+            detail=entry.detail,
+        )
+
+
+class AuditLogAck(BaseModel):
+    ok: Literal[True] = True
+    entries: list[AuditEntryInfo]  # newest first: page on with `before` = the last one's id
+
+
+class ModerationEvent(BaseModel):
+    """To the user concerned (all their clients) and the room's members: `action` is mute,
+    unmute, kick, ban, unban, global_ban, global_unban, set_role or transfer; `room` is "*"
+    for the whole chat."""
+
+    type: Literal["moderation"] = "moderation"
+    version: Literal[1] = 1
+    room: str
+    user_name: str
+    action: ModerationAction
+    until: datetime | None = None  # when a mute ends
+    role: RoomRole | None = None  # a new room role (set_role, transfer)
+
+
+class RoomChangedEvent(BaseModel):
+    """A room's settings changed (archived, slow mode): to its members, and for a public room
+    to everyone (it leaves the directory when archived)."""
+
+    type: Literal["room_changed"] = "room_changed"
+    version: Literal[1] = 1
+    room: RoomInfo

@@ -28,7 +28,8 @@ from flet_chat.api.acks import (
     invalid_payload_ack,
 )
 from flet_chat.api.clients import ApiClient, scope_ip
-from flet_chat.api.feed import Signal, SocketFeed
+from flet_chat.api.feed import Change, Signal, SocketFeed
+from flet_chat.api.moderation_requests import ModerationRequests
 from flet_chat.api.origins import origin_checker
 from flet_chat.api.packets import CheckedServer, refuse_bad_frames
 from flet_chat.api.room_requests import RoomRequests, requested_key
@@ -60,7 +61,7 @@ from flet_chat.core.errors import (
     ChatError,
     NotJoinedError,
 )
-from flet_chat.core.events import UserTyping
+from flet_chat.core.events import ModerationChanged, UserTyping
 from flet_chat.core.limits import DEFAULT_ROOM
 from flet_chat.core.models import AuthorKind, Message
 from flet_chat.core.rate_limit import Origin
@@ -116,7 +117,8 @@ class SocketApi:
             self.sio, self.clients, lambda: runtime.services, watch=self.accounts.watch
         )
         self.rooms = RoomRequests(self.sio, self.clients, self._attachment_links)
-        self.feed = SocketFeed(self._broadcast, self._signal, self.rooms.on_change)
+        self.moderation = ModerationRequests(self.sio, self.clients, self._attachment_links)
+        self.feed = SocketFeed(self._broadcast, self._signal, self._change)
         a, r = self.accounts, self.rooms
         requests: Mapping[str, Callable[[ApiClient, Services, Any], Awaitable[Ack]]] = {
             "sign_up": a.sign_up,
@@ -136,6 +138,7 @@ class SocketApi:
             "edit": r.edit,
             "delete": r.delete,
             "react": r.react,
+            **self.moderation.handlers(),
         }
         for event, request in requests.items():
             self.sio.on(event, self._guard(event, request))
@@ -379,6 +382,12 @@ class SocketApi:
         await self.sio.emit("message", event, room=message.room)
         if message.room == DEFAULT_ROOM:  # seed consoles live in #general, and only there
             await self.seed.relay(message)
+
+    async def _change(self, change: Change) -> None:
+        if isinstance(change, ModerationChanged):
+            await self.moderation.on_moderation(change)
+        else:
+            await self.rooms.on_change(change)
 
     async def _signal(self, signal: Signal) -> None:
         services = self._runtime.services

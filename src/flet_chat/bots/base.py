@@ -4,8 +4,8 @@ A bot is a class with a `name` and methods marked `@command(...)`; each gets a `
 (who typed it, its arguments, and ways to answer) and returns a `Reply`: nothing, or a private
 hint that only the caller sees. Public answers go through `call.say(...)` (as the bot, stored and
 broadcast like any message) or `call.post_as_caller(...)`, in the room the command was typed in.
-Bots never speak in a direct conversation (the server refuses): there `say` hands its text to
-the caller as a private hint instead. Bots may also override `on_message`
+Bots never speak in a direct conversation nor in a private room (the server refuses): there
+`say` hands its text to the caller as a private hint instead. Bots may also override `on_message`
 to see every message stored by this process (each message is seen once in a cluster).
 """
 
@@ -17,7 +17,7 @@ from typing import Any, ClassVar, Protocol, TypeVar
 
 from flet_chat.core.limits import DEFAULT_ROOM
 from flet_chat.core.models import AuthorKind, Message, MessageKind
-from flet_chat.core.rooms import is_direct
+from flet_chat.core.rooms import UnknownRoomError, is_direct
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,14 +59,20 @@ class CommandCall:
     private: list[str] = field(default_factory=list)
 
     async def say(self, text: str) -> Message | None:
-        """Answer publicly as the bot (None: in a direct conversation, only the caller sees it).
-        The caller's command already paid the rate limit."""
+        """Answer publicly as the bot (None: in a direct conversation or a private room, only
+        the caller sees it). The caller's command already paid the rate limit."""
         if is_direct(self.room):
             self.private.append(f"{self.bot_name}: {text}")
             return None
-        return await self.chat.post(
-            self.bot_name, text, author_kind=AuthorKind.BOT, rate_limited=False, room=self.room
-        )
+        try:
+            return await self.chat.post(
+                self.bot_name, text, author_kind=AuthorKind.BOT, rate_limited=False, room=self.room
+            )
+        except UnknownRoomError:
+            # A private room (the caller is a member: the dispatcher checked): bots do not
+            # post there, as in a direct conversation.
+            self.private.append(f"{self.bot_name}: {text}")
+            return None
 
     async def post_as_caller(self, text: str, kind: MessageKind = MessageKind.CHAT) -> Message:
         return await self.chat.post(

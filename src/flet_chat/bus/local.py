@@ -25,11 +25,13 @@ from flet_chat.core.events import (
     MessageChanged,
     MessagePosted,
     MessagesRestored,
+    ModerationChanged,
     ProfileChanged,
     RoomChanged,
     SessionsEnded,
 )
 from flet_chat.core.models import Message, RoomKind
+from flet_chat.core.moderation_models import EVERYWHERE
 from flet_chat.core.rooms import user_key
 
 ROOMS_TOPIC = "rooms"  # public rooms created
@@ -83,6 +85,12 @@ class LocalBus:
             hub.send_all_on_topic(room_topic(event.room.key), event)
         elif isinstance(event, RoomChanged) and event.room.kind is RoomKind.PUBLIC:
             hub.send_all_on_topic(ROOMS_TOPIC, event)
+        elif isinstance(event, RoomChanged):  # a private room: its members' sessions only
+            hub.send_all_on_topic(room_topic(event.room.key), event)
+        elif isinstance(event, ModerationChanged):
+            hub.send_all_on_topic(user_topic(event.user_name), event)
+            if event.room != EVERYWHERE:
+                hub.send_all_on_topic(room_topic(event.room), event)
         elif isinstance(event, SessionsEnded):
             # Every session of a user hears its user topic; each checks whether it is one of
             # the sessions that ended.

@@ -19,6 +19,7 @@ from flet_chat.core.events import (
     MembershipChanged,
     MessageChanged,
     MessagePosted,
+    ModerationChanged,
     PresenceChanged,
     ProfileChanged,
     RoomChanged,
@@ -35,6 +36,7 @@ _EVENT_TYPES: tuple[type[ChatEvent], ...] = (
     UserTyping,
     SessionsEnded,
     ProfileChanged,
+    ModerationChanged,
 )
 _BY_TYPE: dict[str, type[ChatEvent]] = {cls.type: cls for cls in _EVENT_TYPES}
 _ADAPTERS: dict[str, TypeAdapter[Any]] = {cls.type: TypeAdapter(cls) for cls in _EVENT_TYPES}

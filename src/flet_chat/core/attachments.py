@@ -258,7 +258,8 @@ class AttachmentService:
     ) -> Message:
         """Store the files and post them, with `raw_text` if it is not blank, in `room`."""
         name = clean_user_name(user_name)
-        key = (await self._chat.rooms.check_member(name, room)).key
+        # A member, not muted there, the room not archived: refused before any file is kept.
+        key = (await self._chat.rooms.writable(name, room)).key
         if not uploads:
             raise ValidationError(NO_FILES)
         if len(uploads) > MAX_ATTACHMENTS_PER_MESSAGE:

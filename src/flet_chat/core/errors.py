@@ -17,6 +17,11 @@ class NotJoinedError(ChatError):
     """Posting before joining the chat."""
 
 
+class ForbiddenError(ChatError):
+    """The user may not do this here: not a moderator, muted, banned, an archived room
+    (answered over Socket.IO as `forbidden`)."""
+
+
 class UnauthorizedError(ChatError):
     """What was shown proves no account: a wrong name or password, an ended session."""
 

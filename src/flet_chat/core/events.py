@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import ClassVar
 
 from flet_chat.core.accounts.models import Profile
@@ -29,11 +30,15 @@ class MessageChanged:
 
 @dataclass(frozen=True, slots=True)
 class RoomChanged:
-    """A public room was created or its topic changed."""
+    """A room was created, or its settings changed (archived, slow mode). A private room's
+    reaches only its members' sessions (bus/local.py routes it to the room's topic)."""
 
     type: ClassVar[str] = "room.changed"
     version: ClassVar[int] = 1
     room: Room
+    # False for a change to an existing room. Defaults to True: before moderation this event
+    # only ever announced a new room.
+    created: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +115,23 @@ class ProfileChanged:
     profile: Profile
 
 
+@dataclass(frozen=True, slots=True)
+class ModerationChanged:
+    """`user_name`'s standing in `room` changed (`room` is "*" for the whole chat): `action`
+    is a ModerationAction's value (mute, unmute, kick, ban, unban, global_ban, set_role,
+    transfer). `until` is when a mute ends; `role` is a new room role. Reaches that user's
+    sessions (to show "You are muted until 20:45", drop a room they were kicked from) and the
+    room's."""
+
+    type: ClassVar[str] = "moderation.changed"
+    version: ClassVar[int] = 1
+    room: str
+    user_name: str
+    action: str
+    until: datetime | None = None
+    role: str | None = None
+
+
 # Events that cross processes; MessagesRestored stays in the process that read it.
 ChatEvent = (
     MessagePosted
@@ -120,5 +142,6 @@ ChatEvent = (
     | UserTyping
     | SessionsEnded
     | ProfileChanged
+    | ModerationChanged
 )
 LocalEvent = ChatEvent | MessagesRestored

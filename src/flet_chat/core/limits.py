@@ -110,3 +110,12 @@ ROW_LINK_SECONDS = 2 * 24 * 3600
 # Uploads per user (each costs a message too): a few in a row, then one every few seconds.
 UPLOAD_BUDGET = (10, 0.2)
 IP_UPLOAD_BUDGET = (30, 1.0)
+
+# Moderation (core/moderation.py).
+MAX_MUTE_MINUTES = 60 * 24 * 30  # a month; longer is a ban
+MAX_SLOW_MODE_SECONDS = 3600
+MAX_REASON_LENGTH = 500  # a report's or a moderation action's reason
+REPORT_CONTEXT = 5  # messages shown on each side of a reported one
+MAX_AUDIT_PAGE = 200
+REPORT_BUDGET = (5, 1 / 60)  # reports per user: a few at once, then one a minute
+MODERATION_BUDGET = (30, 1.0)  # moderation actions per moderator

@@ -1,8 +1,10 @@
 """Edits, deletes and reactions: what can happen to a message after it was posted.
 
-Only a message's author may edit it; its author or an admin (an account role, core/accounts/)
-may delete it; anyone who can post in its room may react. Each change is stored first and then
-published as `MessageChanged` with the message's new state.
+Only a message's author may edit it; its author may delete it, and so may the room's moderators
+and chat admins (core/moderation.py: then it reads "removed by a moderator"); anyone who can
+post in its room may react. Nothing changes in an archived room, and a muted member neither
+edits nor reacts. Each change is stored first and then published as `MessageChanged` with the
+message's new state.
 """
 
 from __future__ import annotations
@@ -16,9 +18,10 @@ from flet_chat.core.events import MessageChanged
 from flet_chat.core.limits import MAX_MESSAGE_ID
 from flet_chat.core.mentions import mentioned_names
 from flet_chat.core.models import AuthorKind, Message, MessageKind
+from flet_chat.core.moderation import Moderation
 from flet_chat.core.ports import BlobStore, EventBus, MessageStore
 from flet_chat.core.rate_limit import Origin
-from flet_chat.core.room_service import RoomService
+from flet_chat.core.room_service import ArchivedError, RoomService
 from flet_chat.core.rooms import UnknownRoomError, user_key
 from flet_chat.core.validation import clean_message_text, clean_user_name
 
@@ -48,12 +51,12 @@ class MessageActions:
         bus: EventBus,
         rooms: RoomService,
         spend: Callable[[str, Origin | None], Awaitable[None]],
+        moderation: Moderation,
         *,
-        is_admin: Callable[[str], Awaitable[bool]] | None = None,
         blobs: BlobStore | None = None,
     ) -> None:
-        self._is_admin = is_admin
         self._blobs = blobs
+        self._moderation = moderation
         self._store = store
         self._bus = bus
         self._rooms = rooms
@@ -66,6 +69,7 @@ class MessageActions:
         message = await self._own(name, message_id)
         if text == message.text:
             return message  # nothing changed: no "edited" mark
+        await self._rooms.writable(name, message.room)  # not archived, not muted
         await self._spend(name, origin)
         changed = await self._store.edit(message_id, text, mentioned_names(text))
         await self._bus.publish(MessageChanged(changed))
@@ -78,12 +82,16 @@ class MessageActions:
         try:
             message = await self._own(name, message_id)
         except NotAllowedError as refusal:
-            # An admin removes anyone's message they can read (never a notice, nor a DM they
-            # are not in: _visible answers those as missing). Looked up only here, not per post.
+            # A moderator (or an admin) removes the messages of lower ranks in rooms they can
+            # read (never a notice, nor a DM they are not in: _visible answers those as
+            # missing). Looked up only here, not per post.
             message = await self._visible(name, message_id)
-            admin = self._is_admin is not None and await self._is_admin(name)
-            if not admin or message.deleted or message.kind not in _EDITABLE:
+            if not await self._moderation.may_remove(name, message):
                 raise refusal
+            return await self._moderation.remove_message(name, message_id, origin=origin)
+        room = await self._rooms.readable(name, message.room)
+        if room.archived:
+            raise ArchivedError(room.key)
         await self._spend(name, origin)
         changed = await self._store.delete(message_id)
         if message.attachments and self._blobs is not None:
@@ -97,7 +105,7 @@ class MessageActions:
     ) -> Message:
         name, emoji = clean_user_name(user_name), clean_emoji(raw_emoji)
         message = await self._visible(name, message_id)
-        await self._rooms.check_member(name, message.room)
+        await self._rooms.writable(name, message.room)
         if message.deleted:
             raise NotAllowedError(GONE)
         await self._spend(name, origin)

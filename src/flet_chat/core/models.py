@@ -78,31 +78,64 @@ class Message:
     deleted: bool = False  # the text is gone; the row shows a "message deleted" stub
     reactions: tuple[Reaction, ...] = field(default=())
     attachments: tuple[Attachment, ...] = field(default=())  # none once deleted
+    # Deleted by a moderator (or an admin), not its author: the row reads "removed by a
+    # moderator" (core/moderation.py).
+    removed_by_moderator: bool = False
 
 
 class RoomKind(enum.StrEnum):
     PUBLIC = "public"  # anyone may join; listed in the room directory
     DIRECT = "direct"  # two people; nobody else can read it or hear of it
+    # Invite-only: not listed, not joinable; to anyone but its members it does not exist.
+    PRIVATE = "private"
+
+
+class RoomRole(enum.StrEnum):
+    """A member's rank in a public or private room (a direct room has no roles). The creator
+    is its owner; chat admins (accounts' Role.ADMIN) outrank every room role."""
+
+    OWNER = "owner"
+    MODERATOR = "moderator"
+    MEMBER = "member"
 
 
 @dataclass(frozen=True, slots=True)
 class Room:
-    """`key` names the room everywhere (store, bus topics, API): a public room's name, or
-    core.rooms.direct_key() of its two people. `members` is filled for direct rooms only."""
+    """`key` names the room everywhere (store, bus topics, API): a public or private room's
+    name, or core.rooms.direct_key() of its two people. `members` is filled for direct rooms
+    only. An `archived` room is read-only and hidden from everyone but its members;
+    `slow_mode_seconds` > 0: one message per member per that many seconds."""
 
     key: str
     kind: RoomKind
     topic: str | None = None
     members: tuple[str, ...] = ()
+    archived: bool = False
+    slow_mode_seconds: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Membership:
+    """One user's standing in one room: their role and, while muted, until when."""
+
+    room: str
+    user_name: str
+    role: RoomRole = RoomRole.MEMBER
+    muted_until: datetime | None = None
+
+    def muted_at(self, now: datetime) -> bool:
+        return self.muted_until is not None and self.muted_until > now
 
 
 @dataclass(frozen=True, slots=True)
 class RoomState:
-    """A room as one user's room list shows it."""
+    """A room as one user's room list shows it (with that user's role and mute there)."""
 
     room: Room
     unread: int  # counted up to UNREAD_CAP
     mentioned: bool  # an unread message mentions this user
+    role: RoomRole | None = None  # None in #general and direct rooms
+    muted_until: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,12 +11,21 @@ from flet_chat.core.limits import MAX_ROOM_DIRECTORY
 from flet_chat.core.models import (
     Attachment,
     HistoryPage,
+    Membership,
     Message,
     MessageKind,
     NewMessage,
     Room,
+    RoomRole,
     RoomState,
     SearchQuery,
+)
+from flet_chat.core.moderation_models import (
+    AuditEntry,
+    NewAuditEntry,
+    NewReport,
+    Report,
+    ReportResolution,
 )
 
 
@@ -58,9 +67,10 @@ class MessageStore(Protocol):
         """New text (and mentions); marks it edited and bumps its revision."""
         ...
 
-    async def delete(self, message_id: int) -> Message:
+    async def delete(self, message_id: int, *, by_moderator: bool = False) -> Message:
         """Forget the text, reactions, mentions and attachment records; the message stays as a
-        stub. (The attachments' blobs are the caller's to delete.)"""
+        stub (marked `removed_by_moderator` if so). (The attachments' blobs are the caller's to
+        delete.)"""
         ...
 
     async def attachment(self, attachment_id: str) -> tuple[Attachment, Message] | None:
@@ -82,15 +92,49 @@ class RoomStore(Protocol):
         ...
 
     async def create_room(self, room: Room, created_by: str) -> bool:
-        """Store a new room with its `members`; False if the key is taken."""
+        """Store a new room with its `members` (`created_by` among them is its owner); False if
+        the key is taken."""
         ...
 
-    async def get_room(self, key: str) -> Room | None: ...
+    async def get_room(self, key: str) -> Room | None:
+        """The room with its settings (archived, slow mode); #general is a row too."""
+        ...
 
     async def public_rooms(self, limit: int = MAX_ROOM_DIRECTORY) -> list[Room]:
-        """The `limit` most recently active public rooms (newest message, else creation), by
-        name."""
+        """The `limit` most recently active public rooms that are not archived (newest
+        message, else creation), by name."""
         ...
+
+    async def membership(self, key: str, user_name: str) -> Membership | None:
+        """The user's role and mute in the room, None if they are not a member (#general: a
+        row exists only once they were muted or marked it read; None means a plain member)."""
+        ...
+
+    async def standing(self, key: str, user_name: str) -> tuple[Room | None, Membership | None]:
+        """`get_room` and `membership` in one step (what every post asks)."""
+        ...
+
+    async def memberships(self, key: str) -> list[Membership]:
+        """Every member's standing, by user key (not #general's)."""
+        ...
+
+    async def set_role(self, key: str, user_name: str, role: RoomRole) -> bool:
+        """False if the user is not a member."""
+        ...
+
+    async def transfer_ownership(self, key: str, owner: str, new_owner: str) -> bool:
+        """In one transaction: `new_owner` (a member) becomes the owner and `owner` a
+        moderator; False if either is not a member."""
+        ...
+
+    async def set_muted(self, key: str, user_name: str, until: datetime | None) -> bool:
+        """Mute until `until` (None: unmute); in #general a row is made if needed. False if
+        the user is not a member (of a room other than #general)."""
+        ...
+
+    async def set_archived(self, key: str, archived: bool) -> None: ...
+
+    async def set_slow_mode(self, key: str, seconds: int) -> None: ...
 
     async def rooms_created_since(self, user_name: str, since: datetime) -> int:
         """How many public rooms `user_name` (without case) created after `since`."""
@@ -119,6 +163,49 @@ class RoomStore(Protocol):
 
     async def mark_read(self, key: str, user_name: str, message_id: int) -> None:
         """The user has seen `room` up to `message_id` (a marker never moves back)."""
+        ...
+
+
+class ModerationStore(Protocol):
+    """Bans, reports and the audit log (storage/moderation_store.py)."""
+
+    async def add_ban(
+        self, key: str, user_name: str, *, banned_by: str, reason: str | None, at: datetime
+    ) -> bool:
+        """Ban from room `key` ("*": the whole chat); False if banned already."""
+        ...
+
+    async def remove_ban(self, key: str, user_name: str) -> bool: ...
+
+    async def is_banned(self, key: str, user_name: str) -> bool:
+        """Whether the user is banned from room `key` or from the whole chat."""
+        ...
+
+    async def banned(self, key: str) -> list[str]:
+        """Names banned from room `key` ("*": from the chat)."""
+        ...
+
+    async def add_report(self, new: NewReport, at: datetime) -> Report | None:
+        """None if the reporter has an open report of that message already."""
+        ...
+
+    async def report(self, report_id: int) -> Report | None: ...
+
+    async def open_reports(self, limit: int) -> list[Report]:
+        """The oldest open reports first."""
+        ...
+
+    async def resolve_report(
+        self, report_id: int, *, by: str, resolution: ReportResolution, at: datetime
+    ) -> Report | None:
+        """Close an open report; None if it does not exist or was resolved already (by
+        someone else at the same moment)."""
+        ...
+
+    async def add_audit(self, entry: NewAuditEntry, at: datetime) -> AuditEntry: ...
+
+    async def audit_log(self, limit: int, before: int | None) -> list[AuditEntry]:
+        """Newest first; `before` pages on from the last entry's id."""
         ...
 
 

@@ -35,6 +35,8 @@ class Action(StrEnum):
     PROFILE = "profile"  # a change to one's profile, password or access tokens
     SEARCH = "search"  # one search query (a full-text query costs more than a page of history)
     UPLOAD = "upload"  # a message with files (it costs a message too)
+    REPORT = "report"  # reporting a message to the admins
+    MODERATE = "moderate"  # a moderation action (invite, mute, kick, ban, roles, ...)
 
 
 class Scope(StrEnum):
@@ -144,6 +146,12 @@ DEFAULT_BUDGETS: Mapping[Action, tuple[Rule, ...]] = {
         (Scope.CONNECTION, limits.UPLOAD_BUDGET),
         (Scope.IP, limits.IP_UPLOAD_BUDGET),
     ),
+    Action.REPORT: _rules(
+        (Scope.USER, limits.REPORT_BUDGET), (Scope.CONNECTION, limits.REPORT_BUDGET)
+    ),
+    Action.MODERATE: _rules(
+        (Scope.USER, limits.MODERATION_BUDGET), (Scope.CONNECTION, limits.MODERATION_BUDGET)
+    ),
 }
 
 REFUSALS: Mapping[Action, str] = {
@@ -158,6 +166,8 @@ REFUSALS: Mapping[Action, str] = {
     Action.PROFILE: "You are changing your profile too fast. Wait a moment.",
     Action.SEARCH: "You are searching too fast. Wait a moment.",
     Action.UPLOAD: "You are sending files too fast. Wait a moment.",
+    Action.REPORT: "You are reporting too fast. Wait a minute.",
+    Action.MODERATE: "You are moderating too fast. Wait a moment.",
 }
 
 

@@ -9,12 +9,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from flet_chat.core.errors import RateLimitedError, ValidationError
+from flet_chat.core.errors import ForbiddenError, RateLimitedError, ValidationError
 from flet_chat.core.events import MembershipChanged, RoomChanged
 from flet_chat.core.limits import DEFAULT_ROOM, ROOMS_PER_USER_PER_DAY
-from flet_chat.core.models import Room, RoomKind, RoomState
+from flet_chat.core.models import Membership, Room, RoomKind, RoomRole, RoomState
+from flet_chat.core.moderation_models import EVERYWHERE
 from flet_chat.core.names import name_skeleton
-from flet_chat.core.ports import EventBus, RoomStore
+from flet_chat.core.ports import EventBus, ModerationStore, RoomStore
 from flet_chat.core.rate_limit import Action, Origin, RateLimits
 from flet_chat.core.rooms import (
     NotAMemberError,
@@ -40,6 +41,46 @@ def no_such_room(key: str) -> UnknownRoomError:
     return UnknownRoomError(f"There is no room {shown}.")
 
 
+def clock_time(moment: datetime) -> str:
+    """ "20:45 UTC" (with the date when it is not today): what a refusal shows of a time."""
+    utc = moment.astimezone(UTC)
+    today = datetime.now(UTC).date()
+    shown = utc.strftime("%H:%M") if utc.date() == today else utc.strftime("%Y-%m-%d %H:%M")
+    return f"{shown} UTC"
+
+
+class MutedError(ForbiddenError):
+    """The user is muted in the room: they read, but cannot post, react or edit there."""
+
+    def __init__(self, room: str, until: datetime) -> None:
+        super().__init__(f"You are muted in #{room} until {clock_time(until)}.")
+        self.room = room
+        self.until = until
+
+
+class ArchivedError(ForbiddenError):
+    """The room is archived: read-only for everyone."""
+
+    def __init__(self, room: str) -> None:
+        super().__init__(f"#{room} is archived: it is read-only.")
+        self.room = room
+
+
+class BannedError(ForbiddenError):
+    """Banned from the room (or from the chat)."""
+
+
+class SlowModeError(RateLimitedError):
+    """Slow mode: one message per member per `seconds` in the room."""
+
+    def __init__(self, room: str, seconds: int) -> None:
+        super().__init__(
+            f"Slow mode is on in #{room}: one message every {seconds} seconds. Wait a moment."
+        )
+        self.room = room
+        self.seconds = seconds
+
+
 class RoomService:
     def __init__(
         self,
@@ -48,20 +89,37 @@ class RoomService:
         limits: RateLimits,
         is_bot: Callable[[str], bool] = lambda _name: False,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        *,
+        bans: ModerationStore | None = None,
     ) -> None:
         self._store = store
         self._bus = bus
         self._limits = limits  # rooms stay forever: making them has budgets of its own
         self._clock = clock
         self._is_bot = is_bot  # bots never post in direct conversations: none is opened with one
+        self._bans = bans  # None: nobody is ever banned (tests of other things)
 
-    async def create(self, user_name: str, raw_name: str, *, origin: Origin | None = None) -> Room:
-        """A new public room with its creator in it. Budgets: a few in a row, then one a
-        minute; at most ROOMS_PER_USER_PER_DAY a day per user (counted in the database, so on
-        every process) and a daily number per IP."""
+    async def create(
+        self,
+        user_name: str,
+        raw_name: str,
+        *,
+        private: bool = False,
+        origin: Origin | None = None,
+    ) -> Room:
+        """A new public (or, `private`, invite-only) room with its creator in it as its owner.
+        Budgets: a few in a row, then one a minute; at most ROOMS_PER_USER_PER_DAY a day per
+        user (counted in the database, so on every process) and a daily number per IP."""
         name = clean_user_name(user_name)
-        room = Room(clean_room_name(raw_name), RoomKind.PUBLIC, members=(name,))
-        if await self._store.get_room(room.key) is not None:  # refused before it costs a token
+        kind = RoomKind.PRIVATE if private else RoomKind.PUBLIC
+        room = Room(clean_room_name(raw_name), kind, members=(name,))
+        existing = await self._store.get_room(room.key)
+        if existing is not None:
+            # Names are one namespace, so a taken name is known to be taken. A room the user
+            # can see is refused for free; one they cannot (private, archived) costs a room
+            # token first, so nobody probes for private rooms' names at will.
+            if not await self._sees(name, existing):
+                await self._limits.spend(Action.ROOM, name, origin)
             raise _exists(room.key)
         since = self._clock() - timedelta(days=1)
         if await self._store.rooms_created_since(name, since) >= ROOMS_PER_USER_PER_DAY:
@@ -69,10 +127,11 @@ class RoomService:
         await self._limits.spend(Action.ROOM, name, origin)
         if not await self._store.create_room(room, created_by=name):
             raise _exists(room.key)
-        public = Room(room.key, RoomKind.PUBLIC)
-        await self._bus.publish(RoomChanged(public))
-        await self._bus.publish(MembershipChanged(public, name, joined=True))
-        return public
+        made = Room(room.key, kind)
+        if kind is RoomKind.PUBLIC:  # a private room is nobody else's news
+            await self._bus.publish(RoomChanged(made))
+        await self._bus.publish(MembershipChanged(made, name, joined=True))
+        return made
 
     async def join_or_create(
         self, user_name: str, raw_name: str, *, origin: Origin | None = None
@@ -80,18 +139,33 @@ class RoomService:
         """Join the public room of that name, or create it if there is none."""
         key = clean_room_name(raw_name)
         existing = await self._store.get_room(key)
-        if existing is not None and existing.kind is RoomKind.PUBLIC:
+        if existing is not None:  # joined if it may be; a private one answers as missing
             return await self.join(user_name, key)
         return await self.create(user_name, key, origin=origin)
 
     async def join(self, user_name: str, raw_key: str | None) -> Room:
         """Join a public room (a no-op for a room the user is in); a direct conversation can
-        only be "joined" by its two people, who are in it from the start."""
+        only be "joined" by its two people, who are in it from the start, and a private room
+        only by its members (who were invited). Nobody joins an archived room or one they are
+        banned from."""
         name = clean_user_name(user_name)
         room = await self.readable(name, raw_key)
-        if room.kind is RoomKind.PUBLIC and await self._store.add_member(room.key, name):
+        if room.kind is not RoomKind.PUBLIC or room.key == DEFAULT_ROOM:
+            return room
+        if await self._store.is_member(room.key, name):
+            return room
+        if room.archived:
+            raise ArchivedError(room.key)
+        await self.refuse_banned(name, room.key)
+        if await self._store.add_member(room.key, name):
             await self._bus.publish(MembershipChanged(room, name, joined=True))
         return room
+
+    async def refuse_banned(self, user_name: str, key: str) -> None:
+        """BannedError if the user is banned from room `key` or from the chat."""
+        if self._bans is not None and await self._bans.is_banned(key, user_name):
+            shown = "this chat" if key == EVERYWHERE else f"#{key}"
+            raise BannedError(f"You are banned from {shown}.")
 
     async def leave(self, user_name: str, key: str) -> None:
         name = clean_user_name(user_name)
@@ -100,6 +174,22 @@ class RoomService:
             raise ValidationError("Everyone stays in #general; it cannot be left.")
         if room.kind is RoomKind.DIRECT:
             raise ValidationError("A direct conversation cannot be left.")
+        standing = await self._store.membership(room.key, name)
+        if standing is not None and standing.role is RoomRole.OWNER:
+            raise ValidationError(
+                f"You own #{room.key}: transfer it to another member before leaving."
+            )
+        if (
+            room.kind is RoomKind.PUBLIC
+            and standing is not None
+            and standing.muted_until is not None
+            and standing.muted_at(self._clock())
+        ):
+            # Leaving and joining again would shed the mute (it lives on the member row).
+            raise ForbiddenError(
+                f"You are muted in #{room.key} until {clock_time(standing.muted_until)}:"
+                " you can leave it after that."
+            )
         if await self._store.remove_member(room.key, name):
             await self._bus.publish(MembershipChanged(room, name, joined=False))
 
@@ -134,39 +224,90 @@ class RoomService:
         return stored
 
     async def readable(self, user_name: str, raw_key: str | None) -> Room:
-        """The room if `user_name` may read it: any public room, or a direct conversation they
-        are in. Anything else is UnknownRoomError (the same answer for both, on purpose)."""
+        """The room if `user_name` may read it: a public room that is not archived, or a room
+        they are in (a direct conversation, a private or an archived room). Anything else is
+        UnknownRoomError, the same answer as for a room that does not exist, on purpose: nobody
+        learns which private rooms or direct conversations exist."""
         key = room_key(raw_key)
         if key == DEFAULT_ROOM:
             return GENERAL
         room = await self._store.get_room(key)
         if room is None:
             raise no_such_room(key)
-        if room.kind is RoomKind.DIRECT and user_key(user_name) not in {
-            user_key(m) for m in room.members
-        }:
+        if room.kind is RoomKind.DIRECT:
+            if user_key(user_name) not in {user_key(m) for m in room.members}:
+                raise no_such_room(key)
+        elif (room.kind is RoomKind.PRIVATE or room.archived) and not await self._store.is_member(
+            key, user_name
+        ):
             raise no_such_room(key)
         return room
 
     async def check_member(self, user_name: str, raw_key: str | None) -> Room:
-        """The room if `user_name` is in it (to post, react or type there)."""
+        """The room if `user_name` is in it (to read its members, type there)."""
         room = await self.readable(user_name, raw_key)
         if room.kind is RoomKind.PUBLIC and not await self._store.is_member(room.key, user_name):
             raise NotAMemberError(f"Join #{room.key} first.")
         return room
 
+    async def writable(self, user_name: str, raw_key: str | None) -> Room:
+        """The room if `user_name` may post, react or edit there now: a member, the room not
+        archived (ArchivedError), the user not muted (MutedError, which says until when). The
+        room comes with its settings (slow mode), #general's too. One store query (what every
+        post asks): the same answers as `readable` for rooms the user may not see."""
+        key = room_key(raw_key)
+        room, standing = await self._store.standing(key, user_name)
+        if room is None:
+            if key == DEFAULT_ROOM:
+                room = GENERAL
+            else:
+                raise no_such_room(key)
+        if room.kind is RoomKind.DIRECT:
+            if user_key(user_name) not in {user_key(m) for m in room.members}:
+                raise no_such_room(key)
+            return room  # no roles, mutes or archive in a direct conversation
+        if key != DEFAULT_ROOM and standing is None:
+            if room.kind is RoomKind.PRIVATE or room.archived:
+                raise no_such_room(key)
+            raise NotAMemberError(f"Join #{room.key} first.")
+        if room.archived:
+            raise ArchivedError(room.key)
+        if standing is not None and standing.muted_at(self._clock()):
+            assert standing.muted_until is not None
+            raise MutedError(room.key, standing.muted_until)
+        return room
+
+    def now(self) -> datetime:
+        return self._clock()
+
+    async def _sees(self, user_name: str, room: Room) -> bool:
+        try:
+            await self.readable(user_name, room.key)
+        except UnknownRoomError:
+            return False
+        return True
+
     async def rooms_of(self, user_name: str) -> list[RoomState]:
         return await self._store.rooms_of(clean_user_name(user_name))
 
     async def public_rooms(self) -> list[Room]:
-        """The room directory: the MAX_ROOM_DIRECTORY most recently active public rooms."""
+        """The room directory: the MAX_ROOM_DIRECTORY most recently active public rooms (never
+        a private or an archived one)."""
         return await self._store.public_rooms()
 
     async def members(self, key: str) -> list[str] | None:
-        """The room's members, or None for #general (everyone)."""
+        """The room's members, or None for #general (everyone). The caller has checked that
+        its user may read the room (check_member)."""
         if key == DEFAULT_ROOM:
             return None
         return await self._store.members(key)
+
+    async def memberships(self, user_name: str, raw_key: str) -> list[Membership]:
+        """The members of a room the user is in, with their roles and mutes."""
+        room = await self.check_member(user_name, raw_key)
+        if room.key == DEFAULT_ROOM or room.kind is RoomKind.DIRECT:
+            return []
+        return await self._store.memberships(room.key)
 
     async def mark_read(self, user_name: str, key: str, message_id: int) -> None:
         await self._store.mark_read(key, clean_user_name(user_name), message_id)
@@ -178,7 +319,7 @@ def _exists(key: str) -> ValidationError:
 
 def title_for(room: Room, me: str | None) -> str:
     """How the room is named to `me`: "#dev" or, for a direct conversation, "@" + the other."""
-    if room.kind is RoomKind.PUBLIC:
+    if room.kind is not RoomKind.DIRECT:
         return f"#{room.key}"
     others = [m for m in room.members if me is None or user_key(m) != user_key(me)]
     return "@" + (others[0] if others else (room.members[0] if room.members else "?"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import unicodedata
 from collections.abc import Awaitable, Callable, Iterable
+from datetime import UTC, datetime
 
 from flet_chat.core.errors import NameTakenError, ValidationError
 from flet_chat.core.events import MessagePosted, PresenceChanged, UserTyping
@@ -26,12 +27,21 @@ from flet_chat.core.models import (
     Message,
     MessageKind,
     NewMessage,
+    Room,
     RoomKind,
 )
+from flet_chat.core.moderation import Moderation
 from flet_chat.core.names import ReservedNames, name_skeleton
-from flet_chat.core.ports import BlobStore, EventBus, MessageStore, Presence, RoomStore
+from flet_chat.core.ports import (
+    BlobStore,
+    EventBus,
+    MessageStore,
+    ModerationStore,
+    Presence,
+    RoomStore,
+)
 from flet_chat.core.rate_limit import REFUSALS, Action, Origin, RateLimits
-from flet_chat.core.room_service import RoomService, no_such_room
+from flet_chat.core.room_service import ArchivedError, RoomService, no_such_room
 from flet_chat.core.rooms import room_key, user_key
 from flet_chat.core.search import MessageSearch
 from flet_chat.core.throttle import Throttle
@@ -57,14 +67,32 @@ class ChatService:
         reserved: ReservedNames | None = None,
         is_admin: Callable[[str], Awaitable[bool]] | None = None,
         blobs: BlobStore | None = None,
+        moderation_store: ModerationStore | None = None,
+        ban_account: Callable[[str], Awaitable[None]] | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._store = store
         self.reserved = reserved or ReservedNames()
         self._room_store = room_store
         self.limits = rate_limits
-        self.rooms = RoomService(room_store, bus, rate_limits, self.is_bot)
+        self.rooms = RoomService(
+            room_store, bus, rate_limits, self.is_bot, clock, bans=moderation_store
+        )
+        self.moderation = Moderation(
+            store,
+            room_store,
+            moderation_store,
+            bus,
+            self.rooms,
+            rate_limits,
+            is_admin=is_admin,
+            is_bot=self.is_bot,
+            ban_account=ban_account,
+            blobs=blobs,
+            clock=clock,
+        )
         self.actions = MessageActions(
-            store, bus, self.rooms, self.spend, is_admin=is_admin, blobs=blobs
+            store, bus, self.rooms, self.spend, self.moderation, blobs=blobs
         )
         self.search = MessageSearch(store, room_store, self.rooms, rate_limits)
         self._bus = bus
@@ -150,7 +178,7 @@ class ChatService:
         name = clean_user_name(user_name)
         # The key, not what the client typed ("#Dev"): receivers match events by key. Checked
         # before the throttle, so a refused attempt does not silence the user's next one.
-        key = (await self.rooms.check_member(name, room)).key
+        key = (await self.rooms.writable(name, room)).key
         if not self._typing_throttle.allow((key, name)):
             return False
         await self._bus.publish(UserTyping(key, name))
@@ -195,10 +223,12 @@ class ChatService:
         text = "" if attachments and not raw_text.strip() else clean_message_text(raw_text)
         if kind is MessageKind.TOPIC:
             text = clean_topic(text)
-        if room != DEFAULT_ROOM:  # everyone is in #general: no need to ask the store
-            room = await self._postable(name, room, author_kind)
+        target = await self._postable(name, room, author_kind)
+        room = target.key
         if rate_limited and not is_retry:
             await self.spend(name, origin)
+            if target.slow_mode_seconds > 0 and author_kind is AuthorKind.USER:
+                await self.moderation.slow_down(name, target, origin)
         mentions = mentioned_names(text) if kind is not MessageKind.TOPIC else ()
         new = NewMessage(kind, name, text, client_id, author_kind, room, mentions, attachments)
         return await self._record(new)
@@ -221,15 +251,19 @@ class ChatService:
             " An integration needs a name of its own."
         )
 
-    async def _postable(self, name: str, room: str, author_kind: AuthorKind) -> str:
-        """People post where they are members. Bots and integrations (configured by whoever runs
-        the server) may post in any public room, but never in a direct conversation."""
+    async def _postable(self, name: str, room: str, author_kind: AuthorKind) -> Room:
+        """People post where they are members, unless muted there or the room is archived
+        (RoomService.writable). Bots and integrations (configured by whoever runs the server)
+        may post in any public room that is not archived, but never in a private room or a
+        direct conversation."""
         if author_kind is AuthorKind.USER:
-            return (await self.rooms.check_member(name, room)).key
+            return await self.rooms.writable(name, room)
         target = await self.rooms.readable(name, room)
         if target.kind is not RoomKind.PUBLIC:
             raise no_such_room(target.key)
-        return target.key
+        if target.archived:
+            raise ArchivedError(target.key)
+        return target
 
     async def spend(self, user_name: str, origin: Origin | None = None) -> None:
         """One message from the user's, the connection's and the IP's budgets (a slash command

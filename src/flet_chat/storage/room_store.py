@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
@@ -20,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from flet_chat.core.limits import DEFAULT_ROOM, MAX_ROOM_DIRECTORY, UNREAD_CAP
-from flet_chat.core.models import MessageKind, Room, RoomKind, RoomState
+from flet_chat.core.models import Membership, MessageKind, Room, RoomKind, RoomRole, RoomState
 from flet_chat.core.rooms import user_key
 from flet_chat.storage.account_store import name_holder
 from flet_chat.storage.sql_store import SqlStore
@@ -48,20 +49,128 @@ class SqlRoomStore:
                         key=room.key, kind=room.kind.value, created_by=created_by, created_at=now
                     )
                 )
+                owner = room.kind is not RoomKind.DIRECT
                 for name in room.members:
-                    await _insert_member(conn, room.key, name, last_read_id=0, now=now)
+                    role = RoomRole.OWNER if owner and name == created_by else RoomRole.MEMBER
+                    await _insert_member(conn, room.key, name, last_read_id=0, now=now, role=role)
         except IntegrityError:
             return False
         return True
 
     async def get_room(self, key: str) -> Room | None:
+        query = select(rooms.c.kind, rooms.c.archived_at, rooms.c.slow_mode_seconds).where(
+            rooms.c.key == key
+        )
         async with self._engine.connect() as conn:
-            row = (await conn.execute(select(rooms.c.kind).where(rooms.c.key == key))).first()
+            row = (await conn.execute(query)).first()
             if row is None:
                 return None
             kind = RoomKind(row.kind)
             members = await _member_names(conn, key) if kind is RoomKind.DIRECT else []
-        return Room(key, kind, members=tuple(members))
+        return Room(
+            key,
+            kind,
+            members=tuple(members),
+            archived=row.archived_at is not None,
+            slow_mode_seconds=int(row.slow_mode_seconds),
+        )
+
+    async def membership(self, key: str, user_name: str) -> Membership | None:
+        query = select(
+            room_members.c.user_name, room_members.c.role, room_members.c.muted_until
+        ).where(room_members.c.room == key, room_members.c.user_key == user_key(user_name))
+        async with self._engine.connect() as conn:
+            row = (await conn.execute(query)).first()
+        return None if row is None else _membership(key, row)
+
+    async def standing(self, key: str, user_name: str) -> tuple[Room | None, Membership | None]:
+        mine = and_(
+            room_members.c.room == rooms.c.key, room_members.c.user_key == user_key(user_name)
+        )
+        query = (
+            select(
+                rooms.c.kind,
+                rooms.c.archived_at,
+                rooms.c.slow_mode_seconds,
+                room_members.c.user_name,
+                room_members.c.role,
+                room_members.c.muted_until,
+            )
+            .select_from(rooms.outerjoin(room_members, mine))
+            .where(rooms.c.key == key)
+        )
+        async with self._engine.connect() as conn:
+            row = (await conn.execute(query)).first()
+            if row is None:
+                return None, None
+            kind = RoomKind(row.kind)
+            members = await _member_names(conn, key) if kind is RoomKind.DIRECT else []
+        room = Room(
+            key,
+            kind,
+            members=tuple(members),
+            archived=row.archived_at is not None,
+            slow_mode_seconds=int(row.slow_mode_seconds),
+        )
+        return room, None if row.role is None else _membership(key, row)
+
+    async def memberships(self, key: str) -> list[Membership]:
+        if key == DEFAULT_ROOM:
+            return []
+        query = (
+            select(room_members.c.user_name, room_members.c.role, room_members.c.muted_until)
+            .where(room_members.c.room == key)
+            .order_by(room_members.c.user_key)
+        )
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        return [_membership(key, row) for row in rows]
+
+    async def set_role(self, key: str, user_name: str, role: RoomRole) -> bool:
+        async with self._writes.writing() as conn:
+            done = await conn.execute(
+                update(room_members).where(*_row_of(key, user_name)).values(role=role.value)
+            )
+        return done.rowcount > 0
+
+    async def transfer_ownership(self, key: str, owner: str, new_owner: str) -> bool:
+        async with self._writes.writing() as conn:
+            if not await _has_row(conn, key, new_owner) or not await _has_row(conn, key, owner):
+                return False
+            await conn.execute(
+                update(room_members)
+                .where(*_row_of(key, owner))
+                .values(role=RoomRole.MODERATOR.value)
+            )
+            await conn.execute(
+                update(room_members)
+                .where(*_row_of(key, new_owner))
+                .values(role=RoomRole.OWNER.value)
+            )
+        return True
+
+    async def set_muted(self, key: str, user_name: str, until: datetime | None) -> bool:
+        async with self._writes.writing() as conn:
+            if key == DEFAULT_ROOM:  # everyone is in it; a row keeps the mute
+                await conn.execute(self._insert_new(key, user_name, 0, datetime.now(UTC)))
+            done = await conn.execute(
+                update(room_members).where(*_row_of(key, user_name)).values(muted_until=until)
+            )
+        return done.rowcount > 0
+
+    async def set_archived(self, key: str, archived: bool) -> None:
+        async with self._writes.writing() as conn:
+            await conn.execute(
+                update(rooms)
+                .where(rooms.c.key == key)
+                .values(archived_at=datetime.now(UTC) if archived else None)
+            )
+
+    async def set_slow_mode(self, key: str, seconds: int) -> None:
+        async with self._writes.writing() as conn:
+            await conn.execute(
+                update(rooms).where(rooms.c.key == key).values(slow_mode_seconds=seconds)
+            )
 
     async def public_rooms(self, limit: int = MAX_ROOM_DIRECTORY) -> list[Room]:
         # Newest message per room: one seek on ix_messages_room_id each. Rooms nobody talks in
@@ -74,7 +183,7 @@ class SqlRoomStore:
         )
         query = (
             select(rooms.c.key)
-            .where(rooms.c.kind == RoomKind.PUBLIC.value)
+            .where(rooms.c.kind == RoomKind.PUBLIC.value, rooms.c.archived_at.is_(None))
             .order_by(func.coalesce(newest, 0).desc(), rooms.c.created_at.desc(), rooms.c.key)
             .limit(limit)
         )
@@ -87,7 +196,8 @@ class SqlRoomStore:
         # ASCII: "Émile" and "éMILE" would be two people). A day's new rooms are few: the caps
         # bound them.
         query = select(rooms.c.created_by).where(
-            rooms.c.kind == RoomKind.PUBLIC.value, rooms.c.created_at > since
+            rooms.c.kind.in_((RoomKind.PUBLIC.value, RoomKind.PRIVATE.value)),
+            rooms.c.created_at > since,
         )
         async with self._engine.connect() as conn:
             creators = (await conn.execute(query)).scalars().all()
@@ -127,22 +237,36 @@ class SqlRoomStore:
     async def rooms_of(self, user_name: str) -> list[RoomState]:
         key = user_key(user_name)
         query = (
-            select(room_members.c.room, room_members.c.last_read_id, rooms.c.kind)
+            select(
+                room_members.c.room,
+                room_members.c.last_read_id,
+                room_members.c.role,
+                room_members.c.muted_until,
+                rooms.c.kind,
+                rooms.c.archived_at,
+                rooms.c.slow_mode_seconds,
+            )
             .join(rooms, rooms.c.key == room_members.c.room)
             .where(room_members.c.user_key == key)
         )
         async with self._engine.connect() as conn:
-            rows = (await conn.execute(query)).all()
-            marks = {row.room: (RoomKind(row.kind), int(row.last_read_id)) for row in rows}
+            rows = {row.room: row for row in (await conn.execute(query)).all()}
+            general_row = rows.pop(DEFAULT_ROOM, None)
+            general_settings = None
+            if general_row is None:  # no marker yet: #general's settings still apply to them
+                settings = select(rooms.c.archived_at, rooms.c.slow_mode_seconds).where(
+                    rooms.c.key == DEFAULT_ROOM
+                )
+                general_settings = (await conn.execute(settings)).first()
             # A user who never marked #general read has seen nothing: count nothing rather than
             # the whole history.
-            general_read = marks.pop(DEFAULT_ROOM, (RoomKind.PUBLIC, None))[1]
-            general = await self._state(
-                conn, DEFAULT_ROOM, RoomKind.PUBLIC, key, user_name, general_read
-            )
-            states = [general]
-            for room, (kind, last_read) in sorted(marks.items()):
-                states.append(await self._state(conn, room, kind, key, user_name, last_read))
+            states = [
+                await self._state(
+                    conn, DEFAULT_ROOM, general_row, key, user_name, settings=general_settings
+                )
+            ]
+            for room, row in sorted(rows.items()):
+                states.append(await self._state(conn, room, row, key, user_name))
         return states
 
     async def room_keys_of(self, user_name: str) -> list[str]:
@@ -159,15 +283,30 @@ class SqlRoomStore:
         self,
         conn: AsyncConnection,
         room: str,
-        kind: RoomKind,
+        row: Any,
         key: str,
         user_name: str,
-        last_read: int | None,
+        *,
+        settings: Any = None,
     ) -> RoomState:
+        """`row`: the user's member row joined with the room's; None for #general without one
+        (then `settings` is #general's row)."""
+        kind = RoomKind(row.kind) if row is not None else RoomKind.PUBLIC
+        last_read = int(row.last_read_id) if row is not None else None
         members = await _member_names(conn, room) if kind is RoomKind.DIRECT else []
-        described = Room(room, kind, members=tuple(members))
+        shown = row if row is not None else settings
+        described = Room(
+            room,
+            kind,
+            members=tuple(members),
+            archived=shown is not None and shown.archived_at is not None,
+            slow_mode_seconds=int(shown.slow_mode_seconds) if shown is not None else 0,
+        )
+        ranked = room != DEFAULT_ROOM and kind is not RoomKind.DIRECT and row is not None
+        role = RoomRole(row.role) if ranked and row is not None else None
+        muted = _utc(row.muted_until) if row is not None and row.muted_until else None
         if last_read is None:
-            return RoomState(described, 0, mentioned=False)
+            return RoomState(described, 0, mentioned=False, role=role, muted_until=muted)
         unread = (
             select(messages.c.id)
             .where(
@@ -189,7 +328,9 @@ class SqlRoomStore:
             _not_by(user_name),  # naming yourself is no news
         )
         flagged = (await conn.execute(select(mentioned))).scalar_one()
-        return RoomState(described, int(count), mentioned=bool(flagged))
+        return RoomState(
+            described, int(count), mentioned=bool(flagged), role=role, muted_until=muted
+        )
 
     async def mark_read(self, key: str, user_name: str, message_id: int) -> None:
         mine = and_(room_members.c.room == key, room_members.c.user_key == user_key(user_name))
@@ -227,7 +368,12 @@ def _not_by(user_name: str) -> ColumnElement[bool]:
 
 
 async def _insert_member(
-    conn: AsyncConnection, room: str, user_name: str, last_read_id: int, now: datetime
+    conn: AsyncConnection,
+    room: str,
+    user_name: str,
+    last_read_id: int,
+    now: datetime,
+    role: RoomRole = RoomRole.MEMBER,
 ) -> None:
     await conn.execute(
         insert(room_members).values(
@@ -236,8 +382,23 @@ async def _insert_member(
             user_name=user_name,
             last_read_id=last_read_id,
             joined_at=now,
+            role=role.value,
         )
     )
+
+
+def _row_of(key: str, user_name: str) -> tuple[ColumnElement[bool], ...]:
+    return (room_members.c.room == key, room_members.c.user_key == user_key(user_name))
+
+
+def _utc(moment: datetime) -> datetime:
+    # SQLite drops the zone; everything is stored as UTC.
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _membership(key: str, row: Any) -> Membership:
+    until = None if row.muted_until is None else _utc(row.muted_until)
+    return Membership(key, row.user_name, RoomRole(row.role), until)
 
 
 async def _is_member(conn: AsyncConnection, key: str, user_name: str) -> bool:

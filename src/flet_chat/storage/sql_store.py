@@ -221,9 +221,15 @@ class SqlStore:
             await _store_mentions(conn, message_id, message.room, mentioned)
             return await _must_get(conn, message_id)
 
-    async def delete(self, message_id: int) -> Message:
+    async def delete(self, message_id: int, *, by_moderator: bool = False) -> Message:
         async with self.writing() as conn:
-            await _bump(conn, message_id, text="", deleted_at=datetime.now(UTC))
+            await _bump(
+                conn,
+                message_id,
+                text="",
+                deleted_at=datetime.now(UTC),
+                removed_by_moderator=by_moderator,
+            )
             await conn.execute(delete(reactions).where(reactions.c.message_id == message_id))
             await conn.execute(delete(mentions).where(mentions.c.message_id == message_id))
             await conn.execute(delete(attachments).where(attachments.c.message_id == message_id))
@@ -503,4 +509,5 @@ def _to_message(
         deleted=row.deleted_at is not None,
         reactions=tuple(Reaction(emoji, tuple(users)) for emoji, users in reacted.items()),
         attachments=files,
+        removed_by_moderator=bool(row.removed_by_moderator),
     )

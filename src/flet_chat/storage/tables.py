@@ -16,9 +16,10 @@ from sqlalchemy import (
     Table,
     Text,
     false,
+    text,
 )
 
-from flet_chat.core.limits import MAX_ROOM_KEY_LENGTH
+from flet_chat.core.limits import MAX_REASON_LENGTH, MAX_ROOM_KEY_LENGTH
 
 metadata = MetaData()
 
@@ -52,6 +53,8 @@ messages = Table(
     Column("revision", Integer(), nullable=False, server_default="0"),
     Column("edited_at", DateTime(timezone=True), nullable=True),
     Column("deleted_at", DateTime(timezone=True), nullable=True),
+    # Deleted by a moderator, not its author (migration 0011).
+    Column("removed_by_moderator", Boolean(), nullable=False, server_default=false()),
     Index("ux_messages_client_id", "room", "author_kind", "user_name", "client_id", unique=True),
     Index("ix_messages_room_id", "room", "id"),
     # A room's topic is its newest `topic` message: one index seek, however long the history.
@@ -129,6 +132,9 @@ rooms = Table(
     Column("kind", String(16), nullable=False),
     Column("created_by", String(64), nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # Moderation (migration 0011): kind may be "private"; archived rooms are read-only.
+    Column("archived_at", DateTime(timezone=True), nullable=True),
+    Column("slow_mode_seconds", Integer(), nullable=False, server_default="0"),
 )
 
 # Who is in which room, and how far they have read. #general has everyone without a row; a row
@@ -141,8 +147,66 @@ room_members = Table(
     Column("user_name", String(64), nullable=False),
     Column("last_read_id", _id_type, nullable=False, server_default="0"),
     Column("joined_at", DateTime(timezone=True), nullable=False),
+    # Moderation (migration 0011): owner, moderator or member; muted until when.
+    Column("role", String(16), nullable=False, server_default="member"),
+    Column("muted_until", DateTime(timezone=True), nullable=True),
     PrimaryKeyConstraint("room", "user_key"),
     Index("ix_room_members_user_key", "user_key"),
+)
+
+# Bans from a room, or (room "*") from the whole chat (migration 0011).
+room_bans = Table(
+    "room_bans",
+    metadata,
+    Column("room", String(ROOM_KEY_LENGTH), nullable=False),
+    Column("user_key", String(USER_KEY_LENGTH), nullable=False),
+    Column("user_name", String(64), nullable=False),
+    Column("banned_by", String(64), nullable=False),
+    Column("reason", String(MAX_REASON_LENGTH), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    PrimaryKeyConstraint("room", "user_key"),
+)
+
+# Messages reported to the admins; one open report per reporter and message (migration 0011).
+reports = Table(
+    "reports",
+    metadata,
+    Column("id", _id_type, primary_key=True, autoincrement=True),
+    Column("message_id", _id_type, nullable=False),
+    Column("room", String(ROOM_KEY_LENGTH), nullable=False),
+    Column("reporter_key", String(USER_KEY_LENGTH), nullable=False),
+    Column("reporter", String(64), nullable=False),
+    Column("reason", String(MAX_REASON_LENGTH), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("resolved_at", DateTime(timezone=True), nullable=True),
+    Column("resolved_by", String(64), nullable=True),
+    Column("resolution", String(16), nullable=True),
+    Index(
+        "ux_reports_open",
+        "message_id",
+        "reporter_key",
+        unique=True,
+        sqlite_where=text("resolved_at IS NULL"),
+        postgresql_where=text("resolved_at IS NULL"),
+    ),
+    Index("ix_reports_resolved_id", "resolved_at", "id"),
+    sqlite_autoincrement=True,
+)
+
+# Every moderation action (migration 0011): who, what, to whom, where, why, when.
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", _id_type, primary_key=True, autoincrement=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("actor", String(64), nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("target_user", String(64), nullable=True),
+    Column("room", String(ROOM_KEY_LENGTH), nullable=True),
+    Column("message_id", _id_type, nullable=True),
+    Column("reason", String(MAX_REASON_LENGTH), nullable=True),
+    Column("detail", String(128), nullable=True),
+    sqlite_autoincrement=True,
 )
 
 reactions = Table(

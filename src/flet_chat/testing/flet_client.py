@@ -47,14 +47,17 @@ class FletClient:
         storage: dict[str, Any] | None = None,
         width: float = 1280.0,
         cookie: str | None = None,
+        route: str = "/",
     ) -> None:
         """`storage` stands in for the browser's client storage (SharedPreferences, i.e.
         localStorage): clients given the same dict are tabs of one browser profile. `width` is
         the page width the client reports (below 600 the app lays out for a phone). `cookie`:
-        the Cookie header a browser would send with the websocket upgrade."""
+        the Cookie header a browser would send with the websocket upgrade; `route`: the page's
+        route as the address bar gives it ("/admin")."""
         self.url = url
         self.width = width
         self.cookie = cookie
+        self.route = route
         self.user_agent = user_agent
         self.storage: dict[str, Any] = {} if storage is None else storage
         self.session_id: str | None = None
@@ -77,7 +80,7 @@ class FletClient:
             additional_headers={"Cookie": self.cookie} if self.cookie else None,
         )
         page = {
-            "route": "/",
+            "route": self.route,
             "web": True,
             "platform": "linux",
             "width": self.width,
@@ -356,6 +359,13 @@ class FletClient:
         await self._ws.send(encode(UPDATE_PROPS, {"id": control["_i"], "props": {"value": text}}))
         if change:
             await self._event(control, "change", text)
+
+    async def toggle(self, key: str | Node, value: bool) -> None:
+        """Switch a Switch or Checkbox on or off, as a tap does (its value, then "change")."""
+        control = self.get(key) if isinstance(key, str) else key
+        control["value"] = value
+        await self._ws.send(encode(UPDATE_PROPS, {"id": control["_i"], "props": {"value": value}}))
+        await self._event(control, "change", str(value).lower())
 
     async def submit(self, key: str | Node) -> None:
         control = self.get(key) if isinstance(key, str) else key

@@ -76,6 +76,11 @@ def room_entry(key: str) -> str:
     return f"room-{key}"
 
 
+def room_lock(key: str) -> str:
+    """The lock before a private room's name in the room list."""
+    return f"room-lock-{key}"
+
+
 def room_unread(key: str) -> str:
     return f"room-unread-{key}"
 
@@ -97,6 +102,52 @@ EDIT_CANCEL = "edit_cancel"
 DELETE_CONFIRM = "delete_confirm"
 DELETE_CANCEL = "delete_cancel"
 DELETE_ERROR = "delete_error"
+# Moderation (ui/session/room_standing.py, ui/views/room_menu.py, ui/views/report_dialog.py).
+MODERATION_NOTICE = "moderation_notice"  # "You were removed from #dev"
+ACTION_REMOVE = "message_remove"  # a moderator removes someone else's message
+ACTION_REPORT = "message_report"
+REMOVE_REASON = "remove_reason"
+REMOVE_CONFIRM = "remove_confirm"
+REMOVE_CANCEL = "remove_cancel"
+REMOVE_ERROR = "remove_error"
+REPORT_REASON = "report_reason"
+REPORT_SEND = "report_send"
+REPORT_CANCEL = "report_cancel"
+REPORT_SNACK = "report_snack"
+ROOM_MENU_BUTTON = "room_menu_button"  # the header's "Manage room"
+ROOM_MENU_STATUS = "room_menu_status"
+ROOM_MENU_CLOSE = "room_menu_close"
+ROOM_MEMBERS = "room_members"
+INVITE_INPUT = "invite_input"
+INVITE_BUTTON = "invite_button"
+ARCHIVE_BUTTON = "archive_button"
+TRANSFER_INPUT = "transfer_input"
+TRANSFER_BUTTON = "transfer_button"
+MODERATE_REASON = "moderate_reason"
+MODERATE_NAME = "moderate_name"  # #general's "Moderate someone" (admins)
+MODERATE_NAME_BUTTON = "moderate_name_button"
+MODERATE_ERROR = "moderate_error"
+MODERATE_CANCEL = "moderate_cancel"
+MODERATION_DONE = "moderation_done"  # the snack saying what was done
+NEW_ROOM_PRIVATE = "new_room_private"  # the switch by the create field
+
+
+def slow_mode(seconds: int) -> str:
+    return f"slow-mode-{seconds}"
+
+
+def member_role(user_name: str) -> str:
+    """A member's role and mute in the room menu: "role-Bob"."""
+    return f"role-{user_name}"
+
+
+def moderate_member(user_name: str) -> str:
+    return f"moderate-{user_name}"
+
+
+def moderate_action(action: str) -> str:
+    """One action of the member dialog: "moderate-action-mute-60", "moderate-action-kick"."""
+    return f"moderate-action-{action}"
 
 
 def message_row(
@@ -130,15 +181,24 @@ _GUEST_WITH_PROFILE = "guest~"
 _ROW_PREFIXES = ((MEMBER_ROW, _MEMBER_WITH_PROFILE), (_GUEST_ROW, _GUEST_WITH_PROFILE))
 
 
-def member_row(user_name: str, profile_stamp: int = 0, *, guest: bool = False) -> str:
+# A member row showing a room role ("owner", "moderator") starts with it: "owner:member-Bob".
+_ROLE_PREFIXES = ("owner:", "moderator:")
+
+
+def member_row(
+    user_name: str, profile_stamp: int = 0, *, guest: bool = False, role: str | None = None
+) -> str:
     plain, with_profile = _ROW_PREFIXES[1] if guest else _ROW_PREFIXES[0]
+    marked = f"{role}:" if role else ""
     if profile_stamp == 0:
-        return f"{plain}{user_name}"
-    return f"{with_profile}{profile_stamp}-{user_name}"
+        return f"{marked}{plain}{user_name}"
+    return f"{marked}{with_profile}{profile_stamp}-{user_name}"
 
 
 def member_of(key: str) -> str | None:
     """The user name of a member row's key, or None if it is not one."""
+    for role in _ROLE_PREFIXES:
+        key = key.removeprefix(role)
     for plain, with_profile in _ROW_PREFIXES:
         if key.startswith(plain):
             return key.removeprefix(plain)
@@ -198,3 +258,45 @@ def emoji_suggestion(name: str) -> str:
 def emoji_choice(name: str) -> str:
     """A picker grid's emoji, by its shortcode: "emoji-smile"."""
     return f"emoji-{name}"
+
+
+# The admin view (the route /admin: ui/views/admin_view.py, ui/session/admin.py).
+ADMIN_BUTTON = "admin_button"  # the header's "Admin", for admins only
+ADMIN_VIEW = "admin_view"
+ADMIN_BACK = "admin_back"
+ADMIN_BODY = "admin_body"
+ADMIN_STATUS = "admin_status"
+ADMIN_EMPTY = "admin_empty"
+ADMINS_ONLY = "admins_only"
+AUDIT_OLDER = "audit_older"
+
+
+def admin_section(section: str) -> str:
+    """ "admin-reports", "admin-audit", "admin-banned"."""
+    return f"admin-{section}"
+
+
+def report_card(report_id: int) -> str:
+    return f"report-{report_id}"
+
+
+def report_reason(report_id: int) -> str:
+    return f"report-reason-{report_id}"
+
+
+def report_message(report_id: int) -> str:
+    """The reported message among those around it, highlighted."""
+    return f"report-message-{report_id}"
+
+
+def resolve_report(report_id: int, resolution: str) -> str:
+    """ "resolve-7-dismiss", "resolve-7-delete", "resolve-7-mute", ..."""
+    return f"resolve-{report_id}-{resolution}"
+
+
+def audit_entry(entry_id: int) -> str:
+    return f"audit-{entry_id}"
+
+
+def unban(user_name: str) -> str:
+    return f"unban-{user_name}"

@@ -17,6 +17,7 @@ import flet as ft
 
 from flet_chat.core.emoji import QUICK_REACTIONS
 from flet_chat.core.errors import JOIN_FIRST, ChatError
+from flet_chat.core.limits import MAX_REASON_LENGTH
 from flet_chat.core.message_actions import is_authors
 from flet_chat.core.models import Message
 from flet_chat.core.rate_limit import Origin
@@ -76,7 +77,7 @@ class MessageActionsSession:
         if event.event_name != "click":
             return
         if event.action == OPEN_ACTIONS:
-            self._open_sheet(int(event.value))
+            await self._open_sheet(int(event.value))
         elif event.action == REACT:
             message_id, emoji = event.value.split(":", 1)
             await self._run(self._reaction(int(message_id), emoji), on_error=self._snack)
@@ -113,13 +114,21 @@ class MessageActionsSession:
 
     # -- the action sheet -------------------------------------------------------------------
 
-    def _open_sheet(self, message_id: int) -> None:
+    async def _open_sheet(self, message_id: int) -> None:
         message = self._find(message_id)
         if message is None or message.deleted:
             return
-        if self._me() is None:
+        me = self._me()
+        if me is None:
             self._snack(JOIN_FIRST)
             return
+        own = is_own(message, me)
+        # Offered to moderators of the room (the core decides again when it is chosen).
+        try:
+            removable = not own and await self._chat.moderation.may_remove(me, message)
+        except Exception as failure:
+            logger.warning("could not tell whether a message may be removed: %r", failure)
+            removable = False
         error = ft.Text(key=keys.ACTION_ERROR, color=ft.Colors.ERROR, visible=False)
 
         def show_error(text: str) -> None:
@@ -142,7 +151,7 @@ class MessageActionsSession:
                 ],
             )
         ]
-        if is_own(message, self._me()):
+        if own:
 
             async def edit(_event: Any) -> None:
                 self._page.pop_dialog()
@@ -166,6 +175,34 @@ class MessageActionsSession:
                     on_click=delete,
                 ),
             ]
+        if removable:
+
+            async def remove(_event: Any) -> None:
+                self._page.pop_dialog()
+                self._open_remove(message_id)
+
+            items.append(
+                ft.ListTile(
+                    leading=ft.Icon(ft.Icons.REMOVE_CIRCLE_OUTLINE),
+                    title=ft.Text("Remove"),
+                    key=keys.ACTION_REMOVE,
+                    on_click=remove,
+                )
+            )
+        if not own:
+
+            async def report(_event: Any) -> None:
+                self._page.pop_dialog()
+                self._open_report(message_id)
+
+            items.append(
+                ft.ListTile(
+                    leading=ft.Icon(ft.Icons.FLAG_OUTLINED),
+                    title=ft.Text("Report"),
+                    key=keys.ACTION_REPORT,
+                    on_click=report,
+                )
+            )
         items.append(error)
         # No key on a dialog: a closed one stays in the page's dialog list until the client
         # says it was dismissed, and two of one key there made Flet reconcile one into the other.
@@ -247,6 +284,87 @@ class MessageActionsSession:
                 actions=[
                     ft.TextButton(content="Cancel", key=keys.DELETE_CANCEL, on_click=self._close),
                     ft.FilledButton(content="Delete", key=keys.DELETE_CONFIRM, on_click=confirm),
+                ],
+            )
+        )
+
+    # -- moderators remove, anyone reports ------------------------------------------------------
+
+    def _open_remove(self, message_id: int) -> None:
+        reason = ft.TextField(
+            key=keys.REMOVE_REASON, label="Reason (optional)", max_length=MAX_REASON_LENGTH
+        )
+        error = ft.Text(key=keys.REMOVE_ERROR, color=ft.Colors.ERROR, visible=False)
+
+        def show_error(text: str) -> None:
+            error.value, error.visible = text, True
+            error.update()
+
+        async def confirm(_event: Any) -> None:
+            why = (reason.value or "").strip() or None
+
+            async def remove() -> object:
+                return await self._chat.moderation.remove_message(
+                    self._name(), message_id, reason=why, origin=self._origin
+                )
+
+            if await self._run(remove, on_error=show_error):
+                self._page.pop_dialog()
+
+        self._page.show_dialog(
+            ft.AlertDialog(
+                modal=True,
+                title=ft.Text("Remove this message?"),
+                semantics_label="Remove this message?",
+                content=ft.Column(
+                    [ft.Text('Everyone will see "removed by a moderator".'), reason, error],
+                    tight=True,
+                ),
+                actions=[
+                    ft.TextButton(content="Cancel", key=keys.REMOVE_CANCEL, on_click=self._close),
+                    ft.FilledButton(content="Remove", key=keys.REMOVE_CONFIRM, on_click=confirm),
+                ],
+            )
+        )
+
+    def _open_report(self, message_id: int) -> None:
+        field = ft.TextField(
+            key=keys.REPORT_REASON,
+            label="Why are you reporting this message?",
+            multiline=True,
+            min_lines=1,
+            max_lines=4,
+            max_length=MAX_REASON_LENGTH,
+            autofocus=True,
+        )
+
+        def show_error(text: str) -> None:
+            field.error = text
+            field.update()
+
+        async def send(_event: Any) -> None:
+            async def report() -> object:
+                return await self._chat.moderation.report(
+                    self._name(), message_id, field.value or "", origin=self._origin
+                )
+
+            if await self._run(report, on_error=show_error):
+                self._page.pop_dialog()
+                self._page.show_dialog(
+                    ft.SnackBar(
+                        ft.Text("Thanks: the admins will look at it.", key=keys.REPORT_SNACK)
+                    )
+                )
+
+        self._page.show_dialog(
+            ft.AlertDialog(
+                modal=True,
+                title=ft.Text("Report this message"),
+                semantics_label="Report this message",
+                content=field,
+                actions=[
+                    ft.TextButton(content="Cancel", key=keys.REPORT_CANCEL, on_click=self._close),
+                    ft.FilledButton(content="Report", key=keys.REPORT_SEND, on_click=send),
                 ],
             )
         )

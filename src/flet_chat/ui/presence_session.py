@@ -60,6 +60,7 @@ class PresenceSession:
         self.room = DEFAULT_ROOM
         # The current room's members by user key; None for #general, which has everyone.
         self._members: dict[str, str] | None = None
+        self._roles: dict[str, str] = {}  # user key -> "owner" / "moderator" in this room
 
     @property
     def view(self) -> ChatView:
@@ -93,19 +94,23 @@ class PresenceSession:
         return [name for name in self._cache.users if user_key(name) in self._members]
 
     def _members_changed(self) -> None:
-        _update(self.view.members.show(self._online_here()))
+        _update(self.view.members.show(self._online_here(), self._roles))
 
     def profiles_changed(self, changed: frozenset[str]) -> None:
         """People's profiles changed: if the member list shows one of them, draw it again."""
         if self.view.members.profiles_changed(changed):
             self._members_changed()
 
-    def show_room(self, room: str, members: list[str] | None) -> None:
-        """The session switched rooms: show who of its members is online, and its typists."""
+    def show_room(
+        self, room: str, members: list[str] | None, roles: dict[str, str] | None = None
+    ) -> None:
+        """The session switched rooms: show who of its members is online (with their roles
+        there, by name: "owner", "moderator"), and its typists."""
         self.room = room
         self._members = None if members is None else {user_key(m): m for m in members}
+        self._roles = {user_key(name): role for name, role in (roles or {}).items()}
         self._last_typing_sent = None
-        _update(self.view.members.show(self._online_here()))
+        _update(self.view.members.show(self._online_here(), self._roles))
         _update(self.view.typing.show(self._typists()))
 
     def membership_changed(self, room: str, user_name: str, *, joined: bool) -> None:
@@ -115,6 +120,16 @@ class PresenceSession:
             self._members[user_key(user_name)] = user_name
         else:
             self._members.pop(user_key(user_name), None)
+        self._members_changed()
+
+    def role_changed(self, room: str, user_name: str, role: str | None) -> None:
+        """Someone's role in a room changed (a moderator named, ownership transferred)."""
+        if room != self.room or self._members is None:
+            return
+        if role in ("owner", "moderator"):
+            self._roles[user_key(user_name)] = role
+        else:
+            self._roles.pop(user_key(user_name), None)
         self._members_changed()
 
     async def connection_changed(self, *, connected: bool) -> None:

@@ -103,7 +103,7 @@ class RoomsSession:
 
     def joined(self, room: Room) -> None:
         self._add(room)
-        if room.kind is RoomKind.PUBLIC and room.key not in self._public:
+        if _listed(room) and room.key not in self._public:
             self._public = sorted([*self._public, room.key])
 
     def left(self, key: str) -> None:
@@ -112,8 +112,19 @@ class RoomsSession:
         self._fanout.unsubscribe_topic(room_topic(key), self._subscriber)
 
     def room_created(self, room: Room) -> None:
-        if room.kind is RoomKind.PUBLIC and room.key not in self._public:
+        if _listed(room) and room.key not in self._public:
             self._public = sorted([*self._public, room.key])
+
+    def room_changed(self, room: Room) -> None:
+        """A room's settings changed (archived, slow mode): its books keep the new room, and an
+        archived public room leaves the directory (unarchived, it comes back)."""
+        books = self._books.get(room.key)
+        if books is not None:
+            books.room = room
+        if _listed(room):
+            self.room_created(room)
+        elif room.key in self._public and room.key != DEFAULT_ROOM:
+            self._public = [key for key in self._public if key != room.key]
 
     def count(self, message: Message) -> bool:
         """A message in a room not on screen; returns whether its books changed."""
@@ -144,7 +155,7 @@ class RoomsSession:
         """#general, then rooms by name, then direct conversations by the other's name."""
         me = self._me
         public = sorted(
-            (b for b in self._books.values() if b.room.kind is RoomKind.PUBLIC),
+            (b for b in self._books.values() if b.room.kind is not RoomKind.DIRECT),
             key=lambda b: (b.room.key != DEFAULT_ROOM, b.room.key),
         )
         direct = sorted(
@@ -152,7 +163,15 @@ class RoomsSession:
             key=lambda b: title_for(b.room, me).casefold(),
         )
         return [
-            RoomEntry(b.room.key, title_for(b.room, me), b.unread, b.mentioned) for b in public
+            RoomEntry(
+                b.room.key,
+                title_for(b.room, me),
+                b.unread,
+                b.mentioned,
+                private=b.room.kind is RoomKind.PRIVATE,
+                archived=b.room.archived,
+            )
+            for b in public
         ] + [self._direct_entry(b, me) for b in direct]
 
     def _direct_entry(self, books: _Books, me: str | None) -> RoomEntry:
@@ -182,6 +201,11 @@ class RoomsSession:
             books.unread = max(books.unread, unread)
             books.mentioned = books.mentioned or mentioned
         self._fanout.subscribe(room_topic(room.key), self._subscriber, self._handler)
+
+
+def _listed(room: Room) -> bool:
+    """Whether the directory lists the room: public and not archived."""
+    return room.kind is RoomKind.PUBLIC and not room.archived
 
 
 def counts_as_unread(message: Message, me: str | None) -> bool:

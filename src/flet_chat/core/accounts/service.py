@@ -51,6 +51,7 @@ GUESTS_OFF = "Guests cannot join this chat. Sign up or sign in."
 NAME_TAKEN = "{name} is taken. Choose another name, or sign in if it is yours."
 LOOKS_LIKE = "{name} looks too much like {other}, who is already in this chat. Choose another name."
 WRONG_PASSWORD = "Your current password is wrong."
+BANNED = "This account is banned from the chat."
 MEMBERS_ONLY = "Sign up (choose a password) first."
 # A session's last use is written at most this often: a busy client costs no write per request.
 TOUCH_EVERY = timedelta(minutes=10)
@@ -88,7 +89,9 @@ class AccountService:
         legacy_tokens: LegacyTokens | None = None,
         upload_tickets: UploadTickets | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        is_banned: Callable[[str], Awaitable[bool]] | None = None,
     ) -> None:
+        self._is_banned = is_banned  # banned from the whole chat (core/moderation.py)
         self._store = store
         self._hasher = hasher
         self._limits = limits
@@ -215,7 +218,21 @@ class AccountService:
             raise NameTakenError(NAME_TAKEN.format(name=name))
         raise NameTakenError(LOOKS_LIKE.format(name=name, other=holder))
 
+    async def is_banned(self, name: str) -> bool:
+        """Banned from the whole chat (core/moderation.py): no session opens for it."""
+        return self._is_banned is not None and await self._is_banned(name)
+
+    async def _banned(self, name: str) -> bool:
+        return await self.is_banned(name)
+
+    async def ended_reason(self, name: str) -> str:
+        """What to tell a connection whose session ended: signed out, or banned."""
+        return BANNED if await self.is_banned(name) else SIGNED_OUT
+
     async def _open(self, name: str, kind: SessionKind, *, label: str | None) -> SignedIn:
+        # Every new session comes through here: a banned account gets none.
+        if await self._banned(name):
+            raise UnauthorizedError(BANNED)
         token = new_token(kind)
         expires = None if kind is SessionKind.ACCESS_TOKEN else self._expiry()
         session_id = await self._store.add_session(
@@ -240,6 +257,9 @@ class AccountService:
         found = await self._store.session(token_hash(token), now)
         if found is None:
             return None
+        # Its sessions ended with the ban; this closes a sign-in racing with it.
+        if await self._banned(found.account.user_name):
+            return None
         if found.last_used_at is None or now - found.last_used_at > TOUCH_EVERY:
             expires = None if found.kind is SessionKind.ACCESS_TOKEN else self._expiry()
             await self._store.touch_session(found.session_id, now, expires)
@@ -254,7 +274,7 @@ class AccountService:
         if name is None:
             return None
         account = await self._store.account(name)
-        if account is None or not account.is_guest:
+        if account is None or not account.is_guest or await self._banned(name):
             return None
         session_token = new_token(kind)
         session_id = await self._store.add_first_session(
@@ -302,6 +322,11 @@ class AccountService:
         if ended:
             await self._bus.publish(SessionsEnded(name, tuple(ended)))
         return ended
+
+    async def end_every_session(self, user_name: str) -> None:
+        """Every session of the account (browser, API, access tokens) ends on every process:
+        what a ban from the whole chat does (core/moderation.py)."""
+        await self._end(user_name)
 
     # -- passwords ------------------------------------------------------------------------------
 

@@ -53,6 +53,14 @@ BADGES = {AuthorKind.BOT: "BOT", AuthorKind.INTEGRATION: "APP"}
 # The seed console showed answers indented ("     >>>>> ") and in blue.
 BOT_INDENT = 24
 DELETED_TEXT = "message deleted"
+REMOVED_TEXT = "removed by a moderator"
+
+
+def deleted_text(message: Message) -> str:
+    """What stands for a deleted message: its author deleted it, or a moderator removed it."""
+    return REMOVED_TEXT if message.removed_by_moderator else DELETED_TEXT
+
+
 EDITED_MARK = "(edited)"
 MESSAGE_ACTIONS = "Message actions"
 # The routed action of the "more" button (RoutedEvent.action); its value is the message id.
@@ -103,7 +111,7 @@ class ChatMessage(SharedRow, ft.Row):
         )
         # Markdown is read as what it says ("bold and code"), never its marks (core/markdown).
         said = (
-            DELETED_TEXT
+            deleted_text(message)
             if message.deleted
             else _with_mark(message, markdown=True) + _files_said(message)
         )
@@ -114,7 +122,7 @@ class ChatMessage(SharedRow, ft.Row):
         header, header_row = _header(message, profile, clock, silent=True)
         lines: list[ft.Control] = [header_row]
         if message.deleted:
-            lines.append(_deleted_stub())
+            lines.append(_deleted_stub(message))
         else:
             if message.edited:
                 header.append(_edited_mark())
@@ -146,7 +154,7 @@ class ChatMessage(SharedRow, ft.Row):
         body: ft.Control
         files_alone = bool(message.attachments) and not message.text and not message.deleted
         if message.deleted:
-            body = _deleted_stub()
+            body = _deleted_stub(message)
         elif files_alone:  # in the text's place, beside the "more" button
             body = attachment_strip(message, thumbnails)
         else:
@@ -275,8 +283,8 @@ class MoreButton(RoutedControl, ft.IconButton):
         self.route = (OPEN_ACTIONS, str(message_id))
 
 
-def _deleted_stub() -> ft.Text:
-    return silent_text(DELETED_TEXT, italic=True, color=NOTICE_COLOR)
+def _deleted_stub(message: Message) -> ft.Text:
+    return silent_text(deleted_text(message), italic=True, color=NOTICE_COLOR)
 
 
 def _edited_mark() -> ft.Text:
@@ -302,11 +310,14 @@ class ActionMessage(SharedRow, ft.Row):
         self.message = message
         self.time_text = time = time_text(message.created_at, clock)
         name = message.user_name
-        said = DELETED_TEXT if message.deleted else f"{name} {_with_mark(message)}"
+        said = deleted_text(message) if message.deleted else f"{name} {_with_mark(message)}"
         self.spoken = spoken(name, time, said)
         controls: list[ft.Control]
         if message.deleted:
-            controls = [silent_text(f"* {message.user_name}  {time}", italic=True), _deleted_stub()]
+            controls = [
+                silent_text(f"* {message.user_name}  {time}", italic=True),
+                _deleted_stub(message),
+            ]
         else:
             prefix = f"* {message.user_name} "
             text = message_text(message.text, italic=True, prefix=prefix, suffix=f"  {time}")

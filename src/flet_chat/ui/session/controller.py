@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import inspect
+import logging
 import uuid
 from collections.abc import Awaitable
 from datetime import UTC, datetime
@@ -35,6 +36,7 @@ from flet_chat.core.events import (
     MessageChanged,
     MessagePosted,
     MessagesRestored,
+    ModerationChanged,
     RoomChanged,
 )
 from flet_chat.core.limits import MAX_RENDERED_MESSAGES
@@ -43,7 +45,7 @@ from flet_chat.core.rate_limit import Origin
 from flet_chat.core.room_service import GENERAL
 from flet_chat.core.rooms import user_key
 from flet_chat.flet_compat import forget_flet_session
-from flet_chat.ui import routing
+from flet_chat.ui import keys, routing
 from flet_chat.ui.controls.attachments import DOWNLOAD_FILE, OPEN_IMAGE
 from flet_chat.ui.message_actions_session import MessageActionsSession
 from flet_chat.ui.message_window import MessageWindow
@@ -51,6 +53,7 @@ from flet_chat.ui.presence_session import PresenceSession
 from flet_chat.ui.rooms_session import RoomsSession, counts_as_unread
 from flet_chat.ui.routing import RoutedEvent
 from flet_chat.ui.session.account import AccountSession
+from flet_chat.ui.session.admin import ADMIN_ROUTE, AdminSession
 from flet_chat.ui.session.attachments import AttachmentsSession
 from flet_chat.ui.session.composer import Composer
 from flet_chat.ui.session.conversation import Conversation
@@ -60,6 +63,8 @@ from flet_chat.ui.session.external_sign_in import ExternalSignIn
 from flet_chat.ui.session.identity import SessionIdentity
 from flet_chat.ui.session.navigation import Navigation
 from flet_chat.ui.session.profile import ProfileSession
+from flet_chat.ui.session.room_admin import RoomAdmin
+from flet_chat.ui.session.room_standing import RoomStanding
 from flet_chat.ui.session.screen import PageScreen
 from flet_chat.ui.session.search import SearchSession
 from flet_chat.ui.session.tab_title import APP_TITLE, TabTitle
@@ -75,12 +80,14 @@ if TYPE_CHECKING:  # for annotations only: importing it would load every adapter
 from flet_chat.ui.views.message_list import CHUNK_SIZE
 from flet_chat.ui.views.room_list import RoomList
 
+logger = logging.getLogger(__name__)
+
 
 class SessionController:
     def __init__(self, page: ft.Page, services: Services, shared: ProcessShared) -> None:
         self.page = page
         self._shared = shared
-        chat = services.chat
+        chat = self._services_chat = services.chat
         # Presence counts sessions, not people: this key is unique across processes.
         self.session_key = uuid.uuid4().hex
         # Rate limits count per tab and per client IP (Flet's, from the ASGI scope, where a
@@ -144,6 +151,7 @@ class SessionController:
             clock=self.clock,
             on_search=self._open_search,
             on_emoji=self._open_emoji,
+            on_manage_room=self._manage_room,
         )
         self.emoji = EmojiInput(view=self.view, screen=self.screen)
         self.presence.bind(self.view)
@@ -186,6 +194,34 @@ class SessionController:
             me=self._me,
             profiles=services.profile_cache,
         )
+        # Muted, archived, slow mode: what the composer says in the room on screen.
+        self.standing = RoomStanding(
+            rooms=chat.rooms,
+            view=self.view,
+            screen=self.screen,
+            me=self._me,
+            room=lambda: self.conversation.room,
+            background=self._background,
+            clock=self.clock,
+        )
+        # "Manage room": invitations, slow mode, archive, ownership, members' moderation.
+        self.room_admin = RoomAdmin(
+            chat=chat,
+            screen=self.screen,
+            me=self._me,
+            room=lambda: self.conversation.room,
+            clock=self.clock,
+            origin=self.origin,
+        )
+        # The route /admin: made when opened (ui/session/admin.py).
+        self.admin = AdminSession(
+            moderation=chat.moderation,
+            me=self._me,
+            show=self._show_admin,
+            leave=self._leave_admin,
+            clock=self.clock,
+            origin=self.origin,
+        )
         self.navigation = Navigation(
             rooms_service=chat.rooms,
             rooms=self.rooms,
@@ -199,6 +235,7 @@ class SessionController:
             background=self._background,
             drafts=self.drafts,
             title=self.tab_title,
+            entered=self.standing.check,
         )
         self.composer = Composer(
             submit=services.submissions.submit,
@@ -256,6 +293,7 @@ class SessionController:
         page.on_close = self._on_close
         page.on_resize = self.presence.on_resize
         page.on_app_lifecycle_state_change = self._on_lifecycle
+        page.on_route_change = self._on_route_change
         self._shared.runtime.live_sessions.add(self)
         self._shared.runtime.memory.fit_to(len(self._shared.runtime.live_sessions))
         # Subscribe before reading history and hold live events until it is in: the window drops
@@ -275,6 +313,8 @@ class SessionController:
         self._history_task = asyncio.create_task(self.conversation.load_history())
         self.identity.start(self._prefs)
         self._wake_at_midnight()
+        if page.route == ADMIN_ROUTE:  # "Admins only" until an admin is known to be here
+            self._background(self.admin.open())
 
     def _wake_at_midnight(self) -> None:
         """At the viewer's midnight "Today" becomes "Yesterday": render once then, so a tab
@@ -306,6 +346,7 @@ class SessionController:
         self._closed = True
         self.identity.closing()
         self.conversation.close()
+        self.standing.close()
         routing.unregister(self.page)
         self._shared.runtime.fanout.unsubscribe(self)
         self._shared.frames.cancel(self)
@@ -324,6 +365,10 @@ class SessionController:
         """Someone is here: their name in the header, then their rooms."""
         self.account.show()
         self._background(self.navigation.enter_rooms())
+        self._background(self.standing.check())
+        self._background(self._offer_admin())
+        if self.admin.is_open:  # /admin was opened before anyone was here: read it again
+            self._background(self.admin.open())
 
     def _account_changed(self, account: Account) -> None:
         self.identity.account_changed(account)
@@ -333,6 +378,10 @@ class SessionController:
         """Their account session ended: nothing of theirs stays on screen or keeps arriving
         (their rooms, direct conversations, a draft); #general shows behind the dialog."""
         self.account.hide()
+        self.admin.close()
+        with contextlib.suppress(RuntimeError):  # the tab closed meanwhile
+            self.screen.refresh(*self.view.show_admin_entry(False, self._open_admin))
+            self.conversation.admin_known(False)
         self.rooms.reset()
         self.drafts.clear()
         self.view.message_input.value = ""
@@ -342,6 +391,47 @@ class SessionController:
             self.screen.refresh(self.view.message_input)
         await self.navigation.switch_to(GENERAL)
         self.navigation.render_rooms()
+        await self.standing.check()
+
+    # -- the admin view (the route /admin) -------------------------------------------------------
+
+    async def _offer_admin(self) -> None:
+        """The header's "Admin" for admins (the view checks again, and so does the core)."""
+        me = self._me()
+        try:
+            admin = me is not None and await self._services_chat.moderation.is_admin(me)
+        except Exception as error:
+            logger.warning("could not tell whether %s is an admin: %r", me, error)
+            return
+        if admin and me == self._me():
+            with contextlib.suppress(RuntimeError):
+                self.screen.refresh(*self.view.show_admin_entry(True, self._open_admin))
+                self.conversation.admin_known(True)
+
+    async def _open_admin(self, _event: Any) -> None:
+        await self.admin.open()
+        with contextlib.suppress(RuntimeError):  # the address bar follows
+            await self.page.push_route(ADMIN_ROUTE)
+
+    async def _on_route_change(self, event: Any) -> None:
+        """The browser's address changed (back, forward, a typed /admin)."""
+        if getattr(event, "route", None) == ADMIN_ROUTE:
+            if not self.admin.is_open:
+                await self.admin.open()
+        else:
+            self.admin.close()
+
+    def _show_admin(self, control: ft.Control | None) -> None:
+        """The admin view in place of the chat, or (None) the chat again."""
+        page, main = self.page, self.view.main_row
+        page.controls = [main] if control is None else [main, control]
+        main.visible = control is None
+        with contextlib.suppress(RuntimeError):
+            page.update()
+
+    async def _leave_admin(self) -> None:
+        with contextlib.suppress(RuntimeError):
+            await self.page.push_route("/")
 
     async def _connection_changed(self, connected: bool) -> None:
         await self.presence.connection_changed(connected=connected)
@@ -381,11 +471,42 @@ class SessionController:
                 return
             self._rooms_dirty = True
         elif isinstance(event, RoomChanged):
-            self.rooms.room_created(event.room)
-            self._rooms_dirty = True
+            self._room_changed(event)
+        elif isinstance(event, ModerationChanged):
+            self._moderated(event)
+            return
         else:
             return
         self._shared.frames.request(self, self._flush)
+
+    def _room_changed(self, event: RoomChanged) -> None:
+        room = event.room
+        if event.created:
+            self.rooms.room_created(room)
+        else:  # archived, unarchived, slow mode
+            self.rooms.room_changed(room)
+            if room.key == self.conversation.room.key:
+                self.conversation.room = room
+                self._background(self.standing.check())
+        self._rooms_dirty = True
+
+    def _moderated(self, event: ModerationChanged) -> None:
+        """This user was muted, unmuted, kicked or banned (the room's other members hear it
+        too: theirs is ignored here). A kick or ban also comes as MembershipChanged, which
+        takes the room off the list (and the user to #general if it was open)."""
+        if event.action in ("set_role", "transfer"):
+            self.presence.role_changed(event.room, event.user_name, event.role)
+        me = self._me()
+        if me is None or user_key(event.user_name) != user_key(me):
+            return
+        if event.room == self.conversation.room.key:
+            self._background(self.standing.check())
+        if event.action in ("kick", "ban"):
+            self._background(self._notify(f"You were removed from #{event.room}"))
+
+    async def _notify(self, text: str) -> None:
+        with contextlib.suppress(RuntimeError):  # the tab closed meanwhile
+            self.screen.show_dialog(ft.SnackBar(ft.Text(text, key=keys.MODERATION_NOTICE)))
 
     def _count_elsewhere(self, message: Message) -> None:
         if self.rooms.count(message):
@@ -495,6 +616,9 @@ class SessionController:
 
     async def _open_search(self, event: Any) -> None:
         await self.search.open(event)
+
+    async def _manage_room(self, event: Any) -> None:
+        await self.room_admin.open(event)
 
     async def _show_rooms(self, event: Any) -> None:
         await self.navigation.show_rooms(event)

@@ -90,6 +90,8 @@ class Conversation:
         self._me = me
         self._profiles = profiles
         self.room: Room = GENERAL
+        self._topic: str | None = None  # the room's topic as the header shows it
+        self.manages_general = False  # a chat admin: "Manage room" in #general too
         self.history_loaded = False
         self._pending: list[Message] = []
         self._switches = 0  # a newer switch of rooms supersedes one still loading
@@ -217,10 +219,22 @@ class Conversation:
 
     def show_header(self, topic: str | None) -> None:
         room = self.room
-        can_leave = room.kind is RoomKind.PUBLIC and room.key != DEFAULT_ROOM
+        self._topic = topic
+        can_leave = room.kind is not RoomKind.DIRECT and room.key != DEFAULT_ROOM
+        # "Manage room" (invite, members, moderation) goes with "Leave"; in #general, which
+        # has no owner, it is the chat admins' (they are its moderators).
+        can_manage = can_leave or (room.key == DEFAULT_ROOM and self.manages_general)
         self._screen.refresh(
-            *self._view.show_room(title_for(room, self._me()), topic, can_leave=can_leave)
+            *self._view.show_room(
+                title_for(room, self._me()), topic, can_leave=can_leave, can_manage=can_manage
+            )
         )
+
+    def admin_known(self, admin: bool) -> None:
+        """Whether the user is a chat admin (they manage #general too): the header again."""
+        if admin != self.manages_general:
+            self.manages_general = admin
+            self.show_header(self._topic)
 
     def show_error(self, message: str | None) -> None:
         show_under_field(self._view, self._screen, message)

@@ -85,6 +85,8 @@ class Accounts(Protocol):
 
     async def still_signed_in(self, session_ids: Sequence[int]) -> set[int]: ...
 
+    async def ended_reason(self, name: str) -> str: ...
+
 
 class Watch(Protocol):
     """SessionWatch.watch: `ended` is awaited once when the session ends; returns a stop."""
@@ -415,12 +417,21 @@ class SessionIdentity:
             return
         await self._signed_out()
         account = auth.account
-        self._dialog.signed_out(SIGNED_OUT, name=None if account.is_guest else account.user_name)
+        reason = await self._ended_reason(account.user_name)
+        self._dialog.signed_out(reason, name=None if account.is_guest else account.user_name)
         with contextlib.suppress(RuntimeError):  # the tab closed meanwhile
             self._screen.show_dialog(self._dialog.dialog)
         # Last: two round trips to the browser. A token left behind by a tab that closed
         # meanwhile proves nothing any more; the next visit finds that out and asks.
         await self._forget_stored_token()
+
+    async def _ended_reason(self, name: str) -> str:
+        """Why the session ended as the dialog says it: signed out, or banned from the chat."""
+        try:
+            return await self._accounts.ended_reason(name)
+        except Exception as error:  # the store is away: the usual text will do
+            logger.warning("could not read why a session ended: %r", error)
+            return SIGNED_OUT
 
     async def _forget_stored_token(self) -> None:
         """Forget the stored token unless it is a live one: another tab of this browser may

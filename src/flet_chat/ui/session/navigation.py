@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 from flet_chat.core.errors import JOIN_FIRST, ChatError
 from flet_chat.core.events import MembershipChanged
 from flet_chat.core.limits import DEFAULT_ROOM
-from flet_chat.core.models import Room, RoomKind
+from flet_chat.core.models import Room, RoomKind, RoomRole
 from flet_chat.core.rate_limit import Origin
 from flet_chat.core.room_service import GENERAL, RoomService, title_for
 from flet_chat.core.rooms import clean_room_name, user_key
@@ -43,9 +43,11 @@ class Navigation:
         background: Callable[[Awaitable[None]], None],
         drafts: Drafts | None = None,
         title: TabTitle | None = None,
+        entered: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         """`drafts`: the composer's text per room, swapped as rooms change; `title`: the tab's
-        title, which counts the unread messages of every room."""
+        title, which counts the unread messages of every room; `entered`: a room is on screen
+        (the composer's standing there is read)."""
         self._service = rooms_service
         self._rooms = rooms
         self._room_list = room_list
@@ -59,6 +61,7 @@ class Navigation:
         self._drafts = drafts if drafts is not None else Drafts()
         self._title = title
         self._opening_room = False
+        self._entered = entered
 
     async def enter_rooms(self) -> None:
         """The user is known: hear their rooms and show them with their unread counts. Retried
@@ -134,21 +137,39 @@ class Navigation:
             self._screen.refresh(field)
         self._rooms.seen(room.key)
         self.render_rooms()
+        if self._entered is not None:
+            self._background(self._entered())
         await self._close_drawer()
         await conversation.save_read_mark(left)
         members = list(room.members) if room.kind is RoomKind.DIRECT else None
-        if room.kind is RoomKind.PUBLIC and room.key != DEFAULT_ROOM:
+        roles: dict[str, str] = {}
+        if room.kind is not RoomKind.DIRECT and room.key != DEFAULT_ROOM:
             try:
-                members = await self._service.members(room.key)
+                members, roles = await self._members_of(room)
             except Exception as error:  # the store is away: the list fills in on the next change
                 logger.warning("could not read the members of %s: %r", room.key, error)
                 members = []
-        self._presence.show_room(room.key, members)
+        self._presence.show_room(room.key, members, roles)
         conversation.show_header(None)
         # A room opens at its newest message, wherever the last one was scrolled to.
         self._view.message_list.auto_scroll = True
         await conversation.load_history(at=at)
         await conversation.mark_read()
+
+    async def _members_of(self, room: Room) -> tuple[list[str], dict[str, str]]:
+        """A room's members and their roles ("owner", "moderator"); only the members of a
+        public room for someone looking in without being in it (a search result)."""
+        me = self._me()
+        try:
+            if me is None:
+                raise ChatError(JOIN_FIRST)
+            memberships = await self._service.memberships(me, room.key)
+        except ChatError:
+            if room.kind is not RoomKind.PUBLIC:
+                return [], {}
+            return await self._service.members(room.key) or [], {}
+        roles = {m.user_name: m.role.value for m in memberships if m.role is not RoomRole.MEMBER}
+        return [m.user_name for m in memberships], roles
 
     async def _close_drawer(self) -> None:
         if self._view.narrow:
@@ -170,7 +191,10 @@ class Navigation:
             if me is None:
                 raise ChatError(JOIN_FIRST)
             key = clean_room_name(text)
-            if self._rooms.is_in(key):
+            private = bool(self._room_list.private_switch.value)
+            if private:  # a new invite-only room (an existing name is refused as taken)
+                room = await self._service.create(me, key, private=True, origin=self._origin)
+            elif self._rooms.is_in(key):
                 room = self._rooms.get(key) or GENERAL
             else:  # the directory a session has may not list every room: the server decides
                 room = await self._service.join_or_create(me, key, origin=self._origin)
@@ -181,7 +205,8 @@ class Navigation:
         finally:
             self._opening_room = False
         field.value, field.error = "", None
-        self._screen.refresh(field)
+        self._room_list.private_switch.value = False
+        self._screen.refresh(field, self._room_list.private_switch)
         self._rooms.joined(room)
         await self.switch_to(room)
 

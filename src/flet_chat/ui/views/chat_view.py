@@ -32,6 +32,7 @@ SHOW_MEMBERS = "Show who is online"
 HIDE_MEMBERS = "Hide who is online"
 SHOW_ROOMS = "Show rooms"
 LEAVE_ROOM = "Leave this room"
+MANAGE_ROOM = "Manage room"
 SEARCH_MESSAGES = "Search messages"
 
 
@@ -58,8 +59,11 @@ class ChatView:
         clock: Clock = FALLBACK,
         on_search: Handler | None = None,
         on_emoji: Handler | None = None,
+        on_manage_room: Handler | None = None,
     ) -> None:
         self.rooms = room_list
+        self._on_manage_room = on_manage_room
+        self.manage_button: ft.TextButton | None = None  # made in the first room that has it
         self.load_older_button = ft.TextButton(
             content="Load older messages", key=keys.LOAD_OLDER_BUTTON, on_click=on_load_older
         )
@@ -97,6 +101,9 @@ class ChatView:
             on_click=on_send,
         )
 
+        # The room's standing note under the composer (ui/session/room_standing.py).
+        self.composer_note: str | None = None
+
         # The emoji picker (ui/session/emoji_input.py) and the `:smi` suggestions under the field.
         self.emoji_button = ft.IconButton(
             key=keys.EMOJI_BUTTON,
@@ -132,6 +139,7 @@ class ChatView:
         self.room_topic: ft.Text | None = None
         self.leave_button: ft.TextButton | None = None
         self._account_menu: ft.Control | None = None
+        self.admin_button: ft.TextButton | None = None
         self.room_title = ft.Text(
             "#general",
             key=keys.ROOM_TITLE,
@@ -150,7 +158,7 @@ class ChatView:
                 on_click=on_search,
             )
             self.header.controls.insert(1, self.search_button)
-        self._header_shown: tuple[str, str | None, bool] = ("#general", None, False)
+        self._header_shown: tuple[str, str | None, bool, bool] = ("#general", None, False, False)
         # Wide: the room list is the main row's first column. Narrow: it moves into the drawer.
         self.drawer = ft.NavigationDrawer(controls=[])
         self.chat_column = ft.Column(
@@ -186,9 +194,11 @@ class ChatView:
     def layout(self) -> list[ft.Control]:
         return [self.main_row]
 
-    def show_room(self, title: str, topic: str | None, *, can_leave: bool) -> list[ft.Control]:
+    def show_room(
+        self, title: str, topic: str | None, *, can_leave: bool, can_manage: bool = False
+    ) -> list[ft.Control]:
         """Name the room on screen, with its topic; returns the controls to update."""
-        shown = (title, topic or None, can_leave)
+        shown = (title, topic or None, can_leave, can_manage)
         if shown == self._header_shown:
             return []
         self._header_shown = shown
@@ -213,6 +223,14 @@ class ChatView:
             self.header.controls.insert(self._index_of(self.members_toggle), self.leave_button)
         if self.leave_button is not None:
             self.leave_button.visible = can_leave
+        can_manage = can_manage and self._on_manage_room is not None
+        if can_manage and self.manage_button is None:
+            self.manage_button = ft.TextButton(
+                content=MANAGE_ROOM, key=keys.ROOM_MENU_BUTTON, on_click=self._on_manage_room
+            )
+            self.header.controls.insert(self._index_of(self.members_toggle), self.manage_button)
+        if self.manage_button is not None:
+            self.manage_button.visible = can_manage
         return [self.header]
 
     def show_account_menu(self, menu: ft.Control) -> list[ft.Control]:
@@ -223,6 +241,26 @@ class ChatView:
             self._account_menu = menu
         menu.visible = True
         return [self.header]
+
+    def show_admin_entry(self, visible: bool, on_click: Handler) -> list[ft.Control]:
+        """The header's "Admin" (the route /admin), for admins only: made the first time an
+        admin is here; returns the controls to send."""
+        if self.admin_button is None:
+            if not visible:
+                return []
+            self.admin_button = ft.TextButton(
+                content="Admin", key=keys.ADMIN_BUTTON, on_click=on_click
+            )
+            at = self._index_of(self._account_menu) if self._account_menu else None
+            if at is None:
+                self.header.controls.append(self.admin_button)
+            else:
+                self.header.controls.insert(at, self.admin_button)
+            return [self.header]
+        if self.admin_button.visible == visible:
+            return []
+        self.admin_button.visible = visible
+        return [self.admin_button]
 
     def hide_account_menu(self) -> list[ft.Control]:
         menu = self._account_menu
@@ -309,9 +347,23 @@ class ChatView:
 
     def show_composer_error(self, message: str | None) -> None:
         self.message_input.error = message
-        self.message_input.helper = None
+        self.message_input.helper = self.composer_note
 
     def show_composer_status(self, message: str | None) -> None:
         """A neutral note under the composer (a send being retried), not an error."""
-        self.message_input.helper = message
+        self.message_input.helper = message or self.composer_note
         self.message_input.error = None
+
+    def set_composer_standing(self, note: str | None, *, disabled: bool) -> bool:
+        """What the user may do in the room on screen ("You are muted in #dev until 7:45 PM",
+        "Slow mode: ..."), shown under the composer until it changes, the composer disabled
+        when they may not post. Returns whether anything changed."""
+        field = self.message_input
+        if note == self.composer_note and bool(field.disabled) == disabled:
+            return False
+        self.composer_note = note
+        field.disabled = disabled
+        field.helper = note
+        if disabled:
+            field.error = None
+        return True

@@ -12,7 +12,7 @@ showing the person redraw their list when the profile cache or the guest marks s
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Protocol
 
 import flet as ft
@@ -49,11 +49,12 @@ class MemberRow(SharedRow, RoutedControl, ft.Container):
         stamp: int = 0,
         *,
         guest: bool = False,
+        role: str | None = None,
     ) -> None:
         self.route = (OPEN_DIRECT, user_name)
         shown_name = display_name_of(user_name, profile)
         # The first line says the whole row to screen readers; the others are silent.
-        said = member_label(user_name, shown_name, profile.status, guest=guest)
+        said = member_label(user_name, shown_name, profile.status, guest=guest, role=role)
         names: ft.Control = _one_line(user_name, said=said)
         if shown_name is not None or profile.status:
             lines: list[ft.Control] = (
@@ -69,13 +70,22 @@ class MemberRow(SharedRow, RoutedControl, ft.Container):
             if profile.status:
                 lines.append(_one_line(profile.status, muted=True, size=11, said=SILENT))
             names = ft.Column(lines, spacing=0, tight=True, expand=True)
+        marks = [m for m in (role, GUEST_MARK if guest else None) if m]
         mark = (
-            [ft.Text(GUEST_MARK, size=11, italic=True, color=NOTICE_COLOR, semantics_label=SILENT)]
-            if guest
+            [
+                ft.Text(
+                    ", ".join(marks),
+                    size=11,
+                    italic=True,
+                    color=NOTICE_COLOR,
+                    semantics_label=SILENT,
+                )
+            ]
+            if marks
             else []
         )
         super().__init__(
-            key=keys.member_row(user_name, stamp, guest=guest),
+            key=keys.member_row(user_name, stamp, guest=guest, role=role),
             tooltip=f"Message {user_name}",  # a hover hint, not said (ui/theme.py)
             on_click=ROUTED,
             border_radius=4,
@@ -91,11 +101,19 @@ class MemberRow(SharedRow, RoutedControl, ft.Container):
         )
 
 
-def member_label(user_name: str, shown_name: str | None, status: str | None, *, guest: bool) -> str:
+def member_label(
+    user_name: str,
+    shown_name: str | None,
+    status: str | None,
+    *,
+    guest: bool,
+    role: str | None = None,
+) -> str:
     """A member row's accessible name: "Dave, online. Send a direct message", or "Ann Lee
-    (@ann), online, guest. In a meeting. Send a direct message" (without it, a screen reader
-    read the tooltip, the initials and the name: "Message Dave D Dave")."""
+    (@ann), online, owner, guest. In a meeting. Send a direct message" (without it, a screen
+    reader read the tooltip, the initials and the name: "Message Dave D Dave")."""
     said = f"{author_spoken(user_name, shown_name, None)}, online"
+    said += f", {role}" if role else ""
     said += f", {GUEST_MARK}." if guest else "."
     if status:
         said += f" {status}."
@@ -144,16 +162,19 @@ class MemberRowCache:
         """Changes when any guest mark does (a name found to be a guest's)."""
         return self._marks.version if self._marks is not None else 0
 
-    def row(self, user_name: str) -> MemberRow:
+    def row(self, user_name: str, role: str | None = None) -> MemberRow:
+        """The row of `user_name`, marked with a room `role` ("owner", "moderator") if given:
+        each role's row is a row of its own, shared by the sessions showing that room."""
         profile, stamp = self.profiles(user_name) if self.profiles else (NO_PROFILE, 0)
         guest = self._marks.is_guest(user_name) if self._marks is not None else False
-        cached = self._rows.get(user_name)
+        cache_key = user_name if role is None else f"{role}:{user_name}"
+        cached = self._rows.get(cache_key)
         if cached is not None and cached[1:] == (stamp, guest):
-            self._rows.move_to_end(user_name)
+            self._rows.move_to_end(cache_key)
             return cached[0]
-        row = MemberRow(user_name, profile, stamp, guest=guest)
-        self._rows[user_name] = (row, stamp, guest)
-        self._rows.move_to_end(user_name)
+        row = MemberRow(user_name, profile, stamp, guest=guest, role=role)
+        self._rows[cache_key] = (row, stamp, guest)
+        self._rows.move_to_end(cache_key)
         if len(self._rows) > self._capacity:
             self._rows.popitem(last=False)
         return row
@@ -173,6 +194,7 @@ class MemberList:
         self._shown_rows: list[int] = []  # id() of each row shown: a new profile is a new row
         self._profiles_changed = False
         self._shown_version = -1
+        self._shown_roles: dict[str, str] = {}
         self.title = ft.Text("Online", weight=ft.FontWeight.BOLD)
         self.more = ft.Text("", key=keys.MEMBER_LIST_MORE, size=12, color=NOTICE_COLOR)
         self.list_view = ft.Column(
@@ -187,15 +209,25 @@ class MemberList:
             content=ft.Column([self.title, self.list_view, self.more], spacing=8, expand=True),
         )
 
-    def show(self, users: Sequence[str]) -> list[ft.Control]:
-        """Show `users` (already sorted); returns the controls to update."""
+    def show(
+        self, users: Sequence[str], roles: Mapping[str, str] | None = None
+    ) -> list[ft.Control]:
+        """Show `users` (already sorted), with their room roles (by user key: "owner",
+        "moderator"); returns the controls to update."""
         shown = list(users[: self._cap])
         updates: list[ft.Control] = []
         version = self._rows.version  # a guest mark found: rows to swap
-        if shown != self._shown or self._profiles_changed or version != self._shown_version:
+        roles = roles or {}
+        if (
+            shown != self._shown
+            or self._profiles_changed
+            or version != self._shown_version
+            or roles != self._shown_roles
+        ):
             self._profiles_changed = False
             self._shown_version = version
-            rows = [self._rows.row(name) for name in shown]
+            self._shown_roles = dict(roles)
+            rows = [self._rows.row(name, roles.get(user_key(name))) for name in shown]
             row_ids = [id(row) for row in rows]  # the rows are held: no id is reused meanwhile
             self._shown = shown
             if row_ids != self._shown_rows:

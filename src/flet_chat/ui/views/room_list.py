@@ -32,6 +32,8 @@ class RoomEntry:
     # A direct conversation: who with, and their profile (picture, display name).
     person: str | None = None
     profile: Profile | None = None
+    private: bool = False  # invite-only: a lock before the name
+    archived: bool = False  # read-only
 
 
 def unread_text(unread: int, mentioned: bool) -> str:
@@ -44,6 +46,10 @@ def entry_label(entry: RoomEntry, shown_name: str | None) -> str:
     """An entry's accessible name, said once: "#dev, 3 unread, mentions you", "Bob Stone
     (@Bob), 1 unread" (the badge alone would read "at 3")."""
     said = [entry.title if shown_name is None else f"{shown_name} ({entry.title})"]
+    if entry.private:
+        said.append("private")
+    if entry.archived:
+        said.append("archived")
     if entry.unread:
         count = f"{UNREAD_CAP - 1}+" if entry.unread >= UNREAD_CAP else str(entry.unread)
         said.append(f"{count} unread")
@@ -66,11 +72,18 @@ class RoomList:
             dense=True,
             on_submit=on_new_room,
         )
+        # On: Enter makes a new invite-only room instead of joining or creating a public one.
+        self.private_switch = ft.Switch(key=keys.NEW_ROOM_PRIVATE, label="Private", value=False)
         # Made when there is first a room to list there: every control a session holds costs
         # it a few KB once it is on a page.
         self.directory: ft.Column | None = None
         self._column = ft.Column(
-            [ft.Text("Rooms", weight=ft.FontWeight.BOLD), self.entries, self.new_room_input],
+            [
+                ft.Text("Rooms", weight=ft.FontWeight.BOLD),
+                self.entries,
+                self.new_room_input,
+                self.private_switch,
+            ],
             spacing=8,
             scroll=ft.ScrollMode.AUTO,
             expand=True,
@@ -112,11 +125,16 @@ class RoomList:
         person, profile = entry.person, entry.profile or Profile()
         # A display name heads a direct conversation, its person's @name (the title) below.
         shown_name = display_name_of(person, profile) if person is not None else None
+        leading: ft.Control | None = None
+        if person:
+            leading = avatar(person, profile, radius=12, text_size=10, silent=True)
+        elif entry.private:
+            leading = ft.Icon(
+                ft.Icons.LOCK_OUTLINE, size=16, key=keys.room_lock(entry.key), semantics_label=""
+            )
         return ft.ListTile(
             key=keys.room_entry(entry.key),
-            leading=avatar(person, profile, radius=12, text_size=10, silent=True)
-            if person
-            else None,
+            leading=leading,
             # The title says the whole entry to screen readers; the other texts are silent.
             title=ft.Text(
                 shown_name or entry.title,
@@ -126,14 +144,14 @@ class RoomList:
                 overflow=ft.TextOverflow.ELLIPSIS,
             ),
             subtitle=ft.Text(
-                entry.title,
+                entry.title if shown_name else "archived",
                 semantics_label="",
                 size=11,
                 color=NOTICE_COLOR,
                 no_wrap=True,
                 overflow=ft.TextOverflow.ELLIPSIS,
             )
-            if shown_name
+            if shown_name or entry.archived
             else None,
             # Only with news: a room with nothing unread costs no badge control.
             trailing=ft.Text(
