@@ -582,3 +582,36 @@ async def test_trying_names_through_moderation_costs_the_moderation_budget() -> 
             await chat.moderation.invite("Eve", "open", guess)
     with pytest.raises(RateLimitedError):
         await chat.moderation.invite("Eve", "open", "Bob")
+
+
+# -- holes found by a review as an attacker ----------------------------------------------------
+
+
+def _submissions(chat: ChatService) -> Submissions:
+    bots = BotDispatcher(
+        chat,
+        [HelperBot()],
+        spend=chat.spend,
+        online_users=online_users_from(LocalPresence(), chat.rooms.members),
+    )
+    chat.reserve_names(bots.names)
+    return Submissions(chat, bots)
+
+
+@pytest.mark.parametrize("command", ["/me waves", "/ask why?", "/topic new topic"])
+async def test_slow_mode_holds_for_commands_that_post_as_their_caller(
+    world: World, command: str
+) -> None:
+    # /me, /ask and /topic post on the caller's behalf without charging the message budget a
+    # second time (the command paid it): slow mode must hold for them all the same.
+    chat = world.chat
+    submissions = _submissions(chat)
+    key = await _public_room(world)
+    await chat.moderation.set_slow_mode("Mo", key, 30)
+    await chat.post("Mia", "one", room=key)
+    with pytest.raises(SlowModeError):
+        await submissions.submit("Mia", command, room=key)
+    world.advance(30)
+    await submissions.submit("Mia", command, room=key)
+    with pytest.raises(SlowModeError):
+        await chat.post("Mia", "again too soon", room=key)
