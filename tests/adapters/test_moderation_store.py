@@ -220,3 +220,32 @@ async def _search_still_works(database_url: str, word: str) -> None:
     found = await store.search(SearchQuery((word,), ("general",), 10))
     await engine.dispose()
     assert [m.id for m in found] == [said.id]
+
+
+async def test_migration_0011_finds_owners_whose_names_are_not_ascii(database_url: str) -> None:
+    # Member rows are keyed by user_key (casefold): SQL's lower() is ASCII-only on SQLite and
+    # is not casefold on PostgreSQL ("Straße" lowers to "straße", casefolds to "strasse").
+    config = alembic_config(database_url)
+    await asyncio.to_thread(command.upgrade, config, "0010")
+    engine = create_engine(database_url)
+    async with engine.begin() as conn:
+        for key, creator in (("cafe", "Émile"), ("strasse", "Straße"), ("plain", "Olive")):
+            await conn.execute(
+                insert(rooms).values(key=key, kind="public", created_by=creator, created_at=NOW)
+            )
+            await conn.execute(
+                insert(room_members).values(
+                    room=key, user_key=creator.casefold(), user_name=creator, joined_at=NOW
+                )
+            )
+    await engine.dispose()
+    await asyncio.to_thread(command.upgrade, config, "head")
+    engine = create_engine(database_url)
+    async with engine.connect() as conn:
+        query = select(room_members.c.room, room_members.c.role).order_by("room")
+        assert (await conn.execute(query)).all() == [
+            ("cafe", "owner"),
+            ("plain", "owner"),
+            ("strasse", "owner"),
+        ]
+    await engine.dispose()

@@ -39,13 +39,7 @@ def upgrade() -> None:
     op.add_column(
         "room_members", sa.Column("muted_until", sa.DateTime(timezone=True), nullable=True)
     )
-    # Every room's creator owns it (rooms made before roles existed too).
-    op.execute(
-        "UPDATE room_members SET role = 'owner' WHERE EXISTS (SELECT 1 FROM rooms"
-        " WHERE rooms.key = room_members.room AND rooms.kind = 'public'"
-        " AND rooms.created_by IS NOT NULL"
-        " AND lower(rooms.created_by) = room_members.user_key)"
-    )
+    _creators_own_their_rooms(op.get_bind())
     op.create_table(
         "room_bans",
         sa.Column("room", sa.String(ROOM_KEY_LENGTH), nullable=False),
@@ -92,6 +86,39 @@ def upgrade() -> None:
         sa.Column("detail", sa.String(128), nullable=True),
         sqlite_autoincrement=True,
     )
+
+
+def _creators_own_their_rooms(bind: sa.Connection) -> None:
+    """Every room's creator owns it (rooms made before roles existed too). Member rows are
+    keyed by the casefolded name; SQL's lower() is not that (ASCII-only on SQLite, "ß" stays
+    "ß" on PostgreSQL), so the keys are made here. Rooms are few next to messages."""
+    rooms = sa.table(
+        "rooms",
+        sa.column("key", sa.String()),
+        sa.column("kind", sa.String()),
+        sa.column("created_by", sa.String()),
+    )
+    members = sa.table(
+        "room_members",
+        sa.column("room", sa.String()),
+        sa.column("user_key", sa.String()),
+        sa.column("role", sa.String()),
+    )
+    made = bind.execute(
+        sa.select(rooms.c.key, rooms.c.created_by).where(
+            rooms.c.kind == "public", rooms.c.created_by.is_not(None)
+        )
+    ).all()
+    if not made:
+        return
+    owner = (
+        members.update()
+        .where(
+            members.c.room == sa.bindparam("room_key"), members.c.user_key == sa.bindparam("who")
+        )
+        .values(role="owner")
+    )
+    bind.execute(owner, [{"room_key": row.key, "who": row.created_by.casefold()} for row in made])
 
 
 def downgrade() -> None:
