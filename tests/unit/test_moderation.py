@@ -615,3 +615,18 @@ async def test_slow_mode_holds_for_commands_that_post_as_their_caller(
     await submissions.submit("Mia", command, room=key)
     with pytest.raises(SlowModeError):
         await chat.post("Mia", "again too soon", room=key)
+
+
+async def test_an_admin_cannot_demote_the_owner_and_leave_the_room_without_one(
+    world: World,
+) -> None:
+    chat = world.chat
+    key = await _public_room(world)
+    for role in (RoomRole.MODERATOR, RoomRole.MEMBER):
+        with pytest.raises(ValidationError, match="Transfer"):
+            await chat.moderation.set_role("Root", key, "Olive", role)
+    roles = {m.user_name: m.role for m in await chat.rooms.memberships("Mia", key)}
+    assert roles["Olive"] is RoomRole.OWNER
+    await chat.moderation.transfer("Root", key, "Mia")  # the way to change owners
+    roles = {m.user_name: m.role for m in await chat.rooms.memberships("Mia", key)}
+    assert (roles["Mia"], roles["Olive"]) == (RoomRole.OWNER, RoomRole.MODERATOR)

@@ -426,8 +426,11 @@ class Moderation:
             raise ValidationError("#general's moderators are the chat's admins.")
         await self._spend(actor, origin)  # before the name is looked up: trying names costs
         target = await self._target(user_name)
-        if await self._outranked(actor, rank, target, room) == NOT_IN_ROOM:
+        target_rank = await self._outranked(actor, rank, target, room)
+        if target_rank == NOT_IN_ROOM:
             raise ValidationError(f"{target} is not in #{room.key}.")
+        if target_rank == OWNER:  # an admin demoting the owner would leave the room without one
+            raise ValidationError(f"Transfer #{room.key} to change its owner: {target} owns it.")
         if not await self._room_store.set_role(room.key, target, role):
             raise ValidationError(f"{target} is not in #{room.key}.")
         await self._audit(
