@@ -630,3 +630,21 @@ async def test_an_admin_cannot_demote_the_owner_and_leave_the_room_without_one(
     await chat.moderation.transfer("Root", key, "Mia")  # the way to change owners
     roles = {m.user_name: m.role for m in await chat.rooms.memberships("Mia", key)}
     assert (roles["Mia"], roles["Olive"]) == (RoomRole.OWNER, RoomRole.MODERATOR)
+
+
+async def test_a_ban_repeated_is_refused_and_not_logged_twice(world: World) -> None:
+    chat = world.chat
+    key = await _public_room(world)
+    await chat.moderation.ban("Mo", "Bob", key, reason="spam")
+    with pytest.raises(ValidationError, match="already"):
+        await chat.moderation.ban("Mo", "bob", key, reason="again")
+    await chat.moderation.ban("Root", "Eve", reason="abuse")
+    with pytest.raises(ValidationError, match="already"):
+        await chat.moderation.ban("Root", "EVE")
+    # Her sessions are ended again (a ban that stopped half-way is finished), nothing logged.
+    assert world.banned_accounts == ["Eve", "Eve"]
+    log = await chat.moderation.audit_log("Root")
+    assert [(e.action, e.target_user) for e in log[:2]] == [
+        (ModerationAction.GLOBAL_BAN, "Eve"),
+        (ModerationAction.BAN, "Bob"),
+    ]

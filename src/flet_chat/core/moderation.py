@@ -320,8 +320,10 @@ class Moderation:
         target = await self._target(user_name)
         await self._outranked(actor, rank, target, room)
         store = self._needs_store()
-        await store.add_ban(room.key, target, banned_by=actor, reason=why, at=self._clock())
+        added = await store.add_ban(room.key, target, banned_by=actor, reason=why, at=self._clock())
         removed = await self._room_store.remove_member(room.key, target)
+        if not added and not removed:  # nothing changed: no second entry in the log
+            raise ValidationError(f"{target} is banned from #{room.key} already.")
         await self._audit(NewAuditEntry(actor, ModerationAction.BAN, target, room.key, reason=why))
         if removed:
             await self._bus.publish(MembershipChanged(room, target, joined=False))
@@ -339,9 +341,15 @@ class Moderation:
         if await self.is_admin(target):
             raise ForbiddenError(f"{target} is an admin here.")
         store = self._needs_store()
-        await store.add_ban(EVERYWHERE, target, banned_by=actor, reason=why, at=self._clock())
+        added = await store.add_ban(
+            EVERYWHERE, target, banned_by=actor, reason=why, at=self._clock()
+        )
         if self._ban_account is not None:
-            await self._ban_account(target)  # publishes SessionsEnded
+            # Publishes SessionsEnded. Again for a repeated ban: one that stopped half-way
+            # (after the row, before this) is finished by banning again.
+            await self._ban_account(target)
+        if not added:
+            raise ValidationError(f"{target} is banned from the chat already.")
         await self._audit(NewAuditEntry(actor, ModerationAction.GLOBAL_BAN, target, reason=why))
         await self._bus.publish(ModerationChanged(EVERYWHERE, target, ModerationAction.GLOBAL_BAN))
 
