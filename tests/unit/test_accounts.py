@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import re
 import threading
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -29,6 +30,7 @@ from flet_chat.core.accounts.passwords import (
     Argon2Hasher,
 )
 from flet_chat.core.accounts.service import (
+    BANNED,
     GUESTS_OFF,
     MEMBERS_ONLY,
     SIGNED_OUT,
@@ -37,7 +39,13 @@ from flet_chat.core.accounts.service import (
     AccountService,
 )
 from flet_chat.core.accounts.tokens import token_hash
-from flet_chat.core.errors import ChatError, NameTakenError, RateLimitedError, ValidationError
+from flet_chat.core.errors import (
+    ChatError,
+    NameTakenError,
+    RateLimitedError,
+    UnauthorizedError,
+    ValidationError,
+)
 from flet_chat.core.events import ProfileChanged, SessionsEnded
 from flet_chat.core.identity import IdentitySigner
 from flet_chat.core.limits import (
@@ -108,7 +116,12 @@ class World:
         return found
 
 
-def make_world(*, guests: bool = True, admins: list[str] | None = None) -> World:
+def make_world(
+    *,
+    guests: bool = True,
+    admins: list[str] | None = None,
+    is_banned: Callable[[str], Awaitable[bool]] | None = None,
+) -> World:
     clock = Clock()
     store = MemoryAccountStore(MemoryRoomStore())
     bus = RecordingBus([])
@@ -126,6 +139,7 @@ def make_world(*, guests: bool = True, admins: list[str] | None = None) -> World
         admins=admins,
         legacy_tokens=IdentitySigner(SECRET),
         clock=clock.wall,
+        is_banned=is_banned,
     )
     return World(service, store, bus, clock, hasher)
 
@@ -899,3 +913,24 @@ async def test_new_accounts_from_a_provider_cost_the_address_s_sign_up_budget(
     assert await world.accounts.sign_in_external(
         "corp", "user-0", "person0", origin=Origin("203.0.113.8", "back")
     )
+
+
+async def test_a_sign_in_racing_a_ban_from_the_chat_keeps_no_session() -> None:
+    # The ban lands between the sign-in's check and its new session: the ban ended the
+    # sessions it found, so the new one must end too (a Flet session holding it would live on).
+    race = {"armed": False, "checks": 0}
+
+    async def is_banned(name: str) -> bool:
+        if not race["armed"]:
+            return False
+        race["checks"] += 1
+        return race["checks"] > 1  # false when the sign-in asks first, true from then on
+
+    world = make_world(is_banned=is_banned)
+    await world.accounts.sign_up("Alice", PASSWORD)
+    race["armed"] = True
+    with pytest.raises(UnauthorizedError, match=BANNED):
+        await world.accounts.sign_in("Alice", PASSWORD)
+    newest = max(world.store.sessions)
+    assert world.store.sessions[newest]["ended_at"] is not None
+    assert world.ended()[-1].session_ids == (newest,)

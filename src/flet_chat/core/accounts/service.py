@@ -238,6 +238,10 @@ class AccountService:
         session_id = await self._store.add_session(
             name, token_hash(token), kind=kind, label=label, expires_at=expires
         )
+        # A ban that landed since the check ended the sessions it found, not this one.
+        if await self._banned(name):
+            await self._end(name, session_ids=[session_id])
+            raise UnauthorizedError(BANNED)
         account = await self._store.account(name)
         if account is None:  # deleted in between (a guest undone by another request)
             raise UnauthorizedError(SIGNED_OUT)
