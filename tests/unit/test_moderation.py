@@ -648,3 +648,28 @@ async def test_a_ban_repeated_is_refused_and_not_logged_twice(world: World) -> N
         (ModerationAction.GLOBAL_BAN, "Eve"),
         (ModerationAction.BAN, "Bob"),
     ]
+
+
+async def test_a_join_racing_a_room_ban_keeps_no_membership(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The ban lands between the join's check and its new member row (the ban found no row to
+    # remove): the join must not leave a banned member behind.
+    chat = world.chat
+    key = await _public_room(world)
+    real = world.moderation.is_banned
+    asked: list[str] = []
+
+    async def racing(room: str, user_name: str) -> bool:
+        asked.append(user_name)
+        if len(asked) == 1:
+            await chat.moderation.ban("Mo", "Eve", key)
+            return False  # what the join read just before the ban
+        return await real(room, user_name)
+
+    monkeypatch.setattr(world.moderation, "is_banned", racing)
+    with pytest.raises(BannedError):
+        await chat.rooms.join("Eve", key)
+    assert "Eve" not in [m.user_name for m in await chat.rooms.memberships("Mia", key)]
+    with pytest.raises(NotAMemberError):
+        await chat.post("Eve", "in anyway", room=key)

@@ -158,6 +158,11 @@ class RoomService:
             raise ArchivedError(room.key)
         await self.refuse_banned(name, room.key)
         if await self._store.add_member(room.key, name):
+            try:  # a ban that landed since the check found no row to remove: this one goes
+                await self.refuse_banned(name, room.key)
+            except BannedError:
+                await self._store.remove_member(room.key, name)
+                raise
             await self._bus.publish(MembershipChanged(room, name, joined=True))
         return room
 
