@@ -249,3 +249,16 @@ async def test_migration_0011_finds_owners_whose_names_are_not_ascii(database_ur
             ("strasse", "owner"),
         ]
     await engine.dispose()
+
+
+async def test_a_transfer_from_someone_no_longer_owner_changes_nothing(stores: Stores) -> None:
+    # Two transfers at once (two tabs of the owner, or the owner and an admin) both read
+    # "Olive owns it" first: the second must not make a second owner.
+    room = Room("twice", RoomKind.PUBLIC, members=("Olive",))
+    assert await stores.rooms.create_room(room, created_by="Olive")
+    for name in ("Mia", "Bob"):
+        assert await stores.rooms.add_member("twice", name)
+    assert await stores.rooms.transfer_ownership("twice", "Olive", "Mia")
+    assert not await stores.rooms.transfer_ownership("twice", "Olive", "Bob")  # a stale owner
+    roles = {m.user_name: m.role for m in await stores.rooms.memberships("twice")}
+    assert roles == {"Mia": RoomRole.OWNER, "Olive": RoomRole.MODERATOR, "Bob": RoomRole.MEMBER}

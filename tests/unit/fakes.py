@@ -241,6 +241,8 @@ class MemoryRoomStore:
         members = self.members_of.get(key, {})
         if user_key(owner) not in members or user_key(new_owner) not in members:
             return False
+        if self.roles.get((key, user_key(owner))) is not RoomRole.OWNER:
+            return False  # no longer the owner (the SQL store's guard too)
         self.roles[(key, user_key(owner))] = RoomRole.MODERATOR
         self.roles[(key, user_key(new_owner))] = RoomRole.OWNER
         return True

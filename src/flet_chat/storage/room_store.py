@@ -135,13 +135,17 @@ class SqlRoomStore:
 
     async def transfer_ownership(self, key: str, owner: str, new_owner: str) -> bool:
         async with self._writes.writing() as conn:
-            if not await _has_row(conn, key, new_owner) or not await _has_row(conn, key, owner):
+            if not await _has_row(conn, key, new_owner):
                 return False
-            await conn.execute(
+            # Only while `owner` still owns it: two transfers at once must not make two owners
+            # (on PostgreSQL the second waits for the first's row lock, then matches nothing).
+            demoted = await conn.execute(
                 update(room_members)
-                .where(*_row_of(key, owner))
+                .where(*_row_of(key, owner), room_members.c.role == RoomRole.OWNER.value)
                 .values(role=RoomRole.MODERATOR.value)
             )
+            if demoted.rowcount == 0:
+                return False
             await conn.execute(
                 update(room_members)
                 .where(*_row_of(key, new_owner))
