@@ -673,3 +673,25 @@ async def test_a_join_racing_a_room_ban_keeps_no_membership(
     assert "Eve" not in [m.user_name for m in await chat.rooms.memberships("Mia", key)]
     with pytest.raises(NotAMemberError):
         await chat.post("Eve", "in anyway", room=key)
+
+
+async def test_an_invite_racing_a_room_ban_keeps_no_membership(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    chat = world.chat
+    key = await _private_room(world)
+    real = world.moderation.is_banned
+    asked: list[str] = []
+
+    async def racing(room: str, user_name: str) -> bool:
+        asked.append(user_name)
+        if len(asked) == 1:
+            await chat.moderation.ban("Olive", "Eve", key)  # by the owner, meanwhile
+            return False  # what the moderator's invite read just before the ban
+        return await real(room, user_name)
+
+    monkeypatch.setattr(world.moderation, "is_banned", racing)
+    with pytest.raises(ForbiddenError, match="banned"):
+        await chat.moderation.invite("Mo", key, "Eve")
+    with pytest.raises(UnknownRoomError):
+        await chat.rooms.readable("Eve", key)

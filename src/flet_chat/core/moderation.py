@@ -224,6 +224,9 @@ class Moderation:
             raise ForbiddenError(f"{target} is banned from #{room.key}.")
         if not await self._room_store.add_member(room.key, target):
             raise ValidationError(f"{target} is in #{room.key} already.")
+        if await store.is_banned(room.key, target):  # a ban that landed since found no row
+            await self._room_store.remove_member(room.key, target)
+            raise ForbiddenError(f"{target} is banned from #{room.key}.")
         await self._audit(NewAuditEntry(actor, ModerationAction.INVITE, target, room.key))
         await self._bus.publish(MembershipChanged(room, target, joined=True))
         return room
