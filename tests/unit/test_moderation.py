@@ -695,3 +695,19 @@ async def test_an_invite_racing_a_room_ban_keeps_no_membership(
         await chat.moderation.invite("Mo", key, "Eve")
     with pytest.raises(UnknownRoomError):
         await chat.rooms.readable("Eve", key)
+
+
+@pytest.mark.parametrize("reason", ["spam\x00", "half \ud800 a pair", "bell\x07"])
+async def test_a_reason_no_database_can_store_is_refused_as_invalid(
+    world: World, reason: str
+) -> None:
+    # PostgreSQL refuses NUL in text and no database encodes a lone surrogate: such a reason
+    # must be a ValidationError, not a failed write (an "unavailable" answer and a traceback).
+    chat = world.chat
+    key = await _public_room(world)
+    said = await chat.post("Bob", "spam spam", room=key)
+    with pytest.raises(ValidationError, match="character"):
+        await chat.moderation.report("Mia", said.id, reason)
+    with pytest.raises(ValidationError, match="character"):
+        await chat.moderation.mute("Mo", key, "Bob", 5, reason=reason)
+    assert await world.moderation.open_reports(10) == []

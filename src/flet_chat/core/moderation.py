@@ -80,6 +80,10 @@ def clean_reason(raw: str | None, *, required: bool = False) -> str | None:
         return None
     if len(text) > MAX_REASON_LENGTH:
         raise ValidationError(f"A reason is at most {MAX_REASON_LENGTH} characters.")
+    # Line breaks and tabs went with split(); what is left of controls (NUL, which PostgreSQL
+    # refuses) and halves of UTF-16 pairs (which no database encodes) is refused here.
+    if any(unicodedata.category(ch) in ("Cc", "Cs") for ch in text):
+        raise ValidationError("A reason cannot contain control or invalid characters.")
     return text
 
 
