@@ -44,6 +44,10 @@ class Submissions:
             # Commands run where they were typed, which the user must be in, not muted there,
             # the room not archived (a bot's answer would be said on the caller's behalf).
             where = await self._chat.rooms.writable(user_name, room)
+            if where.slow_mode_seconds > 0 and author_kind is AuthorKind.USER:
+                # A command counts as a message in slow mode, as it does for the rate limit:
+                # /me, /topic and /ask post as the caller, /roll makes the bot speak for them.
+                await self._chat.moderation.slow_down(user_name, where, origin)
             reply = await self._bots.run(text, user_name=user_name, room=where.key, origin=origin)
             return Submitted(hint=reply.hint)
         message = await self._chat.post(

@@ -598,12 +598,12 @@ def _submissions(chat: ChatService) -> Submissions:
     return Submissions(chat, bots)
 
 
-@pytest.mark.parametrize("command", ["/me waves", "/ask why?", "/topic new topic"])
-async def test_slow_mode_holds_for_commands_that_post_as_their_caller(
+@pytest.mark.parametrize("command", ["/me waves", "/ask why?", "/topic new topic", "/roll"])
+async def test_slow_mode_holds_for_commands_that_speak_in_the_room(
     world: World, command: str
 ) -> None:
     # /me, /ask and /topic post on the caller's behalf without charging the message budget a
-    # second time (the command paid it): slow mode must hold for them all the same.
+    # second time (the command paid it), /roll has the bot speak: slow mode holds all the same.
     chat = world.chat
     submissions = _submissions(chat)
     key = await _public_room(world)

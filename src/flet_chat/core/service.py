@@ -209,7 +209,7 @@ class ChatService:
         whose outcome was unknown (the database went away mid-commit) is stored once; `is_retry`
         (set by the server's own retry loop, never by a client) does not count against the rate
         limit, nor does `rate_limited=False` (an in-process bot answering a command its user paid
-        for; a person's message still obeys the room's slow mode)."""
+        for: the command paid the message budget and the room's slow mode, see submit.py)."""
         if kind not in _POSTABLE:
             raise ValidationError(f"A client cannot post a {kind.value} message.")
         name = clean_user_name(user_name)
@@ -227,10 +227,8 @@ class ChatService:
         room = target.key
         if rate_limited and not is_retry:
             await self.spend(name, origin)
-        # Slow mode holds for a person's every message, those a command posts on their behalf
-        # (/me, /topic, /ask: paid by the command, so not `rate_limited`) too.
-        if target.slow_mode_seconds > 0 and author_kind is AuthorKind.USER and not is_retry:
-            await self.moderation.slow_down(name, target, origin)
+            if target.slow_mode_seconds > 0 and author_kind is AuthorKind.USER:
+                await self.moderation.slow_down(name, target, origin)
         mentions = mentioned_names(text) if kind is not MessageKind.TOPIC else ()
         new = NewMessage(kind, name, text, client_id, author_kind, room, mentions, attachments)
         return await self._record(new)
