@@ -711,3 +711,27 @@ async def test_a_reason_no_database_can_store_is_refused_as_invalid(
     with pytest.raises(ValidationError, match="character"):
         await chat.moderation.mute("Mo", key, "Bob", 5, reason=reason)
     assert await world.moderation.open_reports(10) == []
+
+
+async def test_probing_a_private_rooms_name_through_join_or_create_costs_a_room_token() -> None:
+    # "Create or join a room" with a private room's name must cost what `create` costs: else
+    # guessing names there is free (an error for a private room, a new room otherwise).
+    budgets = {Action.ROOM: (Rule(Scope.USER, Budget(2, 1e-9)),)}
+    rooms = MemoryRoomStore(claimed=tuple((n, name_skeleton(n)) for n in PEOPLE))
+    chat = ChatService(
+        MemoryStore([]),
+        RecordingBus([]),
+        RateLimits(LocalRateLimiter(), budgets),
+        LocalPresence(),
+        rooms,
+        moderation_store=MemoryModerationStore(),
+    )
+    await chat.rooms.create("Olive", "secret", private=True)
+    await chat.rooms.create("Olive", "dev")
+    for _ in range(5):  # a room Bob can see is joined for free, as before
+        await chat.rooms.join_or_create("Bob", "dev")
+    for _ in range(2):
+        with pytest.raises(UnknownRoomError):
+            await chat.rooms.join_or_create("Bob", "secret")
+    with pytest.raises(RateLimitedError):
+        await chat.rooms.join_or_create("Bob", "secret")

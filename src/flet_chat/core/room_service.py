@@ -140,6 +140,10 @@ class RoomService:
         key = clean_room_name(raw_name)
         existing = await self._store.get_room(key)
         if existing is not None:  # joined if it may be; a private one answers as missing
+            if not await self._sees(clean_user_name(user_name), existing):
+                # What `create` charges for a name taken by a room the user cannot see: else
+                # guessing private rooms' names here would be free.
+                await self._limits.spend(Action.ROOM, clean_user_name(user_name), origin)
             return await self.join(user_name, key)
         return await self.create(user_name, key, origin=origin)
 
