@@ -262,3 +262,22 @@ async def test_a_transfer_from_someone_no_longer_owner_changes_nothing(stores: S
     assert not await stores.rooms.transfer_ownership("twice", "Olive", "Bob")  # a stale owner
     roles = {m.user_name: m.role for m in await stores.rooms.memberships("twice")}
     assert roles == {"Mia": RoomRole.OWNER, "Olive": RoomRole.MODERATOR, "Bob": RoomRole.MEMBER}
+
+
+async def test_a_mute_in_general_does_not_make_its_history_unread(stores: Stores) -> None:
+    # Someone who never marked #general read has nothing unread there ("count nothing rather
+    # than the whole history"); the row a mute makes must not change that.
+    for n in range(3):
+        await stores.messages.add(NewMessage(MessageKind.CHAT, "Olive", f"said {n}"))
+    before = await stores.rooms.rooms_of("Mia")
+    assert (before[0].room.key, before[0].unread) == ("general", 0)
+    assert await stores.rooms.set_muted("general", "Mia", NOW + timedelta(minutes=5))
+    after = await stores.rooms.rooms_of("Mia")
+    assert (after[0].room.key, after[0].unread, after[0].muted_until) == (
+        "general",
+        0,
+        NOW + timedelta(minutes=5),
+    )
+    said = await stores.messages.add(NewMessage(MessageKind.CHAT, "Olive", "after the mute"))
+    assert said.id > 0
+    assert (await stores.rooms.rooms_of("Mia"))[0].unread == 1  # news still counts

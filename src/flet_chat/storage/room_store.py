@@ -156,7 +156,13 @@ class SqlRoomStore:
     async def set_muted(self, key: str, user_name: str, until: datetime | None) -> bool:
         async with self._writes.writing() as conn:
             if key == DEFAULT_ROOM:  # everyone is in it; a row keeps the mute
-                await conn.execute(self._insert_new(key, user_name, 0, datetime.now(UTC)))
+                # Read up to now if the row is new: without a row nothing counted as unread,
+                # and a row at 0 would count the whole history (rooms_of).
+                newest = select(func.coalesce(func.max(messages.c.id), 0)).where(
+                    messages.c.room == DEFAULT_ROOM
+                )
+                last = int((await conn.execute(newest)).scalar_one())
+                await conn.execute(self._insert_new(key, user_name, last, datetime.now(UTC)))
             done = await conn.execute(
                 update(room_members).where(*_row_of(key, user_name)).values(muted_until=until)
             )
