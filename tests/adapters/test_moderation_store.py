@@ -281,3 +281,18 @@ async def test_a_mute_in_general_does_not_make_its_history_unread(stores: Stores
     said = await stores.messages.add(NewMessage(MessageKind.CHAT, "Olive", "after the mute"))
     assert said.id > 0
     assert (await stores.rooms.rooms_of("Mia"))[0].unread == 1  # news still counts
+
+
+async def test_a_report_closed_for_an_action_that_failed_opens_again(stores: Stores) -> None:
+    store = stores.moderation
+    made = await store.add_report(NewReport(7, "general", "Mia", "rude"), NOW)
+    assert made is not None
+    assert await store.resolve_report(made.id, by="Root", resolution=ReportResolution.MUTE, at=NOW)
+    await store.reopen_report(made.id)
+    assert [r.id for r in await store.open_reports(10)] == [made.id]
+    # Reported again while closed: the new report stands, the old one stays closed.
+    assert await store.resolve_report(made.id, by="Root", resolution=ReportResolution.BAN, at=NOW)
+    again = await store.add_report(NewReport(7, "general", "Mia", "still rude"), NOW)
+    assert again is not None
+    await store.reopen_report(made.id)
+    assert [r.id for r in await store.open_reports(10)] == [again.id]

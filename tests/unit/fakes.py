@@ -361,6 +361,18 @@ class MemoryModerationStore:
                 return self.reports[i]
         return None
 
+    async def reopen_report(self, report_id: int) -> None:
+        for i, r in enumerate(self.reports):
+            if r.id == report_id:
+                again = any(
+                    o.is_open and o.message_id == r.message_id and o.reporter == r.reporter
+                    for o in self.reports
+                )
+                if not again:
+                    self.reports[i] = dataclasses.replace(
+                        r, resolved_at=None, resolved_by=None, resolution=None
+                    )
+
     async def add_audit(self, entry: NewAuditEntry, at: datetime) -> AuditEntry:
         made = AuditEntry(
             len(self.audit) + 1,

@@ -735,3 +735,34 @@ async def test_probing_a_private_rooms_name_through_join_or_create_costs_a_room_
             await chat.rooms.join_or_create("Bob", "secret")
     with pytest.raises(RateLimitedError):
         await chat.rooms.join_or_create("Bob", "secret")
+
+
+async def test_two_admins_resolving_one_report_at_once_act_once(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Both read the report open; the second to act must not mute (and log) a second time.
+    chat = world.chat
+    key = await _public_room(world)
+    said = await chat.post("Bob", "rude", room=key)
+    report = await chat.moderation.report("Mia", said.id, "rude")
+    real = world.moderation.report
+    reads: list[int] = []
+
+    async def racing(report_id: int):  # type: ignore[no-untyped-def]
+        reads.append(report_id)
+        seen = await real(report_id)
+        if len(reads) == 1:  # the other admin resolves it meanwhile, all the way
+            await chat.moderation.resolve("Root", report_id, ReportResolution.MUTE, minutes=5)
+        return seen
+
+    monkeypatch.setattr(world.moderation, "report", racing)
+    with pytest.raises(ValidationError, match="resolved already"):
+        await chat.moderation.resolve("Root", report.id, ReportResolution.MUTE, minutes=60)
+    log = await chat.moderation.audit_log("Root")
+    assert [e.action for e in log[:3]] == [
+        ModerationAction.RESOLVE_REPORT,
+        ModerationAction.MUTE,
+        ModerationAction.SET_ROLE,  # _public_room's, before the report
+    ]
+    standing = {m.user_name: m for m in await chat.rooms.memberships("Mia", key)}
+    assert standing["Bob"].muted_until == START + timedelta(minutes=5)

@@ -637,13 +637,19 @@ class Moderation:
         if not report.is_open:
             raise ValidationError(RESOLVED_ALREADY)
         why = clean_reason(reason) or report.reason
-        if resolution is not ReportResolution.DISMISS:
-            await self._act_on(admin, report, resolution, minutes, why, origin)
+        # Closed first, so of two admins resolving it at once only one acts; opened again if
+        # the action is refused.
         closed = await store.resolve_report(
             report.id, by=admin, resolution=resolution, at=self._clock()
         )
         if closed is None:
             raise ValidationError(RESOLVED_ALREADY)
+        if resolution is not ReportResolution.DISMISS:
+            try:
+                await self._act_on(admin, report, resolution, minutes, why, origin)
+            except BaseException:
+                await store.reopen_report(report.id)
+                raise
         await self._audit(
             NewAuditEntry(
                 admin,

@@ -202,6 +202,11 @@ class ModerationStore(Protocol):
         someone else at the same moment)."""
         ...
 
+    async def reopen_report(self, report_id: int) -> None:
+        """Open a report closed by `resolve_report` again (the action it was closed for
+        failed); it stays closed if its reporter has reported the message again meanwhile."""
+        ...
+
     async def add_audit(self, entry: NewAuditEntry, at: datetime) -> AuditEntry: ...
 
     async def audit_log(self, limit: int, before: int | None) -> list[AuditEntry]:

@@ -129,6 +129,17 @@ class SqlModerationStore:
             row = (await conn.execute(select(reports).where(reports.c.id == report_id))).one()
         return _report(row)
 
+    async def reopen_report(self, report_id: int) -> None:
+        try:
+            async with self._writes.writing() as conn:
+                await conn.execute(
+                    update(reports)
+                    .where(reports.c.id == report_id)
+                    .values(resolved_at=None, resolved_by=None, resolution=None)
+                )
+        except IntegrityError:
+            pass  # its reporter reported the message again meanwhile (ux_reports_open)
+
     async def add_audit(self, entry: NewAuditEntry, at: datetime) -> AuditEntry:
         values = {
             "at": at,
