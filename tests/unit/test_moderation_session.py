@@ -141,3 +141,19 @@ async def test_the_audit_log_pages_on_from_the_last_entry_shown() -> None:
     harness.admin.close()
     assert harness.shown[-1] is None
     assert harness.admin.view is None
+
+
+def test_a_mute_in_the_audit_log_says_until_when_in_the_viewers_clock() -> None:
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from flet_chat.core.moderation_models import AuditEntry, ModerationAction
+    from flet_chat.ui.clock import Clock
+    from flet_chat.ui.views.admin_view import audit_line
+
+    new_york = Clock("America/New_York", hour12=True, tz=ZoneInfo("America/New_York"))
+    at = datetime(2026, 11, 28, 20, 45, tzinfo=UTC)
+    mute = AuditEntry(1, at, "Alice", ModerationAction.MUTE, "Bob", "dev", None, "spam", "60 min")
+    line = audit_line(mute, new_york)
+    assert line.endswith("Alice muted Bob in #dev (60 min, until 4:45 PM): spam")
+    assert "2026-11" not in line

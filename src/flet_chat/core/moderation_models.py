@@ -85,7 +85,7 @@ class NewAuditEntry:
     room: str | None = None
     message_id: int | None = None
     reason: str | None = None
-    detail: str | None = None  # e.g. "until 2026-11-28T20:45Z", "moderator", "30 s"
+    detail: str | None = None  # e.g. "60 min" (a mute), "moderator", "30 s"
 
 
 @dataclass(frozen=True, slots=True)

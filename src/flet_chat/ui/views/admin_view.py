@@ -8,6 +8,7 @@ ui/session/admin.py."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import timedelta
 from typing import Any
 
 import flet as ft
@@ -75,7 +76,14 @@ def audit_line(entry: AuditEntry, clock: Clock) -> str:
         parts.append(f"#{entry.room}" if of_room else f"in #{entry.room}")
     if entry.message_id is not None:
         parts.append(f"(message {entry.message_id})")
-    if entry.detail:
+    if entry.action is ModerationAction.MUTE and (entry.detail or "").endswith(" min"):
+        minutes = (entry.detail or "").removesuffix(" min")
+        if minutes.isdigit():  # until when, in the viewer's clock
+            until = entry.at + timedelta(minutes=int(minutes))
+            parts.append(f"({entry.detail}, until {time_text(until, clock)})")
+        else:
+            parts.append(f"({entry.detail})")
+    elif entry.detail:
         parts.append(f"({entry.detail})")
     line = " ".join(parts)
     return f"{line}: {entry.reason}" if entry.reason else line
