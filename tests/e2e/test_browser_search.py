@@ -4,6 +4,7 @@ by a word, sees it with the word in bold, and a click opens the conversation the
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -47,12 +48,17 @@ def test_a_search_result_opens_the_conversation_at_that_message(
         expect(result).to_be_visible(timeout=TIMEOUT)
         screenshot_after_change(bob, before, artifacts_dir / "e2e-search-results.png")
 
+        before = bob.screenshot()
         result.click()
         expect(bob.get_by_role("dialog")).to_have_count(0, timeout=TIMEOUT)
-        expect(said(bob, OLD)).to_be_visible(timeout=TIMEOUT)
+        # The row itself (a group named "Alice, <time>: ..."), on screen: not the dialog's
+        # result fading out, nor a row the list holds below the fold.
+        row = bob.get_by_role("group", name=re.compile(rf"^Alice, [^,]+: {OLD}$"))
+        expect(row).to_be_in_viewport(timeout=TIMEOUT)
+        expect(said(bob, "filler 59")).not_to_be_in_viewport(timeout=TIMEOUT)
         expect(bob.get_by_role("button", name="Jump to newest messages")).to_be_visible(
             timeout=TIMEOUT
         )
-        bob.screenshot(path=artifacts_dir / "e2e-search-opened.png")
+        screenshot_after_change(bob, before, artifacts_dir / "e2e-search-opened.png")
     finally:
         context.close()
