@@ -589,17 +589,7 @@ class ReportInfo(BaseModel):
 
     @classmethod
     def of(cls, report: Report) -> ReportInfo:
-        return cls(
-            id=report.id,
-            message_id=report.message_id,
-            room=report.room,
-            reporter=report.reporter,
-            reason=report.reason,
-            created_at=report.created_at,
-            resolved_at=report.resolved_at,
-            resolved_by=report.resolved_by,
-            resolution=report.resolution,
-        )
+        return cls.model_validate(report, from_attributes=True)  # the same fields, by name
 
 
 class ReportAck(BaseModel):
@@ -631,17 +621,7 @@ class AuditEntryInfo(BaseModel):
 
     @classmethod
     def of(cls, entry: AuditEntry) -> AuditEntryInfo:
-        return cls(
-            id=entry.id,
-            at=entry.at,
-            actor=entry.actor,
-            action=entry.action,
-            target_user=entry.target_user,
-            room=entry.room,
-            message_id=entry.message_id,
-            reason=entry.reason,
-            detail=entry.detail,
-        )
+        return cls.model_validate(entry, from_attributes=True)
 
 
 class AuditLogAck(BaseModel):
