@@ -14,6 +14,17 @@ from tests.support.server import ServerProcess
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 
 
+LOG_TAIL_LINES = 60
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> object:
+    """Keep each phase's report on the test, so teardown can tell whether the test failed."""
+    report = yield
+    setattr(item, f"report_{call.when}", report)
+    return report
+
+
 @pytest.fixture
 def artifacts_dir() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
@@ -39,7 +50,7 @@ def postgres_url(servers_started: list[ServerProcess]) -> Iterator[str]:
 
 @pytest.fixture
 def server_factory(
-    tmp_path: Path, servers_started: list[ServerProcess]
+    request: pytest.FixtureRequest, tmp_path: Path, servers_started: list[ServerProcess]
 ) -> Iterator[Callable[..., ServerProcess]]:
     started = servers_started
 
@@ -61,9 +72,14 @@ def server_factory(
 
     yield make
     errors: list[str] = []
+    call_report = getattr(request.node, "report_call", None)
+    failed = call_report is not None and call_report.failed
     for server in started:
         server.stop()
         errors += server.error_lines()
+        if failed:  # what the server saw, shown with the failure (CI keeps no files)
+            tail = server.log_text().splitlines()[-LOG_TAIL_LINES:]
+            print(f"--- last lines of {server.log_path.name} ---", *tail, sep="\n")
     assert not errors, "server logged errors:\n" + "\n".join(errors)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from collections.abc import Iterator
@@ -9,6 +10,8 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Locator, Page, sync_playwright
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 CHROMIUM = Path("/usr/bin/chromium")
 # A message row's accessible name: "<author>, <time>: <text>".
@@ -41,12 +44,31 @@ def browser() -> Iterator[Browser]:
         browser.close()
 
 
+SEMANTICS_ATTEMPTS = 5
+SEMANTICS_TIMEOUT = 5_000
+
+
 def open_chat(page: Page, url: str) -> None:
     """Load the Flutter app and switch on its semantics tree so roles and labels exist."""
     page.goto(url)
+    enable_semantics(page)
+
+
+def enable_semantics(page: Page) -> None:
+    """Click Flutter's semantics placeholder, as a screen reader does. Flutter removes the
+    placeholder once the click has switched semantics on; a click that came before the engine
+    listened for it leaves the placeholder, and is made again."""
     placeholder = page.locator("flt-semantics-placeholder")
     placeholder.wait_for(state="attached", timeout=60_000)
-    placeholder.evaluate("e => e.click()")
+    for attempt in range(SEMANTICS_ATTEMPTS):
+        with contextlib.suppress(PlaywrightError):  # removed between the check and the click
+            placeholder.evaluate("e => e.click()", timeout=SEMANTICS_TIMEOUT)
+        try:
+            placeholder.wait_for(state="detached", timeout=SEMANTICS_TIMEOUT)
+            return
+        except PlaywrightTimeoutError:
+            if attempt == SEMANTICS_ATTEMPTS - 1:
+                raise
 
 
 def screenshot_after_change(page: Page, before: bytes, path: Path, *, attempts: int = 60) -> None:

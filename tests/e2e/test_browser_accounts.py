@@ -14,7 +14,14 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.conftest import open_chat, said, screenshot_after_change
-from tests.e2e.test_browser_chat import NAME, TIMEOUT, TYPING_ATTEMPTS, join_as, type_into
+from tests.e2e.test_browser_chat import (
+    NAME,
+    TIMEOUT,
+    TYPING_ATTEMPTS,
+    join_as,
+    submit_into,
+    type_into,
+)
 from tests.support.server import ServerProcess
 
 pytestmark = pytest.mark.e2e
@@ -183,9 +190,8 @@ def test_a_guest_chooses_a_password_and_signs_in_elsewhere(
         for page in (first, second):
             open_chat(page, url)
         join_as(first, "Carol")
-        type_into(first, "Create or join a room", "carols-corner")
-        first.keyboard.press("Enter")
-        expect(first.get_by_text("#carols-corner").first).to_be_visible(timeout=TIMEOUT)
+        corner = first.get_by_text("#carols-corner").first
+        submit_into(first, "Create or join a room", "carols-corner", corner)
         say(first, "The plan is on the wall")
 
         open_account_menu(first, "Carol")

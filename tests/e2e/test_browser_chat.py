@@ -74,11 +74,27 @@ def editing_input(page: Page, field: Locator) -> Locator | None:
     return editing if inside else None
 
 
+def submit_into(page: Page, label: str, text: str, done: Locator) -> None:
+    """Type into a field, press Enter and wait for `done` to show. Under load, Playwright's keys
+    can show in the semantics textbox yet never reach Flutter, and the app then gets an empty
+    field, as a person's lost keystrokes would; like that person, type it again. For fields where
+    a second submit is harmless (a name, a room to open), never for a message."""
+    for attempt in range(TYPING_ATTEMPTS):
+        type_into(page, label, text)
+        page.keyboard.press("Enter")
+        try:
+            expect(done).to_be_visible(timeout=2 * TYPING_TIMEOUT)
+            return
+        except AssertionError:
+            if attempt == TYPING_ATTEMPTS - 1:
+                raise
+
+
 def join_as(page: Page, name: str, *, press_enter: bool = False) -> None:
     """Join as a guest (the dialog's first tab): type a name and join (the button, or Enter).
-    Signing in and up: tests/e2e/test_browser_accounts.py. Under load, Playwright's keys
-    can show in the semantics textbox yet never reach Flutter, and the dialog then answers that
-    the name is blank, as it would to a person, who would type it again: so do we."""
+    Signing in and up: tests/e2e/test_browser_accounts.py. Keys lost under load leave a blank
+    name, which the dialog refuses, as it would a person's, who would type it again: so do we
+    (see `submit_into`)."""
     for attempt in range(TYPING_ATTEMPTS):
         type_into(page, NAME, name)
         if press_enter:

@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.conftest import open_chat, said
-from tests.e2e.test_browser_chat import TIMEOUT, join_as, type_into
+from tests.e2e.test_browser_chat import TIMEOUT, join_as, submit_into, type_into
 from tests.e2e.test_browser_profile import apart, signed_in_as
 from tests.support.server import ServerProcess
 from tests.support.sio import sio_client
@@ -73,9 +73,8 @@ def test_a_moderator_removes_and_mutes_and_the_admin_sees_the_report(
         join_as(bob, "Bob")
         join_as(carol, "Carol")
 
-        type_into(alice, "Create or join a room", "team")
-        alice.keyboard.press("Enter")
-        expect(alice.get_by_role("button", name="Leave this room")).to_be_visible(timeout=TIMEOUT)
+        leave = alice.get_by_role("button", name="Leave this room")
+        submit_into(alice, "Create or join a room", "team", leave)
         join_team(bob)
         join_team(carol)
         send(bob, "Buy cheap watches now")

@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Browser, expect
 
 from tests.e2e.conftest import open_chat, said, screenshot_after_change
-from tests.e2e.test_browser_chat import TIMEOUT, join_as, type_into
+from tests.e2e.test_browser_chat import TIMEOUT, join_as, submit_into, type_into
 from tests.support.server import ServerProcess
 
 pytestmark = pytest.mark.e2e
@@ -28,9 +28,7 @@ def test_create_a_room_switch_to_it_and_talk_there(
         join_as(bob, "Bob")
 
         # Alice creates #design from the room list beside the conversation and lands in it.
-        type_into(alice, "Create or join a room", "design")
-        alice.keyboard.press("Enter")
-        expect(alice.get_by_text("#design").first).to_be_visible(timeout=TIMEOUT)
+        submit_into(alice, "Create or join a room", "design", alice.get_by_text("#design").first)
         type_into(alice, "Message", "Mockups are up")
         alice.keyboard.press("Enter")
         expect(said(alice, "Mockups are up")).to_be_visible(timeout=TIMEOUT)

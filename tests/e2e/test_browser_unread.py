@@ -15,8 +15,8 @@ import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
 from flet_chat.web_client.connection_banner import BANNER_ID, CONNECTED, RECONNECTING
-from tests.e2e.conftest import open_chat, said
-from tests.e2e.test_browser_chat import TIMEOUT, join_as, type_into
+from tests.e2e.conftest import enable_semantics, open_chat, said
+from tests.e2e.test_browser_chat import TIMEOUT, join_as, submit_into, type_into
 from tests.support.server import ServerProcess
 from tests.support.tcp_proxy import TcpProxy
 
@@ -56,12 +56,6 @@ def proxy(server: ServerProcess) -> Iterator[ProxyThread]:
     proxied.close()
 
 
-def enable_semantics(page: Page) -> None:
-    placeholder = page.locator("flt-semantics-placeholder")
-    placeholder.wait_for(state="attached", timeout=TIMEOUT)
-    placeholder.evaluate("e => e.click()")
-
-
 def top_of(locator: Locator) -> float:
     box = locator.bounding_box()
     assert box is not None
@@ -89,17 +83,13 @@ def test_title_count_new_messages_divider_and_reconnect_banner(
         expect(alice).to_have_title("Flet Chat", timeout=TIMEOUT)
 
         # Alice makes #design, says something there and goes back to #general.
-        type_into(alice, "Create or join a room", "design")
-        alice.keyboard.press("Enter")
-        expect(alice.get_by_text("#design").first).to_be_visible(timeout=TIMEOUT)
+        submit_into(alice, "Create or join a room", "design", alice.get_by_text("#design").first)
         post(alice, "Design starts here")
         alice.get_by_text("#general").first.click()
         expect(said(alice, "Design starts here")).to_be_hidden(timeout=TIMEOUT)
 
         # Bob joins #design and writes twice: Alice's tab counts both.
-        type_into(bob, "Create or join a room", "design")
-        bob.keyboard.press("Enter")
-        expect(said(bob, "Design starts here")).to_be_visible(timeout=TIMEOUT)
+        submit_into(bob, "Create or join a room", "design", said(bob, "Design starts here"))
         post(bob, "First unread")
         post(bob, "Second unread")
         expect(alice).to_have_title("(2) Flet Chat", timeout=TIMEOUT)
