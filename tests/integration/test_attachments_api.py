@@ -172,6 +172,54 @@ async def test_a_direct_conversation_s_files_are_its_two_people_s(server: Server
         assert anonymous.status_code == 401
 
 
+async def test_head_and_byte_ranges_after_the_same_checks(server: ServerProcess) -> None:
+    """A player seeking in a file, or a resumed download: HEAD and one byte range, for those who
+    may read the file; a range never gets anyone else a byte."""
+    content = bytes(range(256)) * 40  # 10,240 bytes
+    async with people(server, "Ann", "Bob", "Carol") as (ann, bob, carol):
+        opened = await ann.call("open_direct", {"user_name": "Bob"})
+        assert opened["ok"], opened
+        sent = await post_files(
+            server,
+            opened["room"]["key"],
+            [("track.bin", content, "application/octet-stream")],
+            headers=bearer(ann),
+        )
+        assert sent.status_code == 201, sent.text
+        [track] = sent.json()["message"]["attachments"]
+        url = f"{server.base_url}{track['url']}"
+        async with httpx.AsyncClient(timeout=10) as http:
+            head = await http.head(url, headers=bearer(bob))
+            assert head.status_code == 200
+            assert head.content == b""
+            assert head.headers["content-length"] == str(len(content))
+            assert head.headers["accept-ranges"] == "bytes"
+            assert head.headers["content-disposition"].startswith("attachment;")
+
+            middle = await http.get(url, headers={**bearer(bob), "Range": "bytes=100-199"})
+            assert middle.status_code == 206
+            assert middle.content == content[100:200]
+            assert middle.headers["content-range"] == f"bytes 100-199/{len(content)}"
+            tail = await http.get(url, headers={**bearer(bob), "Range": "bytes=-10"})
+            assert (tail.status_code, tail.content) == (206, content[-10:])
+            # Several ranges: the whole file once (never its bytes repeated many times over).
+            several = {**bearer(bob), "Range": "bytes=0-0,0-0,0-0"}
+            assert (await http.get(url, headers=several)).content == content
+            past = await http.get(url, headers={**bearer(bob), "Range": "bytes=20000-"})
+            assert past.status_code == 416
+            assert past.headers["content-range"] == f"bytes */{len(content)}"
+
+            # Carol, with a valid token of her own, and nobody at all: no bytes, no size.
+            for headers, status in ((bearer(carol), 404), ({}, 403)):
+                for method in ("HEAD", "GET"):
+                    refused = await http.request(
+                        method, url, headers={**headers, "Range": "bytes=0-9"}
+                    )
+                    assert refused.status_code == status, (method, headers)
+                    assert "content-range" not in refused.headers
+                    assert content[:10] not in refused.content
+
+
 def web_link(data_dir: Path, url: str, viewer: str) -> str:
     """The link the browser UI gets for `viewer`, signed with the server's own secret."""
     signer = LinkSigner((data_dir / "secret_key").read_text().strip())

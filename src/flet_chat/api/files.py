@@ -17,7 +17,8 @@ signature answers 403; a file the reader may not have (or none, or deleted) answ
 same for a direct message of others as for an id never made. Images (decoded by Pillow when they
 were sent) are shown inline; everything else is a download (`Content-Disposition: attachment`
 with the cleaned name); all with `nosniff` and a sandboxing CSP, so nothing uploaded runs as a
-page of this site.
+page of this site. Both answer HEAD and one byte range (`Range: bytes=...`, api/byte_ranges.py),
+after the same checks.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from starlette.exceptions import HTTPException
 from starlette.formparsers import MultiPartException
 from starlette.types import Message as AsgiMessage
 
+from flet_chat.api.byte_ranges import UnsatisfiableRange, requested_range
 from flet_chat.api.schemas import MessageEvent
 from flet_chat.bootstrap import Runtime, Services
 from flet_chat.core.accounts.models import Authenticated
@@ -219,12 +221,12 @@ def build_file_routes(
                 attachment, data = await files.fetch_row_thumbnail(attachment_id)
             except NoSuchFileError as error:
                 return _error(404, "not_found", str(error))
-            return Response(data, headers=_file_headers(attachment, thumbnail=True))
+            return _file_response(request, attachment, data, thumbnail=True)
         try:
             attachment, data = await files.fetch(reader, attachment_id, thumbnail=thumbnail)
         except NoSuchFileError as error:
             return _error(404, "not_found", str(error))
-        return Response(data, headers=_file_headers(attachment, thumbnail=thumbnail))
+        return _file_response(request, attachment, data, thumbnail=thumbnail)
 
     async def get_file(attachment_id: str, request: Request) -> Response:
         return await fetch(attachment_id, request, thumbnail=False)
@@ -276,6 +278,28 @@ def build_file_routes(
 def _text(status: int, message: str) -> PlainTextResponse:
     """The browser's client hands the body of a refusal to the session, which shows it."""
     return PlainTextResponse(message, status_code=status, headers=_SAFE_HEADERS)
+
+
+def _file_response(
+    request: Request, attachment: Attachment, data: bytes, *, thumbnail: bool
+) -> Response:
+    """The file, or the one byte range asked for (byte_ranges.py). Only once the reader is known
+    to be allowed. HEAD gets the same headers (the ASGI server leaves the body out)."""
+    headers = {**_file_headers(attachment, thumbnail=thumbnail), "Accept-Ranges": "bytes"}
+    # If-Range asks for the range only if the file is unchanged, which it cannot prove
+    # without a validator (we send none): the whole file, as the RFC says.
+    header = None if "if-range" in request.headers else request.headers.get("range")
+    try:
+        wanted = requested_range(header, len(data))
+    except UnsatisfiableRange as error:
+        return Response(
+            status_code=416, headers={**_SAFE_HEADERS, "Content-Range": error.content_range}
+        )
+    if wanted is None:
+        return Response(data, headers=headers)
+    return Response(
+        wanted.of(data), status_code=206, headers={**headers, "Content-Range": wanted.content_range}
+    )
 
 
 def _file_headers(attachment: Attachment, *, thumbnail: bool) -> dict[str, Any]:
