@@ -250,16 +250,66 @@ def pack_new_container(container: Any, parent: Any, packed_children: list[bytes]
     return bytes(packed)
 
 
+def send_changed_scalars(page: Any, control: Any) -> None:
+    """Send the plain values (a bool, a number, a string) changed on `control` since its last
+    diff, alone, and mark them sent: before a ready-made patch of its list, so that a
+    ListView's `auto_scroll` set with the change applies to it. Only for our sessions."""
+    dirty: dict[str, Any] = getattr(control, "_dirty", None) or {}
+    values: dict[str, Any] = getattr(control, "_values", {})
+    defaults: dict[str, Any] = getattr(type(control), "_prop_defaults", {})
+    names = [
+        name
+        for name in dirty
+        if isinstance(values.get(name, defaults.get(name)), bool | int | float | str)
+    ]
+    if not names:
+        return
+    ops = [[_REPLACE, 0, name, values.get(name, defaults.get(name))] for name in names]
+    body = _PACKER.pack([_PATCH_CONTROL, {"id": control._i, "patch": [[0], *ops]}])
+    page.session.connection.send_frame(b"\x00" + body)
+    for name in names:
+        dirty.pop(name, None)
+
+
+def holds_empty_list(page: Any, container: Any) -> bool:
+    """Whether this page's client was sent `container` with no `controls` (its first page of
+    rows is then a ready-made replacement of the list: `send_list_replaced`)."""
+    snapshots: dict[str, Any] | None = getattr(container, _SNAPSHOTS, None)
+    return (
+        isinstance(page.session.connection, LeakSafeFletApp)
+        and snapshots is not None
+        and snapshots.get("controls") == []
+    )
+
+
+def send_list_replaced(
+    page: Any, container: Any, packed: Sequence[bytes], *, now_holds: Sequence[Any]
+) -> None:
+    """Give the client's empty `container.controls` the encoded controls `packed`, as Flet's
+    diff does for a list that was empty (it replaces the list whole); the client then holds
+    `now_holds`. Only where `holds_empty_list(page, container)`."""
+    frame = bytearray(b"\x00")
+    frame += _PACKER.pack_array_header(2) + _PACKER.pack(_PATCH_CONTROL)
+    frame += _PACKER.pack_map_header(2) + _PACKER.pack("id") + _PACKER.pack(container._i)
+    frame += _PACKER.pack("patch") + _PACKER.pack_array_header(2) + _PACKER.pack([0])
+    frame += _PACKER.pack_array_header(4) + _PACKER.pack(_REPLACE) + _PACKER.pack(0)
+    frame += _PACKER.pack("controls") + _PACKER.pack_array_header(len(packed)) + b"".join(packed)
+    page.session.connection.send_frame(bytes(frame))
+    getattr(container, _SNAPSHOTS)["controls"][:] = now_holds
+
+
 def send_list_patch(
     page: Any,
     container: Any,
     *,
     removed: Sequence[int],
     added: Sequence[tuple[int, bytes]],
+    now_holds: Sequence[Any] | None = None,
 ) -> None:
     """Tell the page's client that items at `removed` (indexes as it has them, highest first)
     left `container.controls` and that encoded controls were inserted at `added`'s indexes
-    (lowest first, as they are in the new list); the client applies them in that order.
+    (lowest first, as they are in the new list); the client applies them in that order and
+    then holds `now_holds` (default: `container.controls`).
     Only where `accepts_ready_made(page, container)`."""
     frame = bytearray(b"\x00")
     frame += _PACKER.pack_array_header(2) + _PACKER.pack(_PATCH_CONTROL)
@@ -273,7 +323,8 @@ def send_list_patch(
         frame += _PACKER.pack(index) + control
     page.session.connection.send_frame(bytes(frame))
     # What Flet's diff of this container would have recorded after sending the same patch.
-    getattr(container, _SNAPSHOTS)["controls"][:] = container.controls
+    held = container.controls if now_holds is None else now_holds
+    getattr(container, _SNAPSHOTS)["controls"][:] = held
 
 
 @ft.control("TextField")  # type: ignore[arg-type]  # Flet 1.0.5 types it for its own classes

@@ -155,8 +155,8 @@ async def test_ready_made_patches_match_flets_diff(history: int, appended: int) 
         ready_updates = ready_made.show(later, has_older=False)
         frames["diff"] = sent_by(lambda: diff_all(diffed.show(later, has_older=False)))
         frames["ready_made"] = sent_by(lambda: send_updates(page, ready_updates))
-        # Into an empty list the first item replaces the list whole: Flet's diff does that.
-        assert app.ready_made == (len(frames["ready_made"]) if history else 0)
+        # Into an empty list the first rows replace the list whole, as in Flet's diff.
+        assert app.ready_made == len(frames["ready_made"])
         # Flet's next diffs of the chunks and the list start from what the client was told.
         for name, shows in (("next", next_one), ("trimmed", trimmed)):
             frames[f"diff_{name}"] = sent_by(
@@ -213,6 +213,9 @@ async def test_splices_leave_the_client_with_what_flets_diff_would() -> None:
         steps.append((list(window.messages), window.has_older))
     steps.append(([varied(i) for i in range(200, 230)], False))  # jumped: rebuilt, no head
     steps.append(([varied(i) for i in range(200, 232)], True))  # the head comes back
+    steps.append(([varied(i) for i in range(200, 234)], True))  # "New messages" above 221
+    steps.append(([varied(i) for i in range(200, 236)], True))  # and it stays
+    divider_from = len(steps) - 2
     compared: list[int] = []
     splices = 0
     done = asyncio.Event()
@@ -235,13 +238,13 @@ async def test_splices_leave_the_client_with_what_flets_diff_would() -> None:
             diffed, ready_made = (MessageList(rows, head=head) for head in heads)
             page.add(diffed.list_view, ready_made.list_view)
             for number, (messages, has_older) in enumerate(steps):
+                if number == divider_from:
+                    for view in (diffed, ready_made):
+                        view.mark_unread_from(221)
                 diff_all(diffed.show(messages, has_older=has_older))
-                if number == 0:
-                    diff_all(ready_made.show(messages, has_older=has_older))
-                else:
-                    updates = ready_made.show(messages, has_older=has_older)
-                    splices += sum(isinstance(u, ListSpliced) for u in updates)
-                    send_updates(page, updates)
+                updates = ready_made.show(messages, has_older=has_older)
+                splices += sum(isinstance(u, ListSpliced) for u in updates)
+                send_updates(page, updates)
                 replay(app.frames)
                 app.frames.clear()
                 sent = [without_ids(mirror._by_id[v.list_view._i]) for v in (diffed, ready_made)]
@@ -260,6 +263,7 @@ async def test_splices_leave_the_client_with_what_flets_diff_would() -> None:
         socket.closed.set()
         await asyncio.wait_for(handler, timeout=10)
     assert compared == list(range(len(steps)))
-    # The three times a chunk started and the oldest fell off went out ready-made (a rebuild
-    # and the head coming back go through Flet's diff).
-    assert splices == 3
+    # Every change of the list's items went out ready-made: the first page (into the empty
+    # list, the head then added by Flet's diff), the three times a chunk started and the oldest
+    # fell off, the rebuild after a jump, the head coming back and the divider placed.
+    assert splices == 7

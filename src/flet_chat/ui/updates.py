@@ -13,7 +13,14 @@ from collections.abc import Sequence
 
 import flet as ft
 
-from flet_chat.flet_compat import accepts_ready_made, pack_new_container, send_list_patch
+from flet_chat.flet_compat import (
+    accepts_ready_made,
+    holds_empty_list,
+    pack_new_container,
+    send_changed_scalars,
+    send_list_patch,
+    send_list_replaced,
+)
 from flet_chat.ui.views.message_list import ListSpliced, RowsAppended, Update
 
 
@@ -38,16 +45,30 @@ def _send_rows(page: ft.Page, update: RowsAppended) -> None:
 
 def _send_splice(page: ft.Page, update: ListSpliced) -> None:
     list_view = update.list_view
-    if not accepts_ready_made(page, list_view):
+    first_page = holds_empty_list(page, list_view) and not update.removed
+    if not (first_page or accepts_ready_made(page, list_view)):
         list_view.update()
         return
-    added = [
-        (
-            index,
-            pack_new_container(new.chunk, list_view, [drawn.packed() for drawn in new.rows])
-            if isinstance(new, RowsAppended)
-            else new.packed(),
+    # The session's own controls (with handlers Flet must index) are left out of the
+    # ready-made part; Flet's diff then adds them, and walks nothing else (chunks are isolated).
+    own = [new for _, new in update.added if isinstance(new, ft.Control)]
+    ready: list[tuple[int, bytes]] = []
+    for index, new in update.added:
+        if isinstance(new, ft.Control):
+            continue
+        index -= sum(
+            1 for at, other in update.added if at < index and isinstance(other, ft.Control)
         )
-        for index, new in update.added
-    ]
-    send_list_patch(page, list_view, removed=update.removed, added=added)
+        if isinstance(new, RowsAppended):
+            packed = pack_new_container(new.chunk, list_view, [d.packed() for d in new.rows])
+        else:
+            packed = new.packed()
+        ready.append((index, packed))
+    now_holds = [c for c in list_view.controls if all(c is not o for o in own)]
+    send_changed_scalars(page, list_view)  # `auto_scroll` turned off must apply to this change
+    if first_page:
+        send_list_replaced(page, list_view, [packed for _, packed in ready], now_holds=now_holds)
+    else:
+        send_list_patch(page, list_view, removed=update.removed, added=ready, now_holds=now_holds)
+    if own:
+        list_view.update()

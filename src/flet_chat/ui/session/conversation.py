@@ -16,6 +16,7 @@ from flet_chat.ui.message_window import MessageWindow
 from flet_chat.ui.rooms_session import counts_as_unread
 from flet_chat.ui.session.screen import Screen, show_under_field
 from flet_chat.ui.views.chat_view import ChatView
+from flet_chat.ui.views.message_list import ListSpliced
 
 logger = logging.getLogger(__name__)
 
@@ -289,8 +290,11 @@ class Conversation:
         changed = message_list.auto_scroll != enabled
         message_list.auto_scroll = enabled
         updates = self._view.render(self.window)
-        # `is`, not `in`: controls are dataclasses that compare by value.
-        if changed and all(c is not message_list for c in updates):
+        # `is`, not `in`: controls are dataclasses that compare by value. A splice of the list
+        # sends the change first itself (ui/updates.py); Flet's diff of the list would send
+        # the spliced items too, and the splice would add them a second time.
+        spliced = any(isinstance(u, ListSpliced) and u.list_view is message_list for u in updates)
+        if changed and not spliced and all(c is not message_list for c in updates):
             updates.insert(0, message_list)
         self._screen.send(updates)
 

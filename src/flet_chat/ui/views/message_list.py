@@ -56,13 +56,15 @@ class RowsAppended:
 class ListSpliced:
     """The ListView lost some items and gained new chunks or shared rows, the others kept in
     their order: a live message starting a chunk, the oldest chunk falling off the top (and
-    the lead rows above the new top). Sent as one ready-made patch, so the message that does
-    this costs no more than any other; Flet's diff of the list would encode the new chunk's
-    rows once per session and walk every row of the chunk that fell off."""
+    the lead rows above the new top), or the first page of a room. Sent as one ready-made
+    patch, so the message that does this costs no more than any other; Flet's diff of the list
+    would encode the new chunk's rows once per session and walk every row of the chunk that
+    fell off. The session's own controls among the new items (the "Load older" head, the "New
+    messages" line: they have handlers, which Flet must index) follow through Flet's diff."""
 
     list_view: ft.ListView
     removed: tuple[int, ...]  # indexes in the list as the client has it, highest first
-    added: tuple[tuple[int, RowsAppended | DrawnRow], ...]  # final index, lowest first
+    added: tuple[tuple[int, RowsAppended | DrawnRow | ft.Control], ...]  # final index, ascending
 
 
 Update = ft.Control | RowsAppended | ListSpliced
@@ -113,7 +115,7 @@ class MessageList:
             self._chunks, self._chunk_entries, self._chunk_sizes, self._ids = [], [], [], []
             self._set_lead([])
             self._today = today
-            self._append(entries_after(None, messages, self.clock, today))
+            appends = self._append(entries_after(None, messages, self.clock, today))
         else:
             dropped, appended = step
             if today != self._today:
@@ -159,20 +161,23 @@ class MessageList:
         self, shown: list[ft.Control], controls: list[ft.Control], appends: dict[int, RowsAppended]
     ) -> ListSpliced | None:
         """`shown` turned into `controls` as a ListSpliced, if it can be one: what stayed kept
-        its order, and everything new is a new chunk or a lead row (else None: Flet diffs)."""
+        its order, and what is new is a new chunk, a lead row, the head or the divider (else
+        None: Flet diffs)."""
         kept = set(_ids(shown)) & set(_ids(controls))
         if not controls or [i for i in _ids(shown) if i in kept] != [
             i for i in _ids(controls) if i in kept
         ]:
             return None
         lead = {id(drawn.row): drawn for drawn in self._lead_drawn}
-        added: list[tuple[int, RowsAppended | DrawnRow]] = []
+        own = {id(self._head), id(self._divider)}
+        added: list[tuple[int, RowsAppended | DrawnRow | ft.Control]] = []
         for index, control in enumerate(controls):
             if id(control) in kept:
                 continue
-            new = appends.get(id(control)) or lead.get(id(control))
+            new: RowsAppended | DrawnRow | ft.Control | None = appends.get(id(control))
+            new = new or lead.get(id(control)) or (control if id(control) in own else None)
             if new is None:
-                return None  # the head or the "New messages" line: not shared, rare
+                return None  # a chunk rebuilt in place: Flet's diff
             added.append((index, new))
         removed = [i for i, c in enumerate(shown) if id(c) not in kept]
         return ListSpliced(self.list_view, tuple(reversed(removed)), tuple(added))
