@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 import pytest
 from alembic import command
 from sqlalchemy import inspect, text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from flet_chat.core.models import MessageKind, NewMessage, Room, RoomKind, SearchQuery
 from flet_chat.core.rooms import direct_key
@@ -18,7 +19,8 @@ from flet_chat.core.search import search_terms
 from flet_chat.storage.engine import create_engine
 from flet_chat.storage.migrate import alembic_config, upgrade_to_head_async
 from flet_chat.storage.room_store import SqlRoomStore
-from flet_chat.storage.sql_store import SqlStore, fts5_query
+from flet_chat.storage.search_queries import fts5_query, room_token
+from flet_chat.storage.sql_store import SqlStore
 
 GENERAL = ("general",)
 
@@ -233,9 +235,10 @@ async def test_the_migration_indexes_the_history_stored_before_it(database_url: 
 
 
 async def test_older_matches_are_found_past_a_flood_in_other_rooms(database_url: str) -> None:
-    """PostgreSQL searches the newest messages first, then the rest through its index: a word
-    said only long ago in the reader's rooms, and often since elsewhere, is still found, in
-    order, across pages (the window is 3 messages here instead of 10,000)."""
+    """Both databases search a window of the newest first (PostgreSQL: messages, SQLite: hits),
+    then the rest through the index narrowed by room: a word said only long ago in the reader's
+    rooms, and often since elsewhere, is still found, in order, across pages (the window is 3
+    here instead of thousands)."""
     await upgrade_to_head_async(database_url)
     engine = create_engine(database_url)
     store = SqlStore(engine, search_window=3)
@@ -254,3 +257,114 @@ async def test_older_matches_are_found_past_a_flood_in_other_rooms(database_url:
         assert await store.search(SearchQuery(("elsewhere",), GENERAL, limit=5)) == []
     finally:
         await engine.dispose()
+
+
+async def test_the_second_step_keeps_to_the_reader_s_rooms(database_url: str) -> None:
+    """Past the first step the index itself picks the rooms: hits in a direct conversation of
+    others, a room not asked for and a room whose key would be FTS5 syntax are never found,
+    whatever their number; the reader's own, in every room asked, are, newest first."""
+    await upgrade_to_head_async(database_url)
+    engine = create_engine(database_url)
+    store = SqlStore(engine, search_window=2)
+    mine_dm, others_dm = direct_key("Ann", "Bob"), direct_key("Bob", "Carol")
+    odd = 'café "x" OR {room}'  # no key the core makes, but the store must not care
+    rooms = ("general", mine_dm, odd)
+    try:
+        mine: list[int] = []
+        for i in range(3):
+            for room in rooms:
+                mine.append(await say(store, f"secret plan {i}", room=room))
+            for room in (others_dm, "dev", others_dm, "dev"):
+                await say(store, f"secret elsewhere {i}", room=room)
+        for _ in range(6):
+            await say(store, "secret flood", room=others_dm)
+        everything = await store.search(SearchQuery(("secret",), rooms, limit=50))
+        assert [m.id for m in everything] == mine[::-1]
+        page = await store.search(SearchQuery(("secret", "plan"), rooms, limit=4))
+        assert [m.id for m in page] == mine[::-1][:4]
+        rest = await store.search(SearchQuery(("secret",), rooms, limit=50, before=page[-1].id))
+        assert [m.id for m in rest] == mine[::-1][4:]
+        only_odd = await store.search(SearchQuery(("secret",), (odd,), limit=50))
+        assert [m.room for m in only_odd] == [odd] * 3
+        assert await store.search(SearchQuery(("flood",), rooms, limit=5)) == []
+        # A room's token is not a word of any message.
+        assert await store.search(SearchQuery((room_token("general"),), rooms, limit=5)) == []
+        await integrity(store)
+    finally:
+        await engine.dispose()
+
+
+async def test_migration_0012_puts_the_room_into_the_index_and_takes_it_out(
+    database_url: str,
+) -> None:
+    """0012 on a history stored before it: SQLite's FTS5 table gains the room token column,
+    PostgreSQL's GIN index covers (room, search_vector); down again, 0009's index is back and
+    keeps up with new messages; up again, all of it is found."""
+    config = alembic_config(database_url)
+    await asyncio.to_thread(command.upgrade, config, "0011")
+    engine = create_engine(database_url)
+    store = SqlStore(engine, search_window=1)
+    sqlite = engine.dialect.name == "sqlite"
+    try:
+        general = [await say(store, "release notes"), await say(store, "release day")]
+        dev = await say(store, "release branch", room="dev")
+        await asyncio.to_thread(command.upgrade, config, "0012")
+        assert await _room_index(engine, sqlite) == "room"
+        if sqlite:
+            assert await _in_room_token(engine, "dev") == [dev]
+            assert await _in_room_token(engine, "general") == general
+        assert await found(store, "release", ("dev",)) == ["release branch"]
+        assert await found(store, "release") == ["release day", "release notes"]
+        await integrity(store)
+
+        await asyncio.to_thread(command.downgrade, config, "0011")
+        assert await _room_index(engine, sqlite) == "words"
+        later = await say(store, "release party", room="dev")  # 0009's triggers index it
+        if sqlite:
+            async with engine.connect() as conn:
+                hits = await conn.execute(
+                    text("SELECT rowid FROM messages_fts WHERE messages_fts MATCH 'release'")
+                )
+                assert sorted(hits.scalars()) == [*general, dev, later]
+                await conn.execute(
+                    text(
+                        "INSERT INTO messages_fts(messages_fts, rank) VALUES ('integrity-check', 1)"
+                    )
+                )
+
+        await upgrade_to_head_async(database_url)
+        assert await _room_index(engine, sqlite) == "room"
+        assert await found(store, "release", ("general", "dev")) == [
+            "release party",
+            "release branch",
+            "release day",
+            "release notes",
+        ]
+        await integrity(store)
+    finally:
+        await engine.dispose()
+
+
+async def _room_index(engine: AsyncEngine, sqlite: bool) -> str:
+    """ "room" when the search index holds the room (0012), "words" when only the words."""
+    async with engine.connect() as conn:
+        if sqlite:
+            columns = await conn.execute(text("SELECT name FROM pragma_table_info('messages_fts')"))
+            return {("text",): "words", ("text", "room"): "room"}[tuple(columns.scalars())]
+        indexes = await conn.execute(
+            text("SELECT indexname FROM pg_indexes WHERE tablename = 'messages'")
+        )
+        names = set(indexes.scalars())
+    return {
+        frozenset({"ix_messages_search_vector"}): "words",
+        frozenset({"ix_messages_room_search_vector"}): "room",
+    }.get(frozenset(names & {"ix_messages_search_vector", "ix_messages_room_search_vector"}), "?")
+
+
+async def _in_room_token(engine: AsyncEngine, room: str) -> list[int]:
+    async with engine.connect() as conn:
+        hits = await conn.execute(
+            text("SELECT rowid FROM messages_fts WHERE messages_fts MATCH :m ORDER BY rowid"),
+            {"m": '{room} : "' + room_token(room) + '"'},
+        )
+        return list(hits.scalars())

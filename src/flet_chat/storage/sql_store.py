@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Row, TextClause, bindparam, delete, func, insert, select, text, update
+from sqlalchemy import Row, delete, func, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -27,9 +27,14 @@ from flet_chat.core.models import (
     SearchQuery,
 )
 from flet_chat.core.rooms import user_key
+from flet_chat.storage.search_queries import (
+    POSTGRES_WINDOW,
+    SQLITE_WINDOW,
+    search_postgres,
+    search_sqlite,
+)
 from flet_chat.storage.tables import (
     ATTACHMENT_ID_LENGTH,
-    SEARCHED_KINDS,
     attachments,
     mentions,
     messages,
@@ -39,17 +44,12 @@ from flet_chat.storage.tables import (
 TOO_MANY_REACTIONS = f"A message can carry at most {MAX_REACTIONS_PER_MESSAGE} different emoji."
 
 
-# PostgreSQL: the newest messages are searched first, walking the primary key backwards over at
-# most this many of them; if that fills no page, the rest through the GIN index (see below).
-RECENT_WINDOW = 10_000
-
-
 class SqlStore:
     def __init__(self, engine: AsyncEngine, *, search_window: int | None = None) -> None:
-        """`search_window`: PostgreSQL's first search step (RECENT_WINDOW; tests make it
-        small)."""
+        """`search_window`: the bound of the search's first step (search_queries.py's
+        POSTGRES_WINDOW messages or SQLITE_WINDOW hits; tests make it small)."""
         self._engine = engine
-        self._search_window = RECENT_WINDOW if search_window is None else search_window
+        self._search_window = search_window
         # SQLite has one writer at a time. Queueing writes here, on the event loop, keeps them from
         # contending for the file lock; under load that contention ran into "database is locked".
         self._write_lock = asyncio.Lock() if engine.dialect.name == "sqlite" else None
@@ -181,10 +181,11 @@ class SqlStore:
             return []
         query = dataclasses.replace(query, terms=terms)
         async with self._engine.connect() as conn:
+            window = self._search_window
             if self._engine.dialect.name == "sqlite":
-                rows = await _search_sqlite(conn, query)
+                rows = await search_sqlite(conn, query, window or SQLITE_WINDOW)
             else:
-                rows = await _search_postgres(conn, query, self._search_window)
+                rows = await search_postgres(conn, query, window or POSTGRES_WINDOW)
             return await _with_reactions(conn, rows)
 
     async def latest_id(self) -> int:
@@ -314,109 +315,6 @@ class SqlStore:
             has_older = len(rows) > limit
             page = await _with_reactions(conn, list(reversed(rows[:limit])))
         return HistoryPage(page, has_older)
-
-
-def fts5_query(terms: Sequence[str]) -> str:
-    """An FTS5 query for rows holding every term: each one a quoted string (a `"` doubled, as
-    FTS5 escapes it), so no user text is ever FTS5 syntax (`*`, `-`, `NEAR`, `OR`, `^`, `:`)."""
-    return " ".join('"' + term.replace('"', '""') + '"' for term in terms)
-
-
-# CROSS JOIN makes SQLite read the index first, newest rowid first (FTS5 walks its doclists
-# backwards and stops at the LIMIT), and only then look each hit's room up.
-_SQLITE_SEARCH = text(
-    "SELECT "
-    + ", ".join(f"m.{c.name}" for c in messages.c)
-    + " FROM messages_fts CROSS JOIN messages AS m ON m.id = messages_fts.rowid"
-    " WHERE messages_fts MATCH :match AND messages_fts.rowid < :before"
-    " AND m.room IN :rooms AND m.kind IN :kinds AND m.deleted_at IS NULL"
-    " ORDER BY messages_fts.rowid DESC LIMIT :limit"
-).bindparams(bindparam("rooms", expanding=True), bindparam("kinds", expanding=True))
-# Typed like the table's columns (SQLite keeps times as text: the table's type reads them back).
-_SQLITE_SEARCH_ROWS = _SQLITE_SEARCH.columns(*messages.c)
-
-
-async def _search_sqlite(conn: AsyncConnection, query: SearchQuery) -> list[Row[Any]]:
-    before = MAX_MESSAGE_ID if query.before is None else query.before
-    result = await conn.execute(
-        _SQLITE_SEARCH_ROWS,
-        {
-            "match": fts5_query(query.terms),
-            "before": before,
-            "rooms": list(query.rooms),
-            "kinds": list(SEARCHED_KINDS),
-            "limit": query.limit,
-        },
-    )
-    return list(result.all())
-
-
-def _tsquery_matches(words: str, name: str) -> TextClause:
-    # plainto_tsquery reads its text as plain words joined by AND: no operator survives it.
-    return text(f"search_vector @@ plainto_tsquery('simple'::regconfig, :{name})").bindparams(
-        **{name: words}
-    )
-
-
-async def _search_postgres(
-    conn: AsyncConnection, query: SearchQuery, window: int
-) -> list[Row[Any]]:
-    """Two steps, because the planner cannot know that a word and a set of rooms go together.
-    Left to itself, `ORDER BY id DESC LIMIT n` walks the primary key backwards, filtering, which
-    is right for a word common in the reader's rooms and a disaster for one common only in
-    rooms they are not in (it read all million rows: 0.6 to 1.3 s in bench.search). So: first
-    the newest `window` messages that way (a bounded walk, which fills the page for common
-    words), then, if the page is not full, the older ones from the GIN index (materialized, so
-    the planner cannot turn it back into the walk): as costly as the word is frequent there,
-    which a word that did not fill a page among the newest ten thousand seldom is."""
-    words = " ".join(query.terms)
-    wanted = (
-        messages.c.room.in_(query.rooms),
-        messages.c.kind.in_(SEARCHED_KINDS),
-        messages.c.deleted_at.is_(None),
-    )
-    older_than = () if query.before is None else (messages.c.id < query.before,)
-    # Ids only grow (one sequence for every room): the newest `window` ids are the window, and
-    # the newest id is one index lookup (an OFFSET would walk `window` index entries).
-    newest_id = (
-        query.before - 1
-        if query.before is not None
-        else (await conn.execute(select(func.max(messages.c.id)))).scalar_one() or 0
-    )
-    floor = newest_id - window if newest_id > window else None
-    recent = (
-        select(messages)
-        .where(_tsquery_matches(words, "recent_words"), *wanted, *older_than)
-        .order_by(messages.c.id.desc())
-        .limit(query.limit)
-    )
-    if floor is not None:
-        recent = recent.where(messages.c.id > floor)
-    rows = list((await conn.execute(recent)).all())
-    if floor is None or len(rows) >= query.limit:
-        return rows
-    hits = (
-        select(messages.c.id, messages.c.room)
-        .where(
-            _tsquery_matches(words, "older_words"),
-            messages.c.kind.in_(SEARCHED_KINDS),
-            messages.c.deleted_at.is_(None),
-            messages.c.id <= floor,
-        )
-        .cte("hits")
-        .prefix_with("MATERIALIZED", dialect="postgresql")
-    )
-    newest = (
-        select(hits.c.id)
-        .where(hits.c.room.in_(query.rooms))
-        .order_by(hits.c.id.desc())
-        .limit(query.limit - len(rows))
-        .subquery()
-    )
-    older = (
-        select(messages).join(newest, messages.c.id == newest.c.id).order_by(messages.c.id.desc())
-    )
-    return [*rows, *(await conn.execute(older)).all()]
 
 
 def _is_id(message_id: int) -> bool:
