@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import Row, TextClause, bindparam, func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.selectable import TextualSelect
 
 from flet_chat.core.limits import MAX_MESSAGE_ID
 from flet_chat.core.models import SearchQuery
@@ -44,23 +45,36 @@ def _rooms_match(terms: Sequence[str], rooms: Sequence[str]) -> str:
 
 
 # CROSS JOIN makes SQLite read the index first, newest rowid first (FTS5 walks its doclists
-# backwards and stops at the LIMIT), and only then look each hit's room and kind up.
-_SQLITE_SEARCH = text(
+# backwards and stops at the LIMIT), and only then look each hit's room and kind up. `{range}`
+# bounds the rowids, by the floor below.
+_SQLITE_SEARCH = (
     "SELECT "
     + ", ".join(f"m.{c.name}" for c in messages.c)
     + " FROM messages_fts CROSS JOIN messages AS m ON m.id = messages_fts.rowid"
-    " WHERE messages_fts MATCH :match"
-    " AND messages_fts.rowid < :before AND messages_fts.rowid >= :floor"
+    " WHERE messages_fts MATCH :match AND {range}"
     " AND m.room IN :rooms AND m.kind IN :kinds AND m.deleted_at IS NULL"
     " ORDER BY messages_fts.rowid DESC LIMIT :limit"
-).bindparams(bindparam("rooms", expanding=True), bindparam("kinds", expanding=True))
-# Typed like the table's columns (SQLite keeps times as text: the table's type reads them back).
-_SQLITE_SEARCH_ROWS = _SQLITE_SEARCH.columns(*messages.c)
-# The `window`-th newest hit: no row lookups, only the words' doclists.
-_SQLITE_NTH_HIT = text(
-    "SELECT rowid FROM messages_fts WHERE messages_fts MATCH :match AND rowid < :before"
-    " ORDER BY rowid DESC LIMIT 1 OFFSET :skip"
 )
+# The words' `window`-th newest hit (0 if they have fewer): only their doclists are read, no
+# row. A subquery, not a statement of its own: each statement is a trip to aiosqlite's thread.
+_SQLITE_FLOOR = (
+    "coalesce((SELECT rowid FROM messages_fts WHERE messages_fts MATCH :words"
+    " AND rowid < :before ORDER BY rowid DESC LIMIT 1 OFFSET :skip), 0)"
+)
+
+
+def _sqlite_statement(rowids: str) -> TextualSelect:
+    statement = text(_SQLITE_SEARCH.format(range=rowids)).bindparams(
+        bindparam("rooms", expanding=True), bindparam("kinds", expanding=True)
+    )
+    # Typed like the table's columns (SQLite keeps times as text: the table's type reads them).
+    return statement.columns(*messages.c)
+
+
+_SQLITE_NEWEST_HITS = _sqlite_statement(
+    f"messages_fts.rowid < :before AND messages_fts.rowid >= {_SQLITE_FLOOR}"
+)
+_SQLITE_OLDER_IN_ROOMS = _sqlite_statement(f"messages_fts.rowid < {_SQLITE_FLOOR}")
 
 
 async def search_sqlite(
@@ -72,34 +86,30 @@ async def search_sqlite(
     0012). Asking for the rooms from the start would cost every query a walk of the rooms'
     long doclists (a rare word: 0.2 -> 6 ms over a million messages); the first step alone
     costs a look at every hit of a word frequent where the reader is not (firehose: ~50 ms)."""
-    before = MAX_MESSAGE_ID if query.before is None else query.before
     words = _words_match(query.terms)
     params: dict[str, Any] = {
+        "words": words,
+        "before": MAX_MESSAGE_ID if query.before is None else query.before,
+        "skip": max(window - 1, 0),
         "rooms": list(query.rooms),
         "kinds": list(SEARCHED_KINDS),
-        "limit": query.limit,
     }
-    nth = await conn.execute(
-        _SQLITE_NTH_HIT, {"match": words, "before": before, "skip": max(window - 1, 0)}
+    newest = await conn.execute(
+        _SQLITE_NEWEST_HITS, {**params, "match": words, "limit": query.limit}
     )
-    floor = nth.scalar_one_or_none()
-    first = await conn.execute(
-        _SQLITE_SEARCH_ROWS, {**params, "match": words, "before": before, "floor": floor or 0}
-    )
-    rows = list(first.all())
-    if floor is None or len(rows) >= query.limit:
-        return rows  # fewer hits than the window: all of them were looked at
-    rest = await conn.execute(
-        _SQLITE_SEARCH_ROWS,
+    rows = list(newest.all())
+    if len(rows) >= query.limit:
+        return rows
+    # Below the floor; none when the words have fewer hits than the window (all looked at).
+    older = await conn.execute(
+        _SQLITE_OLDER_IN_ROOMS,
         {
             **params,
             "match": _rooms_match(query.terms, query.rooms),
-            "before": floor,
-            "floor": 0,
             "limit": query.limit - len(rows),
         },
     )
-    return [*rows, *rest.all()]
+    return [*rows, *older.all()]
 
 
 def _tsquery_matches(words: str, name: str) -> TextClause:
@@ -147,6 +157,11 @@ async def search_postgres(
     rows = list((await conn.execute(recent)).all())
     if floor is None or len(rows) >= query.limit:
         return rows
+    # A plan for these words and rooms, never a generic one: asyncpg prepares each statement,
+    # and after five runs PostgreSQL may keep a plan made without the values, which guessed
+    # the rooms rare and ANDed the GIN index with a btree walk of all their rows (bench.search
+    # at 300,000 messages: rare and mid words 12 -> 32 ms at the median).
+    await conn.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
     hits = (
         select(messages.c.id)
         .where(_tsquery_matches(words, "older_words"), *wanted, messages.c.id <= floor)
