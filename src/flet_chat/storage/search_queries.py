@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Row, TextClause, bindparam, func, select, text
+from sqlalchemy import Integer, Row, TextClause, bindparam, column, func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.selectable import TextualSelect
 
@@ -45,13 +45,14 @@ def _rooms_match(terms: Sequence[str], rooms: Sequence[str]) -> str:
 
 
 # CROSS JOIN makes SQLite read the index first, newest rowid first (FTS5 walks its doclists
-# backwards and stops at the LIMIT), and only then look each hit's room and kind up. `{range}`
-# bounds the rowids, by the floor below.
+# backwards and stops at the LIMIT), and only then look each hit's room and kind up. Each row
+# carries the floor below, so a first step that found anything needs no second statement to
+# learn whether there is more to search.
 _SQLITE_SEARCH = (
     "SELECT "
     + ", ".join(f"m.{c.name}" for c in messages.c)
-    + " FROM messages_fts CROSS JOIN messages AS m ON m.id = messages_fts.rowid"
-    " WHERE messages_fts MATCH :match AND {range}"
+    + ", {floor} AS floor FROM messages_fts CROSS JOIN messages AS m ON m.id = messages_fts.rowid"
+    " WHERE messages_fts MATCH :match AND {rowids}"
     " AND m.room IN :rooms AND m.kind IN :kinds AND m.deleted_at IS NULL"
     " ORDER BY messages_fts.rowid DESC LIMIT :limit"
 )
@@ -63,18 +64,18 @@ _SQLITE_FLOOR = (
 )
 
 
-def _sqlite_statement(rowids: str) -> TextualSelect:
-    statement = text(_SQLITE_SEARCH.format(range=rowids)).bindparams(
+def _sqlite_statement(rowids: str, floor: str) -> TextualSelect:
+    statement = text(_SQLITE_SEARCH.format(rowids=rowids, floor=floor)).bindparams(
         bindparam("rooms", expanding=True), bindparam("kinds", expanding=True)
     )
     # Typed like the table's columns (SQLite keeps times as text: the table's type reads them).
-    return statement.columns(*messages.c)
+    return statement.columns(*messages.c, column("floor", Integer))
 
 
 _SQLITE_NEWEST_HITS = _sqlite_statement(
-    f"messages_fts.rowid < :before AND messages_fts.rowid >= {_SQLITE_FLOOR}"
+    f"messages_fts.rowid < :before AND messages_fts.rowid >= {_SQLITE_FLOOR}", _SQLITE_FLOOR
 )
-_SQLITE_OLDER_IN_ROOMS = _sqlite_statement(f"messages_fts.rowid < {_SQLITE_FLOOR}")
+_SQLITE_OLDER_IN_ROOMS = _sqlite_statement(f"messages_fts.rowid < {_SQLITE_FLOOR}", "0")
 
 
 async def search_sqlite(
@@ -98,9 +99,9 @@ async def search_sqlite(
         _SQLITE_NEWEST_HITS, {**params, "match": words, "limit": query.limit}
     )
     rows = list(newest.all())
-    if len(rows) >= query.limit:
-        return rows
-    # Below the floor; none when the words have fewer hits than the window (all looked at).
+    if len(rows) >= query.limit or (rows and rows[0].floor == 0):
+        return rows  # a full page, or every hit looked at (fewer than the window)
+    # Below the floor (none when it is 0: the words have fewer hits than the window).
     older = await conn.execute(
         _SQLITE_OLDER_IN_ROOMS,
         {
