@@ -5,12 +5,13 @@ and the migration indexing the history stored before it."""
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import pytest
 from alembic import command
-from sqlalchemy import inspect, text
+from sqlalchemy import inspect, make_url, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from flet_chat.core.models import MessageKind, NewMessage, Room, RoomKind, SearchQuery
@@ -368,3 +369,50 @@ async def _in_room_token(engine: AsyncEngine, room: str) -> list[int]:
             {"m": '{room} : "' + room_token(room) + '"'},
         )
         return list(hits.scalars())
+
+
+async def test_migration_0012_without_btree_gin_keeps_the_words_index(database_url: str) -> None:
+    """A database user who may not create extensions: 0012 leaves 0009's index (a warning),
+    the migration still completes, and the same search query finds the same messages."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("btree_gin is PostgreSQL's")
+    await asyncio.to_thread(command.upgrade, alembic_config(database_url), "0011")
+    admin = create_engine(database_url)
+    role = f"search_{uuid.uuid4().hex[:12]}"
+    user_url = make_url(database_url).set(username=role).render_as_string(hide_password=False)
+    try:
+        async with admin.begin() as conn:
+            database = conn.engine.url.database
+            for statement in (
+                f"CREATE ROLE {role} LOGIN",
+                f'REVOKE CREATE ON DATABASE "{database}" FROM PUBLIC',
+                f"GRANT USAGE, CREATE ON SCHEMA public TO {role}",
+                f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role}",
+            ):
+                await conn.execute(text(statement))
+            tables = await conn.execute(
+                text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+            )
+            for table in tables.scalars():
+                await conn.execute(text(f'ALTER TABLE "{table}" OWNER TO {role}'))
+        await asyncio.to_thread(command.upgrade, alembic_config(user_url), "head")
+        user = create_engine(user_url)
+        try:
+            store = SqlStore(user, search_window=1)
+            assert await _room_index(user, sqlite=False) == "words"
+            await say(store, "hello there")
+            await say(store, "hello elsewhere", room="dev")
+            await say(store, "hello again")
+            assert await found(store, "hello") == ["hello again", "hello there"]
+        finally:
+            await user.dispose()
+        # Down and up by someone who may: now the index holds the room.
+        await asyncio.to_thread(command.downgrade, alembic_config(user_url), "0011")
+        await upgrade_to_head_async(database_url)
+        assert await _room_index(admin, sqlite=False) == "room"
+    finally:
+        async with admin.begin() as conn:
+            await conn.execute(text(f"REASSIGN OWNED BY {role} TO CURRENT_USER"))
+            await conn.execute(text(f"DROP OWNED BY {role}"))
+            await conn.execute(text(f"DROP ROLE IF EXISTS {role}"))
+        await admin.dispose()
