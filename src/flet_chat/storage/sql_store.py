@@ -183,9 +183,11 @@ class SqlStore:
         async with self._engine.connect() as conn:
             window = self._search_window
             if self._engine.dialect.name == "sqlite":
-                rows = await search_sqlite(conn, query, window or SQLITE_WINDOW)
+                rows = await search_sqlite(conn, query, SQLITE_WINDOW if window is None else window)
             else:
-                rows = await search_postgres(conn, query, window or POSTGRES_WINDOW)
+                rows = await search_postgres(
+                    conn, query, POSTGRES_WINDOW if window is None else window
+                )
             return await _with_reactions(conn, rows)
 
     async def latest_id(self) -> int:
