@@ -38,8 +38,9 @@ class Rooms:
             raise NotAMemberError("Join #dev first.")
         if self.archived:
             raise ArchivedError("dev")
-        if self.muted_until is not None and self.muted_until > datetime.now(UTC):
-            raise MutedError("dev", self.muted_until)
+        now = datetime.now(UTC)
+        if self.muted_until is not None and self.muted_until > now:
+            raise MutedError("dev", self.muted_until, now)
         return Room("dev", RoomKind.PUBLIC, slow_mode_seconds=self.slow)
 
 

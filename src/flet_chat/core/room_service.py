@@ -41,10 +41,11 @@ def no_such_room(key: str) -> UnknownRoomError:
     return UnknownRoomError(f"There is no room {shown}.")
 
 
-def clock_time(moment: datetime) -> str:
-    """ "20:45 UTC" (with the date when it is not today): what a refusal shows of a time."""
+def clock_time(moment: datetime, now: datetime) -> str:
+    """ "20:45 UTC" (with the date when it is not the day of `now`, the service's clock): what
+    a refusal shows of a time."""
     utc = moment.astimezone(UTC)
-    today = datetime.now(UTC).date()
+    today = now.astimezone(UTC).date()
     shown = utc.strftime("%H:%M") if utc.date() == today else utc.strftime("%Y-%m-%d %H:%M")
     return f"{shown} UTC"
 
@@ -52,8 +53,8 @@ def clock_time(moment: datetime) -> str:
 class MutedError(ForbiddenError):
     """The user is muted in the room: they read, but cannot post, react or edit there."""
 
-    def __init__(self, room: str, until: datetime) -> None:
-        super().__init__(f"You are muted in #{room} until {clock_time(until)}.")
+    def __init__(self, room: str, until: datetime, now: datetime) -> None:
+        super().__init__(f"You are muted in #{room} until {clock_time(until, now)}.")
         self.room = room
         self.until = until
 
@@ -196,7 +197,8 @@ class RoomService:
         ):
             # Leaving and joining again would shed the mute (it lives on the member row).
             raise ForbiddenError(
-                f"You are muted in #{room.key} until {clock_time(standing.muted_until)}:"
+                f"You are muted in #{room.key} until"
+                f" {clock_time(standing.muted_until, self._clock())}:"
                 " you can leave it after that."
             )
         if await self._store.remove_member(room.key, name):
@@ -283,7 +285,7 @@ class RoomService:
             raise ArchivedError(room.key)
         if standing is not None and standing.muted_at(self._clock()):
             assert standing.muted_until is not None
-            raise MutedError(room.key, standing.muted_until)
+            raise MutedError(room.key, standing.muted_until, self._clock())
         return room
 
     def now(self) -> datetime:
