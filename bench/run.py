@@ -42,7 +42,7 @@ DOCS_DIR = REPO_ROOT / "docs"
 BASELINES = ("ours", "tutorial", "floor")
 NOT_RUN_REASONS = {
     "history": "the tutorial and the floor keep no history",
-    "storm": "the restart storm runs against one process of our server so far",
+    "storm": "the restart storm runs against our server only",
 }
 QUICK_TARGETS = BASELINES
 FULL_TARGETS = (*BASELINES, "cluster")
@@ -64,7 +64,9 @@ def plan(quick: bool, targets: tuple[str, ...] | list[str] = ()) -> list[Scenari
                 targets=("ours", *extra),
             ),
             Scenario("churn-100", "churn", 100, targets=(*BASELINES, *extra)),
-            Scenario("storm-100", "storm", 100, messages=10, interval=0.25, targets=("ours",)),
+            Scenario(
+                "storm-100", "storm", 100, messages=10, interval=0.25, targets=("ours", *extra)
+            ),
         ]
     return [
         Scenario("room-50", "room", 50, messages=40, targets=FULL_TARGETS),
@@ -80,7 +82,9 @@ def plan(quick: bool, targets: tuple[str, ...] | list[str] = ()) -> list[Scenari
             targets=("ours", "cluster"),
         ),
         Scenario("churn-1000", "churn", 1000, targets=FULL_TARGETS),
-        Scenario("storm-1000", "storm", 1000, messages=10, interval=0.25, targets=("ours",)),
+        Scenario(
+            "storm-1000", "storm", 1000, messages=10, interval=0.25, targets=("ours", "cluster")
+        ),
     ]
 
 

@@ -55,7 +55,7 @@ class Limits:
     sweep_timeout: float = 60.0  # churn: wait for the server to drop closed sessions
     scenario_timeout: float = 900.0  # hard stop for one scenario on one server
     session_timeout_env: str = "1"  # FLET_SESSION_TIMEOUT for every Flet server
-    reconnect_timeout: float = 120.0  # storm: a session gives up this long after its drop
+    reconnect_timeout: float = 300.0  # storm: a session gives up this long after its drop
     reconnect_goal: float = 15.0  # storm: issue 18's budget, server healthy to session back
 
 

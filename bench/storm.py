@@ -1,11 +1,17 @@
 """The reconnect storm (issue 18, goal 2): N joined sessions, the server restarted, all come back.
 
 Every session joins through the name dialog (the server stores its session token in the
-session's client storage), a few send tagged messages and wait for them to come back, then the
-server gets SIGTERM and is started again on the same port and data dir. Every session, as soon
-as its socket drops, reconnects as our web client does (`LoadSession.reconnect`: Flet's retry
-schedule with some jitter, the page's reload, a register the new server does not know, the
-token read back from client storage) and is *back* when its header shows the account menu.
+session's client storage), a few send tagged messages and wait for them to come back, then
+
+- `ours` (one process): the server gets SIGTERM and is started again on the same port and data
+  dir; the clock starts when it answers `/healthz` again;
+- `cluster`: the worker holding the most sessions gets SIGKILL; the clock starts then (the other
+  worker serves all along, and uvicorn's parent starts a new one).
+
+Every session that lost its socket reconnects as our web client does (`LoadSession.reconnect`:
+Flet's retry schedule with some jitter, the page's reload, a register with a session id the
+serving process does not know, the token read back from client storage) and is *back* when its
+header shows the account menu.
 
 *Missing* counts (session, tag) pairs where a tag sent (and echoed) before the restart is not in
 what that session received after it: the history the new session loaded.
@@ -15,14 +21,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import random
+import signal
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from bench import load_client as lc
-from bench.servers import BenchServer, ProcSample
+from bench.servers import BenchServer, ProcSample, descendants
 
 if TYPE_CHECKING:
     from bench.scenarios import Limits, Scenario
@@ -115,14 +123,108 @@ def storm_stats(
     }
 
 
+@dataclass
+class Disruption:
+    """What was done to the server: who lost their socket, and when the clock starts."""
+
+    dropped: list[lc.LoadSession]
+    tasks: list[asyncio.Task[None]]
+    clock_from: float
+    facts: dict[str, Any]
+
+
+def _reconnect_all(
+    sessions: Sequence[lc.LoadSession], limits: Limits, rng: random.Random
+) -> list[asyncio.Task[None]]:
+    return [
+        asyncio.create_task(
+            s.reconnect(limits.reconnect_timeout, rng=rng, open_timeout=limits.open_timeout)
+        )
+        for s in sessions
+    ]
+
+
+async def restart(
+    server: BenchServer, sessions: Sequence[lc.LoadSession], limits: Limits, rng: random.Random
+) -> Disruption:
+    """One process: SIGTERM, wait for the exit, start again; every session reconnects."""
+    tasks = _reconnect_all(sessions, limits, rng)
+    sigterm_at = time.monotonic()
+    exit_code = await asyncio.to_thread(server.stop)
+    stopped_at = time.monotonic()
+    await asyncio.to_thread(server.start)
+    healthy_at = time.monotonic()
+    facts = {
+        "what": "SIGTERM, then a fresh start; clock from /healthz answering again",
+        "stop_seconds": round(stopped_at - sigterm_at, 2),
+        "start_seconds": round(healthy_at - stopped_at, 2),
+        "exit_code": exit_code,
+    }
+    return Disruption(list(sessions), tasks, healthy_at, facts)
+
+
+def connection_owners(server_port: int, pids: list[int]) -> dict[int, int]:
+    """client port -> the pid among `pids` holding the server side of that local connection:
+    servers.socket_owner for every connection at once (one read of the tables and the fds)."""
+    inodes: dict[str, int] = {}
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with contextlib.suppress(OSError), open(table) as lines:
+            next(lines, None)  # the header
+            for line in lines:
+                fields = line.split()
+                # local "ADDR:PORT" is the server's end, remote the client's; ports in hex.
+                if int(fields[1].rsplit(":", 1)[1], 16) == server_port and fields[9] != "0":
+                    inodes[f"socket:[{fields[9]}]"] = int(fields[2].rsplit(":", 1)[1], 16)
+    owners: dict[int, int] = {}
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            for fd in os.listdir(f"/proc/{pid}/fd"):
+                with contextlib.suppress(OSError):
+                    port = inodes.get(os.readlink(f"/proc/{pid}/fd/{fd}"))
+                    if port is not None:
+                        owners[port] = pid
+    return owners
+
+
+def _client_port(session: lc.LoadSession) -> int | None:
+    sockname = None if session.ws is None else session.ws.transport.get_extra_info("sockname")
+    return None if sockname is None else int(sockname[1])
+
+
+async def kill_one_worker(
+    server: BenchServer, sessions: Sequence[lc.LoadSession], limits: Limits, rng: random.Random
+) -> Disruption:
+    """Cluster: SIGKILL the worker that holds the most sessions; only its sessions reconnect."""
+    by_port = await asyncio.to_thread(connection_owners, server.port, descendants(server.pid))
+    owners = [by_port.get(_client_port(s) or -1) for s in sessions]
+    counts: dict[int, int] = {}
+    for pid in owners:
+        if pid is not None:
+            counts[pid] = counts.get(pid, 0) + 1
+    if not counts:
+        raise RuntimeError("could not tell which worker holds which session")
+    victim = max(counts, key=lambda pid: counts[pid])
+    dropped = [s for s, pid in zip(sessions, owners, strict=True) if pid == victim]
+    tasks = _reconnect_all(dropped, limits, rng)
+    killed_at = time.monotonic()
+    os.kill(victim, signal.SIGKILL)
+    facts = {
+        "what": "SIGKILL of one worker; clock from the kill",
+        "sessions_per_worker": {str(pid): n for pid, n in sorted(counts.items())},
+        "sessions_unattributed": sum(1 for pid in owners if pid is None),
+        "killed_worker_sessions": len(dropped),
+    }
+    return Disruption(dropped, tasks, killed_at, facts)
+
+
 async def run_storm(
     scenario: Scenario, server: BenchServer, limits: Limits, run_id: str
 ) -> dict[str, Any]:
     # Imported here: bench.scenarios dispatches to this module.
     from bench.scenarios import _mb, _phase, pick_senders, settle, warm_up
 
-    if server.kind != "ours":
-        raise ValueError("the restart storm runs against one process of our server only")
+    if server.kind not in ("ours", "cluster"):
+        raise ValueError("the restart storm runs against our server only")
     await warm_up(server, "flet", run_id)
     recorder = lc.Recorder(run_id)
     monitor = lc.LoopLagMonitor().start()
@@ -153,14 +255,9 @@ async def run_storm(
         tags = acknowledged_tags(senders, log)
         rss_before = server.sample().rss_bytes
         rng = random.Random(run_id)  # the same jitter for the same run id
-        tasks = [
-            asyncio.create_task(s.reconnect(limits.reconnect_timeout, rng=rng)) for s in sessions
-        ]
-        sigterm_at = time.monotonic()
-        exit_code = await asyncio.to_thread(server.stop)
-        stopped_at = time.monotonic()
-        await asyncio.to_thread(server.start)
-        healthy_at = time.monotonic()
+        disrupt = restart if server.kind == "ours" else kill_one_worker
+        disruption = await disrupt(server, sessions, limits, rng)
+        tasks = disruption.tasks
         trace = CpuTrace(server).start()
         start = server.sample()
         outcomes = [
@@ -168,8 +265,10 @@ async def run_storm(
             for r in await asyncio.gather(*tasks, return_exceptions=True)
         ]
         await trace.stop()
-        stats = storm_stats(sessions, outcomes, tags, healthy_at, limits.reconnect_goal)
-        last_back = max((s.t_back for s in sessions if s.t_back), default=healthy_at)
+        dropped = disruption.dropped
+        clock = disruption.clock_from
+        stats = storm_stats(dropped, outcomes, tags, clock, limits.reconnect_goal)
+        last_back = max((s.t_back for s in dropped if s.t_back), default=clock)
         end = trace.until(last_back) or server.sample()
         health = await asyncio.to_thread(server.health)
         result: dict[str, Any] = {
@@ -181,12 +280,9 @@ async def run_storm(
             "settle": settled,
             "send_outcomes": dict(sorted(log.outcomes.items())),
             "messages_sent": len(log.sent_at),
+            "sessions_dropped": len(dropped),
             **stats,
-            "restart": {
-                "stop_seconds": round(stopped_at - sigterm_at, 2),
-                "start_seconds": round(healthy_at - stopped_at, 2),
-                "exit_code": exit_code,
-            },
+            "restart": disruption.facts,
             "crashes": sum(1 for s in sessions if s.crash),
             "crash_samples": sorted({(s.crash or "")[-300:] for s in sessions if s.crash})[:3],
             "server": {

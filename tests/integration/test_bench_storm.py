@@ -71,3 +71,24 @@ async def test_the_storm_brings_every_session_back_with_the_messages_before_it(
     assert result["server"]["health_after_storm"]["sessions"] == 20
     assert result["server_log_problems"]["error_lines"] == 0, result["server_log_problems"]
     json.loads(json.dumps(result))  # the report is plain JSON
+
+
+async def test_the_cluster_serves_the_killed_workers_sessions_from_another(
+    tmp_path: Path,
+) -> None:
+    scenario = Scenario("storm-20", "storm", 20, messages=4, interval=0.25, targets=("cluster",))
+    limits = Limits(settle_timeout=10, reconnect_timeout=60, scenario_timeout=120)
+
+    result = await run_scenario(
+        scenario, "cluster", work_dir=tmp_path, logs_dir=tmp_path / "logs", limits=limits
+    )
+
+    assert result["status"] == "ok", result
+    assert result["sessions_joined"] == 20, result["join_failures"]
+    facts = result["restart"]
+    assert facts["sessions_unattributed"] == 0, facts
+    assert sum(facts["sessions_per_worker"].values()) == 20
+    assert 0 < result["sessions_dropped"] == facts["killed_worker_sessions"] <= 20
+    assert result["sessions_back"] == result["sessions_dropped"], result["reconnect_failures"]
+    assert result["tags_checked"] == 4, result["send_outcomes"]
+    assert result["tags_missing"] == 0
