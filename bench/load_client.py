@@ -165,6 +165,7 @@ class LoadSession:
         self.t_dropped: float | None = None
         self.t_reopened: float | None = None
         self.t_back: float | None = None
+        self._unloaded: asyncio.Task[None] | None = None  # the reloaded page's old socket
         # Timings (monotonic seconds); None until they happen.
         self.t_start: float | None = None
         self.t_open: float | None = None
@@ -254,7 +255,8 @@ class LoadSession:
                 ws = await self._connect(open_timeout)
                 if reload:
                     await ws.send(self._register_frame())
-                    await ws.close(1001)  # going away: the page reloads
+                    # A page that unloads sends "going away" and does not wait for the answer.
+                    self._unloaded = asyncio.create_task(ws.close(1001))
                     ws = await self._connect(open_timeout)
             except Exception:  # refused while the server is down, or a handshake it dropped
                 ws = None
