@@ -79,6 +79,21 @@ def acknowledged_tags(senders: Sequence[lc.LoadSession], log: lc.SendLog) -> lis
     )
 
 
+async def wait_for_history(
+    sessions: Sequence[lc.LoadSession], tags: Sequence[int], timeout: float
+) -> float:
+    """The history loads in the background of a new session, so it may arrive after the account
+    menu: wait (at most `timeout`) until every session back has every tag again; returns the
+    seconds waited. What is still missing then is missing."""
+    began = time.monotonic()
+    wanted = set(tags)
+    while time.monotonic() - began < timeout:
+        if all(wanted <= s.seen_since_reconnect for s in sessions):
+            break
+        await asyncio.sleep(0.2)  # polling the sessions' own records, bounded by `timeout`
+    return time.monotonic() - began
+
+
 def storm_stats(
     sessions: Sequence[lc.LoadSession],
     outcomes: Sequence[BaseException | None],
@@ -267,6 +282,8 @@ async def run_storm(
         await trace.stop()
         dropped = disruption.dropped
         clock = disruption.clock_from
+        back = [s for s, error in zip(dropped, outcomes, strict=True) if error is None]
+        history_wait = await wait_for_history(back, tags, limits.drain_timeout)
         stats = storm_stats(dropped, outcomes, tags, clock, limits.reconnect_goal)
         last_back = max((s.t_back for s in dropped if s.t_back), default=clock)
         end = trace.until(last_back) or server.sample()
@@ -282,6 +299,7 @@ async def run_storm(
             "messages_sent": len(log.sent_at),
             "sessions_dropped": len(dropped),
             **stats,
+            "history_wait_seconds": round(history_wait, 2),
             "restart": disruption.facts,
             "crashes": sum(1 for s in sessions if s.crash),
             "crash_samples": sorted({(s.crash or "")[-300:] for s in sessions if s.crash})[:3],
