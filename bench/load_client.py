@@ -17,7 +17,7 @@ The same class drives the bare broadcast floor in "raw" mode: text frames out, t
 
 Client storage (localStorage in a browser) is a dict per session: the server's `set` calls fill
 it and its `get` calls read it, so a session that reconnects after a server restart is restored
-as the same user (`reconnect`, the reconnect storm; see bench/reconnect.py for the schedule).
+as the same user (`LoadSession.reconnect`, used by the restart storm in bench/storm.py).
 
 Tags look like `bench-<run>-<seq>-`; the sender records when it sent each, every session (the
 sender included) records when each first reached it, all on one monotonic clock.
