@@ -15,6 +15,10 @@ it only
 
 The same class drives the bare broadcast floor in "raw" mode: text frames out, text frames in.
 
+Client storage (localStorage in a browser) is a dict per session: the server's `set` calls fill
+it and its `get` calls read it, so a session that reconnects after a server restart is restored
+as the same user (`LoadSession.reconnect`, used by the restart storm in bench/storm.py).
+
 Tags look like `bench-<run>-<seq>-`; the sender records when it sent each, every session (the
 sender included) records when each first reached it, all on one monotonic clock.
 """
@@ -23,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import random
 import re
 import resource
 import time
@@ -42,6 +47,13 @@ USER_AGENT = "flet-chat-bench/1.0 (headless)"
 REFUSAL_MARKERS = (b"sending messages too fast", b"Could not send the message")
 # MessagePack of the patch operand pair "open", False: the name dialog closing.
 DIALOG_CLOSED = b"\xa4open\xc2"
+# A restored session is back once its header shows the account menu (the app adds it when it
+# knows who is here); the name dialog's field appearing instead means the restore failed.
+ACCOUNT_MENU_KEY = b"account_menu"
+NAME_INPUT_KEY = NAME_INPUT.encode()
+# Flet 1.0.5's web client: the first retry 500 ms after the drop, each next one twice as late,
+# no cap and no jitter (main.dart.js; a constant 500 ms when the server is on localhost).
+RECONNECT_FIRST_DELAY = 0.5
 
 
 def encode(action: int, body: Any) -> bytes:
@@ -142,6 +154,18 @@ class LoadSession:
         self.frames = 0
         self.bytes_in = 0
         self.invokes_answered = 0
+        # localStorage of this session's browser profile: the server's set/get calls use it.
+        self.storage: dict[str, Any] = {}
+        # The reconnect after a drop (reconnect()): restoring until the account menu is back.
+        self.restoring = False
+        self.back = asyncio.Event()
+        self.restore_refused = False  # the name dialog came instead of the account menu
+        self.seen_since_reconnect: set[int] = set()
+        self.reconnect_attempts = 0
+        self.t_dropped: float | None = None
+        self.t_reopened: float | None = None
+        self.t_back: float | None = None
+        self._unloaded: asyncio.Task[None] | None = None  # the reloaded page's old socket
         # Timings (monotonic seconds); None until they happen.
         self.t_start: float | None = None
         self.t_open: float | None = None
@@ -160,23 +184,15 @@ class LoadSession:
     async def open(self, timeout: float) -> None:
         """Connect and (flet mode) register; returns once the page has the controls we drive."""
         self.t_start = time.monotonic()
-        self.ws = await websockets.connect(
-            self.url,
-            max_size=None,
-            open_timeout=timeout,
-            ping_interval=None,  # browsers do not ping; a busy server must not be timed out
-            close_timeout=5,
-            user_agent_header=USER_AGENT,
-        )
+        self.ws = await self._connect(timeout)
         self.t_open = time.monotonic()
         if self.mode == "raw":
             self.t_page = self.t_open
             self.page_ready.set()
             self._reader = asyncio.create_task(self._read_loop())
             return
-        page = {"route": "/", "web": True, "platform": "linux", "width": 1280.0, "height": 720.0}
         self.t_register = time.monotonic()
-        await self.ws.send(encode(REGISTER, {"session_id": None, "page_name": "", "page": page}))
+        await self.ws.send(self._register_frame())
         first = await asyncio.wait_for(self.ws.recv(), timeout)
         assert isinstance(first, bytes)
         action, body = decode(first)
@@ -202,6 +218,80 @@ class LoadSession:
         await self._send(encode(UPDATE_PROPS, {"id": field_id, "props": {"value": name}}))
         await self._send(encode(EVENT, {"target": field_id, "name": "submit", "data": name}))
         await self._wait(self.joined, timeout, "the name dialog to close")
+
+    async def reconnect(
+        self,
+        timeout: float,
+        *,
+        rng: random.Random,
+        jitter: float = 0.2,
+        reload: bool = True,
+        open_timeout: float = 10.0,
+    ) -> None:
+        """After the connection dropped: come back as a browser tab of our web client does.
+
+        Retries on Flet's schedule (`RECONNECT_FIRST_DELAY`, doubling), each delay stretched by
+        up to `jitter` (Flet adds none; the spread stands for timers and networks). With
+        `reload`, the first socket that opens registers and closes at once, as the page
+        reloads then (web_client/connection_banner.py); the reloaded page's socket registers
+        with the session id the tab kept. A server that restarted does not know it: a new
+        session starts, asks client storage for the token and, restored, shows the account
+        menu (`back`). Raises if that does not happen within `timeout` of the drop.
+        """
+        assert self.mode == "flet", "raw sessions do not reconnect"
+        await self._ended.wait()
+        dropped = self.t_dropped or time.monotonic()
+        give_up = dropped + timeout
+        delay = RECONNECT_FIRST_DELAY
+        ws: ClientConnection | None = None
+        while ws is None:
+            pause = delay * (1 + jitter * rng.random())
+            if time.monotonic() + pause > give_up:
+                raise TimeoutError(f"not reconnected {timeout:.0f}s after the drop")
+            await asyncio.sleep(pause)
+            delay *= 2
+            self.reconnect_attempts += 1
+            try:
+                ws = await self._connect(open_timeout)
+                if reload:
+                    await ws.send(self._register_frame())
+                    # A page that unloads sends "going away" and does not wait for the answer.
+                    self._unloaded = asyncio.create_task(ws.close(1001))
+                    ws = await self._connect(open_timeout)
+            except Exception:  # refused while the server is down, or a handshake it dropped
+                ws = None
+        self.t_reopened = time.monotonic()
+        self.ws = ws
+        self.restoring = True
+        self.back.clear()
+        self.restore_refused = False
+        self.seen_since_reconnect = set()
+        self._ended.clear()
+        await ws.send(self._register_frame())
+        first = await asyncio.wait_for(ws.recv(), max(0.1, give_up - time.monotonic()))
+        assert isinstance(first, bytes)
+        action, body = decode(first)
+        if action != REGISTER or body.get("error"):
+            raise RuntimeError(f"register after the reconnect failed: {str(body)[:200]}")
+        self.session_id = body.get("session_id")
+        self._reader = asyncio.create_task(self._read_loop())
+        await self._wait(self.back, max(0.1, give_up - time.monotonic()), "the account menu")
+        if self.restore_refused:
+            raise RuntimeError("not restored: the name dialog was shown")
+
+    async def _connect(self, timeout: float) -> ClientConnection:
+        return await websockets.connect(
+            self.url,
+            max_size=None,
+            open_timeout=timeout,
+            ping_interval=None,  # browsers do not ping; a busy server must not be timed out
+            close_timeout=5,
+            user_agent_header=USER_AGENT,
+        )
+
+    def _register_frame(self) -> bytes:
+        page = {"route": "/", "web": True, "platform": "linux", "width": 1280.0, "height": 720.0}
+        return encode(REGISTER, {"session_id": self.session_id, "page_name": "", "page": page})
 
     async def send_text(self, text: str) -> None:
         if self.mode == "raw":
@@ -282,7 +372,9 @@ class LoadSession:
                     self.t_own_notice = now
                 if self.mode == "raw":
                     continue
-                if not self.joined.is_set():
+                if self.restoring:
+                    await self._restore_frame(frame, now)
+                elif not self.joined.is_set():
                     await self._setup_frame(frame, now)
                 elif frame_action(frame) in (INVOKE_METHOD, SESSION_CRASHED):
                     await self._control_frame(decode(frame))
@@ -291,6 +383,7 @@ class LoadSession:
         except Exception as error:  # a client bug must show up in the results, not hang them
             self.close_reason = f"client error: {error!r}"
         finally:
+            self.t_dropped = time.monotonic()
             self._ended.set()
             for future in self.waiting.values():
                 if not future.done():
@@ -331,7 +424,7 @@ class LoadSession:
             reply = {
                 "control_id": body.get("control_id"),
                 "call_id": body.get("call_id"),
-                "result": None,
+                "result": self._answer(body.get("name"), body.get("args") or {}),
                 "error": None,
             }
             self.invokes_answered += 1
@@ -339,6 +432,35 @@ class LoadSession:
                 await self._send(encode(INVOKE_METHOD, reply))
         elif action == SESSION_CRASHED:
             self.crash = str(body.get("message", body) if isinstance(body, dict) else body)
+
+    def _answer(self, method: object, args: dict[str, Any]) -> Any:
+        """What a browser answers: client storage (SharedPreferences) calls read and write
+        `storage`; focus() and the rest return nothing."""
+        key = str(args.get("key"))
+        if method == "get":
+            return self.storage.get(key)
+        if method == "set":
+            self.storage[key] = args.get("value")
+            return True
+        if method == "contains_key":
+            return key in self.storage
+        if method == "remove":
+            return self.storage.pop(key, None) is not None
+        return None
+
+    async def _restore_frame(self, frame: bytes, now: float) -> None:
+        """After a reconnect: answer the storage and focus calls, and watch for the account
+        menu (restored) or the name dialog (not restored). Nothing else is decoded."""
+        if frame_action(frame) in (INVOKE_METHOD, SESSION_CRASHED):
+            await self._control_frame(decode(frame))
+        if ACCOUNT_MENU_KEY in frame:
+            self.t_back = now
+            self.restoring = False
+            self.back.set()
+        elif NAME_INPUT_KEY in frame:
+            self.restore_refused = True
+            self.restoring = False
+            self.back.set()
 
     def _record_tags(self, frame: bytes, now: float) -> None:
         prefix, plen = self.prefix, len(self.prefix)
@@ -348,6 +470,7 @@ class LoadSession:
             end = frame.find(b"-", start, start + 12)
             if end > start and frame[start:end].isdigit():
                 seq = int(frame[start:end])
+                self.seen_since_reconnect.add(seq)
                 if seq not in self.first_seen:
                     self.first_seen[seq] = now
                     self.recorder.received += 1
@@ -390,7 +513,7 @@ class OpenResult:
     wall_seconds: float
 
 
-def _failure_kind(error: BaseException) -> str:
+def failure_kind(error: BaseException) -> str:
     text = f"{error.__class__.__name__}: {error}"
     return re.sub(r"\d+", "N", text)[:160]
 
@@ -436,7 +559,7 @@ async def open_sessions(
                 else:
                     opened.append(session)
             except Exception as error:
-                kind = _failure_kind(error)
+                kind = failure_kind(error)
                 failures[kind] = failures.get(kind, 0) + 1
                 await session.close(abrupt=True)
 

@@ -40,6 +40,10 @@ DOCS_DIR = REPO_ROOT / "docs"
 
 
 BASELINES = ("ours", "tutorial", "floor")
+NOT_RUN_REASONS = {
+    "history": "the tutorial and the floor keep no history",
+    "storm": "the restart storm runs against our server only",
+}
 QUICK_TARGETS = BASELINES
 FULL_TARGETS = (*BASELINES, "cluster")
 
@@ -60,6 +64,9 @@ def plan(quick: bool, targets: tuple[str, ...] | list[str] = ()) -> list[Scenari
                 targets=("ours", *extra),
             ),
             Scenario("churn-100", "churn", 100, targets=(*BASELINES, *extra)),
+            Scenario(
+                "storm-100", "storm", 100, messages=10, interval=0.25, targets=("ours", *extra)
+            ),
         ]
     return [
         Scenario("room-50", "room", 50, messages=40, targets=FULL_TARGETS),
@@ -75,6 +82,9 @@ def plan(quick: bool, targets: tuple[str, ...] | list[str] = ()) -> list[Scenari
             targets=("ours", "cluster"),
         ),
         Scenario("churn-1000", "churn", 1000, targets=FULL_TARGETS),
+        Scenario(
+            "storm-1000", "storm", 1000, messages=10, interval=0.25, targets=("ours", "cluster")
+        ),
     ]
 
 
@@ -188,9 +198,7 @@ async def run_all(args: argparse.Namespace, stamp: str, logs_dir: Path) -> dict[
                 if kind not in scenario.targets:
                     entry["results"][kind] = {
                         "status": "n/a",
-                        "reason": "the tutorial and the floor keep no history"
-                        if scenario.kind == "history"
-                        else "not run",
+                        "reason": NOT_RUN_REASONS.get(scenario.kind, "not run"),
                     }
                     continue
                 if kind == "tutorial":
@@ -227,6 +235,15 @@ async def run_all(args: argparse.Namespace, stamp: str, logs_dir: Path) -> dict[
 def one_line(result: dict[str, Any]) -> str:
     if result.get("status") != "ok":
         return f"{result.get('status')}: {result.get('error') or result.get('reason')}"
+    if "back_after_healthy_ms" in result:
+        back = result["back_after_healthy_ms"]
+        return (
+            f"joined {result['sessions_joined']}/{result['sessions_requested']}; back "
+            f"{result['sessions_back']} (within {result['goal_seconds']:.0f} s: "
+            f"{result['back_within_goal']}); after healthy p50 {back['p50']} p95 {back['p95']} "
+            f"max {back['max']} ms; tags missing {result['tags_missing']}; failures "
+            f"{result['reconnect_failures']}; {result['scenario_seconds']} s"
+        )
     if "latency_ms" in result:
         lat = result["latency_ms"]
         return (

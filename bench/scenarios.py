@@ -22,6 +22,7 @@ from typing import Any
 from bench import load_client as lc
 from bench.seed import seed_history
 from bench.servers import DEFAULT_WORKERS, FLET_CHAT_KINDS, REPO_ROOT, BenchServer, ProcSample
+from bench.storm import run_storm
 
 KB = 1024
 MB = 1024 * 1024
@@ -30,7 +31,7 @@ MB = 1024 * 1024
 @dataclass(frozen=True, slots=True)
 class Scenario:
     name: str
-    kind: str  # "room" | "history" | "churn"
+    kind: str  # "room" | "history" | "churn" | "storm" (bench/storm.py)
     sessions: int
     senders: int = 5
     messages: int = 40
@@ -54,6 +55,8 @@ class Limits:
     sweep_timeout: float = 60.0  # churn: wait for the server to drop closed sessions
     scenario_timeout: float = 900.0  # hard stop for one scenario on one server
     session_timeout_env: str = "1"  # FLET_SESSION_TIMEOUT for every Flet server
+    reconnect_timeout: float = 300.0  # storm: a session gives up this long after its drop
+    reconnect_goal: float = 15.0  # storm: issue 18's budget, server healthy to session back
 
 
 @dataclass
@@ -429,7 +432,7 @@ async def run_scenario(
                 seed_history, data_dir, scenario.history, database_url=server.database_url
             )
         server.start()
-        runner = run_churn if scenario.kind == "churn" else run_room
+        runner = {"churn": run_churn, "storm": run_storm}.get(scenario.kind, run_room)
         result = await asyncio.wait_for(
             runner(scenario, server, limits, run_id), limits.scenario_timeout
         )
