@@ -166,6 +166,10 @@ async def run_room(
 ) -> dict[str, Any]:
     mode = "raw" if server.kind == "floor" else "flet"
     await warm_up(server, mode, run_id)
+    # The warm-up's sessions are let go first (Flet evicts expired sessions every 10 s; our
+    # server then collects and trims): otherwise that fell inside the join phase in some runs
+    # and not others, and moved RSS per session by 1-4 MB / sessions (bimodal at 50).
+    swept_before = await wait_swept(server, limits.sweep_timeout)
     recorder = lc.Recorder(run_id)
     monitor = lc.LoopLagMonitor().start()
     sampler = ServerSampler(server).start()
@@ -211,6 +215,7 @@ async def run_room(
             "connect_wall_seconds": round(opened.wall_seconds, 2),
             "join": lc.join_stats(sessions),
             "first_rows_isolated": probe,
+            "warm_up_swept": swept_before,
             "settle": settled,
             **lc.delivery_stats(sessions, log),
             "drain_seconds": round(drain_seconds, 2),
@@ -226,6 +231,8 @@ async def run_room(
                     else None
                 ),
                 "threads": after_messages.threads,
+                "threads_before": before.threads,
+                "threads_after_join": after_join.threads,
                 **_processes(server, after_messages),
                 "join_phase": _phase(before, after_join),
                 "message_phase": _phase(after_settle, after_messages),
