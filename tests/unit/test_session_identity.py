@@ -131,6 +131,7 @@ class Harness:
         hasher: PlainHasher | None = None,
         fresh_dialogs: bool = False,
         banned: set[str] | None = None,
+        check_delays: tuple[float, ...] = (0.0, 0.0),
     ) -> None:
         self.chat = BlockingChat()
         self.banned = banned if banned is not None else set()
@@ -178,6 +179,7 @@ class Harness:
             joined=self.on_joined,
             signed_out=self.on_signed_out,
             background=self.background,
+            check_delays=check_delays,
         )
 
     def make_dialog(self) -> JoinDialog:
@@ -592,6 +594,68 @@ async def test_a_stored_session_that_cannot_be_checked_shows_the_dialog(
     assert harness.screen.dialogs == [harness.dialog.dialog]
     assert harness.identity.user_name is None
     assert "could not check the stored session" in caplog.text
+
+
+async def test_a_stored_session_the_busy_store_could_not_check_is_let_in_behind_the_dialog() -> (
+    None
+):
+    """A restarted server's crowd of returning tabs keeps the store busy: a tab whose token could
+    not be checked gets the dialog, and is let in once a check again proves the session."""
+    harness = Harness()
+    harness.chat.gate.set()
+    token = await member(harness)
+    session = harness.store.session
+    calls = 0
+
+    async def busy_once(*args: object) -> object:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            raise TimeoutError("QueuePool limit reached, connection timed out")
+        return await session(*args)  # type: ignore[arg-type]
+
+    harness.store.session = busy_once  # type: ignore[assignment,method-assign]
+    harness.identity.start(SlowStorage(token, open_=True))
+    await harness.identity.restored()
+    assert harness.screen.dialogs == [harness.dialog.dialog]  # never a tab with neither
+    await asyncio.wait_for(harness.focusing.wait(), timeout=5)
+    assert harness.identity.user_name == "Alice"
+    assert harness.chat.journal == ["join Alice"]
+    assert harness.screen.popped == 1  # the dialog went
+    assert harness.joined == 1
+
+
+async def test_a_session_checked_again_is_not_let_in_once_it_ended_or_the_user_moved_on() -> None:
+    for moved_on in (False, True):
+        harness = Harness(check_delays=(0.0,) * 3)
+        harness.chat.gate.set()
+        token = await member(harness)
+        session = harness.store.session
+        busy = True
+
+        async def busy_until_told(*args: object) -> object:
+            if busy:
+                raise TimeoutError("QueuePool limit reached")
+            return await session(*args)  # type: ignore[arg-type]
+
+        harness.store.session = busy_until_told  # type: ignore[assignment,method-assign]
+        harness.identity.start(SlowStorage(token, open_=True))
+        await harness.identity.restored()
+        if moved_on:  # the user joins as a guest from the dialog while the store is busy
+            harness.dialog.name_input.value = "Bob"
+            busy = False
+            await harness.identity.join(None)
+            assert harness.identity.user_name == "Bob"
+        else:  # signed out elsewhere meanwhile: the token proves nothing any more
+            busy = False
+            auth = await harness.accounts.authenticate(token)
+            assert auth is not None
+            await harness.accounts.sign_out(auth)
+        check = harness.identity._check_task
+        assert check is not None
+        await asyncio.wait_for(check, timeout=5)
+        assert harness.chat.journal == (["join Bob"] if moved_on else [])
+        assert harness.identity.user_name == ("Bob" if moved_on else None)
 
 
 async def test_a_restore_costs_the_connection_not_the_address_and_a_refusal_is_shown(

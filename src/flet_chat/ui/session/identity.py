@@ -27,6 +27,7 @@ from flet_chat.core.accounts.service import SIGNED_OUT
 from flet_chat.core.errors import ChatError, RateLimitedError
 from flet_chat.core.models import Message
 from flet_chat.core.rate_limit import Origin
+from flet_chat.retry import with_backoff
 from flet_chat.ui.session.screen import Screen
 from flet_chat.ui.views.join_dialog import Form, JoinDialog, Mode
 
@@ -37,6 +38,15 @@ logger = logging.getLogger(__name__)
 # (Before accounts it held a signed name; such a token is redeemed once for a session.)
 IDENTITY_STORAGE_KEY = "flet_chat.identity"
 CLIENT_STORAGE_TIMEOUT = 5.0
+# A stored session the store could not check is checked again after these waits (about a
+# minute in all: a restarted server's crowd of returning tabs can keep the store busy that long).
+CHECK_AGAIN_DELAYS = (1.0, 2.0, 4.0, 8.0, 15.0, 30.0)
+
+
+class _MovedOn(Exception):
+    """The user joined another way, or closed the tab, while their stored session waited."""
+
+
 JOIN_FAILED = "Could not join right now. Try again."
 
 
@@ -121,6 +131,7 @@ class SessionIdentity:
         joined: Callable[[], None],
         signed_out: Callable[[], Awaitable[None]],
         background: Callable[[Awaitable[None]], None],
+        check_delays: Sequence[float] = CHECK_AGAIN_DELAYS,
     ) -> None:
         """`joined` is called once the user is known (to hear their rooms, show the account
         menu); `signed_out` once their account session ended (to forget what the screen shows
@@ -150,6 +161,11 @@ class SessionIdentity:
         self._unsaved_token: str | None = None
         self._storage: Storage | None = None
         self._restore_task: asyncio.Task[None] | None = None
+        # A stored token the store could not check (away, or too busy: a crowd reconnecting
+        # after a restart): checked again behind the dialog (`_check_again`).
+        self._unchecked_token: object = None
+        self._check_delays = check_delays
+        self._check_task: asyncio.Task[None] | None = None
         self._presence_lock = asyncio.Lock()
         self._signing = False  # the dialog's form is with the account service
         self._joining = False  # a join is in flight
@@ -188,23 +204,63 @@ class SessionIdentity:
         elif not self._closed:
             with contextlib.suppress(RuntimeError):  # the tab closed meanwhile
                 self._screen.show_dialog(self._dialog.dialog)
+            token, self._unchecked_token = self._unchecked_token, None
+            if token is not None:  # a task of its own: `restored()` waits for the first look only
+                self._check_task = asyncio.create_task(self._check_again(token))
+
+    async def _check_again(self, token: object) -> None:
+        """The store could not check this browser's stored session: the dialog is up (never a
+        tab with neither), and the session is checked again meanwhile. If it is still good
+        before the user joins another way, they are let in as if nothing had happened: a
+        restart's crowd of returning tabs must not lose who they are to a busy store."""
+
+        def moved_on() -> bool:
+            return self.user_name is not None or self._closed or self._signing or self._joining
+
+        async def attempt(_number: int) -> Authenticated | None:
+            if moved_on():
+                raise _MovedOn
+            return await self._signed_in_with(token)
+
+        try:
+            auth = await with_backoff(attempt, steps=self._check_delays, fatal=(_MovedOn,))
+        except Exception as error:  # still away after the retries, or the user moved on
+            logger.info("gave up checking the stored session again: %r", error)
+            return
+        if auth is None or moved_on():
+            return  # the token is no good (the dialog is the answer), or the user went on
+        self._signing = True
+        try:
+            self._adopt(auth)
+            origin = Origin(None, self._origin.connection) if self._origin else None
+            await self._go_online(auth.account.user_name, origin=origin)
+        except Exception as error:  # the dialog stays: the user can still join from it
+            logger.warning("could not restore a session checked again: %r", error)
+            return
+        finally:
+            self._signing = False
+        if self.user_name is not None and not self._closed:
+            await self._enter()
 
     async def _restore(self) -> bool:
         """Join as the session the stored token proves; False: show the dialog instead."""
-        auth = None
+        auth = token = None
         try:
             async with asyncio.timeout(CLIENT_STORAGE_TIMEOUT):
                 storage = self._storage
                 token = await storage.get(IDENTITY_STORAGE_KEY) if storage else None
-            if token and not self._closed:
-                # Someone is coming back: from here a drop leaves the restore in flight, as a
-                # join (see `disconnected`); a tab with no token is freed at once.
-                self._signing = True
-            auth = await self._signed_in_with(token)
         except (TimeoutError, RuntimeError) as error:  # no answer, or the tab already closed
             logger.info("client storage unavailable, showing the join dialog: %r", error)
+            return False
+        if token and not self._closed:
+            # Someone is coming back: from here a drop leaves the restore in flight, as a
+            # join (see `disconnected`); a tab with no token is freed at once.
+            self._signing = True
+        try:
+            auth = await self._signed_in_with(token)
         except Exception:  # the store away: the dialog, never a tab left with neither
             logger.exception("could not check the stored session; showing the join dialog")
+            self._unchecked_token = token
         if auth is None or self._closed:
             return False
         self._adopt(auth)
@@ -312,6 +368,10 @@ class SessionIdentity:
         self._unsaved_token = None
         if token is not None:
             await self._remember(token)
+        await self._enter()
+
+    async def _enter(self) -> None:
+        """Joined from the dialog: close it and take the user to the composer."""
         self._dialog.joined()
         self._screen.pop_dialog()
         self._made_dialog = None  # the page lets it go once the client says it is dismissed
@@ -481,8 +541,9 @@ class SessionIdentity:
         stop, self._stop_watching = self._stop_watching, None
         if stop is not None:
             stop()
-        if self._restore_task is not None:
-            self._restore_task.cancel()
+        for task in (self._restore_task, self._check_task):
+            if task is not None:
+                task.cancel()
 
     async def _went_away(self) -> None:
         """The tab of a joined session dropped. A reload reconnects to the same session within a
