@@ -625,37 +625,43 @@ async def test_a_stored_session_the_busy_store_could_not_check_is_let_in_behind_
     assert harness.joined == 1
 
 
-async def test_a_session_checked_again_is_not_let_in_once_it_ended_or_the_user_moved_on() -> None:
-    for moved_on in (False, True):
-        harness = Harness(check_delays=(0.0,) * 3)
-        harness.chat.gate.set()
-        token = await member(harness)
-        session = harness.store.session
-        busy = True
+@pytest.mark.parametrize("moved_on", [False, True])
+async def test_a_session_checked_again_is_not_let_in_once_it_ended_or_the_user_moved_on(
+    moved_on: bool,
+) -> None:
+    harness = Harness()
+    harness.chat.gate.set()
+    token = await member(harness)
+    auth = await harness.accounts.authenticate(token)
+    assert auth is not None
+    session = harness.store.session
+    calls = 0
+    go_on = asyncio.Event()  # the check again waits here, while the user does something else
 
-        async def busy_until_told(*args: object) -> object:
-            if busy:
-                raise TimeoutError("QueuePool limit reached")
-            return await session(*args)  # type: ignore[arg-type]
+    async def busy_then_slow(*args: object) -> object:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            raise TimeoutError("QueuePool limit reached")
+        await go_on.wait()
+        return await session(*args)  # type: ignore[arg-type]
 
-        harness.store.session = busy_until_told  # type: ignore[assignment,method-assign]
-        harness.identity.start(SlowStorage(token, open_=True))
-        await harness.identity.restored()
-        if moved_on:  # the user joins as a guest from the dialog while the store is busy
-            harness.dialog.name_input.value = "Bob"
-            busy = False
-            await harness.identity.join(None)
-            assert harness.identity.user_name == "Bob"
-        else:  # signed out elsewhere meanwhile: the token proves nothing any more
-            busy = False
-            auth = await harness.accounts.authenticate(token)
-            assert auth is not None
-            await harness.accounts.sign_out(auth)
-        check = harness.identity._check_task
-        assert check is not None
-        await asyncio.wait_for(check, timeout=5)
-        assert harness.chat.journal == (["join Bob"] if moved_on else [])
-        assert harness.identity.user_name == ("Bob" if moved_on else None)
+    harness.store.session = busy_then_slow  # type: ignore[assignment,method-assign]
+    harness.identity.start(SlowStorage(token, open_=True))
+    await harness.identity.restored()
+    check = harness.identity._check_task
+    assert check is not None
+    if moved_on:  # the user joins as a guest from the dialog meanwhile
+        harness.dialog.name_input.value = "Bob"
+        await harness.identity.join(None)
+        assert harness.identity.user_name == "Bob"
+    else:  # signed out elsewhere meanwhile: the token proves nothing any more
+        await harness.accounts.sign_out(auth)
+    go_on.set()
+    await asyncio.wait_for(check, timeout=5)
+    assert calls == 2  # the check again did ask, and then let nobody in
+    assert harness.chat.journal == (["join Bob"] if moved_on else [])
+    assert harness.identity.user_name == ("Bob" if moved_on else None)
 
 
 async def test_a_restore_costs_the_connection_not_the_address_and_a_refusal_is_shown(
