@@ -159,7 +159,7 @@ class LoadSession:
         # The reconnect after a drop (reconnect()): restoring until the account menu is back.
         self.restoring = False
         self.back = asyncio.Event()
-        self.restore_refused = False  # the name dialog came instead of the account menu
+        self.restore_refused = False  # the name dialog came (the account menu may follow)
         self.seen_since_reconnect: set[int] = set()
         self.reconnect_attempts = 0
         self.t_dropped: float | None = None
@@ -275,9 +275,12 @@ class LoadSession:
             raise RuntimeError(f"register after the reconnect failed: {str(body)[:200]}")
         self.session_id = body.get("session_id")
         self._reader = asyncio.create_task(self._read_loop())
-        await self._wait(self.back, max(0.1, give_up - time.monotonic()), "the account menu")
-        if self.restore_refused:
-            raise RuntimeError("not restored: the name dialog was shown")
+        try:
+            await self._wait(self.back, max(0.1, give_up - time.monotonic()), "the account menu")
+        except TimeoutError:
+            if self.restore_refused:  # and the session was never let in behind it
+                raise RuntimeError("not restored: the name dialog was shown") from None
+            raise
 
     async def _connect(self, timeout: float) -> ClientConnection:
         return await websockets.connect(
@@ -458,9 +461,10 @@ class LoadSession:
             self.restoring = False
             self.back.set()
         elif NAME_INPUT_KEY in frame:
+            # The dialog: the session may still be let in behind it once the server has
+            # checked the stored token again (ui/session/identity.py, `_check_again`); back
+            # only with the account menu, within the reconnect's time.
             self.restore_refused = True
-            self.restoring = False
-            self.back.set()
 
     def _record_tags(self, frame: bytes, now: float) -> None:
         prefix, plen = self.prefix, len(self.prefix)

@@ -123,6 +123,8 @@ def storm_stats(
             round(max(after_healthy), 2) if len(back) == len(sessions) and back else None
         ),
         "reconnect_failures": dict(sorted(failures.items())),
+        # Shown the name dialog first, then let in once the stored session was checked again.
+        "back_after_the_dialog": sum(1 for s in back if s.restore_refused),
         "back_after_healthy_ms": lc.summarize(after_healthy),
         "back_after_drop_ms": lc.summarize(
             s.t_back - s.t_dropped for s in back if s.t_back and s.t_dropped
