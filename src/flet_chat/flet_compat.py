@@ -360,3 +360,26 @@ def send_page_title(page: Any, title: str) -> None:
         changed: dict[str, Any] | None = getattr(page, name, None)
         if changed is not None:
             changed.pop("title", None)
+
+
+OP_REPLACE, OP_ADD, OP_REMOVE = _REPLACE, _ADD, _REMOVE
+
+
+def send_patch(page: Any, control: Any, patch: bytes) -> None:
+    """Send a patch of `control` whose body (`[path table, op...]`, as Flet's `to_message`
+    lays it out) was encoded once for every session: only the control's id is per session."""
+    head = _PACKER.pack_array_header(2) + _PACKER.pack(_PATCH_CONTROL) + _PACKER.pack_map_header(2)
+    head += _PACKER.pack("id") + _PACKER.pack(control._i) + _PACKER.pack("patch")
+    page.session.connection.send_frame(b"\x00" + head + patch)
+
+
+def mark_sent(control: Any, field: str) -> None:
+    """The client has `control`'s `field` as it is now (a ready-made patch said so): Flet's
+    next diff of the control starts from there instead of sending it again."""
+    for name in _CHANGED_FIELDS:
+        changed: dict[str, Any] | None = getattr(control, name, None)
+        if changed is not None:
+            changed.pop(field, None)
+    value = getattr(control, field)
+    if isinstance(value, list):
+        getattr(control, _SNAPSHOTS)[field][:] = value
