@@ -19,6 +19,10 @@ the patch Flet's diff would have produced, with the row encoded once per process
 function sends a splice of the message list (the oldest chunk out, a new chunk in, built by
 `pack_new_container`), which Flet's diff would do by walking every row that left.
 
+The member list's patch: `send_patch` sends a patch whose body was encoded once for every
+session showing the same change (ui/member_updates.py); `mark_sent` then tells Flet's next diff
+that the client already has what it said.
+
 The lost focus: Flet 1.0.5's `TextField.focus()` asks Flutter to focus the field's ordinary focus
 node, while a `shift_enter` field (the composer: Enter sends, Shift+Enter adds a line) is drawn
 with another one, so the call does nothing. Its `focus` property (any new value) asks the right
