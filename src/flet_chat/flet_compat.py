@@ -19,6 +19,10 @@ the patch Flet's diff would have produced, with the row encoded once per process
 function sends a splice of the message list (the oldest chunk out, a new chunk in, built by
 `pack_new_container`), which Flet's diff would do by walking every row that left.
 
+The member list's patch: `send_patch` sends a patch whose body was encoded once for every
+session showing the same change (ui/member_updates.py); `mark_sent` then tells Flet's next diff
+that the client already has what it said.
+
 The lost focus: Flet 1.0.5's `TextField.focus()` asks Flutter to focus the field's ordinary focus
 node, while a `shift_enter` field (the composer: Enter sends, Shift+Enter adds a line) is drawn
 with another one, so the call does nothing. Its `focus` property (any new value) asks the right
@@ -360,3 +364,26 @@ def send_page_title(page: Any, title: str) -> None:
         changed: dict[str, Any] | None = getattr(page, name, None)
         if changed is not None:
             changed.pop("title", None)
+
+
+OP_REPLACE, OP_ADD, OP_REMOVE = _REPLACE, _ADD, _REMOVE
+
+
+def send_patch(page: Any, control: Any, patch: bytes) -> None:
+    """Send a patch of `control` whose body (`[path table, op...]`, as Flet's `to_message`
+    lays it out) was encoded once for every session: only the control's id is per session."""
+    head = _PACKER.pack_array_header(2) + _PACKER.pack(_PATCH_CONTROL) + _PACKER.pack_map_header(2)
+    head += _PACKER.pack("id") + _PACKER.pack(control._i) + _PACKER.pack("patch")
+    page.session.connection.send_frame(b"\x00" + head + patch)
+
+
+def mark_sent(control: Any, field: str) -> None:
+    """The client has `control`'s `field` as it is now (a ready-made patch said so): Flet's
+    next diff of the control starts from there instead of sending it again."""
+    for name in _CHANGED_FIELDS:
+        changed: dict[str, Any] | None = getattr(control, name, None)
+        if changed is not None:
+            changed.pop(field, None)
+    value = getattr(control, field)
+    if isinstance(value, list):
+        getattr(control, _SNAPSHOTS)[field][:] = value

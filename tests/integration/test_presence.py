@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from flet_chat.core.limits import MAX_MEMBERS_SHOWN
 from flet_chat.testing.flet_client import FletClient
 from tests.integration.conftest import Connect, has_row
 from tests.support.server import ServerProcess
@@ -131,6 +132,38 @@ async def test_a_crowd_joining_costs_each_session_about_one_list_update_a_second
     # not one per join.
     assert len(seen) - 1 <= elapsed + 2, (len(seen), elapsed)
     assert seen[-1] == [f"user{i:02}" for i in range(crowd_size)]
+
+
+async def test_every_session_counts_a_crowd_past_the_cap_alike(
+    server: ServerProcess, connect: Connect
+) -> None:
+    """Member lists change through patches encoded once for every session: each session, early
+    or late, still shows the first names, the whole count and how many more there are."""
+    crowd_size = MAX_MEMBERS_SHOWN + 6
+    names = sorted(f"user{i:02}" for i in range(crowd_size))
+    crowd = [await FletClient(server.ws_url).connect() for _ in range(crowd_size)]
+
+    def shows(client: FletClient, online: list[str]) -> bool:
+        hidden = len(online) - MAX_MEMBERS_SHOWN
+        texts = client.texts(client.get("member_panel"))
+        return (
+            client.members() == online[:MAX_MEMBERS_SHOWN]
+            and f"Online ({len(online)})" in texts
+            and (f"and {hidden} more" in texts) == (hidden > 0)
+        )
+
+    try:
+        for name, client in zip(names, crowd, strict=True):
+            await client.join(name)
+        for client in (crowd[0], crowd[1], crowd[-1]):
+            await client.wait_for(lambda c=client: shows(c, names), timeout=15)
+        # Names inside the cap leave: the rows past it move up, the count goes down.
+        leaving, staying = crowd[:8], crowd[8:]
+        await asyncio.gather(*(c.close() for c in leaving))
+        for client in (staying[0], staying[-1]):
+            await client.wait_for(lambda c=client: shows(c, names[8:]), timeout=15)
+    finally:
+        await asyncio.gather(*(c.close() for c in crowd))
 
 
 async def test_a_reloaded_tab_is_back_in_the_list(server: ServerProcess, connect: Connect) -> None:

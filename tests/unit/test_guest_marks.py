@@ -51,13 +51,13 @@ async def test_a_guest_is_marked_after_one_lookup_shared_by_every_session() -> N
     await wait_until(lambda: told, timeout=5)
     assert sorted(accounts.asked) == ["Alice", "Bob"]  # once each, for three sessions
     for members in sessions:
-        assert members.show(["Alice", "Bob"]) == [members.list_view]
+        assert members.show(["Alice", "Bob"]).controls == [members.list_view]
         assert texts(members) == ["Alice", f"Bob {GUEST_MARK}"]
         assert [row.key for row in members.list_view.controls] == ["member-Alice", "guest-Bob"]
     # The same row object for every session: rows are shared, never changed.
     assert sessions[0].list_view.controls[1] is sessions[2].list_view.controls[1]
     for members in sessions:
-        assert members.show(["Alice", "Bob"]) == []  # nothing new: nothing to send
+        assert members.show(["Alice", "Bob"]).controls == []  # nothing new: nothing to send
     assert sorted(accounts.asked) == ["Alice", "Bob"]
     assert told == ["changed"]
 

@@ -45,9 +45,9 @@ def test_the_member_list_is_capped_and_shares_rows() -> None:
     rows = MemberRowCache()
     a, b = MemberList(rows, cap=3), MemberList(rows, cap=3)
     users = [f"user{i:04}" for i in range(815)]
-    sent = a.show(users)
+    sent = a.show(users).controls
     assert [id(c) for c in sent] == [id(a.list_view), id(a.title), id(a.more)]
-    assert a.show(users) == []  # nothing changed: nothing to send
+    assert a.show(users).controls == []  # nothing changed: nothing to send
     assert [str(row.key) for row in a.list_view.controls] == [
         "member-user0000",
         "member-user0001",
@@ -60,11 +60,11 @@ def test_the_member_list_is_capped_and_shares_rows() -> None:
     rows_before = a.list_view.controls
     # Someone past the cap left: the count changes, the rows do not, and only the texts are sent
     # (an update of the list would walk every row in it).
-    sent = a.show(users[:-1])
+    sent = a.show(users[:-1]).controls
     assert [id(c) for c in sent] == [id(a.title), id(a.more)]
     assert a.list_view.controls is rows_before
     assert a.more.value == "and 811 more"
-    sent = a.show(users[:2])
+    sent = a.show(users[:2]).controls
     assert id(sent[0]) == id(a.list_view)  # the rows changed: the list goes out
     assert a.more.value == ""
 

@@ -21,6 +21,7 @@ from flet_chat.core.rooms import user_key
 from flet_chat.core.service import ChatService
 from flet_chat.live.presence_cache import PresenceCache
 from flet_chat.live.typing_board import TypingBoard
+from flet_chat.ui.member_updates import MemberPatches, send_members
 from flet_chat.ui.views.chat_view import NARROW_WIDTH, ChatView
 
 logger = logging.getLogger(__name__)
@@ -48,6 +49,8 @@ class PresenceSession:
         session_key: str,
         me: Callable[[], str | None],
         marks: MarkChanges | None = None,
+        page: ft.Page | None = None,
+        patches: MemberPatches | None = None,
     ) -> None:
         self._chat = chat
         self._cache = cache
@@ -55,6 +58,9 @@ class PresenceSession:
         self._session_key = session_key
         self._me = me
         self._marks = marks
+        # Where member list changes go as ready-made patches (None: through Flet's update).
+        self._page = page
+        self._patches = patches or MemberPatches()
         self._view: ChatView | None = None
         self._last_typing_sent: float | None = None
         self.room = DEFAULT_ROOM
@@ -94,7 +100,12 @@ class PresenceSession:
         return [name for name in self._cache.users if user_key(name) in self._members]
 
     def _members_changed(self) -> None:
-        _update(self.view.members.show(self._online_here(), self._roles))
+        self._show_members()
+
+    def _show_members(self) -> None:
+        members = self.view.members
+        change = members.show(self._online_here(), self._roles)
+        send_members(self._page, members, change, self._patches)
 
     def profiles_changed(self, changed: frozenset[str]) -> None:
         """People's profiles changed: if the member list shows one of them, draw it again."""
@@ -110,7 +121,7 @@ class PresenceSession:
         self._members = None if members is None else {user_key(m): m for m in members}
         self._roles = {user_key(name): role for name, role in (roles or {}).items()}
         self._last_typing_sent = None
-        _update(self.view.members.show(self._online_here(), self._roles))
+        self._show_members()
         _update(self.view.typing.show(self._typists()))
 
     def membership_changed(self, room: str, user_name: str, *, joined: bool) -> None:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from flet_chat.live.guest_marks import GuestMarks
 from flet_chat.ui.external_auth import ProviderDirectory
 from flet_chat.ui.frames import FrameClock
+from flet_chat.ui.member_updates import MemberPatches
 from flet_chat.ui.row_cache import RowCache
 from flet_chat.ui.views.member_list import MemberRowCache
 
@@ -25,6 +26,8 @@ class ProcessShared:
     frames: FrameClock = field(default_factory=FrameClock)  # one render pass per frame
     guest_marks: GuestMarks = field(init=False)  # which members are guests, looked up once
     member_rows: MemberRowCache = field(init=False)  # one row per member
+    # The member lists' patches, encoded once for every session showing the same change.
+    member_patches: MemberPatches = field(default_factory=MemberPatches)
     # The sign-in providers, their discovery documents fetched once per process (empty: none).
     providers: ProviderDirectory = field(init=False)
 

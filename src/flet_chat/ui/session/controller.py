@@ -130,6 +130,8 @@ class SessionController:
             session_key=self.session_key,
             me=self._me,
             marks=shared.guest_marks,
+            page=page,
+            patches=shared.member_patches,
         )
         self.rooms = RoomsSession(
             chat.rooms, shared.runtime.fanout, self, self._on_event, services.profile_cache

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import flet as ft
@@ -20,6 +21,7 @@ import flet as ft
 from flet_chat.core.accounts.models import Profile
 from flet_chat.core.limits import MAX_MEMBERS_SHOWN
 from flet_chat.core.rooms import user_key
+from flet_chat.flet_compat import pack_control
 from flet_chat.ui import keys
 from flet_chat.ui.controls.avatar import avatar, display_name_of
 from flet_chat.ui.controls.chat_message import NO_PROFILE
@@ -34,6 +36,7 @@ OPEN_DIRECT = "open_direct"
 Profiles = Callable[[str], tuple[Profile, int]]
 GUEST_MARK = "guest"
 DIRECT_MESSAGE_HINT = "Send a direct message"
+_PACKED = "_flet_chat_packed"
 
 
 class MemberRow(SharedRow, RoutedControl, ft.Container):
@@ -41,6 +44,14 @@ class MemberRow(SharedRow, RoutedControl, ft.Container):
     With a display name, it shows above the @name; a status, below both."""
 
     walk_once = True  # never changes (see flet_compat.install_walk_once)
+
+    def packed(self) -> bytes:
+        """The row as MessagePack, encoded once per process instead of once per session."""
+        packed: bytes | None = getattr(self, _PACKED, None)
+        if packed is None:
+            packed = pack_control(self)
+            object.__setattr__(self, _PACKED, packed)  # not a prop: Flet neither sends nor diffs it
+        return packed
 
     def __init__(
         self,
@@ -184,8 +195,32 @@ def more_text(hidden: int) -> str:
     return f"and {hidden:,} more" if hidden > 0 else ""
 
 
+@dataclass(slots=True)
+class RowsMoved:
+    """How the list's rows changed, as a patch says it: the rows at `removed` (indexes in the
+    old list, highest first) left, then `added` rows came in at their new indexes (lowest
+    first). The rows both lists hold keep their order (the lists are sorted by name)."""
+
+    removed: tuple[int, ...]
+    added: tuple[tuple[int, MemberRow], ...]
+
+
+@dataclass(slots=True)
+class MembersShown:
+    """What a `show` changed: the controls Flet's update would send, and what a ready-made
+    patch needs to say the same (ui/member_updates.py)."""
+
+    controls: list[ft.Control] = field(default_factory=list, repr=False)
+    title: str | None = None  # the title's new text, if it changed
+    more: str | None = None  # the same for "and N more"
+    list_changed: bool = False
+    rows: RowsMoved | None = None  # the rows' change, if a patch can say it
+
+
 class MemberList:
     """The panel: a title with the count, and the list (key `member_list`)."""
+
+    TITLE_AT, LIST_AT, MORE_AT = 0, 1, 2  # in `column.controls`
 
     def __init__(self, rows: MemberRowCache, *, cap: int = MAX_MEMBERS_SHOWN) -> None:
         self._rows = rows
@@ -200,22 +235,22 @@ class MemberList:
         self.list_view = ft.Column(
             key=keys.MEMBER_LIST, spacing=6, scroll=ft.ScrollMode.AUTO, expand=True, controls=[]
         )
+        # The panel's column: ready-made patches address its parts by index (TITLE_AT, ...).
+        self.column = ft.Column([self.title, self.list_view, self.more], spacing=8, expand=True)
         self.panel = ft.Container(
             key=keys.MEMBER_PANEL,
             width=PANEL_WIDTH,
             border=ft.Border.all(1, BORDER_COLOR),
             border_radius=5,
             padding=10,
-            content=ft.Column([self.title, self.list_view, self.more], spacing=8, expand=True),
+            content=self.column,
         )
 
-    def show(
-        self, users: Sequence[str], roles: Mapping[str, str] | None = None
-    ) -> list[ft.Control]:
+    def show(self, users: Sequence[str], roles: Mapping[str, str] | None = None) -> MembersShown:
         """Show `users` (already sorted), with their room roles (by user key: "owner",
-        "moderator"); returns the controls to update."""
+        "moderator"); returns what changed."""
         shown = list(users[: self._cap])
-        updates: list[ft.Control] = []
+        change = MembersShown()
         version = self._rows.version  # a guest mark found: rows to swap
         roles = roles or {}
         if (
@@ -231,22 +266,24 @@ class MemberList:
             row_ids = [id(row) for row in rows]  # the rows are held: no id is reused meanwhile
             self._shown = shown
             if row_ids != self._shown_rows:
+                change.list_changed = True
+                change.rows = _rows_moved(self.list_view.controls, rows)
                 self._shown_rows = row_ids
                 self.list_view.controls = list(rows)
-                updates.append(self.list_view)
+                change.controls.append(self.list_view)
         title = f"Online ({len(users):,})"
         if self.title.value != title:
-            self.title.value = title
-            updates.append(self.title)
+            self.title.value = change.title = title
+            change.controls.append(self.title)
         more = more_text(len(users) - len(shown))
         if self.more.value != more:
-            self.more.value = more
-            updates.append(self.more)
+            self.more.value = change.more = more
+            change.controls.append(self.more)
         # Flet's diff of the list walks every row it holds (50), so the list is updated only
         # when the rows shown changed (names, or someone's profile). In a crowd the count
         # changes with every arrival while the first 50 names rarely do: then only the two
         # texts go out.
-        return updates
+        return change
 
     def profiles_changed(self, user_keys: frozenset[str]) -> bool:
         """These people's profiles changed: returns whether this list shows any of them (then
@@ -254,3 +291,19 @@ class MemberList:
         if any(user_key(name) in user_keys for name in self._shown):
             self._profiles_changed = True
         return self._profiles_changed
+
+
+def _rows_moved(old: Sequence[ft.Control], new: Sequence[MemberRow]) -> RowsMoved | None:
+    """The change from `old` rows to `new` as removals then insertions, or None where that
+    cannot say it (an empty list on either side: Flet sends no empty list, and replaces it
+    whole with its first item; rows that kept their place in neither order)."""
+    if not old or not new:
+        return None
+    old_ids, new_ids = {id(row) for row in old}, {id(row) for row in new}
+    kept_old = [id(row) for row in old if id(row) in new_ids]
+    kept_new = [id(row) for row in new if id(row) in old_ids]
+    if kept_old != kept_new:
+        return None
+    removed = tuple(i for i in range(len(old) - 1, -1, -1) if id(old[i]) not in new_ids)
+    added = tuple((i, row) for i, row in enumerate(new) if id(row) not in old_ids)
+    return RowsMoved(removed, added)

@@ -1,0 +1,125 @@
+"""The member list's ready-made patches, applied by a headless client's mirror of the page: after
+any sequence of arrivals, departures and guest marks, each session's client shows the right
+names, count and "and N more", and sessions seeing the same change share one encoded patch."""
+
+from __future__ import annotations
+
+import random
+from types import SimpleNamespace
+from typing import Any
+
+import msgpack
+
+from flet_chat.flet_compat import LeakSafeFletApp, install_walk_once, pack_control
+from flet_chat.testing.flet_client import PATCH, FletClient, decode
+from flet_chat.ui import keys
+from flet_chat.ui.member_updates import MemberPatches, send_members
+from flet_chat.ui.views.member_list import MemberList, MemberRowCache, more_text
+
+CAP = 4
+NAMES = [f"user{i:02}" for i in range(12)]
+
+
+class Wire(LeakSafeFletApp):
+    """A session's socket that keeps what is sent (made without Flet's init: nothing to serve)."""
+
+    frames: list[bytes]
+
+    def send_frame(self, frame: bytes) -> None:
+        self.frames.append(frame)
+
+
+class Marks:
+    def __init__(self) -> None:
+        self.version = 0
+        self.guests: set[str] = set()
+
+    def is_guest(self, name: str) -> bool:
+        return name in self.guests
+
+
+class Session:
+    """One session's member list, its socket, and its client's mirror of what it was sent."""
+
+    def __init__(self, rows: MemberRowCache, users: list[str]) -> None:
+        self.members = MemberList(rows, cap=CAP)
+        self.members.show(users)  # drawn before the page is sent, as PresenceSession.start does
+        self.wire = Wire.__new__(Wire)
+        self.wire.frames = []
+        self.page: Any = SimpleNamespace(session=SimpleNamespace(connection=self.wire))
+        self.client = FletClient("ws://unused")
+        # The first page as Flet's diff sends it (it also records the snapshots Flet keeps).
+        self.client.page = msgpack.unpackb(pack_control(self.members.panel), strict_map_key=False)
+        self.client._index(self.client.page)
+
+    def show(self, users: list[str], patches: MemberPatches) -> None:
+        send_members(self.page, self.members, self.members.show(users), patches)
+        for frame in self.wire.frames:
+            action, body = decode(frame)
+            assert action == PATCH
+            self.client._apply(body["id"], body["patch"])
+        self.wire.frames.clear()
+
+    def seen(self) -> tuple[list[str], list[str], list[str]]:
+        """The member names, row keys and the panel's texts other than the rows'."""
+        rows = self.client.get(keys.MEMBER_LIST)
+        row_keys = [str(row["key"]) for row in rows["controls"]]
+        panel = self.client.get(keys.MEMBER_PANEL)
+        texts = [t for t in self.client.texts(panel) if t not in self.client.texts(rows)]
+        return self.client.members(), row_keys, texts
+
+
+def expected(users: list[str], marks: Marks) -> tuple[list[str], list[str], list[str]]:
+    shown = users[:CAP]
+    row_keys = [keys.member_row(name, 0, guest=marks.is_guest(name)) for name in shown]
+    more = more_text(len(users) - len(shown))
+    return shown, row_keys, [f"Online ({len(users)})", *([more] if more else [])]
+
+
+def test_every_client_sees_the_right_names_and_counts_after_any_changes() -> None:
+    install_walk_once()  # as the app runs: rows are walked once per process
+    chance = random.Random(18)
+    marks = Marks()
+    rows, patches = MemberRowCache(marks=marks), MemberPatches()
+    users = sorted(NAMES[:3])
+    early, late = Session(rows, users), None
+    for step in range(300):
+        if chance.random() < 0.2:  # someone turned out to be a guest, or chose a password
+            marks.guests ^= {chance.choice(NAMES)}
+            marks.version += 1
+        else:  # arrivals and departures, never everyone (an empty list goes through Flet)
+            picked = set(users) ^ {chance.choice(NAMES), chance.choice(NAMES)}
+            users = sorted(picked) or users
+        if step == 100:
+            late = Session(rows, users)  # a session that joined in the middle
+        for session in (early, late):
+            if session is not None:
+                session.show(users, patches)
+                assert session.seen() == expected(users, marks), f"step {step}"
+
+
+def test_sessions_seeing_one_change_share_its_encoded_patch() -> None:
+    install_walk_once()
+    rows, patches = MemberRowCache(), MemberPatches()
+    users = ["ann", "bob", "cy"]
+    sessions = [Session(rows, users) for _ in range(20)]
+    for arrival in ("al", "dan", "bea", "eve"):
+        users = sorted([*users, arrival])
+        for session in sessions:
+            session.show(users, patches)
+    assert patches.built == 4  # one per change, not one per session
+    assert all(s.seen() == sessions[0].seen() for s in sessions)
+    shown = ["al", "ann", "bea", "bob"]
+    row_keys = [keys.member_row(name, 0) for name in shown]
+    assert sessions[0].seen() == (shown, row_keys, ["Online (7)", "and 3 more"])
+
+
+def test_sessions_in_other_rooms_get_their_own_counts() -> None:
+    install_walk_once()
+    rows, patches = MemberRowCache(), MemberPatches()
+    small, large = Session(rows, ["ann", "cy"]), Session(rows, ["ann", "cy", "dan"])
+    # The same row comes in at the same place in both lists; only the counts differ.
+    small.show(["ann", "bob", "cy"], patches)
+    large.show(["ann", "bob", "cy", "dan"], patches)
+    assert small.seen()[::2] == (["ann", "bob", "cy"], ["Online (3)"])
+    assert large.seen()[::2] == (["ann", "bob", "cy", "dan"], ["Online (4)"])
