@@ -46,7 +46,7 @@ class MemberRow(SharedRow, RoutedControl, ft.Container):
     walk_once = True  # never changes (see flet_compat.install_walk_once)
 
     def packed(self) -> bytes:
-        """The row as MessagePack, encoded once per process instead of once per session."""
+        """This member row encoded (MessagePack) once per process, for every session showing it."""
         packed: bytes | None = getattr(self, _PACKED, None)
         if packed is None:
             packed = pack_control(self)
