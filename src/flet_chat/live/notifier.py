@@ -29,6 +29,8 @@ class ChangeNotifier:
         for i, listener in enumerate(list(self._listeners)):
             if i and i % SLICE == 0:
                 await asyncio.sleep(0)  # let other work run in between
+            if listener not in self._listeners:
+                continue  # its session closed while earlier slices ran: its page is gone
             try:
                 listener()
             except Exception:

@@ -335,6 +335,9 @@ class SessionController:
         if not await self.identity.disconnected():
             # Nobody joined here: nothing worth resuming, so free it now instead of holding a
             # whole page until Flet's session timeout (crawlers, health checks, closed tabs).
+            # Its page is gone before `_on_close` runs: stop hearing changes first, or one in
+            # between would update a destroyed session (`_on_close` repeats this harmlessly).
+            self._stop_listening()
             await forget_flet_session(self.page.session)
 
     async def _on_connect(self, _event: Any) -> None:
@@ -350,8 +353,7 @@ class SessionController:
         self.conversation.close()
         self.standing.close()
         routing.unregister(self.page)
-        self._shared.runtime.fanout.unsubscribe(self)
-        self._shared.frames.cancel(self)
+        self._stop_listening()
         if self._midnight is not None:
             self._midnight.cancel()
         for task in (self._history_task, *self._tasks):
@@ -359,9 +361,14 @@ class SessionController:
                 task.cancel()
         self._shared.runtime.live_sessions.discard(self)
         self._shared.runtime.memory.session_closed(len(self._shared.runtime.live_sessions))
+        await self.identity.go_offline()  # after a join still in flight (its task is not cancelled)
+
+    def _stop_listening(self) -> None:
+        """No more deliveries, frames, presence or profile changes for this page (idempotent)."""
+        self._shared.runtime.fanout.unsubscribe(self)
+        self._shared.frames.cancel(self)
         self.presence.close()
         self._profiles.unsubscribe(self._profiles_changed)
-        await self.identity.go_offline()  # after a join still in flight (its task is not cancelled)
 
     def _joined(self) -> None:
         """Someone is here: their name in the header, then their rooms."""
