@@ -44,7 +44,7 @@ from flet_chat.memory import MemoryTrimmer
 from flet_chat.settings import Settings
 from flet_chat.storage.account_store import SqlAccountStore
 from flet_chat.storage.blobs import LocalBlobStore
-from flet_chat.storage.engine import create_engine, private_dir
+from flet_chat.storage.engine import create_engine, expect_cancelled_resets, private_dir
 from flet_chat.storage.migrate import upgrade_to_head_async
 from flet_chat.storage.moderation_store import SqlModerationStore
 from flet_chat.storage.room_store import SqlRoomStore
@@ -278,6 +278,7 @@ class Runtime:
             return self._services
 
     async def stop(self) -> None:
+        expect_cancelled_resets()  # sessions still mid-query are cancelled from here on
         await self.memory.stop()
         if self._services is not None:
             await self._services.session_watch.stop()

@@ -3,6 +3,7 @@ SQLite files private to the server's user (0600: they hold every direct message)
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import os
@@ -78,3 +79,32 @@ def _sqlite_pragmas(dbapi_connection: Any, synchronous: SqliteSync) -> None:
     cursor.execute(f"PRAGMA synchronous={synchronous}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+_POOL_LOGGERS = "sqlalchemy.pool"
+_RESET_FAILED = "Exception during reset or similar"
+
+
+class _CancelledResetsAreExpected(logging.Filter):
+    """At shutdown, sessions still mid-query are cancelled as the loop winds down, and the
+    pool's reset of each connection they give back fails with CancelledError; SQLAlchemy logs
+    that at ERROR. The connection is discarded and nothing is lost: logged as a WARNING."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if (
+            record.name.startswith(_POOL_LOGGERS)
+            and record.msg == _RESET_FAILED
+            and isinstance(error, asyncio.CancelledError | SystemExit | KeyboardInterrupt)
+        ):
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return True
+
+
+def expect_cancelled_resets() -> None:
+    """Call when the process starts shutting down (idempotent). On the root logger's handlers:
+    the pool logs on loggers of its own below `sqlalchemy.pool`, and a logger's filters do not
+    apply to its children's records."""
+    for handler in logging.getLogger().handlers:
+        if not any(isinstance(f, _CancelledResetsAreExpected) for f in handler.filters):
+            handler.addFilter(_CancelledResetsAreExpected())
