@@ -37,6 +37,7 @@ from flet_chat.core.rate_limit import LocalRateLimiter, RateLimits
 from flet_chat.core.service import ChatService
 from flet_chat.live.presence_cache import POLL_SECONDS, PresenceCache
 from flet_chat.live.profile_cache import ProfileCache
+from flet_chat.live.room_directory import RoomDirectory
 from flet_chat.live.session_watch import SessionWatch
 from flet_chat.live.typing_board import TypingBoard
 from flet_chat.media.files import FileInspector
@@ -82,6 +83,7 @@ class Services:
     chat: ChatService
     presence_cache: PresenceCache
     profile_cache: ProfileCache  # display names and avatars every row and list shows
+    room_directory: RoomDirectory  # the public rooms every join lists
     typing_board: TypingBoard
     session_watch: SessionWatch  # signs out connections whose account session ended
     bots: BotDispatcher
@@ -204,6 +206,8 @@ def bootstrap(
     bus.add_listener(presence_cache.on_event)
     bus.add_listener(profile_cache.on_event)
     bus.add_listener(typing_board.on_event)
+    room_directory = RoomDirectory(chat.rooms.public_rooms)
+    bus.add_listener(room_directory.on_event)
     session_watch = SessionWatch(accounts)
     bus.add_listener(session_watch.on_event)
     bots = BotDispatcher(
@@ -225,6 +229,7 @@ def bootstrap(
         chat=chat,
         presence_cache=presence_cache,
         profile_cache=profile_cache,
+        room_directory=room_directory,
         typing_board=typing_board,
         session_watch=session_watch,
         bots=bots,

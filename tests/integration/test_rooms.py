@@ -152,7 +152,9 @@ async def test_a_direct_conversation_reaches_its_two_people_only(
         await bob.join("Bob")
         await carol.join("Carol")
         await alice.wait_for(lambda: "Bob" in alice.members())
-        await alice.click("member-Bob")  # started from Bob's name in the member list
+        # Started from Bob's name in the member list, marked a guest's from the first draw:
+        # his session told this process what his account is.
+        await alice.click("guest-Bob")
         await alice.wait_for(lambda: title(alice) == "@Bob", what="the conversation with Bob")
         assert alice.members() == ["Alice", "Bob"]
         await alice.send("just between us")

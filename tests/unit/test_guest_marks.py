@@ -102,3 +102,17 @@ async def test_marks_are_looked_up_again_after_a_while_and_a_failure_is_not_retr
     assert marks.is_guest("Bob")  # the old mark until the new lookup is in
     await wait_until(lambda: not marks.is_guest("Bob"), timeout=5)
     assert accounts.asked == ["Bob", "Bob", "Bob"]
+
+
+async def test_a_name_this_process_signed_in_is_never_asked_of_the_store() -> None:
+    # A joining user's name is wanted by every member list at once; the session that signed
+    # them in sets the mark (`set`), which the lookup then finds and skips.
+    accounts = Accounts({"Carol"})
+    marks = GuestMarks(accounts.is_guest)
+    assert not marks.is_guest("Carol")  # wanted: the lookup task is queued, not run yet
+    marks.set("Carol", guest=True)
+    assert marks.is_guest("Dave") is False  # something else to look up, after Carol
+    await wait_until(lambda: accounts.asked == ["Dave"], timeout=5)
+    await wait_until(lambda: not marks.looking_up, timeout=5)
+    assert marks.is_guest("Carol")
+    assert accounts.asked == ["Dave"]

@@ -51,10 +51,14 @@ class GuestMarks:
 
     def is_guest(self, name: str) -> bool:
         """The mark as known now; an unknown or old one is looked up in the background."""
-        known = self._marks.get(name)
-        if known is None or self._clock() - known[1] > self._ttl:
+        if not self._fresh(name):
             self._want(name)
+        known = self._marks.get(name)
         return known is not None and known[0]
+
+    def _fresh(self, name: str) -> bool:
+        known = self._marks.get(name)
+        return known is not None and self._clock() - known[1] <= self._ttl
 
     @property
     def looking_up(self) -> bool:
@@ -94,6 +98,8 @@ class GuestMarks:
         while self._wanted:
             name = next(iter(self._wanted))
             del self._wanted[name]
+            if self._fresh(name):  # `set` since it was wanted (the user signed in here)
+                continue
             try:
                 guest = await self._is_guest(name)
             except Exception as error:  # the store away: the name reads as a member for now

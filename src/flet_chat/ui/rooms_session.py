@@ -10,7 +10,7 @@ anyone else's session.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -52,8 +52,12 @@ class RoomsSession:
         subscriber: object,
         handler: Callable[[str, Any], None],
         profiles: Profiles | None = None,
+        directory: Callable[[], Awaitable[list[Room]]] | None = None,
     ) -> None:
+        """`directory` reads the public rooms (the process's shared RoomDirectory; the
+        service's own read without one)."""
         self._rooms = rooms
+        self._directory = directory
         self._profiles = profiles
         self._fanout = fanout
         self._subscriber = subscriber
@@ -72,7 +76,7 @@ class RoomsSession:
         self._fanout.subscribe(user_topic(me), self._subscriber, self._handler)
         self._fanout.subscribe(ROOMS_TOPIC, self._subscriber, self._handler)
         states = await self._rooms.rooms_of(me)
-        public = await self._rooms.public_rooms()
+        public = await (self._directory or self._rooms.public_rooms)()
         if self._me != me:
             return  # signed out meanwhile: `reset` has stopped hearing their topics
         for state in states:

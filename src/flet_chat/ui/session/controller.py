@@ -87,7 +87,7 @@ class SessionController:
     def __init__(self, page: ft.Page, services: Services, shared: ProcessShared) -> None:
         self.page = page
         self._shared = shared
-        chat = self._services_chat = services.chat
+        chat = services.chat
         # Presence counts sessions, not people: this key is unique across processes.
         self.session_key = uuid.uuid4().hex
         # Rate limits count per tab and per client IP (Flet's, from the ASGI scope, where a
@@ -134,7 +134,12 @@ class SessionController:
             patches=shared.member_patches,
         )
         self.rooms = RoomsSession(
-            chat.rooms, shared.runtime.fanout, self, self._on_event, services.profile_cache
+            chat.rooms,
+            shared.runtime.fanout,
+            self,
+            self._on_event,
+            services.profile_cache,
+            directory=services.room_directory.rooms,
         )
         self.room_list = RoomList(
             on_open=self._open_room, on_join=self._join_room, on_new_room=self._new_room
@@ -175,6 +180,7 @@ class SessionController:
             joined=self._joined,
             signed_out=self._signed_out,
             background=self._background,
+            adopted=self._account_known,
         )
         self.account = AccountSession(
             on_profile=self.open_profile,
@@ -375,12 +381,16 @@ class SessionController:
         self.account.show()
         self._background(self.navigation.enter_rooms())
         self._background(self.standing.check())
-        self._background(self._offer_admin())
+        self._offer_admin()
         if self.admin.is_open:  # /admin was opened before anyone was here: read it again
             self._background(self.admin.open())
 
     def _account_changed(self, account: Account) -> None:
         self.identity.account_changed(account)
+        self._account_known(account)
+
+    def _account_known(self, account: Account) -> None:
+        # Every member list marks guests: this process knows this one's mark already.
         self._shared.guest_marks.set(account.user_name, guest=account.is_guest)
 
     async def _signed_out(self) -> None:
@@ -404,18 +414,17 @@ class SessionController:
 
     # -- the admin view (the route /admin) -------------------------------------------------------
 
-    async def _offer_admin(self) -> None:
-        """The header's "Admin" for admins (the view checks again, and so does the core)."""
-        me = self._me()
-        try:
-            admin = me is not None and await self._services_chat.moderation.is_admin(me)
-        except Exception as error:
-            logger.warning("could not tell whether %s is an admin: %r", me, error)
+    def _offer_admin(self) -> None:
+        """The header's "Admin" for admins, as the account read when the session was proven
+        says (the admin view checks again, and so does the core): no store call per join."""
+        auth, me = self.identity.auth, self._me()
+        if auth is None or me is None or not auth.account.is_admin:
             return
-        if admin and me == self._me():
-            with contextlib.suppress(RuntimeError):
-                self.screen.refresh(*self.view.show_admin_entry(True, self._open_admin))
-                self.conversation.admin_known(True)
+        if user_key(auth.account.user_name) != user_key(me):
+            return
+        with contextlib.suppress(RuntimeError):
+            self.screen.refresh(*self.view.show_admin_entry(True, self._open_admin))
+            self.conversation.admin_known(True)
 
     async def _open_admin(self, _event: Any) -> None:
         await self.admin.open()

@@ -131,12 +131,14 @@ class SessionIdentity:
         joined: Callable[[], None],
         signed_out: Callable[[], Awaitable[None]],
         background: Callable[[Awaitable[None]], None],
+        adopted: Callable[[Account], None] | None = None,
         check_delays: Sequence[float] = CHECK_AGAIN_DELAYS,
     ) -> None:
         """`joined` is called once the user is known (to hear their rooms, show the account
         menu); `signed_out` once their account session ended (to forget what the screen shows
         of them); `connection_changed` tells the member list a joined tab dropped or came
-        back."""
+        back; `adopted` hears the account of each session this tab holds from then on (what
+        the process learns of it without asking the store again)."""
         self._chat = chat
         self._accounts = accounts
         self._watch = watch
@@ -153,6 +155,7 @@ class SessionIdentity:
         self._joined = joined
         self._signed_out = signed_out
         self._background = background
+        self._adopted = adopted
         self.user_name: str | None = None
         # The account session this browser is signed in with (its token is in client storage).
         self.auth: Authenticated | None = None
@@ -431,6 +434,8 @@ class SessionIdentity:
         """This session holds `auth` from now on: hear when it ends."""
         self._forget_auth(None)
         self.auth = auth
+        if self._adopted is not None:
+            self._adopted(auth.account)
         session_id = auth.session_id
 
         async def ended() -> None:
