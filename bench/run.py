@@ -251,7 +251,8 @@ def one_line(result: dict[str, Any]) -> str:
             f"{result['connect_wall_seconds']}s; p50 {lat['p50']} p99 {lat['p99']} max "
             f"{lat['max']} ms; missing {result['deliveries_missing']}/"
             f"{result['deliveries_expected']}; crashes {result['crashes']}; "
-            f"RSS/session {result['server']['rss_per_session_kb']} KB; "
+            f"RSS/session {result['server']['rss_per_session_kb']} KB "
+            f"(settled {result['server'].get('rss_per_session_settled_kb')} KB); "
             f"{result['scenario_seconds']} s"
         )
     return (

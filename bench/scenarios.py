@@ -223,10 +223,20 @@ async def run_room(
             "server": {
                 "rss_before_mb": _mb(before.rss_bytes),
                 "rss_after_join_mb": _mb(after_join.rss_bytes),
+                "rss_after_settle_mb": _mb(after_settle.rss_bytes),
                 "rss_after_messages_mb": _mb(after_messages.rss_bytes),
                 "rss_peak_mb": _mb(max(sampler.peak_rss, after_messages.rss_bytes)),
                 "rss_per_session_kb": (
                     round((after_join.rss_bytes - before.rss_bytes) / joined / KB, 1)
+                    if joined
+                    else None
+                ),
+                # Sampled once the server's CPU fell quiet: the join phase's background work
+                # (presence coalesced to a second, guest marks, lists redrawn) has run by then,
+                # where `rss_per_session_kb`, sampled as the last join is answered, may fall
+                # before or after it.
+                "rss_per_session_settled_kb": (
+                    round((after_settle.rss_bytes - before.rss_bytes) / joined / KB, 1)
                     if joined
                     else None
                 ),
