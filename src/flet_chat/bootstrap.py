@@ -35,6 +35,7 @@ from flet_chat.core.ports import (
 )
 from flet_chat.core.rate_limit import LocalRateLimiter, RateLimits
 from flet_chat.core.service import ChatService
+from flet_chat.core.standing_cache import StandingCache
 from flet_chat.live.presence_cache import POLL_SECONDS, PresenceCache
 from flet_chat.live.profile_cache import ProfileCache
 from flet_chat.live.room_directory import RoomDirectory
@@ -174,7 +175,10 @@ def bootstrap(
         blobs=blobs,
         moderation_store=moderation_store,
         ban_account=lambda name: accounts.end_every_session(name),
+        standings=StandingCache(),
     )
+    # Before anything else may publish: a mute heard here forgets the standings kept.
+    bus.add_listener(chat.rooms.on_event)
     files = AttachmentService(
         chat,
         store,

@@ -72,6 +72,7 @@ async def test_a_message_submitted_is_stored_and_published_on_the_fakes(
     )
     # The process's listeners hang on the substitute bus as they would on the real one.
     assert bus.listeners == [
+        built.chat.rooms.on_event,
         built.presence_cache.on_event,
         built.profile_cache.on_event,
         built.typing_board.on_event,

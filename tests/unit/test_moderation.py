@@ -25,6 +25,7 @@ from flet_chat.core.rate_limit import Action, Budget, LocalRateLimiter, RateLimi
 from flet_chat.core.room_service import ArchivedError, BannedError, MutedError, SlowModeError
 from flet_chat.core.rooms import NotAMemberError, UnknownRoomError
 from flet_chat.core.service import ChatService
+from flet_chat.core.standing_cache import StandingCache
 from flet_chat.submit import Submissions
 from tests.unit.fakes import (
     MemoryModerationStore,
@@ -61,8 +62,10 @@ async def _is_admin(name: str) -> bool:
     return name.casefold() in ADMINS
 
 
-@pytest.fixture
-def world() -> World:
+@pytest.fixture(params=["standings kept", "standings read"])
+def world(request: pytest.FixtureRequest) -> World:
+    """Every test runs twice: as a server runs (what lets someone write kept a few seconds and
+    forgotten on every event of the bus) and with every post asking the store."""
     journal: list[str] = []
     now, ticks = [START], [1000.0]
     rooms = MemoryRoomStore(claimed=tuple((n, name_skeleton(n)) for n in PEOPLE))
@@ -83,7 +86,11 @@ def world() -> World:
         moderation_store=moderation,
         ban_account=ban_account,
         clock=lambda: now[0],
+        standings=(
+            StandingCache(clock=lambda: ticks[0]) if request.param == "standings kept" else None
+        ),
     )
+    bus.add_listener(chat.rooms.on_event)
     chat.reserve_names(["helper"])
     return World(chat, bus, rooms, moderation, now, ticks, banned)
 

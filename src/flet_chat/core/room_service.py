@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from flet_chat.core.errors import ForbiddenError, RateLimitedError, ValidationError
-from flet_chat.core.events import MembershipChanged, RoomChanged
+from flet_chat.core.events import LocalEvent, MembershipChanged, ModerationChanged, RoomChanged
 from flet_chat.core.limits import DEFAULT_ROOM, ROOMS_PER_USER_PER_DAY
 from flet_chat.core.models import Membership, Room, RoomKind, RoomRole, RoomState
 from flet_chat.core.moderation_models import EVERYWHERE
@@ -26,6 +26,7 @@ from flet_chat.core.rooms import (
     room_key,
     user_key,
 )
+from flet_chat.core.standing_cache import Answer, StandingCache
 from flet_chat.core.validation import clean_user_name
 
 GENERAL = Room(DEFAULT_ROOM, RoomKind.PUBLIC)
@@ -92,8 +93,13 @@ class RoomService:
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         *,
         bans: ModerationStore | None = None,
+        standings: StandingCache | None = None,
     ) -> None:
+        """With `standings`, what lets a user write in a room is kept a few seconds
+        (core/standing_cache.py); whoever passes it must hand `on_event` every event of the
+        process bus."""
         self._store = store
+        self._standings = standings
         self._bus = bus
         self._limits = limits  # rooms stay forever: making them has budgets of its own
         self._clock = clock
@@ -261,13 +267,35 @@ class RoomService:
             raise NotAMemberError(f"Join #{room.key} first.")
         return room
 
+    def on_event(self, event: LocalEvent) -> None:
+        """The process bus's listener: a standing or a room's settings changed somewhere."""
+        if self._standings is not None and isinstance(
+            event, ModerationChanged | MembershipChanged | RoomChanged
+        ):
+            self._standings.changed()
+
     async def writable(self, user_name: str, raw_key: str | None) -> Room:
         """The room if `user_name` may post, react or edit there now: a member, the room not
         archived (ArchivedError), the user not muted (MutedError, which says until when). The
         room comes with its settings (slow mode), #general's too. One store query (what every
-        post asks): the same answers as `readable` for rooms the user may not see."""
+        post asks; kept a few seconds with `standings`): the same answers as `readable` for
+        rooms the user may not see."""
         key = room_key(raw_key)
-        room, standing = await self._store.standing(key, user_name)
+        standings = self._standings
+        if standings is None:
+            return self._may_write(key, user_name, await self._store.standing(key, user_name))
+        kept_as = (key, user_key(user_name))
+        kept = standings.get(kept_as)
+        if kept is not None:
+            return self._may_write(key, user_name, kept)
+        generation = standings.generation
+        answer = await self._store.standing(key, user_name)
+        room = self._may_write(key, user_name, answer)  # a refusal is never kept
+        standings.keep(kept_as, answer, generation)
+        return room
+
+    def _may_write(self, key: str, user_name: str, answer: Answer) -> Room:
+        room, standing = answer
         if room is None:
             if key == DEFAULT_ROOM:
                 room = GENERAL

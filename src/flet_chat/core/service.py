@@ -44,6 +44,7 @@ from flet_chat.core.rate_limit import REFUSALS, Action, Origin, RateLimits
 from flet_chat.core.room_service import ArchivedError, RoomService, no_such_room
 from flet_chat.core.rooms import room_key, user_key
 from flet_chat.core.search import MessageSearch
+from flet_chat.core.standing_cache import StandingCache
 from flet_chat.core.throttle import Throttle
 from flet_chat.core.validation import clean_message_text, clean_topic, clean_user_name
 
@@ -70,13 +71,20 @@ class ChatService:
         moderation_store: ModerationStore | None = None,
         ban_account: Callable[[str], Awaitable[None]] | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        standings: StandingCache | None = None,
     ) -> None:
         self._store = store
         self.reserved = reserved or ReservedNames()
         self._room_store = room_store
         self.limits = rate_limits
         self.rooms = RoomService(
-            room_store, bus, rate_limits, self.is_bot, clock, bans=moderation_store
+            room_store,
+            bus,
+            rate_limits,
+            self.is_bot,
+            clock,
+            bans=moderation_store,
+            standings=standings,
         )
         self.moderation = Moderation(
             store,

@@ -1,0 +1,72 @@
+"""What every post asks before it is stored, kept a few seconds per room and user.
+
+A post (and a reaction, an edit) asks the store whether its author may write in the room:
+member, not muted, the room not archived, its slow mode. Before rooms had moderation, #general
+asked nothing; now every message in a busy room paid one more store query on its way to the
+screen. Here a positive answer is kept, by (room, user key), for `ttl` seconds.
+
+Kept answers are dropped at once, all of them, by any event that could change one (a mute,
+kick, ban or role change, a member joining or leaving, a room archived or its slow mode set):
+RoomService hears the process bus, which carries every process's events, and changes made in
+this process are heard before the call that made them returns. A read that began before such
+an event is not kept. `ttl` bounds what a lost pub/sub event (Redis keeps nothing) can leave:
+a few seconds in which a mute made on another process is not yet known here. A mute's end
+needs no event: the kept standing says until when, and the post's own clock decides.
+
+Only answers that let someone write are kept: a refusal is read again each time, so a room
+created, or joined, a moment later is never refused from memory.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+
+from flet_chat.core.models import Membership, Room
+
+TTL_SECONDS = 5.0
+CAPACITY = 10_000
+
+Answer = tuple[Room | None, Membership | None]
+
+
+class StandingCache:
+    def __init__(
+        self,
+        *,
+        ttl: float = TTL_SECONDS,
+        capacity: int = CAPACITY,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._ttl = ttl
+        self._capacity = capacity
+        self._clock = clock
+        self._kept: OrderedDict[tuple[str, str], tuple[Answer, float]] = OrderedDict()
+        self.generation = 0  # bumped by every change: a read that began before is not kept
+
+    def get(self, key: tuple[str, str]) -> Answer | None:
+        found = self._kept.get(key)
+        if found is None:
+            return None
+        if self._clock() - found[1] > self._ttl:
+            del self._kept[key]
+            return None
+        return found[0]
+
+    def keep(self, key: tuple[str, str], answer: Answer, generation: int) -> None:
+        """Keep `answer`, read since `generation`, unless something changed meanwhile."""
+        if generation != self.generation:
+            return
+        self._kept[key] = (answer, self._clock())
+        self._kept.move_to_end(key)
+        while len(self._kept) > self._capacity:
+            self._kept.popitem(last=False)
+
+    def changed(self) -> None:
+        """Someone's standing or a room's settings changed: nothing kept is trusted."""
+        self._kept.clear()
+        self.generation += 1
+
+    def __len__(self) -> int:
+        return len(self._kept)

@@ -1,0 +1,153 @@
+"""What lets someone write in a room is read once and kept a few seconds per room and user
+(core/standing_cache.py): a busy room's posts stop asking the store each time, while a mute,
+an archive or a kick applies to the very next post on the process that heard it, and one made
+on a process whose event was lost applies within the few seconds."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from flet_chat.bus.presence import LocalPresence
+from flet_chat.core.models import Room, RoomKind
+from flet_chat.core.names import name_skeleton
+from flet_chat.core.room_service import ArchivedError, MutedError
+from flet_chat.core.rooms import NotAMemberError
+from flet_chat.core.service import ChatService
+from flet_chat.core.standing_cache import TTL_SECONDS, StandingCache
+from tests.unit.fakes import (
+    MemoryModerationStore,
+    MemoryRoomStore,
+    MemoryStore,
+    RecordingBus,
+    message_limits,
+)
+
+PEOPLE = ("Alice", "Bob", "Olive", "Root")
+NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
+
+
+class CountingRooms(MemoryRoomStore):
+    def __init__(self) -> None:
+        super().__init__(claimed=tuple((n, name_skeleton(n)) for n in PEOPLE))
+        self.standings_read = 0
+
+    async def standing(self, key: str, user_name: str) -> tuple[object, object]:  # type: ignore[override]
+        self.standings_read += 1
+        return await super().standing(key, user_name)
+
+
+class Process:
+    """One server process: its own chat service and bus over the shared stores."""
+
+    def __init__(self, rooms: CountingRooms, moderation: MemoryModerationStore, ticks: list[float]):
+        self.bus = RecordingBus([])
+        self.chat = ChatService(
+            MemoryStore([]),
+            self.bus,
+            message_limits(1000, 1000.0, clock=lambda: ticks[0]),
+            LocalPresence(),
+            rooms,
+            is_admin=lambda name: _admin(name),
+            moderation_store=moderation,
+            clock=lambda: NOW,
+            standings=StandingCache(clock=lambda: ticks[0]),
+        )
+        self.bus.add_listener(self.chat.rooms.on_event)
+
+
+async def _admin(name: str) -> bool:
+    return name == "Root"
+
+
+@pytest.fixture
+def stores() -> tuple[CountingRooms, MemoryModerationStore, list[float]]:
+    return CountingRooms(), MemoryModerationStore(), [100.0]
+
+
+async def test_a_busy_room_asks_the_store_once_per_author_not_per_post(
+    stores: tuple[CountingRooms, MemoryModerationStore, list[float]],
+) -> None:
+    rooms, moderation, ticks = stores
+    chat = Process(rooms, moderation, ticks).chat
+    for i in range(20):
+        await chat.post("Alice", f"hello {i}")
+        await chat.post("Bob", f"hi {i}")
+    assert rooms.standings_read == 2
+    ticks[0] += TTL_SECONDS + 0.1  # and again once the kept answer is old
+    await chat.post("Alice", "still here")
+    assert rooms.standings_read == 3
+
+
+async def test_a_mute_kick_or_archive_applies_to_the_next_post_on_the_process_that_heard_it(
+    stores: tuple[CountingRooms, MemoryModerationStore, list[float]],
+) -> None:
+    rooms, moderation, ticks = stores
+    chat = Process(rooms, moderation, ticks).chat
+    await chat.post("Alice", "before")
+    await chat.moderation.mute("Root", "general", "Alice", 10)
+    with pytest.raises(MutedError):
+        await chat.post("Alice", "after the mute")
+    await chat.moderation.unmute("Root", "general", "Alice")
+    await chat.post("Alice", "after the unmute")
+
+    dev = await chat.rooms.create("Olive", "dev")
+    await chat.rooms.join("Bob", dev.key)
+    await chat.post("Bob", "in dev", room=dev.key)
+    await chat.moderation.kick("Olive", dev.key, "Bob")
+    with pytest.raises(NotAMemberError):
+        await chat.post("Bob", "after the kick", room=dev.key)
+    await chat.post("Olive", "mine", room=dev.key)
+    await chat.moderation.archive("Olive", dev.key)
+    with pytest.raises(ArchivedError):
+        await chat.post("Olive", "after the archive", room=dev.key)
+
+
+async def test_a_refusal_is_never_kept(
+    stores: tuple[CountingRooms, MemoryModerationStore, list[float]],
+) -> None:
+    rooms, moderation, ticks = stores
+    chat = Process(rooms, moderation, ticks).chat
+    with pytest.raises(Exception, match="no room"):
+        await chat.post("Alice", "too early", room="later")
+    # Made behind the service's back (as by a process whose event never arrived).
+    rooms.rooms["later"] = Room("later", RoomKind.PUBLIC)
+    rooms.members_of["later"] = {"alice": "Alice"}
+    said = await chat.post("Alice", "now it exists", room="later")
+    assert said.room == "later"
+
+
+async def test_a_mute_whose_event_was_lost_applies_within_the_kept_time(
+    stores: tuple[CountingRooms, MemoryModerationStore, list[float]],
+) -> None:
+    rooms, moderation, ticks = stores
+    here, there = Process(rooms, moderation, ticks), Process(rooms, moderation, ticks)
+    await here.chat.post("Alice", "before")  # kept here
+    await there.chat.moderation.mute("Root", "general", "Alice", 10)  # heard there only
+    with pytest.raises(MutedError):
+        await there.chat.post("Alice", "refused where the mute was heard")
+    await here.chat.post("Alice", "still passes here, from memory")
+    ticks[0] += TTL_SECONDS + 0.1
+    with pytest.raises(MutedError):
+        await here.chat.post("Alice", "refused here too")
+
+
+async def test_a_read_that_began_before_a_change_is_not_kept() -> None:
+    cache = StandingCache(clock=lambda: 0.0)
+    general = (Room("general", RoomKind.PUBLIC), None)
+    began = cache.generation
+    cache.changed()  # a mute heard while the store was read
+    cache.keep(("general", "alice"), general, began)
+    assert cache.get(("general", "alice")) is None
+    cache.keep(("general", "alice"), general, cache.generation)
+    assert cache.get(("general", "alice")) == general
+
+
+def test_the_cache_keeps_at_most_its_capacity() -> None:
+    cache = StandingCache(capacity=3, clock=lambda: 0.0)
+    for i in range(5):
+        cache.keep(("general", f"user{i}"), (Room("general", RoomKind.PUBLIC), None), 0)
+    assert len(cache) == 3
+    assert cache.get(("general", "user0")) is None
+    assert cache.get(("general", "user4")) is not None
