@@ -232,7 +232,7 @@ class LoadSession:
 
         Retries on Flet's schedule (`RECONNECT_FIRST_DELAY`, doubling), each delay stretched by
         up to `jitter` (Flet adds none; the spread stands for timers and networks). With
-        `reload`, the first socket that opens registers and closes at once, as the page
+        `reload`, the first socket that opens closes at once, before registering, as the page
         reloads then (web_client/connection_banner.py); the reloaded page's socket registers
         with the session id the tab kept. A server that restarted does not know it: a new
         session starts, asks client storage for the token and, restored, shows the account
@@ -254,9 +254,9 @@ class LoadSession:
             try:
                 ws = await self._connect(open_timeout)
                 if reload:
-                    await ws.send(self._register_frame())
-                    # A page that unloads sends "going away" and does not wait for the answer.
-                    self._unloaded = asyncio.create_task(ws.close(1001))
+                    # The banner closes it before Flet's client registers on it; the page
+                    # reloads without waiting for the close to finish.
+                    self._unloaded = asyncio.create_task(ws.close(1000))
                     ws = await self._connect(open_timeout)
             except Exception:  # refused while the server is down, or a handshake it dropped
                 ws = None

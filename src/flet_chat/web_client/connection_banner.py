@@ -14,7 +14,8 @@ Back after a drop, the page reloads once (the banner keeps saying "Reconnectingâ
 Flet 1.0.5's client resumes the server's session in place but then draws none of the patches
 the server sends it (checked with a bare Flet app: the frames arrive, the screen never
 changes). A reload resumes the same session (Flet keeps its id in sessionStorage) and draws
-it, drafts and all, so the reload is the reconnect."""
+it, drafts and all, so the reload is the reconnect. The socket that found the server back is
+closed before Flet's client can register on it: the reloaded page registers once."""
 
 from __future__ import annotations
 
@@ -72,6 +73,10 @@ _SCRIPT = """
         if (state === "down") {
           sessionStorage.setItem(RELOADED, "1");
           leaving = true;
+          // Closed before Flet's own "open" handler (added after this one) registers on it:
+          // a closing socket drops what is sent. Otherwise a restarted server would build a
+          // whole page for a socket the reload drops at once, for every tab coming back.
+          socket.close(1000);
           location.reload();
         } else if (state === "back") {
           state = "up";
