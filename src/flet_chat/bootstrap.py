@@ -23,6 +23,8 @@ from flet_chat.core.accounts.service import AccountService, PasswordHasher
 from flet_chat.core.accounts.tickets import UploadTickets
 from flet_chat.core.attachments import AttachmentService, LinkSigner
 from flet_chat.core.identity import IdentitySigner
+from flet_chat.core.limits import DEFAULT_ROOM
+from flet_chat.core.models import HistoryPage
 from flet_chat.core.moderation_models import EVERYWHERE
 from flet_chat.core.names import ReservedNames
 from flet_chat.core.ports import (
@@ -36,6 +38,7 @@ from flet_chat.core.ports import (
 from flet_chat.core.rate_limit import LocalRateLimiter, RateLimits
 from flet_chat.core.service import ChatService
 from flet_chat.core.standing_cache import StandingCache
+from flet_chat.live.newest_page import NewestPage
 from flet_chat.live.presence_cache import POLL_SECONDS, PresenceCache
 from flet_chat.live.profile_cache import ProfileCache
 from flet_chat.live.room_directory import RoomDirectory
@@ -85,6 +88,7 @@ class Services:
     presence_cache: PresenceCache
     profile_cache: ProfileCache  # display names and avatars every row and list shows
     room_directory: RoomDirectory  # the public rooms every join lists
+    general_page: NewestPage[tuple[HistoryPage, str | None]]  # what every tab opens on
     typing_board: TypingBoard
     session_watch: SessionWatch  # signs out connections whose account session ended
     bots: BotDispatcher
@@ -212,6 +216,12 @@ def bootstrap(
     bus.add_listener(typing_board.on_event)
     room_directory = RoomDirectory(chat.rooms.public_rooms)
     bus.add_listener(room_directory.on_event)
+
+    async def general_opening() -> tuple[HistoryPage, str | None]:
+        return await chat.latest(DEFAULT_ROOM), await chat.topic(DEFAULT_ROOM)
+
+    general_page = NewestPage(DEFAULT_ROOM, general_opening)
+    bus.add_listener(general_page.on_event)
     session_watch = SessionWatch(accounts)
     bus.add_listener(session_watch.on_event)
     bots = BotDispatcher(
@@ -234,6 +244,7 @@ def bootstrap(
         presence_cache=presence_cache,
         profile_cache=profile_cache,
         room_directory=room_directory,
+        general_page=general_page,
         typing_board=typing_board,
         session_watch=session_watch,
         bots=bots,

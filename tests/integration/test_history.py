@@ -7,11 +7,26 @@ from pathlib import Path
 
 import pytest
 
+from flet_chat.testing.flet_client import FletClient
 from tests.integration.conftest import Connect, has_row
 from tests.support.seed import seed_messages
 from tests.support.server import ServerProcess
 
 pytestmark = pytest.mark.integration
+
+
+async def shown(
+    reader: FletClient, rows_are: Callable[[list[str]], bool], *, older: bool, what: str
+) -> None:
+    """The rows come in one ready-made splice and "Load older" through Flet's diff right
+    after it (ui/updates.py): wait for both."""
+    await reader.wait_for(
+        lambda: (
+            rows_are(reader.message_rows())
+            and (reader.find("load_older_button") is not None) == older
+        ),
+        what=what,
+    )
 
 
 async def test_restart_keeps_history(
@@ -37,29 +52,30 @@ async def test_new_session_sees_the_last_50_and_pages_back(
     await seed_messages(tmp_path / "data", 260)
     server = server_factory()
     async with connect(server) as reader:
-        await reader.wait_for(lambda: len(reader.message_rows()) == 50, what="50 rows")
+        await shown(reader, lambda rows: len(rows) == 50, older=True, what="50 rows")
         assert reader.message_rows()[0].endswith("history 210")
         assert reader.message_rows()[-1].endswith("history 259")
-        assert reader.find("load_older_button") is not None
 
         for expected_first in (160, 110, 60):
             await reader.click("load_older_button")
-            await reader.wait_for(
-                lambda n=expected_first: reader.message_rows()[0].endswith(f"history {n}"),
+            await shown(
+                reader,
+                lambda rows, n=expected_first: rows[0].endswith(f"history {n}"),
+                older=True,
                 what=f"rows from history {expected_first}",
             )
             assert len(reader.message_rows()) <= 200
         # The fourth page pushed the window past 200 rows: the newest were let go.
         assert reader.message_rows()[-1].endswith("history 259")
         await reader.click("load_older_button")
-        await reader.wait_for(lambda: reader.message_rows()[0].endswith("history 10"))
+        await shown(reader, lambda rows: rows[0].endswith("history 10"), older=True, what="10")
         assert len(reader.message_rows()) == 200
         assert reader.message_rows()[-1].endswith("history 209")
         assert reader.get("jump_to_newest_button").get("visible") is not False
 
         await reader.click("load_older_button")
-        await reader.wait_for(lambda: reader.message_rows()[0].endswith("history 0"))
-        assert reader.find("load_older_button") is None  # the beginning of history
+        # The beginning of history: no "Load older" any more.
+        await shown(reader, lambda rows: rows[0].endswith("history 0"), older=False, what="0")
 
         await reader.click("jump_to_newest_button")
         await reader.wait_for(lambda: reader.message_rows()[-1].endswith("history 259"))
@@ -72,13 +88,15 @@ async def test_live_messages_never_grow_a_session_past_200_rows(
     await seed_messages(tmp_path / "data", 195)
     server = server_factory()
     async with connect(server) as reader, connect(server) as writer:
-        await reader.wait_for(lambda: len(reader.message_rows()) == 50)
+        await shown(reader, lambda rows: len(rows) == 50, older=True, what="50 rows")
         for expected in (100, 150, 195):
             await reader.click("load_older_button")
-            await reader.wait_for(
-                lambda n=expected: len(reader.message_rows()) == n, what=f"{expected} rows"
+            await shown(
+                reader,
+                lambda rows, n=expected: len(rows) == n,
+                older=expected < 195,
+                what=f"{expected} rows",
             )
-        assert reader.find("load_older_button") is None
         await writer.join("Writer")
         for i in range(8):
             await writer.send(f"live {i}")
@@ -88,4 +106,4 @@ async def test_live_messages_never_grow_a_session_past_200_rows(
         assert 190 < len(rows) <= 200
         assert not has_row(reader, "history 0")
         assert rows[-1].endswith("live 7")
-        assert reader.find("load_older_button") is not None
+        await shown(reader, lambda rows: not has_row(reader, "history 0"), older=True, what="older")

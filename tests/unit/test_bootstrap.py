@@ -77,6 +77,7 @@ async def test_a_message_submitted_is_stored_and_published_on_the_fakes(
         built.profile_cache.on_event,
         built.typing_board.on_event,
         built.room_directory.on_event,
+        built.general_page.on_event,
         built.session_watch.on_event,
     ]
     assert bus.presence

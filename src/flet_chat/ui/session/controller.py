@@ -201,6 +201,7 @@ class SessionController:
             changes=self.actions,
             me=self._me,
             profiles=services.profile_cache,
+            general=services.general_page.read,
         )
         # Muted, archived, slow mode: what the composer says in the room on screen.
         self.standing = RoomStanding(

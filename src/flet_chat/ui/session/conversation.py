@@ -4,7 +4,7 @@ the next frame, older pages, the jump to the newest message, scrolling, and mark
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Protocol
 
 from flet_chat.core.errors import ChatError
@@ -75,12 +75,15 @@ class Conversation:
         changes: Changes,
         me: Callable[[], str | None],
         profiles: Profiles | None = None,
+        general: Callable[[], Awaitable[tuple[HistoryPage, str | None]]] | None = None,
         retry_delays: Sequence[float] = RETRY_DELAYS,
         retry_pace: float = HISTORY_RETRY_MAX_SECONDS,
     ) -> None:
         """While the store is away history is read again after each of `retry_delays`, then
-        every `retry_pace` seconds."""
+        every `retry_pace` seconds. `general` reads #general's newest page and topic shared
+        with the process's other sessions (live/newest_page.py); without it each reads its own."""
         self._history = history
+        self._general = general
         self._retry_delays = retry_delays
         self._retry_pace = retry_pace
         self._read_marks = read_marks
@@ -148,6 +151,8 @@ class Conversation:
         async def read(attempt: int) -> tuple[HistoryPage, str | None]:
             if switch != self._switches:
                 raise _Superseded
+            if at is None and room.key == DEFAULT_ROOM and self._general is not None:
+                return await self._general()  # anyone may read #general: nothing to check
             if at is None:
                 latest = await self._history.latest(room.key, reader=self._me())
             else:
