@@ -126,3 +126,17 @@ async def test_every_presence_key_expires_once_no_process_renews_it(
             assert 0 < await admin.ttl(key) <= PRESENCE_TTL_SECONDS + 1, key
     finally:
         await admin.aclose()
+
+
+async def test_a_crowd_coming_back_at_once_is_counted_by_redis_not_this_process_alone(
+    processes: tuple[str, RedisPresence, RedisPresence],
+) -> None:
+    # A restarted worker's tabs return together: far more commands at once than the client's
+    # pool has connections. They wait for one (bus/redis_clients.py); refused at once
+    # (MaxConnectionsError) presence fell back to this process's users.
+    _prefix, a, b = processes
+    assert await b.enter("Elsewhere", "b1")
+    crowd = [f"user{i}" for i in range(400)]
+    await asyncio.gather(*(a.enter(name, f"a-{name}") for name in crowd))
+    answers = await asyncio.gather(*(a.online_users() for _ in range(200)))
+    assert all(answer == sorted(["Elsewhere", *crowd]) for answer in answers)

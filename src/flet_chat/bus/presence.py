@@ -17,10 +17,10 @@ import asyncio
 import logging
 import time
 
-from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline
 from redis.exceptions import RedisError
 
+from flet_chat.bus.redis_clients import pooled_client
 from flet_chat.core.validation import sorted_names
 from flet_chat.tasks import cancel_and_wait
 
@@ -99,7 +99,7 @@ class RedisPresence:
     """Shared presence; while Redis is away it answers from this process's own sessions."""
 
     def __init__(self, redis_url: str, prefix: str, *, ttl: float = PRESENCE_TTL_SECONDS) -> None:
-        self._redis = Redis.from_url(redis_url, socket_connect_timeout=2, socket_timeout=5)
+        self._redis = pooled_client(redis_url, socket_connect_timeout=2, socket_timeout=5)
         self._prefix = prefix
         self._ttl = ttl
         self._local = LocalPresence()

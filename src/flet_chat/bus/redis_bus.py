@@ -25,6 +25,7 @@ from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
 from flet_chat.bus.local import LocalBus, ProcessListener, TopicHub
+from flet_chat.bus.redis_clients import pooled_client
 from flet_chat.bus.wire import decode, encode
 from flet_chat.core.events import ChatEvent, MessagePosted, MessagesRestored
 from flet_chat.core.models import Message
@@ -68,7 +69,7 @@ class RedisBus:
         self._store = store
         self._channel = f"{prefix}:events"
         self.origin = uuid.uuid4().hex
-        self._publisher = Redis.from_url(redis_url, socket_connect_timeout=2, socket_timeout=5)
+        self._publisher = pooled_client(redis_url, socket_connect_timeout=2, socket_timeout=5)
         # The listener must see every disconnect itself (to catch up), so its client never
         # reconnects and resubscribes behind its back.
         self._listener_client = Redis.from_url(

@@ -13,9 +13,9 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 
-from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from flet_chat.bus.redis_clients import pooled_client
 from flet_chat.core.rate_limit import Charge, LocalRateLimiter
 
 logger = logging.getLogger(__name__)
@@ -65,7 +65,7 @@ class RedisRateLimiter:
         connect_timeout: float = 0.5,
         retry_seconds: float = RETRY_SECONDS,
     ) -> None:
-        self._redis = Redis.from_url(
+        self._redis = pooled_client(
             redis_url, socket_connect_timeout=connect_timeout, socket_timeout=2
         )
         self._prefix = f"{prefix}:rl:"
