@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from flet_chat.live.presence_cache import PresenceCache
+from flet_chat.live.presence_cache import SESSIONS_PER_WINDOW, PresenceCache, coalesce_window
 from tests.support.waiting import wait_until
 
 
@@ -97,3 +97,11 @@ async def test_a_failed_read_keeps_the_last_list(caplog: pytest.LogCaptureFixtur
     finally:
         await cache.stop()
     assert "could not read who is online" in caplog.text
+
+
+def test_a_crowd_widens_the_window_between_member_list_updates() -> None:
+    # Every notice costs each session an update: at 1,000 sessions one every 2 s, not 1.
+    assert coalesce_window(1.0, 1) == 1.0
+    assert coalesce_window(1.0, SESSIONS_PER_WINDOW) == 1.0
+    assert coalesce_window(1.0, 1000) == 2.0
+    assert coalesce_window(0.3, 1500) == pytest.approx(0.9)

@@ -25,6 +25,9 @@ class ChangeNotifier:
     def unsubscribe(self, listener: Listener) -> None:
         self._listeners.pop(listener, None)
 
+    def __len__(self) -> int:
+        return len(self._listeners)
+
     async def notify(self) -> None:
         for i, listener in enumerate(list(self._listeners)):
             if i and i % SLICE == 0:

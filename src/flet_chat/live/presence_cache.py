@@ -3,7 +3,8 @@
 Sessions must not each ask Redis on every presence change: with 1,000 sessions joining that is
 a million reads. Instead the bus hands every `PresenceChanged` to this cache, which only marks
 itself stale; a single task re-reads the list at most once per `coalesce` seconds and tells the
-sessions (a burst of joins costs one read and one member list render per session per second).
+sessions (a burst of joins costs one read and one member list render per session per second;
+past SESSIONS_PER_WINDOW sessions the window grows with them).
 With Redis it also re-reads every `poll` seconds, because sessions of a process that died expire
 without anyone announcing it, and a change event may be lost on the way (pub/sub keeps nothing).
 
@@ -24,6 +25,10 @@ from flet_chat.tasks import cancel_and_wait
 logger = logging.getLogger(__name__)
 
 COALESCE_SECONDS = 1.0
+# Past this many sessions the window grows with them (2 s at 1,000): each notice costs every
+# session a member list update, so a crowd arriving or coming back at once (a restart's tabs)
+# would otherwise spend a share of the loop redrawing counts that change again a second later.
+SESSIONS_PER_WINDOW = 500
 POLL_SECONDS = 5.0
 
 
@@ -78,7 +83,7 @@ class PresenceCache:
             except Exception:
                 logger.exception("could not read who is online; keeping the last list")
             # Changes that arrive meanwhile are read together at the end of the window.
-            await asyncio.sleep(self._coalesce)
+            await asyncio.sleep(coalesce_window(self._coalesce, len(self._notifier)))
 
     async def refresh(self) -> None:
         users = tuple(await self._read())
@@ -86,3 +91,8 @@ class PresenceCache:
             return
         self.users = users
         await self._notifier.notify()
+
+
+def coalesce_window(base: float, sessions: int) -> float:
+    """Seconds between re-reads: `base`, longer in proportion past SESSIONS_PER_WINDOW."""
+    return base * max(1.0, sessions / SESSIONS_PER_WINDOW)
