@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
 from flet_chat.bus.presence import LocalPresence
 from flet_chat.core.errors import NameTakenError, RateLimitedError, ValidationError
 from flet_chat.core.events import MessagePosted
-from flet_chat.core.limits import NOTICE_CROWD
+from flet_chat.core.limits import NOTICE_CROWD, RETURN_WINDOW_SECONDS
 from flet_chat.core.models import AuthorKind, MessageKind
 from flet_chat.core.service import ChatService
 from flet_chat.core.throttle import Throttle
@@ -262,3 +264,29 @@ async def test_only_bots_post_under_bot_names(service: ChatService) -> None:
         await service.post("helper", "I am the bot", author_kind=AuthorKind.INTEGRATION)
     message = await service.post("Helper", "I am", author_kind=AuthorKind.BOT)
     assert message.author_kind is AuthorKind.BOT
+
+
+async def test_tabs_back_with_their_session_soon_after_a_restart_are_not_announced_again(
+    store: MemoryStore, bus: RecordingBus
+) -> None:
+    # One process keeps presence in memory: after a restart every returning user is "first".
+    now = [datetime(2026, 11, 29, 12, 0, tzinfo=UTC)]
+    service = ChatService(
+        store,
+        bus,
+        message_limits(3, 1.0),
+        LocalPresence(),
+        MemoryRoomStore(),
+        clock=lambda: now[0],
+    )
+    assert await service.join("Ann", "a1", returning=True) == ("Ann", None)
+    await service.join("Ben", "b1")  # new, through the dialog: announced
+    await service.leave("Ann", "a1")  # announced gone since the restart...
+    await service.join("Ann", "a2", returning=True)  # ...so back is a new arrival
+    now[0] += timedelta(seconds=RETURN_WINDOW_SECONDS + 1)
+    await service.join("Cy", "c1", returning=True)  # a visit, not the restart's crowd
+    assert [m.text for m in store.messages if m.kind is MessageKind.JOIN] == [
+        "Ben has joined the chat.",
+        "Ann has joined the chat.",
+        "Cy has joined the chat.",
+    ]

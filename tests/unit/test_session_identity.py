@@ -56,14 +56,21 @@ class BlockingChat:
         self.joining = asyncio.Event()
         self.left = asyncio.Event()
         self.origins: list[Origin | None] = []
+        self.returning: list[bool] = []
         self.refusal: str | None = None
         self.broken = False
 
     async def join(
-        self, user_name: str, session_key: str, *, origin: Origin | None = None
+        self,
+        user_name: str,
+        session_key: str,
+        *,
+        origin: Origin | None = None,
+        returning: bool = False,
     ) -> tuple[str, Message | None]:
         self.joining.set()
         self.origins.append(origin)
+        self.returning.append(returning)
         await self.gate.wait()
         if self.broken:
             raise ConnectionError("database unreachable")
@@ -554,6 +561,9 @@ async def test_a_stored_session_joins_without_the_dialog() -> None:
     harness.identity.start(storage)
     await harness.identity.restored()
     assert harness.chat.journal == ["join Alice"]
+    assert harness.chat.returning == [
+        True
+    ]  # back with a stored session (no notice after a restart)
     assert harness.joined == 1
     assert storage.token == token
     assert harness.screen.dialogs == []

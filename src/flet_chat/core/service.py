@@ -16,6 +16,7 @@ from flet_chat.core.limits import (
     MAX_MESSAGE_ID,
     MAX_TOPIC_LENGTH,
     NOTICE_CROWD,
+    RETURN_WINDOW_SECONDS,
     TYPING_INTERVAL_SECONDS,
 )
 from flet_chat.core.mentions import mentioned_names
@@ -74,6 +75,9 @@ class ChatService:
         standings: StandingCache | None = None,
     ) -> None:
         self._store = store
+        self._clock = clock
+        self._started_at = clock()  # with the process: see RETURN_WINDOW_SECONDS
+        self._left_here: set[str] = set()  # user keys announced gone within that window
         self.reserved = reserved or ReservedNames()
         self._room_store = room_store
         self.limits = rate_limits
@@ -124,24 +128,39 @@ class ChatService:
         return self.reserved.is_bot(name)
 
     async def join(
-        self, user_name: str, session_key: str, *, origin: Origin | None = None
+        self,
+        user_name: str,
+        session_key: str,
+        *,
+        origin: Origin | None = None,
+        returning: bool = False,
     ) -> tuple[str, Message | None]:
         """Mark the session of a user already proven to be `user_name` online (an account's
         session: core/accounts/; a bot's token); returns the name and the join notice, which
         only a user's first session (tab, process or machine) gets. With an `origin`, the
         attempt costs a join from its connection's and IP's budgets; a session resuming after
-        a reconnect passes none."""
+        a reconnect passes none. `returning`: a tab back with its stored session; within
+        RETURN_WINDOW_SECONDS of this process's start it gets no notice (a restart dropped it)."""
         name = clean_user_name(user_name)
         if origin is not None:
             await self.limits.spend(Action.JOIN, None, origin)
-        return await self._enter(name, session_key)
+        back = returning and self._just_started() and user_key(name) not in self._left_here
+        return await self._enter(name, session_key, announce=not back)
 
-    async def _enter(self, name: str, session_key: str) -> tuple[str, Message | None]:
+    def _just_started(self) -> bool:
+        if (self._clock() - self._started_at).total_seconds() < RETURN_WINDOW_SECONDS:
+            return True
+        self._left_here.clear()  # only asked within the window
+        return False
+
+    async def _enter(
+        self, name: str, session_key: str, *, announce: bool = True
+    ) -> tuple[str, Message | None]:
         first = await self._presence.enter(name, session_key)
         try:
             notice = None
-            # A new tab of someone online, or one of a crowd: no notice.
-            if first and not await self._in_a_crowd():
+            # A new tab of someone online, one of a crowd, or back after a restart: no notice.
+            if first and announce and not await self._in_a_crowd():
                 notice = await self._record(
                     NewMessage(MessageKind.JOIN, name, f"{name} has joined the chat.")
                 )
@@ -163,6 +182,8 @@ class ChatService:
         notice = await self._record(
             NewMessage(MessageKind.LEAVE, name, f"{name} has left the chat.")
         )
+        if self._just_started():  # left since the restart: coming back is a new arrival
+            self._left_here.add(user_key(name))
         await self._presence_changed(name, online=False)
         return notice
 

@@ -54,7 +54,12 @@ class Presence(Protocol):
     """The joins and leaves of ChatService."""
 
     async def join(
-        self, user_name: str, session_key: str, *, origin: Origin | None = ...
+        self,
+        user_name: str,
+        session_key: str,
+        *,
+        origin: Origin | None = ...,
+        returning: bool = ...,
     ) -> tuple[str, Message | None]: ...
 
     async def leave(self, user_name: str, session_key: str) -> Message | None: ...
@@ -236,7 +241,7 @@ class SessionIdentity:
         try:
             self._adopt(auth)
             origin = Origin(None, self._origin.connection) if self._origin else None
-            await self._go_online(auth.account.user_name, origin=origin)
+            await self._go_online(auth.account.user_name, origin=origin, returning=True)
         except Exception as error:  # the dialog stays: the user can still join from it
             logger.warning("could not restore a session checked again: %r", error)
             return
@@ -272,7 +277,7 @@ class SessionIdentity:
         # address's: an office behind one address opening the chat at nine is no flood.
         origin = Origin(None, self._origin.connection) if self._origin else None
         try:
-            await self._go_online(name, origin=origin)
+            await self._go_online(name, origin=origin, returning=True)
         except ChatError as error:  # refused (a rate limit): say why
             logger.warning("could not restore a session: %s; showing the dialog", error)
             self._dialog.name_input.value = name
@@ -570,21 +575,25 @@ class SessionIdentity:
 
     # -- presence: one way in, one way out ------------------------------------------------------
 
-    async def _go_online(self, name: str, *, origin: Origin | None = None) -> None:
+    async def _go_online(
+        self, name: str, *, origin: Origin | None = None, returning: bool = False
+    ) -> None:
         """The session's one way into presence. The join runs in a task of its own that nothing
         cancels (a closing session cancels the restore task awaiting it): stopped half-way it
         could leave the session online with nobody to take it back. A join the user asked for
         passes the `origin` whose join budgets it costs; coming back after a reconnect does not."""
         self._joining = True
-        self._join_task = asyncio.create_task(self._join_and_settle(name, origin))
+        self._join_task = asyncio.create_task(self._join_and_settle(name, origin, returning))
         await asyncio.shield(self._join_task)
 
-    async def _join_and_settle(self, name: str, origin: Origin | None) -> None:
+    async def _join_and_settle(self, name: str, origin: Origin | None, returning: bool) -> None:
         try:
             async with self._presence_lock:
                 if self._closed:
                     return
-                self.user_name, _ = await self._chat.join(name, self._session_key, origin=origin)
+                self.user_name, _ = await self._chat.join(
+                    name, self._session_key, origin=origin, returning=returning
+                )
                 self._online = True
         finally:
             self._joining = False
