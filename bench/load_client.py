@@ -43,6 +43,8 @@ REGISTER, PATCH, EVENT, UPDATE_PROPS, INVOKE_METHOD, SESSION_CRASHED = 1, 2, 3, 
 NAME_INPUT, MESSAGE_INPUT = "name_input", "message_input"
 WANTED_KEYS = frozenset({NAME_INPUT, MESSAGE_INPUT})
 USER_AGENT = "flet-chat-bench/1.0 (headless)"
+# The cookie our page's reload after a drop carries (web_client/connection_banner.py).
+BACK_COOKIE = "flet_chat_back"
 # What our server shows a sender whose message it refused; a sender stops waiting for its echo.
 REFUSAL_MARKERS = (b"sending messages too fast", b"Could not send the message")
 # MessagePack of the patch operand pair "open", False: the name dialog closing.
@@ -255,9 +257,10 @@ class LoadSession:
                 ws = await self._connect(open_timeout)
                 if reload:
                     # The banner closes it before Flet's client registers on it; the page
-                    # reloads without waiting for the close to finish.
+                    # reloads without waiting for the close to finish, with its cookie saying
+                    # it is coming back.
                     self._unloaded = asyncio.create_task(ws.close(1000))
-                    ws = await self._connect(open_timeout)
+                    ws = await self._connect(open_timeout, cookie=f"{BACK_COOKIE}=1")
             except Exception:  # refused while the server is down, or a handshake it dropped
                 ws = None
         self.t_reopened = time.monotonic()
@@ -282,9 +285,10 @@ class LoadSession:
                 raise RuntimeError("not restored: the name dialog was shown") from None
             raise
 
-    async def _connect(self, timeout: float) -> ClientConnection:
+    async def _connect(self, timeout: float, *, cookie: str | None = None) -> ClientConnection:
         return await websockets.connect(
             self.url,
+            additional_headers={"Cookie": cookie} if cookie else None,
             max_size=None,
             open_timeout=timeout,
             ping_interval=None,  # browsers do not ping; a busy server must not be timed out

@@ -15,6 +15,7 @@ from flet_chat.testing.services import (
     REDIS_URL,
     unique_redis_prefix,
 )
+from flet_chat.web_client.connection_banner import BACK_COOKIE
 from tests.integration.conftest import Connect, has_row
 from tests.support.server import ServerProcess
 
@@ -118,3 +119,39 @@ async def test_a_reconnect_to_another_process_restores_the_user(
         assert count_rows(bob, "Alice has left the chat.") == 0
         await on_b.close()
         await bob.wait_for(lambda: has_row(bob, "Alice has left the chat."), what="leave notice")
+
+
+async def test_after_a_restart_tabs_coming_back_are_not_announced_new_ones_are(
+    server_factory: Callable[..., ServerProcess], tmp_path: Any
+) -> None:
+    # One process keeps presence in memory: after its restart every returning user would be
+    # "first" again, and their join notices would push what was said before off every screen.
+    data_dir = tmp_path / "kept"
+    before = server_factory(data_dir=data_dir)
+    browsers: dict[str, dict[str, Any]] = {"Alice": {}, "Bob": {}}
+    for name, browser in browsers.items():
+        tab = await open_tab(before, browser)
+        await tab.join(name)
+        await tab.wait_for(lambda b=browser: IDENTITY_KEY in b, what="identity in client storage")
+        await tab.send(f"{name} before the restart")
+        await tab.close()
+    before.stop()
+
+    after = server_factory(data_dir=data_dir)
+    # Alice's tab reloads after the drop, as our page does (its cookie says so).
+    alice = await FletClient(
+        after.ws_url, storage=browsers["Alice"], cookie=f"{BACK_COOKIE}=1"
+    ).connect()
+    # Bob opens the chat in a new tab, signed in from before.
+    bob = await open_tab(after, browsers["Bob"])
+    try:
+        for tab in (alice, bob):
+            await tab.wait_for(lambda t=tab: t.find("message_input") and not t.dialog_open())
+        await alice.send("Alice is back")
+        await bob.wait_for(lambda: has_row(bob, "Alice is back"))
+        assert count_rows(bob, "Bob has joined the chat.") == 2  # before, and now
+        assert count_rows(bob, "Alice has joined the chat.") == 1  # before only
+        assert has_row(bob, "Bob before the restart")
+    finally:
+        await alice.close()
+        await bob.close()

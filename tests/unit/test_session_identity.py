@@ -139,6 +139,7 @@ class Harness:
         fresh_dialogs: bool = False,
         banned: set[str] | None = None,
         check_delays: tuple[float, ...] = (0.0, 0.0),
+        came_back: bool = False,
     ) -> None:
         self.chat = BlockingChat()
         self.banned = banned if banned is not None else set()
@@ -186,6 +187,7 @@ class Harness:
             joined=self.on_joined,
             signed_out=self.on_signed_out,
             background=self.background,
+            came_back=came_back,
             check_delays=check_delays,
         )
 
@@ -553,17 +555,18 @@ async def test_a_drop_while_a_stored_session_is_checked_leaves_after_the_grace()
     assert harness.screen.dialogs == []
 
 
-async def test_a_stored_session_joins_without_the_dialog() -> None:
-    harness = Harness()
+@pytest.mark.parametrize("came_back", [False, True])
+async def test_a_stored_session_joins_without_the_dialog(came_back: bool) -> None:
+    harness = Harness(came_back=came_back)
     harness.chat.gate.set()
     token = await member(harness)
     storage = SlowStorage(token, open_=True)
     harness.identity.start(storage)
     await harness.identity.restored()
     assert harness.chat.journal == ["join Alice"]
-    assert harness.chat.returning == [
-        True
-    ]  # back with a stored session (no notice after a restart)
+    # A tab reloaded after a drop joins as returning (no notice right after a restart); a new
+    # tab of a signed-in browser is an arrival.
+    assert harness.chat.returning == [came_back]
     assert harness.joined == 1
     assert storage.token == token
     assert harness.screen.dialogs == []

@@ -28,10 +28,10 @@ TYPING_SHOWN_SECONDS = 5.0
 # a notice per arrival would bury the conversation (and reach every one of them); the member list
 # shows who is here instead.
 NOTICE_CROWD = 100
-# A session coming back with its stored token this soon after the process started is one of the
-# tabs a restart (a deploy) dropped: it is not announced again. One process keeps presence in
-# memory, so every returning user was "first" again, and a hundred "has joined" notices pushed
-# what was said before the restart off every screen.
+# A tab coming back from a dropped connection (with its stored session) this soon after the
+# process started is one of the tabs a restart (a deploy) dropped: it is not announced again.
+# One process keeps presence in memory, so every returning user was "first" again, and a
+# hundred "has joined" notices pushed what was said before the restart off every screen.
 RETURN_WINDOW_SECONDS = 60.0
 # The member list renders at most this many names, then "and N more": a session's diff stays
 # small in a crowded room.

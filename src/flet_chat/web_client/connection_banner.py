@@ -15,11 +15,20 @@ Flet 1.0.5's client resumes the server's session in place but then draws none of
 the server sends it (checked with a bare Flet app: the frames arrive, the screen never
 changes). A reload resumes the same session (Flet keeps its id in sessionStorage) and draws
 it, drafts and all, so the reload is the reconnect. The socket that found the server back is
-closed before Flet's client can register on it: the reloaded page registers once."""
+closed before Flet's client can register on it: the reloaded page registers once.
+
+The reload carries a short-lived cookie, `flet_chat_back`, on its socket's upgrade request: the
+server then knows this tab is coming back from a drop, not opening the chat anew (after a
+restart it is not announced as joining again: core/service.py, RETURN_WINDOW_SECONDS). The
+page clears it once connected. It is the client's to forge, and all it can do is spare its own
+user a join notice."""
 
 from __future__ import annotations
 
+from typing import Any
+
 BANNER_ID = "flet-chat-connection"
+BACK_COOKIE = "flet_chat_back"
 RECONNECTING = "Reconnecting…"
 CONNECTED = "Connected"
 CONNECTED_SECONDS = 3
@@ -72,6 +81,7 @@ _SCRIPT = """
       socket.addEventListener("open", () => {
         if (state === "down") {
           sessionStorage.setItem(RELOADED, "1");
+          document.cookie = "__BACK__=1; max-age=60; path=/; SameSite=Strict";
           leaving = true;
           // Closed before Flet's own "open" handler (added after this one) registers on it:
           // a closing socket drops what is sent. Otherwise a restarted server would build a
@@ -80,6 +90,7 @@ _SCRIPT = """
           location.reload();
         } else if (state === "back") {
           state = "up";
+          document.cookie = "__BACK__=; max-age=0; path=/; SameSite=Strict";
           say("__CONNECTED__", "connected");
           clearing = setTimeout(() => say("", "idle"), __CONNECTED_MS__);
         }
@@ -107,6 +118,7 @@ _SCRIPT = (
     .replace("__RECONNECTING__", RECONNECTING)
     .replace("__CONNECTED__", CONNECTED)
     .replace("__CONNECTED_MS__", str(CONNECTED_SECONDS * 1000))
+    .replace("__BACK__", BACK_COOKIE)
 )
 
 
@@ -117,3 +129,9 @@ def add_connection_banner(html: str) -> str:
         return html  # patched already
     head_end = html.index("</head>")
     return html[:head_end] + _SCRIPT + html[head_end:]
+
+
+def came_back(page: Any) -> bool:
+    """Whether this tab's socket came from the banner's reload after a drop (its cookie)."""
+    cookies = getattr(page.session.connection, "upgrade_cookies", None) or {}
+    return cookies.get(BACK_COOKIE) == "1"

@@ -73,6 +73,7 @@ from flet_chat.ui.theme import apply_theme
 from flet_chat.ui.views.chat_view import ChatView
 from flet_chat.ui.views.join_dialog import JoinDialog
 from flet_chat.ui.views.member_list import OPEN_DIRECT
+from flet_chat.web_client.connection_banner import came_back
 from flet_chat.web_clock import viewer_clock
 
 if TYPE_CHECKING:  # for annotations only: importing it would load every adapter
@@ -181,6 +182,7 @@ class SessionController:
             signed_out=self._signed_out,
             background=self._background,
             adopted=self._account_known,
+            came_back=page.web and came_back(page),
         )
         self.account = AccountSession(
             on_profile=self.open_profile,

@@ -137,6 +137,7 @@ class SessionIdentity:
         signed_out: Callable[[], Awaitable[None]],
         background: Callable[[Awaitable[None]], None],
         adopted: Callable[[Account], None] | None = None,
+        came_back: bool = False,
         check_delays: Sequence[float] = CHECK_AGAIN_DELAYS,
     ) -> None:
         """`joined` is called once the user is known (to hear their rooms, show the account
@@ -161,6 +162,9 @@ class SessionIdentity:
         self._signed_out = signed_out
         self._background = background
         self._adopted = adopted
+        # The tab reloaded after its connection dropped (web_client/connection_banner.py): its
+        # restore is a return, not an arrival (no join notice right after a restart).
+        self._came_back = came_back
         self.user_name: str | None = None
         # The account session this browser is signed in with (its token is in client storage).
         self.auth: Authenticated | None = None
@@ -241,7 +245,7 @@ class SessionIdentity:
         try:
             self._adopt(auth)
             origin = Origin(None, self._origin.connection) if self._origin else None
-            await self._go_online(auth.account.user_name, origin=origin, returning=True)
+            await self._go_online(auth.account.user_name, origin=origin, returning=self._came_back)
         except Exception as error:  # the dialog stays: the user can still join from it
             logger.warning("could not restore a session checked again: %r", error)
             return
@@ -277,7 +281,7 @@ class SessionIdentity:
         # address's: an office behind one address opening the chat at nine is no flood.
         origin = Origin(None, self._origin.connection) if self._origin else None
         try:
-            await self._go_online(name, origin=origin, returning=True)
+            await self._go_online(name, origin=origin, returning=self._came_back)
         except ChatError as error:  # refused (a rate limit): say why
             logger.warning("could not restore a session: %s; showing the dialog", error)
             self._dialog.name_input.value = name
