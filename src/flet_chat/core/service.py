@@ -139,7 +139,7 @@ class ChatService:
         session: core/accounts/; a bot's token); returns the name and the join notice, which
         only a user's first session (tab, process or machine) gets. With an `origin`, the
         attempt costs a join from its connection's and IP's budgets; a session resuming after
-        a reconnect passes none. `returning`: a tab back with its stored session; within
+        a reconnect passes none. `returning`: a tab coming back from a dropped connection; within
         RETURN_WINDOW_SECONDS of this process's start it gets no notice (a restart dropped it)."""
         name = clean_user_name(user_name)
         if origin is not None:
