@@ -168,7 +168,7 @@ def test_sign_up_sign_in_on_a_phone_and_sign_out_everywhere(
         # Nothing of Alice's stays on the phone: the conversation gave way to #general, and
         # the dialog offers to sign in again as her.
         expect(said(phone, "Meet at noon")).to_have_count(0, timeout=TIMEOUT)
-        expect(phone.get_by_role("textbox", name=NAME)).to_have_value("Alice")
+        expect(phone.get_by_role("textbox", name=NAME)).to_have_value("Alice", timeout=TIMEOUT)
         phone.screenshot(path=artifacts_dir / "e2e-accounts-phone-signed-out.png")
         # The token is forgotten: a reload does not sign her in again.
         open_chat(phone, url)
