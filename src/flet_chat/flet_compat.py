@@ -86,6 +86,12 @@ class LeakSafeFletApp(FletApp):  # type: ignore[misc]
             )
 
 
+def upgrade_cookies(page: Any) -> dict[str, str]:
+    """The cookies of the websocket upgrade that opened `page`'s session (LeakSafeFletApp
+    keeps them; none for a desktop window)."""
+    return getattr(page.session.connection, "upgrade_cookies", None) or {}
+
+
 def flet_sessions() -> list[Any]:
     """Sessions Flet's app manager still holds, connected or waiting to expire."""
     sessions: dict[str, Any] = getattr(app_manager, "_FletAppManager__sessions", {})

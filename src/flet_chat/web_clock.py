@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from flet_chat.flet_compat import upgrade_cookies
 from flet_chat.ui.clock import CLOCK_COOKIE, Clock, clock_from_cookie, system_clock
 
 logger = logging.getLogger(__name__)
@@ -48,5 +49,4 @@ def viewer_clock(page: Any) -> Clock:
     sent none or a bad one), a desktop window's the machine's own."""
     if not page.web:
         return system_clock()
-    cookies = getattr(page.session.connection, "upgrade_cookies", None) or {}
-    return clock_from_cookie(cookies.get(CLOCK_COOKIE))
+    return clock_from_cookie(upgrade_cookies(page).get(CLOCK_COOKIE))

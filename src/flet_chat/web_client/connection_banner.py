@@ -27,6 +27,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from flet_chat.flet_compat import upgrade_cookies
+
 BANNER_ID = "flet-chat-connection"
 BACK_COOKIE = "flet_chat_back"
 RECONNECTING = "Reconnecting…"
@@ -133,5 +135,4 @@ def add_connection_banner(html: str) -> str:
 
 def came_back(page: Any) -> bool:
     """Whether this tab's socket came from the banner's reload after a drop (its cookie)."""
-    cookies = getattr(page.session.connection, "upgrade_cookies", None) or {}
-    return cookies.get(BACK_COOKIE) == "1"
+    return upgrade_cookies(page).get(BACK_COOKIE) == "1"
