@@ -57,6 +57,7 @@ class AdminSession:
         view = self.view
         if view is None:
             view = self.view = AdminView(on_back=self._back, on_section=self.show_section)
+            self._section = REPORTS
             self._show(view.root)
         me = self._me()
         try:
@@ -69,7 +70,8 @@ class AdminSession:
         if not admin:
             view.refused()
             return self._refresh()
-        await self.show_section(REPORTS)
+        # The section the admin picked while this was checked, if any (reports by default).
+        await self.show_section(self._section)
 
     def close(self) -> None:
         """Back to the chat: the view and its controls are dropped."""
@@ -87,15 +89,24 @@ class AdminSession:
         if view is None or me is None:
             return
         self._section = section
+
+        def still_wanted() -> bool:  # not left, and no other section picked meanwhile
+            return self._section == section and view is self.view
+
         try:
             if section == REPORTS:
                 reports = await self._moderation.open_reports(me)
+                if not still_wanted():
+                    return
                 view.show_reports(reports, self._clock, self._resolve)
             elif section == AUDIT:
                 self._audit_before = None
                 await self._show_audit(view, me)
             elif section == BANNED:
-                view.show_banned(await self._moderation.banned(me), self._unban)
+                banned = await self._moderation.banned(me)
+                if not still_wanted():
+                    return
+                view.show_banned(banned, self._unban)
             view.show_status(None)
         except ChatError as error:
             view.show_status(str(error))
