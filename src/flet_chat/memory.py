@@ -5,9 +5,17 @@ with the sessions held: in the 500-session benchmark room they took hundreds of 
 landed on the latency of every message in flight (`/healthz` reports them: `GcPauses`).
 `tune_garbage_collector` freezes what start-up built (it lives as long as the process and need
 never be scanned again), and `MemoryTrimmer.fit_to` lets about 50 objects per live session (not a
-flat 700) be allocated between young collections, up to 50,000: fewer objects are promoted just for
+flat 700) be allocated between young collections, up to 25,000: fewer objects are promoted just for
 being alive when a collection ran, so far fewer full collections follow, while a small process
 keeps little garbage waiting (bench/changes.md has the before and after).
+
+With a crowd (`EVERY_COLLECTION_FULL_FROM` sessions) `MemoryTrimmer.fit_to` makes every
+collection a full one and `MemoryTrimmer` freezes the survivors right after each (when nothing
+unreachable is left): a collection then scans only what was allocated since the last one, not
+every session's controls again. At 1,000 sessions Python's own schedule let a middle collection
+reach 140 ms and a full one 180-680 ms, each landing on the messages in flight. What was frozen
+and later dies in a cycle (a closed session) waits for the trimmer's next collection, which
+unfreezes first.
 
 MemoryTrimmer frees closed sessions promptly and hands their memory back to the operating system.
 
@@ -43,7 +51,15 @@ logger = logging.getLogger(__name__)
 
 YOUNG_OBJECTS_PER_SESSION = 50
 YOUNG_GENERATION_MIN = 700  # Python's own
-YOUNG_GENERATION_MAX = 50_000
+YOUNG_GENERATION_MAX = 25_000
+# Past this many sessions every collection is a full one: with the survivors frozen after each
+# (MemoryTrimmer) it scans only what was allocated since the last (at most a young
+# generation, plus what the collector's own rule held back: it waits until what was promoted
+# since the last full collection is a quarter of what that one kept). Python's thresholds (10
+# young collections per middle one, 10 middle per full one) let a middle collection reach
+# 500,000 objects at 1,000 sessions (140 ms) and a full one the whole heap (180-680 ms).
+EVERY_COLLECTION_FULL_FROM = 100
+PYTHON_THRESHOLDS = (10, 10)  # Python's own middle and old thresholds
 # Collect once closed sessions since the last full collection reach 1/CLOSED_SHARE of live ones.
 CLOSED_SHARE = 4
 MIN_CLOSED_PER_COLLECTION = 8
@@ -96,6 +112,13 @@ def young_generation_for(sessions: int) -> int:
     )
 
 
+def thresholds_for(sessions: int) -> tuple[int, int, int]:
+    """The collector's thresholds for this many live sessions (`gc.set_threshold`'s three: a
+    middle or old threshold of 0 makes every collection reach that generation)."""
+    older = (0, 0) if sessions >= EVERY_COLLECTION_FULL_FROM else PYTHON_THRESHOLDS
+    return (young_generation_for(sessions), *older)
+
+
 M_ARENA_MAX = -8  # glibc's mallopt parameter (malloc.h)
 MALLOC_ARENAS = 2
 
@@ -142,13 +165,31 @@ class MemoryTrimmer:
         self._task: asyncio.Task[None] | None = None
         self._last = float("-inf")
         self._closed_since_collection = 0
+        self._crowd = False  # freeze the survivors of each full collection
+        self._frozen_since_collect = False
+
+    def install(self) -> None:
+        """Watch the collector (once the process has started: see the module's docstring)."""
+        if self._on_gc not in gc.callbacks:
+            gc.callbacks.append(self._on_gc)
+
+    def uninstall(self) -> None:
+        if self._on_gc in gc.callbacks:
+            gc.callbacks.remove(self._on_gc)
+
+    def _on_gc(self, phase: str, info: dict[str, int]) -> None:
+        # At "stop" of a full collection no generation holds garbage: only what is reachable
+        # is frozen. gc.freeze() only moves lists; it allocates nothing.
+        if self._crowd and phase == "stop" and info["generation"] == 2:
+            gc.freeze()
+            self._frozen_since_collect = True
 
     def fit_to(self, sessions: int) -> None:
         """Size the collector's young generation for the sessions alive now."""
-        young, middle, old = gc.get_threshold()
-        wanted = young_generation_for(sessions)
-        if wanted != young:
-            gc.set_threshold(wanted, middle, old)
+        self._crowd = sessions >= EVERY_COLLECTION_FULL_FROM
+        wanted = thresholds_for(sessions)
+        if wanted != gc.get_threshold():
+            gc.set_threshold(*wanted)
 
     def session_closed(self, sessions_left: int) -> None:
         """Collect the closed sessions when they are a large share of the heap (see the module's
@@ -176,6 +217,9 @@ class MemoryTrimmer:
 
     def _collect(self) -> None:
         self._closed_since_collection = 0
+        if self._frozen_since_collect:  # the closed sessions may have been frozen with the rest
+            self._frozen_since_collect = False
+            gc.unfreeze()
         gc.collect()
 
     def _start(self) -> None:

@@ -98,6 +98,7 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
         socket_api.start(services)
         tune_garbage_collector()
         gc_pauses.install()
+        runtime.memory.install()
 
     app = FastAPI(
         title="Flet Chat",

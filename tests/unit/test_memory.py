@@ -3,6 +3,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import threading
+import weakref
 
 import pytest
 
@@ -107,7 +108,62 @@ def test_the_young_generation_grows_with_the_sessions() -> None:
         trimmer.fit_to(200)
         assert gc.get_threshold()[0] == 200 * 50
         trimmer.fit_to(100_000)
-        assert gc.get_threshold()[0] == 50_000  # capped: one young collection stays short
-        assert gc.get_threshold()[1:] == before[1:]
+        assert gc.get_threshold()[0] == 25_000  # capped: one young collection stays short
     finally:
+        gc.set_threshold(*before)
+
+
+def test_a_crowd_makes_every_collection_a_full_one_and_a_small_process_keeps_pythons() -> None:
+    before = gc.get_threshold()
+    trimmer = MemoryTrimmer(trim=lambda _pad: 1)
+    try:
+        trimmer.fit_to(10)
+        assert gc.get_threshold() == (700, 10, 10)
+        trimmer.fit_to(1_000)
+        assert gc.get_threshold() == (25_000, 0, 0)
+        trimmer.fit_to(99)
+        assert gc.get_threshold() == (99 * 50, 10, 10)
+    finally:
+        gc.set_threshold(*before)
+
+
+class Cycle:
+    def __init__(self) -> None:
+        self.me = self
+
+
+def test_with_a_crowd_a_full_collection_freezes_what_survived_and_a_close_frees_it() -> None:
+    before = gc.get_threshold()
+    trimmer = MemoryTrimmer(trim=lambda _pad: 1)
+    trimmer.install()
+    try:
+        trimmer.fit_to(memory.EVERY_COLLECTION_FULL_FROM)
+        survivor = Cycle()
+        gc.collect()
+        assert gc.get_freeze_count() > 0
+        assert not any(o is survivor for o in gc.get_objects())  # not scanned again
+        gone = weakref.ref(survivor)
+        del survivor
+        gc.collect()  # a full collection does not look at frozen objects
+        assert gone() is not None
+        trimmer.session_closed(sessions_left=0)
+        assert gone() is None  # the trimmer unfreezes first: a closed session is freed
+    finally:
+        trimmer.uninstall()
+        gc.unfreeze()
+        gc.set_threshold(*before)
+
+
+def test_a_small_process_freezes_nothing_after_start() -> None:
+    before = gc.get_threshold()
+    trimmer = MemoryTrimmer(trim=lambda _pad: 1)
+    trimmer.install()
+    try:
+        trimmer.fit_to(memory.EVERY_COLLECTION_FULL_FROM - 1)
+        gc.unfreeze()
+        Cycle()
+        gc.collect()
+        assert gc.get_freeze_count() == 0
+    finally:
+        trimmer.uninstall()
         gc.set_threshold(*before)
