@@ -29,12 +29,12 @@ def test_an_invalid_control_raises_once_then_again_after_it_was_valid() -> None:
     slider._before_update_safe()
     assert not hasattr(slider, RECORD)
     slider.value = 50  # above max
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="less than or equal to max"):
         slider._before_update_safe()
     slider._before_update_safe()  # the same error: reported already, not raised again
     assert getattr(slider, RECORD)
     slider.value = 5
     slider._before_update_safe()
     slider.value = 50
-    with pytest.raises(ValueError):  # valid in between: reported anew
+    with pytest.raises(ValueError, match="less than or equal to max"):  # reported anew
         slider._before_update_safe()

@@ -85,7 +85,10 @@ def test_closed_sessions_are_collected_when_they_are_a_quarter_of_the_live_ones(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     collections: list[int] = []
-    monkeypatch.setattr(memory.gc, "collect", lambda: collections.append(1) or 0)
+    full = lambda generation=2: (generation == 2 and collections.append(1)) or 0  # noqa: E731
+    monkeypatch.setattr(memory.gc, "collect", full)
+    monkeypatch.setattr(memory.gc, "freeze", lambda: None)  # the crowd arriving at 400
+    monkeypatch.setattr(memory.gc, "set_threshold", lambda *_: None)
     trimmer = MemoryTrimmer()
     trimmer._trim = None  # no trim timer (it needs a loop): this checks the collections alone
     for _ in range(MIN_CLOSED_PER_COLLECTION - 1):
@@ -166,4 +169,19 @@ def test_a_small_process_freezes_nothing_after_start() -> None:
         assert gc.get_freeze_count() == 0
     finally:
         trimmer.uninstall()
+        gc.set_threshold(*before)
+
+
+def test_a_crowd_arriving_freezes_what_its_first_sessions_hold() -> None:
+    before = gc.get_threshold()
+    trimmer = MemoryTrimmer(trim=lambda _pad: 1)
+    try:
+        trimmer.fit_to(memory.EVERY_COLLECTION_FULL_FROM - 1)
+        gc.unfreeze()
+        held = [Cycle() for _ in range(10)]
+        trimmer.fit_to(memory.EVERY_COLLECTION_FULL_FROM)
+        assert gc.get_freeze_count() > 0
+        assert not any(o is held[0] for o in gc.get_objects())  # the first full one skips it
+    finally:
+        gc.unfreeze()
         gc.set_threshold(*before)
