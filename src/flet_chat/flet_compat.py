@@ -12,6 +12,12 @@ of every control in it (`DiffBuilder._configure_dataclass`), although a row that
 needs that walk once per process. `install_walk_once()` lets controls that say so
 (`walk_once = True`) be walked once and then hand back the controls found the first time.
 
+The cost of a session's page: the same walk reads every field of every control it adds (53 for a
+Column, 134 for a TextField), looking for controls inside them, although a control with Flet's
+sparse props can hold one only in its structural fields or in a prop set away from its default.
+`install_walk_once()` also walks such controls through those alone (`_configure_sparse`, as
+Flet's own encoder does): the page a session starts with was about 9 ms of each join's CPU.
+
 The append patch: a live message adds a row at the end of a chunk in every session. Flet would
 diff each session's chunk and encode the same row once per session; `send_list_patch` sends
 the patch Flet's diff would have produced, with the row encoded once per process
@@ -52,7 +58,7 @@ from typing import Any
 import flet as ft
 import msgpack
 from flet.controls.base_control import BaseControl
-from flet.controls.object_patch import DiffBuilder, Operation
+from flet.controls.object_patch import DiffBuilder, ObjectPatchException, Operation
 from flet.messaging.protocol import MessageAction, configure_encode_object_for_msgpack
 from flet.utils import validation as flet_validation
 from flet_web.fastapi.flet_app import FletApp
@@ -132,8 +138,14 @@ def install_walk_once() -> None:
     def configure(
         self: Any, item: Any, parent: Any, frozen: bool, configure_setattr_only: bool = False
     ) -> Iterator[Any]:
-        if configure_setattr_only or not getattr(item, "walk_once", False):
+        if configure_setattr_only or frozen:
             yield from original(self, item, parent, frozen, configure_setattr_only)
+            return
+        if not getattr(item, "walk_once", False):
+            if _walks_sparse(self, item):
+                yield from _configure_sparse(self, item, parent)
+            else:
+                yield from original(self, item, parent, frozen, configure_setattr_only)
             return
         walked: tuple[Any, ...] | None = getattr(item, _WALKED, None)
         if walked is None:
@@ -144,6 +156,7 @@ def install_walk_once() -> None:
         yield from walked
 
     configure._flet_chat_walk_once = True  # type: ignore[attr-defined]
+    configure._flet_chat_original = original  # type: ignore[attr-defined]  # for the tests
     DiffBuilder._configure_dataclass = configure  # type: ignore[method-assign]
 
 
@@ -210,31 +223,64 @@ def _defaults_hold_controls(cls: type) -> bool:
     return known
 
 
-def _configure_new_control(control: Any, parent: Any) -> None:
-    """What Flet's diff does to a control it adds under `parent` (`_configure_dataclass`:
-    parent link, build, before_update, the same for nested controls, a clean change record),
-    looking only where controls can be: the structural fields and the props set away from
-    their defaults, as Flet's own encoder does. Flet's walk reads every field (56 for a Column):
-    for a new chunk that was 0.15 ms, per session, at every tenth message of a room."""
-    builder = DiffBuilder(None, control, control_cls=BaseControl)
+def _walks_sparse(builder: DiffBuilder, item: Any) -> bool:
+    """Whether Flet's walk of `item` can look only where controls can be (see the module's
+    docstring): a control of a prop-tracked class whose defaults hold none, not frozen."""
+    control_cls = builder.control_cls
+    return (
+        control_cls is not None
+        and isinstance(item, control_cls)
+        and not hasattr(item, "_frozen")
+        and not _defaults_hold_controls(type(item))
+    )
+
+
+def _configure_sparse(builder: DiffBuilder, control: Any, parent: Any) -> Iterator[Any]:
+    """Flet's `_configure_dataclass` of a control `_walks_sparse` allows (parent link, build,
+    before_update, the controls inside it, a clean change record), reading only its structural
+    fields and the props set away from their defaults."""
+    _prepare(builder, control, parent)
+    yield control
+    for value in _sparse_values(control):
+        yield from builder._configure_dataclass(value, control, False)
+    control._dirty.clear()
+
+
+def _prepare(builder: DiffBuilder, control: Any, parent: Any) -> None:
+    if parent is None:
+        parent_ref = getattr(control, "_parent", None)
+        parent = parent_ref() if parent_ref else None
+    if parent:
+        if parent is control:
+            raise ObjectPatchException(f"Parent is the same as item: {control}")
+        control._parent = weakref.ref(parent)
     cls = type(control)
-    if hasattr(control, "_frozen") or _defaults_hold_controls(cls):
-        for _ in builder._configure_dataclass(control, parent, False):
-            pass
-        return
-    control._parent = weakref.ref(parent)
     if getattr(cls, "__flet_control_cls__", None) is None:
-        cls.__flet_control_cls__ = BaseControl
+        cls.__flet_control_cls__ = builder.control_cls
     control.build()
     control._before_update_safe()
     object.__setattr__(control, "_initialized", True)
-    values = [getattr(control, name) for name in cls._structural_fields]
-    for value in (*values, *control._values.values()):
-        if isinstance(value, list):
-            for item in value:
-                _configure_child(builder, item, control)
-        elif _may_hold_controls(value):
-            _configure_child(builder, value, control)
+
+
+def _sparse_values(control: Any) -> list[Any]:
+    """Where a control of a prop-tracked class can hold controls (read after its build)."""
+    values = [getattr(control, name) for name in type(control)._structural_fields]
+    return [v for v in (*values, *control._values.values()) if _may_hold_controls(v)]
+
+
+def _configure_new_control(control: Any, parent: Any) -> None:
+    """What Flet's diff does to a control it adds under `parent`, as `_configure_sparse`, but
+    a walked-once row inside it only gets its parent link: for a new chunk of rows, at every
+    tenth message of a room, per session."""
+    builder = DiffBuilder(None, control, control_cls=BaseControl)
+    if not _walks_sparse(builder, control):
+        for _ in builder._configure_dataclass(control, parent, False):
+            pass
+        return
+    _prepare(builder, control, parent)
+    for value in _sparse_values(control):
+        for item in value if isinstance(value, list) else (value,):
+            _configure_child(builder, item, control)
     control._dirty.clear()
 
 

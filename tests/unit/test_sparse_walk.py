@@ -1,0 +1,70 @@
+"""Flet's walk of the controls a session adds reads every field of every control; the patched
+walk (flet_compat: install_walk_once, `_configure_sparse`) reads only where controls can be.
+Both must find the same controls, leave them prepared alike (parent, built, clean change record)
+and make Flet send the same page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import flet as ft
+import msgpack
+import pytest
+from flet.controls.base_control import BaseControl
+from flet.controls.object_patch import DiffBuilder
+
+from flet_chat.flet_compat import _encode_control, install_walk_once
+from flet_chat.ui.views.join_dialog import JoinDialog
+from tests.unit.session_fakes import make_view, nothing
+
+
+def session_page() -> ft.Column:
+    """What a session's page holds at its start: the chat view, its drawer and the dialog."""
+    view = make_view()
+    dialog = JoinDialog(on_join=nothing)
+    return ft.Column([*view.layout(), view.drawer, dialog.dialog])
+
+
+def walk(root: ft.Control) -> list[Any]:
+    builder = DiffBuilder(None, root, control_cls=BaseControl)
+    return list(builder._configure_dataclass(root, None, False))
+
+
+def relative(value: Any, base: int) -> Any:
+    """`value` decoded from Flet's encoding, with control ids counted from the root's."""
+    if isinstance(value, dict):
+        return {k: (v - base if k == "_i" else relative(v, base)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [relative(v, base) for v in value]
+    return value
+
+
+def described(root: ft.Control, found: list[Any]) -> dict[str, Any]:
+    base = root._i
+    parents = {}
+    for control in found:
+        parent_ref = getattr(control, "_parent", None)
+        parent = parent_ref() if parent_ref else None
+        parents[control._i - base] = parent._i - base if parent is not None else None
+    return {
+        "found": sorted(c._i - base for c in found),
+        "parents": parents,
+        "prepared": all(getattr(c, "_initialized", False) and not c._dirty for c in found),
+        "sent": relative(msgpack.unpackb(msgpack.packb(root, default=_encode_control)), base),
+    }
+
+
+def test_the_sparse_walk_finds_and_prepares_what_flets_walk_does(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    install_walk_once()
+    sparse = DiffBuilder._configure_dataclass
+    with monkeypatch.context() as flets_own:
+        flets_own.setattr(DiffBuilder, "_configure_dataclass", sparse._flet_chat_original)
+        reference = session_page()
+        expected = described(reference, walk(reference))
+    page = session_page()
+    got = described(page, walk(page))
+    assert len(got["found"]) > 40  # the whole page, not only its root
+    assert got == expected
+    assert got["prepared"]
