@@ -42,6 +42,14 @@ invalid does not raise again at each update. Almost every control is valid, yet 
 empty set: 216 bytes, about 95 per session (about 20 KB of a session's 250).
 `install_lean_validation()` attaches the set only when a first error is reported.
 
+The event's type: for every event a control receives (a click, each keystroke of a field with
+`on_change`, a submit), Flet works out the type of its handler's event from the class's
+annotations (`get_event_field_type`: the merged annotations of its MRO, a copy of two modules'
+globals, forward references evaluated): about 265 us, the same answer every time for a class
+and a handler. `install_event_type_cache()` keeps the answer per class and handler. Flet reads
+forward references with its caller's frame's names, so the first answer is still worked out from
+a function whose globals are those of Flet's caller (`flet.controls.base_control`).
+
 The debug f-string: `FletApp.send_message` formats every outgoing message into a debug log line
 whether or not debug logging is on; the repr of a patch walks all of its controls again.
 """
@@ -51,12 +59,14 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import logging
+import types
 import weakref
 from collections.abc import Iterator, Sequence
 from typing import Any
 
 import flet as ft
 import msgpack
+from flet.controls import base_control as flet_base_control
 from flet.controls.base_control import BaseControl
 from flet.controls.object_patch import DiffBuilder, ObjectPatchException, Operation
 from flet.messaging.protocol import MessageAction, configure_encode_object_for_msgpack
@@ -190,6 +200,32 @@ def install_lean_validation() -> None:
 
     reported_errors._flet_chat_lean = True  # type: ignore[attr-defined]
     flet_validation._get_reported_validation_errors = reported_errors
+
+
+def install_event_type_cache() -> None:
+    """Keep Flet's answer to "what type is this handler's event" per class and handler (see the
+    module's docstring; idempotent)."""
+    original = flet_base_control.get_event_field_type  # type: ignore[attr-defined]
+    if getattr(original, "_flet_chat_cached", False):
+        return
+    # Flet's function reads its caller's frame: call it from one with base_control's globals.
+    source = (
+        "def resolve(control, field_name, _original=None):\n"
+        "    return _original(control, field_name)\n"
+    )
+    code = compile(source, flet_base_control.__file__ or "base_control", "exec")
+    body = next(c for c in code.co_consts if isinstance(c, types.CodeType))
+    resolve = types.FunctionType(body, vars(flet_base_control), "resolve", (original,))
+    known: dict[tuple[type, str], Any] = {}
+
+    def event_type(control: Any, field_name: str) -> Any:
+        key = (type(control), field_name)
+        if key not in known:
+            known[key] = resolve(control, field_name)
+        return known[key]
+
+    event_type._flet_chat_cached = True  # type: ignore[attr-defined]
+    flet_base_control.get_event_field_type = event_type  # type: ignore[attr-defined]
 
 
 def pack_control(control: BaseControl) -> bytes:

@@ -7,7 +7,12 @@ from collections.abc import Awaitable, Callable
 import flet as ft
 
 from flet_chat.bootstrap import Runtime
-from flet_chat.flet_compat import install_lean_validation, install_walk_once, pack_control
+from flet_chat.flet_compat import (
+    install_event_type_cache,
+    install_lean_validation,
+    install_walk_once,
+    pack_control,
+)
 from flet_chat.ui.controls.chat_message import sample_row
 from flet_chat.ui.session.controller import SessionController
 from flet_chat.ui.shared import ProcessShared
@@ -18,6 +23,7 @@ FletMain = Callable[[ft.Page], Awaitable[None]]
 def build_main(runtime: Runtime) -> FletMain:
     install_walk_once()
     install_lean_validation()
+    install_event_type_cache()
     # What the first message row of the process loads (the Markdown parser and its link
     # finder, Flet's icon and row classes: about 1.7 MB) is loaded now, at start, instead of
     # while the first visitor waits; it is the process's, not any session's.
