@@ -9,13 +9,13 @@ flat 700) be allocated between young collections, up to 25,000: fewer objects ar
 being alive when a collection ran, so far fewer full collections follow, while a small process
 keeps little garbage waiting (bench/changes.md has the before and after).
 
-With a crowd (`EVERY_COLLECTION_FULL_FROM` sessions) `MemoryTrimmer.fit_to` makes every
-collection a full one and `MemoryTrimmer` freezes the survivors right after each (when nothing
-unreachable is left): a collection then scans only what was allocated since the last one, not
-every session's controls again. At 1,000 sessions Python's own schedule let a middle collection
-reach 140 ms and a full one 180-680 ms, each landing on the messages in flight. What was frozen
-and later dies in a cycle (a closed session) waits for the trimmer's next collection, which
-unfreezes first.
+With a crowd (`CROWD_SESSIONS`) `MemoryTrimmer.fit_to` makes every other collection reach the
+middle generation, and `MemoryTrimmer` freezes the survivors right after each of those (when
+only what survived it is left unfrozen): a collection then scans only what was allocated since
+the last one, not every session's controls again. At 1,000 sessions Python's own schedule let a
+middle collection reach 140 ms and a full one 180-680 ms, each landing on the messages in flight.
+What was frozen and later dies in a cycle (a closed session) waits for the trimmer's next
+collection, which unfreezes first.
 
 MemoryTrimmer frees closed sessions promptly and hands their memory back to the operating system.
 
@@ -52,13 +52,12 @@ logger = logging.getLogger(__name__)
 YOUNG_OBJECTS_PER_SESSION = 50
 YOUNG_GENERATION_MIN = 700  # Python's own
 YOUNG_GENERATION_MAX = 25_000
-# Past this many sessions every collection is a full one: with the survivors frozen after each
-# (MemoryTrimmer) it scans only what was allocated since the last (at most a young
-# generation, plus what the collector's own rule held back: it waits until what was promoted
-# since the last full collection is a quarter of what that one kept). Python's thresholds (10
-# young collections per middle one, 10 middle per full one) let a middle collection reach
-# 500,000 objects at 1,000 sessions (140 ms) and a full one the whole heap (180-680 ms).
-EVERY_COLLECTION_FULL_FROM = 100
+# From this many sessions on, a middle collection follows every young one, and the survivors
+# are frozen after it (MemoryTrimmer): a collection scans at most two young generations. Python's
+# thresholds (10 young collections per middle one, 10 middle per full one) let a middle
+# collection reach 500,000 objects at 1,000 sessions (140 ms) and a full one the whole heap
+# (180-680 ms).
+CROWD_SESSIONS = 100
 PYTHON_THRESHOLDS = (10, 10)  # Python's own middle and old thresholds
 # Collect once closed sessions since the last full collection reach 1/CLOSED_SHARE of live ones.
 CLOSED_SHARE = 4
@@ -114,8 +113,8 @@ def young_generation_for(sessions: int) -> int:
 
 def thresholds_for(sessions: int) -> tuple[int, int, int]:
     """The collector's thresholds for this many live sessions (`gc.set_threshold`'s three: a
-    middle or old threshold of 0 makes every collection reach that generation)."""
-    older = (0, 0) if sessions >= EVERY_COLLECTION_FULL_FROM else PYTHON_THRESHOLDS
+    middle threshold of 0 makes a middle collection follow every young one)."""
+    older = (0, 0) if sessions >= CROWD_SESSIONS else PYTHON_THRESHOLDS
     return (young_generation_for(sessions), *older)
 
 
@@ -178,15 +177,17 @@ class MemoryTrimmer:
             gc.callbacks.remove(self._on_gc)
 
     def _on_gc(self, phase: str, info: dict[str, int]) -> None:
-        # At "stop" of a full collection no generation holds garbage: only what is reachable
-        # is frozen. gc.freeze() only moves lists; it allocates nothing.
-        if self._crowd and phase == "stop" and info["generation"] == 2:
+        # At "stop" of a collection that reached the middle generation, the young ones are
+        # empty and the oldest holds only what survived it (what came before was frozen after
+        # the collection before): only what is reachable is frozen. gc.freeze() only moves
+        # lists; it allocates nothing.
+        if self._crowd and phase == "stop" and info["generation"] >= 1:
             gc.freeze()
             self._frozen_since_collect = True
 
     def fit_to(self, sessions: int) -> None:
         """Size the collector's young generation for the sessions alive now."""
-        crowd = sessions >= EVERY_COLLECTION_FULL_FROM
+        crowd = sessions >= CROWD_SESSIONS
         if crowd and not self._crowd:
             # Freeze what the sessions so far hold now, or the crowd's first full collection
             # scans all of it (at 100 sessions: 60 ms). What in the oldest generation is already

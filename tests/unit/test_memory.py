@@ -116,7 +116,9 @@ def test_the_young_generation_grows_with_the_sessions() -> None:
         gc.set_threshold(*before)
 
 
-def test_a_crowd_makes_every_collection_a_full_one_and_a_small_process_keeps_pythons() -> None:
+def test_a_crowd_makes_every_other_collection_a_middle_one_and_a_small_process_keeps_pythons() -> (
+    None
+):
     before = gc.get_threshold()
     trimmer = MemoryTrimmer(trim=lambda _pad: 1)
     try:
@@ -135,14 +137,18 @@ class Cycle:
         self.me = self
 
 
-def test_with_a_crowd_a_full_collection_freezes_what_survived_and_a_close_frees_it() -> None:
+@pytest.mark.parametrize("generation", [1, 2])
+def test_with_a_crowd_a_collection_freezes_what_survived_and_a_close_frees_it(
+    generation: int,
+) -> None:
     before = gc.get_threshold()
     trimmer = MemoryTrimmer(trim=lambda _pad: 1)
     trimmer.install()
     try:
-        trimmer.fit_to(memory.EVERY_COLLECTION_FULL_FROM)
+        trimmer.fit_to(memory.CROWD_SESSIONS)
+        gc.unfreeze()
         survivor = Cycle()
-        gc.collect()
+        gc.collect(generation)
         assert gc.get_freeze_count() > 0
         assert not any(o is survivor for o in gc.get_objects())  # not scanned again
         gone = weakref.ref(survivor)
@@ -162,7 +168,7 @@ def test_a_small_process_freezes_nothing_after_start() -> None:
     trimmer = MemoryTrimmer(trim=lambda _pad: 1)
     trimmer.install()
     try:
-        trimmer.fit_to(memory.EVERY_COLLECTION_FULL_FROM - 1)
+        trimmer.fit_to(memory.CROWD_SESSIONS - 1)
         gc.unfreeze()
         Cycle()
         gc.collect()
@@ -176,10 +182,10 @@ def test_a_crowd_arriving_freezes_what_its_first_sessions_hold() -> None:
     before = gc.get_threshold()
     trimmer = MemoryTrimmer(trim=lambda _pad: 1)
     try:
-        trimmer.fit_to(memory.EVERY_COLLECTION_FULL_FROM - 1)
+        trimmer.fit_to(memory.CROWD_SESSIONS - 1)
         gc.unfreeze()
         held = [Cycle() for _ in range(10)]
-        trimmer.fit_to(memory.EVERY_COLLECTION_FULL_FROM)
+        trimmer.fit_to(memory.CROWD_SESSIONS)
         assert gc.get_freeze_count() > 0
         assert not any(o is held[0] for o in gc.get_objects())  # the first full one skips it
     finally:
