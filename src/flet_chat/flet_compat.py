@@ -213,7 +213,7 @@ def install_event_type_cache() -> None:
         "def resolve(control, field_name, _original=None):\n"
         "    return _original(control, field_name)\n"
     )
-    code = compile(source, flet_base_control.__file__ or "base_control", "exec")
+    code = compile(source, "<flet_chat: Flet's event type, asked as base_control asks>", "exec")
     body = next(c for c in code.co_consts if isinstance(c, types.CodeType))
     resolve = types.FunctionType(body, vars(flet_base_control), "resolve", (original,))
     known: dict[tuple[type, str], Any] = {}
@@ -243,20 +243,31 @@ def _may_hold_controls(value: Any) -> bool:
     return isinstance(value, list | dict) or dataclasses.is_dataclass(value)
 
 
-_DEFAULTS_HOLD_CONTROLS: dict[type, bool] = {}
+# Per class: its structural fields in declaration order, and every field's declaration position;
+# None where only Flet's whole walk is right.
+_SPARSE_PLANS: dict[type, tuple[tuple[str, ...], dict[str, int]] | None] = {}
 
 
-def _defaults_hold_controls(cls: type) -> bool:
-    """Whether a default of the class's props may hold controls, or the class is not one of
-    Flet's prop-tracked controls: then only Flet's whole walk is right."""
-    known = _DEFAULTS_HOLD_CONTROLS.get(cls)
-    if known is None:
-        defaults: dict[str, Any] | None = getattr(cls, "_prop_defaults", None)
-        structural = getattr(cls, "_structural_fields", None)
-        known = defaults is None or structural is None
-        known = known or any(map(_may_hold_controls, (defaults or {}).values()))
-        _DEFAULTS_HOLD_CONTROLS[cls] = known
-    return known
+def _sparse_plan(cls: type) -> tuple[tuple[str, ...], dict[str, int]] | None:
+    """How to walk a control of `cls` sparsely, or None: not one of Flet's prop-tracked
+    classes, a prop whose default may hold controls, or a field that is neither structural nor
+    a prop (a subclass made with a plain @dataclass adds such fields)."""
+    if cls in _SPARSE_PLANS:
+        return _SPARSE_PLANS[cls]
+    plan = None
+    defaults: dict[str, Any] | None = getattr(cls, "_prop_defaults", None)
+    structural = getattr(cls, "_structural_fields", None)
+    if (
+        defaults is not None
+        and structural is not None
+        and not any(map(_may_hold_controls, defaults.values()))
+    ):
+        names = [f.name for f in dataclasses.fields(cls) if not f.metadata.get("skip", False)]
+        if all(name in structural or name in defaults for name in names):
+            order = tuple(name for name in names if name in structural)
+            plan = (order, {name: at for at, name in enumerate(names)})
+    _SPARSE_PLANS[cls] = plan
+    return plan
 
 
 def _walks_sparse(builder: DiffBuilder, item: Any) -> bool:
@@ -267,7 +278,7 @@ def _walks_sparse(builder: DiffBuilder, item: Any) -> bool:
         control_cls is not None
         and isinstance(item, control_cls)
         and not hasattr(item, "_frozen")
-        and not _defaults_hold_controls(type(item))
+        and _sparse_plan(type(item)) is not None
     )
 
 
@@ -299,9 +310,15 @@ def _prepare(builder: DiffBuilder, control: Any, parent: Any) -> None:
 
 
 def _sparse_values(control: Any) -> list[Any]:
-    """Where a control of a prop-tracked class can hold controls (read after its build)."""
-    values = [getattr(control, name) for name in type(control)._structural_fields]
-    return [v for v in (*values, *control._values.values()) if _may_hold_controls(v)]
+    """Where a control `_sparse_plan` allows can hold controls (read after its build), in the
+    order of its fields, as Flet's walk reads them."""
+    plan = _sparse_plan(type(control))
+    assert plan is not None, "only for controls _walks_sparse allows"
+    structural, position = plan
+    found = [(position[name], getattr(control, name)) for name in structural]
+    found += [(position[name], v) for name, v in control._values.items() if name in position]
+    found.sort(key=lambda item: item[0])
+    return [value for _, value in found if _may_hold_controls(value)]
 
 
 def _configure_new_control(control: Any, parent: Any) -> None:

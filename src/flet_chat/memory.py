@@ -14,8 +14,12 @@ middle generation, and `MemoryTrimmer` freezes the survivors right after each of
 only what survived it is left unfrozen): a collection then scans only what was allocated since
 the last one, not every session's controls again. At 1,000 sessions Python's own schedule let a
 middle collection reach 140 ms and a full one 180-680 ms, each landing on the messages in flight.
-What was frozen and later dies in a cycle (a closed session) waits for the trimmer's next
-collection, which unfreezes first.
+What was frozen and later dies in a cycle waits for the trimmer's next whole-heap collection,
+which unfreezes first: the collection of closed sessions, or, in a crowd that stays, a check
+every `FROZEN_CHECK_SECONDS` that collects once what is frozen has grown by a quarter since the
+last one (garbage frozen in flight: a cancelled task's traceback, a closed dialog). When the last
+session leaves, what is left is frozen again, as at start. Python 3.14's collector works
+differently (incremental, two generations): there the crowd keeps Python's own schedule.
 
 MemoryTrimmer frees closed sessions promptly and hands their memory back to the operating system.
 
@@ -44,6 +48,7 @@ import ctypes
 import ctypes.util
 import gc
 import logging
+import sys
 import time
 from collections.abc import Callable
 
@@ -58,6 +63,9 @@ YOUNG_GENERATION_MAX = 25_000
 # collection reach 500,000 objects at 1,000 sessions (140 ms) and a full one the whole heap
 # (180-680 ms).
 CROWD_SESSIONS = 100
+CROWD_COLLECTOR = sys.version_info < (3, 14)  # three generations, as the thresholds assume
+FROZEN_CHECK_SECONDS = 600.0
+FROZEN_GROWTH = 0.25  # Python's own rule for a full collection
 PYTHON_THRESHOLDS = (10, 10)  # Python's own middle and old thresholds
 # Collect once closed sessions since the last full collection reach 1/CLOSED_SHARE of live ones.
 CLOSED_SHARE = 4
@@ -114,7 +122,7 @@ def young_generation_for(sessions: int) -> int:
 def thresholds_for(sessions: int) -> tuple[int, int, int]:
     """The collector's thresholds for this many live sessions (`gc.set_threshold`'s three: a
     middle threshold of 0 makes a middle collection follow every young one)."""
-    older = (0, 0) if sessions >= CROWD_SESSIONS else PYTHON_THRESHOLDS
+    older = (0, 0) if CROWD_COLLECTOR and sessions >= CROWD_SESSIONS else PYTHON_THRESHOLDS
     return (young_generation_for(sessions), *older)
 
 
@@ -156,38 +164,61 @@ class MemoryTrimmer:
         quiet: float = QUIET_SECONDS,
         min_interval: float = MIN_INTERVAL_SECONDS,
         trim: Callable[[int], int] | None = None,
+        frozen_check_seconds: float = FROZEN_CHECK_SECONDS,
+        frozen_growth: float = FROZEN_GROWTH,
     ) -> None:
         self._trim = trim or _find_malloc_trim()
+        self._frozen_check_seconds = frozen_check_seconds
+        self._frozen_growth = frozen_growth
+        self._frozen_after_collect = 0  # gc.get_freeze_count() after the last whole-heap one
+        self._watch: asyncio.Task[None] | None = None
         self._quiet = quiet
         self._min_interval = min_interval
         self._timer: asyncio.TimerHandle | None = None
         self._task: asyncio.Task[None] | None = None
         self._last = float("-inf")
         self._closed_since_collection = 0
-        self._crowd = False  # freeze the survivors of each full collection
+        self._crowd = False  # freeze the survivors of each middle or full collection
         self._frozen_since_collect = False
 
     def install(self) -> None:
-        """Watch the collector (once the process has started: see the module's docstring)."""
+        """Watch the collector (on the loop, once the process has started: see the module's
+        docstring)."""
         if self._on_gc not in gc.callbacks:
             gc.callbacks.append(self._on_gc)
+        if self._watch is None:
+            self._watch = asyncio.get_running_loop().create_task(self._watch_frozen())
 
     def uninstall(self) -> None:
         if self._on_gc in gc.callbacks:
             gc.callbacks.remove(self._on_gc)
+        if self._watch is not None:
+            self._watch.cancel()
+            self._watch = None
+
+    async def _watch_frozen(self) -> None:
+        while True:
+            await asyncio.sleep(self._frozen_check_seconds)
+            if not self._frozen_since_collect:
+                continue
+            # gc.get_freeze_count() walks the frozen list: a few ms at 1,000 sessions, rarely.
+            if gc.get_freeze_count() > self._frozen_after_collect * (1 + self._frozen_growth):
+                self._collect()
 
     def _on_gc(self, phase: str, info: dict[str, int]) -> None:
         # At "stop" of a collection that reached the middle generation, the young ones are
         # empty and the oldest holds only what survived it (what came before was frozen after
-        # the collection before): only what is reachable is frozen. gc.freeze() only moves
+        # the collection before): what is frozen was reachable, but for what another thread
+        # allocated since (a collection can run on a worker thread). gc.freeze() only moves
         # lists; it allocates nothing.
         if self._crowd and phase == "stop" and info["generation"] >= 1:
             gc.freeze()
             self._frozen_since_collect = True
 
     def fit_to(self, sessions: int) -> None:
-        """Size the collector's young generation for the sessions alive now."""
-        crowd = sessions >= CROWD_SESSIONS
+        """Set the collector's thresholds for the sessions alive now (`thresholds_for`), and
+        start or stop freezing the survivors of collections as a crowd arrives or leaves."""
+        crowd = CROWD_COLLECTOR and sessions >= CROWD_SESSIONS
         if crowd and not self._crowd:
             # Freeze what the sessions so far hold now, or the crowd's first full collection
             # scans all of it (at 100 sessions: 60 ms). What in the oldest generation is already
@@ -209,6 +240,9 @@ class MemoryTrimmer:
         if sessions_left == 0:
             self._cancel_timer()
             self._collect()
+            # Nobody is here: what is left lives as long as the process, as at start.
+            gc.freeze()
+            self._frozen_since_collect = False
             if self._trim is not None:
                 self._trim(0)
             return
@@ -230,6 +264,8 @@ class MemoryTrimmer:
             self._frozen_since_collect = False
             gc.unfreeze()
         gc.collect()
+        if self._frozen_since_collect:  # a crowd: _on_gc froze what survived
+            self._frozen_after_collect = gc.get_freeze_count()
 
     def _start(self) -> None:
         self._timer = None
@@ -248,6 +284,7 @@ class MemoryTrimmer:
             self._timer = None
 
     async def stop(self) -> None:
+        self.uninstall()
         self._cancel_timer()
         if self._task is not None:
             await self._task

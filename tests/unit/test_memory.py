@@ -4,6 +4,7 @@ import asyncio
 import gc
 import threading
 import weakref
+from collections.abc import Iterator
 
 import pytest
 
@@ -16,6 +17,16 @@ from flet_chat.memory import (
     limit_malloc_arenas,
     young_generation_for,
 )
+
+
+@pytest.fixture(autouse=True)
+def collector_as_it_was() -> Iterator[None]:
+    """These tests change the collector's process-wide state: put it back after each."""
+    thresholds, callbacks = gc.get_threshold(), list(gc.callbacks)
+    yield
+    gc.set_threshold(*thresholds)
+    gc.callbacks[:] = callbacks
+    gc.unfreeze()
 
 
 async def test_a_burst_of_closes_is_trimmed_once_after_it_ends() -> None:
@@ -138,7 +149,7 @@ class Cycle:
 
 
 @pytest.mark.parametrize("generation", [1, 2])
-def test_with_a_crowd_a_collection_freezes_what_survived_and_a_close_frees_it(
+async def test_with_a_crowd_a_collection_freezes_what_survived_and_a_close_frees_it(
     generation: int,
 ) -> None:
     before = gc.get_threshold()
@@ -163,7 +174,7 @@ def test_with_a_crowd_a_collection_freezes_what_survived_and_a_close_frees_it(
         gc.set_threshold(*before)
 
 
-def test_a_small_process_freezes_nothing_after_start() -> None:
+async def test_a_small_process_freezes_nothing_after_start() -> None:
     before = gc.get_threshold()
     trimmer = MemoryTrimmer(trim=lambda _pad: 1)
     trimmer.install()
@@ -191,3 +202,39 @@ def test_a_crowd_arriving_freezes_what_its_first_sessions_hold() -> None:
     finally:
         gc.unfreeze()
         gc.set_threshold(*before)
+
+
+async def test_in_a_crowd_that_stays_frozen_garbage_is_collected_by_the_periodic_check() -> None:
+    trimmer = MemoryTrimmer(trim=lambda _pad: 1, frozen_check_seconds=0.01, frozen_growth=0.0)
+    trimmer.install()
+    try:
+        trimmer.fit_to(memory.CROWD_SESSIONS)
+        gc.collect()  # what is frozen after a whole-heap collection: the check's baseline
+        trimmer._frozen_after_collect = 0  # as if it had grown since
+        dead = Cycle()
+        gc.collect(1)  # frozen while alive
+        gone = weakref.ref(dead)
+        del dead
+        gc.collect(1)
+        assert gone() is not None  # frozen: no collection of the crowd looks at it
+        for _ in range(500):  # the check runs every 10 ms
+            if gone() is None:
+                break
+            await asyncio.sleep(0.01)
+        assert gone() is None
+    finally:
+        trimmer.uninstall()
+
+
+async def test_when_the_last_session_leaves_what_is_left_is_frozen_again() -> None:
+    trimmer = MemoryTrimmer(trim=lambda _pad: 1)
+    trimmer.install()
+    try:
+        trimmer.fit_to(memory.CROWD_SESSIONS)
+        trimmer.fit_to(0)
+        gc.unfreeze()
+        trimmer.session_closed(sessions_left=0)
+        assert gc.get_freeze_count() > 0  # start-up's objects are not scanned again
+        assert trimmer._frozen_since_collect is False  # nothing left to unfreeze for
+    finally:
+        trimmer.uninstall()

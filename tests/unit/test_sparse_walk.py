@@ -1,10 +1,11 @@
 """Flet's walk of the controls a session adds reads every field of every control; the patched
 walk (flet_compat: install_walk_once, `_configure_sparse`) reads only where controls can be.
 Both must find the same controls, leave them prepared alike (parent, built, clean change record)
-and make Flet send the same page."""
+in the same order (their build() runs in it) and make Flet send the same page."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import flet as ft
@@ -47,7 +48,7 @@ def described(root: ft.Control, found: list[Any]) -> dict[str, Any]:
         parent = parent_ref() if parent_ref else None
         parents[control._i - base] = parent._i - base if parent is not None else None
     return {
-        "found": sorted(c._i - base for c in found),
+        "found": [c._i - base for c in found],  # in Flet's order: build() runs in it
         "parents": parents,
         "prepared": all(getattr(c, "_initialized", False) and not c._dirty for c in found),
         "sent": relative(msgpack.unpackb(msgpack.packb(root, default=_encode_control)), base),
@@ -68,3 +69,19 @@ def test_the_sparse_walk_finds_and_prepares_what_flets_walk_does(
     assert len(got["found"]) > 40  # the whole page, not only its root
     assert got == expected
     assert got["prepared"]
+
+
+@dataclass
+class Card(ft.Column):
+    """A control subclass made with a plain @dataclass: its own field is no prop of Flet's."""
+
+    footer: ft.Control | None = None
+
+
+def test_a_field_flet_does_not_track_gets_flets_whole_walk() -> None:
+    install_walk_once()
+    card = Card(controls=[ft.Text("body")], footer=ft.Text("footer"))
+    found = walk(card)
+    assert [type(c).__name__ for c in found] == ["Card", "Text", "Text"]
+    assert card.footer is not None
+    assert card.footer._parent() is card
