@@ -226,6 +226,7 @@ class MemoryTrimmer:
             gc.collect(1)
             gc.freeze()
             self._frozen_since_collect = True
+            self._frozen_after_collect = gc.get_freeze_count()  # the periodic check's baseline
         self._crowd = crowd
         wanted = thresholds_for(sessions)
         if wanted != gc.get_threshold():

@@ -238,3 +238,16 @@ async def test_when_the_last_session_leaves_what_is_left_is_frozen_again() -> No
         assert trimmer._frozen_since_collect is False  # nothing left to unfreeze for
     finally:
         trimmer.uninstall()
+
+
+async def test_a_crowd_that_only_arrived_is_not_collected_by_the_periodic_check() -> None:
+    trimmer = MemoryTrimmer(trim=lambda _pad: 1, frozen_check_seconds=0.01)
+    whole_heap: list[int] = []
+    trimmer._collect = lambda: whole_heap.append(1)  # type: ignore[method-assign]
+    trimmer.install()
+    try:
+        trimmer.fit_to(memory.CROWD_SESSIONS)  # froze what is here: the check's baseline
+        await asyncio.sleep(0.1)  # about ten checks
+        assert whole_heap == []
+    finally:
+        trimmer.uninstall()
