@@ -1,9 +1,11 @@
 """The Flet session's moderation parts on fakes: the room list's books as rooms are archived
 and unarchived (ui/rooms_session.py), and the admin view (ui/session/admin.py): nobody but an
-admin gets anything read, and the audit log pages on from the last entry shown."""
+admin gets anything read, the audit log pages on from the last entry shown, and a slow read
+of a section never shows over a later one."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,7 +18,7 @@ from flet_chat.core.moderation_models import AuditEntry, ModerationAction
 from flet_chat.ui import keys
 from flet_chat.ui.rooms_session import RoomsSession
 from flet_chat.ui.session.admin import AUDIT_PAGE, AdminSession
-from flet_chat.ui.views.admin_view import ADMINS_ONLY, AUDIT
+from flet_chat.ui.views.admin_view import ADMINS_ONLY, AUDIT, BANNED
 
 AT = datetime(2026, 11, 28, 19, 45, tzinfo=UTC)
 
@@ -157,3 +159,38 @@ def test_a_mute_in_the_audit_log_says_until_when_in_the_viewers_clock() -> None:
     line = audit_line(mute, new_york)
     assert line.endswith("Alice muted Bob in #dev (60 min, until 4:45 PM): spam")
     assert "2026-11" not in line
+
+
+class SlowBans(Moderation):
+    """Bob is banned until `unban`; the first read of the banned waits for `release`."""
+
+    def __init__(self) -> None:
+        super().__init__(admin=True)
+        self.bans = ["Bob"]
+        self.release = asyncio.Event()
+        self.first_read = asyncio.Event()
+        self.reads = 0
+
+    async def banned(self, admin: str) -> list[str]:
+        self.reads += 1
+        seen = list(self.bans)
+        if self.reads == 1:
+            self.first_read.set()
+            await self.release.wait()
+        return seen
+
+    async def unban(self, admin: str, name: str, *, origin: Any = None) -> None:
+        self.bans.remove(name)
+
+
+async def test_a_slower_earlier_read_of_a_section_does_not_show_over_a_later_one() -> None:
+    moderation = SlowBans()
+    harness = Harness(moderation)
+    await harness.admin.open()
+    first = asyncio.create_task(harness.admin.show_section(BANNED))  # waits: Bob still banned
+    await moderation.first_read.wait()
+    await harness.admin._unban("Bob")  # reads the section again: nobody
+    assert harness.texts() == ["Nobody is banned from the chat."]
+    moderation.release.set()
+    await first
+    assert harness.texts() == ["Nobody is banned from the chat."]  # not Bob again

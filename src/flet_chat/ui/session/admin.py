@@ -46,6 +46,7 @@ class AdminSession:
         self._origin = origin
         self.view: AdminView | None = None
         self._section = REPORTS
+        self._reads = 0  # sections asked for so far: only the latest one's read is shown
         self._audit_before: int | None = None
 
     @property
@@ -89,9 +90,14 @@ class AdminSession:
         if view is None or me is None:
             return
         self._section = section
+        self._reads += 1
+        read = self._reads
 
-        def still_wanted() -> bool:  # not left, and no other section picked meanwhile
-            return self._section == section and view is self.view
+        # Not left, and no section picked or read again meanwhile: a slower read of the same
+        # section (the view opening while the admin clicks, an action's read after it) must not
+        # show what was true before the later one.
+        def still_wanted() -> bool:
+            return self._reads == read and view is self.view
 
         try:
             if section == REPORTS:
@@ -101,7 +107,7 @@ class AdminSession:
                 view.show_reports(reports, self._clock, self._resolve)
             elif section == AUDIT:
                 self._audit_before = None
-                await self._show_audit(view, me)
+                await self._show_audit(view, me, still_wanted)
             elif section == BANNED:
                 banned = await self._moderation.banned(me)
                 if not still_wanted():
@@ -115,8 +121,12 @@ class AdminSession:
             view.show_status(FAILED)
         self._refresh()
 
-    async def _show_audit(self, view: AdminView, me: str) -> None:
+    async def _show_audit(
+        self, view: AdminView, me: str, still_wanted: Callable[[], bool] = lambda: True
+    ) -> None:
         entries = await self._moderation.audit_log(me, limit=AUDIT_PAGE, before=self._audit_before)
+        if not still_wanted():
+            return
         more = self._older if len(entries) == AUDIT_PAGE else None
         view.show_audit(entries, self._clock, more=more)
         if entries:
