@@ -119,10 +119,14 @@ def young_generation_for(sessions: int) -> int:
     )
 
 
+def is_crowd(sessions: int) -> bool:
+    return CROWD_COLLECTOR and sessions >= CROWD_SESSIONS
+
+
 def thresholds_for(sessions: int) -> tuple[int, int, int]:
     """The collector's thresholds for this many live sessions (`gc.set_threshold`'s three: a
     middle threshold of 0 makes a middle collection follow every young one)."""
-    older = (0, 0) if CROWD_COLLECTOR and sessions >= CROWD_SESSIONS else PYTHON_THRESHOLDS
+    older = (0, 0) if is_crowd(sessions) else PYTHON_THRESHOLDS
     return (young_generation_for(sessions), *older)
 
 
@@ -218,7 +222,7 @@ class MemoryTrimmer:
     def fit_to(self, sessions: int) -> None:
         """Set the collector's thresholds for the sessions alive now (`thresholds_for`), and
         start or stop freezing the survivors of collections as a crowd arrives or leaves."""
-        crowd = CROWD_COLLECTOR and sessions >= CROWD_SESSIONS
+        crowd = is_crowd(sessions)
         if crowd and not self._crowd:
             # Freeze what the sessions so far hold now, or the crowd's first full collection
             # scans all of it (at 100 sessions: 60 ms). What in the oldest generation is already
