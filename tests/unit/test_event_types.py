@@ -59,3 +59,13 @@ def test_the_kept_answer_is_flets_and_is_worked_out_once(
     for _ in range(3):
         assert base_control.get_event_field_type(cls(), handler) == expected  # type: ignore[attr-defined]
     assert flets_own == [(cls, handler)]
+
+
+async def test_events_a_client_makes_up_keep_nothing(flets_own: list[tuple[type, str]]) -> None:
+    """A client may send any event name: one no control has is refused before the type is
+    asked for, so the answers kept stay bounded by the classes and their handlers."""
+    install_event_type_cache()
+    field = ft.TextField()
+    for forged in ("forged", "x" * 10_000, "submit\u200b"):
+        await field._trigger_event(forged, None)
+    assert flets_own == []
