@@ -375,12 +375,17 @@ _CONTROLS_PATH = msgpack.packb([0, {"controls": [1]}])
 _SNAPSHOTS = "__prev_lists"  # where Flet's encoder keeps what a control's lists were when sent
 
 
+def takes_ready_made(page: Any) -> bool:
+    """Whether this page's session is ours (LeakSafeFletApp), which sends encoded frames."""
+    return isinstance(page.session.connection, LeakSafeFletApp)
+
+
 def accepts_ready_made(page: Any, container: Any) -> bool:
     """Whether ready-made patches can go to this page's client for `container`: the session is
     ours (LeakSafeFletApp) and the client holds a non-empty `controls` list for it (Flet's diff
     has its snapshot; an empty list is not sent at all, and its first item replaces it whole)."""
     snapshots: dict[str, Any] = getattr(container, _SNAPSHOTS, None) or {}
-    return isinstance(page.session.connection, LeakSafeFletApp) and bool(snapshots.get("controls"))
+    return takes_ready_made(page) and bool(snapshots.get("controls"))
 
 
 def pack_new_container(container: Any, parent: Any, packed_children: list[bytes]) -> bytes:
@@ -424,11 +429,7 @@ def holds_empty_list(page: Any, container: Any) -> bool:
     """Whether this page's client was sent `container` with no `controls` (its first page of
     rows is then a ready-made replacement of the list: `send_list_replaced`)."""
     snapshots: dict[str, Any] | None = getattr(container, _SNAPSHOTS, None)
-    return (
-        isinstance(page.session.connection, LeakSafeFletApp)
-        and snapshots is not None
-        and snapshots.get("controls") == []
-    )
+    return takes_ready_made(page) and snapshots is not None and snapshots.get("controls") == []
 
 
 def send_list_replaced(

@@ -9,11 +9,12 @@ from types import SimpleNamespace
 from typing import Any
 
 import msgpack
+import pytest
 
 from flet_chat.flet_compat import LeakSafeFletApp, install_walk_once, pack_control
 from flet_chat.testing.flet_client import PATCH, FletClient, decode
 from flet_chat.ui import keys
-from flet_chat.ui.member_updates import MemberPatches, send_members
+from flet_chat.ui.member_updates import MemberPatches, rows_sent_after, send_members
 from flet_chat.ui.views.member_list import MemberList, MemberRowCache, more_text
 
 CAP = 4
@@ -41,19 +42,27 @@ class Marks:
 class Session:
     """One session's member list, its socket, and its client's mirror of what it was sent."""
 
-    def __init__(self, rows: MemberRowCache, users: list[str]) -> None:
+    def __init__(self, rows: MemberRowCache, users: list[str], *, rows_after: bool = False) -> None:
         self.members = MemberList(rows, cap=CAP)
         self.members.show(users)  # drawn before the page is sent, as PresenceSession.start does
         self.wire = Wire.__new__(Wire)
         self.wire.frames = []
         self.page: Any = SimpleNamespace(session=SimpleNamespace(connection=self.wire))
         self.client = FletClient("ws://unused")
-        # The first page as Flet's diff sends it (it also records the snapshots Flet keeps).
-        self.client.page = msgpack.unpackb(pack_control(self.members.panel), strict_map_key=False)
+        # The first page as Flet's diff sends it (it also records the snapshots Flet keeps);
+        # with `rows_after`, as SessionController.start sends it: the rows follow ready-made.
+        with rows_sent_after(self.page if rows_after else None, self.members):
+            first = pack_control(self.members.panel)
+        self.client.page = msgpack.unpackb(first, strict_map_key=False)
         self.client._index(self.client.page)
+        self.first_rows_in_page = len(self.client.get(keys.MEMBER_LIST).get("controls", []))
+        self.receive()
 
     def show(self, users: list[str], patches: MemberPatches) -> None:
         send_members(self.page, self.members, self.members.show(users), patches)
+        self.receive()
+
+    def receive(self) -> None:
         for frame in self.wire.frames:
             action, body = decode(frame)
             assert action == PATCH
@@ -76,13 +85,16 @@ def expected(users: list[str], marks: Marks) -> tuple[list[str], list[str], list
     return shown, row_keys, [f"Online ({len(users)})", *([more] if more else [])]
 
 
-def test_every_client_sees_the_right_names_and_counts_after_any_changes() -> None:
+@pytest.mark.parametrize("rows_after", [False, True], ids=["flet-first-send", "rows-after"])
+def test_every_client_sees_the_right_names_and_counts_after_any_changes(rows_after: bool) -> None:
     install_walk_once()  # as the app runs: rows are walked once per process
     chance = random.Random(18)
     marks = Marks()
     rows, patches = MemberRowCache(marks=marks), MemberPatches()
     users = sorted(NAMES[:3])
-    early, late = Session(rows, users), None
+    early, late = Session(rows, users, rows_after=rows_after), None
+    # Opened before anyone was online (as after a restart): its client's list starts empty.
+    first = Session(rows, [], rows_after=rows_after)
     for step in range(300):
         if chance.random() < 0.2:  # someone turned out to be a guest, or chose a password
             marks.guests ^= {chance.choice(NAMES)}
@@ -91,8 +103,8 @@ def test_every_client_sees_the_right_names_and_counts_after_any_changes() -> Non
             picked = set(users) ^ {chance.choice(NAMES), chance.choice(NAMES)}
             users = sorted(picked) or users
         if step == 100:
-            late = Session(rows, users)  # a session that joined in the middle
-        for session in (early, late):
+            late = Session(rows, users, rows_after=rows_after)  # joined in the middle
+        for session in (early, late, first):
             if session is not None:
                 session.show(users, patches)
                 assert session.seen() == expected(users, marks), f"step {step}"
@@ -123,3 +135,27 @@ def test_sessions_in_other_rooms_get_their_own_counts() -> None:
     large.show(["ann", "bob", "cy", "dan"], patches)
     assert small.seen()[::2] == (["ann", "bob", "cy"], ["Online (3)"])
     assert large.seen()[::2] == (["ann", "bob", "cy", "dan"], ["Online (4)"])
+
+
+def test_the_first_send_leaves_the_rows_to_one_ready_made_replacement() -> None:
+    install_walk_once()
+    rows = MemberRowCache()
+    users = ["ann", "bob", "cy", "dan", "eve"]
+    sessions = [Session(rows, users, rows_after=True) for _ in range(3)]
+    expected_now = (users[:CAP], [keys.member_row(n, 0) for n in users[:CAP]])
+    for session in sessions:
+        assert session.first_rows_in_page == 0  # the page went out without them
+        assert session.seen() == (*expected_now, ["Online (5)", "and 1 more"])
+        # Flet's next diff starts from the rows the client now holds: nothing to send again.
+        list_view = session.members.list_view
+        assert list_view.controls == [rows.row(n) for n in users[:CAP]]
+        assert getattr(list_view, "__prev_lists")["controls"] == list_view.controls
+    # Each row was encoded once for every session, not once per session.
+    assert all(rows.row(name).packed() is rows.row(name).packed() for name in users[:CAP])
+
+
+def test_a_page_without_ready_made_patches_gets_the_rows_in_its_first_send() -> None:
+    install_walk_once()
+    session = Session(MemberRowCache(), ["ann", "bob"], rows_after=False)
+    assert session.first_rows_in_page == 2
+    assert session.seen()[0] == ["ann", "bob"]

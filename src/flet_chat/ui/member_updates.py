@@ -8,12 +8,18 @@ change is the same in every session showing the same list, so the patch's body (
 and operations, the new rows already encoded: MemberRow.packed) is built once and kept here by
 what it says; a session adds only its panel's control id. A session that cannot take ready-made
 patches (not ours, or its panel not sent yet) goes through Flet's `update()` as before.
+
+Where the client's list is empty (the page's first send, `rows_sent_after`; or nobody was
+online yet, as after a restart) the rows go as one ready-made replacement of the empty list:
+through Flet's encoder 50 rows of 7 controls cost each session about 3 ms.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Any
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, cast
 
 import flet as ft
 import msgpack
@@ -23,10 +29,13 @@ from flet_chat.flet_compat import (
     OP_REMOVE,
     OP_REPLACE,
     accepts_ready_made,
+    holds_empty_list,
     mark_sent,
+    send_list_replaced,
     send_patch,
+    takes_ready_made,
 )
-from flet_chat.ui.views.member_list import MemberList, MembersShown, RowsMoved
+from flet_chat.ui.views.member_list import MemberList, MemberRow, MembersShown, RowsMoved
 
 PATCHES_KEPT = 64  # one per distinct change in flight: #general's is shared by everyone in it
 
@@ -68,6 +77,21 @@ def send_members(
     if not change.controls:
         return
     column, list_view = members.column, members.list_view
+    if (
+        page is not None
+        and change.rows is None
+        and list_view in change.controls
+        and list_view.controls
+        and holds_empty_list(page, list_view)
+    ):
+        _fill_empty_list(page, list_view)
+        change = MembersShown(
+            controls=[c for c in change.controls if c is not list_view],
+            title=change.title,
+            more=change.more,
+        )
+        if not change.controls:
+            return
     ready = (
         page is not None
         and (change.rows is not None or not change.list_changed)
@@ -86,6 +110,32 @@ def send_members(
         mark_sent(members.more, "value")
     if change.rows is not None:
         mark_sent(list_view, "controls")
+
+
+@contextmanager
+def rows_sent_after(page: ft.Page | None, members: MemberList) -> Iterator[None]:
+    """Around the page's first send of the panel: the list goes out empty, and its rows follow
+    as one ready-made replacement."""
+    list_view = members.list_view
+    rows: list[ft.Control] = list(list_view.controls)
+    if page is None or not rows or not takes_ready_made(page):
+        yield
+        return
+    list_view.controls = []
+    try:
+        yield
+    finally:
+        list_view.controls = rows
+    if holds_empty_list(page, list_view):
+        _fill_empty_list(page, list_view)
+    else:  # the panel did not go out with that send: Flet's diff sends the rows with it
+        list_view.update()
+
+
+def _fill_empty_list(page: ft.Page, list_view: ft.Column) -> None:
+    rows = list_view.controls
+    packed = [cast(MemberRow, row).packed() for row in rows]  # MemberList.show's rows
+    send_list_replaced(page, list_view, packed, now_holds=rows)
 
 
 _TITLE_AT, _LIST_AT, _MORE_AT = MemberList.TITLE_AT, MemberList.LIST_AT, MemberList.MORE_AT

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any, Protocol
 
 import flet as ft
@@ -21,7 +22,7 @@ from flet_chat.core.rooms import user_key
 from flet_chat.core.service import ChatService
 from flet_chat.live.presence_cache import PresenceCache
 from flet_chat.live.typing_board import TypingBoard
-from flet_chat.ui.member_updates import MemberPatches, send_members
+from flet_chat.ui.member_updates import MemberPatches, rows_sent_after, send_members
 from flet_chat.ui.views.chat_view import NARROW_WIDTH, ChatView
 
 logger = logging.getLogger(__name__)
@@ -85,6 +86,12 @@ class PresenceSession:
         self._board.subscribe(self._typists_changed)
         if self._marks is not None:
             self._marks.subscribe(self._members_changed)
+
+    @contextmanager
+    def first_send(self) -> Iterator[None]:
+        """Around the page's first send of the view: the member rows follow it ready-made."""
+        with rows_sent_after(self._page, self.view.members):
+            yield
 
     def close(self) -> None:
         self._cache.unsubscribe(self._members_changed)

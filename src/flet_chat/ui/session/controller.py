@@ -317,7 +317,8 @@ class SessionController:
         self.room_list.show(
             self.rooms.entries(), self.conversation.room.key, self.rooms.directory()
         )
-        page.add(*self.view.layout())
+        with self.presence.first_send():
+            page.add(*self.view.layout())
         self._prefs = ft.SharedPreferences()  # registers with this page; kept referenced here
         # History and identity load in the background so main() returns at once: Flet 1.0.5
         # logs an AttributeError when a client leaves while main() is still running.
