@@ -57,3 +57,34 @@ async def test_a_cancelled_session_is_not_rendered_and_a_failing_one_spoils_noth
     clock.cancel("gone")
     await renders.next_pass()
     assert renders.done == ["b"]
+
+
+async def test_work_after_a_pass_runs_after_the_sends_the_pass_queued() -> None:
+    loop = asyncio.get_running_loop()
+    clock, order = FrameClock(frame_seconds=0.01), []
+    finished = asyncio.Event()
+
+    def render(name: str) -> None:
+        order.append(f"render {name}")
+        # A frame queued for the session's socket: its send loop wakes up next.
+        loop.call_soon(order.append, f"send {name}")
+        clock.after_pass(lambda: order.append(f"after {name}"))
+
+    def broken() -> None:
+        clock.after_pass(lambda: 1 / 0)  # a failing piece of work spoils none of the others
+        raise RuntimeError("the tab closed")
+
+    clock.request("a", lambda: render("a"))
+    clock.request("broken", broken)
+    clock.request("b", lambda: render("b"))
+    clock.request("last", lambda: clock.after_pass(finished.set))
+    await asyncio.wait_for(finished.wait(), timeout=5)
+    assert order == ["render a", "render b", "send a", "send b", "after a", "after b"]
+
+    # Outside a pass, it runs once what was already scheduled has run.
+    finished.clear()
+    loop.call_soon(order.append, "earlier")
+    clock.after_pass(lambda: order.append("later"))
+    clock.after_pass(finished.set)
+    await asyncio.wait_for(finished.wait(), timeout=5)
+    assert order[-2:] == ["earlier", "later"]

@@ -81,3 +81,40 @@ def test_at_the_cap_a_message_updates_one_chunk_and_the_oldest_fall_off_in_steps
     # Once per CHUNK_SIZE messages, not on every one, as ready-made splices (the first time, the
     # "older" button appearing above the rows comes with it: ui/updates.py sends it after).
     assert (list_updates, splices) == (0, 3)
+
+
+def test_a_spare_built_ahead_is_the_next_chunk_and_changes_nothing_sent() -> None:
+    rows = RowCache()
+    ahead = MessageList(rows, head=ft.TextButton(content="older"))
+    plain = MessageList(rows, head=ft.TextButton(content="older"))
+    shown = [msg(i) for i in range(1, CHUNK_SIZE)]
+    for view in (ahead, plain):
+        view.show(shown, has_older=False)
+    assert not ahead.wants_spare()  # the last chunk has room: nothing to build yet
+    shown.append(msg(CHUNK_SIZE))
+    for view in (ahead, plain):
+        view.show(shown, has_older=False)
+    assert ahead.wants_spare()  # full: the next message starts a chunk
+    ahead.prepare_spare()
+    spare = ahead._spare
+    assert spare is not None
+    assert not ahead.wants_spare()
+    ahead.prepare_spare()
+    assert ahead._spare is spare  # built once
+
+    shown.append(msg(CHUNK_SIZE + 1))
+    with_spare = ahead.show(shown, has_older=False)
+    without = plain.show(shown, has_older=False)
+    assert ahead.list_view.controls[-1] is spare
+    assert spare.controls == [rows.row(msg(CHUNK_SIZE + 1))]
+    assert not ahead.wants_spare()
+    assert ahead._spare is None
+    # The same splice, with the spare in place of a chunk built on the spot.
+    (splice,) = with_spare
+    (plain_splice,) = without
+    assert isinstance(splice, ListSpliced)
+    assert isinstance(plain_splice, ListSpliced)
+    assert splice.removed == plain_splice.removed
+    assert [index for index, _ in splice.added] == [index for index, _ in plain_splice.added]
+    assert splice.added[-1][1].chunk is spare  # type: ignore[union-attr]
+    assert ahead.entries() == plain.entries()

@@ -4,6 +4,10 @@ A burst of messages (a crowd joining, a busy room) then costs each session one d
 patch per frame instead of one per message. One process-wide timer instead of one per session:
 while a pass over 1,000 sessions runs, new events only queue up, and the next pass takes them all,
 so the busier the process, the more each pass batches.
+
+Work that can wait for a pass's frames to leave (a session building ahead what its next
+message will need) goes to `after_pass`: it runs after the sends the pass queued, so it adds
+to no session's latency.
 """
 
 from __future__ import annotations
@@ -23,6 +27,9 @@ class FrameClock:
         self._due: dict[object, Callable[[], None]] = {}
         self._timer: asyncio.TimerHandle | None = None
         self._last_pass = float("-inf")
+        self._after: list[Callable[[], None]] = []
+        self._after_handle: asyncio.Handle | None = None
+        self._in_pass = False
 
     def request(self, session: object, render: Callable[[], None]) -> None:
         """Have `render` called in the next pass (once, however often this is asked)."""
@@ -36,12 +43,38 @@ class FrameClock:
     def cancel(self, session: object) -> None:
         self._due.pop(session, None)
 
+    def after_pass(self, work: Callable[[], None]) -> None:
+        """Have `work` run once the frames of this pass (or, outside one, of what already
+        ran) have had their turn to be sent: the loop runs callbacks in the order they were
+        scheduled, and this is scheduled after the pass."""
+        self._after.append(work)
+        if not self._in_pass:
+            self._schedule_after()
+
+    def _schedule_after(self) -> None:
+        if self._after and self._after_handle is None:
+            self._after_handle = asyncio.get_running_loop().call_soon(self._run_after)
+
+    def _run_after(self) -> None:
+        self._after_handle = None
+        after, self._after = self._after, []
+        for work in after:
+            try:
+                work()
+            except Exception:
+                logger.exception("work after a frame failed")
+
     def _pass(self) -> None:
         self._timer = None
         self._last_pass = asyncio.get_running_loop().time()
         due, self._due = self._due, {}
-        for render in due.values():
-            try:
-                render()
-            except Exception:  # one broken session must not keep the others from their news
-                logger.exception("rendering a session failed")
+        self._in_pass = True
+        try:
+            for render in due.values():
+                try:
+                    render()
+                except Exception:  # one broken session must not keep the others from their news
+                    logger.exception("rendering a session failed")
+        finally:
+            self._in_pass = False
+        self._schedule_after()

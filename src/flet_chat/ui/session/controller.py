@@ -548,6 +548,8 @@ class SessionController:
             self.tab_title.missed_here(self._missed_here)
             self._missed_here = 0
         self.conversation.flush()
+        if self.view.messages.wants_spare():
+            self._shared.frames.after_pass(self.view.messages.prepare_spare)
         if self._own_profile_changed:
             self._own_profile_changed = False
             self._redraw_own_rows()

@@ -13,6 +13,10 @@ whole chunks; what the new top needs (its day, its author above a continued row)
 "lead", a few shared rows between the head and the chunks, so no chunk is re-diffed for it.
 The day turning relabels the separators ("Today" becomes "Yesterday"), once.
 
+A session builds the chunk its next message will start ahead of it, once its last chunk is
+full and that message's frame has gone out (`prepare_spare`, run after the frame clock's pass):
+building a Flet Column was a quarter of what a message starting a chunk cost each session.
+
 "New messages" (ui/views/unread_divider.py) sits between chunks: the message it is above starts
 a chunk of its own, so placing it rebuilds the list once and no shared row or chunk changes.
 """
@@ -101,6 +105,18 @@ class MessageList:
         self._divider: ft.Control | None = None
         self._divider_at: int | None = None
         self._rebuild = False
+        self._spare: MessageChunk | None = None  # built ahead for the next chunk
+
+    def wants_spare(self) -> bool:
+        """Whether the next message starts a chunk and none is built for it yet."""
+        return (
+            self._spare is None and bool(self._chunk_sizes) and self._chunk_sizes[-1] >= CHUNK_SIZE
+        )
+
+    def prepare_spare(self) -> None:
+        """Build the chunk the next message will start, ahead of it (see the module's docstring)."""
+        if self.wants_spare():
+            self._spare = MessageChunk(spacing=ROW_SPACING, tight=True)
 
     def show(self, messages: Sequence[Message], *, has_older: bool) -> list[Update]:
         """Make the list show `messages`; returns the updates to send, in order."""
@@ -294,7 +310,10 @@ class MessageList:
                 and bool(self._chunk_entries and self._chunk_entries[-1])
             )
             if not self._chunk_entries or self._chunk_sizes[-1] >= CHUNK_SIZE or divides:
-                self._chunks.append(MessageChunk(spacing=ROW_SPACING, tight=True))
+                spare, self._spare = self._spare, None
+                if spare is None:
+                    spare = MessageChunk(spacing=ROW_SPACING, tight=True)
+                self._chunks.append(spare)
                 self._chunk_entries.append([])
                 self._chunk_sizes.append(0)
             chunk = self._chunks[-1]
