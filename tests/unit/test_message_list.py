@@ -118,3 +118,34 @@ def test_a_spare_built_ahead_is_the_next_chunk_and_changes_nothing_sent() -> Non
     assert [index for index, _ in splice.added] == [index for index, _ in plain_splice.added]
     assert splice.added[-1][1].chunk is spare  # type: ignore[union-attr]
     assert ahead.entries() == plain.entries()
+
+
+def test_the_list_holds_what_it_should_after_every_kind_of_change() -> None:
+    """Whichever way `show` works out the ListView's new children (a chunk added at the end
+    without going through the list, or comparing it whole), they are what `_list_controls`
+    says: head, lead rows, the divider before its chunk, the chunks."""
+    from flet_chat.ui.message_window import MessageWindow
+
+    window = MessageWindow(6 * CHUNK_SIZE, trim_step=CHUNK_SIZE)
+    view = MessageList(RowCache(), head=ft.TextButton(content="older"))
+    window.reset([msg(i) for i in range(1, 2 * CHUNK_SIZE - 3)], has_older=False)
+    view.show(window.messages, has_older=window.has_older)
+    chunk_starts = 0
+    for i in range(2 * CHUNK_SIZE - 3, 9 * CHUNK_SIZE):
+        if i == 3 * CHUNK_SIZE + 4:  # "New messages" above a live message still to come
+            view.mark_unread_from(i + 3)
+        if i % 7 == 0:
+            view.prepare_spare()
+        chunks_before = list(view.list_view.controls)
+        window.add_live(msg(i))
+        updates = view.show(window.messages, has_older=window.has_older)
+        held = view.list_view.controls
+        assert [id(c) for c in held] == [id(c) for c in view._list_controls(window.has_older)]
+        assert view.ids() == [m.id for m in window.messages]
+        new = [c for c in held if all(c is not b for b in chunks_before)]
+        if new and all(c is h for c, h in zip(chunks_before, held, strict=False)):
+            chunk_starts += 1  # grew at the end: one splice adding exactly the new chunks
+            (splice,) = [u for u in updates if isinstance(u, ListSpliced)]
+            assert splice.removed == ()
+            assert [index for index, _ in splice.added] == [held.index(c) for c in new]
+    assert chunk_starts >= 3

@@ -23,6 +23,7 @@ a chunk of its own, so placing it rebuilds the list once and no shared row or ch
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
@@ -123,7 +124,7 @@ class MessageList:
         today = self._current_day()
         chunks_before = list(self._chunks)
         lead_before = self._lead_rows  # _set_lead puts a new list in its place
-        step = None if self._rebuild else _as_shift_and_append(self._ids, [m.id for m in messages])
+        step = None if self._rebuild else _as_shift_and_append(self._ids, _message_ids(messages))
         self._rebuild = False
         appends: dict[int, RowsAppended] = {}
         changed: dict[int, MessageChunk] = {}
@@ -165,6 +166,14 @@ class MessageList:
             or has_older != self._show_head
         ):
             return updates
+        if self._grew_at_the_end(reshaped, lead_before, has_older, len(chunks_before)):
+            # A live message started a chunk: the list only gains it (1 in 10 messages).
+            start = len(self.list_view.controls)
+            new_chunks = self._chunks[len(chunks_before) :]
+            self.list_view.controls = [*self.list_view.controls, *new_chunks]
+            added = tuple((start + i, appends[id(c)]) for i, c in enumerate(new_chunks))
+            updates.append(ListSpliced(self.list_view, (), added))
+            return updates
         self._show_head = has_older
         # Compare by id(): cheap, and independent of how a control defines equality.
         shown, controls = list(self.list_view.controls), self._list_controls(has_older)
@@ -172,6 +181,23 @@ class MessageList:
             self.list_view.controls = controls
             updates.append(self._splice(shown, controls, appends) or self.list_view)
         return updates
+
+    def _grew_at_the_end(
+        self, reshaped: bool, lead_before: list[ft.Control], has_older: bool, chunks_before: int
+    ) -> bool:
+        """Whether the ListView's new children are the old ones and the chunks added since
+        (what `_list_controls` would say, worked out without going through the whole list):
+        nothing fell off, the lead and the head stayed, and no new chunk has the divider."""
+        return (
+            not reshaped
+            and self._lead_rows is lead_before
+            and has_older == self._show_head
+            and len(self._chunks) > chunks_before
+            and all(
+                _first_message_id(entries) not in (None, self._divider_at)
+                for entries in self._chunk_entries[chunks_before:]
+            )
+        )
 
     def _splice(
         self, shown: list[ft.Control], controls: list[ft.Control], appends: dict[int, RowsAppended]
@@ -331,6 +357,13 @@ class MessageList:
                 self._ids.append(entry.message.id)
                 self._chunk_sizes[-1] += 1
         return appends
+
+
+def _message_ids(messages: Sequence[Message]) -> list[int]:
+    return list(map(_MESSAGE_ID, messages))  # for every session at every message: no Python loop
+
+
+_MESSAGE_ID = operator.attrgetter("id")
 
 
 def _ids(controls: Sequence[ft.Control]) -> list[int]:
