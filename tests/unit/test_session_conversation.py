@@ -4,10 +4,12 @@ switched away from stops its retries, a double click loads one older page, read 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 from flet_chat.core.models import HistoryPage, Message, MessageKind, Room, RoomKind
 from flet_chat.ui.message_window import MessageWindow
 from flet_chat.ui.session.conversation import HISTORY_FAILED, Conversation
+from flet_chat.ui.views.message_list import CHUNK_SIZE
 from tests.unit.session_fakes import FakeScreen, make_view, message
 
 DEV = Room("dev", RoomKind.PUBLIC)
@@ -54,10 +56,15 @@ class NoChanges:
         return []
 
 
-def make(history: FakeHistory, me: str | None = "Alice") -> tuple[Conversation, FakeScreen]:
+def make(
+    history: FakeHistory,
+    me: str | None = "Alice",
+    after_frame: Callable[[Callable[[], None]], None] | None = None,
+) -> tuple[Conversation, FakeScreen]:
     screen = FakeScreen()
     view = make_view()
     conversation = Conversation(
+        after_frame=after_frame,
         history=history,
         read_marks=history,
         window=MessageWindow(200),
@@ -166,3 +173,19 @@ async def test_only_a_loaded_room_of_a_known_user_is_marked_read() -> None:
     await conversation.load_history()
     await conversation.mark_read()
     assert history.marked == [("Alice", "general", 2)]
+
+
+async def test_the_chunk_the_next_message_starts_is_built_after_the_frame_not_in_it() -> None:
+    later: list[Callable[[], None]] = []
+    history = FakeHistory([message(i) for i in range(1, CHUNK_SIZE + 1)])  # one full chunk
+    conversation, _screen = make(history, after_frame=later.append)
+    await conversation.load_history()
+    messages = conversation._view.messages
+    assert later == [messages.prepare_spare]  # asked for, not built during the render
+    assert messages.wants_spare()
+    later.pop()()  # the frame went out: build it
+    spare = messages._spare
+    conversation.hold(message(CHUNK_SIZE + 1))
+    conversation.flush()
+    assert messages.list_view.controls[-1] is spare  # the message's chunk is the one built
+    assert later == []  # the new chunk has room: nothing to build ahead

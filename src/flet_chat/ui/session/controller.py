@@ -204,6 +204,7 @@ class SessionController:
             me=self._me,
             profiles=services.profile_cache,
             general=services.general_page.read,
+            after_frame=self._shared.frames.after_pass,
         )
         # Muted, archived, slow mode: what the composer says in the room on screen.
         self.standing = RoomStanding(
@@ -548,8 +549,6 @@ class SessionController:
             self.tab_title.missed_here(self._missed_here)
             self._missed_here = 0
         self.conversation.flush()
-        if self.view.messages.wants_spare():
-            self._shared.frames.after_pass(self.view.messages.prepare_spare)
         if self._own_profile_changed:
             self._own_profile_changed = False
             self._redraw_own_rows()

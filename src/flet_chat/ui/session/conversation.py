@@ -76,13 +76,17 @@ class Conversation:
         me: Callable[[], str | None],
         profiles: Profiles | None = None,
         general: Callable[[], Awaitable[tuple[HistoryPage, str | None]]] | None = None,
+        after_frame: Callable[[Callable[[], None]], None] | None = None,
         retry_delays: Sequence[float] = RETRY_DELAYS,
         retry_pace: float = HISTORY_RETRY_MAX_SECONDS,
     ) -> None:
         """While the store is away history is read again after each of `retry_delays`, then
         every `retry_pace` seconds. `general` reads #general's newest page and topic shared
-        with the process's other sessions (live/newest_page.py); without it each reads its own."""
+        with the process's other sessions (live/newest_page.py); without it each reads its own.
+        `after_frame` runs work once the frames sent meanwhile have gone out (FrameClock's
+        `after_pass`); without it that work is not done ahead."""
         self._history = history
+        self._after_frame = after_frame
         self._general = general
         self._retry_delays = retry_delays
         self._retry_pace = retry_pace
@@ -222,6 +226,9 @@ class Conversation:
 
     def _render(self) -> None:
         self._screen.send(self._view.render(self.window))
+        messages = self._view.messages
+        if self._after_frame is not None and messages.wants_spare():
+            self._after_frame(messages.prepare_spare)  # the chunk the next message will start
 
     def show_header(self, topic: str | None) -> None:
         room = self.room
