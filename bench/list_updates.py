@@ -11,7 +11,8 @@ frame clock does and the time per list is taken for three kinds of message:
 Medians are printed with the ratio of the app's way to Flet's diff. Encoding and queueing the
 frames is included; the websocket write and the client are not (bench.run measures those).
 The app's way builds a session's next chunk after the frames went out (MessageList.prepare_spare,
-run after the frame clock's pass): that is not timed, as it delays no delivery."""
+run after the frame clock's pass): that is timed on its own ("chunk built ahead", per session
+that built one), as it delays no delivery of the message but is still the server's work."""
 
 from __future__ import annotations
 
@@ -43,6 +44,7 @@ from flet_chat.ui.updates import send_updates
 from flet_chat.ui.views.message_list import CHUNK_SIZE, MessageList, RowsAppended, Update
 
 KINDS = ("row", "chunk", "chunk at cap")
+AHEAD = "chunk built ahead"  # the app's way only, after the frames
 START = datetime(2026, 11, 28, 12, tzinfo=UTC)
 
 
@@ -121,8 +123,13 @@ def _measure(
                 send(view.show(window.messages, has_older=window.has_older))
             spent = (time.perf_counter() - began) / sessions * 1e6
             if way == "app":  # as the frame clock does once the frames have gone out
+                building = sum(view.wants_spare() for view in lists)
+                began = time.perf_counter()
                 for view in lists:
                     view.prepare_spare()
+                if building:
+                    built = (time.perf_counter() - began) / building * 1e6
+                    timings.setdefault(AHEAD, []).append(built)
             at_cap = len(windows[0].messages) >= MAX_RENDERED_MESSAGES - CHUNK_SIZE
             kind = "row" if not starts_chunk else "chunk at cap" if at_cap else "chunk"
             timings[kind].append(spent)
@@ -205,6 +212,9 @@ def main(argv: list[str] | None = None) -> int:
             f"[list-updates] {kind}: Flet's diff {flet_us:.0f} us, the app's way {app_us:.0f} us"
             f" per session: x{app_us / flet_us:.2f}"
         )
+    ahead_us = statistics.median(found["app"][AHEAD])
+    kinds[AHEAD] = {"app_us_per_session": round(ahead_us, 1), "samples": len(found["app"][AHEAD])}
+    print(f"[list-updates] {AHEAD} (after the frames, once per chunk): {ahead_us:.0f} us")
     report = {
         "command": "python -m bench.list_updates "
         + " ".join(sys.argv[1:] if argv is None else argv),

@@ -81,10 +81,20 @@ async def test_work_after_a_pass_runs_after_the_sends_the_pass_queued() -> None:
     await asyncio.wait_for(finished.wait(), timeout=5)
     assert order == ["render a", "render b", "send a", "send b", "after a", "after b"]
 
-    # Outside a pass, it runs once what was already scheduled has run.
+    # Outside a pass, it runs once what was already scheduled has run, even while a pass's
+    # work is still waiting for its turn.
     finished.clear()
-    loop.call_soon(order.append, "earlier")
-    clock.after_pass(lambda: order.append("later"))
-    clock.after_pass(finished.set)
+    order.clear()
+
+    def pass_with_work() -> None:
+        clock.after_pass(lambda: order.append("the pass's work"))
+        loop.call_soon(outside)  # runs before the pass's work: as a history load's render
+
+    def outside() -> None:
+        loop.call_soon(order.append, "its frame sent")
+        clock.after_pass(lambda: order.append("its work"))
+        clock.after_pass(finished.set)
+
+    clock.request("a", pass_with_work)
     await asyncio.wait_for(finished.wait(), timeout=5)
-    assert order[-2:] == ["earlier", "later"]
+    assert order == ["the pass's work", "its frame sent", "its work"]

@@ -15,6 +15,7 @@ from flet_chat.flet_compat import LeakSafeFletApp, install_walk_once, pack_contr
 from flet_chat.testing.flet_client import PATCH, FletClient, decode
 from flet_chat.ui import keys
 from flet_chat.ui.member_updates import MemberPatches, rows_sent_after, send_members
+from flet_chat.ui.views import member_list
 from flet_chat.ui.views.member_list import MemberList, MemberRowCache, more_text
 
 CAP = 4
@@ -42,12 +43,16 @@ class Marks:
 class Session:
     """One session's member list, its socket, and its client's mirror of what it was sent."""
 
-    def __init__(self, rows: MemberRowCache, users: list[str], *, rows_after: bool = False) -> None:
+    def __init__(
+        self, rows: MemberRowCache, users: list[str], *, rows_after: bool = False, ours: bool = True
+    ) -> None:
         self.members = MemberList(rows, cap=CAP)
         self.members.show(users)  # drawn before the page is sent, as PresenceSession.start does
         self.wire = Wire.__new__(Wire)
         self.wire.frames = []
-        self.page: Any = SimpleNamespace(session=SimpleNamespace(connection=self.wire))
+        # Not ours: a connection that takes no ready-made frames (a desktop window's).
+        connection = self.wire if ours else object()
+        self.page: Any = SimpleNamespace(session=SimpleNamespace(connection=connection))
         self.client = FletClient("ws://unused")
         # The first page as Flet's diff sends it (it also records the snapshots Flet keeps);
         # with `rows_after`, as SessionController.start sends it: the rows follow ready-made.
@@ -137,8 +142,17 @@ def test_sessions_in_other_rooms_get_their_own_counts() -> None:
     assert large.seen()[::2] == (["ann", "bob", "cy", "dan"], ["Online (4)"])
 
 
-def test_the_first_send_leaves_the_rows_to_one_ready_made_replacement() -> None:
+def test_the_first_send_leaves_the_rows_to_one_ready_made_replacement(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     install_walk_once()
+    encoded: list[object] = []
+
+    def counting(control: Any) -> bytes:
+        encoded.append(control)
+        return pack_control(control)
+
+    monkeypatch.setattr(member_list, "pack_control", counting)  # what MemberRow.packed calls
     rows = MemberRowCache()
     users = ["ann", "bob", "cy", "dan", "eve"]
     sessions = [Session(rows, users, rows_after=True) for _ in range(3)]
@@ -151,11 +165,14 @@ def test_the_first_send_leaves_the_rows_to_one_ready_made_replacement() -> None:
         assert list_view.controls == [rows.row(n) for n in users[:CAP]]
         assert getattr(list_view, "__prev_lists")["controls"] == list_view.controls
     # Each row was encoded once for every session, not once per session.
-    assert all(rows.row(name).packed() is rows.row(name).packed() for name in users[:CAP])
+    assert encoded == [rows.row(name) for name in users[:CAP]]
 
 
-def test_a_page_without_ready_made_patches_gets_the_rows_in_its_first_send() -> None:
+@pytest.mark.parametrize("ours", [False, True], ids=["not-ours", "no-first-send-wrapper"])
+def test_a_page_without_ready_made_patches_gets_the_rows_in_its_first_send(ours: bool) -> None:
     install_walk_once()
-    session = Session(MemberRowCache(), ["ann", "bob"], rows_after=False)
+    # Not ours: asked to send the rows after, it leaves them in the first send.
+    session = Session(MemberRowCache(), ["ann", "bob"], rows_after=not ours, ours=ours)
     assert session.first_rows_in_page == 2
     assert session.seen()[0] == ["ann", "bob"]
+    assert session.wire.frames == []

@@ -120,7 +120,9 @@ def test_a_spare_built_ahead_is_the_next_chunk_and_changes_nothing_sent() -> Non
     assert ahead.entries() == plain.entries()
 
 
-def test_the_list_holds_what_it_should_after_every_kind_of_change() -> None:
+def test_the_list_holds_what_it_should_after_every_kind_of_change(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """Whichever way `show` works out the ListView's new children (a chunk added at the end
     without going through the list, or comparing it whole), they are what `_list_controls`
     says: head, lead rows, the divider before its chunk, the chunks."""
@@ -128,6 +130,14 @@ def test_the_list_holds_what_it_should_after_every_kind_of_change() -> None:
 
     window = MessageWindow(6 * CHUNK_SIZE, trim_step=CHUNK_SIZE)
     view = MessageList(RowCache(), head=ft.TextButton(content="older"))
+    went_through: list[int] = []  # messages for which the whole list was worked out
+    whole = view._list_controls
+
+    def through(has_older: bool) -> list[ft.Control]:
+        went_through.append(view.ids()[-1] if view.ids() else 0)
+        return whole(has_older)
+
+    monkeypatch.setattr(view, "_list_controls", through)
     window.reset([msg(i) for i in range(1, 2 * CHUNK_SIZE - 3)], has_older=False)
     view.show(window.messages, has_older=window.has_older)
     chunk_starts = 0
@@ -140,7 +150,7 @@ def test_the_list_holds_what_it_should_after_every_kind_of_change() -> None:
         window.add_live(msg(i))
         updates = view.show(window.messages, has_older=window.has_older)
         held = view.list_view.controls
-        assert [id(c) for c in held] == [id(c) for c in view._list_controls(window.has_older)]
+        assert [id(c) for c in held] == [id(c) for c in whole(window.has_older)]
         assert view.ids() == [m.id for m in window.messages]
         new = [c for c in held if all(c is not b for b in chunks_before)]
         if new and all(c is h for c, h in zip(chunks_before, held, strict=False)):
@@ -148,4 +158,7 @@ def test_the_list_holds_what_it_should_after_every_kind_of_change() -> None:
             (splice,) = [u for u in updates if isinstance(u, ListSpliced)]
             assert splice.removed == ()
             assert [index for index, _ in splice.added] == [held.index(c) for c in new]
+            if i != 3 * CHUNK_SIZE + 7:  # (the divider's message goes the whole way)
+                assert i not in went_through  # without working the whole list out
     assert chunk_starts >= 3
+    assert 3 * CHUNK_SIZE + 7 in went_through

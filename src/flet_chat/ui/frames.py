@@ -6,8 +6,9 @@ while a pass over 1,000 sessions runs, new events only queue up, and the next pa
 so the busier the process, the more each pass batches.
 
 Work that can wait for a pass's frames to leave (a session building ahead what its next
-message will need) goes to `after_pass`: it runs after the sends the pass queued, so it adds
-to no session's latency.
+message will need) goes to `after_pass`: it runs after the sends the pass queued. It is not
+saved, only moved behind the deliveries it would have delayed (a whole pass's of it runs in one
+callback, before the next pass).
 """
 
 from __future__ import annotations
@@ -27,8 +28,7 @@ class FrameClock:
         self._due: dict[object, Callable[[], None]] = {}
         self._timer: asyncio.TimerHandle | None = None
         self._last_pass = float("-inf")
-        self._after: list[Callable[[], None]] = []
-        self._after_handle: asyncio.Handle | None = None
+        self._after: list[Callable[[], None]] = []  # asked for during the current pass
         self._in_pass = False
 
     def request(self, session: object, render: Callable[[], None]) -> None:
@@ -44,25 +44,13 @@ class FrameClock:
         self._due.pop(session, None)
 
     def after_pass(self, work: Callable[[], None]) -> None:
-        """Have `work` run once the frames of this pass (or, outside one, of what already
-        ran) have had their turn to be sent: the loop runs callbacks in the order they were
-        scheduled, and this is scheduled after the pass."""
-        self._after.append(work)
-        if not self._in_pass:
-            self._schedule_after()
-
-    def _schedule_after(self) -> None:
-        if self._after and self._after_handle is None:
-            self._after_handle = asyncio.get_running_loop().call_soon(self._run_after)
-
-    def _run_after(self) -> None:
-        self._after_handle = None
-        after, self._after = self._after, []
-        for work in after:
-            try:
-                work()
-            except Exception:
-                logger.exception("work after a frame failed")
+        """Have `work` run once the frames sent so far (in a pass: all of the pass's) have had
+        their turn to be sent: the loop runs callbacks in the order they were scheduled, and
+        the sends were scheduled first."""
+        if self._in_pass:
+            self._after.append(work)
+        else:
+            asyncio.get_running_loop().call_soon(_run_all, [work])
 
     def _pass(self) -> None:
         self._timer = None
@@ -77,4 +65,14 @@ class FrameClock:
                     logger.exception("rendering a session failed")
         finally:
             self._in_pass = False
-        self._schedule_after()
+        if self._after:
+            after, self._after = self._after, []
+            asyncio.get_running_loop().call_soon(_run_all, after)
+
+
+def _run_all(work: list[Callable[[], None]]) -> None:
+    for piece in work:
+        try:
+            piece()
+        except Exception:  # as with renders: one failure must not keep the rest from running
+            logger.exception("work after a frame failed")

@@ -80,7 +80,7 @@ def send_members(
     if (
         page is not None
         and change.rows is None
-        and list_view in change.controls
+        and any(c is list_view for c in change.controls)  # `is`: controls compare by value
         and list_view.controls
         and holds_empty_list(page, list_view)
     ):
@@ -126,10 +126,10 @@ def rows_sent_after(page: ft.Page | None, members: MemberList) -> Iterator[None]
         yield
     finally:
         list_view.controls = rows
+    # Else the page did not go out (the socket is closing): the panel, whenever it is sent,
+    # goes whole, rows and all.
     if holds_empty_list(page, list_view):
         _fill_empty_list(page, list_view)
-    else:  # the panel did not go out with that send: Flet's diff sends the rows with it
-        list_view.update()
 
 
 def _fill_empty_list(page: ft.Page, list_view: ft.Column) -> None:

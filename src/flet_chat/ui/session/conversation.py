@@ -226,9 +226,13 @@ class Conversation:
 
     def _render(self) -> None:
         self._screen.send(self._view.render(self.window))
+        self._build_ahead()
+
+    def _build_ahead(self) -> None:
+        """After a render: the chunk the next message will start, built once the frame is out."""
         messages = self._view.messages
         if self._after_frame is not None and messages.wants_spare():
-            self._after_frame(messages.prepare_spare)  # the chunk the next message will start
+            self._after_frame(messages.prepare_spare)
 
     def show_header(self, topic: str | None) -> None:
         room = self.room
@@ -309,6 +313,7 @@ class Conversation:
         if changed and not spliced and all(c is not message_list for c in updates):
             updates.insert(0, message_list)
         self._screen.send(updates)
+        self._build_ahead()
 
     async def mark_read(self) -> None:
         """The user has seen the room on screen up to its newest row."""
