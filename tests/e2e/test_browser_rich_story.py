@@ -125,7 +125,11 @@ def test_markdown_and_a_picture_are_shown_and_found_by_search(
         screenshot_after_change(alice, before, artifacts_dir / "e2e-rich-story-picture.png")
         assert thumbnails
         assert set(thumbnails) == {200}
-        orange, of = orange_pixels(alice, image)
+        # The thumbnail is fetched and drawn a moment after its row: look until it shows.
+        for _ in range(60):
+            orange, of = orange_pixels(alice, image)
+            if orange > 0.3 * of:
+                break
         assert orange > 0.3 * of
 
         image.click()
