@@ -50,6 +50,14 @@ and a handler. `install_event_type_cache()` keeps the answer per class and handl
 forward references with its caller's frame's names, so the first answer is still worked out from
 a function whose globals are those of Flet's caller (`flet.controls.base_control`).
 
+The random ids: Flet names each session, each connection, each page's service registry and
+each call to the client (`SharedPreferences.get`) with `random_string`, which draws every
+character from `secrets.choice`: one `os.urandom` call per character, 44 a session that
+reconnects, about 0.5 ms of a storm's 13 ms per tab. `install_fast_ids()` puts in its place a
+function drawing from one `os.urandom` call per id, as unpredictable (the session id is what
+lets a tab resume its session) and as uniform: bytes past the largest multiple of 62 are
+thrown away rather than folded in.
+
 The debug f-string: `FletApp.send_message` formats every outgoing message into a debug log line
 whether or not debug logging is on; the repr of a patch walks all of its controls again.
 """
@@ -59,18 +67,25 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import logging
+import os
+import string
 import types
 import weakref
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import flet as ft
 import msgpack
+from flet import utils as flet_utils
 from flet.controls import base_control as flet_base_control
+from flet.controls import page as flet_page
 from flet.controls.base_control import BaseControl
 from flet.controls.object_patch import DiffBuilder, ObjectPatchException, Operation
+from flet.messaging import session as flet_session
 from flet.messaging.protocol import MessageAction, configure_encode_object_for_msgpack
+from flet.utils import strings as flet_strings
 from flet.utils import validation as flet_validation
+from flet_web.fastapi import flet_app as flet_web_app
 from flet_web.fastapi.flet_app import FletApp
 from flet_web.fastapi.flet_app_manager import app_manager
 
@@ -226,6 +241,35 @@ def install_event_type_cache() -> None:
 
     event_type._flet_chat_cached = True  # type: ignore[attr-defined]
     flet_base_control.get_event_field_type = event_type  # type: ignore[attr-defined]
+
+
+_ID_ALPHABET = string.ascii_letters + string.digits
+_ID_BYTES_KEPT = 256 - 256 % len(_ID_ALPHABET)  # 248: each kept byte maps to 4 characters
+
+
+def random_id(length: int, random_bytes: Callable[[int], bytes] = os.urandom) -> str:
+    """`length` letters and digits, each uniform and independent: Flet's `random_string`,
+    drawn from one `random_bytes` call (rarely two) instead of one per character."""
+    chars: list[str] = []
+    while len(chars) < length:
+        # A byte is thrown away with probability 8/256: a quarter more bytes covers nearly
+        # every draw at once.
+        for byte in random_bytes(length + length // 4 + 4):
+            if byte < _ID_BYTES_KEPT:
+                chars.append(_ID_ALPHABET[byte % len(_ID_ALPHABET)])
+                if len(chars) == length:
+                    break
+    return "".join(chars)
+
+
+_FLET_ID_USERS: tuple[Any, ...] = (flet_strings, flet_utils, flet_session, flet_page, flet_web_app)
+
+
+def install_fast_ids() -> None:
+    """Give Flet's modules `random_id` for their `random_string` (see the module's docstring;
+    idempotent)."""
+    for module in _FLET_ID_USERS:
+        module.random_string = random_id
 
 
 def pack_control(control: BaseControl) -> bytes:
