@@ -176,3 +176,22 @@ def test_a_stamp_changes_with_what_is_shown() -> None:
     }
     assert len(stamps) == 4
     assert profile_stamp(Profile("Ann Lee", "on call", 2)) == profile_stamp(ANN)
+
+
+async def test_the_version_goes_up_whenever_what_is_shown_may_differ(accounts: Accounts) -> None:
+    cache = ProfileCache(accounts.load, capacity=2)
+    start = cache.version
+    assert cache.shown("ann")[0] == NO_PROFILE  # not known yet: read in the background
+    await cache.ensure(["ann"])
+    assert cache.version > start  # read: Ann's rows show her profile now
+    read = cache.version
+    cache.on_event(ProfileChanged("ann", ANN))  # the same profile: nothing drawn differs
+    assert cache.version == read
+    cache.on_event(ProfileChanged("ann", Profile("Ann", None, 3)))
+    assert cache.version > read
+    changed = cache.version
+    await cache.ensure(["bob"])  # no profile, as the rows drawn before showed: no change
+    assert cache.version == changed
+    await cache.ensure(["carl"])  # a third name: Ann's profile is forgotten
+    assert cache.get("ann") is None
+    assert cache.version > changed

@@ -224,3 +224,58 @@ async def test_direct_conversations_show_their_persons_profile() -> None:
     # A new profile changes the entry, so the list is sent again.
     profiles.profiles["cy"] = Profile("Cyrus", None, 0)
     assert room_list.show(rooms.entries(), "general", []) == [room_list.panel]
+
+
+class VersionedProfiles(Profiles):
+    """Profiles with ProfileCache's version: it goes up with each change made here."""
+
+    def __init__(self, **profiles: Profile) -> None:
+        super().__init__(**profiles)
+        self.version = 0
+
+    def change(self, name: str, profile: Profile) -> None:
+        self.profiles[name] = profile
+        self.version += 1
+
+
+def test_sessions_showing_the_same_members_share_one_look_up_of_their_rows() -> None:
+    profiles = VersionedProfiles(ann=ANN)
+    rows = MemberRowCache(profiles=profiles)
+    rows.profiles_version = lambda: profiles.version
+    first, second = MemberList(rows), MemberList(rows)
+    users = ["ann", "bob", "cy"]
+    first.show(users)
+    asked = len(profiles.asked)
+    assert asked == 3
+    second.show(users)
+    assert len(profiles.asked) == asked  # the second session asked nobody
+    assert second.list_view.controls == first.list_view.controls
+    assert second.list_view.controls is not first.list_view.controls  # a list of its own
+
+    # A profile changed: the next session to draw the list asks again and shows it.
+    profiles.change("bob", Profile("Robert", None, 0))
+    assert second.profiles_changed(frozenset({"bob"}))
+    second.show(users)
+    assert len(profiles.asked) == asked + 3
+    assert "Robert" in READER.texts(shown(second.list_view.controls[1]))
+    assert first.profiles_changed(frozenset({"bob"}))
+    first.show(users)
+    assert len(profiles.asked) == asked + 3
+    assert first.list_view.controls == second.list_view.controls
+
+    # Other names, or the same names with roles, are other rows.
+    third = MemberList(rows)
+    third.show(users, {"ann": "owner"})
+    assert third.list_view.controls[0] is not first.list_view.controls[0]
+    assert third.list_view.controls[1:] == first.list_view.controls[1:]
+    fourth = MemberList(rows)
+    fourth.show(["ann", "cy"])
+    assert fourth.list_view.controls == [first.list_view.controls[0], first.list_view.controls[2]]
+
+
+def test_without_a_version_every_list_asks_for_every_name() -> None:
+    profiles = Profiles(ann=ANN)
+    rows = MemberRowCache(profiles=profiles)
+    MemberList(rows).show(["ann", "bob"])
+    MemberList(rows).show(["ann", "bob"])
+    assert profiles.asked == ["ann", "bob", "ann", "bob"]

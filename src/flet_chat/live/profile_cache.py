@@ -68,6 +68,9 @@ class ProfileCache:
         self._coalesce = coalesce
         # By user key: the profile and its stamp (worked out once, not per row drawn).
         self._profiles: OrderedDict[str, tuple[Profile, int]] = OrderedDict()
+        # Goes up whenever `shown` may answer differently for some name (a profile read or
+        # changed, one forgotten): what was drawn from it before may be out of date.
+        self.version = 0
         self._wanted: dict[str, str] = {}  # user key -> name, to read in the background
         self._loading: dict[str, asyncio.Future[None]] = {}  # user key -> its read in flight
         self._changed: set[str] = set()
@@ -166,8 +169,10 @@ class ProfileCache:
         self._profiles.move_to_end(key)
         while len(self._profiles) > self._capacity:
             self._profiles.popitem(last=False)
+            self.version += 1
         # Rows drawn while the name was unknown show no profile: that is a change too.
         if before != profile:
+            self.version += 1
             self._changed.add(key)
             self._wake.set()
 

@@ -45,6 +45,7 @@ class ProcessShared:
         """Rows show people's profiles from now on (once the services have started)."""
         self.rows.profiles = profiles.shown
         self.member_rows.profiles = profiles.shown
+        self.member_rows.profiles_version = lambda: profiles.version
         services = self.runtime.services
         if services is not None:  # images show as thumbnails from now on
             self.rows.thumbnails = services.files.row_thumbnail

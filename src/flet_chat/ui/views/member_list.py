@@ -165,13 +165,39 @@ class MemberRowCache:
     ) -> None:
         self._capacity = capacity
         self.profiles = profiles  # None: rows show no profiles (unit tests, before start)
+        # Changes whenever `profiles` would answer differently for a name; None: not known.
+        self.profiles_version: Callable[[], int] | None = None
         self._marks = marks
         self._rows: OrderedDict[str, tuple[MemberRow, int, bool]] = OrderedDict()
+        self._last_list: tuple[tuple[object, ...], list[MemberRow]] | None = None
 
     @property
     def version(self) -> int:
         """Changes when any guest mark does (a name found to be a guest's)."""
         return self._marks.version if self._marks is not None else 0
+
+    def rows(self, user_names: Sequence[str], roles: Mapping[str, str]) -> list[MemberRow]:
+        """`row` of each name, with its room role by user key: looked up once for all the
+        sessions showing the same names and roles (after a presence change every session of
+        #general asks for the same 50), until a profile or a guest mark changes."""
+        key = self._list_key(user_names, roles)
+        if key is not None and self._last_list is not None and self._last_list[0] == key:
+            return list(self._last_list[1])
+        rows = [self.row(name, roles.get(user_key(name))) for name in user_names]
+        if key is not None:
+            self._last_list = (key, rows)
+        return list(rows)
+
+    def _list_key(
+        self, user_names: Sequence[str], roles: Mapping[str, str]
+    ) -> tuple[object, ...] | None:
+        if self.profiles is None:
+            profiles_version = 0  # rows show no profiles
+        elif self.profiles_version is not None:
+            profiles_version = self.profiles_version()
+        else:
+            return None  # profiles that cannot say when they change: ask for every name
+        return (tuple(user_names), frozenset(roles.items()), self.version, profiles_version)
 
     def row(self, user_name: str, role: str | None = None) -> MemberRow:
         """The row of `user_name`, marked with a room `role` ("owner", "moderator") if given:
@@ -262,7 +288,7 @@ class MemberList:
             self._profiles_changed = False
             self._shown_version = version
             self._shown_roles = dict(roles)
-            rows = [self._rows.row(name, roles.get(user_key(name))) for name in shown]
+            rows = self._rows.rows(shown, roles)
             row_ids = [id(row) for row in rows]  # the rows are held: no id is reused meanwhile
             self._shown = shown
             if row_ids != self._shown_rows:
