@@ -31,6 +31,15 @@ class _WithoutQuery(logging.Filter):
         return True
 
 
+class _WithoutHandshakeLines(logging.Filter):
+    """Not the websockets library's "connection open" for every websocket: the access line
+    just before it says the same with the client's address, and a restart's crowd of returning
+    tabs wrote a thousand of each within seconds, on the loop that serves them."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.msg != "connection open"
+
+
 class _OneLine(logging.Filter):
     """A record's message on one line, control characters escaped: a client's value in a log
     message (Engine.IO quotes a session id it was sent) must not start a forged line, such as
@@ -74,6 +83,9 @@ def configure_logging(level: str = "INFO") -> None:
         requests = logging.getLogger(name)
         if not any(isinstance(f, _WithoutQuery) for f in requests.filters):
             requests.addFilter(_WithoutQuery())
+    handshakes = logging.getLogger("uvicorn.error")
+    if not any(isinstance(f, _WithoutHandshakeLines) for f in handshakes.filters):
+        handshakes.addFilter(_WithoutHandshakeLines())
     # On the handlers (ours and uvicorn's), so it sees every record, whichever logger wrote it.
     for name in ("", *_REQUEST_LOGGERS):
         for handler in logging.getLogger(name).handlers:
