@@ -9,6 +9,7 @@ import flet as ft
 from flet_chat.bootstrap import Runtime
 from flet_chat.flet_compat import (
     install_event_type_cache,
+    install_fast_dataclass_check,
     install_fast_ids,
     install_lean_validation,
     install_walk_once,
@@ -26,6 +27,7 @@ def build_main(runtime: Runtime) -> FletMain:
     install_lean_validation()
     install_event_type_cache()
     install_fast_ids()
+    install_fast_dataclass_check()
     # What the first message row of the process loads (the Markdown parser and its link
     # finder, Flet's icon and row classes: about 1.7 MB) is loaded now, at start, instead of
     # while the first visitor waits; it is the process's, not any session's.
