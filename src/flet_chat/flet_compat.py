@@ -64,6 +64,12 @@ number) the answer is a failed attribute lookup on its class: 300 ns, about 4% o
 storm's CPU. `install_fast_dataclass_check()` gives both modules a check that remembers the
 answer per class (60 ns); a class is or is not a dataclass from its definition on.
 
+The services' own sends: a service (the file picker, shared preferences) registers with the
+page when it is made, and once the page has been sent Flet diffs the page's service registry
+and sends a patch for each one. A session makes two right before its first `page.add`:
+`services_sent_with_next_update(page)` lets them join the registry unsent, so they go out in
+that `add`'s patch, as they would have before the page's first send.
+
 The debug f-string: `FletApp.send_message` formats every outgoing message into a debug log line
 whether or not debug logging is on; the repr of a patch walks all of its controls again.
 """
@@ -131,6 +137,20 @@ class LeakSafeFletApp(FletApp):  # type: ignore[misc]
                 self._FletApp__get_unique_session_id(session.id),
                 self._FletApp__session_timeout_seconds,
             )
+
+
+@contextlib.contextmanager
+def services_sent_with_next_update(page: Any) -> Iterator[None]:
+    """Services made inside join `page`'s registry without a send each; the page's next
+    update sends them (see the module's docstring). Flet's registry sends nothing for a
+    service while it has no parent, as before the page's first send."""
+    registry = page._services
+    parent = registry.__dict__.get("_parent")
+    object.__setattr__(registry, "_parent", None)
+    try:
+        yield
+    finally:
+        object.__setattr__(registry, "_parent", parent)
 
 
 def upgrade_cookies(page: Any) -> dict[str, str]:

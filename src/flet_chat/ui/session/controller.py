@@ -44,7 +44,7 @@ from flet_chat.core.models import AuthorKind, Message, MessageKind
 from flet_chat.core.rate_limit import Origin
 from flet_chat.core.room_service import GENERAL
 from flet_chat.core.rooms import user_key
-from flet_chat.flet_compat import forget_flet_session
+from flet_chat.flet_compat import forget_flet_session, services_sent_with_next_update
 from flet_chat.ui import keys, routing
 from flet_chat.ui.controls.attachments import DOWNLOAD_FILE, OPEN_IMAGE
 from flet_chat.ui.message_actions_session import MessageActionsSession
@@ -271,15 +271,16 @@ class SessionController:
             clock=self.clock,
         )
 
-        self.attachments = AttachmentsSession(
-            files=services.files,
-            tickets=services.accounts,
-            auth=lambda: self.identity.auth,
-            me=self._me,
-            room=lambda: self.conversation.room.key,
-            view=self.view,
-            screen=self.screen,
-        )
+        with services_sent_with_next_update(page):  # its file picker goes with `start`'s add
+            self.attachments = AttachmentsSession(
+                files=services.files,
+                tickets=services.accounts,
+                auth=lambda: self.identity.auth,
+                me=self._me,
+                room=lambda: self.conversation.room.key,
+                view=self.view,
+                screen=self.screen,
+            )
         self.profile = ProfileSession(
             accounts=services.accounts,
             auth=lambda: self.identity.auth,
@@ -318,9 +319,10 @@ class SessionController:
         self.room_list.show(
             self.rooms.entries(), self.conversation.room.key, self.rooms.directory()
         )
+        with services_sent_with_next_update(page):
+            self._prefs = ft.SharedPreferences()  # registers with this page; kept referenced here
         with self.presence.first_send():
-            page.add(*self.view.layout())
-        self._prefs = ft.SharedPreferences()  # registers with this page; kept referenced here
+            page.add(*self.view.layout())  # with the services made since the page was sent
         # History and identity load in the background so main() returns at once: Flet 1.0.5
         # logs an AttributeError when a client leaves while main() is still running.
         self._history_task = asyncio.create_task(self.conversation.load_history())
