@@ -66,7 +66,6 @@ def make_view() -> ChatView:
     return ChatView(
         RowCache(),
         on_send=nothing,
-        on_load_older=nothing,
         on_jump_to_newest=nothing,
         member_rows=MemberRowCache(),
         on_typing=nothing,

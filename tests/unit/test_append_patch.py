@@ -23,6 +23,8 @@ from starlette.datastructures import URL
 from flet_chat.core.models import Message, MessageKind
 from flet_chat.flet_compat import LeakSafeFletApp, install_walk_once
 from flet_chat.testing.flet_client import PATCH, REGISTER, FletClient, decode, encode
+from flet_chat.ui import keys
+from flet_chat.ui.controls.load_older import load_older_button
 from flet_chat.ui.message_window import MessageWindow
 from flet_chat.ui.row_cache import RowCache
 from flet_chat.ui.updates import send_updates
@@ -234,8 +236,8 @@ async def test_splices_leave_the_client_with_what_flets_diff_would() -> None:
     async def main(page: ft.Page) -> None:
         nonlocal splices
         try:
-            heads = [ft.TextButton(content="older") for _ in range(2)]
-            diffed, ready_made = (MessageList(rows, head=head) for head in heads)
+            # Both show the process's "Load older" head, as every session does.
+            diffed, ready_made = (MessageList(rows, head=load_older_button()) for _ in range(2))
             page.add(diffed.list_view, ready_made.list_view)
             for number, (messages, has_older) in enumerate(steps):
                 if number == divider_from:
@@ -264,6 +266,49 @@ async def test_splices_leave_the_client_with_what_flets_diff_would() -> None:
         await asyncio.wait_for(handler, timeout=10)
     assert compared == list(range(len(steps)))
     # Every change of the list's items went out ready-made: the first page (into the empty
-    # list, the head then added by Flet's diff), the three times a chunk started and the oldest
-    # fell off, the rebuild after a jump, the head coming back and the divider placed.
+    # list, the head with it), the three times a chunk started and the oldest fell off, the
+    # rebuild after a jump, the head coming back and the divider placed.
     assert splices == 7
+
+
+async def test_a_first_page_with_older_history_goes_out_in_one_ready_made_frame() -> None:
+    """The first page of a room with older history, head and all, is one frame that did not
+    come through Flet's diff; the client shows the head above the rows."""
+    install_walk_once()
+    done = asyncio.Event()
+    socket = OpenWebSocket()
+    mirror = FletClient("ws://unused")
+    frames_for_page: list[bytes] = []
+    ready_made_for_page = 0
+
+    async def main(page: ft.Page) -> None:
+        nonlocal ready_made_for_page
+        try:
+            view = MessageList(RowCache(), head=load_older_button())
+            page.add(view.list_view)
+            app.frames.clear()
+            app.ready_made = 0
+            send_updates(page, view.show([msg(i) for i in range(1, 24)], has_older=True))
+            frames_for_page.extend(app.frames)
+            ready_made_for_page = app.ready_made
+        finally:
+            done.set()
+
+    app = RecordingFletApp(
+        loop=asyncio.get_running_loop(), executor=app_manager.executor, main=main, before_main=None
+    )
+    handler = asyncio.create_task(app.handle(socket))
+    try:
+        await asyncio.wait_for(done.wait(), timeout=20)
+    finally:
+        socket.closed.set()
+        await asyncio.wait_for(handler, timeout=10)
+    assert len(frames_for_page) == 1
+    assert ready_made_for_page == 1
+    mirror.page = {"_c": "Page", "_i": 0, "controls": []}
+    action, body = decode(frames_for_page[0])
+    assert action == PATCH
+    items = body["patch"][1][3]  # the list's new items, replacing the empty list
+    assert items[0]["key"] == keys.LOAD_OLDER_BUTTON
+    assert items[0]["on_click"] is True  # the client sends its clicks (routed: ui/routing.py)
+    assert len(items) == 1 + 3  # the head, then three chunks of rows (23 messages)

@@ -14,8 +14,8 @@ import pytest
 from flet_chat.flet_compat import LeakSafeFletApp, install_walk_once, pack_control
 from flet_chat.testing.flet_client import PATCH, FletClient, decode
 from flet_chat.ui import keys
+from flet_chat.ui.controls import shared_row
 from flet_chat.ui.member_updates import MemberPatches, rows_sent_after, send_members
-from flet_chat.ui.views import member_list
 from flet_chat.ui.views.member_list import MemberList, MemberRowCache, more_text
 
 CAP = 4
@@ -152,7 +152,7 @@ def test_the_first_send_leaves_the_rows_to_one_ready_made_replacement(
         encoded.append(control)
         return pack_control(control)
 
-    monkeypatch.setattr(member_list, "pack_control", counting)  # what MemberRow.packed calls
+    monkeypatch.setattr(shared_row, "pack_control", counting)  # what MemberRow.packed calls
     rows = MemberRowCache()
     users = ["ann", "bob", "cy", "dan", "eve"]
     sessions = [Session(rows, users, rows_after=True) for _ in range(3)]

@@ -7,6 +7,7 @@ import pytest
 
 from flet_chat.core.models import Message, MessageKind
 from flet_chat.ui.clock import FALLBACK
+from flet_chat.ui.controls.load_older import load_older_button
 from flet_chat.ui.row_cache import RowCache
 from flet_chat.ui.timeline import MessageEntry, Separator
 from flet_chat.ui.views.message_list import (
@@ -42,8 +43,8 @@ def msg(i: int) -> Message:
 
 def test_appends_touch_only_the_last_chunk_and_rows_are_shared() -> None:
     rows = RowCache()
-    first = MessageList(rows, head=ft.TextButton(content="older"))
-    second = MessageList(rows, head=ft.TextButton(content="older"))
+    first = MessageList(rows, head=load_older_button())
+    second = MessageList(rows, head=load_older_button())
     history = [msg(i) for i in range(1, 2 * CHUNK_SIZE + 2)]
     first.show(history, has_older=False)
     second.show(history, has_older=False)
@@ -63,7 +64,7 @@ def test_at_the_cap_a_message_updates_one_chunk_and_the_oldest_fall_off_in_steps
 
     capacity = 4 * CHUNK_SIZE
     window = MessageWindow(capacity, trim_step=CHUNK_SIZE)
-    view = MessageList(RowCache(), head=ft.TextButton(content="older"))
+    view = MessageList(RowCache(), head=load_older_button())
     window.reset([msg(i) for i in range(1, capacity + 1)], has_older=False)
     view.show(window.messages, has_older=window.has_older)
     list_updates = splices = 0
@@ -85,8 +86,8 @@ def test_at_the_cap_a_message_updates_one_chunk_and_the_oldest_fall_off_in_steps
 
 def test_a_spare_built_ahead_is_the_next_chunk_and_changes_nothing_sent() -> None:
     rows = RowCache()
-    ahead = MessageList(rows, head=ft.TextButton(content="older"))
-    plain = MessageList(rows, head=ft.TextButton(content="older"))
+    ahead = MessageList(rows, head=load_older_button())
+    plain = MessageList(rows, head=load_older_button())
     shown = [msg(i) for i in range(1, CHUNK_SIZE)]
     for view in (ahead, plain):
         view.show(shown, has_older=False)
@@ -129,7 +130,7 @@ def test_the_list_holds_what_it_should_after_every_kind_of_change(
     from flet_chat.ui.message_window import MessageWindow
 
     window = MessageWindow(6 * CHUNK_SIZE, trim_step=CHUNK_SIZE)
-    view = MessageList(RowCache(), head=ft.TextButton(content="older"))
+    view = MessageList(RowCache(), head=load_older_button())
     went_through: list[int] = []  # messages for which the whole list was worked out
     whole = view._list_controls
 

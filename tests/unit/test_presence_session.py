@@ -50,7 +50,6 @@ def make_session(chat: RecordingChat, me: list[str | None]) -> PresenceSession:
         ChatView(
             RowCache(),
             on_send=nothing,
-            on_load_older=nothing,
             on_jump_to_newest=nothing,
             member_rows=MemberRowCache(),
             on_typing=session.on_composer_change,

@@ -15,6 +15,7 @@ from flet_chat.testing.flet_client import FletClient
 from flet_chat.ui import keys
 from flet_chat.ui.clock import FALLBACK, Clock, clock_from_cookie
 from flet_chat.ui.controls.chat_message import message_row
+from flet_chat.ui.controls.load_older import load_older_button
 from flet_chat.ui.message_window import MessageWindow
 from flet_chat.ui.row_cache import RowCache
 from flet_chat.ui.timeline import (
@@ -153,9 +154,7 @@ def test_a_continued_row_shows_text_and_time_on_hover_but_no_name() -> None:
 
 def test_the_first_row_shown_names_its_author_after_older_ones_fall_off() -> None:
     window = MessageWindow(2 * CHUNK_SIZE, trim_step=CHUNK_SIZE)
-    view = MessageList(
-        RowCache(), head=ft.TextButton(content="older"), clock=NEW_YORK, now=an_hour_later
-    )
+    view = MessageList(RowCache(), head=load_older_button(), clock=NEW_YORK, now=an_hour_later)
     messages = [msg(i, minute=i / 10) for i in range(1, 2 * CHUNK_SIZE + 1)]  # one long group
     window.reset(messages, has_older=False)
     view.show(window.messages, has_older=window.has_older)
@@ -180,7 +179,7 @@ def test_viewers_in_one_zone_share_rows_and_other_zones_get_their_own() -> None:
     rows = RowCache()
     history = [msg(1), msg(2, minute=1), msg(3, "bob", 2)]
     lists = [
-        MessageList(rows, head=ft.TextButton(content="older"), clock=clock, now=an_hour_later)
+        MessageList(rows, head=load_older_button(), clock=clock, now=an_hour_later)
         for clock in (NEW_YORK, clock_from_cookie("America/New_York|h12"), FALLBACK)
     ]
     for view in lists:
@@ -192,9 +191,7 @@ def test_viewers_in_one_zone_share_rows_and_other_zones_get_their_own() -> None:
 
 def test_the_separators_follow_the_day_turning() -> None:
     now = [datetime(2026, 11, 27, 23, 0, tzinfo=UTC)]  # 6 PM in New York
-    view = MessageList(
-        RowCache(), head=ft.TextButton(content="older"), clock=NEW_YORK, now=lambda: now[0]
-    )
+    view = MessageList(RowCache(), head=load_older_button(), clock=NEW_YORK, now=lambda: now[0])
     view.show([msg(1)], has_older=False)
     assert shape(view.entries()) == ["|Today", "ann 1"]
     now[0] += timedelta(hours=7)  # 1 AM in New York
@@ -228,7 +225,7 @@ def test_a_list_built_message_by_message_shows_what_a_rebuild_would(
     now = messages[-1].created_at + timedelta(hours=1)
     rows = RowCache()
     window = MessageWindow(2 * CHUNK_SIZE, trim_step=CHUNK_SIZE)
-    view = MessageList(rows, head=ft.TextButton(content="older"), clock=clock, now=lambda: now)
+    view = MessageList(rows, head=load_older_button(), clock=clock, now=lambda: now)
     window.reset(messages[:1], has_older=False)
     view.show(window.messages, has_older=False)
     arrived, step = 1, 0

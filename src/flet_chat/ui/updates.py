@@ -10,6 +10,7 @@ Flet's own `update()`.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import cast
 
 import flet as ft
 
@@ -21,7 +22,7 @@ from flet_chat.flet_compat import (
     send_list_patch,
     send_list_replaced,
 )
-from flet_chat.ui.views.message_list import ListSpliced, RowsAppended, Update
+from flet_chat.ui.views.message_list import ListSpliced, ReadyMade, RowsAppended, Update
 
 
 def send_updates(page: ft.Page, updates: Sequence[Update]) -> None:
@@ -51,18 +52,16 @@ def _send_splice(page: ft.Page, update: ListSpliced) -> None:
         return
     # The session's own controls (with handlers Flet must index) are left out of the
     # ready-made part; Flet's diff then adds them, and walks nothing else (chunks are isolated).
-    own = [new for _, new in update.added if isinstance(new, ft.Control)]
+    own = [new for _, new in update.added if _is_own(new)]
     ready: list[tuple[int, bytes]] = []
     for index, new in update.added:
-        if isinstance(new, ft.Control):
+        if _is_own(new):
             continue
-        index -= sum(
-            1 for at, other in update.added if at < index and isinstance(other, ft.Control)
-        )
+        index -= sum(1 for at, other in update.added if at < index and _is_own(other))
         if isinstance(new, RowsAppended):
             packed = pack_new_container(new.chunk, list_view, [d.packed() for d in new.rows])
         else:
-            packed = new.packed()
+            packed = cast(ReadyMade, new).packed()
         ready.append((index, packed))
     now_holds = [c for c in list_view.controls if all(c is not o for o in own)]
     send_changed_scalars(page, list_view)  # `auto_scroll` turned off must apply to this change
@@ -72,3 +71,9 @@ def _send_splice(page: ft.Page, update: ListSpliced) -> None:
         send_list_patch(page, list_view, removed=update.removed, added=ready, now_holds=now_holds)
     if own:
         list_view.update()
+
+
+def _is_own(new: object) -> bool:
+    """A control of this session's (the "New messages" line), not one that carries the
+    encoding every session is sent (the "Load older" head)."""
+    return isinstance(new, ft.Control) and not callable(getattr(new, "packed", None))

@@ -3,6 +3,12 @@ entries."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from flet_chat.flet_compat import pack_control
+
+_PACKED = "_flet_chat_packed"
+
 
 class SharedRow:
     """Mixin for rows shared by every session (see ui/row_cache.py).
@@ -19,3 +25,13 @@ class SharedRow:
         return self is other
 
     __hash__ = object.__hash__
+
+
+def packed_once(control: Any) -> bytes:
+    """A never-changing shared control encoded (MessagePack) once per process, for every
+    session it is sent to."""
+    packed: bytes | None = getattr(control, _PACKED, None)
+    if packed is None:
+        packed = pack_control(control)
+        object.__setattr__(control, _PACKED, packed)  # not a prop: Flet neither sends nor diffs it
+    return packed

@@ -47,6 +47,7 @@ from flet_chat.core.rooms import user_key
 from flet_chat.flet_compat import forget_flet_session, services_sent_with_next_update
 from flet_chat.ui import keys, routing
 from flet_chat.ui.controls.attachments import DOWNLOAD_FILE, OPEN_IMAGE
+from flet_chat.ui.controls.load_older import LOAD_OLDER
 from flet_chat.ui.message_actions_session import MessageActionsSession
 from flet_chat.ui.message_window import MessageWindow
 from flet_chat.ui.presence_session import PresenceSession
@@ -148,7 +149,6 @@ class SessionController:
         self.view = ChatView(
             shared.rows,
             on_send=self._send,
-            on_load_older=self._load_older,
             on_jump_to_newest=self._jump_to_newest,
             member_rows=shared.member_rows,
             on_typing=self._composer_changed,
@@ -617,9 +617,6 @@ class SessionController:
     async def _open_emoji(self, event: Any) -> None:
         await self.emoji.open_picker(event)
 
-    async def _load_older(self, event: Any) -> None:
-        await self.conversation.load_older(event)
-
     async def _jump_to_newest(self, event: Any) -> None:
         await self.conversation.jump_to_newest(event)
 
@@ -652,6 +649,8 @@ class SessionController:
         """A click on a shared row (see ui/routing.py)."""
         if event.action == OPEN_DIRECT:
             await self.navigation.open_direct(event.value)
+        elif event.action == LOAD_OLDER:
+            await self.conversation.load_older(event)
         elif event.action in (OPEN_IMAGE, DOWNLOAD_FILE):
             await self.attachments.on_routed(event)
         else:

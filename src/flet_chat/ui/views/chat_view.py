@@ -14,6 +14,7 @@ from flet_chat.core.emoji import NamedEmoji
 from flet_chat.flet_compat import ShiftEnterTextField
 from flet_chat.ui import keys
 from flet_chat.ui.clock import FALLBACK, Clock
+from flet_chat.ui.controls.load_older import load_older_button
 from flet_chat.ui.message_window import MessageWindow
 from flet_chat.ui.row_cache import RowCache
 from flet_chat.ui.theme import BORDER_COLOR, NOTICE_COLOR
@@ -48,7 +49,6 @@ class ChatView:
         rows: RowCache,
         *,
         on_send: Handler,
-        on_load_older: Handler,
         on_jump_to_newest: Handler,
         member_rows: MemberRowCache,
         on_typing: Handler,
@@ -64,9 +64,7 @@ class ChatView:
         self.rooms = room_list
         self._on_manage_room = on_manage_room
         self.manage_button: ft.TextButton | None = None  # made in the first room that has it
-        self.load_older_button = ft.TextButton(
-            content="Load older messages", key=keys.LOAD_OLDER_BUTTON, on_click=on_load_older
-        )
+        self.load_older_button = load_older_button()  # the process's: a click is routed
         self.messages = MessageList(rows, head=self.load_older_button, clock=clock)
         self.message_list = self.messages.list_view
         self.jump_button = ft.TextButton(

@@ -21,11 +21,10 @@ import flet as ft
 from flet_chat.core.accounts.models import Profile
 from flet_chat.core.limits import MAX_MEMBERS_SHOWN
 from flet_chat.core.rooms import user_key
-from flet_chat.flet_compat import pack_control
 from flet_chat.ui import keys
 from flet_chat.ui.controls.avatar import avatar, display_name_of
 from flet_chat.ui.controls.chat_message import NO_PROFILE
-from flet_chat.ui.controls.shared_row import SharedRow
+from flet_chat.ui.controls.shared_row import SharedRow, packed_once
 from flet_chat.ui.controls.spoken import SILENT, author_spoken
 from flet_chat.ui.routing import ROUTED, RoutedControl
 from flet_chat.ui.theme import BORDER_COLOR, NOTICE_COLOR
@@ -36,7 +35,6 @@ OPEN_DIRECT = "open_direct"
 Profiles = Callable[[str], tuple[Profile, int]]
 GUEST_MARK = "guest"
 DIRECT_MESSAGE_HINT = "Send a direct message"
-_PACKED = "_flet_chat_packed"
 
 
 class MemberRow(SharedRow, RoutedControl, ft.Container):
@@ -47,11 +45,7 @@ class MemberRow(SharedRow, RoutedControl, ft.Container):
 
     def packed(self) -> bytes:
         """This member row encoded (MessagePack) once per process, for every session showing it."""
-        packed: bytes | None = getattr(self, _PACKED, None)
-        if packed is None:
-            packed = pack_control(self)
-            object.__setattr__(self, _PACKED, packed)  # not a prop: Flet neither sends nor diffs it
-        return packed
+        return packed_once(self)
 
     def __init__(
         self,

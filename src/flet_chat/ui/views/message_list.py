@@ -28,12 +28,14 @@ import operator
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
+from typing import Protocol
 
 import flet as ft
 
 from flet_chat.core.models import Message
 from flet_chat.ui import keys
 from flet_chat.ui.clock import FALLBACK, Clock
+from flet_chat.ui.controls.load_older import LoadOlderButton
 from flet_chat.ui.controls.shared_row import SharedRow
 from flet_chat.ui.row_cache import DrawnRow, RowCache
 from flet_chat.ui.timeline import Entry, MessageEntry, Separator, entries_after, top_of
@@ -65,12 +67,20 @@ class ListSpliced:
     the lead rows above the new top), or the first page of a room. Sent as one ready-made
     patch, so the message that does this costs no more than any other; Flet's diff of the list
     would encode the new chunk's rows once per session and walk every row of the chunk that
-    fell off. The session's own controls among the new items (the "Load older" head, the "New
-    messages" line: they have handlers, which Flet must index) follow through Flet's diff."""
+    fell off. The "Load older" head is the process's and goes ready-made too. The session's own
+    controls among the new items (the "New messages" line: it has a handler, which Flet must
+    index) follow through Flet's diff."""
 
     list_view: ft.ListView
     removed: tuple[int, ...]  # indexes in the list as the client has it, highest first
-    added: tuple[tuple[int, RowsAppended | DrawnRow | ft.Control], ...]  # final index, ascending
+    added: tuple[tuple[int, RowsAppended | ReadyMade | ft.Control], ...]  # final, ascending
+
+
+class ReadyMade(Protocol):
+    """A row or shared control that every session is sent encoded the same (DrawnRow, the
+    "Load older" head)."""
+
+    def packed(self) -> bytes: ...
 
 
 Update = ft.Control | RowsAppended | ListSpliced
@@ -81,7 +91,7 @@ class MessageList:
         self,
         rows: RowCache,
         *,
-        head: ft.Control,
+        head: LoadOlderButton,
         clock: Clock = FALLBACK,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
@@ -212,14 +222,15 @@ class MessageList:
             i for i in _ids(controls) if i in kept
         ]:
             return None
-        lead = {id(drawn.row): drawn for drawn in self._lead_drawn}
-        own = {id(self._head), id(self._divider)}
-        added: list[tuple[int, RowsAppended | DrawnRow | ft.Control]] = []
+        shared: dict[int, ReadyMade] = {id(drawn.row): drawn for drawn in self._lead_drawn}
+        shared[id(self._head)] = self._head
+        added: list[tuple[int, RowsAppended | ReadyMade | ft.Control]] = []
         for index, control in enumerate(controls):
             if id(control) in kept:
                 continue
-            new: RowsAppended | DrawnRow | ft.Control | None = appends.get(id(control))
-            new = new or lead.get(id(control)) or (control if id(control) in own else None)
+            new: RowsAppended | ReadyMade | ft.Control | None = appends.get(id(control))
+            new = new or shared.get(id(control))
+            new = new or (control if control is self._divider else None)
             if new is None:
                 return None  # a chunk rebuilt in place: Flet's diff
             added.append((index, new))
