@@ -324,8 +324,9 @@ _FLET_ID_USERS: tuple[Any, ...] = (flet_strings, flet_utils, flet_session, flet_
 
 
 def install_fast_ids() -> None:
-    """Give Flet's modules `random_id` for their `random_string` (see the module's docstring;
-    idempotent)."""
+    """Give the Flet modules that name sessions, connections, service registries and client
+    calls `random_id` for their `random_string` (see the module's docstring; idempotent).
+    Flet's desktop socket server keeps its own: it names one temporary file per window."""
     for module in _FLET_ID_USERS:
         module.random_string = random_id
 

@@ -41,9 +41,10 @@ def _bytes_from(pool: bytes) -> tuple[Callable[[int], bytes], list[int]]:
 
 
 def test_every_character_is_equally_likely_and_the_bytes_past_248_are_thrown_away() -> None:
-    # Every byte value once: 248 are kept (4 per character), 248..255 would favour 8 of them.
-    draw, _ = _bytes_from(bytes(range(256)))
-    made = random_id(248, draw)  # the first 256 bytes give 248 characters
+    # Every byte value once, the eight past 248 first: those must be thrown away (folded in,
+    # they would favour eight characters), and the 248 kept give each character 4 times.
+    draw, _ = _bytes_from(bytes(range(248, 256)) + bytes(range(248)))
+    made = random_id(248, draw)
     counts = Counter(made)
     assert set(counts) == ALPHABET
     assert set(counts.values()) == {4}
@@ -59,7 +60,7 @@ def test_two_ids_differ() -> None:
     assert random_id(16) != random_id(16)
 
 
-def test_flets_session_connection_and_registry_ids_come_from_it() -> None:
+def test_flets_session_connection_registry_and_call_ids_come_from_it() -> None:
     install_fast_ids()
     install_fast_ids()  # idempotent
     for module in (flet_strings, flet.utils, flet_session, flet_page, flet_web_app):

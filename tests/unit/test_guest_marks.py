@@ -116,3 +116,19 @@ async def test_a_name_this_process_signed_in_is_never_asked_of_the_store() -> No
     await wait_until(lambda: not marks.looking_up, timeout=5)
     assert marks.is_guest("Carol")
     assert accounts.asked == ["Dave"]
+
+
+async def test_a_guest_set_here_before_any_lookup_is_a_change() -> None:
+    # Lists drew Carol as a member while her mark was unknown: the mark set by the session that
+    # signed her in must redraw them (and rows looked up for every session are looked up anew).
+    marks = GuestMarks(Accounts(set()).is_guest)
+    told: list[None] = []
+    marks.subscribe(lambda: told.append(None))
+    assert not marks.is_guest("Carol")
+    version = marks.version
+    marks.set("Carol", guest=True)
+    assert marks.version > version
+    await wait_until(lambda: told, timeout=5)
+    version = marks.version
+    marks.set("Dan", guest=False)  # a member, drawn as one already: nothing to redraw
+    assert marks.version == version

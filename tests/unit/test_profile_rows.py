@@ -23,7 +23,7 @@ from flet_chat.ui import keys
 from flet_chat.ui.controls.chat_message import message_row
 from flet_chat.ui.rooms_session import RoomsSession
 from flet_chat.ui.row_cache import RowCache
-from flet_chat.ui.views.member_list import MemberList, MemberRowCache
+from flet_chat.ui.views.member_list import GUEST_MARK, MemberList, MemberRowCache
 from flet_chat.ui.views.message_list import CHUNK_SIZE, MessageList
 from flet_chat.ui.views.room_list import RoomList
 from tests.unit.session_fakes import nothing, open_nothing
@@ -271,6 +271,37 @@ def test_sessions_showing_the_same_members_share_one_look_up_of_their_rows() -> 
     fourth = MemberList(rows)
     fourth.show(["ann", "cy"])
     assert fourth.list_view.controls == [first.list_view.controls[0], first.list_view.controls[2]]
+    # Sessions in two rooms asking in turn each find their room's list.
+    asked = len(profiles.asked)
+    MemberList(rows).show(users)
+    MemberList(rows).show(["ann", "cy"])
+    assert len(profiles.asked) == asked
+
+
+class GuestMarks:
+    """Stands in for live/guest_marks.py: marks by name, and a version that changes with them."""
+
+    def __init__(self) -> None:
+        self.version = 0
+        self.guests: set[str] = set()
+
+    def is_guest(self, name: str) -> bool:
+        return name in self.guests
+
+
+def test_a_guest_mark_found_gives_the_next_session_the_marked_row() -> None:
+    profiles, marks = VersionedProfiles(), GuestMarks()
+    rows = MemberRowCache(profiles=profiles, marks=marks)
+    rows.profiles_version = lambda: profiles.version
+    first = MemberList(rows)
+    first.show(["ann", "bob"])
+    marks.guests.add("bob")
+    marks.version += 1
+    later = MemberList(rows)
+    later.show(["ann", "bob"])
+    assert later.list_view.controls[0] is first.list_view.controls[0]
+    assert later.list_view.controls[1] is not first.list_view.controls[1]
+    assert GUEST_MARK in READER.texts(shown(later.list_view.controls[1]))
 
 
 def test_without_a_version_every_list_asks_for_every_name() -> None:

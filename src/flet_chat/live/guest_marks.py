@@ -68,7 +68,8 @@ class GuestMarks:
         """This process knows better (a guest here just chose a password)."""
         before = self._marks.get(name)
         self._keep(name, guest)
-        if before is not None and before[0] != guest:
+        # A name not known yet was drawn as a member's: a guest's mark is a change too.
+        if (before[0] if before else False) != guest:
             self.version += 1
             self._notify_soon()
 

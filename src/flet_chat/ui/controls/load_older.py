@@ -2,8 +2,9 @@
 
 It is the same for every session, so like a message row it is made once, encoded once, and
 sent to each session ready-made with the rows of its first page (ui/updates.py); made per
-session, it was the one new control in that page, and Flet's diff went through the session's
-whole message list to add it. A click reaches the session that sent it (ui/routing.py).
+session, it was the one item of that page left to Flet: a second frame, and a diff of the
+list's items (not of the rows inside them) to add it. A click reaches the session that sent
+it (ui/routing.py).
 """
 
 from __future__ import annotations

@@ -145,6 +145,9 @@ class Marks(Protocol):
     def is_guest(self, name: str) -> bool: ...
 
 
+LISTS_KEPT = 16  # MemberRowCache.rows: one per room whose sessions ask at about the same time
+
+
 class MemberRowCache:
     """One row per name per process; the least recently shown are forgotten past `capacity`.
     A row drawn for a profile (or a guest mark) that has changed since is drawn anew when next
@@ -163,7 +166,8 @@ class MemberRowCache:
         self.profiles_version: Callable[[], int] | None = None
         self._marks = marks
         self._rows: OrderedDict[str, tuple[MemberRow, int, bool]] = OrderedDict()
-        self._last_list: tuple[tuple[object, ...], list[MemberRow]] | None = None
+        # The lists looked up lately (a few: sessions in different rooms ask in turn).
+        self._lists: OrderedDict[tuple[object, ...], list[MemberRow]] = OrderedDict()
 
     @property
     def version(self) -> int:
@@ -175,11 +179,14 @@ class MemberRowCache:
         sessions showing the same names and roles (after a presence change every session of
         #general asks for the same 50), until a profile or a guest mark changes."""
         key = self._list_key(user_names, roles)
-        if key is not None and self._last_list is not None and self._last_list[0] == key:
-            return list(self._last_list[1])
+        if key is not None and key in self._lists:
+            self._lists.move_to_end(key)
+            return list(self._lists[key])
         rows = [self.row(name, roles.get(user_key(name))) for name in user_names]
         if key is not None:
-            self._last_list = (key, rows)
+            self._lists[key] = rows
+            if len(self._lists) > LISTS_KEPT:
+                self._lists.popitem(last=False)
         return list(rows)
 
     def _list_key(
