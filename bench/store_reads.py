@@ -4,8 +4,9 @@ run (`python -m bench.store_reads [--reads N]`).
 
 A fresh SQLite database (migrated) holds one user in #general; each read is one a tab makes
 when it joins or comes back after a restart: its account session, its room standing in
-#general, its rooms. Reads alternate between the two cursors in rounds, so a drift of the
-machine's speed lands on both; the median CPU per read is printed with the ratio."""
+#general, its rooms. Reads alternate between the two cursors in rounds (which goes first
+alternates too), so a drift of the machine's speed lands on both; the median CPU per read
+is printed with the ratio."""
 
 from __future__ import annotations
 
@@ -60,8 +61,9 @@ async def measure(reads: int, rounds: int) -> dict[str, dict[str, float]]:
     }
     samples: dict[str, dict[str, list[float]]] = {k: {c: [] for c in CURSORS} for k in kinds}
     try:
-        for _ in range(rounds):
-            for cursor_name, cursor_cls in CURSORS.items():
+        for round_number in range(rounds):
+            order = list(CURSORS.items())
+            for cursor_name, cursor_cls in order if round_number % 2 == 0 else order[::-1]:
                 AsyncAdapt_aiosqlite_connection._cursor_cls = cursor_cls  # type: ignore[misc]
                 for kind, read in kinds.items():
                     await read()  # warm: the statement compiled, a connection in the pool

@@ -67,9 +67,18 @@ async def test_rows_ids_counts_and_transactions_are_the_drivers(engine: AsyncEng
     async with engine.begin() as conn:
         first = await conn.execute(insert(notes).values(body="one"))
         assert first.inserted_primary_key == (1,)
-        await conn.execute(insert(notes), [{"body": "two"}, {"body": "three"}])  # executemany
+        many = await conn.execute(insert(notes), [{"body": "two"}, {"body": "three"}])
+        assert many.rowcount == 2
         changed = await conn.execute(update(notes).where(notes.c.id > 1).values(body=notes.c.body))
         assert changed.rowcount == 2
+        returned = await conn.execute(
+            insert(notes).returning(notes.c.id, notes.c.body), [{"body": "x"}, {"body": "y"}]
+        )
+        assert sorted(tuple(r) for r in returned.all()) == [(4, "x"), (5, "y")]
+        again = await conn.execute(insert(notes).values(body="z"))
+        assert again.inserted_primary_key == (6,)
+        gone = await conn.execute(notes.delete().where(notes.c.id > 3).returning(notes.c.id))
+        assert sorted(r.id for r in gone.all()) == [4, 5, 6]
     async with engine.connect() as conn:
         rows = (await conn.execute(select(notes.c.id, notes.c.body).order_by(notes.c.id))).all()
         assert [tuple(r) for r in rows] == [(1, "one"), (2, "two"), (3, "three")]
@@ -92,9 +101,14 @@ async def test_an_error_is_sqlalchemys_and_the_connection_still_serves(engine: A
     assert count == 1
 
 
-async def test_a_streamed_read_keeps_the_drivers_cursor(engine: AsyncEngine) -> None:
+async def test_a_streamed_read_keeps_the_drivers_cursor(
+    engine: AsyncEngine, trips: list[str]
+) -> None:
     async with engine.begin() as conn:
         await conn.execute(insert(notes), [{"body": f"n{i}"} for i in range(5)])
+    trips.clear()
     async with engine.connect() as conn:
         streamed = await conn.stream(select(notes.c.body).order_by(notes.c.id))
         assert [row.body async for row in streamed] == [f"n{i}" for i in range(5)]
+    assert "_run" not in trips
+    assert "fetchmany" in trips  # aiosqlite's cursor, read in batches as before

@@ -68,9 +68,15 @@ class GuestMarks:
         """This process knows better (a guest here just chose a password)."""
         before = self._marks.get(name)
         self._keep(name, guest)
-        # A name not known yet was drawn as a member's: a guest's mark is a change too.
-        if (before[0] if before else False) != guest:
-            self.version += 1
+        if (before[0] if before else False) == guest:
+            return
+        # Rows drawn from now on show it (MemberRowCache.rows keys its lists on the version).
+        self.version += 1
+        # Lists showing a mark known before redraw now. A name not known yet is a newcomer's
+        # (this is their own session, signing them in): their arrival redraws every list
+        # anyway, and telling every session at each arrival was a redraw per session per
+        # arrival (a restart's crowd: a million).
+        if before is not None:
             self._notify_soon()
 
     def subscribe(self, listener: Listener) -> None:

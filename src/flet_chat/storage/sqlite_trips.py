@@ -3,11 +3,11 @@
 aiosqlite runs each call on the connection's own thread and hands the answer back to the event
 loop, and SQLAlchemy's adapter drives it call by call: open a cursor, execute, fetch the rows,
 close the cursor, each a trip there and back (a queue, a thread wake-up, a future resolved on
-the loop). A read on an empty table cost about 0.75 ms of CPU, most of it the trips, and a
-tab that joins or comes back after a restart reads a dozen times. `install_one_trip_cursors()`
-gives the adapter a cursor that does all four in one call on SQLite's thread
-(`tests/adapters/test_sqlite_trips.py`). The connection's own calls (commit, rollback) and
-server-side cursors (`stream`) are as before.
+the loop), and a tab that joins or comes back after a restart reads a dozen times.
+`install_one_trip_cursors()` gives the adapter a cursor that does all four in one call on
+SQLite's thread (`tests/adapters/test_sqlite_trips.py`; `python -m bench.store_reads` times a
+read both ways). The connection's own calls (commit, rollback) and server-side cursors
+(`stream`) are as before.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
+import aiosqlite
 from sqlalchemy.dialects.sqlite.aiosqlite import (
     AsyncAdapt_aiosqlite_connection,
     AsyncAdapt_aiosqlite_cursor,
@@ -62,6 +63,8 @@ class OneTripDriverCursor:
         return await self._trip(sql, parameters, many=True)
 
     async def _trip(self, sql: str, parameters: Any, *, many: bool) -> OneTripDriverCursor:
+        # Nothing of the statement before is left to read if this one fails.
+        self.description, self.rowcount, self.lastrowid, self._rows = None, -1, None, []
         raw = self._connection._conn  # the sqlite3 connection; raises once it is closed
         outcome: _Outcome = await self._connection._execute(_run, raw, sql, parameters, many=many)
         self.description, self.rowcount, self.lastrowid, self._rows = outcome
@@ -83,5 +86,13 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
 
 
 def install_one_trip_cursors() -> None:
-    """Every SQLite engine's adapter makes `OneTripCursor`s from now on (idempotent)."""
+    """Every SQLite engine's adapter makes `OneTripCursor`s from now on (idempotent). The
+    private names it relies on are checked, so an upgrade that renames one fails here."""
+    for owner, name in (
+        (AsyncAdapt_aiosqlite_connection, "_cursor_cls"),
+        (aiosqlite.Connection, "_execute"),
+        (aiosqlite.Connection, "_conn"),
+    ):
+        if not hasattr(owner, name):
+            raise RuntimeError(f"{owner.__name__}.{name} is gone: see storage/sqlite_trips.py")
     AsyncAdapt_aiosqlite_connection._cursor_cls = OneTripCursor
