@@ -14,8 +14,6 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from flet_chat.storage.sqlite_trips import install_one_trip_cursors
-
 logger = logging.getLogger(__name__)
 
 SqliteSync = Literal["NORMAL", "FULL"]
@@ -30,7 +28,6 @@ def create_engine(database_url: str, *, sqlite_synchronous: SqliteSync = "NORMAL
     # message's text, a client id) into every traceback the log keeps.
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite":
-        install_one_trip_cursors()
         if url.database and url.database != ":memory:":
             _private_sqlite_files(Path(url.database))
         engine = create_async_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
