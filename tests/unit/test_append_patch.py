@@ -79,6 +79,31 @@ class RecordingFletApp(LeakSafeFletApp):
         super().send_frame(frame)
 
 
+async def in_a_session(
+    body: Callable[[ft.Page, RecordingFletApp], None], *, timeout: float = 20
+) -> None:
+    """Run `body` on the page of a real session whose app records every frame, then close the
+    session. A failure in `body` shows in the caller's assertions, not as a hang."""
+    done = asyncio.Event()
+    socket = OpenWebSocket()
+
+    async def main(page: ft.Page) -> None:
+        try:
+            body(page, app)
+        finally:
+            done.set()
+
+    app = RecordingFletApp(
+        loop=asyncio.get_running_loop(), executor=app_manager.executor, main=main, before_main=None
+    )
+    handler = asyncio.create_task(app.handle(socket))
+    try:
+        await asyncio.wait_for(done.wait(), timeout=timeout)
+    finally:
+        socket.closed.set()
+        await asyncio.wait_for(handler, timeout=10)
+
+
 def msg(i: int) -> Message:
     return Message(i, MessageKind.CHAT, "Ann", f"text {i}", datetime(2026, 1, 1, tzinfo=UTC))
 
@@ -220,8 +245,6 @@ async def test_splices_leave_the_client_with_what_flets_diff_would() -> None:
     divider_from = len(steps) - 2
     compared: list[int] = []
     splices = 0
-    done = asyncio.Event()
-    socket = OpenWebSocket()
     mirror = FletClient("ws://unused")
 
     def replay(frames: list[bytes]) -> None:
@@ -233,37 +256,26 @@ async def test_splices_leave_the_client_with_what_flets_diff_would() -> None:
             elif action == PATCH:
                 mirror._apply(body["id"], body["patch"])
 
-    async def main(page: ft.Page) -> None:
+    def compare_steps(page: ft.Page, app: RecordingFletApp) -> None:
         nonlocal splices
-        try:
-            # Both show the process's "Load older" head, as every session does.
-            diffed, ready_made = (MessageList(rows, head=load_older_button()) for _ in range(2))
-            page.add(diffed.list_view, ready_made.list_view)
-            for number, (messages, has_older) in enumerate(steps):
-                if number == divider_from:
-                    for view in (diffed, ready_made):
-                        view.mark_unread_from(221)
-                diff_all(diffed.show(messages, has_older=has_older))
-                updates = ready_made.show(messages, has_older=has_older)
-                splices += sum(isinstance(u, ListSpliced) for u in updates)
-                send_updates(page, updates)
-                replay(app.frames)
-                app.frames.clear()
-                sent = [without_ids(mirror._by_id[v.list_view._i]) for v in (diffed, ready_made)]
-                assert sent[0] == sent[1], f"step {number}"
-                compared.append(number)
-        finally:
-            done.set()
+        # Both show the process's "Load older" head, as every session does.
+        diffed, ready_made = (MessageList(rows, head=load_older_button()) for _ in range(2))
+        page.add(diffed.list_view, ready_made.list_view)
+        for number, (messages, has_older) in enumerate(steps):
+            if number == divider_from:
+                for view in (diffed, ready_made):
+                    view.mark_unread_from(221)
+            diff_all(diffed.show(messages, has_older=has_older))
+            updates = ready_made.show(messages, has_older=has_older)
+            splices += sum(isinstance(u, ListSpliced) for u in updates)
+            send_updates(page, updates)
+            replay(app.frames)
+            app.frames.clear()
+            sent = [without_ids(mirror._by_id[v.list_view._i]) for v in (diffed, ready_made)]
+            assert sent[0] == sent[1], f"step {number}"
+            compared.append(number)
 
-    app = RecordingFletApp(
-        loop=asyncio.get_running_loop(), executor=app_manager.executor, main=main, before_main=None
-    )
-    handler = asyncio.create_task(app.handle(socket))
-    try:
-        await asyncio.wait_for(done.wait(), timeout=20)
-    finally:
-        socket.closed.set()
-        await asyncio.wait_for(handler, timeout=10)
+    await in_a_session(compare_steps)
     assert compared == list(range(len(steps)))
     # Every change of the list's items went out ready-made: the first page (into the empty
     # list, the head with it), the three times a chunk started and the oldest fell off, the
@@ -275,37 +287,22 @@ async def test_a_first_page_with_older_history_goes_out_in_one_ready_made_frame(
     """The first page of a room with older history, head and all, is one frame that did not
     come through Flet's diff; the client shows the head above the rows."""
     install_walk_once()
-    done = asyncio.Event()
-    socket = OpenWebSocket()
-    mirror = FletClient("ws://unused")
     frames_for_page: list[bytes] = []
     ready_made_for_page = 0
 
-    async def main(page: ft.Page) -> None:
+    def first_page(page: ft.Page, app: RecordingFletApp) -> None:
         nonlocal ready_made_for_page
-        try:
-            view = MessageList(RowCache(), head=load_older_button())
-            page.add(view.list_view)
-            app.frames.clear()
-            app.ready_made = 0
-            send_updates(page, view.show([msg(i) for i in range(1, 24)], has_older=True))
-            frames_for_page.extend(app.frames)
-            ready_made_for_page = app.ready_made
-        finally:
-            done.set()
+        view = MessageList(RowCache(), head=load_older_button())
+        page.add(view.list_view)
+        app.frames.clear()
+        app.ready_made = 0
+        send_updates(page, view.show([msg(i) for i in range(1, 24)], has_older=True))
+        frames_for_page.extend(app.frames)
+        ready_made_for_page = app.ready_made
 
-    app = RecordingFletApp(
-        loop=asyncio.get_running_loop(), executor=app_manager.executor, main=main, before_main=None
-    )
-    handler = asyncio.create_task(app.handle(socket))
-    try:
-        await asyncio.wait_for(done.wait(), timeout=20)
-    finally:
-        socket.closed.set()
-        await asyncio.wait_for(handler, timeout=10)
+    await in_a_session(first_page)
     assert len(frames_for_page) == 1
     assert ready_made_for_page == 1
-    mirror.page = {"_c": "Page", "_i": 0, "controls": []}
     action, body = decode(frames_for_page[0])
     assert action == PATCH
     items = body["patch"][1][3]  # the list's new items, replacing the empty list

@@ -3,51 +3,39 @@ page says, and leaves the page so that Flet's next diff does not send the title 
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import flet as ft
-from flet_web.fastapi import app_manager
 
 from flet_chat.flet_compat import send_page_title
 from flet_chat.testing.flet_client import PATCH, decode
-from tests.unit.test_append_patch import OpenWebSocket, RecordingFletApp
+from tests.unit.test_append_patch import RecordingFletApp, in_a_session
 
 
 async def test_the_title_patch_matches_flets_diff_of_the_page() -> None:
     frames: dict[str, list[Any]] = {}
-    done = asyncio.Event()
-    socket = OpenWebSocket()
+    ready_made = 0
 
-    async def main(page: ft.Page) -> None:
-        try:
-            page.title = "Flet Chat"
-            page.add(ft.Column([ft.Text("a"), ft.TextField(value="draft")]))
+    def compare(page: ft.Page, app: RecordingFletApp) -> None:
+        nonlocal ready_made
+        page.title = "Flet Chat"
+        page.add(ft.Column([ft.Text("a"), ft.TextField(value="draft")]))
 
-            def sent_by(action: Any) -> list[Any]:
-                start = len(app.frames)
-                action()
-                return [decode(frame) for frame in app.frames[start:]]
+        def sent_by(action: Any) -> list[Any]:
+            start = len(app.frames)
+            action()
+            return [decode(frame) for frame in app.frames[start:]]
 
-            def diffed() -> None:
-                page.title = "(2) Flet Chat"
-                page.update()
+        def diffed() -> None:
+            page.title = "(2) Flet Chat"
+            page.update()
 
-            frames["diff"] = sent_by(diffed)
-            frames["ready_made"] = sent_by(lambda: send_page_title(page, "(3) Flet Chat"))
-            frames["after"] = sent_by(page.update)
-        finally:
-            done.set()
+        frames["diff"] = sent_by(diffed)
+        frames["ready_made"] = sent_by(lambda: send_page_title(page, "(3) Flet Chat"))
+        frames["after"] = sent_by(page.update)
+        ready_made = app.ready_made
 
-    app = RecordingFletApp(
-        loop=asyncio.get_running_loop(), executor=app_manager.executor, main=main, before_main=None
-    )
-    handler = asyncio.create_task(app.handle(socket))
-    try:
-        await asyncio.wait_for(done.wait(), timeout=10)
-    finally:
-        socket.closed.set()
-        await asyncio.wait_for(handler, timeout=10)
+    await in_a_session(compare, timeout=10)
     assert len(frames) == 3, "the session did not get through the comparison (see the log)"
     [diff] = frames["diff"]
     [ready] = frames["ready_made"]
@@ -56,4 +44,4 @@ async def test_the_title_patch_matches_flets_diff_of_the_page() -> None:
     assert diff[1]["patch"] == [[0], [0, 0, "title", "(2) Flet Chat"]]
     assert ready[1]["patch"] == [[0], [0, 0, "title", "(3) Flet Chat"]]
     assert frames["after"] == []  # nothing left for Flet's own diff to send
-    assert app.ready_made == 1
+    assert ready_made == 1
