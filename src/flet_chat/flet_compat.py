@@ -52,17 +52,19 @@ a function whose globals are those of Flet's caller (`flet.controls.base_control
 
 The random ids: Flet names each session, each connection, each page's service registry and
 each call to the client (`SharedPreferences.get`) with `random_string`, which draws every
-character from `secrets.choice`: one `os.urandom` call per character, 44 a session that
-reconnects, about 0.5 ms of a storm's 13 ms per tab. `install_fast_ids()` puts in its place a
-function drawing from one `os.urandom` call per id, as unpredictable (the session id is what
-lets a tab resume its session) and as uniform: bytes past the largest multiple of 62 are
-thrown away rather than folded in.
+character from `secrets.choice`: one `os.urandom` call per character, 44 for a session that
+reconnects (py-spy's default sampling put that at 3% of a restart storm, the benchmark could
+not tell it from noise). `install_fast_ids()` puts in its place a function drawing from one
+`os.urandom` call per id, as unpredictable (the session id is what lets a tab resume its
+session) and as uniform: bytes past the largest multiple of 62 are thrown away rather than
+folded in.
 
 The dataclass check: Flet's diff and encoder ask `dataclasses.is_dataclass` of every value
 they meet (each field of each control a page adds), and for a plain value (a string, a
-number) the answer is a failed attribute lookup on its class: 300 ns, about 4% of a restart
-storm's CPU. `install_fast_dataclass_check()` gives both modules a check that remembers the
-answer per class (60 ns); a class is or is not a dataclass from its definition on.
+number) the answer is a failed attribute lookup on its class: 300 ns, 4-5% of a restart
+storm's samples (py-spy). `install_fast_dataclass_check()` gives both modules a check that
+remembers the answer per class (60 ns); a class is or is not a dataclass from its definition
+on.
 
 The services' own sends: a service (the file picker, shared preferences) registers with the
 page when it is made, and once the page has been sent Flet diffs the page's service registry
