@@ -14,11 +14,31 @@ from pathlib import Path
 
 import httpx
 
+# Each pytest-xdist worker takes ports from a block of its own, below the kernel's ephemeral
+# range (32768 on): two workers asking the kernel for a free port at the same moment were once
+# handed the same one, and the second server's health check then found the first server.
+PORT_BLOCK_START = 20_000
+PORT_BLOCK_SIZE = 1_500
+_next_port: int | None = None
+
 
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    """A port free now that no other test worker will pick."""
+    global _next_port
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+    block = PORT_BLOCK_START + (int(worker) if worker.isdigit() else 0) % 8 * PORT_BLOCK_SIZE
+    if _next_port is None:  # two test runs at once start at different places in the block
+        _next_port = os.getpid() % PORT_BLOCK_SIZE
+    for _ in range(PORT_BLOCK_SIZE):
+        port = block + _next_port
+        _next_port = (_next_port + 1) % PORT_BLOCK_SIZE
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no free port in {block}..{block + PORT_BLOCK_SIZE - 1}")
 
 
 @dataclass
