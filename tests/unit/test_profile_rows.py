@@ -27,6 +27,7 @@ from flet_chat.ui.views.member_list import GUEST_MARK, MemberList, MemberRowCach
 from flet_chat.ui.views.message_list import CHUNK_SIZE, MessageList
 from flet_chat.ui.views.room_list import RoomList
 from tests.unit.session_fakes import nothing, open_nothing
+from tests.unit.test_member_patches import Marks
 
 READER = FletClient("ws://unused")  # only its tree helpers: what a client would show
 ANN = Profile("Ann Lee", "on call", 3)
@@ -278,19 +279,8 @@ def test_sessions_showing_the_same_members_share_one_look_up_of_their_rows() -> 
     assert len(profiles.asked) == asked
 
 
-class GuestMarks:
-    """Stands in for live/guest_marks.py: marks by name, and a version that changes with them."""
-
-    def __init__(self) -> None:
-        self.version = 0
-        self.guests: set[str] = set()
-
-    def is_guest(self, name: str) -> bool:
-        return name in self.guests
-
-
 def test_a_guest_mark_found_gives_the_next_session_the_marked_row() -> None:
-    profiles, marks = VersionedProfiles(), GuestMarks()
+    profiles, marks = VersionedProfiles(), Marks()
     rows = MemberRowCache(profiles=profiles, marks=marks)
     rows.profiles_version = lambda: profiles.version
     first = MemberList(rows)
