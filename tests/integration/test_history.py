@@ -18,8 +18,7 @@ pytestmark = pytest.mark.integration
 async def shown(
     reader: FletClient, rows_are: Callable[[list[str]], bool], *, older: bool, what: str
 ) -> None:
-    """The rows come in one ready-made splice and "Load older" through Flet's diff right
-    after it (ui/updates.py): wait for both."""
+    """The rows come in one ready-made splice, "Load older" with them (ui/updates.py)."""
     await reader.wait_for(
         lambda: (
             rows_are(reader.message_rows())
@@ -107,3 +106,26 @@ async def test_live_messages_never_grow_a_session_past_200_rows(
         assert not has_row(reader, "history 0")
         assert rows[-1].endswith("live 7")
         await shown(reader, lambda rows: not has_row(reader, "history 0"), older=True, what="older")
+
+
+async def test_load_older_pages_only_the_session_that_clicked_it(
+    server_factory: Callable[..., ServerProcess], connect: Connect, tmp_path: Path
+) -> None:
+    """Every session is sent the process's one "Load older" button, with the same control id:
+    a click (or a client naming that id on purpose) pages the clicking session alone."""
+    await seed_messages(tmp_path / "data", 120)
+    server = server_factory()
+    async with connect(server) as alice, connect(server) as bob:
+        for reader in (alice, bob):
+            await shown(reader, lambda rows: len(rows) == 50, older=True, what="50 rows")
+        assert alice.get("load_older_button")["_i"] == bob.get("load_older_button")["_i"]
+
+        await bob.click("load_older_button")
+        await shown(bob, lambda rows: rows[0].endswith("history 20"), older=True, what="20")
+        assert alice.message_rows()[0].endswith("history 70")  # the first page, untouched
+
+        await alice.click("load_older_button")
+        await shown(alice, lambda rows: rows[0].endswith("history 20"), older=True, what="20")
+        await bob.click("load_older_button")  # Bob's own next page, not a second one of Alice's
+        await shown(bob, lambda rows: rows[0].endswith("history 0"), older=False, what="0")
+        assert alice.message_rows()[0].endswith("history 20")
