@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from hypothesis import given
@@ -77,3 +78,28 @@ def test_never_more_than_capacity_always_sorted_unique(incoming: list[int], step
         window.add_live(msg(i))
     assert len(window.messages) <= 20
     assert ids(window) == sorted(set(ids(window)))
+
+
+@given(
+    st.lists(st.integers(min_value=1, max_value=200), max_size=120),
+    st.lists(st.integers(min_value=1, max_value=200), max_size=40),
+    st.integers(min_value=1, max_value=200),
+)
+def test_what_it_finds_is_exactly_what_it_shows(
+    live: list[int], older: list[int], asked: int
+) -> None:
+    """Found by id (get, replace, a repeat ignored) exactly while shown: through live
+    messages, the oldest falling off, and an older page merged in past the cap."""
+    window = MessageWindow(capacity=30, trim_step=10)
+    window.reset([msg(i) for i in live[:20]], has_older=True)
+    for i in live[20:]:
+        window.add_live(msg(i))
+    window.prepend_older([msg(i) for i in older], has_older=True)
+    shown = ids(window)
+    assert shown == sorted(set(shown))
+    found = window.get(asked)
+    assert (found is not None) == (asked in shown)
+    assert found is None or found.id == asked
+    edited = replace(msg(asked), text="edited", revision=msg(asked).revision + 1)
+    assert window.replace(edited) == (asked in shown)
+    assert ids(window) == shown

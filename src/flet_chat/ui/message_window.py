@@ -13,6 +13,10 @@ from collections.abc import Iterable, Sequence
 from flet_chat.core.models import Message
 
 
+def _message_id(message: Message) -> int:
+    return message.id
+
+
 class MessageWindow:
     def __init__(self, capacity: int, *, trim_step: int = 1) -> None:
         """`trim_step`: the oldest messages fall off in multiples of this (the list's chunk
@@ -23,11 +27,9 @@ class MessageWindow:
         self.messages: list[Message] = []
         self.has_older = False
         self.at_live_edge = True
-        self._ids: set[int] = set()
 
     def reset(self, latest: Sequence[Message], *, has_older: bool) -> None:
         self.messages = []
-        self._ids = set()
         self.at_live_edge = True
         self.has_older = has_older
         self._merge(latest)
@@ -43,7 +45,7 @@ class MessageWindow:
 
     def add_live(self, message: Message) -> bool:
         """Returns whether the window changed."""
-        if not self.at_live_edge or message.id in self._ids:
+        if not self.at_live_edge or self._index(message.id) is not None:
             return False
         if self.has_older and self.messages and message.id < self.messages[0].id:
             return False  # older than the window: "Load older" shows it, a gap must not
@@ -51,23 +53,19 @@ class MessageWindow:
             self._merge([message])  # a late delivery still lands in id order
         else:
             self.messages.append(message)
-            self._ids.add(message.id)
         self._trim_oldest()
         return True
 
     def get(self, message_id: int) -> Message | None:
-        if message_id not in self._ids:
-            return None
-        return self.messages[bisect.bisect_left(self.messages, message_id, key=lambda m: m.id)]
+        index = self._index(message_id)
+        return None if index is None else self.messages[index]
 
     def replace(self, message: Message) -> bool:
         """Show a changed message (edited, deleted, reacted to) in place of the one with its id;
         returns whether the window changed. An older revision than shown (a late event) and a
         message outside the window (its new state loads with its page) change nothing."""
-        if message.id not in self._ids:
-            return False
-        index = bisect.bisect_left(self.messages, message.id, key=lambda m: m.id)
-        if self.messages[index].revision >= message.revision:
+        index = self._index(message.id)
+        if index is None or self.messages[index].revision >= message.revision:
             return False
         self.messages[index] = message
         return True
@@ -77,8 +75,6 @@ class MessageWindow:
         self.has_older = has_older
         overflow = len(self.messages) - self.capacity
         if overflow > 0:
-            for dropped in self.messages[-overflow:]:
-                self._ids.discard(dropped.id)
             del self.messages[-overflow:]
             self.at_live_edge = False
 
@@ -86,18 +82,24 @@ class MessageWindow:
     def oldest_id(self) -> int | None:
         return self.messages[0].id if self.messages else None
 
+    def _index(self, message_id: int) -> int | None:
+        """Where the message with this id is in the window (None: not there). A binary search
+        of the id-ordered list rather than a set of the ids: a session keeps no second copy of
+        what it shows (a set of a few hundred ids is about 6.6 KB, at every session)."""
+        index = bisect.bisect_left(self.messages, message_id, key=_message_id)
+        if index < len(self.messages) and self.messages[index].id == message_id:
+            return index
+        return None
+
     def _merge(self, incoming: Iterable[Message]) -> None:
-        fresh = [m for m in incoming if m.id not in self._ids]
+        fresh = {m.id: m for m in incoming if self._index(m.id) is None}
         if not fresh:
             return
-        self._ids.update(m.id for m in fresh)
-        self.messages = sorted([*self.messages, *fresh], key=lambda m: m.id)
+        self.messages = sorted([*self.messages, *fresh.values()], key=_message_id)
 
     def _trim_oldest(self) -> None:
         overflow = len(self.messages) - self.capacity
         if overflow > 0:
             overflow = min(len(self.messages), -(-overflow // self.trim_step) * self.trim_step)
-            for dropped in self.messages[:overflow]:
-                self._ids.discard(dropped.id)
             del self.messages[:overflow]
             self.has_older = True
