@@ -72,6 +72,14 @@ and sends a patch for each one. A session makes two right before its first `page
 `services_sent_with_next_update(page)` lets them join the registry unsent, so they go out in
 that `add`'s patch, as they would have before the page's first send.
 
+The empty dict copies: when Flet's encoder sends a control, it keeps a copy of each of its
+dict fields, for the next diff to compare with. Every control has one, `_internals`, and it is
+almost always empty: a copy of nothing, and a table to hold it, about 170 bytes a control and
+11 KB a session, walked again at each diff of the control. A field absent from those copies is
+one Flet's diff treats as not sent: while it stays empty nothing is sent (as before, since the
+encoder leaves an empty dict out), and once it holds something it is sent whole. So
+`_encode_control` keeps the copies of non-empty dicts only.
+
 The debug f-string: `FletApp.send_message` formats every outgoing message into a debug log line
 whether or not debug logging is on; the repr of a patch walks all of its controls again.
 """
@@ -108,7 +116,24 @@ from flet_web.fastapi.flet_app_manager import app_manager
 logger = logging.getLogger(__name__)
 
 
-_encode_control = configure_encode_object_for_msgpack(BaseControl)  # type: ignore[no-untyped-call]
+_flet_encode = configure_encode_object_for_msgpack(BaseControl)  # type: ignore[no-untyped-call]
+_DICT_SNAPSHOTS = "__prev_dicts"  # where Flet's encoder keeps what a control's dicts were
+
+
+def _encode_control(value: Any) -> Any:
+    """Flet's encoder for a value msgpack cannot pack itself, keeping no copy of an empty dict
+    (see "The empty dict copies" in the module's docstring)."""
+    encoded = _flet_encode(value)
+    if type(encoded) is dict:  # a dataclass: Flet's encoder may have kept its snapshots
+        snapshots: dict[str, Any] | None = getattr(value, _DICT_SNAPSHOTS, None)
+        if snapshots and not all(snapshots.values()):
+            # Only structural fields: Flet's diff looks for those when they have no copy. A prop
+            # set to {} is sent as {}, and its copy is what shows a change made in place.
+            structural = getattr(type(value), "_structural_fields", ())
+            kept = {k: v for k, v in snapshots.items() if v or k not in structural}
+            if len(kept) < len(snapshots):
+                setattr(value, _DICT_SNAPSHOTS, kept)
+    return encoded
 
 
 class LeakSafeFletApp(FletApp):  # type: ignore[misc]
