@@ -296,7 +296,9 @@ async def test_a_first_page_with_older_history_goes_out_in_one_ready_made_frame(
         page.add(view.list_view)
         app.frames.clear()
         app.ready_made = 0
-        send_updates(page, view.show([msg(i) for i in range(1, 24)], has_older=True))
+        send_updates(
+            page, view.show([msg(i) for i in range(1, 2 * CHUNK_SIZE + 4)], has_older=True)
+        )
         frames_for_page.extend(app.frames)
         ready_made_for_page = app.ready_made
 
@@ -308,4 +310,4 @@ async def test_a_first_page_with_older_history_goes_out_in_one_ready_made_frame(
     items = body["patch"][1][3]  # the list's new items, replacing the empty list
     assert items[0]["key"] == keys.LOAD_OLDER_BUTTON
     assert items[0]["on_click"] is True  # the client sends its clicks (routed: ui/routing.py)
-    assert len(items) == 1 + 3  # the head, then three chunks of rows (23 messages)
+    assert len(items) == 1 + 3  # the head, then three chunks of rows (two full, one of three)

@@ -169,7 +169,7 @@ def test_the_first_row_shown_names_its_author_after_older_ones_fall_off() -> Non
     assert READER.texts(dict(msgpack.unpackb(pack_control(author), strict_map_key=False))) == [
         "A",
         "ann",
-        "5:01 PM",
+        f"5:{first // 10:02d} PM",  # message i was sent i/10 minutes past 5 PM
     ]
     # A whole chunk fell off; no chunk still shown is sent again for the new top.
     assert not any(isinstance(u, MessageChunk) for u in updates)

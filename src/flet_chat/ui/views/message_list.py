@@ -42,7 +42,7 @@ from flet_chat.ui.timeline import Entry, MessageEntry, Separator, entries_after,
 from flet_chat.ui.timeline import relabelled as relabelled_separator
 from flet_chat.ui.views.unread_divider import unread_divider
 
-CHUNK_SIZE = 10
+CHUNK_SIZE = 25
 ROW_SPACING = 10
 
 
