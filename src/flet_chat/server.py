@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 
 from fastapi import HTTPException, Request, Response, WebSocket
 from fastapi.responses import HTMLResponse, JSONResponse
 from flet_web.fastapi import FastAPI, FletOAuth, app_manager
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
-from starlette.types import ASGIApp
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from flet_chat.api.avatars import GET_ROUTE as AVATAR_ROUTE
 from flet_chat.api.avatars import UPLOAD_ROUTE as AVATAR_UPLOAD_ROUTE
@@ -46,6 +47,8 @@ from flet_chat.web_clock import add_clock_script
 
 logger = logging.getLogger(__name__)
 
+FLET_SOCKET_PATH = "/ws"  # where Flet's web client opens its websocket (websocket_endpoint_path)
+
 
 SIGN_IN_EXPIRED_HTML = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Flet Chat</title></head>
@@ -80,6 +83,24 @@ class CrossOriginIsolation(BaseHTTPMiddleware):
         response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
         response.headers["Cross-Origin-Embedder-Policy"] = "require-corp"
         return response
+
+
+def flet_socket_first(app: ASGIApp, endpoint: Callable[[WebSocket], Awaitable[None]]) -> ASGIApp:
+    """Hand Flet's websocket straight to `endpoint`, everything else to `app`.
+
+    A Flet session's websocket lives as long as the tab: through FastAPI it held a dozen
+    suspended layers (Starlette's and FastAPI's middleware, router and dependency solving, three
+    exit stacks), none of which does anything for it, in every session (about 9 KB each, and
+    their setup at every join). The layers around this one (trusted proxy headers) still apply.
+    """
+
+    async def route(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket" and scope["path"] == FLET_SOCKET_PATH:
+            await endpoint(WebSocket(scope, receive, send))
+        else:
+            await app(scope, receive, send)
+
+    return route
 
 
 def create_app(settings: Settings | None = None) -> ASGIApp:
@@ -150,7 +171,8 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
         }
         return JSONResponse(body, status_code=200 if database == "ok" else 503)
 
-    app.add_api_websocket_route("/ws", flet_websocket)
+    # Also through FastAPI: under a root path, which the shortcut (flet_socket_first) does not take.
+    app.add_api_websocket_route(FLET_SOCKET_PATH, flet_websocket)
     app.add_api_route("/healthz", healthz, methods=["GET"])
     app.add_api_route(OAUTH_CALLBACK_PATH, oauth_callback, methods=["GET"])
     app.add_api_route(
@@ -182,7 +204,7 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
     )
     app.add_middleware(CrossOriginIsolation)
     # Socket.IO answers /socket.io/ and hands everything else (and the lifespan) to FastAPI.
-    wrapped: ASGIApp = socket_api.asgi_app(app)
+    wrapped: ASGIApp = flet_socket_first(socket_api.asgi_app(app), flet_websocket)
     return TrustedProxyHeaders(
         wrapped, settings.forwarded_allow_ips, client_ip_header=settings.client_ip_header
     )

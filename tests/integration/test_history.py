@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from flet_chat.core.limits import MAX_RENDERED_MESSAGES
 from flet_chat.testing.flet_client import FletClient
+from flet_chat.ui.views.message_list import CHUNK_SIZE
 from tests.integration.conftest import Connect, has_row
 from tests.support.seed import seed_messages
 from tests.support.server import ServerProcess
@@ -100,9 +102,9 @@ async def test_live_messages_never_grow_a_session_past_200_rows(
         for i in range(8):
             await writer.send(f"live {i}")
         await reader.wait_for(lambda: has_row(reader, "live 7"), what="the last live message")
-        # 204 messages: the oldest fall off a 10-row chunk at a time, never past the cap.
+        # 204 messages: the oldest fall off a chunk at a time, never past the cap.
         rows = reader.message_rows()
-        assert 190 < len(rows) <= 200
+        assert MAX_RENDERED_MESSAGES - CHUNK_SIZE < len(rows) <= MAX_RENDERED_MESSAGES
         assert not has_row(reader, "history 0")
         assert rows[-1].endswith("live 7")
         await shown(reader, lambda rows: not has_row(reader, "history 0"), older=True, what="older")
