@@ -80,12 +80,19 @@ one Flet's diff treats as not sent: while it stays empty nothing is sent (as bef
 encoder leaves an empty dict out), and once it holds something it is sent whole. So
 `_encode_control` keeps the copies of non-empty dicts only.
 
+The send queue: `FletApp` queues every frame for its connection's send loop on an
+asyncio.Queue, whose four deques (its items, getters, putters and the event `join` waits
+for) take about 3 KB, at every session, for a queue that is nearly always empty. Its send loop
+is the queue's one reader, and no one waits to put or to join: `install_send_queue()` gives it
+`SendQueue`, a list and the reader's future.
+
 The debug f-string: `FletApp.send_message` formats every outgoing message into a debug log line
 whether or not debug logging is on; the repr of a patch walks all of its controls again.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import dataclasses
 import logging
@@ -356,6 +363,61 @@ def install_fast_ids() -> None:
     Flet's desktop socket server keeps its own: it names one temporary file per window."""
     for module in _FLET_ID_USERS:
         module.random_string = random_id
+
+
+class SendQueue:
+    """What `FletApp` asks of its send queue (`put_nowait`, `put`, `get`; one reader, its send
+    loop) without asyncio.Queue's four deques: see "The send queue" in the module's docstring.
+    Frames wait in a list read from `_head` on; the list is cut once most of it has been read,
+    so a long backlog costs no more per frame than a short one."""
+
+    __slots__ = ("_frames", "_head", "_reader")
+
+    def __init__(self) -> None:
+        self._frames: list[Any] = []
+        self._head = 0  # the next frame to hand out
+        self._reader: asyncio.Future[None] | None = None  # the send loop, waiting for a frame
+
+    def qsize(self) -> int:
+        return len(self._frames) - self._head
+
+    def put_nowait(self, frame: Any) -> None:
+        self._frames.append(frame)
+        reader = self._reader
+        if reader is not None:
+            self._reader = None
+            if not reader.done():
+                reader.set_result(None)
+
+    async def put(self, frame: Any) -> None:
+        self.put_nowait(frame)
+
+    async def get(self) -> Any:
+        while self._head == len(self._frames):
+            self._reader = asyncio.get_running_loop().create_future()
+            await self._reader
+        frame = self._frames[self._head]
+        self._frames[self._head] = None  # sent frames are not kept alive by the list
+        self._head += 1
+        if self._head == len(self._frames):
+            self._frames.clear()
+            self._head = 0
+        elif self._head > _SEND_QUEUE_CUT and self._head * 2 > len(self._frames):
+            del self._frames[: self._head]
+            self._head = 0
+        return frame
+
+
+_SEND_QUEUE_CUT = 1024  # frames read before the list is cut (when they are most of it)
+
+
+def install_send_queue() -> None:
+    """Give `FletApp` a `SendQueue` for each connection's frames (idempotent). Its `handle`
+    makes the queue with `asyncio.Queue()`; the module gets asyncio with that one name changed."""
+    module: Any = flet_web_app
+    if module.asyncio.Queue is not SendQueue:
+        names = {name: getattr(asyncio, name) for name in dir(asyncio) if name[:2] != "__"}
+        module.asyncio = types.SimpleNamespace(**(names | {"Queue": SendQueue}))
 
 
 def pack_control(control: BaseControl) -> bytes:
