@@ -667,6 +667,69 @@ async def send_messages(
     return log
 
 
+async def send_while(
+    sender: LoadSession,
+    recorder: Recorder,
+    *,
+    first_seq: int,
+    interval: float,
+    until: asyncio.Event,
+    echo_timeout: float = 10.0,
+    text_tail: str = "said while the room fills",
+) -> SendLog:
+    """One message every `interval` seconds from `sender` until `until` is set (issue 18's
+    message sent while a crowd joins), tags numbered from `first_seq`; as in send_messages, a
+    message is not typed over the previous one before that one has come back."""
+    log = SendLog()
+    began = time.monotonic()
+    seq = first_seq
+    while not until.is_set() and sender.alive:
+        echo = sender.expect_echo(seq)
+        log.sent_at[seq] = time.monotonic()
+        log.sender_of[seq] = sender.index
+        try:
+            await sender.send_text(f"{recorder.tag(seq)} {text_tail}")
+        except websockets.ConnectionClosed:
+            log.outcomes["send failed"] = log.outcomes.get("send failed", 0) + 1
+            break
+        try:
+            outcome = await asyncio.wait_for(echo, echo_timeout)
+        except TimeoutError:
+            outcome = "echo timeout"
+        log.outcomes[outcome] = log.outcomes.get(outcome, 0) + 1
+        seq += 1
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(
+                until.wait(), max(0.0, began + (seq - first_seq) * interval - time.monotonic())
+            )
+    log.wall_seconds = time.monotonic() - began
+    return log
+
+
+def delivery_to_joined(sessions: Sequence[LoadSession], log: SendLog) -> dict[str, Any]:
+    """For each message of `log`, its send-to-arrival latency at every session whose join was
+    done (its name dialog closed) before it was sent, and how many of those never got it."""
+    latencies: list[float] = []
+    expected = missing = 0
+    for seq, sent in log.sent_at.items():
+        for session in sessions:
+            if session.t_joined is None or session.t_joined > sent:
+                continue
+            expected += 1
+            seen = session.first_seen.get(seq)
+            if seen is None:
+                missing += 1
+            else:
+                latencies.append(seen - sent)
+    return {
+        "messages_sent": len(log.sent_at),
+        "deliveries_expected": expected,
+        "deliveries_missing": missing,
+        "latency_ms": summarize(latencies),
+        "send_outcomes": dict(sorted(log.outcomes.items())),
+    }
+
+
 async def wait_for_deliveries(recorder: Recorder, expected: int, timeout: float) -> float:
     """Wait until `expected` deliveries were recorded or `timeout` passed; returns seconds."""
     began = time.monotonic()

@@ -117,6 +117,8 @@ ROOM_METRICS: list[tuple[str, Callable[[Result], Any], int]] = [
     ("RSS after join (MB)", lambda r: _get(r, "server", "rss_after_join_mb"), 1),
     ("server CPU, messages (%)", lambda r: _get(r, "server", "message_phase", "cpu_percent"), 0),
     ("server CPU, joins (s)", lambda r: _get(r, "server", "join_phase", "cpu_seconds"), 1),
+    ("sent during the joins, p99 (ms)", lambda r: _get(r, "during_joins", "latency_ms", "p99"), 1),
+    ("sent during the joins, missing", lambda r: _get(r, "during_joins", "deliveries_missing"), 0),
     ("client loop lag p99 (ms)", lambda r: _get(r, "client", "loop_lag_ms", "p99"), 1),
 ]
 RATIO_METRICS = {
@@ -137,7 +139,7 @@ def room_table(report: Result) -> list[str]:
         "| scenario | metric | " + " | ".join([labels[k] for k in kinds] + heads) + " |",
         "| --- | --- | " + " | ".join(["---:"] * (len(kinds) + len(heads))) + " |",
     ]
-    for scenario in _scenarios(report, "room"):
+    for scenario in [*_scenarios(report, "room"), *_scenarios(report, "joins")]:
         results = scenario["results"]
         for label, getter, digits in ROOM_METRICS:
             cells = [_cell(results.get(k), getter, digits) for k in kinds]

@@ -73,6 +73,16 @@ def plan(quick: bool, targets: tuple[str, ...] | list[str] = ()) -> list[Scenari
         Scenario("room-200", "room", 200, messages=40, targets=FULL_TARGETS),
         Scenario("room-500", "room", 500, messages=40, targets=FULL_TARGETS),
         Scenario("room-1000", "room", 1000, messages=40, targets=FULL_TARGETS),
+        # Issue 18's joins: one more session sends every second while the 1,000 join (a room
+        # run; its own kind keeps it out of the report's rooms by size).
+        Scenario(
+            "joins-1000",
+            "joins",
+            1000,
+            messages=10,
+            join_messages=1.0,
+            targets=("ours", "floor", "cluster"),
+        ),
         Scenario(
             "history-200",
             "history",

@@ -28,15 +28,23 @@ KB = 1024
 MB = 1024 * 1024
 
 
+# The session that sends while a room fills (Scenario.join_messages), and its tags' numbers:
+# apart from the crowd's indexes and from the message phase's tags.
+HERALD_INDEX = 1_000_000
+DURING_JOINS_FIRST_SEQ = 1_000_000
+
+
 @dataclass(frozen=True, slots=True)
 class Scenario:
     name: str
-    kind: str  # "room" | "history" | "churn" | "storm" (bench/storm.py)
+    kind: str  # "room" | "joins" (a room) | "history" | "churn" | "storm" (bench/storm.py)
     sessions: int
     senders: int = 5
     messages: int = 40
     interval: float = 0.5  # seconds between two messages, for the room in total
     history: int = 0  # messages stored before the server starts (ours and cluster only)
+    # room: seconds between messages one more session sends while the others join (0: none)
+    join_messages: float = 0.0
     targets: tuple[str, ...] = ("ours", "tutorial", "floor")
 
 
@@ -174,8 +182,39 @@ async def run_room(
     monitor = lc.LoopLagMonitor().start()
     sampler = ServerSampler(server).start()
     sessions: list[lc.LoadSession] = []
+    heralds: list[lc.LoadSession] = []
     try:
+        if scenario.join_messages > 0:  # joined before the crowd, and not counted in it
+            herald = await lc.open_sessions(
+                server.ws_url,
+                1,
+                recorder,
+                mode=mode,
+                name_prefix=f"b{run_id[:4]}h",
+                first_index=HERALD_INDEX,
+                open_timeout=limits.open_timeout,
+            )
+            heralds = herald.sessions
+            if not heralds:
+                raise RuntimeError(
+                    f"the session sending during the joins failed: {herald.failures}"
+                )
         before = server.sample()
+        joins_done = asyncio.Event()
+        during = (
+            asyncio.create_task(
+                lc.send_while(
+                    heralds[0],
+                    recorder,
+                    first_seq=DURING_JOINS_FIRST_SEQ,
+                    interval=scenario.join_messages,
+                    until=joins_done,
+                    echo_timeout=limits.echo_timeout,
+                )
+            )
+            if heralds
+            else None
+        )
         opened = await lc.open_sessions(
             server.ws_url,
             scenario.sessions,
@@ -190,9 +229,12 @@ async def run_room(
         )
         sessions = opened.sessions
         after_join = server.sample()
+        joins_done.set()
+        during_log = await during if during is not None else None
         settled = await settle(server, limits)
         after_settle = server.sample()
         senders = pick_senders(sessions, scenario.senders)
+        received_before = recorder.received  # the messages sent during the joins, seen so far
         with client_gc_paused():
             log = await lc.send_messages(
                 senders,
@@ -202,7 +244,9 @@ async def run_room(
                 echo_timeout=limits.echo_timeout,
             )
             expected = len(log.sent_at) * len(sessions)
-            drain_seconds = await lc.wait_for_deliveries(recorder, expected, limits.drain_timeout)
+            drain_seconds = await lc.wait_for_deliveries(
+                recorder, received_before + expected, limits.drain_timeout
+            )
         after_messages = server.sample()
         health = await asyncio.to_thread(server.health)
         probe = await first_rows_probe(server) if server.kind in FLET_CHAT_KINDS else None
@@ -218,6 +262,9 @@ async def run_room(
             "warm_up_swept": swept_before,
             "settle": settled,
             **lc.delivery_stats(sessions, log),
+            "during_joins": (
+                lc.delivery_to_joined(sessions, during_log) if during_log is not None else None
+            ),
             "drain_seconds": round(drain_seconds, 2),
             **lc.session_health(sessions),
             "server": {
@@ -252,7 +299,7 @@ async def run_room(
     finally:
         await sampler.stop()
         client = await monitor.stop()
-        await lc.close_sessions(sessions, abrupt_every=0)
+        await lc.close_sessions([*heralds, *sessions], abrupt_every=0)
     result["client"] = client
     return result
 
