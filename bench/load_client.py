@@ -678,8 +678,9 @@ async def send_while(
     text_tail: str = "said while the room fills",
 ) -> SendLog:
     """One message every `interval` seconds from `sender` until `until` is set (issue 18's
-    message sent while a crowd joins), tags numbered from `first_seq`; as in send_messages, a
-    message is not typed over the previous one before that one has come back."""
+    message sent while a crowd joins), tags numbered from `first_seq`. As in send_messages, a
+    message is not typed over the previous one: the next waits until that one has come back or
+    been refused (counted once as "echo timeout" when that takes over `echo_timeout`)."""
     log = SendLog()
     began = time.monotonic()
     seq = first_seq
@@ -691,27 +692,38 @@ async def send_while(
             await sender.send_text(f"{recorder.tag(seq)} {text_tail}")
         except websockets.ConnectionClosed:
             log.outcomes["send failed"] = log.outcomes.get("send failed", 0) + 1
+            log.sender_of[seq] = -1
             break
         try:
-            outcome = await asyncio.wait_for(echo, echo_timeout)
+            outcome = await asyncio.wait_for(asyncio.shield(echo), echo_timeout)
         except TimeoutError:
-            outcome = "echo timeout"
+            log.outcomes["echo timeout"] = log.outcomes.get("echo timeout", 0) + 1
+            # Not typed over: wait on for it, until the joins are done.
+            joins_done: asyncio.Future[Any] = asyncio.ensure_future(until.wait())
+            back: asyncio.Future[Any] = echo
+            await asyncio.wait([joins_done, back], return_when=asyncio.FIRST_COMPLETED)
+            joins_done.cancel()
+            outcome = echo.result() if echo.done() else "not back when the joins were done"
         log.outcomes[outcome] = log.outcomes.get(outcome, 0) + 1
+        if outcome != "echo":  # refused, or not back: not a message anyone should have
+            log.sender_of[seq] = -1
+            break
         seq += 1
+        next_due = began + (seq - first_seq) * interval
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(
-                until.wait(), max(0.0, began + (seq - first_seq) * interval - time.monotonic())
-            )
+            await asyncio.wait_for(until.wait(), max(0.0, next_due - time.monotonic()))
     log.wall_seconds = time.monotonic() - began
     return log
 
 
 def delivery_to_joined(sessions: Sequence[LoadSession], log: SendLog) -> dict[str, Any]:
-    """For each message of `log`, its send-to-arrival latency at every session whose join was
-    done (its name dialog closed) before it was sent, and how many of those never got it."""
+    """For each message of `log` the server took (its sender saw it come back), its
+    send-to-arrival latency at every session whose join was done (its name dialog closed)
+    before it was sent, and how many of those never got it. Refused sends are counted apart."""
     latencies: list[float] = []
     expected = missing = 0
-    for seq, sent in log.sent_at.items():
+    taken = {seq: sent for seq, sent in log.sent_at.items() if log.sender_of.get(seq, -1) >= 0}
+    for seq, sent in taken.items():
         for session in sessions:
             if session.t_joined is None or session.t_joined > sent:
                 continue
@@ -723,6 +735,7 @@ def delivery_to_joined(sessions: Sequence[LoadSession], log: SendLog) -> dict[st
                 latencies.append(seen - sent)
     return {
         "messages_sent": len(log.sent_at),
+        "messages_refused": len(log.sent_at) - len(taken),
         "deliveries_expected": expected,
         "deliveries_missing": missing,
         "latency_ms": summarize(latencies),

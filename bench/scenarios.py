@@ -183,6 +183,7 @@ async def run_room(
     sampler = ServerSampler(server).start()
     sessions: list[lc.LoadSession] = []
     heralds: list[lc.LoadSession] = []
+    during: asyncio.Task[lc.SendLog] | None = None
     try:
         if scenario.join_messages > 0:  # joined before the crowd, and not counted in it
             herald = await lc.open_sessions(
@@ -243,7 +244,8 @@ async def run_room(
                 interval=scenario.interval,
                 echo_timeout=limits.echo_timeout,
             )
-            expected = len(log.sent_at) * len(sessions)
+            # The session that sent during the joins is in the room too, and counts its copies.
+            expected = len(log.sent_at) * (len(sessions) + len(heralds))
             drain_seconds = await lc.wait_for_deliveries(
                 recorder, received_before + expected, limits.drain_timeout
             )
@@ -297,6 +299,9 @@ async def run_room(
             },
         }
     finally:
+        if during is not None and not during.done():
+            during.cancel()
+            await asyncio.gather(during, return_exceptions=True)
         await sampler.stop()
         client = await monitor.stop()
         await lc.close_sessions([*heralds, *sessions], abrupt_every=0)

@@ -515,8 +515,8 @@ def _sparse_values(control: Any) -> list[Any]:
 
 def _configure_new_control(control: Any, parent: Any) -> None:
     """What Flet's diff does to a control it adds under `parent`, as `_configure_sparse`, but
-    a walked-once row inside it only gets its parent link: for a new chunk of rows, at every
-    tenth message of a room, per session."""
+    a walked-once row inside it only gets its parent link: for a new chunk of rows, once per
+    CHUNK_SIZE messages of a room, per session."""
     builder = DiffBuilder(None, control, control_cls=BaseControl)
     if not _walks_sparse(builder, control):
         for _ in builder._configure_dataclass(control, parent, False):

@@ -179,7 +179,7 @@ class MessageList:
         ):
             return updates
         if self._grew_at_the_end(reshaped, lead_before, has_older, len(chunks_before)):
-            # A live message started a chunk: the list only gains it (1 in 10 messages).
+            # A live message started a chunk: the list only gains it (1 in CHUNK_SIZE messages).
             start = len(self.list_view.controls)
             new_chunks = self._chunks[len(chunks_before) :]
             self.list_view.controls = [*self.list_view.controls, *new_chunks]
