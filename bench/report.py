@@ -121,6 +121,7 @@ ROOM_METRICS: list[tuple[str, Callable[[Result], Any], int]] = [
     ("sent during the joins, missing", lambda r: _get(r, "during_joins", "deliveries_missing"), 0),
     ("client loop lag p99 (ms)", lambda r: _get(r, "client", "loop_lag_ms", "p99"), 1),
 ]
+DURING_JOINS_METRICS = {"sent during the joins, p99 (ms)", "sent during the joins, missing"}
 RATIO_METRICS = {
     "latency p50 (ms)",
     "latency p99 (ms)",
@@ -142,6 +143,10 @@ def room_table(report: Result) -> list[str]:
     for scenario in [*_scenarios(report, "room"), *_scenarios(report, "joins")]:
         results = scenario["results"]
         for label, getter, digits in ROOM_METRICS:
+            if label in DURING_JOINS_METRICS and not any(
+                _get(r, "during_joins") for r in results.values()
+            ):
+                continue  # a room without messages sent during its joins
             cells = [_cell(results.get(k), getter, digits) for k in kinds]
             if label in RATIO_METRICS:
                 ratios = [

@@ -208,6 +208,17 @@ async def test_ready_made_patches_match_flets_diff(history: int, appended: int) 
     assert frames["ready_made_trimmed"] == frames["diff_trimmed"]
 
 
+def replay(mirror: FletClient, frames: list[bytes]) -> None:
+    """Apply frames to a client mirror (the test client's own patch logic)."""
+    for frame in frames:
+        action, body = decode(frame)
+        if action == REGISTER:
+            mirror.page = body["page_patch"]
+            mirror._index(mirror.page)
+        elif action == PATCH:
+            mirror._apply(body["id"], body["patch"])
+
+
 def varied(i: int) -> Message:
     """Runs of one author, gaps that end groups and a new day now and then: what changes the
     lead rows above the top as the oldest fall off."""
@@ -247,15 +258,6 @@ async def test_splices_leave_the_client_with_what_flets_diff_would() -> None:
     splices = 0
     mirror = FletClient("ws://unused")
 
-    def replay(frames: list[bytes]) -> None:
-        for frame in frames:
-            action, body = decode(frame)
-            if action == REGISTER:
-                mirror.page = body["page_patch"]
-                mirror._index(mirror.page)
-            elif action == PATCH:
-                mirror._apply(body["id"], body["patch"])
-
     def compare_steps(page: ft.Page, app: RecordingFletApp) -> None:
         nonlocal splices
         # Both show the process's "Load older" head, as every session does.
@@ -269,7 +271,7 @@ async def test_splices_leave_the_client_with_what_flets_diff_would() -> None:
             updates = ready_made.show(messages, has_older=has_older)
             splices += sum(isinstance(u, ListSpliced) for u in updates)
             send_updates(page, updates)
-            replay(app.frames)
+            replay(mirror, app.frames)
             app.frames.clear()
             sent = [without_ids(mirror._by_id[v.list_view._i]) for v in (diffed, ready_made)]
             assert sent[0] == sent[1], f"step {number}"

@@ -15,8 +15,8 @@ import flet as ft
 import pytest
 
 from flet_chat import flet_compat
-from flet_chat.testing.flet_client import PATCH, REGISTER, FletClient, decode
-from tests.unit.test_append_patch import RecordingFletApp, in_a_session, without_ids
+from flet_chat.testing.flet_client import FletClient
+from tests.unit.test_append_patch import RecordingFletApp, in_a_session, replay, without_ids
 
 SNAPSHOTS = "__prev_dicts"
 
@@ -67,13 +67,7 @@ async def page_after_each_step(monkeypatch: pytest.MonkeyPatch, *, flets_own: bo
     def run(page: ft.Page, app: RecordingFletApp) -> None:
         for step in steps(page):
             step()
-            for frame in app.frames:
-                action, body = decode(frame)
-                if action == REGISTER:
-                    mirror.page = body["page_patch"]
-                    mirror._index(mirror.page)
-                elif action == PATCH:
-                    mirror._apply(body["id"], body["patch"])
+            replay(mirror, app.frames)
             app.frames.clear()
             seen.append(without_ids(mirror._by_id[page.views[0]._i]["controls"]))
         copies.extend(getattr(text, SNAPSHOTS) for text in page.views[0].controls[0].controls)
