@@ -599,6 +599,24 @@ class SendLog:
     late_sends: int = 0
     wall_seconds: float = 0.0
 
+    def note(self, outcome: str) -> None:
+        self.outcomes[outcome] = self.outcomes.get(outcome, 0) + 1
+
+    async def send(
+        self, session: LoadSession, recorder: Recorder, seq: int, text_tail: str
+    ) -> tuple[asyncio.Future[str], bool]:
+        """Type tag `seq` into `session`'s composer and record when: its echo's future, and
+        whether it went out (a closed connection is noted as "send failed")."""
+        echo = session.expect_echo(seq)
+        self.sent_at[seq] = time.monotonic()
+        self.sender_of[seq] = session.index
+        try:
+            await session.send_text(f"{recorder.tag(seq)} {text_tail}")
+        except websockets.ConnectionClosed:
+            self.note("send failed")
+            return echo, False
+        return echo, True
+
 
 async def send_messages(
     senders: Sequence[LoadSession],
@@ -622,16 +640,13 @@ async def send_messages(
         return log
     start = time.monotonic() + 0.2
 
-    def note(outcome: str) -> None:
-        log.outcomes[outcome] = log.outcomes.get(outcome, 0) + 1
-
     async def settle_previous(previous: asyncio.Future[str], wait: float) -> bool:
         """True once the previous message is done with (echoed, refused, or connection gone)."""
         try:
             outcome = await asyncio.wait_for(asyncio.shield(previous), wait)
         except TimeoutError:
             return False
-        note(outcome)
+        log.note(outcome)
         return True
 
     async def sender_task(position: int, session: LoadSession) -> None:
@@ -643,23 +658,17 @@ async def send_messages(
                 await asyncio.sleep(delay)
             if previous is not None:
                 if not await settle_previous(previous, echo_timeout):
-                    note("skipped: previous pending")
+                    log.note("skipped: previous pending")
                     continue
                 previous = None
             if not session.alive:
-                note("skipped: sender gone")
+                log.note("skipped: sender gone")
                 continue
             if time.monotonic() - due > interval:
                 log.late_sends += 1
-            previous = session.expect_echo(seq)
-            log.sent_at[seq] = time.monotonic()
-            log.sender_of[seq] = session.index
-            try:
-                await session.send_text(f"{recorder.tag(seq)} {text_tail}")
-            except websockets.ConnectionClosed:
-                note("send failed")
+            previous, _ = await log.send(session, recorder, seq, text_tail)
         if previous is not None and not await settle_previous(previous, echo_timeout):
-            note("echo timeout")
+            log.note("echo timeout")
 
     began = time.monotonic()
     await asyncio.gather(*(sender_task(i, s) for i, s in enumerate(senders)))
@@ -685,26 +694,21 @@ async def send_while(
     began = time.monotonic()
     seq = first_seq
     while not until.is_set() and sender.alive:
-        echo = sender.expect_echo(seq)
-        log.sent_at[seq] = time.monotonic()
-        log.sender_of[seq] = sender.index
-        try:
-            await sender.send_text(f"{recorder.tag(seq)} {text_tail}")
-        except websockets.ConnectionClosed:
-            log.outcomes["send failed"] = log.outcomes.get("send failed", 0) + 1
+        echo, sent = await log.send(sender, recorder, seq, text_tail)
+        if not sent:
             log.sender_of[seq] = -1
             break
         try:
             outcome = await asyncio.wait_for(asyncio.shield(echo), echo_timeout)
         except TimeoutError:
-            log.outcomes["echo timeout"] = log.outcomes.get("echo timeout", 0) + 1
+            log.note("echo timeout")
             # Not typed over: wait on for it, until the joins are done.
             joins_done: asyncio.Future[Any] = asyncio.ensure_future(until.wait())
             back: asyncio.Future[Any] = echo
             await asyncio.wait([joins_done, back], return_when=asyncio.FIRST_COMPLETED)
             joins_done.cancel()
             outcome = echo.result() if echo.done() else "not back when the joins were done"
-        log.outcomes[outcome] = log.outcomes.get(outcome, 0) + 1
+        log.note(outcome)
         if outcome != "echo":  # refused, or not back: not a message anyone should have
             log.sender_of[seq] = -1
             break
