@@ -80,11 +80,23 @@ one Flet's diff treats as not sent: while it stays empty nothing is sent (as bef
 encoder leaves an empty dict out), and once it holds something it is sent whole. So
 `_encode_control` keeps the copies of non-empty dicts only.
 
+The empty snapshot tables: the encoder keeps those copies in three tables per control (lists,
+dicts, nested dataclasses: `__prev_lists`, `__prev_dicts`, `__prev_classes`), and most are
+empty (a Text has no list, dict or nested value to compare): about 11 KB a session, three
+64-byte tables for nearly every control and value. `install_shared_empty_snapshots()` lets
+controls share one empty, read-only table instead (`_NO_SNAPSHOTS`). Flet's diff of a control
+(`DiffBuilder._compare_dataclasses`, which writes to the control's tables, and through
+`_compare_values` only to those of the control it is comparing) gets tables of its own first,
+shared again after it if they are still empty. A table is there either way, which is what Flet
+reads as "this control was sent".
+
 The send queue: `FletApp` queues every frame for its connection's send loop on an
 asyncio.Queue, whose four deques (its items, getters, putters and the event `join` waits
 for) take about 3 KB, at every session, for a queue that is nearly always empty. Its send loop
 is the queue's one reader, and no one waits to put or to join: `install_send_queue()` gives it
-`SendQueue`, a list and the reader's future.
+`lean_waits.OneReaderQueue`, a list and the reader's future. In the same way
+`install_lean_events()` gives the event each session and page waits on a list of waiters
+instead of a 760-byte deque (`lean_waits.LeanEvent`).
 
 The debug f-string: `FletApp.send_message` formats every outgoing message into a debug log line
 whether or not debug logging is on; the repr of a patch walks all of its controls again.
@@ -92,7 +104,6 @@ whether or not debug logging is on; the repr of a patch walks all of its control
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import dataclasses
 import logging
@@ -120,16 +131,37 @@ from flet_web.fastapi import flet_app as flet_web_app
 from flet_web.fastapi.flet_app import FletApp
 from flet_web.fastapi.flet_app_manager import app_manager
 
+from flet_chat.lean_waits import LeanEvent, OneReaderQueue, give_asyncio
+
 logger = logging.getLogger(__name__)
 
 
 _flet_encode = configure_encode_object_for_msgpack(BaseControl)  # type: ignore[no-untyped-call]
 _DICT_SNAPSHOTS = "__prev_dicts"  # where Flet's encoder keeps what a control's dicts were
+# Where Flet's encoder keeps what a control's lists, dicts and nested dataclasses were when sent.
+_SNAPSHOT_TABLES = ("__prev_lists", _DICT_SNAPSHOTS, "__prev_classes")
+
+
+class _NoSnapshots(dict[str, Any]):
+    """The empty snapshot table every control shares (see "The empty snapshot tables"). Flet's
+    diff gets a table of its own before it writes to one; a write that bypassed that would
+    otherwise reach every control, so this one refuses writes."""
+
+    def _refuse(self, *_args: Any, **_kwargs: Any) -> Any:
+        raise TypeError("the shared empty snapshot table is read-only")
+
+    __setitem__ = __delitem__ = __ior__ = _refuse
+    pop = popitem = clear = update = setdefault = _refuse
+
+
+_NO_SNAPSHOTS = _NoSnapshots()
+_share_empty_snapshots = False  # set by install_shared_empty_snapshots()
 
 
 def _encode_control(value: Any) -> Any:
     """Flet's encoder for a value msgpack cannot pack itself, keeping no copy of an empty dict
-    (see "The empty dict copies" in the module's docstring)."""
+    (see "The empty dict copies" in the module's docstring) and, once installed, no empty
+    snapshot table of its own ("The empty snapshot tables")."""
     encoded = _flet_encode(value)
     if type(encoded) is dict:  # a dataclass: Flet's encoder may have kept its snapshots
         snapshots: dict[str, Any] | None = getattr(value, _DICT_SNAPSHOTS, None)
@@ -140,7 +172,46 @@ def _encode_control(value: Any) -> Any:
             kept = {k: v for k, v in snapshots.items() if v or k not in structural}
             if len(kept) < len(snapshots):
                 setattr(value, _DICT_SNAPSHOTS, kept)
+        if _share_empty_snapshots:
+            _share_empty_tables(value)
     return encoded
+
+
+def _share_empty_tables(control: Any) -> None:
+    for name in _SNAPSHOT_TABLES:
+        table = getattr(control, name, None)
+        if table is not None and not table and table is not _NO_SNAPSHOTS:
+            object.__setattr__(control, name, _NO_SNAPSHOTS)
+
+
+def install_shared_empty_snapshots() -> None:
+    """Let controls sent by `LeakSafeFletApp` share one empty snapshot table, and give Flet's
+    diff a table of its own for a control before it compares it (idempotent)."""
+    global _share_empty_snapshots
+    original = DiffBuilder._compare_dataclasses
+    if getattr(original, "_flet_chat_own_tables", False):
+        _share_empty_snapshots = True
+        return
+
+    def compare(self: Any, parent: Any, path: Any, src: Any, dst: Any, frozen: bool) -> None:
+        if (
+            getattr(dst, "__prev_lists", None) is not _NO_SNAPSHOTS
+            and getattr(dst, "__prev_dicts", None) is not _NO_SNAPSHOTS
+            and getattr(dst, "__prev_classes", None) is not _NO_SNAPSHOTS
+        ):
+            original(self, parent, path, src, dst, frozen)
+            return
+        for name in _SNAPSHOT_TABLES:
+            if getattr(dst, name, None) is _NO_SNAPSHOTS:
+                object.__setattr__(dst, name, {})
+        try:
+            original(self, parent, path, src, dst, frozen)
+        finally:
+            _share_empty_tables(dst)
+
+    compare._flet_chat_own_tables = True  # type: ignore[attr-defined]
+    DiffBuilder._compare_dataclasses = compare  # type: ignore[method-assign]
+    _share_empty_snapshots = True
 
 
 class LeakSafeFletApp(FletApp):  # type: ignore[misc]
@@ -365,59 +436,16 @@ def install_fast_ids() -> None:
         module.random_string = random_id
 
 
-class SendQueue:
-    """What `FletApp` asks of its send queue (`put_nowait`, `put`, `get`; one reader, its send
-    loop) without asyncio.Queue's four deques: see "The send queue" in the module's docstring.
-    Frames wait in a list read from `_head` on; the list is cut once most of it has been read,
-    so a long backlog costs no more per frame than a short one."""
-
-    __slots__ = ("_frames", "_head", "_reader")
-
-    def __init__(self) -> None:
-        self._frames: list[Any] = []
-        self._head = 0  # the next frame to hand out
-        self._reader: asyncio.Future[None] | None = None  # the send loop, waiting for a frame
-
-    def qsize(self) -> int:
-        return len(self._frames) - self._head
-
-    def put_nowait(self, frame: Any) -> None:
-        self._frames.append(frame)
-        reader = self._reader
-        if reader is not None:
-            self._reader = None
-            if not reader.done():
-                reader.set_result(None)
-
-    async def put(self, frame: Any) -> None:
-        self.put_nowait(frame)
-
-    async def get(self) -> Any:
-        while self._head == len(self._frames):
-            self._reader = asyncio.get_running_loop().create_future()
-            await self._reader
-        frame = self._frames[self._head]
-        self._frames[self._head] = None  # sent frames are not kept alive by the list
-        self._head += 1
-        if self._head == len(self._frames):
-            self._frames.clear()
-            self._head = 0
-        elif self._head > _SEND_QUEUE_CUT and self._head * 2 > len(self._frames):
-            del self._frames[: self._head]
-            self._head = 0
-        return frame
-
-
-_SEND_QUEUE_CUT = 1024  # frames read before the list is cut (when they are most of it)
-
-
 def install_send_queue() -> None:
-    """Give `FletApp` a `SendQueue` for each connection's frames (idempotent). Its `handle`
+    """Give `FletApp` a `OneReaderQueue` for each connection's frames (idempotent). Its `handle`
     makes the queue with `asyncio.Queue()`; the module gets asyncio with that one name changed."""
-    module: Any = flet_web_app
-    if module.asyncio.Queue is not SendQueue:
-        names = {name: getattr(asyncio, name) for name in dir(asyncio) if name[:2] != "__"}
-        module.asyncio = types.SimpleNamespace(**(names | {"Queue": SendQueue}))
+    give_asyncio(flet_web_app, Queue=OneReaderQueue)
+
+
+def install_lean_events() -> None:
+    """Give Flet's session and page `LeanEvent`s for the events each holds (idempotent)."""
+    for module in (flet_session, flet_page):
+        give_asyncio(module, Event=LeanEvent)
 
 
 def pack_control(control: BaseControl) -> bytes:

@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from flet_web.fastapi import FastAPI, FletOAuth, app_manager
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 from starlette.types import ASGIApp, Receive, Scope, Send
+from uvicorn.protocols.websockets import websockets_sansio_impl as uvicorn_websockets
 
 from flet_chat.api.avatars import GET_ROUTE as AVATAR_ROUTE
 from flet_chat.api.avatars import UPLOAD_ROUTE as AVATAR_UPLOAD_ROUTE
@@ -30,6 +31,7 @@ from flet_chat.api.webhook import ROUTE as WEBHOOK_ROUTE
 from flet_chat.api.webhook import build_webhook
 from flet_chat.bootstrap import Runtime
 from flet_chat.flet_compat import LeakSafeFletApp, flet_session_count
+from flet_chat.lean_waits import LeanEvent, OneReaderQueue, give_asyncio
 from flet_chat.logs import configure_logging
 from flet_chat.memory import GcPauses, limit_malloc_arenas, tune_garbage_collector
 from flet_chat.settings import OAUTH_CALLBACK_PATH, Settings
@@ -104,11 +106,19 @@ def flet_socket_first(app: ASGIApp, endpoint: Callable[[WebSocket], Awaitable[No
     return route
 
 
+def install_lean_socket_waits() -> None:
+    """Give uvicorn's websocket protocol (websockets' sans-I/O one, which it picks) a
+    `OneReaderQueue` for the frames it received (their one reader is the app's `receive`) and a
+    `LeanEvent` for its wait to write: 3.8 KB less for every open websocket (lean_waits.py)."""
+    give_asyncio(uvicorn_websockets, Queue=OneReaderQueue, Event=LeanEvent)
+
+
 def create_app(settings: Settings | None = None) -> ASGIApp:
     # `serve --workers N` spawns fresh interpreters that start here, not in __main__.main().
     settings = settings or Settings()
     configure_logging(settings.log_level)
     limit_malloc_arenas()  # before the database and executor threads start
+    install_lean_socket_waits()
     runtime = Runtime(settings)
     main = build_main(runtime)
     assets_dir = settings.assets_dir.resolve()
