@@ -60,7 +60,9 @@ class Reaction:
     users: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
+# A weak reference slot: the sessions of a process share one object per message revision
+# (live/shared_messages.py).
+@dataclass(frozen=True, slots=True, weakref_slot=True)
 class Message:
     """A stored message: `id` increases with every message in the store (all rooms share one
     sequence). `revision` grows with every edit, delete or reaction, so a late event about an

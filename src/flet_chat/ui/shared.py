@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from flet_chat.live.guest_marks import GuestMarks
+from flet_chat.live.shared_messages import SharedMessages
 from flet_chat.ui.external_auth import ProviderDirectory
 from flet_chat.ui.frames import FrameClock
 from flet_chat.ui.member_updates import MemberPatches
@@ -23,6 +24,8 @@ if TYPE_CHECKING:  # for annotations only: importing it would load every adapter
 class ProcessShared:
     runtime: Runtime
     rows: RowCache = field(default_factory=RowCache)  # one row object per message
+    # One Message object per message revision for every session's pages of history.
+    messages: SharedMessages = field(default_factory=SharedMessages)
     frames: FrameClock = field(default_factory=FrameClock)  # one render pass per frame
     guest_marks: GuestMarks = field(init=False)  # which members are guests, looked up once
     member_rows: MemberRowCache = field(init=False)  # one row per member

@@ -204,6 +204,7 @@ class SessionController:
             me=self._me,
             profiles=services.profile_cache,
             general=services.general_page.read,
+            shared_messages=self._shared.messages,
             after_frame=self._shared.frames.after_pass,
         )
         # Muted, archived, slow mode: what the composer says in the room on screen.

@@ -11,6 +11,7 @@ from flet_chat.core.errors import ChatError
 from flet_chat.core.limits import DEFAULT_ROOM
 from flet_chat.core.models import AuthorKind, HistoryPage, Message, MessageKind, Room, RoomKind
 from flet_chat.core.room_service import GENERAL, title_for
+from flet_chat.live.shared_messages import SharedMessages
 from flet_chat.retry import RETRY_DELAYS, with_backoff
 from flet_chat.ui.message_window import MessageWindow
 from flet_chat.ui.rooms_session import counts_as_unread
@@ -76,6 +77,7 @@ class Conversation:
         me: Callable[[], str | None],
         profiles: Profiles | None = None,
         general: Callable[[], Awaitable[tuple[HistoryPage, str | None]]] | None = None,
+        shared_messages: SharedMessages | None = None,
         after_frame: Callable[[Callable[[], None]], None] | None = None,
         retry_delays: Sequence[float] = RETRY_DELAYS,
         retry_pace: float = HISTORY_RETRY_MAX_SECONDS,
@@ -84,10 +86,13 @@ class Conversation:
         every `retry_pace` seconds. `general` reads #general's newest page and topic shared
         with the process's other sessions (live/newest_page.py); without it each reads its own.
         `after_frame` runs work once the frames sent meanwhile have gone out (FrameClock's
-        `after_pass`); without it that work is not done ahead."""
+        `after_pass`); without it that work is not done ahead. `shared_messages` gives the
+        messages of each page read the objects other sessions hold for them
+        (live/shared_messages.py); without it the session keeps its own."""
         self._history = history
         self._after_frame = after_frame
         self._general = general
+        self._shared_messages = shared_messages
         self._retry_delays = retry_delays
         self._retry_pace = retry_pace
         self._read_marks = read_marks
@@ -156,12 +161,13 @@ class Conversation:
             if switch != self._switches:
                 raise _Superseded
             if at is None and room.key == DEFAULT_ROOM and self._general is not None:
-                return await self._general()  # anyone may read #general: nothing to check
+                page, topic = await self._general()  # anyone may read #general: no check
+                return self._kept(page), topic
             if at is None:
                 latest = await self._history.latest(room.key, reader=self._me())
             else:
                 latest = await self._history.around(at, room.key, reader=self._me())
-            return latest, await self._history.topic(room.key)
+            return self._kept(latest), await self._history.topic(room.key)
 
         def failed(_attempt: int, error: Exception, _wait: float | None) -> None:
             logger.warning("could not load the history of %s: %r", room.key, error)
@@ -262,7 +268,7 @@ class Conversation:
             return  # a double click must not load (and skip) a page twice
         self._loading_older = True
         try:
-            older = await self._history.before(oldest, self.room.key, reader=self._me())
+            older = self._kept(await self._history.before(oldest, self.room.key, reader=self._me()))
             await self._read_profiles(older.messages)
         finally:
             self._loading_older = False
@@ -271,7 +277,7 @@ class Conversation:
         self._set_auto_scroll(False)
 
     async def jump_to_newest(self, _event: object) -> None:
-        latest = await self._history.latest(self.room.key, reader=self._me())
+        latest = self._kept(await self._history.latest(self.room.key, reader=self._me()))
         await self._read_profiles(latest.messages)
         self.window.reset(latest.messages, has_older=latest.has_older)
         self._set_auto_scroll(True)
@@ -279,10 +285,15 @@ class Conversation:
     async def show_around(self, message_id: int) -> None:
         """The room on screen, at `message_id` and the messages around it (a search result
         in the room already open)."""
-        page = await self._history.around(message_id, self.room.key, reader=self._me())
+        page = self._kept(await self._history.around(message_id, self.room.key, reader=self._me()))
         await self._read_profiles(page.messages)
         self._reset_at(page, message_id)
         self._set_auto_scroll(True)
+
+    def _kept(self, page: HistoryPage) -> HistoryPage:
+        """A page read, as this session keeps it: its messages shared with the process's other
+        sessions where they hold the same ones."""
+        return page if self._shared_messages is None else self._shared_messages.page(page)
 
     def _reset_at(self, page: HistoryPage, message_id: int) -> None:
         """Show `page` (read around `message_id`) so that the message is in view: the list
