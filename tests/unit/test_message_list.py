@@ -4,6 +4,8 @@ from datetime import UTC, datetime
 
 import flet as ft
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from flet_chat.core.models import Message, MessageKind
 from flet_chat.ui.clock import FALLBACK
@@ -163,3 +165,85 @@ def test_the_list_holds_what_it_should_after_every_kind_of_change(
                 assert i not in went_through  # without working the whole list out
     assert chunk_starts >= 3
     assert 3 * CHUNK_SIZE + 7 in went_through
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["live", "live", "live", "late", "edit", "older", "reset", "skip"]),
+            st.integers(min_value=1, max_value=40),
+        ),
+        max_size=60,
+    )
+)
+def test_the_windows_shape_tells_what_changed_as_comparing_every_id_does(
+    steps: list[tuple[str, int]],
+) -> None:
+    """A list told the window's `reshapes` works out what changed from the ends of the list
+    when only appends and the oldest falling off happened; whatever the window did (late
+    messages, edits, older pages, resets, several changes between two shows) it then holds
+    what a list comparing every id holds."""
+    from dataclasses import replace as replaced
+
+    from flet_chat.ui.message_window import MessageWindow
+
+    window = MessageWindow(3 * CHUNK_SIZE, trim_step=CHUNK_SIZE)
+    rows = RowCache()
+    told = MessageList(rows, head=load_older_button())
+    compared = MessageList(rows, head=load_older_button())
+    newest = 100
+    window.reset([msg(i) for i in range(60, 100, 2)], has_older=True)
+    for kind, n in steps:
+        if kind == "live":
+            for _ in range(n % 7 + 1):
+                newest += 1
+                window.add_live(msg(newest))
+        elif kind == "late":
+            window.add_live(msg(newest - n))  # a gap filled in, or a repeat
+        elif kind == "edit" and window.messages:
+            shown = window.messages[n % len(window.messages)]
+            window.replace(replaced(shown, text="edited", revision=shown.revision + 1))
+        elif kind == "older":
+            window.prepend_older([msg(i) for i in range(20 - n % 20, 40)], has_older=True)
+        elif kind == "reset":
+            window.reset([msg(i) for i in range(newest - n, newest + 1)], has_older=True)
+        if kind == "skip":
+            continue  # the next show takes two changes at once
+        told.show(window.messages, has_older=window.has_older, shape=window.reshapes)
+        compared.show(window.messages, has_older=window.has_older)
+        assert told.ids() == [m.id for m in window.messages]
+        assert told.entries() == compared.entries()
+
+
+def test_appends_are_worked_out_without_comparing_every_id(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from flet_chat.ui.message_window import MessageWindow
+    from flet_chat.ui.views import message_list
+
+    compared: list[int] = []
+    every_id = message_list._message_ids
+    monkeypatch.setattr(
+        message_list, "_message_ids", lambda ms: compared.append(len(ms)) or every_id(ms)
+    )
+    window = MessageWindow(2 * CHUNK_SIZE, trim_step=CHUNK_SIZE)
+    view = MessageList(RowCache(), head=load_older_button())
+    window.reset([msg(i) for i in range(1, 10)], has_older=False)
+    view.show(window.messages, has_older=window.has_older, shape=window.reshapes)
+    assert compared == [9]  # the first show compares
+    for i in range(10, 4 * CHUNK_SIZE):  # appends, and the oldest falling off at the cap
+        window.add_live(msg(2 * i))
+        view.show(window.messages, has_older=window.has_older, shape=window.reshapes)
+    assert compared == [9]
+    assert view.ids() == [m.id for m in window.messages]
+    assert window.add_live(msg(8 * CHUNK_SIZE - 3))  # late, between the last two: re-sorted
+    view.show(window.messages, has_older=window.has_older, shape=window.reshapes)
+    assert len(compared) == 2
+    assert view.ids() == [m.id for m in window.messages]
+    # The same first and last ids and as many, another in between: only the shape tells.
+    now = [m.id for m in window.messages]
+    window.reset([msg(now[0]), msg(now[1] + 1), *map(msg, now[2:])], has_older=True)
+    view.show(window.messages, has_older=window.has_older, shape=window.reshapes)
+    assert len(compared) == 3
+    assert view.ids() == [now[0], now[1] + 1, *now[2:]]

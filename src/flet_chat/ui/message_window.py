@@ -27,8 +27,13 @@ class MessageWindow:
         self.messages: list[Message] = []
         self.has_older = False
         self.at_live_edge = True
+        # Counts the changes to the ids shown other than appends at the end and the oldest
+        # falling off: a view that saw the same count last time can tell what changed from
+        # the ends of the list alone (MessageList.show, at every message in every session).
+        self.reshapes = 0
 
     def reset(self, latest: Sequence[Message], *, has_older: bool) -> None:
+        self.reshapes += 1
         self.messages = []
         self.at_live_edge = True
         self.has_older = has_older
@@ -75,6 +80,7 @@ class MessageWindow:
         self.has_older = has_older
         overflow = len(self.messages) - self.capacity
         if overflow > 0:
+            self.reshapes += 1
             del self.messages[-overflow:]
             self.at_live_edge = False
 
@@ -95,6 +101,7 @@ class MessageWindow:
         fresh = {m.id: m for m in incoming if self._index(m.id) is None}
         if not fresh:
             return
+        self.reshapes += 1
         self.messages = sorted([*self.messages, *fresh.values()], key=_message_id)
 
     def _trim_oldest(self) -> None:

@@ -324,7 +324,9 @@ class ChatView:
 
     def render(self, window: MessageWindow) -> list[Update]:
         """Show the window's messages; returns the updates to send, in order."""
-        updates = self.messages.show(window.messages, has_older=window.has_older)
+        updates = self.messages.show(
+            window.messages, has_older=window.has_older, shape=window.reshapes
+        )
         jump_visible = not (window.at_live_edge and self.message_list.auto_scroll)
         if jump_visible != self.jump_button.visible:
             self.jump_button.visible = jump_visible

@@ -24,6 +24,7 @@ a chunk of its own, so placing it rebuilds the list once and no shared row or ch
 
 from __future__ import annotations
 
+import bisect
 import operator
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -109,6 +110,7 @@ class MessageList:
         self._lead_drawn: list[DrawnRow] = []
         self._lead_rows: list[ft.Control] = []
         self._ids: list[int] = []  # the message ids shown, in order
+        self._shape: int | None = None  # the window's `reshapes` at the last show
         self._now = now
         self._today: date | None = None  # the day the separators' labels were made on
         self._today_until = datetime.min.replace(tzinfo=UTC)  # the clock's next midnight
@@ -131,13 +133,17 @@ class MessageList:
         if self.wants_spare():
             self._spare = MessageChunk(spacing=ROW_SPACING, tight=True)
 
-    def show(self, messages: Sequence[Message], *, has_older: bool) -> list[Update]:
-        """Make the list show `messages`; returns the updates to send, in order."""
+    def show(
+        self, messages: Sequence[Message], *, has_older: bool, shape: int | None = None
+    ) -> list[Update]:
+        """Make the list show `messages`; returns the updates to send, in order. `shape`: the
+        window's `reshapes`, if `messages` is a MessageWindow's."""
         today = self._current_day()
         chunks_before = list(self._chunks)
         lead_before = self._lead_rows  # _set_lead puts a new list in its place
-        step = None if self._rebuild else _as_shift_and_append(self._ids, _message_ids(messages))
+        step = None if self._rebuild else self._step(messages, shape)
         self._rebuild = False
+        self._shape = shape
         appends: dict[int, RowsAppended] = {}
         changed: dict[int, MessageChunk] = {}
         if step is None:  # paged back, jumped or a divider placed: rebuild
@@ -193,6 +199,24 @@ class MessageList:
             self.list_view.controls = controls
             updates.append(self._splice(shown, controls, appends) or self.list_view)
         return updates
+
+    def _step(self, messages: Sequence[Message], shape: int | None) -> tuple[int, int] | None:
+        """How `messages` differs from what is shown: (oldest dropped, newest appended), or
+        None (rebuild). When the window says its ids only grew at the end and lost some oldest
+        since the last show (the same `shape`), the ends of the lists say how many of each;
+        else every id is compared."""
+        shown = self._ids
+        if shape is not None and shape == self._shape and shown and messages:
+            dropped = bisect.bisect_left(shown, messages[0].id)
+            kept = len(shown) - dropped
+            if (
+                dropped < len(shown)
+                and shown[dropped] == messages[0].id
+                and len(messages) >= kept
+                and messages[kept - 1].id == shown[-1]
+            ):
+                return dropped, len(messages) - kept
+        return _as_shift_and_append(shown, _message_ids(messages))
 
     def _grew_at_the_end(
         self, reshaped: bool, lead_before: list[ft.Control], has_older: bool, chunks_before: int
