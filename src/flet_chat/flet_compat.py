@@ -86,9 +86,11 @@ empty (a Text has no list, dict or nested value to compare): about 11 KB a sessi
 64-byte tables for nearly every control and value. `install_shared_empty_snapshots()` lets
 controls share one empty, read-only table instead (`_NO_SNAPSHOTS`). Flet's diff of a control
 (`DiffBuilder._compare_dataclasses`, which writes to the control's tables, and through
-`_compare_values` only to those of the control it is comparing) gets tables of its own first,
-shared again after it if they are still empty. A table is there either way, which is what Flet
-reads as "this control was sent".
+`_compare_values` only to those of the control it is comparing; a diff from a component's
+`parent`, which the app does not use, is frozen and writes none) gets tables of its own first,
+shared again after it if they are still empty; a table a diff empties in a control that had
+none shared stays its own until the control is sent whole again. A table is there either way,
+which is what Flet reads as "this control was sent".
 
 The send queue: `FletApp` queues every frame for its connection's send loop on an
 asyncio.Queue, whose four deques (its items, getters, putters and the event `join` waits

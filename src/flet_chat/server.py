@@ -109,7 +109,10 @@ def flet_socket_first(app: ASGIApp, endpoint: Callable[[WebSocket], Awaitable[No
 def install_lean_socket_waits() -> None:
     """Give uvicorn's websocket protocol (websockets' sans-I/O one, which it picks) a
     `OneReaderQueue` for the frames it received (their one reader is the app's `receive`) and a
-    `LeanEvent` for its wait to write: 3.8 KB less for every open websocket (lean_waits.py)."""
+    `LeanEvent` for its wait to write: 3.8 KB less for every open websocket (lean_waits.py).
+    Read against uvicorn 0.54.0 (pinned in pyproject.toml): it only puts, gets and asks
+    `empty()` of the queue, and sets, clears and waits on the event. Check again on an upgrade:
+    a second reader would be refused (RuntimeError), not served."""
     give_asyncio(uvicorn_websockets, Queue=OneReaderQueue, Event=LeanEvent)
 
 

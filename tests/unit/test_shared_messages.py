@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import gc
+from collections.abc import Awaitable, Callable
 
 from flet_chat.core.models import HistoryPage, Message
 from flet_chat.live.shared_messages import SharedMessages
@@ -78,9 +79,20 @@ class CopyingHistory(FakeHistory):
         page = await super().before(message_id, room, reader=reader)
         return HistoryPage(copies(page.messages), page.has_older)
 
+    async def around(
+        self, message_id: int, room: str = "general", *, reader: str | None = None
+    ) -> HistoryPage:
+        page = [m for m in self.messages if m.room == room]
+        return HistoryPage(copies(page), has_older=True, has_newer=False)
 
-def session(history: FakeHistory, shared: SharedMessages | None) -> Conversation:
+
+def session(
+    history: FakeHistory,
+    shared: SharedMessages | None,
+    general: Callable[[], Awaitable[tuple[HistoryPage, str | None]]] | None = None,
+) -> Conversation:
     return Conversation(
+        general=general,
         history=history,
         read_marks=history,
         window=MessageWindow(200),
@@ -108,3 +120,23 @@ async def test_two_sessions_reading_the_same_room_hold_the_same_messages() -> No
         await conversation.load_history()
     pairs = zip(third.window.messages, fourth.window.messages, strict=True)
     assert not any(a is b for a, b in pairs)
+
+
+async def test_every_read_of_a_page_is_shared() -> None:
+    """#general's page read for the crowd, "Jump to newest" and a search result's page."""
+    history = CopyingHistory([message(5), message(6), message(7)])
+    shared = SharedMessages()
+
+    async def general() -> tuple[HistoryPage, str | None]:
+        return HistoryPage(copies(history.messages), has_older=True), None
+
+    first, second = session(history, shared, general), session(history, shared, general)
+    await first.load_history()
+    await second.load_history()
+    held = first.window.messages
+    assert all(a is b for a, b in zip(held, second.window.messages, strict=True))
+    await second.jump_to_newest(None)
+    assert all(a is b for a, b in zip(held, second.window.messages, strict=True))
+    await second.show_around(6)
+    assert [m.id for m in second.window.messages] == [5, 6, 7]
+    assert all(a is b for a, b in zip(held, second.window.messages, strict=True))
