@@ -132,8 +132,10 @@ from flet.utils import validation as flet_validation
 from flet_web.fastapi import flet_app as flet_web_app
 from flet_web.fastapi.flet_app import FletApp
 from flet_web.fastapi.flet_app_manager import app_manager
+from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 
 from flet_chat.lean_waits import LeanEvent, OneReaderQueue, give_asyncio
+from flet_chat.socket_writes import protocol_of, write_now
 
 logger = logging.getLogger(__name__)
 
@@ -224,15 +226,22 @@ class LeakSafeFletApp(FletApp):  # type: ignore[misc]
         body = msgpack.packb([message.action, message.body], default=_encode_control)
         self.send_frame(b"\x00" + body)
 
+    _protocol: WebSocketsSansIOProtocol | None = None  # uvicorn's, for `write_now`
+
     def send_frame(self, frame: bytes) -> None:
         queue = getattr(self, "_FletApp__send_queue", None)
         if queue is None:
             return  # the socket is closing; Flet drops messages to disconnected sessions too
+        protocol = self._protocol
+        # Straight to the socket when the send loop has nothing before it (socket_writes.py).
+        if protocol is not None and queue.reader_idle() and write_now(protocol, frame):
+            return
         queue.put_nowait(frame)
 
     async def handle(self, websocket: Any) -> None:
         # The upgrade request's cookies, for the session (web_clock.py reads the viewer's clock).
         self.upgrade_cookies: dict[str, str] = dict(websocket.cookies)
+        self._protocol = protocol_of(websocket)
         try:
             await super().handle(websocket)
         except Exception as error:

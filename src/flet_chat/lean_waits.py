@@ -45,6 +45,11 @@ class OneReaderQueue:
     def empty(self) -> bool:
         return self._head == len(self._items)
 
+    def reader_idle(self) -> bool:
+        """Whether the reader waits for an item and none is queued: what it had it has done."""
+        reader = self._reader
+        return reader is not None and not reader.done() and self._head == len(self._items)
+
     def put_nowait(self, item: Any) -> None:
         self._items.append(item)
         reader = self._reader

@@ -1,0 +1,51 @@
+"""A frame for a Flet session written to its websocket at once, when none waits before it.
+
+Flet hands each frame to its connection's send loop: a task woken per frame, which goes through
+Starlette's WebSocket and uvicorn's ASGI `send` to the same two calls this module makes. A live
+message in a room of 1,000 is a frame for each of 1,000 sessions, each a task switch and a
+dozen coroutine frames (py-spy of room-1000's message phase: the send loop and the event loop's
+own work about a quarter of the server's samples). When the send loop is idle (nothing queued,
+nothing in flight) and uvicorn's protocol could take the frame now, `write_now` writes it from
+the caller, in order: anything else (a frame queued, the socket's buffer full, the socket
+closing, another server than uvicorn's websockets sans-I/O protocol) leaves it to the queue, as
+before, and an error there is the send loop's to meet.
+
+Written against uvicorn 0.54.0 (pinned), whose `WebSocketsSansIOProtocol.send` does exactly
+this for a `websocket.send` of bytes once the handshake is done.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+
+
+def protocol_of(websocket: Any) -> WebSocketsSansIOProtocol | None:
+    """The uvicorn protocol behind a Starlette WebSocket, if its ASGI `send` is that protocol's
+    own (no middleware between them)."""
+    send = getattr(websocket, "_send", None)
+    protocol = getattr(send, "__self__", None)
+    if type(protocol) is WebSocketsSansIOProtocol and send == protocol.send:
+        return protocol
+    return None
+
+
+def write_now(protocol: WebSocketsSansIOProtocol, frame: bytes) -> bool:
+    """Write `frame` to the socket now if uvicorn would without waiting; returns whether it
+    did (if not, nothing was written)."""
+    if (
+        not protocol.handshake_complete
+        or protocol.close_sent
+        or protocol.disconnected
+        or protocol.initial_response is not None
+        or not protocol.writable.is_set()
+    ):
+        return False
+    conn = protocol.conn
+    try:
+        conn.send_binary(frame)
+    except Exception:  # the connection is closing: the send loop meets it, as before
+        return False
+    protocol.transport.write(b"".join(conn.data_to_send()))
+    return True
