@@ -234,6 +234,8 @@ class LeakSafeFletApp(FletApp):  # type: ignore[misc]
             return  # the socket is closing; Flet drops messages to disconnected sessions too
         protocol = self._protocol
         # Straight to the socket when the send loop has nothing before it (socket_writes.py).
+        # On the event loop's thread, as every frame of ours is: the app runs no Flet handler
+        # in a thread (page.run_thread, sync pubsub handlers).
         if protocol is not None and queue.reader_idle() and write_now(protocol, frame):
             return
         queue.put_nowait(frame)
@@ -241,7 +243,8 @@ class LeakSafeFletApp(FletApp):  # type: ignore[misc]
     async def handle(self, websocket: Any) -> None:
         # The upgrade request's cookies, for the session (web_clock.py reads the viewer's clock).
         self.upgrade_cookies: dict[str, str] = dict(websocket.cookies)
-        self._protocol = protocol_of(websocket)
+        if flet_web_app.asyncio.Queue is OneReaderQueue:  # its `reader_idle` says when
+            self._protocol = protocol_of(websocket)
         try:
             await super().handle(websocket)
         except Exception as error:
@@ -253,6 +256,8 @@ class LeakSafeFletApp(FletApp):  # type: ignore[misc]
                 self._FletApp__get_unique_session_id(session.id),
                 self._FletApp__session_timeout_seconds,
             )
+        finally:
+            self._protocol = None  # the connection is over: keep none of it alive
 
 
 @contextlib.contextmanager

@@ -16,9 +16,12 @@ this for a `websocket.send` of bytes once the handshake is done.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+
+logger = logging.getLogger(__name__)
 
 
 def protocol_of(websocket: Any) -> WebSocketsSansIOProtocol | None:
@@ -47,5 +50,8 @@ def write_now(protocol: WebSocketsSansIOProtocol, frame: bytes) -> bool:
         conn.send_binary(frame)
     except Exception:  # the connection is closing: the send loop meets it, as before
         return False
-    protocol.transport.write(b"".join(conn.data_to_send()))
+    try:
+        protocol.transport.write(b"".join(conn.data_to_send()))
+    except Exception as error:  # the frame has left the connection: it is not sent again
+        logger.info("a frame could not be written to a closing socket: %r", error)
     return True

@@ -8,9 +8,12 @@ appended (the user is reading history) until the window is reset to the latest p
 from __future__ import annotations
 
 import bisect
+import itertools
 from collections.abc import Iterable, Sequence
 
 from flet_chat.core.models import Message
+
+_RESHAPES = itertools.count()
 
 
 def _message_id(message: Message) -> int:
@@ -27,13 +30,14 @@ class MessageWindow:
         self.messages: list[Message] = []
         self.has_older = False
         self.at_live_edge = True
-        # Counts the changes to the ids shown other than appends at the end and the oldest
-        # falling off: a view that saw the same count last time can tell what changed from
-        # the ends of the list alone (MessageList.show, at every message in every session).
-        self.reshapes = 0
+        # Changes with every change to the ids shown other than appends at the end and the
+        # oldest falling off: a view that saw the same value last time can tell what changed
+        # from the ends of the list alone (MessageList.show, at every message in every
+        # session). Drawn from one count for every window, so no two windows share a value.
+        self.reshapes = next(_RESHAPES)
 
     def reset(self, latest: Sequence[Message], *, has_older: bool) -> None:
-        self.reshapes += 1
+        self.reshapes = next(_RESHAPES)
         self.messages = []
         self.at_live_edge = True
         self.has_older = has_older
@@ -80,7 +84,7 @@ class MessageWindow:
         self.has_older = has_older
         overflow = len(self.messages) - self.capacity
         if overflow > 0:
-            self.reshapes += 1
+            self.reshapes = next(_RESHAPES)
             del self.messages[-overflow:]
             self.at_live_edge = False
 
@@ -101,7 +105,7 @@ class MessageWindow:
         fresh = {m.id: m for m in incoming if self._index(m.id) is None}
         if not fresh:
             return
-        self.reshapes += 1
+        self.reshapes = next(_RESHAPES)
         self.messages = sorted([*self.messages, *fresh.values()], key=_message_id)
 
     def _trim_oldest(self) -> None:
