@@ -150,7 +150,9 @@ async def test_a_double_enter_sends_once_and_fast_typists_lose_nothing(
         await typist.submit("message_input")
         await typist.type("message_input", "second")
         await typist.submit("message_input")
-        await observer.wait_for(lambda: has_row(observer, "| second"), what="the second message")
-        await observer.wait_for(lambda: has_row(observer, "| first"), what="the first message")
+        # Each arrives (the three posts run side by side, so not necessarily in the order typed:
+        # waiting for the last one typed is not waiting for the others), and once.
+        for text in ("second", "first", "only once"):
+            await observer.wait_for(lambda t=text: has_row(observer, f"| {t}"), what=text)
         texts = [row.rsplit(" | ", 1)[-1] for row in observer.message_rows() if "Quick | " in row]
         assert sorted(texts) == ["first", "only once", "second"]
