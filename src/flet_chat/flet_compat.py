@@ -100,6 +100,9 @@ is the queue's one reader, and no one waits to put or to join: `install_send_que
 `install_lean_events()` gives the event each session and page waits on a list of waiters
 instead of a 760-byte deque (`lean_waits.LeanEvent`).
 
+The send loop's task switch: `LeakSafeFletApp.send_frame` writes a frame straight to uvicorn's
+websocket when the send loop has nothing before it (`socket_writes.py` says when and why).
+
 The debug f-string: `FletApp.send_message` formats every outgoing message into a debug log line
 whether or not debug logging is on; the repr of a patch walks all of its controls again.
 """
