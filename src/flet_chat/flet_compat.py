@@ -629,7 +629,13 @@ def accepts_ready_made(page: Any, container: Any) -> bool:
 
 def pack_new_container(container: Any, parent: Any, packed_children: list[bytes]) -> bytes:
     """Encode a container never sent before, with children already encoded, as Flet's diff
-    would add it under `parent`; it records the snapshot Flet's next diff of it starts from."""
+    would add it under `parent`; it records the snapshot Flet's next diff of it starts from.
+    What `prepare_new_container` did ahead for it is not done again."""
+    ahead: _Prepared | None = getattr(container, _PREPARED, None)
+    if ahead is not None:
+        object.__setattr__(container, _PREPARED, None)
+        if ahead.parent() is parent and not container._dirty:
+            return _pack_prepared(container, ahead, packed_children)
     _configure_new_control(container, parent)
     fields: dict[str, Any] = _encode_control(container)
     packed = bytearray(_PACKER.pack_map_header(len(fields)))
@@ -641,6 +647,56 @@ def pack_new_container(container: Any, parent: Any, packed_children: list[bytes]
         else:
             packed += msgpack.packb(value, default=_encode_control)
     return bytes(packed)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Prepared:
+    parent: weakref.ref[Any]
+    fields: int  # how many of the container's own fields `packed` holds
+    packed: bytes  # those fields, encoded: all but `controls`
+
+
+_PREPARED = "_flet_chat_prepared"  # not a prop: Flet neither sends nor diffs it
+
+
+def prepare_new_container(container: Any, parent: Any) -> None:
+    """Do ahead, while it holds no children yet, what `pack_new_container` would first do for
+    `container` under `parent`: Flet's configuring of a control it adds, and the encoding of
+    the container's own fields (a message chunk's: a new one starts with 1 in CHUNK_SIZE live
+    messages, for every session at once, and this is most of what that costs a session more
+    than a row). Only for a container whose props do not change until it is sent (one that
+    does is encoded whole, as before)."""
+    if getattr(container, "controls", None):
+        return
+    _configure_new_control(container, parent)
+    fields: dict[str, Any] = _encode_control(container)
+    fields.pop("controls", None)
+    packed = b"".join(
+        _PACKER.pack(name) + msgpack.packb(value, default=_encode_control)
+        for name, value in fields.items()
+    )
+    prepared = _Prepared(weakref.ref(parent), len(fields), packed)
+    object.__setattr__(container, _PREPARED, prepared)
+
+
+def _pack_prepared(container: Any, ahead: _Prepared, packed_children: list[bytes]) -> bytes:
+    """`pack_new_container` for a container `prepare_new_container` prepared: its children
+    are configured as Flet's diff would, and its snapshot gains them (its encoding ahead
+    recorded an empty list)."""
+    builder = DiffBuilder(None, container, control_cls=BaseControl)
+    children: list[Any] = container.controls
+    for child in children:
+        _configure_child(builder, child, container)
+    lists: dict[str, Any] | None = getattr(container, _SNAPSHOTS, None)
+    if lists is None or lists is _NO_SNAPSHOTS:
+        object.__setattr__(container, _SNAPSHOTS, {"controls": children[:]})
+    else:
+        lists["controls"] = children[:]
+    head = _PACKER.pack_map_header(ahead.fields + (1 if children else 0)) + ahead.packed
+    if not children:
+        return head
+    controls = _PACKER.pack("controls") + _PACKER.pack_array_header(len(packed_children))
+    return head + controls + b"".join(packed_children)
 
 
 def send_changed_scalars(page: Any, control: Any) -> None:

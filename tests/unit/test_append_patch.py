@@ -138,7 +138,13 @@ def diff_all(updates: list[Any]) -> None:
         (CHUNK_SIZE - 2, 5),  # rows for the last chunk and a new one, in one frame
     ],
 )
-async def test_ready_made_patches_match_flets_diff(history: int, appended: int) -> None:
+@pytest.mark.parametrize("ahead", [False, True], ids=["built-on-the-spot", "spare-prepared"])
+async def test_ready_made_patches_match_flets_diff(
+    history: int, appended: int, ahead: bool
+) -> None:
+    """`ahead`: each list prepared its next chunk once the last frame was out, as sessions do
+    (MessageList.prepare_spare); the list through Flet's diff did too, so a prepared chunk must
+    also be right when Flet's diff sends it."""
     install_walk_once()
     rows = RowCache()
     shown = [msg(i) for i in range(1, history + 1)]
@@ -162,6 +168,8 @@ async def test_ready_made_patches_match_flets_diff(history: int, appended: int) 
         page.add(diffed.list_view, ready_made.list_view)
         for view in (diffed, ready_made):
             diff_all(view.show(shown, has_older=False))
+            if ahead:
+                view.prepare_spare()
 
         def names() -> dict[int, str]:
             found: dict[int, str] = {}
@@ -235,10 +243,12 @@ def without_ids(value: Any) -> Any:
     return value
 
 
-async def test_splices_leave_the_client_with_what_flets_diff_would() -> None:
+@pytest.mark.parametrize("ahead", [False, True], ids=["built-on-the-spot", "spare-prepared"])
+async def test_splices_leave_the_client_with_what_flets_diff_would(ahead: bool) -> None:
     """A client mirror (the test client's patch logic) takes every frame; after each step the
     list sent ready-made must read exactly as the list sent through Flet's diff: chunks falling
-    off, lead rows changing, a rebuild, the head shown and hidden."""
+    off, lead rows changing, a rebuild, the head shown and hidden. `ahead`: both lists prepare
+    the chunk their next message starts after each step, as sessions do after each frame."""
     install_walk_once()
     rows = RowCache()
     capacity = 4 * CHUNK_SIZE
@@ -276,6 +286,9 @@ async def test_splices_leave_the_client_with_what_flets_diff_would() -> None:
             sent = [without_ids(mirror._by_id[v.list_view._i]) for v in (diffed, ready_made)]
             assert sent[0] == sent[1], f"step {number}"
             compared.append(number)
+            if ahead:
+                for view in (diffed, ready_made):
+                    view.prepare_spare()
 
     await in_a_session(compare_steps)
     assert compared == list(range(len(steps)))

@@ -34,6 +34,7 @@ from typing import Protocol
 import flet as ft
 
 from flet_chat.core.models import Message
+from flet_chat.flet_compat import prepare_new_container
 from flet_chat.ui import keys
 from flet_chat.ui.clock import FALLBACK, Clock
 from flet_chat.ui.controls.load_older import LoadOlderButton
@@ -132,6 +133,7 @@ class MessageList:
         """Build the chunk the next message will start, ahead of it (see the module's docstring)."""
         if self.wants_spare():
             self._spare = MessageChunk(spacing=ROW_SPACING, tight=True)
+            prepare_new_container(self._spare, self.list_view)
 
     def show(
         self, messages: Sequence[Message], *, has_older: bool, shape: int | None = None
