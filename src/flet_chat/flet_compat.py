@@ -692,11 +692,11 @@ def _pack_prepared(container: Any, ahead: _Prepared, packed_children: list[bytes
         object.__setattr__(container, _SNAPSHOTS, {"controls": children[:]})
     else:
         lists["controls"] = children[:]
-    head = _PACKER.pack_map_header(ahead.fields + (1 if children else 0)) + ahead.packed
+    head: bytes = _PACKER.pack_map_header(ahead.fields + (1 if children else 0))
     if not children:
-        return head
-    controls = _PACKER.pack("controls") + _PACKER.pack_array_header(len(packed_children))
-    return head + controls + b"".join(packed_children)
+        return head + ahead.packed
+    controls: bytes = _PACKER.pack("controls") + _PACKER.pack_array_header(len(packed_children))
+    return head + ahead.packed + controls + b"".join(packed_children)
 
 
 def send_changed_scalars(page: Any, control: Any) -> None:
