@@ -728,11 +728,11 @@ def holds_empty_list(page: Any, container: Any) -> bool:
 
 
 def send_list_replaced(
-    page: Any, container: Any, packed: Sequence[bytes], *, now_holds: Sequence[Any]
+    page: Any, container: Any, packed: Sequence[bytes], *, now_holds: Sequence[Any] | None = None
 ) -> None:
     """Give the client's empty `container.controls` the encoded controls `packed`, as Flet's
     diff does for a list that was empty (it replaces the list whole); the client then holds
-    `now_holds`. Only where `holds_empty_list(page, container)`."""
+    `now_holds` (default: `container.controls`). Only where `holds_empty_list(page, container)`."""
     frame = bytearray(b"\x00")
     frame += _PACKER.pack_array_header(2) + _PACKER.pack(_PATCH_CONTROL)
     frame += _PACKER.pack_map_header(2) + _PACKER.pack("id") + _PACKER.pack(container._i)
@@ -740,7 +740,8 @@ def send_list_replaced(
     frame += _PACKER.pack_array_header(4) + _PACKER.pack(_REPLACE) + _PACKER.pack(0)
     frame += _PACKER.pack("controls") + _PACKER.pack_array_header(len(packed)) + b"".join(packed)
     page.session.connection.send_frame(bytes(frame))
-    getattr(container, _SNAPSHOTS)["controls"][:] = now_holds
+    held = container.controls if now_holds is None else now_holds
+    getattr(container, _SNAPSHOTS)["controls"][:] = held
 
 
 def send_list_patch(

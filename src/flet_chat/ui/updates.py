@@ -55,15 +55,17 @@ def _send_splice(page: ft.Page, update: ListSpliced) -> None:
     own = [new for _, new in update.added if _is_own(new)]
     ready: list[tuple[int, bytes]] = []
     for index, new in update.added:
-        if _is_own(new):
+        if own and _is_own(new):
             continue
-        index -= sum(1 for at, other in update.added if at < index and _is_own(other))
+        if own:
+            index -= sum(1 for at, other in update.added if at < index and _is_own(other))
         if isinstance(new, RowsAppended):
             packed = pack_new_container(new.chunk, list_view, [d.packed() for d in new.rows])
         else:
             packed = cast(ReadyMade, new).packed()
         ready.append((index, packed))
-    now_holds = [c for c in list_view.controls if all(c is not o for o in own)]
+    # (A live message starting a chunk, 1 in CHUNK_SIZE for every session at once, has none.)
+    now_holds = [c for c in list_view.controls if all(c is not o for o in own)] if own else None
     send_changed_scalars(page, list_view)  # `auto_scroll` turned off must apply to this change
     if first_page:
         send_list_replaced(page, list_view, [packed for _, packed in ready], now_holds=now_holds)
