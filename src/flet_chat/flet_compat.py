@@ -683,9 +683,13 @@ def _pack_prepared(container: Any, ahead: _Prepared, packed_children: list[bytes
     """`pack_new_container` for a container `prepare_new_container` prepared: its children
     are configured as Flet's diff would, and its snapshot gains them (its encoding ahead
     recorded an empty list)."""
-    builder = DiffBuilder(None, container, control_cls=BaseControl)
     children: list[Any] = container.controls
+    builder: DiffBuilder | None = None
     for child in children:
+        if getattr(child, _WALKED, None) is not None:
+            child._parent = weakref.ref(container)  # a walked-once row: as _configure_child
+            continue
+        builder = builder or DiffBuilder(None, container, control_cls=BaseControl)
         _configure_child(builder, child, container)
     lists: dict[str, Any] | None = getattr(container, _SNAPSHOTS, None)
     if lists is None or lists is _NO_SNAPSHOTS:

@@ -15,8 +15,11 @@ The day turning relabels the separators ("Today" becomes "Yesterday"), once.
 
 A session builds the chunk its next message will start ahead of it, once its last chunk is
 full (or the list is empty) and the frame of what filled it has gone out (`prepare_spare`, run
-after the frame clock's pass): building a Flet Column takes about 13 us, a fifth of what such a
-message cost each session, now spent behind the deliveries instead of before some of them.
+after the frame clock's pass): the Flet Column, Flet's configuring of it under the ListView and
+the encoding of its own fields (flet_compat.prepare_new_container). Every session of a room
+starts a chunk with the same message (a first page of history fills whole chunks), so that
+message's delivery to the last session waited for all of them: a chunk started on the spot cost
+a session about three times a row (`python -m bench.list_updates`), prepared about twice.
 
 "New messages" (ui/views/unread_divider.py) sits between chunks: the message it is above starts
 a chunk of its own, so placing it rebuilds the list once and no shared row or chunk changes.
