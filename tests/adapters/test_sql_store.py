@@ -3,13 +3,14 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 import sqlalchemy
 import sqlalchemy.exc
 from sqlalchemy import inspect
 
-from flet_chat.core.models import AuthorKind, MessageKind, NewMessage
+from flet_chat.core.models import AuthorKind, Message, MessageKind, NewMessage
 from flet_chat.storage.engine import create_engine
 from flet_chat.storage.migrate import upgrade_to_head_async
 from flet_chat.storage.sql_store import SqlStore
@@ -184,3 +185,43 @@ async def test_a_database_error_does_not_quote_what_was_written(store: SqlStore)
                 )
             )
     assert "a secret sentence" not in str(failed.value)
+
+
+async def test_on_sqlite_a_message_is_written_before_the_writes_already_waiting(
+    tmp_path: Path,
+) -> None:
+    """A crowd joining queues its accounts' writes; a message typed meanwhile is stored ahead
+    of them (storage/write_queue.py), not after them."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'chat.db'}"
+    await upgrade_to_head_async(url)
+    engine = create_engine(url)
+    store = SqlStore(engine)
+    release = asyncio.Event()
+    holding = asyncio.Event()
+
+    async def held_write() -> Message:
+        async with store.writing() as conn:
+            holding.set()
+            await release.wait()
+            return await store._insert(conn, NewMessage(MessageKind.JOIN, "u0", "first"))
+
+    async def queued_write(i: int) -> Message:
+        async with store.writing() as conn:
+            return await store._insert(conn, NewMessage(MessageKind.JOIN, f"u{i}", "join"))
+
+    try:
+        first = asyncio.create_task(held_write())
+        await holding.wait()
+        joins = [asyncio.create_task(queued_write(i)) for i in range(1, 6)]
+        while store._write_queue is not None and store._write_queue.waiting() < len(joins):
+            await asyncio.sleep(0)
+        message = asyncio.create_task(store.add(NewMessage(MessageKind.CHAT, "Ann", "hello")))
+        while store._write_queue is not None and store._write_queue.waiting() < len(joins) + 1:
+            await asyncio.sleep(0)
+        release.set()
+        stored = await asyncio.gather(first, message, *joins)
+    finally:
+        await engine.dispose()
+    ids = [m.id for m in stored]
+    assert ids == sorted(ids)  # the held write, then the message, then the joins in turn
+    assert [m.text for m in stored[:2]] == ["first", "hello"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 from collections import defaultdict
 from collections.abc import AsyncIterator, Sequence
@@ -40,6 +39,7 @@ from flet_chat.storage.tables import (
     messages,
     reactions,
 )
+from flet_chat.storage.write_queue import WriteQueue
 
 TOO_MANY_REACTIONS = f"A message can carry at most {MAX_REACTIONS_PER_MESSAGE} different emoji."
 
@@ -52,23 +52,25 @@ class SqlStore:
         self._search_window = search_window
         # SQLite has one writer at a time. Queueing writes here, on the event loop, keeps them from
         # contending for the file lock; under load that contention ran into "database is locked".
-        self._write_lock = asyncio.Lock() if engine.dialect.name == "sqlite" else None
+        # A message goes ahead of the other writes waiting (write_queue.py).
+        self._write_queue = WriteQueue() if engine.dialect.name == "sqlite" else None
         self._dialect_insert = (
             sqlite.insert if engine.dialect.name == "sqlite" else postgresql.insert
         )
 
     @asynccontextmanager
-    async def writing(self) -> AsyncIterator[AsyncConnection]:
-        """A transaction for a write (queued behind other writes on SQLite)."""
-        if self._write_lock is None:
+    async def writing(self, *, urgent: bool = False) -> AsyncIterator[AsyncConnection]:
+        """A transaction for a write (queued behind other writes on SQLite; `urgent`: a
+        message's, ahead of the waiting writes that are not)."""
+        if self._write_queue is None:
             async with self._engine.begin() as conn:
                 yield conn
             return
-        async with self._write_lock, self._engine.begin() as conn:
+        async with self._write_queue.turn(urgent=urgent), self._engine.begin() as conn:
             yield conn
 
     async def add(self, new: NewMessage) -> Message:
-        async with self.writing() as conn:
+        async with self.writing(urgent=True) as conn:
             return await self._insert(conn, new)
 
     async def _insert(self, conn: AsyncConnection, new: NewMessage) -> Message:
@@ -218,14 +220,14 @@ class SqlStore:
             return await _get(conn, message_id)
 
     async def edit(self, message_id: int, text: str, mentioned: tuple[str, ...]) -> Message:
-        async with self.writing() as conn:
+        async with self.writing(urgent=True) as conn:
             message = await _bump(conn, message_id, text=text, edited_at=datetime.now(UTC))
             await conn.execute(delete(mentions).where(mentions.c.message_id == message_id))
             await _store_mentions(conn, message_id, message.room, mentioned)
             return await _must_get(conn, message_id)
 
     async def delete(self, message_id: int, *, by_moderator: bool = False) -> Message:
-        async with self.writing() as conn:
+        async with self.writing(urgent=True) as conn:
             await _bump(
                 conn,
                 message_id,
@@ -252,7 +254,7 @@ class SqlStore:
 
     async def toggle_reaction(self, message_id: int, user_name: str, emoji: str) -> Message:
         key = user_key(user_name)
-        async with self.writing() as conn:
+        async with self.writing(urgent=True) as conn:
             await _bump(conn, message_id)  # locks the row: toggles of one message queue up
             mine = (
                 reactions.c.message_id == message_id,
