@@ -212,12 +212,13 @@ async def test_on_sqlite_a_message_is_written_before_the_writes_already_waiting(
     try:
         first = asyncio.create_task(held_write())
         await holding.wait()
+        assert store._write_queue is not None
         joins = [asyncio.create_task(queued_write(i)) for i in range(1, 6)]
-        while store._write_queue is not None and store._write_queue.waiting() < len(joins):
-            await asyncio.sleep(0)
+        await asyncio.sleep(0)  # each task's first step takes its place in the queue
+        assert store._write_queue.waiting() == len(joins)
         message = asyncio.create_task(store.add(NewMessage(MessageKind.CHAT, "Ann", "hello")))
-        while store._write_queue is not None and store._write_queue.waiting() < len(joins) + 1:
-            await asyncio.sleep(0)
+        await asyncio.sleep(0)
+        assert store._write_queue.waiting() == len(joins) + 1
         release.set()
         stored = await asyncio.gather(first, message, *joins)
     finally:
