@@ -634,7 +634,10 @@ def pack_new_container(container: Any, parent: Any, packed_children: list[bytes]
     ahead: _Prepared | None = getattr(container, _PREPARED, None)
     if ahead is not None:
         object.__setattr__(container, _PREPARED, None)
-        if ahead.parent() is parent and not container._dirty:
+        # Unchanged since: same parent, no prop set, and not sent meanwhile (its list snapshot
+        # is still the empty one its encoding ahead recorded).
+        sent_lists: dict[str, Any] = getattr(container, _SNAPSHOTS, None) or {}
+        if ahead.parent() is parent and not container._dirty and sent_lists.get("controls") == []:
             return _pack_prepared(container, ahead, packed_children)
     _configure_new_control(container, parent)
     fields: dict[str, Any] = _encode_control(container)
@@ -691,11 +694,7 @@ def _pack_prepared(container: Any, ahead: _Prepared, packed_children: list[bytes
             continue
         builder = builder or DiffBuilder(None, container, control_cls=BaseControl)
         _configure_child(builder, child, container)
-    lists: dict[str, Any] | None = getattr(container, _SNAPSHOTS, None)
-    if lists is None or lists is _NO_SNAPSHOTS:
-        object.__setattr__(container, _SNAPSHOTS, {"controls": children[:]})
-    else:
-        lists["controls"] = children[:]
+    getattr(container, _SNAPSHOTS)["controls"] = children[:]  # its own table (checked above)
     head: bytes = _PACKER.pack_map_header(ahead.fields + (1 if children else 0))
     if not children:
         return head + ahead.packed

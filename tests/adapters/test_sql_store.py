@@ -10,7 +10,7 @@ import sqlalchemy
 import sqlalchemy.exc
 from sqlalchemy import inspect
 
-from flet_chat.core.models import AuthorKind, Message, MessageKind, NewMessage
+from flet_chat.core.models import AuthorKind, MessageKind, NewMessage
 from flet_chat.storage.engine import create_engine
 from flet_chat.storage.migrate import upgrade_to_head_async
 from flet_chat.storage.sql_store import SqlStore
@@ -187,27 +187,42 @@ async def test_a_database_error_does_not_quote_what_was_written(store: SqlStore)
     assert "a secret sentence" not in str(failed.value)
 
 
-async def test_on_sqlite_a_message_is_written_before_the_writes_already_waiting(
-    tmp_path: Path,
+@pytest.mark.parametrize("write", ["post", "edit", "delete", "react"])
+async def test_on_sqlite_a_message_write_goes_before_the_writes_already_waiting(
+    tmp_path: Path, write: str
 ) -> None:
-    """A crowd joining queues its accounts' writes; a message typed meanwhile is stored ahead
-    of them (storage/write_queue.py), not after them."""
+    """A crowd joining queues its accounts' writes; a message typed meanwhile (or an edit, a
+    deletion, a reaction) is stored ahead of them (storage/write_queue.py), not after them."""
     url = f"sqlite+aiosqlite:///{tmp_path / 'chat.db'}"
     await upgrade_to_head_async(url)
     engine = create_engine(url)
     store = SqlStore(engine)
+    existing = await store.add(NewMessage(MessageKind.CHAT, "Ann", "hello"))
     release = asyncio.Event()
     holding = asyncio.Event()
+    done: list[str] = []
 
-    async def held_write() -> Message:
+    async def held_write() -> None:
         async with store.writing() as conn:
             holding.set()
             await release.wait()
-            return await store._insert(conn, NewMessage(MessageKind.JOIN, "u0", "first"))
+            await store._insert(conn, NewMessage(MessageKind.JOIN, "u0", "first"))
 
-    async def queued_write(i: int) -> Message:
+    async def queued_write(i: int) -> None:
         async with store.writing() as conn:
-            return await store._insert(conn, NewMessage(MessageKind.JOIN, f"u{i}", "join"))
+            await store._insert(conn, NewMessage(MessageKind.JOIN, f"u{i}", "join"))
+        done.append(f"join{i}")
+
+    async def message_write() -> None:
+        if write == "post":
+            await store.add(NewMessage(MessageKind.CHAT, "Ann", "again"))
+        elif write == "edit":
+            await store.edit(existing.id, "hello, edited", ())
+        elif write == "delete":
+            await store.delete(existing.id)
+        else:
+            await store.toggle_reaction(existing.id, "Bob", "👍")
+        done.append(write)
 
     try:
         first = asyncio.create_task(held_write())
@@ -216,13 +231,11 @@ async def test_on_sqlite_a_message_is_written_before_the_writes_already_waiting(
         joins = [asyncio.create_task(queued_write(i)) for i in range(1, 6)]
         await asyncio.sleep(0)  # each task's first step takes its place in the queue
         assert store._write_queue.waiting() == len(joins)
-        message = asyncio.create_task(store.add(NewMessage(MessageKind.CHAT, "Ann", "hello")))
+        message = asyncio.create_task(message_write())
         await asyncio.sleep(0)
         assert store._write_queue.waiting() == len(joins) + 1
         release.set()
-        stored = await asyncio.gather(first, message, *joins)
+        await asyncio.gather(first, message, *joins)
     finally:
         await engine.dispose()
-    ids = [m.id for m in stored]
-    assert ids == sorted(ids)  # the held write, then the message, then the joins in turn
-    assert [m.text for m in stored[:2]] == ["first", "hello"]
+    assert done == [write, "join1", "join2", "join3", "join4", "join5"]

@@ -47,6 +47,7 @@ class WriteQueue:
     async def _acquire(self, urgent: bool) -> None:
         if not self._busy and not self.waiting():
             self._busy = True
+            self._urgent_in_a_row = 1 if urgent else 0
             return
         turn: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         queue = self._urgent if urgent else self._other
@@ -56,8 +57,9 @@ class WriteQueue:
         except asyncio.CancelledError:
             if turn.done() and not turn.cancelled():
                 self._release()  # handed the queue, then cancelled: pass it on
-            else:
-                queue.remove(turn)
+            else:  # (a release may have dropped it already: it skips cancelled turns)
+                with contextlib.suppress(ValueError):
+                    queue.remove(turn)
             raise
 
     def _release(self) -> None:
