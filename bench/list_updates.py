@@ -107,6 +107,8 @@ def _measure(
     for view, window in zip(lists, windows, strict=True):
         window.reset(shown, has_older=True)
         _flet_diff(view.show(window.messages, has_older=window.has_older))
+        if way == "app":  # as a session does once its first page has gone out
+            view.prepare_spare()
     send: Callable[[list[Update]], None] = (
         (lambda updates: send_updates(page, updates)) if way == "app" else _flet_diff
     )
