@@ -1,5 +1,5 @@
 """WriteQueue: one writer at a time, messages ahead of the other waiting writes, nothing lost
-to a cancelled waiter."""
+to a cancelled waiter. (Pure asyncio, but storage's: the unit tier imports no storage module.)"""
 
 from __future__ import annotations
 
