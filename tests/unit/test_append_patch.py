@@ -29,6 +29,7 @@ from flet_chat.ui.message_window import MessageWindow
 from flet_chat.ui.row_cache import RowCache
 from flet_chat.ui.updates import send_updates
 from flet_chat.ui.views.message_list import CHUNK_SIZE, ListSpliced, MessageList, RowsAppended
+from tests.support.control_trees import without_ids
 
 
 class OpenWebSocket:
@@ -233,14 +234,6 @@ def varied(i: int) -> Message:
     author = ("Ann", "Bob", "Cy")[(i // 3) % 3]
     at = datetime(2026, 1, 1, 22, tzinfo=UTC) + timedelta(minutes=3 * i + 4 * (i // 4))
     return Message(i, MessageKind.CHAT, author, f"text {i}", at)
-
-
-def without_ids(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: without_ids(v) for k, v in value.items() if k != "_i"}
-    if isinstance(value, list):
-        return [without_ids(v) for v in value]
-    return value
 
 
 @pytest.mark.parametrize("ahead", [False, True], ids=["built-on-the-spot", "spare-prepared"])

@@ -16,6 +16,7 @@ from flet_chat.flet_compat import (
     prepare_new_container,
 )
 from flet_chat.ui.views.message_list import ROW_SPACING, MessageChunk
+from tests.support.control_trees import without_ids
 
 SNAPSHOTS = ("__prev_lists", "__prev_dicts", "__prev_classes")
 
@@ -32,15 +33,7 @@ def _sent(chunk: MessageChunk, parent: ft.Control, rows: list[ft.Text]) -> dict[
     """What the client is sent for `chunk` holding `rows`, without the controls' ids."""
     chunk.controls.extend(rows)
     packed = pack_new_container(chunk, parent, [pack_control(row) for row in rows])
-    return _without_ids(msgpack.unpackb(packed, strict_map_key=False))
-
-
-def _without_ids(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _without_ids(v) for k, v in value.items() if k != "_i"}
-    if isinstance(value, list):
-        return [_without_ids(v) for v in value]
-    return value
+    return without_ids(msgpack.unpackb(packed, strict_map_key=False))
 
 
 def _snapshots(chunk: MessageChunk) -> dict[str, Any]:
