@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
+import sqlite3
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -88,6 +90,32 @@ def submit_into(page: Page, label: str, text: str, done: Locator) -> None:
         except AssertionError:
             if attempt == TYPING_ATTEMPTS - 1:
                 raise
+
+
+def stored_messages(server: ServerProcess, text: str) -> int:
+    """How many messages saying `text` the server has stored (its SQLite file, read only)."""
+    database = server.data_dir / "chat.db"
+    with contextlib.closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as conn:
+        found = conn.execute("SELECT count(*) FROM messages WHERE text = ?", (text,)).fetchone()
+    return int(found[0])
+
+
+def send_message(page: Page, server: ServerProcess, text: str) -> None:
+    """Type a message, press Enter and wait for it to show in the conversation. Keys lost under
+    load (see `submit_into`) leave the app an empty composer, and nothing is sent; a person
+    would type it again, and so do we, but only while the server's store holds no new message
+    with this text: a message that was sent must show, and is never sent twice."""
+    before = stored_messages(server, text)
+    for attempt in range(TYPING_ATTEMPTS):
+        type_into(page, "Message", text)
+        page.keyboard.press("Enter")
+        try:
+            expect(said(page, text)).to_be_visible(timeout=2 * TYPING_TIMEOUT)
+            return
+        except AssertionError:
+            if stored_messages(server, text) > before or attempt == TYPING_ATTEMPTS - 1:
+                break
+    expect(said(page, text)).to_be_visible(timeout=TIMEOUT)  # it was sent: it has to show
 
 
 def join_as(page: Page, name: str, *, press_enter: bool = False) -> None:

@@ -6,9 +6,11 @@ who is online."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import json
 import re
+import sqlite3
 from collections.abc import Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -18,6 +20,7 @@ import pytest
 from PIL import ExifTags, Image
 from playwright.sync_api import Browser, Page, Response, expect
 
+from flet_chat.core.rooms import user_key
 from flet_chat.ui.session.identity import IDENTITY_STORAGE_KEY
 from tests.e2e.conftest import (
     conversation,
@@ -25,7 +28,14 @@ from tests.e2e.conftest import (
     said,
     screenshot_after_change,
 )
-from tests.e2e.test_browser_chat import TIMEOUT, join_as, type_into
+from tests.e2e.test_browser_chat import (
+    TIMEOUT,
+    TYPING_ATTEMPTS,
+    TYPING_TIMEOUT,
+    join_as,
+    send_message,
+    type_into,
+)
 from tests.support.accounts import account_service, sign_up
 from tests.support.server import ServerProcess
 
@@ -74,6 +84,36 @@ def token_works(server: ServerProcess, secret: str) -> bool:
     return apart(_token_works(server.data_dir, secret))
 
 
+def stored_profile(server: ServerProcess, user_name: str) -> tuple[str | None, str | None]:
+    """The display name and status the server has stored for `user_name` (read only)."""
+    database = server.data_dir / "chat.db"
+    with contextlib.closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as conn:
+        found = conn.execute(
+            "SELECT display_name, status FROM users WHERE user_key = ?", (user_key(user_name),)
+        ).fetchone()
+    return (found[0], found[1]) if found else (None, None)
+
+
+def save_profile(
+    page: Page, server: ServerProcess, user_name: str, profile: tuple[str, str]
+) -> None:
+    """Fill in the display name and status and save them. Keys lost under load (see
+    test_browser_chat.submit_into) leave the app a field empty, and that is what is saved; a
+    person would see it missing and type it again, and so do we, as long as the store lacks it."""
+    display_name, status = profile
+    for _ in range(TYPING_ATTEMPTS):
+        type_into(page, "Display name", display_name)
+        type_into(page, "Status", status)
+        page.get_by_role("button", name="Save profile").click()
+        expect(page.get_by_text("Saved.")).to_be_visible(timeout=TIMEOUT)
+        # Saved once already, "Saved." stays: the store says when this save is in.
+        for _ in range(TYPING_TIMEOUT // 100):
+            if stored_profile(server, user_name) == profile:
+                return
+            page.wait_for_timeout(100)
+    raise AssertionError(f"the store has {stored_profile(server, user_name)}, not {profile}")
+
+
 def test_a_profile_with_a_picture_and_an_access_token(
     browser: Browser, server: ServerProcess, artifacts_dir: Path, tmp_path: Path
 ) -> None:
@@ -96,10 +136,7 @@ def test_a_profile_with_a_picture_and_an_access_token(
         ann.get_by_role("button", name=re.compile("Account: Ann")).click()
         ann.get_by_role("menuitem", name="Profile", exact=True).click()
         expect(ann.get_by_text("@Ann")).to_be_visible(timeout=TIMEOUT)
-        type_into(ann, "Display name", "Ann Lee")
-        type_into(ann, "Status", "Reviewing pull requests")
-        ann.get_by_role("button", name="Save profile").click()
-        expect(ann.get_by_text("Saved.")).to_be_visible(timeout=TIMEOUT)
+        save_profile(ann, server, "Ann", ("Ann Lee", "Reviewing pull requests"))
         expect(ann.get_by_text("Ann Lee", exact=True)).to_be_visible()
 
         # A picture, through the browser's own file chooser (Flutter's <input type=file>).
@@ -139,8 +176,7 @@ def test_a_profile_with_a_picture_and_an_access_token(
         expect(ann.get_by_role("alertdialog")).to_have_count(0, timeout=TIMEOUT)
 
         # Bob sees who said it: her picture, her display name, and her @name beside it.
-        type_into(ann, "Message", "Hello with a face")
-        ann.keyboard.press("Enter")
+        send_message(ann, server, "Hello with a face")
         expect(said(bob, "Hello with a face")).to_be_visible(timeout=TIMEOUT)
         assert re.search(r"Ann Lee \(@Ann\), [^,\n]+: Hello with a face", conversation(bob))
         expect(said(bob, "Reviewing pull requests")).to_be_visible(timeout=TIMEOUT)

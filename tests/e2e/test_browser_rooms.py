@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Browser, expect
 
 from tests.e2e.conftest import open_chat, said, screenshot_after_change
-from tests.e2e.test_browser_chat import TIMEOUT, join_as, submit_into, type_into
+from tests.e2e.test_browser_chat import TIMEOUT, join_as, send_message, submit_into
 from tests.support.server import ServerProcess
 
 pytestmark = pytest.mark.e2e
@@ -29,9 +29,7 @@ def test_create_a_room_switch_to_it_and_talk_there(
 
         # Alice creates #design from the room list beside the conversation and lands in it.
         submit_into(alice, "Create or join a room", "design", alice.get_by_text("#design").first)
-        type_into(alice, "Message", "Mockups are up")
-        alice.keyboard.press("Enter")
-        expect(said(alice, "Mockups are up")).to_be_visible(timeout=TIMEOUT)
+        send_message(alice, server, "Mockups are up")
 
         # Bob, on a phone-sized screen, opens the rooms drawer and joins #design.
         before = bob.screenshot()
@@ -43,8 +41,7 @@ def test_create_a_room_switch_to_it_and_talk_there(
         screenshot_after_change(bob, before, artifacts_dir / "e2e-rooms-bob-drawer.png")
         bob.get_by_text("#design").click()
         expect(said(bob, "Mockups are up")).to_be_visible(timeout=TIMEOUT)
-        type_into(bob, "Message", "Looks great")
-        bob.keyboard.press("Enter")
+        send_message(bob, server, "Looks great")
         expect(said(alice, "Looks great")).to_be_visible(timeout=TIMEOUT)
 
         # Bob reacts to Alice's message from its action sheet; Alice sees the chip.

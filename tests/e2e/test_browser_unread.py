@@ -12,11 +12,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Locator, Page, WebSocket, expect
+from playwright.sync_api import Browser, Locator, WebSocket, expect
 
 from flet_chat.web_client.connection_banner import BANNER_ID, CONNECTED, RECONNECTING
 from tests.e2e.conftest import enable_semantics, open_chat, said
-from tests.e2e.test_browser_chat import TIMEOUT, join_as, submit_into, type_into
+from tests.e2e.test_browser_chat import (
+    TIMEOUT,
+    join_as,
+    send_message,
+    submit_into,
+    type_into,
+)
 from tests.support.server import ServerProcess
 from tests.support.tcp_proxy import TcpProxy
 
@@ -62,12 +68,6 @@ def top_of(locator: Locator) -> float:
     return box["y"]
 
 
-def post(page: Page, text: str) -> None:
-    type_into(page, "Message", text)
-    page.keyboard.press("Enter")
-    expect(said(page, text)).to_be_visible(timeout=TIMEOUT)
-
-
 def test_title_count_new_messages_divider_and_reconnect_banner(
     browser: Browser, server: ServerProcess, proxy: ProxyThread, artifacts_dir: Path
 ) -> None:
@@ -84,14 +84,14 @@ def test_title_count_new_messages_divider_and_reconnect_banner(
 
         # Alice makes #design, says something there and goes back to #general.
         submit_into(alice, "Create or join a room", "design", alice.get_by_text("#design").first)
-        post(alice, "Design starts here")
+        send_message(alice, server, "Design starts here")
         alice.get_by_text("#general").first.click()
         expect(said(alice, "Design starts here")).to_be_hidden(timeout=TIMEOUT)
 
         # Bob joins #design and writes twice: Alice's tab counts both.
         submit_into(bob, "Create or join a room", "design", said(bob, "Design starts here"))
-        post(bob, "First unread")
-        post(bob, "Second unread")
+        send_message(bob, server, "First unread")
+        send_message(bob, server, "Second unread")
         expect(alice).to_have_title("(2) Flet Chat", timeout=TIMEOUT)
 
         # Opening #design: the line sits between what she had read and what she had not.
@@ -102,7 +102,7 @@ def test_title_count_new_messages_divider_and_reconnect_banner(
         read, line = top_of(said(alice, "Design starts here")), top_of(divider)
         assert read < line < top_of(said(alice, "First unread"))
         # It stays put while she looks: Bob's next message lands below the line.
-        post(bob, "Third, while Alice looks")
+        send_message(bob, server, "Third, while Alice looks")
         expect(said(alice, "Third, while Alice looks")).to_be_visible(timeout=TIMEOUT)
         expect(divider).to_have_count(1)
         alice.screenshot(path=artifacts_dir / "e2e-unread-divider.png")
@@ -149,7 +149,7 @@ def test_title_count_new_messages_divider_and_reconnect_banner(
         alice.get_by_role("button", name="Send message").click()
         expect(said(bob, "Drafted before the drop")).to_be_visible(timeout=TIMEOUT)
         expect(said(alice, "Drafted before the drop")).to_be_visible(timeout=TIMEOUT)
-        post(bob, "Welcome back")
+        send_message(bob, server, "Welcome back")
         expect(said(alice, "Welcome back")).to_be_visible(timeout=TIMEOUT)
     finally:
         alice_context.close()
