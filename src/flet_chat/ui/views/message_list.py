@@ -144,11 +144,27 @@ class MessageList:
         """Make the list show `messages`; returns the updates to send, in order. `shape`: the
         window's `reshapes`, if `messages` is a MessageWindow's."""
         today = self._current_day()
-        chunks_before = list(self._chunks)
-        lead_before = self._lead_rows  # _set_lead puts a new list in its place
         step = None if self._rebuild else self._step(messages, shape)
         self._rebuild = False
         self._shape = shape
+        if (
+            step is not None
+            and not step[0]
+            and step[1]
+            and today == self._today
+            and has_older == self._show_head
+        ):
+            # The common case, every session at every message: live messages join the end and
+            # nothing else moves. Only what they add is worked out; the chunks before them are
+            # the list's first ones, as `_append` only adds chunks after them.
+            count = len(self._chunks)
+            new = messages[len(messages) - step[1] :]
+            grown = self._append(entries_after(self._last_message(), new, self.clock, today))
+            if len(self._chunks) == count:
+                return list(grown.values())  # the last chunk's rows (no chunk started)
+            return self._updates(self._chunks[:count], self._lead_rows, grown, {}, step, has_older)
+        chunks_before = list(self._chunks)
+        lead_before = self._lead_rows  # _set_lead puts a new list in its place
         appends: dict[int, RowsAppended] = {}
         changed: dict[int, MessageChunk] = {}
         if step is None:  # paged back, jumped or a divider placed: rebuild
@@ -167,7 +183,19 @@ class MessageList:
             if appended:
                 new = messages[len(messages) - appended :]
                 appends = self._append(entries_after(self._last_message(), new, self.clock, today))
+        return self._updates(chunks_before, lead_before, appends, changed, step, has_older)
 
+    def _updates(
+        self,
+        chunks_before: list[MessageChunk],
+        lead_before: list[ft.Control],
+        appends: dict[int, RowsAppended],
+        changed: dict[int, MessageChunk],
+        step: tuple[int, int] | None,
+        has_older: bool,
+    ) -> list[Update]:
+        """What `show` sends, once the chunks are what they should be: `chunks_before` and
+        `lead_before` are what the list held before it."""
         # Existing chunks that changed first. A chunk that only grew at the end is the common
         # case (a live message) and gets a ready-made patch; so do chunks added at the end.
         reshaped = step is None or step[0] > 0  # rebuilt, or the oldest fell off
