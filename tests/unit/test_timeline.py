@@ -235,7 +235,7 @@ def test_a_list_built_message_by_message_shows_what_a_rebuild_would(
             window.add_live(message)
         arrived, step = arrived + batch, step + 1
         view.show(window.messages, has_older=window.has_older)
-        expected = entries_after(None, window.messages, clock, clock.today(now))
+        expected = list(entries_after(None, window.messages, clock, clock.today(now)))
         shown = view.entries()
         assert as_whole_rows(shown) == expected
         assert shown_rows(view) == [rows.row(e) for e in shown]
@@ -262,3 +262,33 @@ def shown_rows(view: MessageList) -> list[Any]:
         elif not isinstance(control, ft.TextButton):  # the head: "Load older messages"
             rows.append(control)
     return rows
+
+
+def test_sessions_asking_the_same_get_the_same_entries_and_any_difference_a_fresh_answer() -> None:
+    """Sessions of a room ask for the same live message's entries one after another: the last
+    answer is given again, but only for the same message objects, an equal clock and day."""
+    import dataclasses
+
+    previous, live = msg(1), [msg(2, minute=1)]
+    first = entries_after(previous, live, NEW_YORK, TODAY)
+    assert (
+        entries_after(previous, list(live), clock_from_cookie("America/New_York|h12"), TODAY)
+        is first
+    )
+    assert shape(list(first)) == ["+ 2"]
+    # An edited revision is another object: worked out again, from what it now says.
+    edited = [dataclasses.replace(live[0], user_name="bob")]
+    assert shape(list(entries_after(previous, edited, NEW_YORK, TODAY))) == ["bob 2"]
+    # Another viewer's clock, then the first again: each gets its own.
+    in_utc = entries_after(previous, live, FALLBACK, TODAY)
+    assert all(e.clock == FALLBACK for e in in_utc)
+    assert entries_after(previous, live, NEW_YORK, TODAY) == first
+    # Another day: the separator's label follows it.
+    day = entries_after(None, live, NEW_YORK, TODAY)
+    assert shape(list(day)) == ["|Today", "ann 2"]
+    assert shape(list(entries_after(None, live, NEW_YORK, TODAY + timedelta(days=1)))) == [
+        "|Yesterday",
+        "ann 2",
+    ]
+    # Another message before it: no longer a continued row.
+    assert shape(list(entries_after(msg(0, "cy"), live, NEW_YORK, TODAY))) == ["ann 2"]

@@ -16,6 +16,7 @@ so another divider ("New messages") fits the same list.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -77,8 +78,38 @@ def continues(previous: Message | None, message: Message) -> bool:
 
 def entries_after(
     previous: Message | None, messages: Sequence[Message], clock: Clock, today: date
-) -> list[Entry]:
-    """The entries of `messages`, shown after `previous` (None: they start the list)."""
+) -> tuple[Entry, ...]:
+    """The entries of `messages`, shown after `previous` (None: they start the list).
+
+    Every session of a room asks this for the same live message after the same one, with
+    the same message objects (one per message and revision in a process:
+    live/shared_messages.py) and most often an equal clock; so does every session a crowd
+    joins for its first page. The last answer is kept and given to whoever asks the same
+    question next (the same objects, an equal clock and day): entries are frozen, so sessions
+    can hold the same ones."""
+    global _last_answer
+    last = _last_answer
+    if (
+        last is not None
+        and last[0] is previous
+        and len(last[1]) == len(messages)
+        and last[2] == clock
+        and last[3] == today
+        and all(map(operator.is_, last[1], messages))
+    ):
+        return last[4]
+    entries = _entries_after(previous, messages, clock, today)
+    _last_answer = (previous, tuple(messages), clock, today, entries)
+    return entries
+
+
+_last_answer: tuple[Message | None, tuple[Message, ...], Clock, date, tuple[Entry, ...]] | None
+_last_answer = None
+
+
+def _entries_after(
+    previous: Message | None, messages: Sequence[Message], clock: Clock, today: date
+) -> tuple[Entry, ...]:
     entries: list[Entry] = []
     previous_day = clock.local(previous.created_at).date() if previous is not None else None
     for message in messages:
@@ -89,7 +120,7 @@ def entries_after(
         else:
             entries.append(MessageEntry(message, clock, continues(previous, message)))
         previous, previous_day = message, day
-    return entries
+    return tuple(entries)
 
 
 def top_of(first: Entry, today: date) -> list[Entry]:
