@@ -158,8 +158,7 @@ class MessageList:
             # nothing else moves. Only what they add is worked out; the chunks before them are
             # the list's first ones, as `_append` only adds chunks after them.
             count = len(self._chunks)
-            new = messages[len(messages) - step[1] :]
-            grown = self._append(entries_after(self._last_message(), new, self.clock, today))
+            grown = self._append_newest(messages, step[1], today)
             if len(self._chunks) == count:
                 return list(grown.values())  # the last chunk's rows (no chunk started)
             return self._updates(self._chunks[:count], self._lead_rows, grown, {}, step, has_older)
@@ -181,9 +180,15 @@ class MessageList:
                 first = self._chunk_entries[0][0] if self._chunk_entries else None
                 self._set_lead(top_of(first, today) if first is not None else [])
             if appended:
-                new = messages[len(messages) - appended :]
-                appends = self._append(entries_after(self._last_message(), new, self.clock, today))
+                appends = self._append_newest(messages, appended, today)
         return self._updates(chunks_before, lead_before, appends, changed, step, has_older)
+
+    def _append_newest(
+        self, messages: Sequence[Message], count: int, today: date
+    ) -> dict[int, RowsAppended]:
+        """Append the rows of the `count` newest of `messages`, after the last one shown."""
+        new = messages[len(messages) - count :]
+        return self._append(entries_after(self._last_message(), new, self.clock, today))
 
     def _updates(
         self,
