@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -82,6 +83,15 @@ def screenshot_after_change(page: Page, before: bytes, path: Path, *, attempts: 
             break
         previous = current
     path.write_bytes(previous)
+
+
+def read_store(data_dir: Path, query: str, *params: object) -> tuple[object, ...] | None:
+    """The first row `query` finds in a test server's SQLite store, read only: what the server
+    saved, for a test to tell a lost keystroke from a message that was sent."""
+    database = data_dir / "chat.db"
+    with contextlib.closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as conn:
+        row: tuple[object, ...] | None = conn.execute(query, params).fetchone()
+    return row
 
 
 def said(page: Page, text: str) -> Locator:

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
-import contextlib
 import re
-import sqlite3
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import cast
 from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
 from flet_chat.ui.clock import long_day
-from tests.e2e.conftest import TIME, conversation, open_chat, said, screenshot_after_change
+from tests.e2e.conftest import (
+    TIME,
+    conversation,
+    open_chat,
+    read_store,
+    said,
+    screenshot_after_change,
+)
 from tests.support.server import ServerProcess
 
 pytestmark = pytest.mark.e2e
@@ -94,10 +100,8 @@ def submit_into(page: Page, label: str, text: str, done: Locator) -> None:
 
 def stored_messages(server: ServerProcess, text: str) -> int:
     """How many messages saying `text` the server has stored (its SQLite file, read only)."""
-    database = server.data_dir / "chat.db"
-    with contextlib.closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as conn:
-        found = conn.execute("SELECT count(*) FROM messages WHERE text = ?", (text,)).fetchone()
-    return int(found[0])
+    found = read_store(server.data_dir, "SELECT count(*) FROM messages WHERE text = ?", text)
+    return cast(int, found[0]) if found else 0
 
 
 def send_message(page: Page, server: ServerProcess, text: str) -> None:

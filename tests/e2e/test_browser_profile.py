@@ -6,15 +6,13 @@ who is online."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import io
 import json
 import re
-import sqlite3
 from collections.abc import Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import TypeVar
+from typing import TypeVar, cast
 
 import pytest
 from PIL import ExifTags, Image
@@ -25,6 +23,7 @@ from flet_chat.ui.session.identity import IDENTITY_STORAGE_KEY
 from tests.e2e.conftest import (
     conversation,
     open_chat,
+    read_store,
     said,
     screenshot_after_change,
 )
@@ -86,12 +85,12 @@ def token_works(server: ServerProcess, secret: str) -> bool:
 
 def stored_profile(server: ServerProcess, user_name: str) -> tuple[str | None, str | None]:
     """The display name and status the server has stored for `user_name` (read only)."""
-    database = server.data_dir / "chat.db"
-    with contextlib.closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as conn:
-        found = conn.execute(
-            "SELECT display_name, status FROM users WHERE user_key = ?", (user_key(user_name),)
-        ).fetchone()
-    return (found[0], found[1]) if found else (None, None)
+    found = read_store(
+        server.data_dir,
+        "SELECT display_name, status FROM users WHERE user_key = ?",
+        user_key(user_name),
+    )
+    return (cast(str | None, found[0]), cast(str | None, found[1])) if found else (None, None)
 
 
 def save_profile(
