@@ -6,7 +6,18 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, delete, exists, insert, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    and_,
+    bindparam,
+    case,
+    delete,
+    exists,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql as pg
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.exc import IntegrityError
@@ -37,12 +48,27 @@ _ACCOUNT_COLUMNS = (
     exists().where(avatars.c.user_key == users.c.user_key).label("has_avatar"),
 )
 
+# The statements of every guest's join are built once (see room_store).
+_ACCOUNT_ROW = select(*_ACCOUNT_COLUMNS).where(users.c.user_key == bindparam("account_key"))
+_PROFILES = select(users.c.user_key, *_ACCOUNT_COLUMNS).where(
+    users.c.user_key.in_(bindparam("account_keys", expanding=True))
+)
+# Expired sessions of a user go when a new one comes: the table stays small.
+_DROP_DEAD_SESSIONS = delete(sessions).where(
+    sessions.c.user_key == bindparam("owner_key"),
+    or_(sessions.c.expires_at < bindparam("now"), sessions.c.ended_at.is_not(None)),
+)
+_INSERT_SESSION = insert(sessions).returning(sessions.c.id)
+
 
 class SqlAccountStore:
     def __init__(self, engine: AsyncEngine, messages_store: SqlStore) -> None:
         self._engine = engine
         self._writes = messages_store  # shares its write queue (one writer on SQLite)
         self._insert = sqlite.insert if engine.dialect.name == "sqlite" else pg.insert
+        # No conflict target: either unique key (the name in any case, or its skeleton) makes
+        # a claim a no-op, and the database decides which of two racing claims wins.
+        self._claim = self._insert(users).on_conflict_do_nothing()
 
     # -- accounts -------------------------------------------------------------------------------
 
@@ -55,24 +81,18 @@ class SqlAccountStore:
         password_hash: str | None,
         role: Role,
     ) -> str | None:
-        # No conflict target: either unique key (the name in any case, or its skeleton) makes
-        # this a no-op, and the database decides which of two racing claims wins.
-        claim = (
-            self._insert(users)
-            .values(
-                user_key=user_key(user_name),
-                user_name=user_name,
-                skeleton=skeleton,
-                created_at=datetime.now(UTC),
-                kind=kind.value,
-                role=role.value,
-                password_hash=password_hash,
-            )
-            .on_conflict_do_nothing()
-        )
+        claim = {
+            "user_key": user_key(user_name),
+            "user_name": user_name,
+            "skeleton": skeleton,
+            "created_at": datetime.now(UTC),
+            "kind": kind.value,
+            "role": role.value,
+            "password_hash": password_hash,
+        }
         async with self._writes.writing() as conn:
             for _ in range(3):
-                if (await conn.execute(claim)).rowcount > 0:
+                if (await conn.execute(self._claim, claim)).rowcount > 0:
                     return None
                 holder = await name_holder(conn, user_name, skeleton)
                 if holder is not None:
@@ -89,9 +109,9 @@ class SqlAccountStore:
         return None if row is None else _account(row)
 
     async def _account_row(self, user_name: str) -> Any:
-        query = select(*_ACCOUNT_COLUMNS).where(users.c.user_key == user_key(user_name))
         async with self._engine.connect() as conn:
-            return (await conn.execute(query)).first()
+            found = await conn.execute(_ACCOUNT_ROW, {"account_key": user_key(user_name)})
+            return found.first()
 
     async def set_password(
         self, user_name: str, password_hash: str, *, kind: AccountKind | None = None
@@ -188,11 +208,8 @@ class SqlAccountStore:
         by_key = {user_key(name): name for name in user_names}
         if not by_key:
             return {}
-        query = select(users.c.user_key, *_ACCOUNT_COLUMNS).where(
-            users.c.user_key.in_(list(by_key))
-        )
         async with self._engine.connect() as conn:
-            rows = (await conn.execute(query)).all()
+            rows = (await conn.execute(_PROFILES, {"account_keys": list(by_key)})).all()
         return {by_key[row.user_key]: _profile(row) for row in rows}
 
     async def _must(self, user_name: str) -> Account:
@@ -215,13 +232,7 @@ class SqlAccountStore:
         now = datetime.now(UTC)
         key = user_key(user_name)
         async with self._writes.writing() as conn:
-            # Expired sessions of this user go when a new one comes: the table stays small.
-            await conn.execute(
-                delete(sessions).where(
-                    sessions.c.user_key == key,
-                    or_(sessions.c.expires_at < now, sessions.c.ended_at.is_not(None)),
-                )
-            )
+            await conn.execute(_DROP_DEAD_SESSIONS, {"owner_key": key, "now": now})
             return await _insert_session(conn, key, token_hash, kind, label, expires_at)
 
     async def add_first_session(
@@ -369,19 +380,16 @@ async def _insert_session(
     expires_at: datetime | None,
 ) -> int:
     now = datetime.now(UTC)
-    result = await conn.execute(
-        insert(sessions)
-        .values(
-            user_key=key,
-            token_hash=token_hash,
-            kind=kind.value,
-            label=label,
-            created_at=now,
-            last_used_at=now,
-            expires_at=expires_at,
-        )
-        .returning(sessions.c.id)
-    )
+    session = {
+        "user_key": key,
+        "token_hash": token_hash,
+        "kind": kind.value,
+        "label": label,
+        "created_at": now,
+        "last_used_at": now,
+        "expires_at": expires_at,
+    }
+    result = await conn.execute(_INSERT_SESSION, session)
     return int(result.scalar_one())
 
 

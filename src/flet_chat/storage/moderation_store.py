@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Row, delete, insert, or_, select, update
+from sqlalchemy import Row, bindparam, delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -22,6 +22,16 @@ from flet_chat.core.moderation_models import (
 from flet_chat.core.rooms import user_key
 from flet_chat.storage.sql_store import SqlStore
 from flet_chat.storage.tables import audit_log, reports, room_bans
+
+# Asked at every join and post, so built once (see room_store).
+_IS_BANNED = (
+    select(room_bans.c.room)
+    .where(
+        room_bans.c.user_key == bindparam("banned_key"),
+        or_(room_bans.c.room == bindparam("room_key"), room_bans.c.room == EVERYWHERE),
+    )
+    .limit(1)
+)
 
 
 class SqlModerationStore:
@@ -58,16 +68,9 @@ class SqlModerationStore:
         return done.rowcount > 0
 
     async def is_banned(self, key: str, user_name: str) -> bool:
-        query = (
-            select(room_bans.c.room)
-            .where(
-                room_bans.c.user_key == user_key(user_name),
-                or_(room_bans.c.room == key, room_bans.c.room == EVERYWHERE),
-            )
-            .limit(1)
-        )
+        ban = {"banned_key": user_key(user_name), "room_key": key}
         async with self._engine.connect() as conn:
-            return (await conn.execute(query)).first() is not None
+            return (await conn.execute(_IS_BANNED, ban)).first() is not None
 
     async def banned(self, key: str) -> list[str]:
         query = (

@@ -9,6 +9,7 @@ from sqlalchemy import (
     ColumnElement,
     Insert,
     and_,
+    bindparam,
     exists,
     func,
     insert,
@@ -30,11 +31,100 @@ from flet_chat.storage.tables import mentions, messages, room_members, rooms
 # What counts as unread: what people said, not who came and went.
 _UNREAD_KINDS = (MessageKind.CHAT.value, MessageKind.ACTION.value)
 
+# The statements every join runs are built once, their values passed as parameters: building
+# and keying one cost about as much as SQLite running it (bench/changes.md, 30 November).
+
+# Messages someone else wrote. Names are one person whatever their case ("alice" joined
+# yesterday is "Alice" today); lower() is what both databases offer for that.
+_NOT_BY_READER = func.lower(messages.c.user_name) != bindparam("reader_lower")
+
+# A room and the user's member row in it, if any.
+_STANDING = (
+    select(
+        rooms.c.kind,
+        rooms.c.archived_at,
+        rooms.c.slow_mode_seconds,
+        room_members.c.user_name,
+        room_members.c.role,
+        room_members.c.muted_until,
+    )
+    .select_from(
+        rooms.outerjoin(
+            room_members,
+            and_(
+                room_members.c.room == rooms.c.key,
+                room_members.c.user_key == bindparam("reader_key"),
+            ),
+        )
+    )
+    .where(rooms.c.key == bindparam("room_key"))
+)
+
+# The user's member rows with their rooms.
+_ROOMS_OF = (
+    select(
+        room_members.c.room,
+        room_members.c.last_read_id,
+        room_members.c.role,
+        room_members.c.muted_until,
+        rooms.c.kind,
+        rooms.c.archived_at,
+        rooms.c.slow_mode_seconds,
+    )
+    .join(rooms, rooms.c.key == room_members.c.room)
+    .where(room_members.c.user_key == bindparam("reader_key"))
+)
+
+_GENERAL_SETTINGS = select(rooms.c.archived_at, rooms.c.slow_mode_seconds).where(
+    rooms.c.key == DEFAULT_ROOM
+)
+
+# Unread messages after the reader's marker, counted up to UNREAD_CAP.
+_UNREAD_COUNT = select(func.count()).select_from(
+    select(messages.c.id)
+    .where(
+        messages.c.room == bindparam("room_key"),
+        messages.c.id > bindparam("last_read"),
+        messages.c.kind.in_(_UNREAD_KINDS),
+        messages.c.deleted_at.is_(None),
+        _NOT_BY_READER,
+    )
+    .limit(UNREAD_CAP)
+    .subquery()
+)
+
+# Whether someone else named the reader after their marker.
+_MENTIONED = select(
+    exists().where(
+        mentions.c.user_key == bindparam("reader_key"),
+        mentions.c.room == bindparam("room_key"),
+        mentions.c.message_id > bindparam("last_read"),
+        messages.c.id == mentions.c.message_id,
+        _NOT_BY_READER,  # naming yourself is no news
+    )
+)
+
+# The reader's marker moves forward only (two tabs may mark read out of order).
+_MARK_READ = (
+    update(room_members)
+    .where(
+        room_members.c.room == bindparam("room_key"),
+        room_members.c.user_key == bindparam("reader_key"),
+        room_members.c.last_read_id < bindparam("read_up_to"),
+    )
+    .values(last_read_id=bindparam("read_up_to"))
+)
+
 
 class SqlRoomStore:
     def __init__(self, engine: AsyncEngine, messages_store: SqlStore) -> None:
         self._engine = engine
         self._writes = messages_store  # shares its write queue (one writer on SQLite)
+        dialect_insert = sqlite.insert if engine.dialect.name == "sqlite" else pg.insert
+        # A member row, or nothing if the user has one already.
+        self._insert_if_new = dialect_insert(room_members).on_conflict_do_nothing(
+            index_elements=[room_members.c.room, room_members.c.user_key]
+        )
 
     async def name_holder(self, user_name: str, skeleton: str) -> str | None:
         async with self._engine.connect() as conn:
@@ -84,23 +174,11 @@ class SqlRoomStore:
         return None if row is None else _membership(key, row)
 
     async def standing(self, key: str, user_name: str) -> tuple[Room | None, Membership | None]:
-        mine = and_(
-            room_members.c.room == rooms.c.key, room_members.c.user_key == user_key(user_name)
-        )
-        query = (
-            select(
-                rooms.c.kind,
-                rooms.c.archived_at,
-                rooms.c.slow_mode_seconds,
-                room_members.c.user_name,
-                room_members.c.role,
-                room_members.c.muted_until,
-            )
-            .select_from(rooms.outerjoin(room_members, mine))
-            .where(rooms.c.key == key)
-        )
         async with self._engine.connect() as conn:
-            row = (await conn.execute(query)).first()
+            found = await conn.execute(
+                _STANDING, {"reader_key": user_key(user_name), "room_key": key}
+            )
+            row = found.first()
             if row is None:
                 return None, None
             kind = RoomKind(row.kind)
@@ -162,7 +240,7 @@ class SqlRoomStore:
                     messages.c.room == DEFAULT_ROOM
                 )
                 last = int((await conn.execute(newest)).scalar_one())
-                await conn.execute(self._insert_new(key, user_name, last, datetime.now(UTC)))
+                await conn.execute(*self._insert_new(key, user_name, last, datetime.now(UTC)))
             done = await conn.execute(
                 update(room_members).where(*_row_of(key, user_name)).values(muted_until=until)
             )
@@ -224,7 +302,7 @@ class SqlRoomStore:
             last_read = int(newest.scalar_one() or 0)
             # Two tabs joining at once on PostgreSQL: the second finds the row, not an error.
             added = await conn.execute(
-                self._insert_new(key, user_name, last_read, datetime.now(UTC))
+                *self._insert_new(key, user_name, last_read, datetime.now(UTC))
             )
         return added.rowcount > 0
 
@@ -246,28 +324,13 @@ class SqlRoomStore:
 
     async def rooms_of(self, user_name: str) -> list[RoomState]:
         key = user_key(user_name)
-        query = (
-            select(
-                room_members.c.room,
-                room_members.c.last_read_id,
-                room_members.c.role,
-                room_members.c.muted_until,
-                rooms.c.kind,
-                rooms.c.archived_at,
-                rooms.c.slow_mode_seconds,
-            )
-            .join(rooms, rooms.c.key == room_members.c.room)
-            .where(room_members.c.user_key == key)
-        )
         async with self._engine.connect() as conn:
-            rows = {row.room: row for row in (await conn.execute(query)).all()}
+            found = await conn.execute(_ROOMS_OF, {"reader_key": key})
+            rows = {row.room: row for row in found.all()}
             general_row = rows.pop(DEFAULT_ROOM, None)
             general_settings = None
             if general_row is None:  # no marker yet: #general's settings still apply to them
-                settings = select(rooms.c.archived_at, rooms.c.slow_mode_seconds).where(
-                    rooms.c.key == DEFAULT_ROOM
-                )
-                general_settings = (await conn.execute(settings)).first()
+                general_settings = (await conn.execute(_GENERAL_SETTINGS)).first()
             # A user who never marked #general read has seen nothing: count nothing rather than
             # the whole history.
             states = [
@@ -317,64 +380,41 @@ class SqlRoomStore:
         muted = _utc(row.muted_until) if row is not None and row.muted_until else None
         if last_read is None:
             return RoomState(described, 0, mentioned=False, role=role, muted_until=muted)
-        unread = (
-            select(messages.c.id)
-            .where(
-                messages.c.room == room,
-                messages.c.id > last_read,
-                messages.c.kind.in_(_UNREAD_KINDS),
-                messages.c.deleted_at.is_(None),
-                _not_by(user_name),
-            )
-            .limit(UNREAD_CAP)
-            .subquery()
-        )
-        count = (await conn.execute(select(func.count()).select_from(unread))).scalar_one()
-        mentioned = exists().where(
-            mentions.c.user_key == key,
-            mentions.c.room == room,
-            mentions.c.message_id > last_read,
-            messages.c.id == mentions.c.message_id,
-            _not_by(user_name),  # naming yourself is no news
-        )
-        flagged = (await conn.execute(select(mentioned))).scalar_one()
+        reader = {
+            "reader_key": key,
+            "reader_lower": user_name.lower(),
+            "room_key": room,
+            "last_read": last_read,
+        }
+        count = (await conn.execute(_UNREAD_COUNT, reader)).scalar_one()
+        flagged = (await conn.execute(_MENTIONED, reader)).scalar_one()
         return RoomState(
             described, int(count), mentioned=bool(flagged), role=role, muted_until=muted
         )
 
     async def mark_read(self, key: str, user_name: str, message_id: int) -> None:
-        mine = and_(room_members.c.room == key, room_members.c.user_key == user_key(user_name))
         async with self._writes.writing() as conn:
             if key == DEFAULT_ROOM:
                 # #general keeps no member rows but this marker (see tables.room_members). Made
                 # with an insert that tolerates a concurrent one: two tabs mark read at once.
-                await conn.execute(self._insert_new(key, user_name, 0, datetime.now(UTC)))
+                await conn.execute(*self._insert_new(key, user_name, 0, datetime.now(UTC)))
             await conn.execute(
-                update(room_members)
-                .where(mine, room_members.c.last_read_id < message_id)
-                .values(last_read_id=message_id)
+                _MARK_READ,
+                {"room_key": key, "reader_key": user_key(user_name), "read_up_to": message_id},
             )
 
-    def _insert_new(self, room: str, user_name: str, last_read_id: int, now: datetime) -> Insert:
-        """A member row, or nothing if the user has one already."""
-        dialect_insert = sqlite.insert if self._engine.dialect.name == "sqlite" else pg.insert
-        return (
-            dialect_insert(room_members)
-            .values(
-                room=room,
-                user_key=user_key(user_name),
-                user_name=user_name,
-                last_read_id=last_read_id,
-                joined_at=now,
-            )
-            .on_conflict_do_nothing(index_elements=[room_members.c.room, room_members.c.user_key])
-        )
-
-
-def _not_by(user_name: str) -> ColumnElement[bool]:
-    """Messages someone else wrote. Names are one person whatever their case ("alice" joined
-    yesterday is "Alice" today); lower() is what both databases offer for that."""
-    return func.lower(messages.c.user_name) != user_name.lower()
+    def _insert_new(
+        self, room: str, user_name: str, last_read_id: int, now: datetime
+    ) -> tuple[Insert, dict[str, object]]:
+        """A member row, or nothing if the user has one already: the statement and its values."""
+        values: dict[str, object] = {
+            "room": room,
+            "user_key": user_key(user_name),
+            "user_name": user_name,
+            "last_read_id": last_read_id,
+            "joined_at": now,
+        }
+        return self._insert_if_new, values
 
 
 async def _insert_member(
