@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
+    BindParameter,
     ColumnElement,
     and_,
     bindparam,
@@ -254,19 +255,9 @@ class SqlAccountStore:
             return await _insert_session(conn, key, token_hash, kind, None, expires_at)
 
     async def session(self, token_hash: str, now: datetime) -> StoredSession | None:
-        query = (
-            select(
-                sessions.c.id,
-                # Both tables have a `kind`: the row's `kind` would be the account's.
-                sessions.c.kind.label("session_kind"),
-                sessions.c.last_used_at,
-                *_ACCOUNT_COLUMNS,
-            )
-            .join(users, users.c.user_key == sessions.c.user_key)
-            .where(sessions.c.token_hash == token_hash, _live(now))
-        )
         async with self._engine.connect() as conn:
-            row = (await conn.execute(query)).first()
+            found = await conn.execute(_SESSION, {"hash": token_hash, "now": now})
+            row = found.first()
         if row is None:
             return None
         return StoredSession(
@@ -342,9 +333,9 @@ class SqlAccountStore:
         wanted = set(session_ids)
         if not wanted:
             return set()
-        query = select(sessions.c.id).where(sessions.c.id.in_(list(wanted)), _live(now))
+        asked = {"session_ids": list(wanted), "now": now}
         async with self._engine.connect() as conn:
-            live = {int(i) for i in (await conn.execute(query)).scalars()}
+            live = {int(i) for i in (await conn.execute(_LIVE_AMONG, asked)).scalars()}
         return wanted - live
 
     # -- identity providers ---------------------------------------------------------------------
@@ -406,11 +397,29 @@ async def name_holder(conn: AsyncConnection, user_name: str, skeleton: str) -> s
     return holder
 
 
-def _live(now: datetime) -> ColumnElement[bool]:
+def _live(now: datetime | BindParameter[datetime]) -> ColumnElement[bool]:
     return and_(
         sessions.c.ended_at.is_(None),
         or_(sessions.c.expires_at.is_(None), sessions.c.expires_at > now),
     )
+
+
+# Every restored tab and every reconnect asks for its session by the token's hash; the
+# session watch asks which of its connections' sessions still live.
+_SESSION = (
+    select(
+        sessions.c.id,
+        # Both tables have a `kind`: the row's `kind` would be the account's.
+        sessions.c.kind.label("session_kind"),
+        sessions.c.last_used_at,
+        *_ACCOUNT_COLUMNS,
+    )
+    .join(users, users.c.user_key == sessions.c.user_key)
+    .where(sessions.c.token_hash == bindparam("hash"), _live(bindparam("now")))
+)
+_LIVE_AMONG = select(sessions.c.id).where(
+    sessions.c.id.in_(bindparam("session_ids", expanding=True)), _live(bindparam("now"))
+)
 
 
 def _utc(value: datetime | None) -> datetime | None:
