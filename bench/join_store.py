@@ -53,6 +53,7 @@ async def run(joins: int, rounds: int) -> dict[str, Any]:
                     room = await chat.rooms.writable(user, DEFAULT_ROOM)
                     if notice is not None:
                         await chat.rooms.mark_read(user, DEFAULT_ROOM, notice.id)
+                    # rooms_of lists #general first.
                     joined += room.key == DEFAULT_ROOM and states[0].room.key == DEFAULT_ROOM
                 if round_number:
                     per_round.append((time.process_time() - started) / joins)

@@ -69,7 +69,7 @@ class SqlAccountStore:
         self._insert = sqlite.insert if engine.dialect.name == "sqlite" else pg.insert
         # No conflict target: either unique key (the name in any case, or its skeleton) makes
         # a claim a no-op, and the database decides which of two racing claims wins.
-        self._claim = self._insert(users).on_conflict_do_nothing()
+        self._claim_name = self._insert(users).on_conflict_do_nothing()
 
     # -- accounts -------------------------------------------------------------------------------
 
@@ -93,7 +93,7 @@ class SqlAccountStore:
         }
         async with self._writes.writing() as conn:
             for _ in range(3):
-                if (await conn.execute(self._claim, claim)).rowcount > 0:
+                if (await conn.execute(self._claim_name, claim)).rowcount > 0:
                     return None
                 holder = await name_holder(conn, user_name, skeleton)
                 if holder is not None:

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
-    Insert,
+    String,
     and_,
     bindparam,
     exists,
@@ -32,11 +32,11 @@ from flet_chat.storage.tables import mentions, messages, room_members, rooms
 _UNREAD_KINDS = (MessageKind.CHAT.value, MessageKind.ACTION.value)
 
 # The statements every join runs are built once, their values passed as parameters: building
-# and keying one cost about as much as SQLite running it (bench/changes.md, 30 November).
+# and keying one cost about as much as SQLite running it (`python -m bench.join_store`).
 
 # Messages someone else wrote. Names are one person whatever their case ("alice" joined
 # yesterday is "Alice" today); lower() is what both databases offer for that.
-_NOT_BY_READER = func.lower(messages.c.user_name) != bindparam("reader_lower")
+_NOT_BY_READER = func.lower(messages.c.user_name) != bindparam("reader_lower", type_=String)
 
 # A room and the user's member row in it, if any.
 _STANDING = (
@@ -240,7 +240,7 @@ class SqlRoomStore:
                     messages.c.room == DEFAULT_ROOM
                 )
                 last = int((await conn.execute(newest)).scalar_one())
-                await conn.execute(*self._insert_new(key, user_name, last, datetime.now(UTC)))
+                await conn.execute(self._insert_if_new, _member_values(key, user_name, last))
             done = await conn.execute(
                 update(room_members).where(*_row_of(key, user_name)).values(muted_until=until)
             )
@@ -302,7 +302,7 @@ class SqlRoomStore:
             last_read = int(newest.scalar_one() or 0)
             # Two tabs joining at once on PostgreSQL: the second finds the row, not an error.
             added = await conn.execute(
-                *self._insert_new(key, user_name, last_read, datetime.now(UTC))
+                self._insert_if_new, _member_values(key, user_name, last_read)
             )
         return added.rowcount > 0
 
@@ -397,24 +397,22 @@ class SqlRoomStore:
             if key == DEFAULT_ROOM:
                 # #general keeps no member rows but this marker (see tables.room_members). Made
                 # with an insert that tolerates a concurrent one: two tabs mark read at once.
-                await conn.execute(*self._insert_new(key, user_name, 0, datetime.now(UTC)))
+                await conn.execute(self._insert_if_new, _member_values(key, user_name, 0))
             await conn.execute(
                 _MARK_READ,
                 {"room_key": key, "reader_key": user_key(user_name), "read_up_to": message_id},
             )
 
-    def _insert_new(
-        self, room: str, user_name: str, last_read_id: int, now: datetime
-    ) -> tuple[Insert, dict[str, object]]:
-        """A member row, or nothing if the user has one already: the statement and its values."""
-        values: dict[str, object] = {
-            "room": room,
-            "user_key": user_key(user_name),
-            "user_name": user_name,
-            "last_read_id": last_read_id,
-            "joined_at": now,
-        }
-        return self._insert_if_new, values
+
+def _member_values(room: str, user_name: str, last_read_id: int) -> dict[str, object]:
+    """A member row's values, for `_insert_if_new`."""
+    return {
+        "room": room,
+        "user_key": user_key(user_name),
+        "user_name": user_name,
+        "last_read_id": last_read_id,
+        "joined_at": datetime.now(UTC),
+    }
 
 
 async def _insert_member(
