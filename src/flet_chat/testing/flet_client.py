@@ -375,6 +375,13 @@ class FletClient:
         """Click the control with `key` (the first in the page), or the control given."""
         await self._event(self.get(key) if isinstance(key, str) else key, "click", None)
 
+    async def dismissed(self, dialog: Node) -> None:
+        """Say what Flutter says once a dialog the server closed is gone (its closing animation
+        over): "open" false, then "dismiss". This client does not say it by itself."""
+        dialog["open"] = False
+        await self._ws.send(encode(UPDATE_PROPS, {"id": dialog["_i"], "props": {"open": False}}))
+        await self._event(dialog, "dismiss", None)
+
     async def lifecycle(self, state: str) -> None:
         """The tab was hidden ("hide") or shown ("show"), as Flutter reports it."""
         await self._event(self.page, "app_lifecycle_state_change", {"state": state})

@@ -4,7 +4,7 @@ unit tests (a control not added to a page refuses `update()`)."""
 from __future__ import annotations
 
 import contextlib
-from typing import Protocol
+from typing import Any, Protocol
 
 import flet as ft
 
@@ -43,6 +43,7 @@ class PageScreen:
 
     def __init__(self, page: ft.Page) -> None:
         self._page = page
+        self._waiting: dict[int, ft.DialogControl] = {}  # to show again once Flutter drops them
 
     def refresh(self, *controls: ft.Control) -> None:
         for control in controls:
@@ -64,7 +65,30 @@ class PageScreen:
                 await field.focus()  # type: ignore[no-untyped-call]  # Flet 1.0.5: unannotated
 
     def show_dialog(self, dialog: ft.DialogControl) -> None:
-        self._page.show_dialog(dialog)
+        if dialog.open or not self._on_page(dialog):
+            self._page.show_dialog(dialog)  # RuntimeError if it shows already, as Flet's
+            return
+        # Closed and still closing: Flutter says it is gone ("open" false, then "dismiss", which
+        # takes it off the page) only after its closing animation. "open" set again before
+        # that would be undone by it, and Flet refuses a dialog still on the page (search
+        # clicked again at once; a session ended just after its dialog closed): shown again
+        # once it is gone.
+        if self._waiting.get(id(dialog)) is dialog:
+            return
+        self._waiting[id(dialog)] = dialog
+        takes_it_off = dialog.on_dismiss  # Flet's, set by show_dialog
+
+        async def then_show(*args: Any) -> None:
+            if callable(takes_it_off):
+                await takes_it_off(*args)
+            if self._waiting.pop(id(dialog), None) is not None and not self._on_page(dialog):
+                with contextlib.suppress(RuntimeError):  # the tab closed meanwhile
+                    self._page.show_dialog(dialog)
+
+        dialog.on_dismiss = then_show
+
+    def _on_page(self, dialog: ft.DialogControl) -> bool:
+        return any(shown is dialog for shown in self._page._dialogs.controls)
 
     def pop_dialog(self) -> None:
         self._page.pop_dialog()
@@ -72,6 +96,7 @@ class PageScreen:
     def close_dialog(self, dialog: ft.DialogControl) -> None:
         # What pop_dialog does to the top one; Flet drops it from the page once Flutter says
         # it is dismissed. RuntimeError: the tab closed, and the dialog with it.
+        self._waiting.pop(id(dialog), None)  # asked for again while closing, and closed again
         if dialog.open:
             dialog.open = False
             with contextlib.suppress(RuntimeError):
