@@ -4,6 +4,7 @@ unit tests (a control not added to a page refuses `update()`)."""
 from __future__ import annotations
 
 import contextlib
+import inspect
 from typing import Any, Protocol
 
 import flet as ft
@@ -68,19 +69,18 @@ class PageScreen:
         if dialog.open or not self._on_page(dialog):
             self._page.show_dialog(dialog)  # RuntimeError if it shows already, as Flet's
             return
-        # Closed and still closing: Flutter says it is gone ("open" false, then "dismiss", which
-        # takes it off the page) only after its closing animation. "open" set again before
-        # that would be undone by it, and Flet refuses a dialog still on the page (search
-        # clicked again at once; a session ended just after its dialog closed): shown again
-        # once it is gone.
+        # Closed and still closing (search clicked again at once): Flutter says it is gone
+        # ("open" false, then "dismiss", which takes it off the page) only after its closing
+        # animation. "open" set again before that would be undone by it, and Flet refuses a
+        # dialog still on the page (an error that ends the session): shown again once gone.
         if self._waiting.get(id(dialog)) is dialog:
             return
         self._waiting[id(dialog)] = dialog
         takes_it_off = dialog.on_dismiss  # Flet's, set by show_dialog
 
         async def then_show(*args: Any) -> None:
-            if callable(takes_it_off):
-                await takes_it_off(*args)
+            if callable(takes_it_off) and inspect.isawaitable(result := takes_it_off(*args)):
+                await result
             if self._waiting.pop(id(dialog), None) is not None and not self._on_page(dialog):
                 with contextlib.suppress(RuntimeError):  # the tab closed meanwhile
                     self._page.show_dialog(dialog)
