@@ -3,8 +3,10 @@ aiosqlite's thread; one that holds a transaction is still rolled back."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
+from types import SimpleNamespace
 
 import aiosqlite
 import pytest
@@ -80,3 +82,10 @@ async def test_a_write_left_uncommitted_is_rolled_back_when_given_back(
         await conn.execute(text("INSERT INTO notes VALUES ('mine')"))
         await conn.commit()
     assert await count(engine) == 1
+
+
+def test_a_closed_connection_cannot_tell_and_gets_the_real_rollback() -> None:
+    closed = sqlite3.connect(":memory:")
+    closed.close()  # as aiosqlite's thread does before it lets go of the connection
+    adapted = SimpleNamespace(_connection=SimpleNamespace(_connection=closed))
+    assert sqlite_in_transaction(adapted) is None

@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import sqlite3
 from pathlib import Path
 from typing import Any, Literal
 
@@ -89,7 +90,8 @@ def _skip_idle_sqlite_rollbacks(engine: AsyncEngine) -> None:
     aiosqlite runs each rollback on its own thread: a round trip through a queue and back into
     the event loop, about seven per join. Python's sqlite3 does nothing for a rollback outside
     a transaction, and reads open none (it begins one before a write only), so the rollback
-    is skipped exactly where it would have done nothing; a write's is still made."""
+    is skipped exactly where it would have done nothing; a write's is still made. The check is
+    SQLite's own flag, so a transaction begun any other way (BEGIN, a savepoint) counts too."""
     dialect = engine.sync_engine.dialect
     rollback = dialect.do_rollback
 
@@ -107,7 +109,10 @@ def sqlite_in_transaction(dbapi_connection: Any) -> bool | None:
     event loop's thread while the connection is idle: sqlite3 answers it from SQLite's own
     autocommit flag (no lock, no statement)."""
     sqlite = getattr(getattr(dbapi_connection, "_connection", None), "_connection", None)
-    in_transaction = getattr(sqlite, "in_transaction", None)
+    try:
+        in_transaction = getattr(sqlite, "in_transaction", None)
+    except sqlite3.ProgrammingError:  # closed, before aiosqlite let go of it
+        return None
     return in_transaction if isinstance(in_transaction, bool) else None
 
 

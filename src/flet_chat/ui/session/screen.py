@@ -3,8 +3,10 @@ unit tests (a control not added to a page refuses `update()`)."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import inspect
+from types import SimpleNamespace
 from typing import Any, Protocol
 
 import flet as ft
@@ -13,6 +15,10 @@ from flet_chat.flet_compat import ShiftEnterTextField, send_page_title
 from flet_chat.ui.updates import send_updates
 from flet_chat.ui.views.chat_view import ChatView
 from flet_chat.ui.views.message_list import Update
+
+# Flutter says a closed dialog is gone once its closing animation is over (about 0.2 s); a
+# dialog asked for again meanwhile is shown then, or after this long if that word never comes.
+DISMISS_WAIT_SECONDS = 3.0
 
 
 class Screen(Protocol):
@@ -45,6 +51,7 @@ class PageScreen:
     def __init__(self, page: ft.Page) -> None:
         self._page = page
         self._waiting: dict[int, ft.DialogControl] = {}  # to show again once Flutter drops them
+        self._tasks: set[asyncio.Task[None]] = set()
 
     def refresh(self, *controls: ft.Control) -> None:
         for control in controls:
@@ -66,8 +73,14 @@ class PageScreen:
                 await field.focus()  # type: ignore[no-untyped-call]  # Flet 1.0.5: unannotated
 
     def show_dialog(self, dialog: ft.DialogControl) -> None:
-        if dialog.open or not self._on_page(dialog):
-            self._page.show_dialog(dialog)  # RuntimeError if it shows already, as Flet's
+        if not self._on_page(dialog):
+            if not isinstance(dialog, ft.SnackBar):
+                self._waiting.clear()  # a dialog asked for later comes first
+            self._page.show_dialog(dialog)
+            return
+        if dialog.open:
+            # Showing, as far as the server knows; a click that reaches what is under it means
+            # the browser is closing it (a tap outside, Esc) and will say so. Flet would refuse.
             return
         # Closed and still closing (search clicked again at once): Flutter says it is gone
         # ("open" false, then "dismiss", which takes it off the page) only after its closing
@@ -76,15 +89,27 @@ class PageScreen:
         if self._waiting.get(id(dialog)) is dialog:
             return
         self._waiting[id(dialog)] = dialog
-        takes_it_off = dialog.on_dismiss  # Flet's, set by show_dialog
+        takes_it_off = dialog.on_dismiss  # Flet's, set by show_dialog (or an earlier then_show)
 
         async def then_show(*args: Any) -> None:
+            lost.cancel()
             if callable(takes_it_off) and inspect.isawaitable(result := takes_it_off(*args)):
                 await result
             if self._waiting.pop(id(dialog), None) is not None and not self._on_page(dialog):
                 with contextlib.suppress(RuntimeError):  # the tab closed meanwhile
                     self._page.show_dialog(dialog)
 
+        def dismiss_lost() -> None:
+            # A reconnect rebuilt the page, or the dialog closed before Flutter drew it: no
+            # "dismiss" will come. Taken off the page as Flet's handler does (`data` False: not
+            # the dialog's own dismissal, so its own on_dismiss is not called).
+            still_waiting = dialog.on_dismiss is then_show  # (a separate name: no narrowing)
+            if still_waiting:
+                task = asyncio.ensure_future(then_show(SimpleNamespace(data=False)))
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
+
+        lost = asyncio.get_running_loop().call_later(DISMISS_WAIT_SECONDS, dismiss_lost)
         dialog.on_dismiss = then_show
 
     def _on_page(self, dialog: ft.DialogControl) -> bool:
