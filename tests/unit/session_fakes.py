@@ -35,6 +35,9 @@ class FakeScreen:
     async def focus(self, field: ft.TextField) -> None:
         self.focused.append(field)
 
+    async def reconnected(self) -> None:
+        pass  # no page: no dialog left closing
+
     def set_title(self, title: str) -> None:
         self.titles.append(title)
 

@@ -355,6 +355,7 @@ class SessionController:
             await forget_flet_session(self.page.session)
 
     async def _on_connect(self, _event: Any) -> None:
+        await self.screen.reconnected()
         await self.identity.reconnected()
 
     async def _on_lifecycle(self, _event: Any) -> None:

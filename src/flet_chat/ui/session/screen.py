@@ -3,7 +3,6 @@ unit tests (a control not added to a page refuses `update()`)."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import inspect
 from types import SimpleNamespace
@@ -16,10 +15,6 @@ from flet_chat.ui.updates import send_updates
 from flet_chat.ui.views.chat_view import ChatView
 from flet_chat.ui.views.message_list import Update
 
-# Flutter says a closed dialog is gone once its closing animation is over (about 0.2 s); a
-# dialog asked for again meanwhile is shown then, or after this long if that word never comes.
-DISMISS_WAIT_SECONDS = 3.0
-
 
 class Screen(Protocol):
     def refresh(self, *controls: ft.Control) -> None:
@@ -29,6 +24,9 @@ class Screen(Protocol):
         """Send the message list's updates (rows, chunks, controls)."""
 
     async def focus(self, field: ft.TextField) -> None: ...
+
+    async def reconnected(self) -> None:
+        """The browser came back on a new connection."""
 
     def set_title(self, title: str) -> None:
         """The browser tab's (or window's) title."""
@@ -51,7 +49,6 @@ class PageScreen:
     def __init__(self, page: ft.Page) -> None:
         self._page = page
         self._waiting: dict[int, ft.DialogControl] = {}  # to show again once Flutter drops them
-        self._tasks: set[asyncio.Task[None]] = set()
 
     def refresh(self, *controls: ft.Control) -> None:
         for control in controls:
@@ -92,25 +89,25 @@ class PageScreen:
         takes_it_off = dialog.on_dismiss  # Flet's, set by show_dialog (or an earlier then_show)
 
         async def then_show(*args: Any) -> None:
-            lost.cancel()
             if callable(takes_it_off) and inspect.isawaitable(result := takes_it_off(*args)):
                 await result
             if self._waiting.pop(id(dialog), None) is not None and not self._on_page(dialog):
                 with contextlib.suppress(RuntimeError):  # the tab closed meanwhile
                     self._page.show_dialog(dialog)
 
-        def dismiss_lost() -> None:
-            # A reconnect rebuilt the page, or the dialog closed before Flutter drew it: no
-            # "dismiss" will come. Taken off the page as Flet's handler does (`data` False: not
-            # the dialog's own dismissal, so its own on_dismiss is not called).
-            still_waiting = dialog.on_dismiss is then_show  # (a separate name: no narrowing)
-            if still_waiting:
-                task = asyncio.ensure_future(then_show(SimpleNamespace(data=False)))
-                self._tasks.add(task)
-                task.add_done_callback(self._tasks.discard)
-
-        lost = asyncio.get_running_loop().call_later(DISMISS_WAIT_SECONDS, dismiss_lost)
         dialog.on_dismiss = then_show
+
+    async def reconnected(self) -> None:
+        """The browser came back and was sent the page again: a dialog it was closing is a
+        closed one there, and its "dismiss" went with the old connection. Taken off the page
+        as Flet's dismissal does (`data` False: not the dialog's own dismissal, so its own
+        on_dismiss is not called), and shown again if it was asked for meanwhile."""
+        for dialog in [d for d in self._page._dialogs.controls if not d.open]:
+            handler: Any = dialog.on_dismiss  # Flet's wrapper (or then_show): one argument
+            if callable(handler):
+                result = handler(SimpleNamespace(data=False))
+                if inspect.isawaitable(result):
+                    await result
 
     def _on_page(self, dialog: ft.DialogControl) -> bool:
         return any(shown is dialog for shown in self._page._dialogs.controls)
