@@ -355,7 +355,10 @@ class SessionController:
             await forget_flet_session(self.page.session)
 
     async def _on_connect(self, _event: Any) -> None:
-        await self.screen.reconnected()
+        try:
+            await self.screen.reconnected()
+        except Exception as error:  # a dialog left on the page: the user is back all the same
+            logger.warning("could not let go of the dialogs closing before a reconnect: %r", error)
         await self.identity.reconnected()
 
     async def _on_lifecycle(self, _event: Any) -> None:

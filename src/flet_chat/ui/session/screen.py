@@ -15,6 +15,10 @@ from flet_chat.ui.updates import send_updates
 from flet_chat.ui.views.chat_view import ChatView
 from flet_chat.ui.views.message_list import Update
 
+# Where Flet's show_dialog keeps the dismiss handler it wraps a dialog's own in (Flet 1.0.5,
+# base_page.py): it takes the dialog off the page.
+_FLET_DISMISS_WRAPPER = "_managed_dialog_dismiss_wrapper"
+
 
 class Screen(Protocol):
     def refresh(self, *controls: ft.Control) -> None:
@@ -104,10 +108,12 @@ class PageScreen:
         on_dismiss is not called), and shown again if it was asked for meanwhile."""
         for dialog in [d for d in self._page._dialogs.controls if not d.open]:
             handler: Any = dialog.on_dismiss  # Flet's wrapper (or then_show): one argument
-            if callable(handler):
-                result = handler(SimpleNamespace(data=False))
-                if inspect.isawaitable(result):
-                    await result
+            flets = getattr(dialog, _FLET_DISMISS_WRAPPER, None)
+            if handler is None or not (handler is flets or id(dialog) in self._waiting):
+                continue  # not put there by show_dialog: not ours to take off
+            result = handler(SimpleNamespace(data=False))
+            if inspect.isawaitable(result):
+                await result
 
     def _on_page(self, dialog: ft.DialogControl) -> bool:
         return any(shown is dialog for shown in self._page._dialogs.controls)
