@@ -14,27 +14,35 @@ def dialog_holding(client: FletClient, key: str) -> Node:
     return next(d for d in dialogs if any(c.get("key") == key for c in client.walk(d)))
 
 
+async def open_search(client: FletClient, what: str = "the search dialog") -> Node:
+    """Click the search button, wait for its dialog; returns the dialog as the client has it."""
+    await client.click(keys.SEARCH_BUTTON)
+    await client.wait_for(lambda: client.in_dialog(keys.SEARCH_INPUT), what=what)
+    return dialog_holding(client, keys.SEARCH_INPUT)
+
+
+async def close_search(client: FletClient) -> None:
+    """Click its close button; the server closes it (Flutter has not said it is gone yet)."""
+    await client.click(keys.SEARCH_CLOSE)
+    await client.wait_for(lambda: not client.dialog_open(), what="the dialog closing")
+
+
 async def test_search_opened_again_while_it_closes_shows_once_it_is_gone(
     server: ServerProcess, connect: Connect
 ) -> None:
     async with connect(server) as alice:
         await alice.join("Alice")
-        await alice.click(keys.SEARCH_BUTTON)
-        await alice.wait_for(lambda: alice.in_dialog(keys.SEARCH_INPUT), what="the search dialog")
-        search = dialog_holding(alice, keys.SEARCH_INPUT)
-        await alice.click(keys.SEARCH_CLOSE)
-        await alice.wait_for(lambda: not alice.dialog_open(), what="the dialog closing")
+        search = await open_search(alice)
+        await close_search(alice)
         # Clicked again before Flutter has said the first one is gone.
         await alice.click(keys.SEARCH_BUTTON)
         await alice.dismissed(search)
         await alice.wait_for(lambda: alice.in_dialog(keys.SEARCH_INPUT), what="search again")
         # And it still closes and opens as before.
         again = dialog_holding(alice, keys.SEARCH_INPUT)
-        await alice.click(keys.SEARCH_CLOSE)
-        await alice.wait_for(lambda: not alice.dialog_open(), what="the dialog closing")
+        await close_search(alice)
         await alice.dismissed(again)
-        await alice.click(keys.SEARCH_BUTTON)
-        await alice.wait_for(lambda: alice.in_dialog(keys.SEARCH_INPUT), what="search a third time")
+        await open_search(alice, what="search a third time")
 
 
 async def test_search_asked_for_while_the_browser_closes_it_does_not_end_the_session(
@@ -42,15 +50,12 @@ async def test_search_asked_for_while_the_browser_closes_it_does_not_end_the_ses
 ) -> None:
     async with connect(server) as alice:
         await alice.join("Alice")
-        await alice.click(keys.SEARCH_BUTTON)
-        await alice.wait_for(lambda: alice.in_dialog(keys.SEARCH_INPUT), what="the search dialog")
-        search = dialog_holding(alice, keys.SEARCH_INPUT)
+        search = await open_search(alice)
         # A tap outside closes it in the browser, which says so after the animation; a click
         # on the search button gets to the server first.
         await alice.click(keys.SEARCH_BUTTON)
         await alice.dismissed(search)
-        await alice.click(keys.SEARCH_BUTTON)
-        await alice.wait_for(lambda: alice.in_dialog(keys.SEARCH_INPUT), what="search again")
+        await open_search(alice, what="search again")
         assert len(alice.open_dialogs()) == 1
 
 
@@ -59,13 +64,10 @@ async def test_a_dialog_closing_when_the_connection_dropped_shows_again_after_it
 ) -> None:
     async with connect(server) as alice:
         await alice.join("Alice")
-        await alice.click(keys.SEARCH_BUTTON)
-        await alice.wait_for(lambda: alice.in_dialog(keys.SEARCH_INPUT), what="the search dialog")
-        await alice.click(keys.SEARCH_CLOSE)
-        await alice.wait_for(lambda: not alice.dialog_open(), what="the dialog closing")
+        await open_search(alice)
+        await close_search(alice)
         alice.abort()  # the connection dropped while it closed: its "dismiss" never comes
         async with connect(server, alice.session_id) as back:
             await back.wait_for(lambda: back.find(keys.SEARCH_BUTTON), what="the page again")
-            await back.click(keys.SEARCH_BUTTON)
-            await back.wait_for(lambda: back.in_dialog(keys.SEARCH_INPUT), what="search again")
+            await open_search(back, what="search again")
             assert len(back.open_dialogs()) == 1
