@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -18,9 +18,12 @@ LABELS = {
     "tutorial": "tutorial",
     "floor": "floor",
     "cluster": "Flet Chat, N workers",
+    "flet-session": "Flet session",
 }
-# Column order in the tables; the cluster's column only when the report has cluster results.
-ORDER = ("ours", "cluster", "tutorial", "floor")
+# Column order in the tables; the cluster's and the Flet session floor's columns only when the
+# report has their results.
+ORDER = ("ours", "cluster", "tutorial", "floor", "flet-session")
+OPTIONAL_KINDS = ("cluster", "flet-session")
 Result = dict[str, Any]
 
 # Budgets from the issue; "flat" memory is read as: per-session RSS with 100,000 stored messages
@@ -84,12 +87,25 @@ def _scenarios(report: Result, kind: str) -> list[Result]:
 
 
 def _has_cluster(report: Result) -> bool:
-    return any("cluster" in s.get("results", {}) for s in report.get("scenarios", []))
+    return _has(report, "cluster")
+
+
+def _has(report: Result, kind: str) -> bool:
+    """Whether `kind` ran in any scenario of this report."""
+    return any(
+        _get(s.get("results", {}), kind, "status") not in (None, "n/a")
+        for s in report.get("scenarios", [])
+    )
 
 
 def _kinds(report: Result) -> list[str]:
     """The servers of this report in column order (reports from before the cluster: three)."""
-    return [k for k in ORDER if k in KINDS and (k != "cluster" or _has_cluster(report))]
+    return [k for k in ORDER if k in KINDS and (k not in OPTIONAL_KINDS or _has(report, k))]
+
+
+def _bases(kinds: Sequence[str]) -> list[str]:
+    """The baselines our figures are divided by, of those in the report."""
+    return [k for k in ("tutorial", "floor", "flet-session") if k in kinds]
 
 
 def _labels(report: Result) -> dict[str, str]:
@@ -127,6 +143,7 @@ RATIO_METRICS = {
     "latency p99 (ms)",
     "deliveries missing",
     "RSS per session (KB)",
+    "server CPU, joins (s)",
 }
 
 
@@ -135,7 +152,8 @@ def room_table(report: Result) -> list[str]:
     labels = _labels(report)
     # Ratios of our server (and of the cluster, when run) to the two baselines.
     mine = [k for k in ("ours", "cluster") if k in kinds]
-    heads = [f"{m} ÷ {base}" for m in mine for base in ("tutorial", "floor")]
+    bases = _bases(kinds)
+    heads = [f"{m} ÷ {base}" for m in mine for base in bases]
     lines = [
         "| scenario | metric | " + " | ".join([labels[k] for k in kinds] + heads) + " |",
         "| --- | --- | " + " | ".join(["---:"] * (len(kinds) + len(heads))) + " |",
@@ -152,7 +170,7 @@ def room_table(report: Result) -> list[str]:
                 ratios = [
                     _ratio(_value(results.get(m), getter), _value(results.get(base), getter))
                     for m in mine
-                    for base in ("tutorial", "floor")
+                    for base in bases
                 ]
             else:
                 ratios = [""] * len(heads)
@@ -500,7 +518,13 @@ def plot(report: Result, out_dir: Path) -> list[Path]:
 
     out_dir.mkdir(parents=True, exist_ok=True)
     rooms = _scenarios(report, "room")
-    styles = {"ours": "o-", "tutorial": "s--", "floor": "^:", "cluster": "D-."}
+    styles = {
+        "ours": "o-",
+        "tutorial": "s--",
+        "floor": "^:",
+        "cluster": "D-.",
+        "flet-session": "v-",
+    }
     kinds = _kinds(report)
     labels = _labels(report)
     when = f"{report.get('started_at', '')} · {report.get('machine', {}).get('cpu_model', '')}"
@@ -609,6 +633,16 @@ def render(report: Result, results_dir: Path) -> str:
         if _has_cluster(report)
         else []
     )
+    flet_session = (
+        [
+            "- **Flet session** (*joins-1000* only): the least a Flet chat session does",
+            "  (`bench/baselines/flet_session.py`): a small page, a name dialog closed on submit,",
+            "  broadcasts shown; no history, accounts, storage or join notices. Its join CPU is",
+            "  what Flet's own session machinery costs a join on this machine.",
+        ]
+        if _has(report, "flet-session")
+        else []
+    )
     stamp_file = f"bench/results/{report.get('results_file', 'latest.json')}"
     out: list[str] = [
         "# Benchmarks",
@@ -622,6 +656,7 @@ def render(report: Result, results_dir: Path) -> str:
         "  `bench/baselines/tutorial_app.py` (the anchor users compare us with);",
         "- **floor**: a bare `websockets` broadcast server (`bench/baselines/ws_broadcast.py`),",
         "  the least work any server on this machine must do to fan a message out.",
+        *flet_session,
         *cluster,
         "",
         "## How to run",
@@ -634,8 +669,8 @@ def render(report: Result, results_dir: Path) -> str:
         ".venv/bin/python -m bench.report         # rebuild this page from results/latest.json",
         "```",
         "",
-        "Options: `--targets ours,tutorial,floor,cluster` (default: all four; with `--quick`",
-        "the first three), `--workers N` (the cluster's processes, default 2), `--only",
+        "Options: `--targets ours,tutorial,floor,cluster,flet-session` (default: all; with",
+        "`--quick` the first three), `--workers N` (the cluster's processes, default 2), `--only",
         "room-200,churn-1000`, `--tutorial-max-sessions N`, `--no-docs`. The cluster uses",
         "PostgreSQL on 127.0.0.1:5432 and Redis on 127.0.0.1:6379 (`FLET_CHAT_TEST_POSTGRES`,",
         "`FLET_CHAT_TEST_REDIS` point elsewhere). Results: `bench/results/<UTC time>.json` and",

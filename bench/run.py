@@ -44,8 +44,13 @@ NOT_RUN_REASONS = {
     "history": "the tutorial and the floor keep no history",
     "storm": "the restart storm runs against our server only",
 }
+# Why the Flet session floor is not in a scenario: it is the joins' comparison.
+FLET_SESSION_REASON = "the Flet session floor runs in the joins scenario only"
 QUICK_TARGETS = BASELINES
-FULL_TARGETS = (*BASELINES, "cluster")
+# The Flet session floor (bench/baselines/flet_session.py) runs in the joins scenario only.
+FULL_TARGETS = (*BASELINES, "cluster", "flet-session")
+# One letter per server in the run's message tags (the floor and the Flet session share "f").
+TAG_LETTERS = {"ours": "o", "tutorial": "t", "floor": "f", "cluster": "c", "flet-session": "s"}
 
 
 def plan(quick: bool, targets: tuple[str, ...] | list[str] = ()) -> list[Scenario]:
@@ -81,7 +86,7 @@ def plan(quick: bool, targets: tuple[str, ...] | list[str] = ()) -> list[Scenari
             1000,
             messages=10,
             join_messages=1.0,
-            targets=("ours", "floor", "cluster"),
+            targets=("ours", "floor", "cluster", "flet-session"),
         ),
         Scenario(
             "history-200",
@@ -208,7 +213,9 @@ async def run_all(args: argparse.Namespace, stamp: str, logs_dir: Path) -> dict[
                 if kind not in scenario.targets:
                     entry["results"][kind] = {
                         "status": "n/a",
-                        "reason": NOT_RUN_REASONS.get(scenario.kind, "not run"),
+                        "reason": FLET_SESSION_REASON
+                        if kind == "flet-session"
+                        else NOT_RUN_REASONS.get(scenario.kind, "not run"),
                     }
                     continue
                 if kind == "tutorial":
@@ -227,7 +234,7 @@ async def run_all(args: argparse.Namespace, stamp: str, logs_dir: Path) -> dict[
                     kind,
                     work_dir=Path(tmp),
                     logs_dir=logs_dir,
-                    run_id=f"{run_id}{len(report['scenarios'])}{kind[0]}",
+                    run_id=f"{run_id}{len(report['scenarios'])}{TAG_LETTERS[kind]}",
                     limits=limits,
                     workers=args.workers,
                 )

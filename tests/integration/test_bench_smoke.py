@@ -40,3 +40,33 @@ async def test_the_harness_delivers_every_message_to_every_session(tmp_path: Pat
     assert result["server"]["rss_per_session_kb"] is not None
     assert result["server_log_problems"]["error_lines"] == 0, result["server_log_problems"]
     json.loads(json.dumps(result))  # the report is plain JSON
+
+
+async def test_the_flet_session_floor_joins_and_delivers(tmp_path: Path) -> None:
+    """The joins scenario's Flet floor: every session joins through its name dialog, and the
+    messages sent while they join (if any joined before one was sent: 20 join in a moment)
+    and after reach the sessions that had joined."""
+    scenario = Scenario(
+        "joins-20",
+        "joins",
+        20,
+        senders=2,
+        messages=4,
+        interval=0.25,
+        join_messages=0.1,
+        targets=("flet-session",),
+    )
+    limits = Limits(settle_timeout=10, drain_timeout=10, scenario_timeout=50)
+
+    result = await run_scenario(
+        scenario, "flet-session", work_dir=tmp_path, logs_dir=tmp_path / "logs", limits=limits
+    )
+
+    assert result["status"] == "ok", result
+    assert result["sessions_joined"] == 20, result["join_failures"]
+    assert result["deliveries_expected"] == 80
+    assert result["deliveries_missing"] == 0, result["send_outcomes"]
+    assert result["crashes"] == 0, result["crash_samples"]
+    assert result["during_joins"]["deliveries_missing"] == 0, result["during_joins"]
+    assert result["server"]["join_phase"]["cpu_seconds"] > 0
+    assert result["server_log_problems"]["error_lines"] == 0, result["server_log_problems"]

@@ -1,0 +1,97 @@
+"""The least a Flet chat session costs: the floor of a join for an app built on Flet 1.0.5.
+
+What every session of a Flet chat must do, and nothing more: register, get a small page (a
+message list and a composer), be shown a name dialog, have the name's submit close it, and be
+sent the messages broadcast to everyone. Unlike the tutorial (bench/baselines/tutorial_app.py):
+
+- no join notice for everyone, so a crowd joining costs each join, not each join times the
+  sessions already in (the tutorial's is quadratic, which is the tutorial's cost, not Flet's);
+- the list keeps the last `KEEP_ROWS` messages, and a message updates only the list;
+- the handlers are async, as ours are.
+
+No history, no accounts, no storage, no presence: a join here is Flet's session machinery (the
+websocket, the session, the page's first diff and encoding, the dialog shown and closed). The
+joins scenario runs it beside ours, so a join's server CPU has a Flet floor in the same run.
+Keys are those the load client drives (`name_input`, `message_input`).
+
+Run: `python -m bench.baselines.flet_session --port 8552`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from typing import Any
+
+import flet as ft
+
+KEEP_ROWS = 50
+
+
+def main(page: ft.Page) -> None:
+    page.title = "Flet session floor"
+    chat = ft.ListView(key="message_list", expand=True, spacing=10, auto_scroll=True)
+    name = ft.TextField(key="name_input", label="Your name", autofocus=True)
+    composer = ft.TextField(
+        key="message_input", hint_text="Write a message...", filled=True, expand=True
+    )
+    dialog = ft.AlertDialog(
+        modal=True, title=ft.Text("Welcome!"), content=ft.Column([name], tight=True)
+    )
+
+    async def joined(_event: Any) -> None:
+        if not name.value:
+            name.error = "Enter your name."
+            name.update()
+            return
+        dialog.open = False
+        dialog.update()
+
+    async def send(_event: Any) -> None:
+        if name.value and composer.value:
+            page.pubsub.send_all(f"{name.value}: {composer.value}")
+            composer.value = ""
+            composer.update()
+
+    def show(text: str) -> None:
+        chat.controls.append(ft.Text(text))
+        del chat.controls[:-KEEP_ROWS]
+        chat.update()
+
+    name.on_submit = joined
+    composer.on_submit = send
+    page.pubsub.subscribe(show)
+    page.show_dialog(dialog)
+    page.add(ft.Container(content=chat, expand=True), ft.Row([composer]))
+
+
+def create_app() -> Any:
+    import flet_web.fastapi as flet_fastapi
+
+    return flet_fastapi.app(
+        main,
+        no_cdn=True,
+        session_timeout_seconds=int(os.environ.get("FLET_SESSION_TIMEOUT", "3600")),
+    )
+
+
+def run(argv: list[str] | None = None) -> None:
+    import uvicorn
+
+    parser = argparse.ArgumentParser(description="the least a Flet chat session costs")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8552)
+    args = parser.parse_args(argv)
+    # Served as ours is (src/flet_chat/__main__.py): no per-message compression.
+    uvicorn.run(
+        create_app(),
+        host=args.host,
+        port=args.port,
+        log_level="info",
+        proxy_headers=False,
+        ws_per_message_deflate=False,
+    )
+
+
+if __name__ == "__main__":
+    run()
