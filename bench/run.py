@@ -41,13 +41,11 @@ DOCS_DIR = REPO_ROOT / "docs"
 
 BASELINES = ("ours", "tutorial", "floor")
 NOT_RUN_REASONS = {
-    "history": "the tutorial and the floor keep no history",
+    "history": "the baselines keep no history",
     "storm": "the restart storm runs against our server only",
 }
-# Why the Flet session floor is not in a scenario: it is the joins' comparison.
-FLET_SESSION_REASON = "the Flet session floor runs in the joins scenario only"
 QUICK_TARGETS = BASELINES
-# The Flet session floor (bench/baselines/flet_session.py) runs in the joins scenario only.
+# The Flet session floor (bench/baselines/flet_session.py): full runs only.
 FULL_TARGETS = (*BASELINES, "cluster", "flet-session")
 # One letter per server in the run's message tags (the floor and the Flet session share "f").
 TAG_LETTERS = {"ours": "o", "tutorial": "t", "floor": "f", "cluster": "c", "flet-session": "s"}
@@ -213,9 +211,7 @@ async def run_all(args: argparse.Namespace, stamp: str, logs_dir: Path) -> dict[
                 if kind not in scenario.targets:
                     entry["results"][kind] = {
                         "status": "n/a",
-                        "reason": FLET_SESSION_REASON
-                        if kind == "flet-session"
-                        else NOT_RUN_REASONS.get(scenario.kind, "not run"),
+                        "reason": NOT_RUN_REASONS.get(scenario.kind, "not run"),
                     }
                     continue
                 if kind == "tutorial":

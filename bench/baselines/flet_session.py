@@ -10,8 +10,9 @@ sent the messages broadcast to everyone. Unlike the tutorial (bench/baselines/tu
 - the handlers are async, as ours are.
 
 No history, no accounts, no storage, no presence: a join here is Flet's session machinery (the
-websocket, the session, the page's first diff and encoding, the dialog shown and closed). The
-joins scenario runs it beside ours, so a join's server CPU has a Flet floor in the same run.
+websocket, the session, the page's first diff and encoding, the dialog shown and closed), and a
+message is Flet's diff of one list per session. Full runs of the benchmark run it beside ours,
+so a join's server CPU and a message's latency have a Flet floor in the same run.
 Keys are those the load client drives (`name_input`, `message_input`).
 
 Run: `python -m bench.baselines.flet_session --port 8552`.
