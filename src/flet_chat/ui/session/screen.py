@@ -10,7 +10,12 @@ from typing import Any, Protocol
 
 import flet as ft
 
-from flet_chat.flet_compat import ShiftEnterTextField, send_page_title
+from flet_chat.flet_compat import (
+    ShiftEnterTextField,
+    send_changed_scalars,
+    send_page_title,
+    takes_ready_made,
+)
 from flet_chat.ui.updates import send_updates
 from flet_chat.ui.views.chat_view import ChatView
 from flet_chat.ui.views.message_list import Update
@@ -119,16 +124,26 @@ class PageScreen:
         return any(shown is dialog for shown in self._page._dialogs.controls)
 
     def pop_dialog(self) -> None:
-        self._page.pop_dialog()
+        top = next((d for d in reversed(self._page._dialogs.controls) if d.open), None)
+        if top is not None:
+            self.close_dialog(top)
 
     def close_dialog(self, dialog: ft.DialogControl) -> None:
-        # What pop_dialog does to the top one; Flet drops it from the page once Flutter says
-        # it is dismissed. RuntimeError: the tab closed, and the dialog with it.
+        # What Flet's pop_dialog does to the top one; Flet drops it from the page once Flutter
+        # says it is dismissed.
         self._waiting.pop(id(dialog), None)  # asked for again while closing, and closed again
-        if dialog.open:
-            dialog.open = False
-            with contextlib.suppress(RuntimeError):
-                dialog.update()
+        if not dialog.open:
+            return
+        dialog.open = False
+        if takes_ready_made(self._page):
+            # "open" alone: Flet's update() would diff the whole dialog (the join dialog's is
+            # most of a join's closing cost) for a client that is about to drop it. What else
+            # changed in it stays due, and goes whole if the dialog is shown again (it is
+            # added to the page anew then).
+            send_changed_scalars(self._page, dialog)
+            return
+        with contextlib.suppress(RuntimeError):  # the tab closed, and the dialog with it
+            dialog.update()
 
     async def show_drawer(self) -> None:
         await self._page.show_drawer()  # type: ignore[no-untyped-call]
