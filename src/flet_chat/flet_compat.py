@@ -705,7 +705,8 @@ def _pack_prepared(container: Any, ahead: _Prepared, packed_children: list[bytes
 def send_changed_scalars(page: Any, control: Any) -> None:
     """Send the plain values (a bool, a number, a string) changed on `control` since its last
     diff, alone, and mark them sent: before a ready-made patch of its list, so that a
-    ListView's `auto_scroll` set with the change applies to it. Only for our sessions."""
+    ListView's `auto_scroll` set with the change applies to it; a dialog's `open` when it
+    closes. Only for our sessions."""
     dirty: dict[str, Any] = getattr(control, "_dirty", None) or {}
     values: dict[str, Any] = getattr(control, "_values", {})
     defaults: dict[str, Any] = getattr(type(control), "_prop_defaults", {})
@@ -721,6 +722,17 @@ def send_changed_scalars(page: Any, control: Any) -> None:
     page.session.connection.send_frame(b"\x00" + body)
     for name in names:
         dirty.pop(name, None)
+
+
+def sent_its_own_changes() -> None:
+    """Tell Flet this event's handler has sent what it changed (or had nothing to send).
+
+    After every control event Flet 1.0.5 updates the nearest isolated control above the one
+    that fired it, the whole page for most, unless an `update()` ran in the handler
+    (`Session.after_event`). Handlers that send through ready-made frames, or that change
+    nothing on this page (a keystroke's typing signal), would otherwise cost a diff of the
+    whole page per event."""
+    ft.context.mark_update_called()  # type: ignore[no-untyped-call]  # Flet 1.0.5: unannotated
 
 
 def holds_empty_list(page: Any, container: Any) -> bool:

@@ -20,6 +20,7 @@ from flet_chat.core.errors import ChatError
 from flet_chat.core.limits import DEFAULT_ROOM, TYPING_INTERVAL_SECONDS
 from flet_chat.core.rooms import user_key
 from flet_chat.core.service import ChatService
+from flet_chat.flet_compat import sent_its_own_changes
 from flet_chat.live.presence_cache import PresenceCache
 from flet_chat.live.typing_board import TypingBoard
 from flet_chat.ui.member_updates import MemberPatches, rows_sent_after, send_members
@@ -164,6 +165,7 @@ class PresenceSession:
         _update(self.view.toggle_members())
 
     async def on_resize(self, event: Any) -> None:
+        sent_its_own_changes()  # a window dragged wider fires many; most change nothing here
         width = getattr(event, "width", None)
         if isinstance(width, int | float):
             _update(self.view.set_narrow(width < NARROW_WIDTH))
@@ -179,7 +181,9 @@ class PresenceSession:
 
     async def on_composer_change(self, event: Any) -> None:
         """The composer changed. Flet's client sends every keystroke and has no debounce, so
-        the session passes at most one per interval on to the service (which throttles too)."""
+        the session passes at most one per interval on to the service (which throttles too).
+        Nothing of this page changes: Flet must not diff the page after every keystroke."""
+        sent_its_own_changes()
         name = self._me()
         data = getattr(event, "data", None)
         text = data if isinstance(data, str) else self.view.message_input.value

@@ -616,7 +616,7 @@ class SessionController:
         self.emoji.suggest(self.view.message_input.value or "")  # none for a cleared field
 
     async def _composer_changed(self, event: Any) -> None:
-        self.emoji.on_change(event)
+        self.emoji.on_change(event)  # sends what it changes, as the typing signal does
         await self.presence.on_composer_change(event)
 
     async def _open_emoji(self, event: Any) -> None:

@@ -14,6 +14,7 @@ from flet_chat.flet_compat import (
     ShiftEnterTextField,
     send_changed_scalars,
     send_page_title,
+    sent_its_own_changes,
     takes_ready_made,
 )
 from flet_chat.ui.updates import send_updates
@@ -135,15 +136,16 @@ class PageScreen:
         if not dialog.open:
             return
         dialog.open = False
-        if takes_ready_made(self._page):
+        with contextlib.suppress(RuntimeError):  # the tab closed, and the dialog with it
+            if not takes_ready_made(self._page):
+                dialog.update()
+                return
             # "open" alone: Flet's update() would diff the whole dialog (the join dialog's is
             # most of a join's closing cost) for a client that is about to drop it. What else
             # changed in it stays due, and goes whole if the dialog is shown again (it is
             # added to the page anew then).
             send_changed_scalars(self._page, dialog)
-            return
-        with contextlib.suppress(RuntimeError):  # the tab closed, and the dialog with it
-            dialog.update()
+            sent_its_own_changes()  # as update() would have said
 
     async def show_drawer(self) -> None:
         await self._page.show_drawer()  # type: ignore[no-untyped-call]

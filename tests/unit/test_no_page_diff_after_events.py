@@ -1,0 +1,78 @@
+"""Flet 1.0.5 diffs the whole page after any control event whose handler called no `update()`
+(`Session.after_event`). Handlers that send their changes themselves say so; these tests check
+that they do, and that what they send is what the browser needs."""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+from collections.abc import Callable, Coroutine
+from types import SimpleNamespace
+from typing import Any
+
+import flet as ft
+
+from flet_chat.flet_compat import OP_REPLACE, LeakSafeFletApp
+from flet_chat.testing.flet_client import PATCH, decode
+from flet_chat.ui.session.screen import PageScreen
+from tests.unit.test_presence_session import RecordingChat, make_session
+
+
+class Wire(LeakSafeFletApp):
+    """A browser session's socket that keeps what is sent (no Flet init: nothing to serve)."""
+
+    frames: list[bytes]
+
+    def send_frame(self, frame: bytes) -> None:
+        self.frames.append(frame)
+
+
+def in_an_event(handler: Callable[[], Coroutine[Any, Any, None]]) -> bool:
+    """Run `handler` as Flet runs an event's (a context of its own, the flag reset); whether
+    Flet would then leave the page alone."""
+
+    async def event() -> bool:
+        ft.context.reset_auto_update()
+        await handler()
+        return bool(ft.context.was_update_called())
+
+    return contextvars.copy_context().run(asyncio.run, event())
+
+
+def test_closing_a_dialog_sends_its_open_alone_and_no_page_diff_follows() -> None:
+    wire = Wire.__new__(Wire)
+    wire.frames = []
+    field = ft.TextField(value="typed")
+    dialog = ft.AlertDialog(open=True, content=field)
+    page: Any = SimpleNamespace(
+        session=SimpleNamespace(connection=wire), _dialogs=SimpleNamespace(controls=[dialog])
+    )
+    screen = PageScreen(page)
+
+    async def close() -> None:
+        field.value = ""  # changed, but the dialog is going: not sent
+        screen.close_dialog(dialog)
+
+    assert in_an_event(close)
+    assert [decode(frame) for frame in wire.frames] == [
+        [PATCH, {"id": dialog._i, "patch": [[0], [OP_REPLACE, 0, "open", False]]}]
+    ]
+    assert dialog.open is False
+
+
+def test_a_resize_that_changes_nothing_here_leaves_no_page_diff() -> None:
+    session = make_session(RecordingChat(), ["Alice"])
+
+    async def resize() -> None:
+        await session.on_resize(SimpleNamespace(width=1400))  # wide, as it was
+
+    assert in_an_event(resize)
+
+
+def test_a_keystroke_in_the_composer_leaves_no_page_diff() -> None:
+    session = make_session(RecordingChat(), ["Alice"])
+
+    async def keystroke() -> None:
+        await session.on_composer_change(SimpleNamespace(data="hel"))
+
+    assert in_an_event(keystroke)
