@@ -47,17 +47,20 @@ NOT_RUN_REASONS = {
 QUICK_TARGETS = BASELINES
 # The Flet session floor (bench/baselines/flet_session.py): full runs only.
 FULL_TARGETS = (*BASELINES, "cluster", "flet-session")
-# One letter per server in the run's message tags (the floor and the Flet session share "f").
+# One letter per server in the run's message tags ("floor" and "flet-session" both begin
+# with f).
 TAG_LETTERS = {"ours": "o", "tutorial": "t", "floor": "f", "cluster": "c", "flet-session": "s"}
 
 
 def plan(quick: bool, targets: tuple[str, ...] | list[str] = ()) -> list[Scenario]:
-    """The scenarios; the quick set runs the cluster only when `targets` names it."""
+    """The scenarios; the quick set runs the cluster and the Flet session only when `targets`
+    names them."""
     if quick:
         extra = ("cluster",) if "cluster" in targets else ()
+        baselines = (*BASELINES, *extra, *(("flet-session",) if "flet-session" in targets else ()))
         return [
-            Scenario("room-20", "room", 20, messages=10, targets=(*BASELINES, *extra)),
-            Scenario("room-50", "room", 50, messages=10, targets=(*BASELINES, *extra)),
+            Scenario("room-20", "room", 20, messages=10, targets=baselines),
+            Scenario("room-50", "room", 50, messages=10, targets=baselines),
             Scenario(
                 "history-20",
                 "history",
@@ -66,7 +69,7 @@ def plan(quick: bool, targets: tuple[str, ...] | list[str] = ()) -> list[Scenari
                 history=100_000,
                 targets=("ours", *extra),
             ),
-            Scenario("churn-100", "churn", 100, targets=(*BASELINES, *extra)),
+            Scenario("churn-100", "churn", 100, targets=baselines),
             Scenario(
                 "storm-100", "storm", 100, messages=10, interval=0.25, targets=("ours", *extra)
             ),

@@ -7,7 +7,9 @@ sent the messages broadcast to everyone. Unlike the tutorial (bench/baselines/tu
 - no join notice for everyone, so a crowd joining costs each join, not each join times the
   sessions already in (the tutorial's is quadratic, which is the tutorial's cost, not Flet's);
 - the list keeps the last `KEEP_ROWS` messages, and a message updates only the list;
-- the handlers are async, as ours are.
+- the name's and the composer's handlers are async, as ours are. The pub/sub handler is
+  sync, as the tutorial's: Flet runs each call on its thread pool, and the frames it makes
+  go back to the event loop from there.
 
 No history, no accounts, no storage, no presence: a join here is Flet's session machinery (the
 websocket, the session, the page's first diff and encoding, the dialog shown and closed), and a
