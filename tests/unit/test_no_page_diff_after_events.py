@@ -76,3 +76,14 @@ def test_a_keystroke_in_the_composer_leaves_no_page_diff() -> None:
         await session.on_composer_change(SimpleNamespace(data="hel"))
 
     assert in_an_event(keystroke)
+
+
+def test_a_click_outside_the_composer_leaves_no_page_diff() -> None:
+    session = make_session(RecordingChat(), ["Alice"])
+    keep_focus = session.view.message_input.on_tap_outside
+    assert keep_focus is not None
+
+    async def tap_outside() -> None:
+        await keep_focus(SimpleNamespace(data=None))  # type: ignore[misc]
+
+    assert in_an_event(tap_outside)

@@ -44,7 +44,11 @@ from flet_chat.core.models import AuthorKind, Message, MessageKind
 from flet_chat.core.rate_limit import Origin
 from flet_chat.core.room_service import GENERAL
 from flet_chat.core.rooms import user_key
-from flet_chat.flet_compat import forget_flet_session, services_sent_with_next_update
+from flet_chat.flet_compat import (
+    forget_flet_session,
+    sent_its_own_changes,
+    services_sent_with_next_update,
+)
 from flet_chat.ui import keys, routing
 from flet_chat.ui.controls.attachments import DOWNLOAD_FILE, OPEN_IMAGE
 from flet_chat.ui.controls.load_older import LOAD_OLDER
@@ -363,6 +367,7 @@ class SessionController:
 
     async def _on_lifecycle(self, _event: Any) -> None:
         """The tab was hidden or shown (Flet has updated `page.app_visible` by now)."""
+        sent_its_own_changes()  # the title, if it changes, is sent alone
         self.tab_title.visibility_changed(hidden=not self.page.app_visible)
 
     async def _on_close(self, _event: Any) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 import flet as ft
 
 from flet_chat.core.emoji import NamedEmoji
-from flet_chat.flet_compat import ShiftEnterTextField
+from flet_chat.flet_compat import ShiftEnterTextField, sent_its_own_changes
 from flet_chat.ui import keys
 from flet_chat.ui.clock import FALLBACK, Clock
 from flet_chat.ui.controls.load_older import load_older_button
@@ -40,7 +40,9 @@ SEARCH_MESSAGES = "Search messages"
 async def _keep_focus(_event: Any) -> None:
     """Flutter's default for a tap outside a text field is to unfocus it; clicking the send
     button then left the composer without focus, and focus() from the server did not bring it
-    back. Any handler replaces that default, so the composer keeps focus, as in a chat app."""
+    back. Any handler replaces that default, so the composer keeps focus, as in a chat app.
+    It changes nothing: Flet must not diff the page after every click outside the field."""
+    sent_its_own_changes()
 
 
 class ChatView:
