@@ -6,10 +6,12 @@ with 20 sessions and 10 messages, and checks that every message reached every se
 
 from __future__ import annotations
 
+import argparse
 import json
 from pathlib import Path
 
 import pytest
+from bench import keystrokes
 from bench.scenarios import Limits, Scenario, run_scenario
 
 pytestmark = pytest.mark.integration
@@ -70,3 +72,16 @@ async def test_the_flet_session_floor_joins_and_delivers(tmp_path: Path) -> None
     assert result["during_joins"]["deliveries_missing"] == 0, result["during_joins"]
     assert result["server"]["join_phase"]["cpu_seconds"] > 0
     assert result["server_log_problems"]["error_lines"] == 0, result["server_log_problems"]
+
+
+async def test_the_keystroke_benchmark_types_into_joined_sessions() -> None:
+    """`python -m bench.keystrokes` at small scale: it joins, types, and measures each round
+    (it raises if a session fails to join or crashes)."""
+    args = argparse.Namespace(sessions=6, typists=2, keys=5, interval=0.02, rounds=2)
+
+    result = await keystrokes.run(args)
+
+    assert result["typists"] == 2
+    assert result["keys"] == 5
+    assert len(result["rounds_ms_per_keystroke"]) == 2
+    assert all(ms >= 0 for ms in result["rounds_ms_per_keystroke"])
