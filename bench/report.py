@@ -156,9 +156,7 @@ def room_table(report: Result) -> list[str]:
     # Ratios of our server (and of the cluster, when run) to the baselines.
     mine = [k for k in ("ours", "cluster") if k in kinds]
     bases = _bases(kinds)
-    heads = [
-        f"{m} ÷ {labels[base] if base == 'flet-session' else base}" for m in mine for base in bases
-    ]
+    heads = [f"{m} ÷ {labels[base]}" for m in mine for base in bases]
     lines = [
         "| scenario | metric | " + " | ".join([labels[k] for k in kinds] + heads) + " |",
         "| --- | --- | " + " | ".join(["---:"] * (len(kinds) + len(heads))) + " |",

@@ -9,23 +9,30 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from bench import keystrokes
 from bench.scenarios import Limits, Scenario, run_scenario
 
 pytestmark = pytest.mark.integration
+SMALL_LIMITS = Limits(settle_timeout=10, drain_timeout=10, scenario_timeout=50)
+
+
+async def run_small(scenario: Scenario, tmp_path: Path) -> dict[str, Any]:
+    """Run `scenario` on its one target with short limits, as `python -m bench.run` would."""
+    (kind,) = scenario.targets
+    return await run_scenario(
+        scenario, kind, work_dir=tmp_path, logs_dir=tmp_path / "logs", limits=SMALL_LIMITS
+    )
 
 
 async def test_the_harness_delivers_every_message_to_every_session(tmp_path: Path) -> None:
     scenario = Scenario(
         "smoke-20", "room", 20, senders=5, messages=10, interval=0.25, targets=("ours",)
     )
-    limits = Limits(settle_timeout=10, drain_timeout=10, scenario_timeout=50)
 
-    result = await run_scenario(
-        scenario, "ours", work_dir=tmp_path, logs_dir=tmp_path / "logs", limits=limits
-    )
+    result = await run_small(scenario, tmp_path)
 
     assert result["status"] == "ok", result
     assert result["sessions_joined"] == 20, result["join_failures"]
@@ -45,9 +52,9 @@ async def test_the_harness_delivers_every_message_to_every_session(tmp_path: Pat
 
 
 async def test_the_flet_session_floor_joins_and_delivers(tmp_path: Path) -> None:
-    """The joins scenario's Flet floor: every session joins through its name dialog, and the
-    messages sent while they join (if any joined before one was sent: 20 join in a moment)
-    and after reach the sessions that had joined."""
+    """The Flet session floor in a joins scenario: every session joins through its name
+    dialog, and the messages sent while they join (if any joined before one was sent: 20 join
+    in a moment) and after reach the sessions that had joined."""
     scenario = Scenario(
         "joins-20",
         "joins",
@@ -58,11 +65,8 @@ async def test_the_flet_session_floor_joins_and_delivers(tmp_path: Path) -> None
         join_messages=0.1,
         targets=("flet-session",),
     )
-    limits = Limits(settle_timeout=10, drain_timeout=10, scenario_timeout=50)
 
-    result = await run_scenario(
-        scenario, "flet-session", work_dir=tmp_path, logs_dir=tmp_path / "logs", limits=limits
-    )
+    result = await run_small(scenario, tmp_path)
 
     assert result["status"] == "ok", result
     assert result["sessions_joined"] == 20, result["join_failures"]
