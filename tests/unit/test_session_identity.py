@@ -735,6 +735,9 @@ async def test_signed_out_everywhere_elsewhere_returns_to_the_dialog() -> None:
     assert harness.dialog.mode is Mode.SIGN_IN
     assert harness.dialog.name_input.value == "Alice"
     assert harness.dialog.password_input.value == ""
+    # Only the password is left to type: the caret waits there.
+    assert harness.dialog.password_input.autofocus
+    assert not harness.dialog.name_input.autofocus
     # And signing in again works, with a new session.
     harness.fill(Mode.SIGN_IN, "Alice", PASSWORD)
     await harness.identity.join(None)
@@ -795,6 +798,8 @@ async def test_a_guest_signed_out_is_offered_the_dialog_without_their_name() -> 
     await wait_until(lambda: harness.identity.user_name is None, timeout=5)
     assert harness.dialog.mode is Mode.GUEST
     assert harness.dialog.name_input.value == ""
+    assert harness.dialog.name_input.autofocus
+    assert not harness.dialog.password_input.autofocus
 
 
 async def test_another_tab_s_new_sign_in_is_not_forgotten() -> None:

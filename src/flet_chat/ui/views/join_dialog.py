@@ -264,6 +264,8 @@ class JoinDialog:
         self.clear_secrets()
         self.notice.value, self.notice.visible = notice, True
         self.name_input.value = name or ""
+        # The dialog is drawn anew: the caret waits where there is something left to type.
+        self.name_input.autofocus, self.password_input.autofocus = not name, bool(name)
         self.set_mode(Mode.SIGN_IN if name else self.modes[0])
 
     # -- Enter moves on -------------------------------------------------------------------------
