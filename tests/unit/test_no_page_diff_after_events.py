@@ -14,7 +14,9 @@ import flet as ft
 
 from flet_chat.flet_compat import OP_REPLACE, LeakSafeFletApp
 from flet_chat.testing.flet_client import PATCH, decode
+from flet_chat.ui.session.controller import SessionController
 from flet_chat.ui.session.screen import PageScreen
+from flet_chat.ui.session.tab_title import APP_TITLE, TabTitle
 from tests.unit.test_presence_session import RecordingChat, make_session
 
 
@@ -87,3 +89,28 @@ def test_a_click_outside_the_composer_leaves_no_page_diff() -> None:
         await keep_focus(SimpleNamespace(data=None))  # type: ignore[misc]
 
     assert in_an_event(tap_outside)
+
+
+def test_the_tab_hidden_and_shown_again_sends_the_title_alone() -> None:
+    wire = Wire.__new__(Wire)
+    wire.frames = []
+    page: Any = SimpleNamespace(
+        _i=1, title=APP_TITLE, app_visible=True, session=SimpleNamespace(connection=wire)
+    )
+    tab_title = TabTitle(PageScreen(page))
+    controller: Any = SimpleNamespace(page=page, tab_title=tab_title)
+    tab_title.rooms_changed(3)  # unread in other rooms
+    wire.frames.clear()
+
+    async def hidden_or_shown(visible: bool) -> None:
+        page.app_visible = visible
+        await SessionController._on_lifecycle(controller, SimpleNamespace(data=None))
+
+    assert in_an_event(lambda: hidden_or_shown(False))
+    assert wire.frames == []  # hidden: nothing to say yet
+    tab_title.missed_here(2)  # two arrived in the room on screen meanwhile
+    assert in_an_event(lambda: hidden_or_shown(True))  # seen now: back to the other rooms' 3
+    assert [decode(frame) for frame in wire.frames] == [
+        [PATCH, {"id": 1, "patch": [[0], [OP_REPLACE, 0, "title", title]]}]
+        for title in ("(5) Flet Chat", "(3) Flet Chat")
+    ]
