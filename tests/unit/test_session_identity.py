@@ -438,6 +438,35 @@ async def test_a_sign_up_whose_join_fails_keeps_the_account_and_a_retry_joins_it
     assert auth.session_id in sessions
 
 
+async def test_the_session_a_failed_sign_up_kept_ended_elsewhere_updates_the_dialog_shown() -> None:
+    """The dialog is still up, holding the session its sign-up made: it says why, on screen
+    (showing it again would send nothing, it is open)."""
+    harness = Harness()
+    harness.chat.gate.set()
+    harness.chat.broken = True
+    harness.identity.start(SlowStorage(open_=True))
+    await harness.identity.restored()
+    harness.fill(Mode.SIGN_UP, "Alice", PASSWORD)
+    await harness.identity.join(None)
+    assert harness.errors() == {"repeat": JOIN_FAILED}
+    harness.dialog.dialog.open = True  # showing, as the page has it
+    harness.screen.refreshed.clear()
+    harness.screen.dialogs.clear()
+    elsewhere = await harness.accounts.authenticate(
+        (await harness.accounts.sign_in("Alice", PASSWORD)).token  # on a phone
+    )
+    assert elsewhere is not None
+    await harness.accounts.sign_out_everywhere(elsewhere)
+    await wait_until(lambda: harness.dialog.notice.visible, timeout=5)
+    assert harness.screen.refreshed == [harness.dialog.dialog]
+    assert harness.screen.dialogs == []
+    assert harness.dialog.notice.value == SIGNED_OUT
+    assert harness.dialog.mode is Mode.SIGN_IN
+    assert harness.dialog.name_input.value == "Alice"
+    assert harness.dialog.password_input.value == ""
+    assert harness.errors() == {}  # the failed join's error gave way to the notice
+
+
 async def test_signing_in_with_the_wrong_password_is_refused_under_the_password() -> None:
     harness = Harness()
     harness.chat.gate.set()
@@ -800,6 +829,22 @@ async def test_a_guest_signed_out_is_offered_the_dialog_without_their_name() -> 
     assert harness.dialog.name_input.value == ""
     assert harness.dialog.name_input.autofocus
     assert not harness.dialog.password_input.autofocus
+
+
+def test_the_dialog_after_a_sign_out_puts_the_caret_where_there_is_something_to_type() -> None:
+    dialog = JoinDialog(on_join=nothing)
+    dialog.signed_out(SIGNED_OUT, name="Alice")  # an account with a password
+    assert dialog.password_input.autofocus
+    assert not dialog.name_input.autofocus
+    dialog.signed_out(SIGNED_OUT, name="Carol", has_password=False)  # a provider's account
+    assert dialog.mode is Mode.SIGN_IN  # where the provider buttons are
+    assert dialog.name_input.value == "Carol"
+    assert dialog.name_input.autofocus
+    assert not dialog.password_input.autofocus
+    dialog.signed_out(SIGNED_OUT, name="Alice")
+    dialog.signed_out(SIGNED_OUT, name=None)  # then a guest, on the same dialog
+    assert dialog.name_input.autofocus
+    assert not dialog.password_input.autofocus
 
 
 async def test_another_tab_s_new_sign_in_is_not_forgotten() -> None:

@@ -492,9 +492,17 @@ class SessionIdentity:
         await self._signed_out()
         account = auth.account
         reason = await self._ended_reason(account.user_name)
-        self._dialog.signed_out(reason, name=None if account.is_guest else account.user_name)
+        dialog = self._dialog
+        dialog.signed_out(
+            reason,
+            name=None if account.is_guest else account.user_name,
+            has_password=account.has_password,
+        )
         with contextlib.suppress(RuntimeError):  # the tab closed meanwhile
-            self._screen.show_dialog(self._dialog.dialog)
+            if dialog.dialog.open:  # still up, holding a session it made: its new state
+                self._screen.refresh(dialog.dialog)
+            else:
+                self._screen.show_dialog(dialog.dialog)
         # Last: two round trips to the browser. A token left behind by a tab that closed
         # meanwhile proves nothing any more; the next visit finds that out and asks.
         await self._forget_stored_token()

@@ -258,14 +258,16 @@ class JoinDialog:
         self._clear_errors()
         self.notice.visible = False
 
-    def signed_out(self, notice: str, *, name: str | None) -> None:
+    def signed_out(self, notice: str, *, name: str | None, has_password: bool = True) -> None:
         """Back after the session ended: say why, and offer to sign in again (`name` filled in
-        for an account that can: one with a password)."""
+        for an account, not a guest; `has_password`: it can sign in with one, not only through
+        a provider, whose buttons are on the same tab)."""
         self.clear_secrets()
         self.notice.value, self.notice.visible = notice, True
         self.name_input.value = name or ""
         # The dialog is drawn anew: the caret waits where there is something left to type.
-        self.name_input.autofocus, self.password_input.autofocus = not name, bool(name)
+        password_next = bool(name) and has_password
+        self.name_input.autofocus, self.password_input.autofocus = not password_next, password_next
         self.set_mode(Mode.SIGN_IN if name else self.modes[0])
 
     # -- Enter moves on -------------------------------------------------------------------------
