@@ -265,7 +265,8 @@ class JoinDialog:
         self.clear_secrets()
         self.notice.value, self.notice.visible = notice, True
         self.name_input.value = name or ""
-        # The dialog is drawn anew: the caret waits where there is something left to type.
+        # The caret waits where there is something left to type (autofocus acts when the
+        # dialog is drawn: a dialog made anew, as one is after every join).
         password_next = bool(name) and has_password
         self.name_input.autofocus, self.password_input.autofocus = not password_next, password_next
         self.set_mode(Mode.SIGN_IN if name else self.modes[0])
