@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -58,40 +58,47 @@ def choose_tab(page: Page, tab: str) -> None:
     expect(page.get_by_role("button", name=ACTIONS[tab], exact=True)).to_be_visible(timeout=TIMEOUT)
 
 
-def fill_form(page: Page, tab: str, name: str, password: str, repeat: str | None = None) -> None:
-    choose_tab(page, tab)
-    type_into(page, NAME, name, exact=True)
+def fill_form(
+    page: Page, tab: str, name: str | None, password: str, repeat: str | None = None
+) -> None:
+    """Type into the form of `tab`; `name` None: the name (and tab) the dialog kept."""
+    if name is not None:
+        choose_tab(page, tab)
+        type_into(page, NAME, name, exact=True)
     type_into(page, "Password", password, exact=True)
     if tab == "Sign up":
         type_into(page, "Repeat password", password if repeat is None else repeat)
 
 
-def sign_in_with(page: Page, tab: str, name: str, password: str = PASSWORD) -> None:
-    """Sign up or in through the dialog. As `join_as`: a person whose typing was lost types
-    again (the dialog then says the password is missing, or the passwords differ)."""
-    button = ACTIONS[tab]
+def submit_form(
+    page: Page,
+    tab: str,
+    name: str | None,
+    password: str,
+    *,
+    shows: Callable[[], None],
+    repeat: str | None = None,
+) -> None:
+    """Fill the form, press its button and wait for `shows` to pass. As `join_as`: a person
+    whose typing was lost types again (the dialog then says the password is missing, or the
+    passwords differ)."""
     for attempt in range(TYPING_ATTEMPTS):
-        fill_form(page, tab, name, password)
-        page.get_by_role("button", name=button, exact=True).click()
+        fill_form(page, tab, name, password, repeat)
+        page.get_by_role("button", name=ACTIONS[tab], exact=True).click()
         try:
-            expect(page.get_by_text("Welcome!")).to_be_hidden(timeout=TIMEOUT)
+            shows()
             return
         except AssertionError:
             if attempt == TYPING_ATTEMPTS - 1:
                 raise
 
 
-def sign_in_with_password_alone(page: Page) -> None:
-    """Sign in with the name the dialog kept, as `sign_in_with` retrying lost typing."""
-    for attempt in range(TYPING_ATTEMPTS):
-        type_into(page, "Password", PASSWORD, exact=True)
-        page.get_by_role("button", name=ACTIONS["Sign in"], exact=True).click()
-        try:
-            expect(page.get_by_text("Welcome!")).to_be_hidden(timeout=TIMEOUT)
-            return
-        except AssertionError:
-            if attempt == TYPING_ATTEMPTS - 1:
-                raise
+def sign_in_with(page: Page, tab: str, name: str | None, password: str = PASSWORD) -> None:
+    """Sign up or in through the dialog (`name` None: with the name it kept)."""
+    welcome = page.get_by_text("Welcome!")
+    submit_form(
+        page, tab, name, password, shows=lambda: expect(welcome).to_be_hidden(timeout=TIMEOUT)
+    )
 
 
 def stores_a_token(page: Page, *, stored: bool) -> None:
@@ -161,17 +168,15 @@ def test_sign_up_sign_in_on_a_phone_and_sign_out_everywhere(
         desk.screenshot(path=artifacts_dir / "e2e-accounts-sign-in.png")
 
         # Sign up: two different passwords are refused under the second, nothing is made.
-        for attempt in range(TYPING_ATTEMPTS):  # keys lost on the way to Flutter: again
-            fill_form(desk, "Sign up", "Alice", PASSWORD, repeat="correct horse batter")
-            desk.get_by_role("button", name="Create account", exact=True).click()
-            try:
-                expect(desk.get_by_text("The passwords do not match.", exact=False)).to_be_visible(
-                    timeout=TIMEOUT
-                )
-                break
-            except AssertionError:
-                if attempt == TYPING_ATTEMPTS - 1:
-                    raise
+        differ = desk.get_by_text("The passwords do not match.", exact=False)
+        submit_form(
+            desk,
+            "Sign up",
+            "Alice",
+            PASSWORD,
+            repeat="correct horse batter",
+            shows=lambda: expect(differ).to_be_visible(timeout=TIMEOUT),
+        )
         desk.screenshot(path=artifacts_dir / "e2e-accounts-sign-up.png")
         sign_in_with(desk, "Sign up", "Alice")
         expect(desk.get_by_text("Alice has joined the chat.", exact=False)).to_be_visible(
@@ -223,7 +228,7 @@ def test_sign_up_sign_in_on_a_phone_and_sign_out_everywhere(
         other_tab.close()
         # Her name is kept (Flutter's web page shows an unfocused field's text only on its
         # canvas, so it is checked by its use): her password alone signs her in again.
-        sign_in_with_password_alone(phone)
+        sign_in_with(phone, "Sign in", None)
         phone.get_by_role("button", name="Show rooms", exact=True).click()
         expect(phone.get_by_role("button", name="@Bob")).to_be_visible(timeout=TIMEOUT)
     finally:
