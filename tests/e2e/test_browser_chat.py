@@ -197,6 +197,8 @@ def test_two_browsers_chat(browser: Browser, server: ServerProcess, artifacts_di
         # Each row is read as its author, time and text, in order, the time in the reader's own
         # zone and hour cycle, under the day's separator.
         for page, zone, hour in ((alice, BERLIN, "%H:%M"), (bob, NEW_YORK, "%-I:%M %p")):
+            # On each page, once its row is drawn there (Bob's own can come after Alice's).
+            expect(said(page, "Hello Alice")).to_be_visible(timeout=TIMEOUT)
             said_in_order = re.compile(
                 rf"^Alice, {TIME}: Hi Bob\ntwo lines\nBob, (?P<second>{TIME}): Hello Alice$", re.M
             )
