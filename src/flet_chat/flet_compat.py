@@ -103,6 +103,11 @@ instead of a 760-byte deque (`lean_waits.LeanEvent`).
 The send loop's task switch: `LeakSafeFletApp.send_frame` writes a frame straight to uvicorn's
 websocket when the send loop has nothing before it (`socket_writes.py` says when and why).
 
+The late answer: the browser answers each call the server made (`await field.focus()`) with the
+control's id, and Flet raises when that control has left the page meanwhile (a dialog closed
+while the browser answered). The raise ends the connection's receive loop: the session is alive
+and deaf. `install_late_call_answers()` hands such an answer to its caller anyway.
+
 The debug f-string: `FletApp.send_message` formats every outgoing message into a debug log line
 whether or not debug logging is on; the repr of a patch walks all of its controls again.
 """
@@ -465,6 +470,22 @@ def install_lean_events() -> None:
     """Give Flet's session and page `LeanEvent`s for the events each holds (idempotent)."""
     for module in (flet_session, flet_page):
         give_asyncio(module, Event=LeanEvent)
+
+
+_flet_call_answer = flet_session.Session.handle_invoke_method_results
+
+
+def _call_answer(session: Any, control_id: int, call_id: str, result: Any, error: Any) -> None:
+    if control_id not in session.index:
+        # The caller waits on the call's id alone; the page is always registered.
+        control_id = session.page._i
+    _flet_call_answer(session, control_id, call_id, result, error)
+
+
+def install_late_call_answers() -> None:
+    """Let an answer to a call on a control that has left the page reach its caller instead
+    of ending the connection's receive loop (see the module's docstring; idempotent)."""
+    flet_session.Session.handle_invoke_method_results = _call_answer  # type: ignore[method-assign,assignment]
 
 
 def pack_control(control: BaseControl) -> bytes:

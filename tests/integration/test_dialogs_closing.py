@@ -59,6 +59,30 @@ async def test_search_asked_for_while_the_browser_closes_it_does_not_end_the_ses
         assert len(alice.open_dialogs()) == 1
 
 
+async def test_a_focus_answered_after_its_dialog_is_gone_does_not_end_the_session(
+    server: ServerProcess, connect: Connect
+) -> None:
+    async with connect(server) as alice:
+        await alice.join("Alice")
+        search = await open_search(alice)
+        # Search clicked again while the browser closes it: the server asks again for the
+        # caret in its field, and the browser answers only after it has said the dialog is gone.
+        alice.hold_replies()
+        await alice.click(keys.SEARCH_BUTTON)
+        await alice.wait_for(lambda: alice.held_replies, what="the call for the caret")
+        await alice.dismissed(search)
+        await alice.wait_for(
+            lambda: search not in alice.page.get("_dialogs", {}).get("controls", []),
+            what="the dialog off the page",
+        )
+        await alice.release_replies()
+        await open_search(alice, what="search again")
+        await alice.send("still here")
+        await alice.wait_for(
+            lambda: "still here" in alice.message_rows()[-1], what="the message shown"
+        )
+
+
 async def test_a_dialog_closing_when_the_connection_dropped_shows_again_after_it(
     server: ServerProcess, connect: Connect
 ) -> None:

@@ -64,6 +64,7 @@ class FletClient:
         self.page: Node = {}
         self.crash: str | None = None
         self.on_patch: Callable[[list[Any]], None] | None = None
+        self.held_replies: list[bytes] | None = None  # see hold_replies()
         self._by_id: dict[int, Node] = {}
         self._ws: Any = None
         self._reader: asyncio.Task[None] | None = None
@@ -141,7 +142,10 @@ class FletClient:
                 "result": self._answer(body.get("name"), body.get("args") or {}),
                 "error": None,
             }
-            await self._ws.send(encode(INVOKE_METHOD, reply))
+            if self.held_replies is not None:
+                self.held_replies.append(encode(INVOKE_METHOD, reply))
+            else:
+                await self._ws.send(encode(INVOKE_METHOD, reply))
         elif action == SESSION_CRASHED:
             self.crash = str(body.get("message", body))
         async with self._changed:
@@ -381,6 +385,17 @@ class FletClient:
         dialog["open"] = False
         await self._ws.send(encode(UPDATE_PROPS, {"id": dialog["_i"], "props": {"open": False}}))
         await self._event(dialog, "dismiss", None)
+
+    def hold_replies(self) -> None:
+        """Keep the answers to the server's calls (focus() and the like) until
+        `release_replies()`, as a slow browser would: they then come after what was sent
+        meanwhile."""
+        self.held_replies = []
+
+    async def release_replies(self) -> None:
+        held, self.held_replies = self.held_replies or [], None
+        for reply in held:
+            await self._ws.send(reply)
 
     async def lifecycle(self, state: str) -> None:
         """The tab was hidden ("hide") or shown ("show"), as Flutter reports it."""

@@ -11,6 +11,7 @@ from flet_chat.flet_compat import (
     install_event_type_cache,
     install_fast_dataclass_check,
     install_fast_ids,
+    install_late_call_answers,
     install_lean_events,
     install_lean_validation,
     install_send_queue,
@@ -34,6 +35,7 @@ def build_main(runtime: Runtime) -> FletMain:
     install_send_queue()
     install_lean_events()
     install_shared_empty_snapshots()
+    install_late_call_answers()
     # What the first message row of the process loads (the Markdown parser and its link
     # finder, Flet's icon and row classes: about 1.7 MB) is loaded now, at start, instead of
     # while the first visitor waits; it is the process's, not any session's.
