@@ -19,7 +19,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.conftest import open_chat
-from tests.e2e.test_browser_chat import TIMEOUT, join_as, type_into
+from tests.e2e.test_browser_chat import TIMEOUT, join_as, send_message
 from tests.support.server import ServerProcess
 
 pytestmark = pytest.mark.e2e
@@ -75,16 +75,14 @@ def test_a_screen_reader_moves_message_by_message(
         join_as(page, "Alice")
 
         composer = page.get_by_role("textbox", name="Message")
-        type_into(page, "Message", "hello there")
-        page.get_by_role("button", name="Send message", exact=True).click()
-        expect(page.get_by_label("hello there").first).to_be_visible(timeout=TIMEOUT)
+        send_message(
+            page, server, "hello there", shows=page.get_by_label("hello there").first, button=True
+        )
         problems.check(
             "the textbox is empty after a send with the button",
             lambda: expect(composer).to_have_value("", timeout=CHECK_TIMEOUT),
         )
-        type_into(page, "Message", "second one")
-        page.keyboard.press("Enter")
-        expect(page.get_by_label("second one").first).to_be_visible(timeout=TIMEOUT)
+        send_message(page, server, "second one", shows=page.get_by_label("second one").first)
         problems.check(
             "the textbox is empty after a send with Enter",
             lambda: expect(composer).to_have_value("", timeout=CHECK_TIMEOUT),

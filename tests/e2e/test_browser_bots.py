@@ -10,7 +10,7 @@ import socketio
 from playwright.sync_api import Browser, expect
 
 from tests.e2e.conftest import conversation, open_chat, said
-from tests.e2e.test_browser_chat import TIMEOUT, join_as, type_into
+from tests.e2e.test_browser_chat import TIMEOUT, join_as, send_message, submit_into
 from tests.support.server import ServerProcess
 
 pytestmark = pytest.mark.e2e
@@ -34,19 +34,19 @@ def test_bot_answers_and_private_hints(
         console.emit("chat_user_input", "Hello from the seed console")
         expect(said(page, "Hello from the seed console")).to_be_visible(timeout=TIMEOUT)
 
-        type_into(page, "Message", "/ask is this thing on?")
-        page.keyboard.press("Enter")
-        expect(said(page, "This is my answer to your question: is this thing on?")).to_be_visible(
-            timeout=TIMEOUT
+        send_message(
+            page,
+            server,
+            "/ask is this thing on?",
+            shows=said(page, "This is my answer to your question: is this thing on?"),
+            stored="is this thing on?",
         )
         answer = re.compile(r"Helper \(BOT\), [^,\n]+: This is my answer")
         assert answer.search(conversation(page)), conversation(page)
 
-        type_into(page, "Message", "/nonsense")
-        page.keyboard.press("Enter")
-        expect(page.get_by_text("Unknown command /nonsense", exact=False)).to_be_visible(
-            timeout=TIMEOUT
-        )
+        # Nothing is sent: typed again if its keys never reached Flutter.
+        unknown = page.get_by_text("Unknown command /nonsense", exact=False)
+        submit_into(page, "Message", "/nonsense", unknown)
         page.wait_for_timeout(1000)  # only so the screenshot below shows the settled frame
         page.screenshot(path=artifacts_dir / "e2e-bots.png")
     finally:

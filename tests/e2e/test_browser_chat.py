@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import cast
@@ -82,6 +83,20 @@ def editing_input(page: Page, field: Locator) -> Locator | None:
     return editing if inside else None
 
 
+def type_until(page: Page, label: str, text: str, shows: Locator) -> None:
+    """Type into a field until `shows` is visible: what the server does with the keys (someone
+    sees "typing...", a suggestion). Keys that never reached Flutter (see `submit_into`) show
+    nothing, and a person types again; so do we."""
+    for attempt in range(TYPING_ATTEMPTS):
+        type_into(page, label, text)
+        try:
+            expect(shows).to_be_visible(timeout=2 * TYPING_TIMEOUT)
+            return
+        except AssertionError:
+            if attempt == TYPING_ATTEMPTS - 1:
+                raise
+
+
 def submit_into(page: Page, label: str, text: str, done: Locator) -> None:
     """Type into a field, press Enter and wait for `done` to show. Under load, Playwright's keys
     can show in the semantics textbox yet never reach Flutter, and the app then gets an empty
@@ -104,22 +119,42 @@ def stored_messages(server: ServerProcess, text: str) -> int:
     return cast(int, found[0]) if found else 0
 
 
-def send_message(page: Page, server: ServerProcess, text: str) -> None:
-    """Type a message, press Enter and wait for it to show in the conversation. Keys lost under
-    load (see `submit_into`) leave the app an empty composer, and nothing is sent; a person
-    would type it again, and so do we, but only while the server's store holds no new message
-    with this text: a message that was sent must show, and is never sent twice."""
-    before = stored_messages(server, text)
+def send_message(
+    page: Page,
+    server: ServerProcess,
+    text: str,
+    *,
+    shows: Locator | None = None,
+    typed: Callable[[], None] | None = None,
+    button: bool = False,
+    stored: str | None = None,
+) -> None:
+    """Type a message, send it (Enter, or the Send button) and wait for it to show in the
+    conversation (`said(page, text)`, or `shows`: Markdown shows without its marks). Keys lost
+    under load (see `submit_into`) leave the app an empty composer, and nothing is sent; a
+    person would type it again, and so do we, but only while the server's store holds no new
+    message with this text: a message that was sent must show, and is never sent twice.
+    `typed` types it (default: `text` into the composer); `stored` is what the server stores
+    (default `text`; a command such as /ask stores its question)."""
+    shown = said(page, text) if shows is None else shows
+    kept = text if stored is None else stored
+    before = stored_messages(server, kept)
     for attempt in range(TYPING_ATTEMPTS):
-        type_into(page, "Message", text)
-        page.keyboard.press("Enter")
+        if typed is None:
+            type_into(page, "Message", text)
+        else:
+            typed()
+        if button:
+            page.get_by_role("button", name="Send message", exact=True).click()
+        else:
+            page.keyboard.press("Enter")
         try:
-            expect(said(page, text)).to_be_visible(timeout=2 * TYPING_TIMEOUT)
+            expect(shown).to_be_visible(timeout=2 * TYPING_TIMEOUT)
             return
         except AssertionError:
-            if stored_messages(server, text) > before or attempt == TYPING_ATTEMPTS - 1:
+            if stored_messages(server, kept) > before or attempt == TYPING_ATTEMPTS - 1:
                 break
-    expect(said(page, text)).to_be_visible(timeout=TIMEOUT)  # it was sent: it has to show
+    expect(shown).to_be_visible(timeout=TIMEOUT)  # it was sent: it has to show
 
 
 def join_as(page: Page, name: str, *, press_enter: bool = False) -> None:
@@ -177,10 +212,12 @@ def test_two_browsers_chat(browser: Browser, server: ServerProcess, artifacts_di
         )
 
         # Alice: Shift+Enter adds a line, Enter sends.
-        type_into(alice, "Message", "Hi Bob")
-        alice.keyboard.press("Shift+Enter")
-        alice.keyboard.type("two lines")
-        alice.keyboard.press("Enter")
+        def two_lines() -> None:
+            type_into(alice, "Message", "Hi Bob")
+            alice.keyboard.press("Shift+Enter")
+            alice.keyboard.type("two lines")
+
+        send_message(alice, server, "Hi Bob\ntwo lines", typed=two_lines)
         expect(said(bob, "Hi Bob\ntwo lines")).to_be_visible(timeout=TIMEOUT)
 
         # Who is online: a side column on Alice's wide window.
@@ -188,8 +225,7 @@ def test_two_browsers_chat(browser: Browser, server: ServerProcess, artifacts_di
 
         # Bob types: the real client's keystrokes reach the server as "change" events, and
         # Alice sees him typing until his message arrives.
-        type_into(bob, "Message", "Hello Alice")
-        expect(alice.get_by_text("Bob is typing...")).to_be_visible(timeout=TIMEOUT)
+        type_until(bob, "Message", "Hello Alice", alice.get_by_text("Bob is typing..."))
         # Bob: the send button. exact=True: the focusable button itself must carry the name.
         bob.get_by_role("button", name="Send message", exact=True).click()
         expect(said(alice, "Hello Alice")).to_be_visible(timeout=TIMEOUT)
@@ -209,9 +245,8 @@ def test_two_browsers_chat(browser: Browser, server: ServerProcess, artifacts_di
             expect(said(page, today)).to_be_attached(timeout=TIMEOUT)
         # Bob again within five minutes: the row sits under his name above, with no name of its
         # own (its time shows on hover); a screen reader still hears whose it is.
-        type_into(bob, "Message", "and more")
         before = bob.screenshot()
-        bob.keyboard.press("Enter")
+        send_message(bob, server, "and more")
         expect(said(alice, "and more")).to_be_visible(timeout=TIMEOUT)
         screenshot_after_change(bob, before, artifacts_dir / "e2e-bob-grouped.png")
         grouped = re.compile(rf"^Bob, {TIME}: Hello Alice\nBob, {TIME}: and more$", re.M)

@@ -146,11 +146,19 @@ def test_a_profile_with_a_picture_and_an_access_token(
         expect(ann.get_by_role("button", name="Remove picture")).to_be_visible()
 
         # An access token for her console: its secret shown once, with a copy button.
-        type_into(ann, "Token name", "laptop console")
-        ann.get_by_role("button", name="Create token").click()
-        expect(ann.get_by_text("Copy this token now: you will not see it again.")).to_be_visible(
-            timeout=TIMEOUT
-        )
+        shown_once = ann.get_by_text("Copy this token now: you will not see it again.")
+        unnamed = ann.get_by_text("Give the token a name", exact=False)
+        for attempt in range(TYPING_ATTEMPTS):
+            type_into(ann, "Token name", "laptop console")
+            ann.get_by_role("button", name="Create token").click()
+            try:
+                expect(shown_once).to_be_visible(timeout=2 * TYPING_TIMEOUT)
+                break
+            except AssertionError:
+                # Refused as unnamed, its keys never reached Flutter: typed again.
+                if attempt == TYPING_ATTEMPTS - 1 or not unnamed.is_visible():
+                    expect(shown_once).to_be_visible(timeout=TIMEOUT)
+                    break
         expect(ann.get_by_role("textbox", name="New access token")).to_be_visible()
         # The copy button puts the secret on the clipboard (Flutter's read-only field shows it
         # but keeps its value out of the page's DOM until it is edited).

@@ -11,7 +11,13 @@ from playwright.sync_api import Browser, expect
 
 from flet_chat.ui.controls.chat_message import AVATAR_GUTTER, ROW_SPACING
 from tests.e2e.conftest import conversation, open_chat
-from tests.e2e.test_browser_chat import TIMEOUT, join_as, type_into
+from tests.e2e.test_browser_chat import (
+    TIMEOUT,
+    join_as,
+    send_message,
+    type_into,
+    type_until,
+)
 from tests.support.server import ServerProcess
 
 pytestmark = pytest.mark.e2e
@@ -31,20 +37,22 @@ def test_markdown_reads_plainly_and_emoji_go_into_the_composer(
         join_as(page, "Alice")
         composer = page.get_by_role("textbox", name="Message")
 
-        type_into(page, "Message", "**bold** and `code`, see [the docs](https://example.com/d)")
-        page.keyboard.press("Enter")
         said = "bold and code, see the docs (https://example.com/d)"
-        expect(page.get_by_label(re.compile(re.escape(said))).first).to_be_visible(timeout=TIMEOUT)
+        send_message(
+            page,
+            server,
+            "**bold** and `code`, see [the docs](https://example.com/d)",
+            shows=page.get_by_label(re.compile(re.escape(said))).first,
+        )
         assert "**" not in conversation(page)
         assert "`" not in conversation(page)
 
         # A link opens its target in a new tab. (Its text is drawn on the canvas and silent
         # for screen readers, so the click goes where a continued row's text starts.)
         context.route("https://example.com/**", lambda route: route.fulfill(body="docs"))
-        type_into(page, "Message", "[docs](https://example.com/page)")
-        page.keyboard.press("Enter")
         link_row = page.get_by_role("group", name=re.compile(r"^Alice, .*: docs [(]https:"))
-        expect(link_row).to_have_count(1, timeout=TIMEOUT)
+        send_message(page, server, "[docs](https://example.com/page)", shows=link_row)
+        expect(link_row).to_have_count(1)
         box = link_row.bounding_box()
         assert box is not None
         with context.expect_page(timeout=TIMEOUT) as opened:
@@ -53,8 +61,8 @@ def test_markdown_reads_plainly_and_emoji_go_into_the_composer(
         page.bring_to_front()
 
         # `:tad` suggests 🎉 under the field; Enter puts it in place instead of sending.
-        type_into(page, "Message", "party :tad")
-        expect(page.get_by_role("button", name="Insert tada")).to_be_visible(timeout=TIMEOUT)
+        tada = page.get_by_role("button", name="Insert tada")
+        type_until(page, "Message", "party :tad", tada)
         page.keyboard.press("Enter")
         expect(composer).to_have_value("party 🎉", timeout=TIMEOUT)
         page.keyboard.press("Enter")

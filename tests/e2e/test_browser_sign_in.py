@@ -19,7 +19,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 
 from tests.e2e.conftest import open_chat, said, screenshot_after_change
-from tests.e2e.test_browser_chat import type_into
+from tests.e2e.test_browser_chat import send_message
 from tests.support.oidc_provider import OidcProvider, TestUser
 from tests.support.server import ServerProcess, free_port
 
@@ -133,9 +133,7 @@ def test_signing_in_through_the_provider_and_coming_back(
         expect(page.get_by_text("alice has joined the chat.", exact=False)).to_be_visible(
             timeout=TIMEOUT
         )
-        type_into(page, "Message", "Posted while signed in with Local ID")
-        page.keyboard.press("Enter")
-        expect(said(page, "Posted while signed in with Local ID")).to_be_visible(timeout=TIMEOUT)
+        send_message(page, chat, "Posted while signed in with Local ID")
 
         # What went over the wire: the attempt's own nonce and PKCE challenge, then its verifier.
         authorization = provider.record.authorization_requests[0]

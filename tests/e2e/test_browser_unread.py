@@ -21,7 +21,7 @@ from tests.e2e.test_browser_chat import (
     join_as,
     send_message,
     submit_into,
-    type_into,
+    type_until,
 )
 from tests.support.server import ServerProcess
 from tests.support.tcp_proxy import TcpProxy
@@ -111,7 +111,9 @@ def test_title_count_new_messages_divider_and_reconnect_banner(
         # (it had every key typed before the click). Flutter's semantics textbox keeps showing
         # the old text after the server changes the field (issue 15, item 2), so what the
         # field holds is checked by what it sends.
-        type_into(alice, "Message", "Drafted before the drop")
+        type_until(
+            alice, "Message", "Drafted before the drop", bob.get_by_text("Alice is typing...")
+        )
         alice.get_by_text("#general").first.click()
         expect(said(alice, "Design starts here")).to_be_hidden(timeout=TIMEOUT)
 
