@@ -144,6 +144,8 @@ def send_message(
             type_into(page, "Message", text)
         else:
             typed()
+        if attempt and stored_messages(server, kept) > before:
+            break  # the last attempt's send was taken while this one was typed: not sent again
         if button:
             page.get_by_role("button", name="Send message", exact=True).click()
         else:
