@@ -57,6 +57,8 @@ def test_files_are_attached_shown_opened_and_downloaded(
         expect(chip).to_be_visible()
         before = bob.screenshot()
         screenshot_after_change(bob, before, artifacts_dir / "e2e-attachments.png")
+        if not thumbnails:  # drawn, yet its picture still on its way
+            bob.wait_for_response(lambda r: "/thumbnail?" in r.url, timeout=TIMEOUT)
         assert thumbnails
         assert set(thumbnails) == {200}
 

@@ -81,8 +81,7 @@ def test_every_script_and_emoji_drawn_from_this_server(
         box = row.bounding_box()
         assert box is not None
 
-        png, coloured = wait_for_colour(page, box)
-        (artifacts_dir / "e2e-scripts-and-emoji.png").write_bytes(png)
+        # The fonts loaded first: the emoji's colour is drawn only once its font is in.
         page.wait_for_function(
             f"""() => {{
                 const loaded = ({FONT_ENTRIES})().filter(([, status]) => status > 0);
@@ -90,6 +89,8 @@ def test_every_script_and_emoji_drawn_from_this_server(
             }}""",
             timeout=TIMEOUT,
         )
+        png, coloured = wait_for_colour(page, box)
+        (artifacts_dir / "e2e-scripts-and-emoji.png").write_bytes(png)
         fonts: list[tuple[str, int]] = page.evaluate(FONT_ENTRIES)
         # Nothing left the server's origin: not the fonts, not the Rive runtime, nothing.
         origin = urlsplit(server.base_url).netloc
