@@ -50,6 +50,11 @@ and a handler. `install_event_type_cache()` keeps the answer per class and handl
 forward references with its caller's frame's names, so the first answer is still worked out from
 a function whose globals are those of Flet's caller (`flet.controls.base_control`).
 
+The handler's parameters: for every event, Flet counts the parameters of its handler
+(`get_param_count`, `inspect.signature`: about 9 us) to know whether to pass the event. The
+answer never changes for a function: `install_param_count_cache()` keeps it per function (a
+bound method's per its function), held weakly, so a session's closures go with the session.
+
 The random ids: Flet names each session, each connection, each page's service registry and
 each call to the client (`SharedPreferences.get`) with `random_string`, which draws every
 character from `secrets.choice`: one `os.urandom` call per character, 44 for a session that
@@ -135,6 +140,7 @@ from flet.controls.object_patch import DiffBuilder, ObjectPatchException, Operat
 from flet.messaging import protocol as flet_protocol
 from flet.messaging import session as flet_session
 from flet.messaging.protocol import MessageAction, configure_encode_object_for_msgpack
+from flet.utils import object_model as flet_object_model
 from flet.utils import strings as flet_strings
 from flet.utils import validation as flet_validation
 from flet_web.fastapi import flet_app as flet_web_app
@@ -398,6 +404,34 @@ def install_event_type_cache() -> None:
 
     event_type._flet_chat_cached = True  # type: ignore[attr-defined]
     flet_base_control.get_event_field_type = event_type  # type: ignore[attr-defined]
+
+
+_flet_param_count: Callable[[Any], int | None] = flet_object_model.get_param_count
+# Per function, and per the function of a bound method (its count leaves `self` out).
+_PARAM_COUNTS: tuple[weakref.WeakKeyDictionary[Any, int | None], ...] = (
+    weakref.WeakKeyDictionary(),
+    weakref.WeakKeyDictionary(),
+)
+
+
+def param_count(handler: Any) -> int | None:
+    """Flet's `get_param_count(handler)`, worked out once per function (see the module's
+    docstring). Callables that cannot be held weakly or hashed are counted every time."""
+    function = getattr(handler, "__func__", None)
+    counts = _PARAM_COUNTS[function is not None]
+    key = handler if function is None else function
+    try:
+        return counts[key]
+    except KeyError:
+        count = counts[key] = _flet_param_count(handler)
+        return count
+    except TypeError:
+        return _flet_param_count(handler)
+
+
+def install_param_count_cache() -> None:
+    """Give Flet's event dispatch `param_count` (idempotent)."""
+    flet_base_control.get_param_count = param_count  # type: ignore[attr-defined]
 
 
 _ID_ALPHABET = string.ascii_letters + string.digits
