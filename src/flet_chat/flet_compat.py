@@ -52,8 +52,8 @@ a function whose globals are those of Flet's caller (`flet.controls.base_control
 
 The handler's parameters: for every event, Flet counts the parameters of its handler
 (`get_param_count`, `inspect.signature`: about 9 us) to know whether to pass the event. The
-answer never changes for a function: `install_param_count_cache()` keeps it per function (a
-bound method's per its function), held weakly, so a session's closures go with the session.
+answer is the same at every event: `install_param_count_cache()` keeps it per plain function
+(a bound method's per its function), held weakly, so a session's closures go with the session.
 
 The random ids: Flet names each session, each connection, each page's service registry and
 each call to the client (`SharedPreferences.get`) with `random_string`, which draws every
@@ -408,6 +408,7 @@ def install_event_type_cache() -> None:
 
 _flet_param_count: Callable[[Any], int | None] = flet_object_model.get_param_count
 # Per function, and per the function of a bound method (its count leaves `self` out).
+_UNCOUNTED = object()
 _PARAM_COUNTS: tuple[weakref.WeakKeyDictionary[Any, int | None], ...] = (
     weakref.WeakKeyDictionary(),
     weakref.WeakKeyDictionary(),
@@ -415,18 +416,20 @@ _PARAM_COUNTS: tuple[weakref.WeakKeyDictionary[Any, int | None], ...] = (
 
 
 def param_count(handler: Any) -> int | None:
-    """Flet's `get_param_count(handler)`, worked out once per function (see the module's
-    docstring). Callables that cannot be held weakly or hashed are counted every time."""
-    function = getattr(handler, "__func__", None)
-    counts = _PARAM_COUNTS[function is not None]
-    key = handler if function is None else function
-    try:
-        return counts[key]
-    except KeyError:
-        count = counts[key] = _flet_param_count(handler)
-        return count
-    except TypeError:
+    """Flet's `get_param_count(handler)`, worked out once per plain function (see the module's
+    docstring). Other callables (partials, callable objects, static methods) are counted every
+    time, as are functions whose signature is changed after their first event (not seen)."""
+    kind = type(handler)
+    if kind is types.FunctionType:
+        counts, key = _PARAM_COUNTS[0], handler
+    elif kind is types.MethodType and type(handler.__func__) is types.FunctionType:
+        counts, key = _PARAM_COUNTS[1], handler.__func__
+    else:
         return _flet_param_count(handler)
+    count = counts.get(key, _UNCOUNTED)
+    if count is _UNCOUNTED:
+        count = counts[key] = _flet_param_count(handler)
+    return count  # type: ignore[return-value]
 
 
 def install_param_count_cache() -> None:

@@ -9,9 +9,10 @@ import gc
 import weakref
 from typing import Any
 
+from flet.controls import base_control
 from flet.utils.object_model import get_param_count
 
-from flet_chat.flet_compat import param_count
+from flet_chat.flet_compat import install_param_count_cache, param_count
 
 
 class Handlers:
@@ -32,6 +33,31 @@ class Unhashable:
     def __call__(self) -> None: ...
 
 
+class HashRaises:
+    def __hash__(self) -> int:
+        raise AttributeError("no hash here")
+
+    def __call__(self, event: Any) -> None: ...
+
+
+class AllEqual:
+    """Every instance equal to every other, and hashed alike."""
+
+    def __eq__(self, other: object) -> bool:
+        return True
+
+    def __hash__(self) -> int:
+        return 1
+
+
+class AllEqualWithoutEvent(AllEqual):
+    def __call__(self) -> None: ...
+
+
+class AllEqualWithEvent(AllEqual):
+    def __call__(self, event: Any) -> None: ...
+
+
 def two(a: Any, b: Any) -> None: ...
 
 
@@ -49,6 +75,11 @@ def test_the_counts_are_flets() -> None:
         lambda: None,
         lambda event: None,
         Unhashable(),
+        HashRaises(),
+        AllEqualWithoutEvent(),
+        AllEqualWithEvent(),
+        staticmethod(two),
+        Handlers.__dict__["one"],
         print,
     ]
     for handler in callables:
@@ -60,6 +91,12 @@ def test_a_method_counts_as_bound_and_unbound_apart() -> None:
     handlers = Handlers()
     assert param_count(Handlers.one) == 2
     assert param_count(handlers.one) == 1
+    assert param_count(staticmethod(Handlers.one)) == 2  # has a __func__, yet is not bound
+
+
+def test_flet_asks_it() -> None:
+    install_param_count_cache()
+    assert base_control.get_param_count is param_count  # type: ignore[attr-defined]
 
 
 def test_a_sessions_handlers_are_not_kept_alive() -> None:
