@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -81,6 +82,21 @@ def editing_input(page: Page, field: Locator) -> Locator | None:
     x, y = over["x"] + over["width"] / 2, over["y"] + over["height"] / 2
     inside = box["x"] <= x <= box["x"] + box["width"] and box["y"] <= y <= box["y"] + box["height"]
     return editing if inside else None
+
+
+def expect_value(page: Page, field: Locator, value: str) -> None:
+    """Wait until `field` shows `value`: its semantics textbox, or, when the server put the
+    focus in it (see `editing_input`), Flutter's own input laid over it, which holds the text
+    then (the textbox shows it only while it has the focus itself)."""
+    deadline = time.monotonic() + TIMEOUT / 1000
+    while True:
+        over = editing_input(page, field)
+        try:
+            expect(field if over is None else over).to_have_value(value, timeout=TYPING_TIMEOUT)
+            return
+        except AssertionError:
+            if time.monotonic() > deadline:
+                raise
 
 
 def type_until(page: Page, label: str, text: str, shows: Locator) -> None:

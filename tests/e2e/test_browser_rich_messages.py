@@ -13,6 +13,7 @@ from flet_chat.ui.controls.chat_message import AVATAR_GUTTER, ROW_SPACING
 from tests.e2e.conftest import conversation, open_chat
 from tests.e2e.test_browser_chat import (
     TIMEOUT,
+    expect_value,
     join_as,
     send_message,
     type_into,
@@ -64,7 +65,7 @@ def test_markdown_reads_plainly_and_emoji_go_into_the_composer(
         tada = page.get_by_role("button", name="Insert tada")
         type_until(page, "Message", "party :tad", tada)
         page.keyboard.press("Enter")
-        expect(composer).to_have_value("party 🎉", timeout=TIMEOUT)
+        expect_value(page, composer, "party 🎉")
         page.keyboard.press("Enter")
         expect(page.get_by_label(re.compile("party 🎉$")).first).to_be_visible(timeout=TIMEOUT)
 
@@ -73,7 +74,7 @@ def test_markdown_reads_plainly_and_emoji_go_into_the_composer(
         page.get_by_role("button", name="Insert emoji").click()
         type_into(page, "Search emoji", "rocket")
         page.get_by_role("button", name="rocket", exact=True).click()
-        expect(composer).to_have_value("off we go 🚀", timeout=TIMEOUT)
+        expect_value(page, composer, "off we go 🚀")
         page.get_by_role("button", name="Send message", exact=True).click()
         rows = page.get_by_role("group", name=re.compile("^Alice, .*: off we go 🚀$"))
         expect(rows).to_have_count(1, timeout=TIMEOUT)
