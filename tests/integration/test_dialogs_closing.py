@@ -3,7 +3,7 @@ only after the closing animation, and until then the page still holds it."""
 
 from __future__ import annotations
 
-from flet_chat.testing.flet_client import FletClient, Node
+from flet_chat.testing.flet_client import INVOKE_METHOD, FletClient, Node, encode
 from flet_chat.ui import keys
 from tests.integration.conftest import Connect
 from tests.support.server import ServerProcess
@@ -77,6 +77,32 @@ async def test_a_focus_answered_after_its_dialog_is_gone_does_not_end_the_sessio
         )
         await alice.release_replies()
         await open_search(alice, what="search again")
+        await alice.send("still here")
+        await alice.wait_for(
+            lambda: "still here" in alice.message_rows()[-1], what="the message shown"
+        )
+
+
+async def test_forged_and_replayed_answers_do_not_end_the_session(
+    server: ServerProcess, connect: Connect
+) -> None:
+    async with connect(server) as alice:
+        await alice.join("Alice")
+        alice.hold_replies()
+        search = await open_search(alice)
+        await alice.wait_for(lambda: alice.held_replies, what="the call for the caret")
+        answers = list(alice.held_replies or [])
+        await alice.release_replies()
+        for answer in answers:  # replayed: the call was answered already
+            await alice.send_frame(answer)
+        for control_id, call_id in ((10**9, "forged"), (search["_i"], "forged"), ("x", "y")):
+            # A control that never was, a real one with a call never made, a malformed id.
+            forged = {"control_id": control_id, "call_id": call_id, "result": 1, "error": None}
+            await alice.send_frame(encode(INVOKE_METHOD, forged))
+        await close_search(alice)
+        await alice.dismissed(search)
+        await open_search(alice, what="search again")
+        await close_search(alice)
         await alice.send("still here")
         await alice.wait_for(
             lambda: "still here" in alice.message_rows()[-1], what="the message shown"

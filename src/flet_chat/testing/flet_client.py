@@ -397,6 +397,10 @@ class FletClient:
         for reply in held:
             await self._ws.send(reply)
 
+    async def send_frame(self, frame: bytes) -> None:
+        """Send `frame` as it is: what a forged or replayed one does to the session."""
+        await self._ws.send(frame)
+
     async def lifecycle(self, state: str) -> None:
         """The tab was hidden ("hide") or shown ("show"), as Flutter reports it."""
         await self._event(self.page, "app_lifecycle_state_change", {"state": state})
