@@ -113,6 +113,21 @@ def type_until(page: Page, label: str, text: str, shows: Locator) -> None:
                 raise
 
 
+def submit_until(fill_and_submit: Callable[[], None], done: Locator, refused: Locator) -> None:
+    """Fill a form and submit it until `done` shows. Typed again only while `refused` shows:
+    the form refused keys that never reached Flutter, and a person types again. Not refused,
+    it was taken (a retry could make it twice), and `done` has to show."""
+    for attempt in range(TYPING_ATTEMPTS):
+        fill_and_submit()
+        try:
+            expect(done).to_be_visible(timeout=2 * TYPING_TIMEOUT)
+            return
+        except AssertionError:
+            if not refused.is_visible() or attempt == TYPING_ATTEMPTS - 1:
+                break
+    expect(done).to_be_visible(timeout=TIMEOUT)
+
+
 def submit_into(page: Page, label: str, text: str, done: Locator) -> None:
     """Type into a field, press Enter and wait for `done` to show. Under load, Playwright's keys
     can show in the semantics textbox yet never reach Flutter, and the app then gets an empty
