@@ -20,6 +20,7 @@ from flet_chat.flet_compat import (
     install_walk_once,
     pack_control,
 )
+from flet_chat.lean_inits import install_lean_inits
 from flet_chat.ui.controls.chat_message import sample_row
 from flet_chat.ui.session.controller import SessionController
 from flet_chat.ui.shared import ProcessShared
@@ -38,6 +39,7 @@ def build_main(runtime: Runtime) -> FletMain:
     install_shared_empty_snapshots()
     install_late_call_answers()
     install_param_count_cache()
+    install_lean_inits()
     # What the first message row of the process loads (the Markdown parser and its link
     # finder, Flet's icon and row classes: about 1.7 MB) is loaded now, at start, instead of
     # while the first visitor waits; it is the process's, not any session's.
