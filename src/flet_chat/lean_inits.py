@@ -3,9 +3,9 @@
 A Flet 1.0.5 control is a dataclass whose public fields are `Prop` descriptors: its generated
 `__init__` assigns every field (137 for a TextField), and each assignment is a call into
 `Prop.__set__`, which stores nothing when the value is the field's default. A control whose
-caller gives three arguments still pays for 137 calls: about 20 us for a TextField, and a
-session's page, dialogs and menus make dozens of controls (py-spy of joins-1000: the controls'
-`__init__` and `Prop.__set__` together about an eighth of a join's CPU).
+caller gives three arguments still pays for 137 calls, and a session's page, dialogs and menus
+make dozens of controls (py-spy of joins: the controls' `__init__` and `Prop.__set__` together
+about an eighth of a join's CPU; bench/changes.md).
 
 `install_lean_inits()` gives each control class an `__init__` with the same parameters and
 defaults that skips an assignment only where `Prop.__set__` would do nothing: the argument is
