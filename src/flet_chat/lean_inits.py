@@ -9,10 +9,13 @@ about an eighth of a join's CPU; bench/changes.md).
 
 `install_lean_inits()` gives each control class an `__init__` with the same parameters and
 defaults that skips an assignment only where `Prop.__set__` would do nothing: the argument is
-the field's own default object and the descriptor's default is that same object. Every other
-step is the generated one's, in its order: non-default values, default factories, fields
-without a descriptor, then `__post_init__` with the InitVars. A subclass that did not make its
-own `__init__` gets the original one (its descriptors may differ).
+the field's own default object and the descriptor's default is that same object. Everything
+else is the generated `__init__`'s, field by field in its order, then `__post_init__` with the
+InitVars. A class keeps its own `__init__` where an assignment might do more than
+`Prop.__set__` (its own `__setattr__`), or where its fields do not start with `_values` and
+`_dirty` (a dataclass mixin's fields come first: Flet's own would fail there). A subclass
+without an `__init__` of its own uses the lean one only if every field resolves to the same
+descriptor in it; otherwise the original.
 
 Written against CPython 3.11's dataclasses and Flet 1.0.5 (`_install_props`); the test
 (tests/unit/test_lean_inits.py) makes every Flet control class both ways and compares them.
@@ -39,11 +42,20 @@ _PLAIN_KINDS = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWO
 _installed = False
 
 
+_MISSING = object()
+
+
+def _plain_setattr(cls: Any) -> bool:
+    """Whether assigning to a field of `cls` goes straight to the descriptor."""
+    return bool(cls.__setattr__ is object.__setattr__)
+
+
 def _raw_descriptor(cls: type, name: str) -> Any:
+    """What `cls.name` resolves to, without calling a descriptor's `__get__`."""
     for klass in cls.__mro__:
         if name in vars(klass):
             return vars(klass)[name]
-    return None
+    return _MISSING
 
 
 def _skippable(cls: type, field: dataclasses.Field[Any]) -> bool:
@@ -68,11 +80,15 @@ def lean_init(cls: type) -> Callable[..., None] | None:
         return None
     if params is None or params.frozen or "__slots__" in vars(cls):
         return None
+    fields: dict[str, dataclasses.Field[Any]] = cls.__dataclass_fields__  # type: ignore[attr-defined]
+    if list(fields)[:2] != ["_values", "_dirty"] or not _plain_setattr(cls):
+        return None  # Prop.__set__ needs those two first; an own __setattr__ sees every field
     parameters = list(inspect.signature(original).parameters.values())[1:]
     names = {p.name for p in parameters}
     env: dict[str, Any] = {
         "_original": original,
         "_cls": cls,
+        "_type": type,
         "_fits": _fits,
         "_HAS_DEFAULT_FACTORY": _HAS_DEFAULT_FACTORY,
     }
@@ -84,7 +100,6 @@ def lean_init(cls: type) -> Callable[..., None] | None:
         return None  # a parameter the source below would shadow or could not spell
     body: list[str] = []
     initvars: list[str] = []
-    fields: dict[str, dataclasses.Field[Any]] = cls.__dataclass_fields__  # type: ignore[attr-defined]
     for name, field in fields.items():
         kind = field._field_type  # type: ignore[attr-defined]
         if kind is _FIELD_INITVAR:
@@ -113,9 +128,9 @@ def lean_init(cls: type) -> Callable[..., None] | None:
         body.append(f"self.__post_init__({', '.join(initvars)})")
     signature = ", ".join(_parameter_text(parameters))
     call = ", ".join(_call_text(parameters))
-    # A subclass without its own __init__ that redefines a field: the original serves it.
+    # A subclass without its own __init__ where a field resolves otherwise: the original.
     guard = [
-        "if type(self) is not _cls and not _fits(type(self), _cls):",
+        "if _type(self) is not _cls and not _fits(_type(self), _cls):",
         f"    return _original(self, {call})",
     ]
     source = f"def __init__(self{', ' if signature else ''}{signature}):\n" + "".join(
@@ -129,22 +144,29 @@ def lean_init(cls: type) -> Callable[..., None] | None:
     init.__qualname__ = f"{cls.__qualname__}.__init__"
     init.__module__ = original.__module__
     init.__doc__ = original.__doc__
-    init.__wrapped__ = original  # type: ignore[attr-defined]
+    init.__annotations__ = original.__annotations__
+    init.__lean_original__ = original  # type: ignore[attr-defined]
     return init
 
 
+# Per (subclass, class): whether the class's lean __init__ serves the subclass. Classes are
+# made at import, so this stays as small as the number of control classes.
 _fitting: dict[tuple[type, type], bool] = {}
 
 
 def _fits(subclass: type, cls: type) -> bool:
-    """Whether `cls`'s lean __init__ serves `subclass` too: nothing between them in the MRO
-    redefines one of `cls`'s fields (a mixin such as ui/routing.py's adds methods only)."""
+    """Whether `cls`'s lean __init__ serves `subclass` too: every field resolves to the same
+    descriptor in both, and assignments are plain (a mixin such as ui/routing.py's adds
+    methods only)."""
     key = (subclass, cls)
     fits = _fitting.get(key)
     if fits is None:
         fields = cls.__dataclass_fields__  # type: ignore[attr-defined]
-        between = subclass.__mro__[: subclass.__mro__.index(cls)]
-        fits = _fitting[key] = not any(name in vars(k) for k in between for name in fields)
+        fits = _fitting[key] = (
+            cls in subclass.__mro__
+            and _plain_setattr(subclass)
+            and all(_raw_descriptor(subclass, n) is _raw_descriptor(cls, n) for n in fields)
+        )
     return fits
 
 
@@ -175,7 +197,7 @@ def _control_classes() -> Iterator[type]:
 
 
 def _make_lean(cls: type) -> bool:
-    if getattr(vars(cls).get("__init__"), "__wrapped__", None) is not None:
+    if hasattr(vars(cls).get("__init__"), "__lean_original__"):
         return False  # lean already
     init = lean_init(cls)
     if init is None:
