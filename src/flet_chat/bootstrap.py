@@ -49,7 +49,12 @@ from flet_chat.memory import MemoryTrimmer
 from flet_chat.settings import Settings
 from flet_chat.storage.account_store import SqlAccountStore
 from flet_chat.storage.blobs import LocalBlobStore
-from flet_chat.storage.engine import create_engine, expect_cancelled_resets, private_dir
+from flet_chat.storage.engine import (
+    create_engine,
+    create_writer_engine,
+    expect_cancelled_resets,
+    private_dir,
+)
 from flet_chat.storage.migrate import upgrade_to_head_async
 from flet_chat.storage.moderation_store import SqlModerationStore
 from flet_chat.storage.room_store import SqlRoomStore
@@ -80,6 +85,7 @@ class ProcessPresence(Presence, Protocol):
 class Services:
     settings: Settings
     engine: AsyncEngine | None  # None when the stores were substitutes
+    writer_engine: AsyncEngine | None  # SQLite's writer's own connection (else `engine`)
     store: MessageStore
     bus: ProcessBus
     presence: ProcessPresence
@@ -135,11 +141,12 @@ def bootstrap(
     if any(given) and not all(given):
         raise ValueError("give store, room_store and account_store, or none of them")
     engine: AsyncEngine | None = None
+    writer_engine: AsyncEngine | None = None
     if store is None or room_store is None or account_store is None:
-        engine = create_engine(
-            settings.resolved_database_url(), sqlite_synchronous=settings.sqlite_synchronous
-        )
-        sql_store = SqlStore(engine)
+        url, synchronous = settings.resolved_database_url(), settings.sqlite_synchronous
+        engine = create_engine(url, sqlite_synchronous=synchronous)
+        writer_engine = create_writer_engine(engine, url, sqlite_synchronous=synchronous)
+        sql_store = SqlStore(engine, writer_engine=writer_engine)
         store, room_store = sql_store, SqlRoomStore(engine, sql_store)
         account_store = SqlAccountStore(engine, sql_store)
         moderation_store = moderation_store or SqlModerationStore(engine, sql_store)
@@ -236,6 +243,7 @@ def bootstrap(
     return Services(
         settings=settings,
         engine=engine,
+        writer_engine=writer_engine,
         store=store,
         bus=bus,
         presence=presence,
@@ -312,6 +320,9 @@ class Runtime:
                 await self._services.chat.limits.limiter.close()
             if isinstance(self._services.blobs, S3BlobStore):
                 await self._services.blobs.stop()
+            writer = self._services.writer_engine
+            if writer is not None and writer is not self._services.engine:
+                await writer.dispose()
             if self._services.engine is not None:
                 await self._services.engine.dispose()
             self._services = None

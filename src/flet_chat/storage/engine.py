@@ -24,14 +24,21 @@ PRIVATE_DIR = 0o700
 _SQLITE_SUFFIXES = ("", "-wal", "-shm", "-journal")
 
 
-def create_engine(database_url: str, *, sqlite_synchronous: SqliteSync = "NORMAL") -> AsyncEngine:
+def create_engine(
+    database_url: str, *, sqlite_synchronous: SqliteSync = "NORMAL", pool_size: int | None = None
+) -> AsyncEngine:
+    """The engine for `database_url`; `pool_size`: exactly that many connections (else
+    SQLAlchemy's default, 5 and 10 more under load)."""
     # hide_parameters: a database error's text would otherwise quote the statement's values (a
     # message's text, a client id) into every traceback the log keeps.
     url = make_url(database_url)
+    pool: dict[str, Any] = {} if pool_size is None else {"pool_size": pool_size, "max_overflow": 0}
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:":
             _private_sqlite_files(Path(url.database))
-        engine = create_async_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
+        engine = create_async_engine(
+            url, connect_args={"timeout": 30}, hide_parameters=True, **pool
+        )
 
         def pragmas(dbapi_connection: Any, _record: Any) -> None:
             _sqlite_pragmas(dbapi_connection, sqlite_synchronous)
@@ -39,7 +46,22 @@ def create_engine(database_url: str, *, sqlite_synchronous: SqliteSync = "NORMAL
         event.listen(engine.sync_engine, "connect", pragmas)
         _skip_idle_sqlite_rollbacks(engine)
         return engine
-    return create_async_engine(url, pool_pre_ping=True, hide_parameters=True)
+    return create_async_engine(url, pool_pre_ping=True, hide_parameters=True, **pool)
+
+
+def create_writer_engine(
+    engine: AsyncEngine, database_url: str, *, sqlite_synchronous: SqliteSync = "NORMAL"
+) -> AsyncEngine:
+    """SQLite's one writer's own connection: its writes are queued one at a time
+    (sql_store.py's WriteQueue), and a writer that then waited for a pooled connection held
+    the queue meanwhile. While a crowd joins, the joins' reads take every pooled connection:
+    a message waited 250-370 ms behind a writer waiting for one (bench/changes.md, "fifth
+    session"). PostgreSQL writes concurrently, from the pool, and an in-memory SQLite database
+    is one connection's own: `engine` itself there."""
+    url = make_url(database_url)
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return engine
+    return create_engine(database_url, sqlite_synchronous=sqlite_synchronous, pool_size=1)
 
 
 def private_dir(path: Path) -> None:

@@ -45,10 +45,19 @@ TOO_MANY_REACTIONS = f"A message can carry at most {MAX_REACTIONS_PER_MESSAGE} d
 
 
 class SqlStore:
-    def __init__(self, engine: AsyncEngine, *, search_window: int | None = None) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        *,
+        search_window: int | None = None,
+        writer_engine: AsyncEngine | None = None,
+    ) -> None:
         """`search_window`: the bound of the search's first step (search_queries.py's
-        POSTGRES_WINDOW messages or SQLITE_WINDOW hits; tests make it small)."""
+        POSTGRES_WINDOW messages or SQLITE_WINDOW hits; tests make it small).
+        `writer_engine`: SQLite's writer's own connection, apart from the pool the reads wait
+        for (storage/engine.py: create_writer_engine); else `engine`."""
         self._engine = engine
+        self._writer_engine = writer_engine or engine
         self._search_window = search_window
         # SQLite has one writer at a time. Queueing writes here, on the event loop, keeps them from
         # contending for the file lock; under load that contention ran into "database is locked".
@@ -63,10 +72,10 @@ class SqlStore:
         """A transaction for a write (queued behind other writes on SQLite; `urgent`: a
         message's, ahead of the waiting writes that are not)."""
         if self._write_queue is None:
-            async with self._engine.begin() as conn:
+            async with self._writer_engine.begin() as conn:
                 yield conn
             return
-        async with self._write_queue.turn(urgent=urgent), self._engine.begin() as conn:
+        async with self._write_queue.turn(urgent=urgent), self._writer_engine.begin() as conn:
             yield conn
 
     async def add(self, new: NewMessage) -> Message:
