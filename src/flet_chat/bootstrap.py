@@ -81,6 +81,18 @@ class ProcessPresence(Presence, Protocol):
     async def stop(self) -> None: ...
 
 
+async def dispose_engines(services: Services) -> None:
+    """Close the database connections: the writer's (when it has its own), then the pool's,
+    that one even if the first fails."""
+    try:
+        writer = services.writer_engine
+        if writer is not None and writer is not services.engine:
+            await writer.dispose()
+    finally:
+        if services.engine is not None:
+            await services.engine.dispose()
+
+
 @dataclass(slots=True)
 class Services:
     settings: Settings
@@ -320,9 +332,5 @@ class Runtime:
                 await self._services.chat.limits.limiter.close()
             if isinstance(self._services.blobs, S3BlobStore):
                 await self._services.blobs.stop()
-            writer = self._services.writer_engine
-            if writer is not None and writer is not self._services.engine:
-                await writer.dispose()
-            if self._services.engine is not None:
-                await self._services.engine.dispose()
+            await dispose_engines(self._services)
             self._services = None

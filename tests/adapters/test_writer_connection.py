@@ -58,6 +58,9 @@ async def test_writes_are_stored_while_every_pooled_connection_is_reading(tmp_pa
 
 
 def test_postgresql_and_an_in_memory_database_keep_their_one_engine() -> None:
-    for url in ("sqlite+aiosqlite:///:memory:", "postgresql+asyncpg://x@127.0.0.1/none"):
+    for url in (
+        "sqlite+aiosqlite:///:memory:",
+        "postgresql+asyncpg://x@127.0.0.1/none",
+    ):
         engine = create_engine(url)
         assert create_writer_engine(engine, url) is engine

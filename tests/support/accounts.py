@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from flet_chat.bootstrap import bootstrap
+from flet_chat.bootstrap import bootstrap, dispose_engines
 from flet_chat.bus.fanout import Fanout
 from flet_chat.core.accounts.models import Authenticated, SessionKind
 from flet_chat.core.accounts.service import AccountService
@@ -38,8 +38,7 @@ async def account_service(
     try:
         yield services.accounts
     finally:
-        if services.engine is not None:
-            await services.engine.dispose()
+        await dispose_engines(services)
 
 
 async def end_sessions_in_store(data_dir: Path, user_name: str) -> list[int]:

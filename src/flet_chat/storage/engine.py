@@ -14,6 +14,7 @@ from typing import Any, Literal
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.pool import QueuePool
 
 logger = logging.getLogger(__name__)
 
@@ -58,9 +59,8 @@ def create_writer_engine(
     a message waited 250-370 ms behind a writer waiting for one (bench/changes.md, "fifth
     session"). PostgreSQL writes concurrently, from the pool, and an in-memory SQLite database
     is one connection's own: `engine` itself there."""
-    url = make_url(database_url)
-    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
-        return engine
+    if engine.dialect.name != "sqlite" or not isinstance(engine.sync_engine.pool, QueuePool):
+        return engine  # PostgreSQL; or SQLite in memory, which SQLAlchemy gives a static pool
     return create_engine(database_url, sqlite_synchronous=sqlite_synchronous, pool_size=1)
 
 
