@@ -6,7 +6,8 @@ from GitHub, which these machines cannot reach). xdotool types real keys: into t
 dialog's name field, which has the focus, then into the composer after a click at the bottom
 centre of the window. Each step waits for what a person would see or the app would know: the
 window mapped, the dialog's barrier darkening it, the typed text reported by the window (the
-relay's transcript), the join and the message stored, the message row sent back and painted.
+relay's transcript), the join and the message stored, and at the end the join notice and the
+message read off the window's screenshot (Tesseract).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from tests.support.desktop import (
     find_window,
     missing_tools,
     poll,
+    text_in,
 )
 
 pytestmark = pytest.mark.e2e
@@ -170,11 +172,13 @@ def test_a_message_typed_in_the_desktop_window_is_sent_and_shown(
         typed = window.settled()
         window.press("Return")
         poll(lambda: ("chat", NAME, TEXT) in _chat_lines(database), timeout=15, what="message")
-        # Stored, and on its way back into the window's conversation: the screenshot shows it.
         poll(lambda: _app_sent_text(trace, TEXT), timeout=10, what="message row")
         shown = window.settled(lambda now: differs(now, typed))
         shown.save(artifacts_dir / "desktop-window.png")
-        assert shown.size == (window.width, window.height)
+        # Drawn in the conversation, as a person sees it (not only sent to the window).
+        words = text_in(shown)
+        assert f"{NAME} has joined the chat." in words, words
+        assert TEXT in words, words
     finally:
         os.killpg(app.pid, signal.SIGTERM)
         try:

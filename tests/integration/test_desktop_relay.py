@@ -111,3 +111,44 @@ async def test_sigterm_reaches_the_client_and_ends_the_relay(
         assert await relay.wait() == 128 + signal.SIGTERM
         await read_frame(reader)
         assert await reader.read() == b""
+
+
+def _labelled_row(kind: str) -> list[object]:
+    """A patch adding one row, wrapped in a control of type `kind`, whose texts say "Semantics"."""
+    row = {
+        "_c": kind,
+        "_i": 5,
+        "label": "Semantics",
+        "container": True,
+        "content": {"_c": "Text", "_i": 6, "value": "Semantics", "bytes": b"\x00Semantics"},
+    }
+    return [2, {"id": 30, "patch": [[0, {"controls": [1]}], [1, 1, 2, row]]}]
+
+
+async def test_a_semantics_control_reaches_the_client_as_one_it_draws_with_its_content(
+    tmp_path: Path, app_socket: tuple[App, str]
+) -> None:
+    # 0.82.2 draws a Semantics without its content; a MergeSemantics with it. Only the control
+    # types change: props, texts and bytes that say "Semantics" arrive as sent.
+    app, path = app_socket
+    relay = await start_relay(tmp_path, path)
+    async with asyncio.timeout(20):
+        reader, writer = await app.connected.get()
+        await read_frame(reader)
+        plain = msgpack.packb([2, {"id": 1, "patch": [[0], [0, 0, "value", "Semantics"]]}])
+        labelled = msgpack.packb(_labelled_row("Semantics"))
+        writer.write(frame(0x00, plain) + frame(0x00, labelled))
+        await writer.drain()
+        received = tmp_path / "received"
+        expected = [msgpack.unpackb(plain), _labelled_row("MergeSemantics")]
+
+        def arrived() -> bool:
+            if not received.exists():
+                return False
+            unpacker = msgpack.Unpacker()
+            unpacker.feed(received.read_bytes())
+            return list(unpacker) == expected
+
+        await wait_until(arrived, timeout=10)
+        writer.close()
+        assert await relay.wait() in (0, 128 + signal.SIGTERM)

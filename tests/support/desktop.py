@@ -1,4 +1,5 @@
-"""A virtual X display for desktop-window tests: Xvfb, xdotool for the keyboard, Pillow to look.
+"""A virtual X display for desktop-window tests: Xvfb, xdotool for the keyboard, Pillow to look,
+Tesseract to read.
 
 Nothing here knows the chat; see tests/e2e/test_desktop_window.py.
 """
@@ -8,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,7 +18,7 @@ from typing import TypeVar
 from PIL import Image, ImageChops, ImageGrab, ImageStat
 
 T = TypeVar("T")
-TOOLS = ("Xvfb", "xdotool")
+TOOLS = ("Xvfb", "xdotool", "tesseract")
 # A text cursor blinking in a focused field changes a few pixels forever; a settled screen
 # changes no more than that between two looks.
 _CURSOR_SIZED = 40 * 40
@@ -38,6 +40,21 @@ def differs(image: Image.Image, reference: Image.Image) -> bool:
 def dimmed(image: Image.Image) -> bool:
     """Most of the window darkened: a modal dialog's barrier covers it (on a light theme)."""
     return float(ImageStat.Stat(image.convert("L")).mean[0]) < _DIMMED_BELOW
+
+
+def text_in(image: Image.Image) -> str:
+    """The words Tesseract reads in `image`, one space between each. Drawn at twice the size
+    first: at the window's own size it misses names beside an avatar."""
+    larger = image.convert("RGB").resize(
+        (image.width * 2, image.height * 2), Image.Resampling.LANCZOS
+    )
+    with tempfile.TemporaryDirectory(prefix="ocr-") as directory:
+        picture = os.path.join(directory, "window.png")
+        larger.save(picture)
+        done = subprocess.run(
+            ["tesseract", picture, "stdout"], capture_output=True, text=True, timeout=60, check=True
+        )
+    return " ".join(done.stdout.split())
 
 
 def missing_tools() -> list[str]:

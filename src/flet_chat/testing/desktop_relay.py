@@ -8,6 +8,11 @@ channel) before each message, 0.82.2 sends bare MessagePack back to back. The re
 header towards the app, strips it towards the client and drops data-channel frames, which 0.82.2
 does not know. It exits when either side closes, and passes SIGTERM on to the client.
 
+One control differs: 0.82.2's Semantics never builds its `content` (fixed in Flet 0.84), so
+every row the chat labels for screen readers would be drawn empty. Towards the client the relay
+sends each Semantics as a MergeSemantics, which 0.82.2 draws with its content. This window loses
+the labels written for screen readers (each row's texts are merged into one node instead).
+
 Usage: python -m flet_chat.testing.desktop_relay --client /path/to/flet/flet -- SOCKET PID [...]
 """
 
@@ -26,6 +31,7 @@ from pathlib import Path
 import msgpack
 
 MESSAGE, DATA_CHANNEL = 0x00, 0x01
+_SEMANTICS = b"Semantics"
 # A file to append every message to, one JSON line each: ["<" or ">", [action, body]] (">" is
 # client to app). Tests read it to know what the window has told the app; it helps debugging.
 _TRACE = os.environ.get("FLET_RELAY_TRACE")
@@ -57,10 +63,30 @@ async def _app_to_client(app: asyncio.StreamReader, client: asyncio.StreamWriter
         except asyncio.IncompleteReadError:
             return
         if packet[:1] == bytes([MESSAGE]):  # DATA_CHANNEL frames are dropped
+            body = packet[1:]
             if _TRACE:
-                _trace("<", msgpack.unpackb(packet[1:], strict_map_key=False))
-            client.write(packet[1:])
+                _trace("<", msgpack.unpackb(body, strict_map_key=False))
+            if _SEMANTICS in body:
+                body = _for_old_client(body)
+            client.write(body)
             await client.drain()
+
+
+def _for_old_client(body: bytes) -> bytes:
+    """`body` (one MessagePack message) with each Semantics control made a MergeSemantics."""
+    message = msgpack.unpackb(body, raw=False, strict_map_key=False)
+    return bytes(msgpack.packb(_merge_semantics(message), use_bin_type=True))
+
+
+def _merge_semantics(value: object) -> object:
+    if isinstance(value, dict):
+        renamed = {key: _merge_semantics(item) for key, item in value.items()}
+        if renamed.get("_c") == "Semantics":
+            renamed["_c"] = "MergeSemantics"
+        return renamed
+    if isinstance(value, list):
+        return [_merge_semantics(item) for item in value]
+    return value
 
 
 async def _open_app(address: str) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
