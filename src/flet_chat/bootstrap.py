@@ -24,7 +24,7 @@ from flet_chat.core.accounts.tickets import UploadTickets
 from flet_chat.core.attachments import AttachmentService, LinkSigner
 from flet_chat.core.identity import IdentitySigner
 from flet_chat.core.limits import DEFAULT_ROOM
-from flet_chat.core.models import HistoryPage
+from flet_chat.core.models import HistoryPage, MessageKind
 from flet_chat.core.moderation_models import EVERYWHERE
 from flet_chat.core.names import ReservedNames
 from flet_chat.core.ports import (
@@ -38,7 +38,7 @@ from flet_chat.core.ports import (
 from flet_chat.core.rate_limit import LocalRateLimiter, RateLimits
 from flet_chat.core.service import ChatService
 from flet_chat.core.standing_cache import StandingCache
-from flet_chat.live.newest_page import NewestPage
+from flet_chat.live.newest_page import NewestPage, opening_with_posted
 from flet_chat.live.presence_cache import POLL_SECONDS, PresenceCache
 from flet_chat.live.profile_cache import ProfileCache
 from flet_chat.live.room_directory import RoomDirectory
@@ -239,7 +239,12 @@ def bootstrap(
     async def general_opening() -> tuple[HistoryPage, str | None]:
         return await chat.latest(DEFAULT_ROOM), await chat.topic(DEFAULT_ROOM)
 
-    general_page = NewestPage(DEFAULT_ROOM, general_opening)
+    general_page = NewestPage(
+        DEFAULT_ROOM,
+        general_opening,
+        opening_with_posted,
+        stale=lambda message: message.kind is MessageKind.TOPIC,  # the topic is in the answer
+    )
     bus.add_listener(general_page.on_event)
     session_watch = SessionWatch(accounts)
     bus.add_listener(session_watch.on_event)
