@@ -116,3 +116,33 @@ def test_a_store_without_its_room_and_account_stores_is_refused(data_dir: Path) 
     ):
         with pytest.raises(ValueError, match="give store, room_store and account_store"):
             bootstrap(Settings(data_dir=data_dir), NoHub(), **partial)  # type: ignore[arg-type]
+
+
+async def test_generals_shared_page_is_what_a_read_would_give_as_things_happen(
+    services: tuple[Services, MemoryStore, RecordingBus],
+) -> None:
+    # The opening every tab gets (services.general_page): shared, with posted messages merged
+    # in, and read again after anything else; at every step it matches a read of its own.
+    built, _store, _bus = services
+    chat = built.chat
+
+    async def matches_a_read() -> None:
+        page, topic = await built.general_page.read()
+        read = await chat.latest()
+        assert [m.id for m in page.messages] == [m.id for m in read.messages]
+        assert page.messages == read.messages
+        assert page.has_older == read.has_older
+        assert topic == await chat.topic()
+
+    await matches_a_read()
+    alice, _ = await chat.join("Alice", "tab-1")
+    await matches_a_read()
+    first = await chat.post(alice, "hello", rate_limited=False)
+    await matches_a_read()
+    await chat.actions.edit(alice, first.id, "hello, all")
+    await matches_a_read()
+    await chat.post(alice, "about cats", kind=MessageKind.TOPIC, rate_limited=False)
+    await matches_a_read()
+    for i in range(60):  # past a page: the oldest go, and older ones exist
+        await chat.post(alice, f"message {i}", rate_limited=False)
+        await matches_a_read()

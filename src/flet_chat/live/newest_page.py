@@ -92,13 +92,15 @@ def opening_with_posted(
     *,
     limit: int = HISTORY_PAGE_SIZE,
 ) -> tuple[HistoryPage, str | None]:
-    """A room's opening (its newest page and topic) with `posted` messages in it, as a read
-    after them would give: in id order, the newest `limit`. The topic is as read: a posted
+    """A room's opening (its newest page of `limit`, as `ChatService.latest` reads it by
+    default, and its topic) with `posted` messages in it, as a read after them would give: in
+    id order, the newest `limit`. A message the read has already is kept as read; one posted
+    twice (a retried send is announced again) counts once. The topic is as read: a posted
     topic is `stale`."""
     page, topic = opening
-    shown = {message.id for message in page.messages}
-    new = [message for message in posted if message.id not in shown]
-    if not new:
+    by_id = {message.id: message for message in reversed(posted)}  # the first one heard
+    by_id.update((message.id, message) for message in page.messages)
+    if len(by_id) == len(page.messages):
         return opening
-    merged = sorted([*page.messages, *new], key=lambda message: message.id)
+    merged = sorted(by_id.values(), key=lambda message: message.id)
     return HistoryPage(merged[-limit:], page.has_older or len(merged) > limit), topic

@@ -2,8 +2,8 @@
 
 Each session keeps the messages it shows (ui/message_window.py). A live message reaches every
 session as the one object the bus handed over, but a page of history is read per session
-(#general's newest page is shared only while nothing happens in the room, and a crowd joining
-posts a notice with every join): at 1,000 sessions each held its own copies of the same 50
+(#general's newest page is shared for a few seconds, and read again after any edit or
+reaction there): at 1,000 sessions each held its own copies of the same 50
 messages, their texts, names and times. `SharedMessages.shared` hands back, for each message of
 a page read, the object already held for that message at that revision, if any session still
 holds one. Kept weakly: a message no session shows any more is not kept alive here.
