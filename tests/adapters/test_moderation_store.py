@@ -112,8 +112,14 @@ async def test_mutes_archive_and_slow_mode_are_kept(stores: Stores) -> None:
     # #general's slow mode reaches even someone who has no row for it yet.
     await stores.rooms.set_slow_mode("general", 10)
     newcomer = await stores.rooms.rooms_of("Zed")
-    assert newcomer[0].room.key == "general"
+    assert [s.room.key for s in newcomer] == ["general"]
     assert newcomer[0].room.slow_mode_seconds == 10
+    assert newcomer[0].muted_until is None
+    # Someone with a row there (Mia's mute made one) gets it once, with the room's settings.
+    rooms_of_mia = await stores.rooms.rooms_of("Mia")
+    assert [s.room.key for s in rooms_of_mia] == ["general", "dev"]
+    assert rooms_of_mia[0].room.slow_mode_seconds == 10
+    assert rooms_of_mia[0].muted_until == until
 
 
 async def test_a_message_removed_by_a_moderator_says_so(stores: Stores) -> None:

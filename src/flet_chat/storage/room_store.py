@@ -10,10 +10,13 @@ from sqlalchemy import (
     String,
     and_,
     bindparam,
+    cast,
     exists,
     func,
     insert,
+    null,
     select,
+    union_all,
     update,
 )
 from sqlalchemy.dialects import postgresql as pg
@@ -60,8 +63,10 @@ _STANDING = (
     .where(rooms.c.key == bindparam("room_key"))
 )
 
-# The user's member rows with their rooms.
-_ROOMS_OF = (
+# The user's member rows with their rooms, and #general's own row with no member's values
+# (its settings apply to a user who has no marker there yet: a new one, on every join). One
+# statement: the member rows' last_read_id is never NULL, #general's own row's always is.
+_ROOMS_OF = union_all(
     select(
         room_members.c.room,
         room_members.c.last_read_id,
@@ -72,11 +77,16 @@ _ROOMS_OF = (
         rooms.c.slow_mode_seconds,
     )
     .join(rooms, rooms.c.key == room_members.c.room)
-    .where(room_members.c.user_key == bindparam("reader_key"))
-)
-
-_GENERAL_SETTINGS = select(rooms.c.archived_at, rooms.c.slow_mode_seconds).where(
-    rooms.c.key == DEFAULT_ROOM
+    .where(room_members.c.user_key == bindparam("reader_key")),
+    select(
+        rooms.c.key,
+        cast(null(), room_members.c.last_read_id.type),
+        cast(null(), room_members.c.role.type),
+        cast(null(), room_members.c.muted_until.type),
+        rooms.c.kind,
+        rooms.c.archived_at,
+        rooms.c.slow_mode_seconds,
+    ).where(rooms.c.key == DEFAULT_ROOM),
 )
 
 # Unread messages after the reader's marker, counted up to UNREAD_CAP.
@@ -326,11 +336,13 @@ class SqlRoomStore:
         key = user_key(user_name)
         async with self._engine.connect() as conn:
             found = await conn.execute(_ROOMS_OF, {"reader_key": key})
-            rows = {row.room: row for row in found.all()}
+            rows, general_settings = {}, None
+            for row in found.all():
+                if row.last_read_id is None:
+                    general_settings = row  # #general's own: for a user with no marker there
+                else:
+                    rows[row.room] = row
             general_row = rows.pop(DEFAULT_ROOM, None)
-            general_settings = None
-            if general_row is None:  # no marker yet: #general's settings still apply to them
-                general_settings = (await conn.execute(_GENERAL_SETTINGS)).first()
             # A user who never marked #general read has seen nothing: count nothing rather than
             # the whole history.
             states = [
