@@ -5,6 +5,7 @@ on a process whose event was lost applies within the few seconds."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 
 import pytest
@@ -16,6 +17,7 @@ from flet_chat.core.room_service import ArchivedError, MutedError
 from flet_chat.core.rooms import NotAMemberError
 from flet_chat.core.service import ChatService
 from flet_chat.core.standing_cache import TTL_SECONDS, StandingCache
+from tests.support.waiting import wait_until
 from tests.unit.fakes import (
     MemoryModerationStore,
     MemoryRoomStore,
@@ -151,3 +153,80 @@ def test_the_cache_keeps_at_most_its_capacity() -> None:
     assert len(cache) == 3
     assert cache.get(("general", "user0")) is None
     assert cache.get(("general", "user4")) is not None
+
+
+class GatedRooms(CountingRooms):
+    """A store whose standing reads wait for `gate` (a crowd's reads holding the pool), or fail
+    while `away`."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.gate = asyncio.Event()
+        self.gate.set()
+        self.away = False
+
+    async def standing(self, key: str, user_name: str) -> tuple[object, object]:  # type: ignore[override]
+        self.standings_read += 1
+        await self.gate.wait()
+        if self.away:
+            raise ConnectionError("database unreachable")
+        return await MemoryRoomStore.standing(self, key, user_name)
+
+
+@pytest.fixture
+def gated() -> tuple[GatedRooms, MemoryModerationStore, list[float]]:
+    return GatedRooms(), MemoryModerationStore(), [100.0]
+
+
+async def test_someone_who_keeps_writing_never_waits_for_their_standing_to_be_read_again(
+    gated: tuple[GatedRooms, MemoryModerationStore, list[float]],
+) -> None:
+    rooms, moderation, ticks = gated
+    chat = Process(rooms, moderation, ticks).chat
+    await chat.post("Alice", "first")  # read and kept
+    rooms.gate.clear()  # from now on a read waits
+    ticks[0] += TTL_SECONDS * 0.6  # past half the kept time
+    async with asyncio.timeout(5):  # a post waiting for the read would hang here
+        await chat.post("Alice", "second, from memory")
+        await chat.post("Alice", "third, from memory")
+    await wait_until(lambda: rooms.standings_read == 2, timeout=5)  # read again behind them
+    rooms.gate.set()
+    await wait_until(lambda: chat.rooms._reading_again == set(), timeout=5)
+    assert rooms.standings_read == 2  # once, not once for each post
+    ticks[0] += TTL_SECONDS * 0.9  # past the first answer's ttl, not the one read again
+    rooms.gate.clear()
+    async with asyncio.timeout(5):
+        await chat.post("Alice", "fourth, from the answer read again")
+    await wait_until(lambda: rooms.standings_read == 3, timeout=5)  # past half of its ttl too
+    rooms.gate.set()
+    await wait_until(lambda: chat.rooms._reading_again == set(), timeout=5)
+
+
+async def test_a_mute_found_when_a_standing_is_read_again_refuses_the_next_post(
+    gated: tuple[GatedRooms, MemoryModerationStore, list[float]],
+) -> None:
+    rooms, moderation, ticks = gated
+    here, there = Process(rooms, moderation, ticks), Process(rooms, moderation, ticks)
+    await here.chat.post("Alice", "before")
+    await there.chat.moderation.mute("Root", "general", "Alice", 10)  # heard there only
+    ticks[0] += TTL_SECONDS * 0.6
+    await here.chat.post("Alice", "still from memory, and read again behind it")
+    await wait_until(lambda: here.chat.rooms._reading_again == set(), timeout=5)
+    with pytest.raises(MutedError):
+        await here.chat.post("Alice", "refused: the read again found the mute")
+
+
+async def test_a_standing_that_could_not_be_read_again_is_not_kept(
+    gated: tuple[GatedRooms, MemoryModerationStore, list[float]],
+) -> None:
+    rooms, moderation, ticks = gated
+    chat = Process(rooms, moderation, ticks).chat
+    await chat.post("Alice", "before")
+    rooms.away = True
+    ticks[0] += TTL_SECONDS * 0.6
+    await chat.post("Alice", "from memory; the read behind it fails")
+    await wait_until(lambda: chat.rooms._reading_again == set(), timeout=5)
+    with pytest.raises(ConnectionError):  # the next post reads for itself, and meets it
+        await chat.post("Alice", "the store is away")
+    rooms.away = False
+    await chat.post("Alice", "back")

@@ -6,10 +6,12 @@ conversation it is not in hears that no such room exists, and is never subscribe
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from flet_chat.core.errors import ForbiddenError, RateLimitedError, ValidationError
+from flet_chat.core.errors import ChatError, ForbiddenError, RateLimitedError, ValidationError
 from flet_chat.core.events import LocalEvent, MembershipChanged, ModerationChanged, RoomChanged
 from flet_chat.core.limits import DEFAULT_ROOM, ROOMS_PER_USER_PER_DAY
 from flet_chat.core.models import Membership, Room, RoomKind, RoomRole, RoomState
@@ -28,6 +30,8 @@ from flet_chat.core.rooms import (
 )
 from flet_chat.core.standing_cache import Answer, StandingCache
 from flet_chat.core.validation import clean_user_name
+
+logger = logging.getLogger(__name__)
 
 GENERAL = Room(DEFAULT_ROOM, RoomKind.PUBLIC)
 DAILY_ROOMS = (
@@ -105,6 +109,7 @@ class RoomService:
         self._clock = clock
         self._is_bot = is_bot  # bots never post in direct conversations: none is opened with one
         self._bans = bans  # None: nobody is ever banned (tests of other things)
+        self._reading_again: set[asyncio.Task[None]] = set()
 
     async def create(
         self,
@@ -287,12 +292,33 @@ class RoomService:
         kept_as = (key, user_key(user_name))
         kept = standings.get(kept_as)
         if kept is not None:
+            if standings.due(kept_as):
+                task = asyncio.create_task(self._read_again(standings, kept_as, key, user_name))
+                self._reading_again.add(task)  # held until done: the loop keeps weak refs
+                task.add_done_callback(self._reading_again.discard)
             return self._may_write(key, user_name, kept)
         generation = standings.generation
         answer = await self._store.standing(key, user_name)
         room = self._may_write(key, user_name, answer)  # a refusal is never kept
         standings.keep(kept_as, answer, generation)
         return room
+
+    async def _read_again(
+        self, standings: StandingCache, kept_as: tuple[str, str], key: str, user_name: str
+    ) -> None:
+        """A kept standing read again behind the post that used it (StandingCache.due)."""
+        generation = standings.generation
+        answer: Answer | None = None
+        try:
+            answer = await self._store.standing(key, user_name)
+            self._may_write(key, user_name, answer)
+        except ChatError:
+            answer = None  # a refusal is never kept: the next post reads it and is refused
+        except Exception as error:
+            answer = None  # the next post reads it, and meets the failure itself
+            logger.warning("could not read a standing again: %r", error)
+        finally:
+            standings.read_again(kept_as, answer, generation)
 
     def _may_write(self, key: str, user_name: str, answer: Answer) -> Room:
         room, standing = answer
