@@ -337,5 +337,6 @@ class Runtime:
                 await self._services.chat.limits.limiter.close()
             if isinstance(self._services.blobs, S3BlobStore):
                 await self._services.blobs.stop()
+            await self._services.chat.rooms.stop()
             await dispose_engines(self._services)
             self._services = None

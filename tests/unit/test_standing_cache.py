@@ -138,26 +138,26 @@ async def test_a_mute_whose_event_was_lost_applies_within_the_kept_time(
 async def test_a_read_that_began_before_a_change_is_not_kept() -> None:
     cache = StandingCache(clock=lambda: 0.0)
     general = (Room("general", RoomKind.PUBLIC), None)
-    began = cache.generation
+    began = cache.begin()
     cache.changed()  # a mute heard while the store was read
     cache.keep(("general", "alice"), general, began)
     assert cache.get(("general", "alice")) is None
-    cache.keep(("general", "alice"), general, cache.generation)
+    cache.keep(("general", "alice"), general, cache.begin())
     assert cache.get(("general", "alice")) == general
 
 
 def test_the_cache_keeps_at_most_its_capacity() -> None:
     cache = StandingCache(capacity=3, clock=lambda: 0.0)
     for i in range(5):
-        cache.keep(("general", f"user{i}"), (Room("general", RoomKind.PUBLIC), None), 0)
+        cache.keep(("general", f"user{i}"), (Room("general", RoomKind.PUBLIC), None), (0, 0.0))
     assert len(cache) == 3
     assert cache.get(("general", "user0")) is None
     assert cache.get(("general", "user4")) is not None
 
 
 class GatedRooms(CountingRooms):
-    """A store whose standing reads wait for `gate` (a crowd's reads holding the pool), or fail
-    while `away`."""
+    """A store whose standing reads take their snapshot, then wait for `gate` before they
+    answer (a slow read on a busy machine), or fail while `away`."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -167,10 +167,11 @@ class GatedRooms(CountingRooms):
 
     async def standing(self, key: str, user_name: str) -> tuple[object, object]:  # type: ignore[override]
         self.standings_read += 1
+        snapshot = await MemoryRoomStore.standing(self, key, user_name)
         await self.gate.wait()
         if self.away:
             raise ConnectionError("database unreachable")
-        return await MemoryRoomStore.standing(self, key, user_name)
+        return snapshot
 
 
 @pytest.fixture
@@ -230,3 +231,43 @@ async def test_a_standing_that_could_not_be_read_again_is_not_kept(
         await chat.post("Alice", "the store is away")
     rooms.away = False
     await chat.post("Alice", "back")
+
+
+async def test_a_mute_heard_while_a_standing_is_read_again_is_not_undone_by_that_read(
+    gated: tuple[GatedRooms, MemoryModerationStore, list[float]],
+) -> None:
+    rooms, moderation, ticks = gated
+    chat = Process(rooms, moderation, ticks).chat
+    await chat.post("Alice", "before")
+    rooms.gate.clear()
+    ticks[0] += TTL_SECONDS * 0.6
+    await chat.post("Alice", "from memory; read again behind it")
+    await wait_until(lambda: rooms.standings_read == 2, timeout=5)  # its snapshot: not muted
+    await chat.moderation.mute("Root", "general", "Alice", 10)  # heard here, mid-read
+    rooms.gate.set()
+    await wait_until(lambda: chat.rooms._reading_again == set(), timeout=5)
+    with pytest.raises(MutedError):
+        await chat.post("Alice", "after the mute")
+
+
+async def test_an_answer_counts_its_age_from_when_its_read_began(
+    gated: tuple[GatedRooms, MemoryModerationStore, list[float]],
+) -> None:
+    # A read again takes its snapshot at 103 and ends at 105.5; a mute made meanwhile on
+    # another process, whose event was lost here, applies within the kept time of that read:
+    # from 108 on, not 5 s after the slow read ended.
+    rooms, moderation, ticks = gated
+    here, there = Process(rooms, moderation, ticks), Process(rooms, moderation, ticks)
+    await here.chat.post("Alice", "before")  # kept at 100
+    rooms.gate.clear()
+    ticks[0] = 103.0
+    await here.chat.post("Alice", "from memory; read again behind it")
+    await wait_until(lambda: rooms.standings_read == 2, timeout=5)
+    await there.chat.moderation.mute("Root", "general", "Alice", 10)  # heard there only
+    ticks[0] = 105.5
+    rooms.gate.set()
+    await wait_until(lambda: here.chat.rooms._reading_again == set(), timeout=5)
+    await here.chat.post("Alice", "at 105.5: the answer from 103 holds")
+    ticks[0] = 108.1
+    with pytest.raises(MutedError):
+        await here.chat.post("Alice", "at 108.1: read again, and refused")

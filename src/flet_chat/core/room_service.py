@@ -296,18 +296,19 @@ class RoomService:
                 task = asyncio.create_task(self._read_again(standings, kept_as, key, user_name))
                 self._reading_again.add(task)  # held until done: the loop keeps weak refs
                 task.add_done_callback(self._reading_again.discard)
+                task.add_done_callback(lambda _done: standings.stop_reading(kept_as))
             return self._may_write(key, user_name, kept)
-        generation = standings.generation
+        began = standings.begin()
         answer = await self._store.standing(key, user_name)
         room = self._may_write(key, user_name, answer)  # a refusal is never kept
-        standings.keep(kept_as, answer, generation)
+        standings.keep(kept_as, answer, began)
         return room
 
     async def _read_again(
         self, standings: StandingCache, kept_as: tuple[str, str], key: str, user_name: str
     ) -> None:
         """A kept standing read again behind the post that used it (StandingCache.due)."""
-        generation = standings.generation
+        began = standings.begin()
         answer: Answer | None = None
         try:
             answer = await self._store.standing(key, user_name)
@@ -318,7 +319,13 @@ class RoomService:
             answer = None  # the next post reads it, and meets the failure itself
             logger.warning("could not read a standing again: %r", error)
         finally:
-            standings.read_again(kept_as, answer, generation)
+            standings.read_again(kept_as, answer, began)
+
+    async def stop(self) -> None:
+        """Ends the standings still being read again (before the store's engine goes)."""
+        for task in list(self._reading_again):
+            task.cancel()
+        await asyncio.gather(*self._reading_again, return_exceptions=True)
 
     def _may_write(self, key: str, user_name: str, answer: Answer) -> Room:
         room, standing = answer

@@ -19,7 +19,9 @@ created, or joined, a moment later is never refused from memory.
 A kept answer past half its `ttl` is read again behind the post that found it (`due`), so a
 person who keeps writing never waits for that read: while a crowd joined, the joins' reads held
 every pooled connection and a post whose answer had just expired waited 500-800 ms for one
-(bench/changes.md, "sixth session"). No answer older than `ttl` is ever used.
+(bench/changes.md, "sixth session"). An answer's age counts from when its read began (`begin`),
+so none is used more than `ttl` after the store was asked, however long the read took, and an
+older read ending late never replaces a newer one.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ TTL_SECONDS = 5.0
 CAPACITY = 10_000
 
 Answer = tuple[Room | None, Membership | None]
+Began = tuple[int, float]  # the generation and the time when a read began
 
 
 class StandingCache:
@@ -62,27 +65,40 @@ class StandingCache:
 
     def due(self, key: tuple[str, str]) -> bool:
         """Whether the answer kept for `key` should be read again now: past half its ttl, and
-        no read of it under way. Marks it under way; `read_again` ends that."""
+        no read of it under way. Marks it under way; `read_again` or `stop_reading` ends that."""
         found = self._kept.get(key)
         if found is None or key in self._reading or self._clock() - found[1] <= self._ttl / 2:
             return False
         self._reading.add(key)
         return True
 
-    def read_again(self, key: tuple[str, str], answer: Answer | None, generation: int) -> None:
-        """The new read for `key` (begun at `generation`) has ended: kept, if `answer` lets its
-        user write; else (a refusal, or None: the read failed) the kept one is dropped."""
+    def read_again(self, key: tuple[str, str], answer: Answer | None, began: Began) -> None:
+        """The new read for `key` has ended: kept, if `answer` lets its user write; else (a
+        refusal, or None: the read failed) the kept one is dropped."""
         self._reading.discard(key)
         if answer is None:
             self._kept.pop(key, None)
         else:
-            self.keep(key, answer, generation)
+            self.keep(key, answer, began)
 
-    def keep(self, key: tuple[str, str], answer: Answer, generation: int) -> None:
-        """Keep `answer`, read since `generation`, unless something changed meanwhile."""
+    def stop_reading(self, key: tuple[str, str]) -> None:
+        """The read again of `key` is over, whatever became of it (cancelled before it ran)."""
+        self._reading.discard(key)
+
+    def begin(self) -> Began:
+        """Taken when a read begins, for `keep`."""
+        return self.generation, self._clock()
+
+    def keep(self, key: tuple[str, str], answer: Answer, began: Began) -> None:
+        """Keep `answer`, from a read begun at `began`, unless something changed meanwhile or
+        a read begun later is kept already."""
+        generation, read_at = began
         if generation != self.generation:
             return
-        self._kept[key] = (answer, self._clock())
+        kept = self._kept.get(key)
+        if kept is not None and kept[1] > read_at:
+            return
+        self._kept[key] = (answer, read_at)
         self._kept.move_to_end(key)
         while len(self._kept) > self._capacity:
             self._kept.popitem(last=False)
