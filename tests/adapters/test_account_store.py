@@ -13,6 +13,7 @@ from sqlalchemy import func, inspect, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from flet_chat.core.accounts.models import AccountKind, Profile, Role, SessionKind
+from flet_chat.core.accounts.ports import Claim, NewSession
 from flet_chat.core.accounts.tokens import new_token, token_hash
 from flet_chat.core.names import name_skeleton
 from flet_chat.storage.account_store import SqlAccountStore
@@ -281,6 +282,47 @@ async def test_a_session_is_found_by_its_token_s_hash_while_it_lives(
     # Ended, it is gone for good.
     assert await store.end_sessions("Alice", now, session_ids=[sid]) == [sid]
     assert await store.session(hashed, now) is None
+
+
+async def test_a_name_claimed_with_its_first_session_or_neither(store: SqlAccountStore) -> None:
+    now = datetime.now(UTC)
+
+    async def claim(name: str, hashed: str) -> Claim:
+        return await store.create_account_with_session(
+            name,
+            name_skeleton(name),
+            kind=AccountKind.GUEST,
+            password_hash=None,
+            role=Role.MEMBER,
+            session=NewSession(hashed, BROWSER, None, now + timedelta(days=30)),
+        )
+
+    first = token_hash(new_token(BROWSER))
+    made = await claim("Zoë", first)
+    assert made.holder is None
+    assert made.session_id is not None
+    found = await store.session(first, now)
+    assert found is not None
+    assert (found.session_id, found.kind) == (made.session_id, BROWSER)
+    assert (found.account.user_name, found.account.kind) == ("Zoë", AccountKind.GUEST)
+    # Taken, in any case or as a look-alike: the holder is named and no session is stored.
+    for taken in ("ZOË", "Zoe\u0308"):
+        hashed = token_hash(new_token(BROWSER))
+        assert await claim(taken, hashed) == Claim(session_id=None, holder="Zoë")
+        assert await store.session(hashed, now) is None
+    # Claimed at once by five: one account, one session.
+    hashes = [token_hash(new_token(BROWSER)) for _ in range(5)]
+    claims = await asyncio.gather(*(claim("Ivo", hashed) for hashed in hashes))
+    assert sorted(c.holder or "" for c in claims) == ["", "Ivo", "Ivo", "Ivo", "Ivo"]
+    live = [hashed for hashed in hashes if await store.session(hashed, now) is not None]
+    assert len(live) == 1
+    # A guest given back takes its session with it, and the name comes with a new one only.
+    await store.forget_guest("Zoë")
+    assert await store.session(first, now) is None
+    again = token_hash(new_token(BROWSER))
+    assert (await claim("zoë", again)).session_id is not None
+    assert await store.session(again, now) is not None
+    assert await store.session(first, now) is None
 
 
 @pytest.mark.parametrize("account_kind", list(AccountKind))

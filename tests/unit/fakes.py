@@ -17,7 +17,7 @@ from flet_chat.core.accounts.models import (
     SessionInfo,
     SessionKind,
 )
-from flet_chat.core.accounts.ports import Credentials, StoredSession
+from flet_chat.core.accounts.ports import Claim, Credentials, NewSession, StoredSession
 from flet_chat.core.events import (
     ChatEvent,
     LocalEvent,
@@ -566,6 +566,30 @@ class MemoryAccountStore:
             if row is not None:
                 found[name] = self._account(row).profile
         return found
+
+    async def create_account_with_session(
+        self,
+        user_name: str,
+        skeleton: str,
+        *,
+        kind: AccountKind,
+        password_hash: str | None,
+        role: Role,
+        session: NewSession,
+    ) -> Claim:
+        holder = await self.create_account(
+            user_name, skeleton, kind=kind, password_hash=password_hash, role=role
+        )
+        if holder is not None:
+            return Claim(session_id=None, holder=holder)
+        session_id = await self.add_session(
+            user_name,
+            session.token_hash,
+            kind=session.kind,
+            label=session.label,
+            expires_at=session.expires_at,
+        )
+        return Claim(session_id=session_id, holder=None)
 
     async def add_session(
         self,

@@ -32,7 +32,7 @@ from flet_chat.core.accounts.models import (
     SessionInfo,
     SessionKind,
 )
-from flet_chat.core.accounts.ports import Credentials, StoredSession
+from flet_chat.core.accounts.ports import Claim, Credentials, NewSession, StoredSession
 from flet_chat.core.rooms import user_key
 from flet_chat.storage.sql_store import SqlStore
 from flet_chat.storage.tables import avatars, identities, sessions, users
@@ -82,24 +82,45 @@ class SqlAccountStore:
         password_hash: str | None,
         role: Role,
     ) -> str | None:
-        claim = {
-            "user_key": user_key(user_name),
-            "user_name": user_name,
-            "skeleton": skeleton,
-            "created_at": datetime.now(UTC),
-            "kind": kind.value,
-            "role": role.value,
-            "password_hash": password_hash,
-        }
+        claim = _claim_values(user_name, skeleton, kind, password_hash, role)
         async with self._writes.writing() as conn:
-            for _ in range(3):
-                if (await conn.execute(self._claim_name, claim)).rowcount > 0:
-                    return None
-                holder = await name_holder(conn, user_name, skeleton)
-                if holder is not None:
-                    return holder
-                # The row in the way was given back in between: try again.
-        return user_name  # given back and taken again each time: call it taken
+            return await self._claim(conn, claim)
+
+    async def create_account_with_session(
+        self,
+        user_name: str,
+        skeleton: str,
+        *,
+        kind: AccountKind,
+        password_hash: str | None,
+        role: Role,
+        session: NewSession,
+    ) -> Claim:
+        claim = _claim_values(user_name, skeleton, kind, password_hash, role)
+        async with self._writes.writing() as conn:
+            holder = await self._claim(conn, claim)
+            if holder is not None:
+                return Claim(session_id=None, holder=holder)
+            # A new account has no sessions to drop (forget_guest takes a guest's with it).
+            session_id = await _insert_session(
+                conn,
+                claim["user_key"],
+                session.token_hash,
+                session.kind,
+                session.label,
+                session.expires_at,
+            )
+        return Claim(session_id=session_id, holder=None)
+
+    async def _claim(self, conn: AsyncConnection, claim: dict[str, Any]) -> str | None:
+        for _ in range(3):
+            if (await conn.execute(self._claim_name, claim)).rowcount > 0:
+                return None
+            holder = await name_holder(conn, claim["user_name"], claim["skeleton"])
+            if holder is not None:
+                return holder
+            # The row in the way was given back in between: try again.
+        return str(claim["user_name"])  # given back and taken again each time: call it taken
 
     async def credentials(self, user_name: str) -> Credentials | None:
         row = await self._account_row(user_name)
@@ -360,6 +381,20 @@ class SqlAccountStore:
                 )
         except IntegrityError:
             pass  # linked by a sign-in racing this one: the first link stands
+
+
+def _claim_values(
+    user_name: str, skeleton: str, kind: AccountKind, password_hash: str | None, role: Role
+) -> dict[str, Any]:
+    return {
+        "user_key": user_key(user_name),
+        "user_name": user_name,
+        "skeleton": skeleton,
+        "created_at": datetime.now(UTC),
+        "kind": kind.value,
+        "role": role.value,
+        "password_hash": password_hash,
+    }
 
 
 async def _insert_session(

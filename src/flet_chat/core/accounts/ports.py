@@ -24,6 +24,25 @@ class Credentials:
 
 
 @dataclass(frozen=True, slots=True)
+class NewSession:
+    """A session to store: its token's hash, never the token."""
+
+    token_hash: str
+    kind: SessionKind
+    label: str | None
+    expires_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """What claiming a name with a first session did: `session_id` if the name is the new
+    account's now, else `holder`, the claimed name in the way (and no session)."""
+
+    session_id: int | None
+    holder: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class StoredSession:
     account: Account
     session_id: int
@@ -44,6 +63,20 @@ class AccountStore(Protocol):
         """Claim the name for a new account, in one step two processes cannot both win: None
         if it is now this account's, else the claimed name in the way (the same name in any
         case before a look-alike)."""
+        ...
+
+    async def create_account_with_session(
+        self,
+        user_name: str,
+        skeleton: str,
+        *,
+        kind: AccountKind,
+        password_hash: str | None,
+        role: Role,
+        session: NewSession,
+    ) -> Claim:
+        """`create_account`, and if the name is claimed, its first session, in one transaction:
+        a guest's join writes once, not twice."""
         ...
 
     async def credentials(self, user_name: str) -> Credentials | None:

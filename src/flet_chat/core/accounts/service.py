@@ -25,7 +25,7 @@ from flet_chat.core.accounts.models import (
     SignedIn,
 )
 from flet_chat.core.accounts.passwords import check_new_password, normalise_password
-from flet_chat.core.accounts.ports import AccountStore
+from flet_chat.core.accounts.ports import AccountStore, NewSession
 from flet_chat.core.accounts.tickets import UploadTickets
 from flet_chat.core.accounts.tokens import looks_like_token, new_token, token_hash
 from flet_chat.core.errors import ChatError, NameTakenError, UnauthorizedError, ValidationError
@@ -119,9 +119,9 @@ class AccountService:
         self._reserved.refuse(name)
         checked = check_new_password(password, name)
         password_hash = await self._hasher.hash(checked)
-        await self._claim(name, AccountKind.MEMBER, password_hash)
+        opened = await self._claim_and_open(name, AccountKind.MEMBER, password_hash, kind)
         await self._settle_roles()
-        return await self._open(name, kind, label=None)
+        return await self._signed_in(name, *opened)
 
     async def sign_in(
         self,
@@ -163,8 +163,8 @@ class AccountService:
         if origin is not None:
             await self._limits.spend(Action.JOIN, None, origin)
         self._reserved.refuse(name)
-        await self._claim(name, AccountKind.GUEST, None)
-        return await self._open(name, kind, label=None)
+        opened = await self._claim_and_open(name, AccountKind.GUEST, None, kind)
+        return await self._signed_in(name, *opened)
 
     async def undo_guest(self, signed: SignedIn) -> None:
         """A guest whose join failed right after taking the name gives it back."""
@@ -212,11 +212,27 @@ class AccountService:
         holder = await self._store.create_account(
             name, name_skeleton(name), kind=kind, password_hash=password_hash, role=Role.MEMBER
         )
-        if holder is None:
-            return
-        if user_key(unicodedata.normalize("NFKC", holder)) == user_key(name):
-            raise NameTakenError(NAME_TAKEN.format(name=name))
-        raise NameTakenError(LOOKS_LIKE.format(name=name, other=holder))
+        if holder is not None:
+            raise _taken(name, holder)
+
+    async def _claim_and_open(
+        self, name: str, kind: AccountKind, password_hash: str | None, session_kind: SessionKind
+    ) -> tuple[str, int]:
+        """A new account with its first session, written together: the token and the id."""
+        token = new_token(session_kind)
+        expires = None if session_kind is SessionKind.ACCESS_TOKEN else self._expiry()
+        session = NewSession(token_hash(token), session_kind, None, expires)
+        claim = await self._store.create_account_with_session(
+            name,
+            name_skeleton(name),
+            kind=kind,
+            password_hash=password_hash,
+            role=Role.MEMBER,
+            session=session,
+        )
+        if claim.session_id is None:
+            raise _taken(name, claim.holder or name)
+        return token, claim.session_id
 
     async def is_banned(self, name: str) -> bool:
         """Banned from the whole chat (core/moderation.py): no session opens for it."""
@@ -230,14 +246,18 @@ class AccountService:
         return BANNED if await self.is_banned(name) else SIGNED_OUT
 
     async def _open(self, name: str, kind: SessionKind, *, label: str | None) -> SignedIn:
-        # Every new session comes through here: a banned account keeps none. Checked once,
-        # after the session exists: a ban from before ends it here, and a ban landing later
-        # finds it and ends it (one store call less per join than checking before as well).
         token = new_token(kind)
         expires = None if kind is SessionKind.ACCESS_TOKEN else self._expiry()
         session_id = await self._store.add_session(
             name, token_hash(token), kind=kind, label=label, expires_at=expires
         )
+        return await self._signed_in(name, token, session_id)
+
+    async def _signed_in(self, name: str, token: str, session_id: int) -> SignedIn:
+        """The session is stored: refused if the account is banned, else its account."""
+        # Every new session comes through here: a banned account keeps none. Checked once,
+        # after the session exists: a ban from before ends it here, and a ban landing later
+        # finds it and ends it (one store call less per join than checking before as well).
         if await self._banned(name):
             await self._end(name, session_ids=[session_id])
             raise UnauthorizedError(BANNED)
@@ -516,3 +536,10 @@ def _clean_display_name(text: str | None) -> str | None:
     cleaned = _clean_line(text, MAX_DISPLAY_NAME_LENGTH, "display name")
     # The name rules too: a display name is shown where a name is.
     return None if cleaned is None else clean_user_name(cleaned, max_length=MAX_DISPLAY_NAME_LENGTH)
+
+
+def _taken(name: str, holder: str) -> NameTakenError:
+    """`name` cannot be claimed: `holder` has it, in any case, or a name too much like it."""
+    if user_key(unicodedata.normalize("NFKC", holder)) == user_key(name):
+        return NameTakenError(NAME_TAKEN.format(name=name))
+    return NameTakenError(LOOKS_LIKE.format(name=name, other=holder))
