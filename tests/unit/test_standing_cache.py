@@ -11,9 +11,9 @@ from datetime import UTC, datetime
 import pytest
 
 from flet_chat.bus.presence import LocalPresence
-from flet_chat.core.models import Room, RoomKind
+from flet_chat.core.models import Room, RoomKind, RoomState
 from flet_chat.core.names import name_skeleton
-from flet_chat.core.room_service import ArchivedError, MutedError
+from flet_chat.core.room_service import ArchivedError, MutedError, SlowModeError
 from flet_chat.core.rooms import NotAMemberError
 from flet_chat.core.service import ChatService
 from flet_chat.core.standing_cache import TTL_SECONDS, StandingCache
@@ -271,3 +271,61 @@ async def test_an_answer_counts_its_age_from_when_its_read_began(
     ticks[0] = 108.1
     with pytest.raises(MutedError):
         await here.chat.post("Alice", "at 108.1: read again, and refused")
+
+
+async def test_a_user_s_rooms_bring_their_standing_in_general_with_them(
+    stores: tuple[CountingRooms, MemoryModerationStore, list[float]],
+) -> None:
+    # A join reads the user's rooms, then the composer asks what they may do in #general: the
+    # rooms' read answers it, so the join reads no standing of its own.
+    rooms, moderation, ticks = stores
+    chat = Process(rooms, moderation, ticks).chat
+    await chat.moderation.set_slow_mode("Root", "general", 30)
+    await chat.rooms.rooms_of("Alice")
+    room = await chat.rooms.writable("Alice", "general")
+    assert rooms.standings_read == 0
+    assert room.slow_mode_seconds == 30  # the settings came with it: slow mode still applies
+    await chat.post("Alice", "first")
+    with pytest.raises(SlowModeError):
+        await chat.post("Alice", "too soon")
+    assert rooms.standings_read == 0
+    # The same answer as the store's own read.
+    ticks[0] += TTL_SECONDS + 0.1
+    assert await chat.rooms.writable("Alice", "general") == room
+    assert rooms.standings_read == 1
+
+
+async def test_a_mute_in_general_read_with_the_rooms_is_not_kept(
+    stores: tuple[CountingRooms, MemoryModerationStore, list[float]],
+) -> None:
+    rooms, moderation, ticks = stores
+    chat = Process(rooms, moderation, ticks).chat
+    await chat.moderation.mute("Root", "general", "Alice", 10)
+    await chat.rooms.rooms_of("Alice")
+    with pytest.raises(MutedError):
+        await chat.rooms.writable("Alice", "general")
+    assert rooms.standings_read == 1  # a refusal is read each time, never kept
+
+
+async def test_a_mute_heard_while_the_rooms_are_read_is_not_undone_by_that_read(
+    stores: tuple[CountingRooms, MemoryModerationStore, list[float]],
+) -> None:
+    rooms, moderation, ticks = stores
+    chat = Process(rooms, moderation, ticks).chat
+    read, gate = MemoryRoomStore.rooms_of, asyncio.Event()
+    snapshot_taken = asyncio.Event()
+
+    async def slow_rooms_of(user_name: str) -> list[RoomState]:
+        snapshot = await read(rooms, user_name)  # before the mute
+        snapshot_taken.set()
+        await gate.wait()
+        return snapshot
+
+    rooms.rooms_of = slow_rooms_of  # type: ignore[method-assign]
+    reading = asyncio.create_task(chat.rooms.rooms_of("Alice"))
+    await snapshot_taken.wait()
+    await chat.moderation.mute("Root", "general", "Alice", 10)
+    gate.set()
+    await reading
+    with pytest.raises(MutedError):
+        await chat.rooms.writable("Alice", "general")

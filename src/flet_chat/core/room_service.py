@@ -28,7 +28,7 @@ from flet_chat.core.rooms import (
     room_key,
     user_key,
 )
-from flet_chat.core.standing_cache import Answer, StandingCache
+from flet_chat.core.standing_cache import Answer, Began, StandingCache
 from flet_chat.core.validation import clean_user_name
 
 logger = logging.getLogger(__name__)
@@ -360,7 +360,32 @@ class RoomService:
         return True
 
     async def rooms_of(self, user_name: str) -> list[RoomState]:
-        return await self._store.rooms_of(clean_user_name(user_name))
+        name = clean_user_name(user_name)
+        standings = self._standings
+        if standings is None:
+            return await self._store.rooms_of(name)
+        began = standings.begin()
+        states = await self._store.rooms_of(name)
+        self._keep_general_standing(standings, name, states, began)
+        return states
+
+    def _keep_general_standing(
+        self, standings: StandingCache, name: str, states: list[RoomState], began: Began
+    ) -> None:
+        """A user's rooms come with #general's settings and their mute there: all its standing
+        holds (`_may_write` asks no role there). Kept as a standing read at `began` would be,
+        so the composer's check right after a join asks the store nothing."""
+        general = next((state for state in states if state.room.key == DEFAULT_ROOM), None)
+        if general is None:
+            return
+        muted = general.muted_until
+        mute = Membership(DEFAULT_ROOM, name, muted_until=muted) if muted is not None else None
+        answer: Answer = (general.room, mute)
+        try:
+            self._may_write(DEFAULT_ROOM, name, answer)
+        except ChatError:
+            return  # a refusal is never kept
+        standings.keep((DEFAULT_ROOM, user_key(name)), answer, began)
 
     async def public_rooms(self) -> list[Room]:
         """The room directory: the MAX_ROOM_DIRECTORY most recently active public rooms (never
