@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from alembic import command
 from sqlalchemy import func, inspect, select, text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from flet_chat.core.accounts.models import AccountKind, Profile, Role, SessionKind
@@ -309,13 +310,20 @@ async def test_a_name_claimed_with_its_first_session_or_neither(store: SqlAccoun
     for taken in ("ZOË", "Zoe\u0308"):
         hashed = token_hash(new_token(BROWSER))
         assert await claim(taken, hashed) == Claim(session_id=None, holder="Zoë")
-        assert await store.session(hashed, now) is None
+    assert await sessions_stored(store) == 1
+    # A session that cannot be stored takes the claim back with it: a name is never taken by
+    # an account nobody holds a session of.
+    with pytest.raises(IntegrityError):
+        await claim("Una", first)  # the token hash is another session's
+    assert await store.account("Una") is None
+    assert (await claim("Una", token_hash(new_token(BROWSER)))).session_id is not None
     # Claimed at once by five: one account, one session.
     hashes = [token_hash(new_token(BROWSER)) for _ in range(5)]
     claims = await asyncio.gather(*(claim("Ivo", hashed) for hashed in hashes))
     assert sorted(c.holder or "" for c in claims) == ["", "Ivo", "Ivo", "Ivo", "Ivo"]
     live = [hashed for hashed in hashes if await store.session(hashed, now) is not None]
     assert len(live) == 1
+    assert await sessions_stored(store) == 3
     # A guest given back takes its session with it, and the name comes with a new one only.
     await store.forget_guest("Zoë")
     assert await store.session(first, now) is None
@@ -323,6 +331,11 @@ async def test_a_name_claimed_with_its_first_session_or_neither(store: SqlAccoun
     assert (await claim("zoë", again)).session_id is not None
     assert await store.session(again, now) is not None
     assert await store.session(first, now) is None
+
+
+async def sessions_stored(store: SqlAccountStore) -> int:
+    async with store._engine.connect() as conn:
+        return int((await conn.execute(select(func.count()).select_from(sessions))).scalar_one())
 
 
 @pytest.mark.parametrize("account_kind", list(AccountKind))

@@ -122,6 +122,26 @@ async def test_mutes_archive_and_slow_mode_are_kept(stores: Stores) -> None:
     assert rooms_of_mia[0].muted_until == until
 
 
+async def test_rooms_of_says_what_the_standing_in_general_says(stores: Stores) -> None:
+    # RoomService keeps #general's standing from a user's rooms (no read of its own after a
+    # join): both reads must agree on the room's settings and the user's mute there.
+    async def agree(name: str) -> None:
+        general = (await stores.rooms.rooms_of(name))[0]
+        room, membership = await stores.rooms.standing("general", name)
+        assert general.room == room
+        assert general.muted_until == (membership.muted_until if membership else None)
+
+    await agree("Zed")  # no marker row, #general's settings as made
+    await stores.rooms.set_slow_mode("general", 20)
+    await stores.rooms.set_archived("general", True)
+    await agree("Zed")
+    await stores.rooms.mark_read("general", "Mia", 0)  # a marker row, no mute
+    await agree("Mia")
+    await stores.rooms.set_muted("general", "Mia", NOW + timedelta(minutes=5))
+    await agree("Mia")
+    await agree("MIA")
+
+
 async def test_a_message_removed_by_a_moderator_says_so(stores: Stores) -> None:
     said = await stores.messages.add(NewMessage(MessageKind.CHAT, "Mia", "spam"))
     removed = await stores.messages.delete(said.id, by_moderator=True)

@@ -4,6 +4,7 @@ composer's draft kept per room."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from typing import Any
 
@@ -31,6 +32,7 @@ from flet_chat.ui.session.navigation import Navigation
 from flet_chat.ui.session.tab_title import TabTitle, title_for
 from flet_chat.ui.views.message_list import CHUNK_SIZE, ListSpliced, MessageChunk
 from flet_chat.ui.views.room_list import RoomList
+from tests.support.waiting import wait_until
 from tests.unit.session_fakes import FakeScreen, Submit, make_view, nothing, open_nothing
 
 DEV = Room("dev", RoomKind.PUBLIC)
@@ -343,3 +345,50 @@ async def test_sending_clears_that_rooms_draft_even_after_switching_away() -> No
     assert session.conversation.room.key == "general"
     assert field.value == "typed in general"
     assert session.drafts.take("dev") == ""
+
+
+class SlowService(FakeService):
+    """Public rooms wait for `gate`; the user's rooms fail `failures` times first."""
+
+    def __init__(self, failures: int = 0) -> None:
+        super().__init__({}, {"general": 0})
+        self.gate = asyncio.Event()
+        self.failures = failures
+
+    async def rooms_of(self, user_name: str) -> list[RoomState]:
+        if self.failures:
+            self.failures -= 1
+            raise ConnectionError("database unreachable")
+        return await super().rooms_of(user_name)
+
+    async def public_rooms(self) -> list[Room]:
+        await self.gate.wait()
+        return await super().public_rooms()
+
+
+async def test_the_rooms_read_is_told_at_once_not_after_the_whole_load() -> None:
+    # The composer's standing check waits for the rooms' read (which brings #general's
+    # standing), not for the public rooms and profiles after it.
+    service = SlowService()
+    told: list[str] = []
+    entering = asyncio.create_task(
+        Session(service).navigation.enter_rooms(rooms_read=lambda: told.append("read"))
+    )
+    await wait_until(lambda: told == ["read"])
+    assert not entering.done()
+    service.gate.set()
+    await entering
+    assert told == ["read"]
+
+
+async def test_a_failed_rooms_read_is_told_once_without_waiting_for_the_retries() -> None:
+    service = SlowService(failures=1)
+    service.gate.set()
+    told: list[str] = []
+    entering = asyncio.create_task(
+        Session(service).navigation.enter_rooms(rooms_read=lambda: told.append("read"))
+    )
+    await wait_until(lambda: told == ["read"])
+    assert not entering.done()  # backing off before it asks again
+    await entering
+    assert told == ["read"]  # the retry that read them tells nobody again

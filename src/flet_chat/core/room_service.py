@@ -372,9 +372,9 @@ class RoomService:
     def _keep_general_standing(
         self, standings: StandingCache, name: str, states: list[RoomState], began: Began
     ) -> None:
-        """A user's rooms come with #general's settings and their mute there: all its standing
-        holds (`_may_write` asks no role there). Kept as a standing read at `began` would be,
-        so the composer's check right after a join asks the store nothing."""
+        """A user's rooms come with #general's settings and their mute there, which is all
+        `_may_write` asks of a standing in #general (no role). Kept as if a standing read had
+        begun at `began`, so the composer's check right after a join asks the store nothing."""
         general = next((state for state in states if state.room.key == DEFAULT_ROOM), None)
         if general is None:
             return

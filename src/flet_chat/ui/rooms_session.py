@@ -70,12 +70,15 @@ class RoomsSession:
         """Before anyone joins: #general's conversation shows behind the name dialog."""
         self._fanout.subscribe(room_topic(DEFAULT_ROOM), self._subscriber, self._handler)
 
-    async def load(self, me: str) -> None:
-        """The user is known: hear their rooms, their own news and new public rooms."""
+    async def load(self, me: str, *, rooms_read: Callable[[], None] | None = None) -> None:
+        """The user is known: hear their rooms, their own news and new public rooms.
+        `rooms_read` is called as soon as their rooms are read, before the rest is."""
         self._me = me
         self._fanout.subscribe(user_topic(me), self._subscriber, self._handler)
         self._fanout.subscribe(ROOMS_TOPIC, self._subscriber, self._handler)
         states = await self._rooms.rooms_of(me)
+        if rooms_read is not None:
+            rooms_read()
         public = await (self._directory or self._rooms.public_rooms)()
         if self._me != me:
             return  # signed out meanwhile: `reset` has stopped hearing their topics

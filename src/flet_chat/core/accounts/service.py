@@ -119,9 +119,11 @@ class AccountService:
         self._reserved.refuse(name)
         checked = check_new_password(password, name)
         password_hash = await self._hasher.hash(checked)
-        opened = await self._claim_and_open(name, AccountKind.MEMBER, password_hash, kind)
+        # Claimed, roles settled, then the session: a sign-up that fails between leaves no
+        # session behind (a guest's join writes both at once: `_claim_and_open`).
+        await self._claim(name, AccountKind.MEMBER, password_hash)
         await self._settle_roles()
-        return await self._signed_in(name, *opened)
+        return await self._open(name, kind, label=None)
 
     async def sign_in(
         self,
@@ -218,7 +220,8 @@ class AccountService:
     async def _claim_and_open(
         self, name: str, kind: AccountKind, password_hash: str | None, session_kind: SessionKind
     ) -> tuple[str, int]:
-        """A new account with its first session, written together: the token and the id."""
+        """A new account with its first session, written in one transaction (a guest's join
+        writes once): the session's token and id."""
         token = new_token(session_kind)
         expires = None if session_kind is SessionKind.ACCESS_TOKEN else self._expiry()
         session = NewSession(token_hash(token), session_kind, None, expires)

@@ -396,16 +396,15 @@ class SessionController:
     def _joined(self) -> None:
         """Someone is here: their name in the header, then their rooms."""
         self.account.show()
-        self._background(self._enter_rooms())
+        # The rooms' read brings #general's standing with it (RoomService.rooms_of): the
+        # composer's check, made once it is in, reads nothing more.
+        self._background(self.navigation.enter_rooms(rooms_read=self._check_standing))
         self._offer_admin()
         if self.admin.is_open:  # /admin was opened before anyone was here: read it again
             self._background(self.admin.open())
 
-    async def _enter_rooms(self) -> None:
-        """Their rooms, then what they may do in #general: the rooms' read brings #general's
-        standing with it (RoomService.rooms_of), so the composer's check reads nothing more."""
-        await self.navigation.enter_rooms()
-        await self.standing.check()
+    def _check_standing(self) -> None:
+        self._background(self.standing.check())
 
     def _account_changed(self, account: Account) -> None:
         self.identity.account_changed(account)

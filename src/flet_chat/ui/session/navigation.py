@@ -63,18 +63,29 @@ class Navigation:
         self._opening_room = False
         self._entered = entered
 
-    async def enter_rooms(self) -> None:
+    async def enter_rooms(self, rooms_read: Callable[[], None] | None = None) -> None:
         """The user is known: hear their rooms and show them with their unread counts. Retried
-        while the store is away (the user chats in #general meanwhile)."""
+        while the store is away (the user chats in #general meanwhile). `rooms_read` is called
+        once: when their rooms are first read, or when the first attempt fails."""
         name = self._me()
         if name is None:
             return
+        told = False
+
+        def tell() -> None:
+            nonlocal told
+            if rooms_read is not None and not told:
+                told = True
+                rooms_read()
 
         def failed(_attempt: int, error: Exception, _wait: float | None) -> None:
             logger.warning("could not load the rooms of %s: %r", name, error)
+            tell()  # not after every retry: whoever waits for the rooms goes on without them
 
         try:
-            await with_backoff(lambda _attempt: self._rooms.load(name), on_failure=failed)
+            await with_backoff(
+                lambda _attempt: self._rooms.load(name, rooms_read=tell), on_failure=failed
+            )
         except Exception:
             return
         # The room on screen (#general at the start) was opened before its count was known.
