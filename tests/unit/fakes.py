@@ -581,7 +581,7 @@ class MemoryAccountStore:
             user_name, skeleton, kind=kind, password_hash=password_hash, role=role
         )
         if holder is not None:
-            return Claim(session_id=None, holder=holder)
+            return Claim(holder)
         session_id = await self.add_session(
             user_name,
             session.token_hash,
@@ -589,7 +589,7 @@ class MemoryAccountStore:
             label=session.label,
             expires_at=session.expires_at,
         )
-        return Claim(session_id=session_id, holder=None)
+        return Claim(None, await self.account(user_name), session_id)
 
     async def add_session(
         self,

@@ -100,7 +100,7 @@ class SqlAccountStore:
         async with self._writes.writing() as conn:
             holder = await self._claim(conn, claim)
             if holder is not None:
-                return Claim(session_id=None, holder=holder)
+                return Claim(holder)
             # A new account has no sessions to drop (forget_guest takes a guest's with it).
             session_id = await _insert_session(
                 conn,
@@ -110,7 +110,16 @@ class SqlAccountStore:
                 session.label,
                 session.expires_at,
             )
-        return Claim(session_id=session_id, holder=None)
+        # The row as written, with its columns' defaults: no profile yet, no avatar.
+        account = Account(
+            user_name=user_name,
+            kind=kind,
+            role=role,
+            profile=Profile(),
+            has_password=password_hash is not None,
+            created_at=claim["created_at"],
+        )
+        return Claim(None, account, session_id)
 
     async def _claim(self, conn: AsyncConnection, claim: dict[str, Any]) -> str | None:
         for _ in range(3):

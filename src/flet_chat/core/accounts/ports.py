@@ -35,11 +35,12 @@ class NewSession:
 
 @dataclass(frozen=True, slots=True)
 class Claim:
-    """What claiming a name with a first session did: `session_id` if the name is the new
-    account's now, else `holder`, the claimed name in the way (and no session)."""
+    """What claiming a name with a first session did: the new account as written and its
+    session's id, or else `holder`, the claimed name in the way (and no session)."""
 
-    session_id: int | None
     holder: str | None
+    account: Account | None = None
+    session_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

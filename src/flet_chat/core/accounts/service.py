@@ -165,8 +165,7 @@ class AccountService:
         if origin is not None:
             await self._limits.spend(Action.JOIN, None, origin)
         self._reserved.refuse(name)
-        opened = await self._claim_and_open(name, AccountKind.GUEST, None, kind)
-        return await self._signed_in(name, *opened)
+        return await self._claim_and_open(name, AccountKind.GUEST, None, kind)
 
     async def undo_guest(self, signed: SignedIn) -> None:
         """A guest whose join failed right after taking the name gives it back."""
@@ -219,9 +218,9 @@ class AccountService:
 
     async def _claim_and_open(
         self, name: str, kind: AccountKind, password_hash: str | None, session_kind: SessionKind
-    ) -> tuple[str, int]:
+    ) -> SignedIn:
         """A new account with its first session, written in one transaction (a guest's join
-        writes once): the session's token and id."""
+        writes once), and signed in with it."""
         token = new_token(session_kind)
         expires = None if session_kind is SessionKind.ACCESS_TOKEN else self._expiry()
         session = NewSession(token_hash(token), session_kind, None, expires)
@@ -233,9 +232,9 @@ class AccountService:
             role=Role.MEMBER,
             session=session,
         )
-        if claim.session_id is None:
+        if claim.account is None or claim.session_id is None:
             raise _taken(name, claim.holder or name)
-        return token, claim.session_id
+        return await self._signed_in(name, token, claim.session_id, written=claim.account)
 
     async def is_banned(self, name: str) -> bool:
         """Banned from the whole chat (core/moderation.py): no session opens for it."""
@@ -256,15 +255,18 @@ class AccountService:
         )
         return await self._signed_in(name, token, session_id)
 
-    async def _signed_in(self, name: str, token: str, session_id: int) -> SignedIn:
-        """The session is stored: refused if the account is banned, else its account."""
+    async def _signed_in(
+        self, name: str, token: str, session_id: int, *, written: Account | None = None
+    ) -> SignedIn:
+        """The session is stored: refused if the account is banned, else its account (read,
+        or `written`: an account made in the session's own transaction, nobody else's yet)."""
         # Every new session comes through here: a banned account keeps none. Checked once,
         # after the session exists: a ban from before ends it here, and a ban landing later
         # finds it and ends it (one store call less per join than checking before as well).
         if await self._banned(name):
             await self._end(name, session_ids=[session_id])
             raise UnauthorizedError(BANNED)
-        account = await self._store.account(name)
+        account = written or await self._store.account(name)
         if account is None:  # deleted in between (a guest undone by another request)
             raise UnauthorizedError(SIGNED_OUT)
         return SignedIn(account, session_id, token)
