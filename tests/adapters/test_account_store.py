@@ -203,6 +203,21 @@ async def test_set_admins_makes_exactly_these_admins(store: SqlAccountStore) -> 
         assert not (await store.account(name)).is_admin  # type: ignore[union-attr]
 
 
+async def test_a_guest_is_never_made_admin(store: SqlAccountStore, engine: AsyncEngine) -> None:
+    # A name in FLET_CHAT_ADMINS taken by a guest (no password needed) before its owner.
+    await create(store, "Root")
+    await member(store, "Alice")
+    await store.set_admins(["root", "alice"])
+    assert (await store.account("Root")).role is Role.MEMBER  # type: ignore[union-attr]
+    assert (await store.account("Alice")).role is Role.ADMIN  # type: ignore[union-attr]
+    # One made admin before this rule (the database of an older version) is made a member.
+    async with engine.begin() as conn:
+        await conn.execute(text("UPDATE users SET role = 'admin' WHERE user_key = 'root'"))
+    await store.set_admins(["root", "alice"])
+    assert (await store.account("Root")).role is Role.MEMBER  # type: ignore[union-attr]
+    assert (await store.account("Alice")).role is Role.ADMIN  # type: ignore[union-attr]
+
+
 async def test_first_member_skips_guests_and_keeps_the_admin(store: SqlAccountStore) -> None:
     assert await store.first_member() is None
     await create(store, "Early")  # a guest

@@ -518,7 +518,8 @@ class MemoryAccountStore:
     async def set_admins(self, user_names: Iterable[str]) -> None:
         keys = {user_key(n) for n in user_names}
         for key, row in self.accounts.items():
-            row["role"] = Role.ADMIN if key in keys else Role.MEMBER
+            admin = key in keys and row["kind"] is not AccountKind.GUEST
+            row["role"] = Role.ADMIN if admin else Role.MEMBER
 
     async def first_member(self) -> str | None:
         members = [r for r in self.accounts.values() if r["kind"] is AccountKind.MEMBER]

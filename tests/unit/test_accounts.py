@@ -931,3 +931,33 @@ async def test_a_sign_in_of_an_account_banned_from_the_chat_keeps_no_session() -
     newest = max(world.store.sessions)
     assert world.store.sessions[newest]["ended_at"] is not None
     assert world.ended()[-1].session_ids == (newest,)
+
+
+async def test_a_guest_join_that_fails_after_its_write_gives_the_name_back() -> None:
+    # The account and its session are written together; if the ban check after them fails,
+    # nobody holds the session and a guest has no password: the name must be free again.
+    failing = {"now": True}
+
+    async def is_banned(name: str) -> bool:
+        if failing["now"]:
+            raise ConnectionError("database unreachable")
+        return False
+
+    world = make_world(is_banned=is_banned)
+    with pytest.raises(ConnectionError):
+        await world.accounts.guest("Gus")
+    assert world.store.accounts == {}
+    assert world.store.sessions == {}
+    failing["now"] = False
+    assert (await world.accounts.guest("gus")).account.user_name == "gus"
+
+
+async def test_a_guest_under_a_configured_admin_s_name_is_no_admin() -> None:
+    # FLET_CHAT_ADMINS names accounts; a guest who takes one of those names first (no
+    # password needed) must not become the admin when the roles are settled.
+    listed = make_world(admins=["Root"])
+    squatter = await listed.accounts.guest("root")
+    await listed.accounts.sign_up("Alice", PASSWORD)  # settles the roles
+    await listed.accounts.settle_roles()  # as at each start
+    assert not await listed.accounts.is_admin("root")
+    assert (await listed.auth(squatter)).account.role is Role.MEMBER

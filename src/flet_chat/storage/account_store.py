@@ -160,13 +160,22 @@ class SqlAccountStore:
         async with self._writes.writing() as conn:
             await conn.execute(
                 update(users)
-                .where(users.c.role == Role.ADMIN.value, users.c.user_key.not_in(keys))
+                .where(
+                    users.c.role == Role.ADMIN.value,
+                    or_(users.c.user_key.not_in(keys), users.c.kind == AccountKind.GUEST.value),
+                )
                 .values(role=Role.MEMBER.value)
             )
             if keys:
+                # Never a guest: a name in FLET_CHAT_ADMINS taken by a guest (no password
+                # needed) before its owner signed up must not make that guest the admin.
                 await conn.execute(
                     update(users)
-                    .where(users.c.user_key.in_(keys), users.c.role != Role.ADMIN.value)
+                    .where(
+                        users.c.user_key.in_(keys),
+                        users.c.role != Role.ADMIN.value,
+                        users.c.kind != AccountKind.GUEST.value,
+                    )
                     .values(role=Role.ADMIN.value)
                 )
 

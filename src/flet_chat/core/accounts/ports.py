@@ -93,7 +93,8 @@ class AccountStore(Protocol):
         ...
 
     async def set_admins(self, user_names: Iterable[str]) -> None:
-        """Exactly these accounts (by name in any case) are admins; the others are members."""
+        """Exactly these accounts (by name in any case) are admins, unless they are guests; the
+        others are members."""
         ...
 
     async def forget_guest(self, user_name: str) -> None:

@@ -165,7 +165,7 @@ class AccountService:
         if origin is not None:
             await self._limits.spend(Action.JOIN, None, origin)
         self._reserved.refuse(name)
-        return await self._claim_and_open(name, AccountKind.GUEST, None, kind)
+        return await self._new_guest(name, kind)
 
     async def undo_guest(self, signed: SignedIn) -> None:
         """A guest whose join failed right after taking the name gives it back."""
@@ -216,25 +216,31 @@ class AccountService:
         if holder is not None:
             raise _taken(name, holder)
 
-    async def _claim_and_open(
-        self, name: str, kind: AccountKind, password_hash: str | None, session_kind: SessionKind
-    ) -> SignedIn:
-        """A new account with its first session, written in one transaction (a guest's join
-        writes once), and signed in with it."""
+    async def _new_guest(self, name: str, session_kind: SessionKind) -> SignedIn:
+        """A guest account with its first session, written in one transaction (a join writes
+        once), and signed in with it. If that fails after the write, nobody will ever hold the
+        session, and a guest has no password to come back with: the name is given back."""
         token = new_token(session_kind)
         expires = None if session_kind is SessionKind.ACCESS_TOKEN else self._expiry()
         session = NewSession(token_hash(token), session_kind, None, expires)
         claim = await self._store.create_account_with_session(
             name,
             name_skeleton(name),
-            kind=kind,
-            password_hash=password_hash,
+            kind=AccountKind.GUEST,
+            password_hash=None,
             role=Role.MEMBER,
             session=session,
         )
         if claim.account is None or claim.session_id is None:
             raise _taken(name, claim.holder or name)
-        return await self._signed_in(name, token, claim.session_id, written=claim.account)
+        try:
+            return await self._signed_in(name, token, claim.session_id, written=claim.account)
+        except BaseException:
+            try:
+                await self._store.forget_guest(name)
+            except Exception as error:  # the store is away: the name stays taken
+                logger.warning("could not give a guest's name back: %r", error)
+            raise
 
     async def is_banned(self, name: str) -> bool:
         """Banned from the whole chat (core/moderation.py): no session opens for it."""
@@ -266,8 +272,8 @@ class AccountService:
         if await self._banned(name):
             await self._end(name, session_ids=[session_id])
             raise UnauthorizedError(BANNED)
-        account = written or await self._store.account(name)
-        if account is None:  # deleted in between (a guest undone by another request)
+        account = written if written is not None else await self._store.account(name)
+        if account is None:  # no such account (any more)
             raise UnauthorizedError(SIGNED_OUT)
         return SignedIn(account, session_id, token)
 

@@ -66,25 +66,27 @@ class Navigation:
     async def enter_rooms(self, rooms_read: Callable[[], None] | None = None) -> None:
         """The user is known: hear their rooms and show them with their unread counts. Retried
         while the store is away (the user chats in #general meanwhile). `rooms_read` is called
-        once: when their rooms are first read, or when the first attempt fails."""
+        when their rooms are first read, and before that once if the first attempt fails (not
+        after every retry: whoever waits for the rooms goes on without them, and again once
+        they are in)."""
         name = self._me()
         if name is None:
             return
-        told = False
+        told: list[str] = []  # "failed" and then "read", each at most once
 
-        def tell() -> None:
-            nonlocal told
-            if rooms_read is not None and not told:
-                told = True
+        def tell(what: str) -> None:
+            if rooms_read is not None and what not in told and "read" not in told:
+                told.append(what)
                 rooms_read()
 
         def failed(_attempt: int, error: Exception, _wait: float | None) -> None:
             logger.warning("could not load the rooms of %s: %r", name, error)
-            tell()  # not after every retry: whoever waits for the rooms goes on without them
+            tell("failed")
 
         try:
             await with_backoff(
-                lambda _attempt: self._rooms.load(name, rooms_read=tell), on_failure=failed
+                lambda _attempt: self._rooms.load(name, rooms_read=lambda: tell("read")),
+                on_failure=failed,
             )
         except Exception:
             return
