@@ -120,7 +120,7 @@ class AccountService:
         checked = check_new_password(password, name)
         password_hash = await self._hasher.hash(checked)
         # Claimed, roles settled, then the session: a sign-up that fails between leaves no
-        # session behind (a guest's join writes both at once: `_claim_and_open`).
+        # session behind (a guest's join writes both at once: `_new_guest`).
         await self._claim(name, AccountKind.MEMBER, password_hash)
         await self._settle_roles()
         return await self._open(name, kind, label=None)
