@@ -40,14 +40,7 @@ The empty set per control: Flet's validation keeps, on every control it validate
 errors it already reported for it (`__reported_validation_errors`), so a control that stays
 invalid does not raise again at each update. Almost every control is valid, yet each got its own
 empty set: 216 bytes, about 95 per session (about 20 KB of a session's 250).
-`install_lean_validation()` attaches the set only when a first error is reported, and Flet's
-`validate` (run before every update of every control) looks the set up only when a rule fails
-or to clear it: looking it up first, at each check, was 0.7% of a join's samples.
-
-The root field: for every internal scalar field of every control it sends (`_i`, `_c`), Flet's
-encoder looks up the field as the first base class declared it, walking the class's MRO each
-time (`_get_root_dataclass_field`): 1.1% of a join's samples, the same answer every time for a
-class and a field. `install_root_field_cache()` keeps it.
+`install_lean_validation()` attaches the set only when a first error is reported.
 
 The event's type: for every event a control receives (a click, each keystroke of a field with
 `on_change`, a submit), Flet works out the type of its handler's event from the class's
@@ -128,7 +121,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import functools
 import logging
 import os
 import string
@@ -386,45 +378,6 @@ def install_lean_validation() -> None:
 
     reported_errors._flet_chat_lean = True  # type: ignore[attr-defined]
     flet_validation._get_reported_validation_errors = reported_errors
-    flet_base_control.validate = _validate  # type: ignore[attr-defined]
-
-
-def _validate(instance: Any, *, suppress_repeated_errors: bool = False) -> None:
-    """Flet's `validate`, which asks for a control's record of reported errors only when a rule
-    fails or to clear it, not before every check (see the module's docstring)."""
-    spec = flet_validation._compile_class_spec(instance.__class__)
-    try:
-        for field_name, rule in spec.field_rules:
-            rule.validate(instance, field_name, getattr(instance, field_name))
-        for class_rule in spec.class_rules:
-            class_rule.validate(instance)
-    except ValueError as error:
-        if not suppress_repeated_errors:
-            raise
-        reported = flet_validation._get_reported_validation_errors(instance)
-        if reported is None:
-            raise
-        signature = (error.__class__.__name__, str(error))
-        if signature in reported:
-            return
-        reported.add(signature)
-        raise
-    if suppress_repeated_errors:
-        kept = getattr(instance, flet_validation._REPORTED_VALIDATION_ERRORS_KEY, None)
-        if kept:
-            kept.clear()  # valid again: the same error is reported anew next time
-
-
-def install_root_field_cache() -> None:
-    """Keep, per class and field, the base class's field Flet's encoder looks up for every
-    internal scalar (`_i`, `_c`) of every control it sends (see the module's docstring;
-    idempotent)."""
-    original = flet_protocol._get_root_dataclass_field
-    if getattr(original, "_flet_chat_cached", False):
-        return
-    cached = functools.cache(original)
-    cached._flet_chat_cached = True  # type: ignore[attr-defined]
-    flet_protocol._get_root_dataclass_field = cached
 
 
 def install_event_type_cache() -> None:

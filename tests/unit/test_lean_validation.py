@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import flet as ft
 import pytest
-from flet.controls import base_control as flet_base_control
-from flet.utils import validation as flet_validation
 
 from flet_chat.flet_compat import install_lean_validation
 
@@ -40,31 +38,3 @@ def test_an_invalid_control_raises_once_then_again_after_it_was_valid() -> None:
     slider.value = 50
     with pytest.raises(ValueError, match="less than or equal to max"):  # reported anew
         slider._before_update_safe()
-
-
-def test_a_valid_control_s_check_never_asks_for_its_record(monkeypatch: pytest.MonkeyPatch) -> None:
-    # The record is looked up only when a rule fails (or, once one has, to clear it).
-    asked: list[object] = []
-    lookup = flet_validation._get_reported_validation_errors
-
-    def counting(instance: object) -> object:
-        asked.append(instance)
-        return lookup(instance)
-
-    monkeypatch.setattr(flet_validation, "_get_reported_validation_errors", counting)
-    slider = ft.Slider(min=0, max=10, value=5)
-    for _ in range(3):
-        slider._before_update_safe()
-    assert asked == []
-    slider.value = 50
-    with pytest.raises(ValueError, match="less than or equal to max"):
-        slider._before_update_safe()
-    assert asked == [slider]
-
-
-def test_without_suppressing_every_failure_raises() -> None:
-    slider = ft.Slider(min=0, max=10, value=50)
-    for _ in range(2):
-        with pytest.raises(ValueError, match="less than or equal to max"):
-            flet_base_control.validate(slider)
-    assert not hasattr(slider, RECORD)

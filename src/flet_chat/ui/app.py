@@ -15,7 +15,6 @@ from flet_chat.flet_compat import (
     install_lean_events,
     install_lean_validation,
     install_param_count_cache,
-    install_root_field_cache,
     install_send_queue,
     install_shared_empty_snapshots,
     install_walk_once,
@@ -40,7 +39,6 @@ def build_main(runtime: Runtime) -> FletMain:
     install_shared_empty_snapshots()
     install_late_call_answers()
     install_param_count_cache()
-    install_root_field_cache()
     install_lean_inits()
     # What the first message row of the process loads (the Markdown parser and its link
     # finder, Flet's icon and row classes: about 1.7 MB) is loaded now, at start, instead of
