@@ -32,11 +32,13 @@ from flet_chat.core.models import Message
 from flet_chat.core.names import ReservedNames, name_skeleton
 from flet_chat.core.rate_limit import LocalRateLimiter, Origin, RateLimits
 from flet_chat.live.session_watch import SessionWatch
+from flet_chat.ui import keys
 from flet_chat.ui.session.identity import IDENTITY_STORAGE_KEY, JOIN_FAILED, SessionIdentity
 from flet_chat.ui.views.join_dialog import (
     ENTER_PASSWORD,
     OR_WITH_A_NAME,
     PASSWORDS_DIFFER,
+    Form,
     JoinDialog,
     Mode,
 )
@@ -949,6 +951,7 @@ async def test_a_provider_s_failure_shows_under_the_buttons_until_the_next_try()
 def test_the_provider_buttons_show_on_the_sign_in_and_sign_up_tabs() -> None:
     button = ft.Button(content="Sign in with Corp", key="sign-in-corp")
     dialog = JoinDialog(on_join=nothing, external=[button])
+    assert dialog.external is not None
     assert button in dialog.external.controls
     shown = {}
     for mode in Mode:
@@ -963,7 +966,8 @@ def test_without_providers_the_dialog_has_no_provider_section() -> None:
     dialog = JoinDialog(on_join=nothing)
     for mode in Mode:
         dialog.set_mode(mode)
-        assert not dialog.external.visible
+        assert dialog.external is None
+        assert not any(c is dialog.external_error for c in _in_dialog(dialog))
 
 
 async def test_a_ban_from_the_chat_ends_the_session_and_the_dialog_says_so() -> None:
@@ -977,3 +981,69 @@ async def test_a_ban_from_the_chat_ends_the_session_and_the_dialog_says_so() -> 
     await wait_until(lambda: harness.screen.dialogs == [harness.dialog.dialog], timeout=5)
     assert harness.identity.user_name is None
     assert harness.dialog.notice.value == BANNED == "This account is banned from the chat."
+
+
+def _in_dialog(dialog: JoinDialog) -> list[ft.Control]:
+    """Every control the dialog's page would draw (its form's column, walked down)."""
+    found: list[ft.Control] = []
+    todo: list[Any] = [dialog.dialog]
+    while todo:
+        control = todo.pop()
+        found.append(control)
+        for child in (getattr(control, "content", None), getattr(control, "title", None)):
+            if isinstance(child, ft.Control):
+                todo.append(child)
+        todo += [c for c in getattr(control, "controls", None) or () if isinstance(c, ft.Control)]
+        todo += [c for c in getattr(control, "actions", None) or () if isinstance(c, ft.Control)]
+    return found
+
+
+def _keys_drawn(dialog: JoinDialog) -> set[str]:
+    return {str(c.key) for c in _in_dialog(dialog) if c.key is not None and c.visible}
+
+
+def test_a_guest_s_dialog_draws_no_password_field_until_a_tab_needs_one() -> None:
+    dialog = JoinDialog(on_join=nothing)
+    drawn = {str(c.key) for c in _in_dialog(dialog) if c.key is not None}
+    assert keys.NAME_INPUT in drawn
+    assert not drawn & {keys.PASSWORD_INPUT, keys.PASSWORD_REPEAT_INPUT, keys.JOIN_NOTICE}
+    dialog.set_mode(Mode.SIGN_UP)
+    assert {keys.PASSWORD_INPUT, keys.PASSWORD_REPEAT_INPUT} <= _keys_drawn(dialog)
+    dialog.name_input.value = "Alice"
+    dialog.password_input.value = dialog.repeat_input.value = PASSWORD
+    dialog.set_mode(Mode.GUEST)  # kept, hidden, with what was typed
+    assert not _keys_drawn(dialog) & {keys.PASSWORD_INPUT, keys.PASSWORD_REPEAT_INPUT}
+    assert dialog.form() == Form(Mode.GUEST, "Alice", "", "")
+    dialog.set_mode(Mode.SIGN_IN)
+    assert keys.PASSWORD_INPUT in _keys_drawn(dialog)
+    assert keys.PASSWORD_REPEAT_INPUT not in _keys_drawn(dialog)
+    assert dialog.form() == Form(Mode.SIGN_IN, "Alice", PASSWORD, "")
+    # The order on screen is the form's: the name, then the password, then the repeat.
+    dialog.set_mode(Mode.SIGN_UP)
+    column = dialog.dialog.content
+    assert isinstance(column, ft.Column)
+    placed = [c.key for c in column.controls]
+    assert placed.index(keys.NAME_INPUT) < placed.index(keys.PASSWORD_INPUT)
+    assert placed.index(keys.PASSWORD_INPUT) < placed.index(keys.PASSWORD_REPEAT_INPUT)
+
+
+def test_the_sign_in_tab_first_draws_the_password_field() -> None:
+    dialog = JoinDialog(on_join=nothing, guests=False)
+    assert keys.PASSWORD_INPUT in _keys_drawn(dialog)
+    assert keys.PASSWORD_REPEAT_INPUT not in {
+        str(c.key) for c in _in_dialog(dialog) if c.key is not None
+    }
+
+
+def test_the_notice_is_drawn_above_the_form_once_the_session_ends() -> None:
+    dialog = JoinDialog(on_join=nothing)
+    assert keys.JOIN_NOTICE not in {str(c.key) for c in _in_dialog(dialog) if c.key is not None}
+    dialog.signed_out(SIGNED_OUT, name=None)
+    column = dialog.dialog.content
+    assert isinstance(column, ft.Column)
+    placed = [c.key for c in column.controls]
+    assert placed.index(keys.JOIN_TABS) < placed.index(keys.JOIN_NOTICE)
+    assert placed.index(keys.JOIN_NOTICE) < placed.index(keys.NAME_INPUT)
+    assert dialog.notice.visible and dialog.notice.value == SIGNED_OUT
+    dialog.joined()
+    assert keys.JOIN_NOTICE not in _keys_drawn(dialog)

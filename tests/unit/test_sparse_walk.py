@@ -59,6 +59,7 @@ def test_the_sparse_walk_finds_and_prepares_what_flets_walk_does(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     install_walk_once()
+    session_page()  # makes the controls a process shares (the "load older" button) beforehand
     sparse = DiffBuilder._configure_dataclass
     with monkeypatch.context() as flets_own:
         flets_own.setattr(DiffBuilder, "_configure_dataclass", sparse._flet_chat_original)

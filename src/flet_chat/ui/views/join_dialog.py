@@ -115,70 +115,109 @@ class JoinDialog:
             on_change=self._tab_changed,
         )
         self.hint = ft.Text(size=12, color=NOTICE_COLOR)
-        # "You were signed out": why the dialog is back. Hidden the first time.
-        self.notice = ft.Text(key=keys.JOIN_NOTICE, visible=False, weight=ft.FontWeight.BOLD)
         self.name_input = ft.TextField(
             key=keys.NAME_INPUT,
             label=NAME_LABEL,
             autofocus=True,
             on_submit=self._name_entered,
         )
-        self.password_input = ft.TextField(
-            key=keys.PASSWORD_INPUT,
-            label=PASSWORD_LABEL,
-            password=True,
-            can_reveal_password=True,
-            on_submit=self._password_entered,
-        )
-        self.repeat_input = ft.TextField(
-            key=keys.PASSWORD_REPEAT_INPUT,
-            label=REPEAT_LABEL,
-            password=True,
-            can_reveal_password=True,
-            on_submit=on_join,
-        )
         self.join_button = ft.Button(key=keys.JOIN_BUTTON, on_click=on_join)
-        # Why a provider's sign-in did not work (cancelled, refused, rate limited...).
+        # Made when first needed (the password fields on the first sign-in or sign-up tab, the
+        # notice when the session ends), then kept and shown or hidden: a guest's join sends
+        # neither, and each control a page draws costs its session's CPU at every join.
+        self._notice: ft.Text | None = None
+        self._password_input: ft.TextField | None = None
+        self._repeat_input: ft.TextField | None = None
+        # The provider buttons, with why a provider's sign-in did not work (cancelled, refused,
+        # rate limited...): none without a provider.
+        self.external: ft.Column | None = None
         self.external_error = ft.Text(
             key=keys.JOIN_EXTERNAL_ERROR, visible=False, color=ft.Colors.ERROR
         )
-        self.external = ft.Column(
-            [
-                *external,
-                self.external_error,
-                ft.Text(
-                    OR_WITH_A_NAME, size=12, color=NOTICE_COLOR, text_align=ft.TextAlign.CENTER
-                ),
-            ],
-            key=keys.JOIN_EXTERNAL,
+        if external:
+            self.external = ft.Column(
+                [
+                    *external,
+                    self.external_error,
+                    ft.Text(
+                        OR_WITH_A_NAME,
+                        size=12,
+                        color=NOTICE_COLOR,
+                        text_align=ft.TextAlign.CENTER,
+                    ),
+                ],
+                key=keys.JOIN_EXTERNAL,
+                tight=True,
+                spacing=8,
+                horizontal_alignment=ft.CrossAxisAlignment.STRETCH,
+            )
+        self._fields = ft.Column(
             tight=True,
-            spacing=8,
+            width=340,
             horizontal_alignment=ft.CrossAxisAlignment.STRETCH,
         )
-        self._has_external = bool(external)
         self.dialog = ft.AlertDialog(
             modal=True,
             title=ft.Text(TITLE),
             # Screen readers name the dialog by this; without it Flutter says "Alert".
             semantics_label=TITLE,
-            content=ft.Column(
-                [
-                    self.tabs,
-                    self.notice,
-                    self.hint,
-                    self.external,
-                    self.name_input,
-                    self.password_input,
-                    self.repeat_input,
-                ],
-                tight=True,
-                width=340,
-                horizontal_alignment=ft.CrossAxisAlignment.STRETCH,
-            ),
+            content=self._fields,
             actions=[self.join_button],
             actions_alignment=ft.MainAxisAlignment.END,
         )
         self._arrange()
+
+    @property
+    def notice(self) -> ft.Text:
+        """ "You were signed out": why the dialog is back."""
+        if self._notice is None:
+            self._notice = ft.Text(key=keys.JOIN_NOTICE, visible=False, weight=ft.FontWeight.BOLD)
+            self._place()
+        return self._notice
+
+    @property
+    def password_input(self) -> ft.TextField:
+        if self._password_input is None:
+            self._password_input = ft.TextField(
+                key=keys.PASSWORD_INPUT,
+                label=PASSWORD_LABEL,
+                password=True,
+                can_reveal_password=True,
+                visible=self.mode is not Mode.GUEST,
+                on_submit=self._password_entered,
+            )
+            self._place()
+        return self._password_input
+
+    @property
+    def repeat_input(self) -> ft.TextField:
+        if self._repeat_input is None:
+            self._repeat_input = ft.TextField(
+                key=keys.PASSWORD_REPEAT_INPUT,
+                label=REPEAT_LABEL,
+                password=True,
+                can_reveal_password=True,
+                visible=self.mode is Mode.SIGN_UP,
+                on_submit=self._on_join,
+            )
+            self._place()
+        return self._repeat_input
+
+    def _place(self) -> None:
+        """The form's controls in their order, those made so far."""
+        self._fields.controls = [
+            c
+            for c in (
+                self.tabs,
+                self._notice,
+                self.hint,
+                self.external,
+                self.name_input,
+                self._password_input,
+                self._repeat_input,
+            )
+            if c is not None
+        ]
 
     # -- the form -----------------------------------------------------------------------------
 
@@ -206,16 +245,21 @@ class JoinDialog:
         mode = self.mode
         self.hint.value = HINTS[mode]
         self.name_input.helper = None if mode is Mode.SIGN_IN else NAME_HELPER
-        self.password_input.visible = mode is not Mode.GUEST
-        self.password_input.helper = PASSWORD_HELPER if mode is Mode.SIGN_UP else None
-        self.repeat_input.visible = mode is Mode.SIGN_UP
+        if mode is not Mode.GUEST or self._password_input is not None:
+            self.password_input.visible = mode is not Mode.GUEST
+            self.password_input.helper = PASSWORD_HELPER if mode is Mode.SIGN_UP else None
+        if mode is Mode.SIGN_UP or self._repeat_input is not None:
+            self.repeat_input.visible = mode is Mode.SIGN_UP
         self.join_button.content = ACTIONS[mode]
-        self.external.visible = self._has_external and mode in EXTERNAL_MODES
+        if self.external is not None:
+            self.external.visible = mode in EXTERNAL_MODES
+        self._place()
         self._clear_errors()
 
     def _clear_errors(self) -> None:
-        for field in (self.name_input, self.password_input, self.repeat_input):
-            field.error = None
+        for field in (self.name_input, self._password_input, self._repeat_input):
+            if field is not None:
+                field.error = None
         self.external_error.value, self.external_error.visible = "", False
 
     # -- refusals and the way back --------------------------------------------------------------
@@ -249,14 +293,16 @@ class JoinDialog:
 
     def clear_secrets(self) -> None:
         """No password stays in the page once it has been used."""
-        self.password_input.value = ""
-        self.repeat_input.value = ""
+        for field in (self._password_input, self._repeat_input):
+            if field is not None:
+                field.value = ""
 
     def joined(self) -> None:
         """In: nothing of this attempt stays for the next time the dialog shows."""
         self.clear_secrets()
         self._clear_errors()
-        self.notice.visible = False
+        if self._notice is not None:
+            self._notice.visible = False
 
     def signed_out(self, notice: str, *, name: str | None, has_password: bool = True) -> None:
         """Back after the session ended: say why, and offer to sign in again (`name` filled in
