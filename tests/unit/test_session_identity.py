@@ -1044,6 +1044,7 @@ def test_the_notice_is_drawn_above_the_form_once_the_session_ends() -> None:
     placed = [c.key for c in column.controls]
     assert placed.index(keys.JOIN_TABS) < placed.index(keys.JOIN_NOTICE)
     assert placed.index(keys.JOIN_NOTICE) < placed.index(keys.NAME_INPUT)
-    assert dialog.notice.visible and dialog.notice.value == SIGNED_OUT
+    assert dialog.notice.visible
+    assert dialog.notice.value == SIGNED_OUT
     dialog.joined()
     assert keys.JOIN_NOTICE not in _keys_drawn(dialog)
