@@ -235,7 +235,9 @@ async def test_the_conversation_opens_at_a_message_with_the_ones_around_it() -> 
     assert [m.id for m in conversation.window.messages] == [7, 8, 9, 10, 11, 12]
     assert view.message_list.auto_scroll
     assert not conversation.window.at_live_edge
-    assert view.jump_button.visible  # "Jump to newest messages" brings the live edge back
+    # "Jump to newest messages" brings the live edge back.
+    assert view.jump_button is not None
+    assert view.jump_button.visible
     conversation.hold(message(21))
     conversation.flush()
     assert 21 not in [m.id for m in conversation.window.messages]
@@ -249,3 +251,29 @@ async def test_the_conversation_opens_at_a_message_with_the_ones_around_it() -> 
     assert [m.id for m in conversation.window.messages] == [16, 17, 18, 19, 20]
     assert conversation.window.at_live_edge
     assert history.around_calls == [(10, "general"), (17, "general"), (19, "general")]
+
+
+def test_jump_to_newest_is_drawn_only_once_the_list_leaves_its_newest() -> None:
+    view = make_view()
+    window = MessageWindow(200)
+    window.reset([message(i) for i in range(1, 6)], has_older=False)
+    view.render(window)
+    assert view.jump_button is None  # at the newest message: nothing to jump to, nothing drawn
+    assert len(view.chat_column.controls) == 3  # the list, who is typing, the composer
+    window.reset_around([message(i) for i in range(1, 4)], has_older=False, has_newer=True)
+    updates = view.render(window)
+    button = view.jump_button
+    assert button is not None
+    assert button.visible
+    assert button.key == keys.JUMP_TO_NEWEST_BUTTON
+    row = view.chat_column.controls[1]  # under the list, above who is typing
+    assert isinstance(row, ft.Row)
+    assert len(row.controls) == 1
+    assert row.controls[0] is button
+    assert any(u is view.chat_column for u in updates)
+    window.reset([message(i) for i in range(1, 6)], has_older=False)
+    updates = view.render(window)
+    assert not button.visible  # back at the newest: hidden, kept for the next time
+    assert any(u is button for u in updates)
+    assert not any(u is view.chat_column for u in updates)
+    assert len(view.chat_column.controls) == 4

@@ -35,6 +35,7 @@ SHOW_ROOMS = "Show rooms"
 LEAVE_ROOM = "Leave this room"
 MANAGE_ROOM = "Manage room"
 SEARCH_MESSAGES = "Search messages"
+JUMP_TO_NEWEST = "Jump to newest messages"
 
 
 async def _keep_focus(_event: Any) -> None:
@@ -69,12 +70,9 @@ class ChatView:
         self.load_older_button = load_older_button()  # the process's: a click is routed
         self.messages = MessageList(rows, head=self.load_older_button, clock=clock)
         self.message_list = self.messages.list_view
-        self.jump_button = ft.TextButton(
-            content="Jump to newest messages",
-            key=keys.JUMP_TO_NEWEST_BUTTON,
-            visible=False,
-            on_click=on_jump_to_newest,
-        )
+        # "Jump to newest messages": made the first time the list leaves its newest message.
+        self._on_jump_to_newest = on_jump_to_newest
+        self.jump_button: ft.TextButton | None = None
         # Its own class: the server's focus() cannot reach a shift_enter field (flet_compat).
         self.message_input = ShiftEnterTextField(
             key=keys.MESSAGE_INPUT,
@@ -171,7 +169,6 @@ class ChatView:
                     padding=10,
                     expand=True,
                 ),
-                ft.Row([self.jump_button], alignment=ft.MainAxisAlignment.CENTER),
                 self.typing.text,
                 ft.Row(
                     [self.emoji_button, self.message_input, self.attach_button, self.send_button]
@@ -330,9 +327,20 @@ class ChatView:
             window.messages, has_older=window.has_older, shape=window.reshapes
         )
         jump_visible = not (window.at_live_edge and self.message_list.auto_scroll)
-        if jump_visible != self.jump_button.visible:
-            self.jump_button.visible = jump_visible
-            updates.append(self.jump_button)
+        button = self.jump_button
+        if button is None:
+            if jump_visible:
+                self.jump_button = ft.TextButton(
+                    content=JUMP_TO_NEWEST,
+                    key=keys.JUMP_TO_NEWEST_BUTTON,
+                    on_click=self._on_jump_to_newest,
+                )
+                row = ft.Row([self.jump_button], alignment=ft.MainAxisAlignment.CENTER)
+                self.chat_column.controls.insert(1, row)  # under the list, above the composer
+                updates.append(self.chat_column)
+        elif jump_visible != button.visible:
+            button.visible = jump_visible
+            updates.append(button)
         return updates
 
     def suggest_emoji(self, found: tuple[NamedEmoji, ...], on_pick: Pick) -> list[ft.Control]:
