@@ -58,34 +58,30 @@ class AccountMenu:
         )
         # The Semantics wrapper names the button for screen readers (and browser tests) once:
         # without it the name repeats the initials, the name and the mark.
-        self.label = ft.Semantics(
-            exclude_semantics=True,
-            content=ft.Row(
-                [self.avatar, self.name, self.guest_mark],
-                spacing=6,
-                tight=True,
+        # The guest mark shows for a guest, "Sign out everywhere" for an account: each is in
+        # the menu only while it applies (a control drawn costs every join its CPU).
+        self._row = ft.Row([self.avatar, self.name], spacing=6, tight=True)
+        self.label = ft.Semantics(exclude_semantics=True, content=self._row)
+        self._items = [
+            ft.PopupMenuItem(
+                key=keys.ACCOUNT_PROFILE,
+                content=PROFILE,
+                icon=ft.Icons.PERSON_OUTLINE,
+                on_click=on_profile,
             ),
-        )
+            self.password_item,
+            ft.PopupMenuItem(
+                key=keys.ACCOUNT_SIGN_OUT,
+                content=SIGN_OUT,
+                icon=ft.Icons.LOGOUT,
+                on_click=on_sign_out,
+            ),
+        ]
         self.button = ft.PopupMenuButton(
             key=keys.ACCOUNT_MENU,
             content=self.label,
             menu_position=ft.PopupMenuPosition.UNDER,
-            items=[
-                ft.PopupMenuItem(
-                    key=keys.ACCOUNT_PROFILE,
-                    content=PROFILE,
-                    icon=ft.Icons.PERSON_OUTLINE,
-                    on_click=on_profile,
-                ),
-                self.password_item,
-                ft.PopupMenuItem(
-                    key=keys.ACCOUNT_SIGN_OUT,
-                    content=SIGN_OUT,
-                    icon=ft.Icons.LOGOUT,
-                    on_click=on_sign_out,
-                ),
-                self.everywhere_item,
-            ],
+            items=list(self._items),
         )
 
     def show(self, account: Account) -> list[ft.Control]:
@@ -95,11 +91,12 @@ class AccountMenu:
         self.avatar.bgcolor = avatar_color(account.user_name)
         self.name.value = name
         self.name.width = min(NAME_WIDTH, CHAR_WIDTH * len(name) + CHAR_WIDTH)
-        self.guest_mark.visible = account.is_guest
+        guest = account.is_guest
+        self._row.controls = [self.avatar, self.name, *([self.guest_mark] if guest else [])]
         self.label.label = menu_label(account)
         # A guest has no password to change, and one session: "everywhere" is just here.
         self.password_item.content = (
             CHOOSE_PASSWORD if not account.has_password else CHANGE_PASSWORD
         )
-        self.everywhere_item.visible = not account.is_guest
+        self.button.items = [*self._items, *([] if guest else [self.everywhere_item])]
         return [self.button]
