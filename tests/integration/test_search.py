@@ -81,7 +81,10 @@ async def test_a_result_opens_its_room_at_that_message(
         assert not has_row(bob, "filler 59")  # not the newest page
         # The button's patch may come a frame after the rows'.
         await bob.wait_for(
-            lambda: (bob.find(keys.JUMP_TO_NEWEST_BUTTON) or {}).get("visible") is not False,
+            lambda: (
+                (bob.find(keys.JUMP_TO_NEWEST_BUTTON) or {"visible": False}).get("visible")
+                is not False
+            ),
             what="the jump button",
         )
         await bob.click(keys.JUMP_TO_NEWEST_BUTTON)

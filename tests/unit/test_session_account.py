@@ -145,6 +145,21 @@ async def test_the_menu_shows_who_is_signed_in_and_a_guest_mark() -> None:
     assert not menu.button.visible
 
 
+async def test_the_menu_holds_only_what_applies_to_who_is_signed_in() -> None:
+    """A hidden control still costs each join its CPU and each session its memory: a guest's
+    menu has no "Sign out everywhere", an account's no guest mark."""
+    harness = Harness()
+    harness.join(await harness.guest("Bob"))
+    menu = harness.session.menu
+    assert menu is not None
+    row = menu.label.content
+    assert isinstance(row, ft.Row)
+    assert not any(item is menu.everywhere_item for item in menu.button.items)
+    harness.join(await harness.sign_up("Alice"))
+    assert not any(c is menu.guest_mark for c in row.controls)
+    assert any(item is menu.everywhere_item for item in menu.button.items)
+
+
 async def test_the_menu_s_profile_entry_opens_the_profile() -> None:
     harness = Harness()
     harness.join(await harness.sign_up("Alice"))

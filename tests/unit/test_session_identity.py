@@ -227,10 +227,13 @@ class Harness:
         self.tasks.append(asyncio.ensure_future(work))
 
     def fill(self, mode: Mode, name: str, password: str = "", repeat: str | None = None) -> None:
+        """Type into the fields `mode`'s tab shows (a guest's has no password fields)."""
         self.dialog.set_mode(mode)
         self.dialog.name_input.value = name
-        self.dialog.password_input.value = password
-        self.dialog.repeat_input.value = password if repeat is None else repeat
+        if mode is not Mode.GUEST:
+            self.dialog.password_input.value = password
+        if mode is Mode.SIGN_UP:
+            self.dialog.repeat_input.value = password if repeat is None else repeat
 
     def type_name(self, name: str) -> asyncio.Task[None]:
         """The guest tab (the first one while guests are allowed), as the old dialog was."""
@@ -238,12 +241,13 @@ class Harness:
         return asyncio.create_task(self.identity.join(None))
 
     def errors(self) -> dict[str, str]:
+        """The errors under the fields the dialog has made (reading makes none)."""
         fields = {
             "name": self.dialog.name_input,
-            "password": self.dialog.password_input,
-            "repeat": self.dialog.repeat_input,
+            "password": self.dialog._password_input,
+            "repeat": self.dialog._repeat_input,
         }
-        return {which: f.error for which, f in fields.items() if f.error}
+        return {which: f.error for which, f in fields.items() if f is not None and f.error}
 
     async def live_sessions(self, name: str) -> list[int]:
         kinds = [SessionKind.BROWSER, SessionKind.API]
@@ -1048,3 +1052,14 @@ def test_the_notice_is_drawn_above_the_form_once_the_session_ends() -> None:
     assert dialog.notice.value == SIGNED_OUT
     dialog.joined()
     assert keys.JOIN_NOTICE not in _keys_drawn(dialog)
+
+
+def test_a_guest_s_refusal_and_sign_out_draw_no_password_field() -> None:
+    dialog = JoinDialog(on_join=nothing)
+    dialog.refuse("That name is taken.")
+    dialog.refuse("Too many joins. Wait a minute.", rate_limited=True)
+    assert dialog.name_input.error == "Too many joins. Wait a minute."
+    dialog.signed_out(SIGNED_OUT, name=None)  # a guest's session ended: the Guest tab again
+    drawn = {str(c.key) for c in _in_dialog(dialog) if c.key is not None}
+    assert not drawn & {keys.PASSWORD_INPUT, keys.PASSWORD_REPEAT_INPUT}
+    assert dialog.name_input.autofocus

@@ -227,11 +227,14 @@ class JoinDialog:
         return Form(self.mode, self.name_input.value or "", password or "", repeat or "")
 
     def field(self, which: Field) -> ft.TextField:
-        return {
-            Field.NAME: self.name_input,
-            Field.PASSWORD: self.password_input,
-            Field.REPEAT: self.repeat_input,
-        }[which]
+        """The field `which` (a password field is made by asking for it, the others are not)."""
+        match which:
+            case Field.NAME:
+                return self.name_input
+            case Field.PASSWORD:
+                return self.password_input
+            case Field.REPEAT:
+                return self.repeat_input
 
     def set_mode(self, mode: Mode) -> list[ft.Control]:
         """Show the tab for `mode` (a mode the chat does not offer is ignored)."""
@@ -314,7 +317,9 @@ class JoinDialog:
         # The caret waits where there is something left to type (autofocus acts when the
         # dialog is drawn: a dialog made anew, as one is after every join).
         password_next = bool(name) and has_password
-        self.name_input.autofocus, self.password_input.autofocus = not password_next, password_next
+        self.name_input.autofocus = not password_next
+        if password_next or self._password_input is not None:  # a guest's needs none
+            self.password_input.autofocus = password_next
         self.set_mode(Mode.SIGN_IN if name else self.modes[0])
 
     # -- Enter moves on -------------------------------------------------------------------------
