@@ -669,6 +669,14 @@ _ADD = Operation.Add.value
 _REMOVE = Operation.Remove.value
 # The path table of a patch on a container's `controls` list: node 1 is `controls`.
 _CONTROLS_PATH = msgpack.packb([0, {"controls": [1]}])
+# The parts of a list patch's frame that are the same in every one (built once, not per frame:
+# a live message sends one per session).
+# [PATCH_CONTROL, {"id": ..., "patch": ...}] up to the id's value:
+_PATCH_HEAD = b"\x00" + _PACKER.pack_array_header(2) + _PACKER.pack(_PATCH_CONTROL)
+_PATCH_HEAD += _PACKER.pack_map_header(2) + _PACKER.pack("id")
+_PATCH_KEY = _PACKER.pack("patch")
+# [ADD, 1 (the path's `controls`), index, control] up to the index:
+_ADD_HEAD = _PACKER.pack_array_header(4) + _PACKER.pack(_ADD) + _PACKER.pack(1)
 _SNAPSHOTS = "__prev_lists"  # where Flet's encoder keeps what a control's lists were when sent
 
 
@@ -830,17 +838,18 @@ def send_list_patch(
     (lowest first, as they are in the new list); the client applies them in that order and
     then holds `now_holds` (default: `container.controls`).
     Only where `accepts_ready_made(page, container)`."""
-    frame = bytearray(b"\x00")
-    frame += _PACKER.pack_array_header(2) + _PACKER.pack(_PATCH_CONTROL)
-    frame += _PACKER.pack_map_header(2) + _PACKER.pack("id") + _PACKER.pack(container._i)
-    frame += _PACKER.pack("patch") + _PACKER.pack_array_header(1 + len(removed) + len(added))
-    frame += _CONTROLS_PATH
-    for index in removed:
-        frame += _PACKER.pack([_REMOVE, 1, index])
+    pack = _PACKER.pack
+    parts = [
+        _PATCH_HEAD,
+        pack(container._i),
+        _PATCH_KEY,
+        _PACKER.pack_array_header(1 + len(removed) + len(added)),
+        _CONTROLS_PATH,
+    ]
+    parts += [pack([_REMOVE, 1, index]) for index in removed]
     for index, control in added:
-        frame += _PACKER.pack_array_header(4) + _PACKER.pack(_ADD) + _PACKER.pack(1)
-        frame += _PACKER.pack(index) + control
-    page.session.connection.send_frame(bytes(frame))
+        parts += (_ADD_HEAD, pack(index), control)
+    page.session.connection.send_frame(b"".join(parts))
     # What Flet's diff of this container would have recorded after sending the same patch.
     held = container.controls if now_holds is None else now_holds
     getattr(container, _SNAPSHOTS)["controls"][:] = held
