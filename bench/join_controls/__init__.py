@@ -1,4 +1,6 @@
-"""How many controls a guest's join makes Flet send, and from where.
+"""How many controls Flet's diffs send at a guest's join, and from where (rows sent
+ready-made, such as #general's newest messages, are not among them: they go out without a
+diff).
 
     .venv/bin/python -m bench.join_controls            # 100 joins after 20
 

@@ -1,5 +1,5 @@
-"""`python -m bench.join_controls`: how many controls a guest's join makes Flet send (see the
-package's docstring)."""
+"""`python -m bench.join_controls`: how many controls Flet's diffs send at a guest's join (see
+the package's docstring)."""
 
 from __future__ import annotations
 
@@ -90,7 +90,7 @@ async def _measure(joins: int, tmp: Path) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m bench.join_controls",
-        description="How many controls a guest's join makes Flet send.",
+        description="How many controls Flet's diffs send at a guest's join.",
     )
     parser.add_argument("--joins", type=int, default=100)
     args = parser.parse_args(argv)

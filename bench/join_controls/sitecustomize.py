@@ -5,6 +5,7 @@ SIGUSR2. Nothing here changes what the server sends."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import signal
@@ -20,12 +21,24 @@ _senders: Counter[str] = Counter()
 _from_diff = object_patch.ObjectPatch.from_diff.__func__  # type: ignore[attr-defined]
 
 
+def _package_folder() -> str:
+    """Where the flet_chat package's files are (found without importing it this early)."""
+    spec = importlib.util.find_spec("flet_chat")
+    origin = spec.origin if spec is not None else None
+    return os.path.dirname(origin) + os.sep if origin else "\0"
+
+
+_OURS = _package_folder()
+_SHIMS = os.path.join(_OURS, "flet_compat.py")
+
+
 def _sender() -> str:
     """The innermost line of ours (not its Flet shims) on the way to this diff."""
     for frame in reversed(traceback.extract_stack(limit=40)[:-2]):
-        path = frame.filename.replace(os.sep, "/")
-        if "/flet_chat/" in path and not path.endswith("/flet_compat.py"):
-            return f"{path.rsplit('/flet_chat/', 1)[1]}:{frame.lineno} {frame.name}"
+        path = frame.filename
+        if path.startswith(_OURS) and path != _SHIMS:
+            where = path[len(_OURS) :].replace(os.sep, "/")
+            return f"{where}:{frame.lineno} {frame.name}"
     return "(Flet's own)"
 
 
