@@ -6,11 +6,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
-import signal
 import sys
 import tempfile
-import time
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,6 +15,7 @@ from typing import Any
 
 from bench.load_client import Recorder, close_sessions, open_sessions
 from bench.servers import BenchServer
+from bench.signalled import read_after_signal
 
 RESULTS = Path(__file__).parent.parent / "results"
 WARM_UP = 20
@@ -25,14 +23,7 @@ WARM_UP = 20
 
 def _counts(server: BenchServer, path: Path) -> Counter[str]:
     """The server's statement counts so far (it writes them on SIGUSR2)."""
-    path.unlink(missing_ok=True)
-    os.kill(server.pid, signal.SIGUSR2)
-    deadline = time.monotonic() + 30
-    while not path.exists():
-        if time.monotonic() > deadline:
-            raise TimeoutError("the server wrote no statement counts")
-        time.sleep(0.05)  # another process's file: nothing to wait on but its appearance
-    return Counter(json.loads(path.read_text(encoding="utf-8")))
+    return Counter(read_after_signal(server, path, what="statement counts"))
 
 
 async def _measure(joins: int, tmp: Path) -> dict[str, Any]:
