@@ -1063,3 +1063,25 @@ def test_a_guest_s_refusal_and_sign_out_draw_no_password_field() -> None:
     drawn = {str(c.key) for c in _in_dialog(dialog) if c.key is not None}
     assert not drawn & {keys.PASSWORD_INPUT, keys.PASSWORD_REPEAT_INPUT}
     assert dialog.name_input.autofocus
+
+
+async def test_a_forged_enter_in_a_hidden_password_field_sends_only_what_the_tab_shows() -> None:
+    """A client can fire events at a hidden field it was sent: the Guest tab's join still
+    carries no password (a guest account is made, never a sign-in or sign-up)."""
+    forms: list[Form] = []
+    dialog: JoinDialog | None = None
+
+    async def on_join(_event: Any) -> None:
+        assert dialog is not None
+        forms.append(dialog.form())
+
+    dialog = JoinDialog(on_join=on_join)
+    dialog.set_mode(Mode.SIGN_UP)
+    dialog.name_input.value = "Alice"
+    dialog.password_input.value = dialog.repeat_input.value = PASSWORD
+    dialog.set_mode(Mode.GUEST)
+    for field in (dialog.password_input, dialog.repeat_input):
+        assert not field.visible
+        assert field.on_submit is not None
+        await field.on_submit(None)  # type: ignore[call-arg,arg-type]  # as Flet calls it
+    assert forms == [Form(Mode.GUEST, "Alice", "", "")] * 2
