@@ -15,7 +15,7 @@ needs that walk once per process. `install_walk_once()` lets controls that say s
 The cost of a session's page: the same walk reads every field of every control it adds (53 for a
 Column, 134 for a TextField), looking for controls inside them, although a control with Flet's
 sparse props can hold one only in its structural fields or in a prop set away from its default.
-`install_walk_once()` also walks such controls through those alone (`_configure_sparse`, as
+`install_walk_once()` also walks such controls through those alone (`_collect_sparse`, as
 Flet's own encoder does): the page a session starts with was about 9 ms of each join's CPU.
 
 The append patch: a live message adds a row at the end of a chunk in every session. Flet would
@@ -127,6 +127,7 @@ import string
 import types
 import weakref
 from collections.abc import Callable, Iterator, Sequence
+from operator import itemgetter
 from typing import Any
 
 import flet as ft
@@ -331,7 +332,9 @@ def install_walk_once() -> None:
             return
         if not getattr(item, "walk_once", False):
             if _walks_sparse(self, item):
-                yield from _configure_sparse(self, item, parent)
+                found: list[Any] = []
+                _collect_sparse(self, item, parent, found)
+                yield from found
             else:
                 yield from original(self, item, parent, frozen, configure_setattr_only)
             return
@@ -579,15 +582,38 @@ def _walks_sparse(builder: DiffBuilder, item: Any) -> bool:
     )
 
 
-def _configure_sparse(builder: DiffBuilder, control: Any, parent: Any) -> Iterator[Any]:
+def _collect_sparse(builder: DiffBuilder, control: Any, parent: Any, found: list[Any]) -> None:
     """Flet's `_configure_dataclass` of a control `_walks_sparse` allows (parent link, build,
     before_update, the controls inside it, a clean change record), reading only its structural
-    fields and the props set away from their defaults."""
+    fields and the props set away from their defaults. The controls it finds are appended to
+    `found` in the order Flet's walk yields them (its caller lists them all before using any):
+    plain calls, where Flet's walk is a generator per field and per control, each control
+    it yields passing up through all of them."""
     _prepare(builder, control, parent)
-    yield control
+    found.append(control)
     for value in _sparse_values(control):
-        yield from builder._configure_dataclass(value, control, False)
+        if isinstance(value, list):
+            for item in value:
+                _collect_item(builder, item, control, found)
+        elif isinstance(value, dict):
+            for item in value.values():
+                _collect_item(builder, item, control, found)
+        else:
+            _collect_item(builder, value, control, found)
     control._dirty.clear()
+
+
+def _collect_item(builder: DiffBuilder, item: Any, parent: Any, found: list[Any]) -> None:
+    """`_collect_sparse` for what a control holds: Flet's walk of `item`, sparse where
+    `_walks_sparse` allows."""
+    if not is_dataclass(item):
+        if isinstance(item, list | dict):  # a list in a list: Flet's walk goes into it
+            found.extend(builder._configure_dataclass(item, parent, False))
+        return
+    if _walks_sparse(builder, item) and not getattr(item, "walk_once", False):
+        _collect_sparse(builder, item, parent, found)
+    else:  # a walked-once row, a value object, a control only Flet's whole walk is right for
+        found.extend(builder._configure_dataclass(item, parent, False))
 
 
 def _prepare(builder: DiffBuilder, control: Any, parent: Any) -> None:
@@ -606,20 +632,32 @@ def _prepare(builder: DiffBuilder, control: Any, parent: Any) -> None:
     object.__setattr__(control, "_initialized", True)
 
 
+_FIRST = itemgetter(0)
+
+
 def _sparse_values(control: Any) -> list[Any]:
     """Where a control `_sparse_plan` allows can hold controls (read after its build), in the
     order of its fields, as Flet's walk reads them."""
     plan = _sparse_plan(type(control))
     assert plan is not None, "only for controls _walks_sparse allows"
     structural, position = plan
-    found = [(position[name], getattr(control, name)) for name in structural]
-    found += [(position[name], v) for name, v in control._values.items() if name in position]
-    found.sort(key=lambda item: item[0])
-    return [value for _, value in found if _may_hold_controls(value)]
+    found = [
+        (position[name], v)
+        for name in structural
+        if _may_hold_controls(v := getattr(control, name))
+    ]
+    found += [
+        (position[name], v)
+        for name, v in control._values.items()
+        if name in position and _may_hold_controls(v)
+    ]
+    if len(found) > 1:
+        found.sort(key=_FIRST)
+    return [value for _, value in found]
 
 
 def _configure_new_control(control: Any, parent: Any) -> None:
-    """What Flet's diff does to a control it adds under `parent`, as `_configure_sparse`, but
+    """What Flet's diff does to a control it adds under `parent`, as `_collect_sparse`, but
     a walked-once row inside it only gets its parent link: for a new chunk of rows, once per
     CHUNK_SIZE messages of a room, per session."""
     builder = DiffBuilder(None, control, control_cls=BaseControl)

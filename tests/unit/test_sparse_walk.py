@@ -1,5 +1,5 @@
 """Flet's walk of the controls a session adds reads every field of every control; the patched
-walk (flet_compat: install_walk_once, `_configure_sparse`) reads only where controls can be.
+walk (flet_compat: install_walk_once, `_collect_sparse`) reads only where controls can be.
 Both must find the same controls, leave them prepared alike (parent, built, clean change record)
 in the same order (their build() runs in it) and make Flet send the same page."""
 
@@ -86,3 +86,38 @@ def test_a_field_flet_does_not_track_gets_flets_whole_walk() -> None:
     assert [type(c).__name__ for c in found] == ["Card", "Text", "Text"]
     assert card.footer is not None
     assert card.footer._parent() is card
+
+
+@ft.control("Board")  # type: ignore[arg-type]  # Flet 1.0.5 types it for its own classes
+class Board(ft.Container):
+    """A prop-tracked control holding controls in a dict and in lists inside a list."""
+
+    slots: dict[str, ft.Control] | None = None
+    grid: list[list[ft.Control]] | None = None
+
+
+def board() -> Board:
+    return Board(
+        content=ft.Row([ft.Text("a"), ft.Text("b")]),
+        slots={"left": ft.Text("c"), "right": ft.Column([ft.Text("d")])},
+        grid=[[ft.Text("e"), ft.Text("f")], [ft.Text("g")]],
+        border=ft.Border.all(1, "red"),  # a value object: Flet's own walk configures it
+    )
+
+
+def test_controls_in_dicts_and_nested_lists_are_found_as_flets_walk_finds_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    install_walk_once()
+    sparse = DiffBuilder._configure_dataclass
+    with monkeypatch.context() as flets_own:
+        flets_own.setattr(DiffBuilder, "_configure_dataclass", sparse._flet_chat_original)
+        reference = board()
+        expected = described(reference, walk(reference))
+    got_board = board()
+    got = described(got_board, walk(got_board))
+    assert len(got["found"]) == 10
+    assert got == expected
+    assert got["prepared"]
+    assert got_board.border is not None
+    assert got_board.border._parent() is got_board
