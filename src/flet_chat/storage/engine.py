@@ -16,6 +16,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import QueuePool
 
+from flet_chat.storage.sqlite_cursor import install_one_trip_cursors
+
 logger = logging.getLogger(__name__)
 
 SqliteSync = Literal["NORMAL", "FULL"]
@@ -35,6 +37,7 @@ def create_engine(
     url = make_url(database_url)
     pool: dict[str, Any] = {} if pool_size is None else {"pool_size": pool_size, "max_overflow": 0}
     if url.get_backend_name() == "sqlite":
+        install_one_trip_cursors()  # a statement is one trip to aiosqlite's thread, not four
         if url.database and url.database != ":memory:":
             _private_sqlite_files(Path(url.database))
         engine = create_async_engine(
