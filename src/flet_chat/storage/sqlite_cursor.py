@@ -84,11 +84,11 @@ class OneTripCursor(sqlalchemy_aiosqlite.AsyncAdapt_aiosqlite_cursor):
     async def _run(self, operation: Any, parameters: Any, *, many: bool) -> Any:
         connection = self._connection
         async with self._adapt_connection._execute_mutex:
-            ran, rows = await connection._execute(  # type: ignore[attr-defined]
+            ran, rows = await connection._execute(
                 _run, connection._conn, operation, parameters, many=many
             )
         ran.arraysize = self._cursor.arraysize
-        self._cursor = ran  # type: ignore[assignment]
+        self._cursor = ran
         if rows is not None:
             self._rows = collections.deque(rows)
         return self
