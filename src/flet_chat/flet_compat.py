@@ -97,6 +97,16 @@ shared again after it if they are still empty; a table a diff empties in a contr
 none shared stays its own until the control is sent whole again. A table is there either way,
 which is what Flet reads as "this control was sent".
 
+The encoder's lookups: for each control or value it sends, Flet's encoder looks up its class's
+event fields, root defaults, overridden props and structural fields, and for each structural
+scalar (`_i`, `_c`) walks the class's MRO for the field's first declaration; our wrapper then
+looked at the snapshots it had just kept to drop empty ones. `_encode_control` looks those up
+once per class (`_EncodePlan`) and keeps only the snapshots it would have left: a session's
+page encoded in about 196 us instead of 304. A frozen control, and anything not on Flet's
+fast path, goes through Flet's encoder as before. `tests/unit/test_control_encoding.py`
+compares the bytes sent and the copies kept with Flet's, for a session's page and for every
+Flet control class with each of its props set.
+
 The send queue: `FletApp` queues every frame for its connection's send loop on an
 asyncio.Queue, whose four deques (its items, getters, putters and the event `join` waits
 for) take about 3 KB, at every session, for a queue that is nearly always empty. Its send loop
@@ -138,6 +148,7 @@ from flet.controls import object_patch as flet_object_patch
 from flet.controls import page as flet_page
 from flet.controls.base_control import BaseControl
 from flet.controls.object_patch import DiffBuilder, ObjectPatchException, Operation
+from flet.controls.value_types import _UNSET, Value
 from flet.messaging import protocol as flet_protocol
 from flet.messaging import session as flet_session
 from flet.messaging.protocol import MessageAction, configure_encode_object_for_msgpack
@@ -177,10 +188,116 @@ _NO_SNAPSHOTS = _NoSnapshots()
 _share_empty_snapshots = False  # set by install_shared_empty_snapshots()
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class _EncodePlan:
+    """What Flet's encoder looks up on a prop-tracked class for each control or value it
+    encodes, looked up once per class (see "The encoder's lookups" in the docstring)."""
+
+    event_fields: frozenset[str]
+    root_defaults: dict[str, Any]
+    override_props: tuple[tuple[str, Any], ...]
+    # Each structural field, in the order Flet's encoder reads them, with the default a
+    # scalar in it is compared with (its root declaration's; _UNSET: none).
+    structural: tuple[tuple[str, Any], ...]
+
+
+_ENCODE_PLANS: dict[type, _EncodePlan | None] = {}
+
+
+def _encode_plan(cls: type) -> _EncodePlan | None:
+    """The plan for `cls`, or None where Flet's encoder does not take its fast path (a plain
+    dataclass) or the value is not a dataclass at all."""
+    if cls in _ENCODE_PLANS:
+        return _ENCODE_PLANS[cls]
+    plan = None
+    structural = getattr(cls, "_structural_fields", None)
+    if (
+        dataclasses.is_dataclass(cls)
+        and structural is not None
+        and issubclass(cls, BaseControl | Value)
+        and "_values" in getattr(cls, "__dataclass_fields__", {})
+    ):
+        fields: dict[str, dataclasses.Field[Any]] = getattr(cls, "__dataclass_fields__", {})
+        defaults = []
+        for name in structural:  # the frozenset's own order, as the encoder iterates it
+            field = fields.get(name)
+            default = field.default if field is not None else _UNSET
+            root = flet_protocol._get_root_dataclass_field(cls, name)  # type: ignore[no-untyped-call]
+            defaults.append((name, root.default if root is not None else default))
+        plan = _EncodePlan(
+            event_fields=getattr(cls, "_event_fields", frozenset()),
+            root_defaults=getattr(cls, "_root_defaults", {}),
+            override_props=tuple(getattr(cls, "_override_props", {}).items()),
+            structural=tuple(defaults),
+        )
+    _ENCODE_PLANS[cls] = plan
+    return plan
+
+
+def _encode_planned(obj: Any, plan: _EncodePlan) -> dict[str, Any]:
+    """Flet's encoder's fast path for a prop-tracked control or value (flet/messaging/
+    protocol.py), with `_encode_control`'s keeping of its snapshots: the same dict sent, the
+    same copies kept."""
+    sent: dict[str, Any] = {}
+    lists: dict[str, Any] = {}
+    dicts: dict[str, Any] = {}
+    classes: dict[str, Any] = {}
+    root_defaults = plan.root_defaults
+    for name, v in obj._values.items():
+        if v is None:
+            continue
+        root_default = root_defaults.get(name, _UNSET)
+        if root_default is not _UNSET and v == root_default:
+            continue
+        if is_dataclass(v):
+            sent[name] = classes[name] = v
+        elif isinstance(v, list):
+            sent[name] = lists[name] = v[:]
+        elif isinstance(v, dict):
+            sent[name] = dicts[name] = v.copy()  # kept even when empty: a prop set to {}
+        else:
+            sent[name] = True if name in plan.event_fields else v
+    for name, v in plan.override_props:
+        if name not in sent and v is not None:
+            sent[name] = v
+    for name, default in plan.structural:
+        v = getattr(obj, name)
+        if isinstance(v, list):
+            v = v[:]
+            if v:
+                sent[name] = v
+            lists[name] = v
+        elif isinstance(v, dict):
+            if v:  # an empty structural dict keeps no copy ("The empty dict copies")
+                sent[name] = dicts[name] = v.copy()
+        elif is_dataclass(v):
+            sent[name] = classes[name] = v
+        elif v is not None and v != default:
+            sent[name] = v
+    share = _share_empty_snapshots  # not frozen (see _encode_control): its copies are kept
+    setattr(obj, "__prev_lists", _NO_SNAPSHOTS if share and not lists else lists)
+    setattr(obj, _DICT_SNAPSHOTS, _NO_SNAPSHOTS if share and not dicts else dicts)
+    setattr(obj, "__prev_classes", _NO_SNAPSHOTS if share and not classes else classes)
+    return sent
+
+
 def _encode_control(value: Any) -> Any:
     """Flet's encoder for a value msgpack cannot pack itself, keeping no copy of an empty dict
     (see "The empty dict copies" in the module's docstring) and, once installed, no empty
     snapshot table of its own ("The empty snapshot tables")."""
+    cls = type(value)
+    plan = _ENCODE_PLANS.get(cls, _NOT_PLANNED)
+    if plan is _NOT_PLANNED:
+        plan = _encode_plan(cls)
+    if plan is not None and not hasattr(value, "_frozen"):
+        return _encode_planned(value, plan)
+    return _encode_unplanned(value)  # a frozen one keeps the snapshots it has: Flet's path
+
+
+_NOT_PLANNED: Any = object()
+
+
+def _encode_unplanned(value: Any) -> Any:
     encoded = _flet_encode(value)
     if type(encoded) is dict:  # a dataclass: Flet's encoder may have kept its snapshots
         snapshots: dict[str, Any] | None = getattr(value, _DICT_SNAPSHOTS, None)
