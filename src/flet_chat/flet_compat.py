@@ -205,17 +205,16 @@ _ENCODE_PLANS: dict[type, _EncodePlan | None] = {}
 
 
 def _encode_plan(cls: type) -> _EncodePlan | None:
-    """The plan for `cls`, or None where Flet's encoder does not take its fast path (a plain
-    dataclass) or the value is not a dataclass at all."""
-    if cls in _ENCODE_PLANS:
-        return _ENCODE_PLANS[cls]
+    """The plan for `cls`, or None where Flet's encoder never takes its fast path: not a
+    control or one of Flet's values (a plain dataclass, an enum, a date), or no structural
+    fields. An object of a planned class takes it only if it has its `_values` (a value makes
+    them in its `__init__`) and is not frozen: `_encode_control` checks those per object."""
     plan = None
     structural = getattr(cls, "_structural_fields", None)
     if (
         dataclasses.is_dataclass(cls)
         and structural is not None
         and issubclass(cls, BaseControl | Value)
-        and "_values" in getattr(cls, "__dataclass_fields__", {})
     ):
         fields: dict[str, dataclasses.Field[Any]] = getattr(cls, "__dataclass_fields__", {})
         defaults = []
@@ -230,7 +229,6 @@ def _encode_plan(cls: type) -> _EncodePlan | None:
             override_props=tuple(getattr(cls, "_override_props", {}).items()),
             structural=tuple(defaults),
         )
-    _ENCODE_PLANS[cls] = plan
     return plan
 
 
@@ -268,8 +266,10 @@ def _encode_planned(obj: Any, plan: _EncodePlan) -> dict[str, Any]:
                 sent[name] = v
             lists[name] = v
         elif isinstance(v, dict):
-            if v:  # an empty structural dict keeps no copy ("The empty dict copies")
+            if v:
                 sent[name] = dicts[name] = v.copy()
+            else:  # an empty structural dict keeps no copy ("The empty dict copies"), not even
+                dicts.pop(name, None)  # one a prop of the same name made above
         elif is_dataclass(v):
             sent[name] = classes[name] = v
         elif v is not None and v != default:
@@ -288,8 +288,11 @@ def _encode_control(value: Any) -> Any:
     cls = type(value)
     plan = _ENCODE_PLANS.get(cls, _NOT_PLANNED)
     if plan is _NOT_PLANNED:
-        plan = _encode_plan(cls)
-    if plan is not None and not hasattr(value, "_frozen"):
+        if len(_ENCODE_PLANS) >= _DATACLASS_TYPES_KEPT:  # classes made at run time: Flet's path
+            return _encode_unplanned(value)
+        plan = _ENCODE_PLANS[cls] = _encode_plan(cls)
+    planned = plan is not None and getattr(value, "_values", None) is not None
+    if planned and not hasattr(value, "_frozen"):
         return _encode_planned(value, plan)
     return _encode_unplanned(value)  # a frozen one keeps the snapshots it has: Flet's path
 

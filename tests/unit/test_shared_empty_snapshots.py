@@ -3,9 +3,9 @@ client still sees every change: each table a control fills for the first time af
 (a list, a dict, a nested value or control set later, or changed in place after that) reaches
 the client as it does with Flet's own tables.
 
-The same steps run twice in a real session, once with Flet's own tables and once with shared
-ones; a client mirror (the test client's patch logic) takes every frame, and after each step
-both pages must read the same but for the controls' ids.
+The same steps run twice in a real session, once with Flet's own encoder and tables and once
+with ours and shared tables; a client mirror (the test client's patch logic) takes every frame,
+and after each step both pages must read the same but for the controls' ids.
 """
 
 from __future__ import annotations
@@ -108,6 +108,8 @@ async def page_after_each_step(
     flet_compat.install_shared_empty_snapshots()
     with monkeypatch.context() as patched:
         patched.setattr(flet_compat, "_share_empty_snapshots", shared)
+        if not shared:  # Flet's own encoder too, not ours (flet_compat, "The encoder's lookups")
+            patched.setattr(flet_compat, "_encode_control", flet_compat._encode_unplanned)
         await in_a_session(run)
     return seen, tables
 

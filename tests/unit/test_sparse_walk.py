@@ -14,6 +14,7 @@ import pytest
 from flet.controls.base_control import BaseControl
 from flet.controls.object_patch import DiffBuilder
 
+from flet_chat import flet_compat
 from flet_chat.flet_compat import _encode_control, install_walk_once
 from flet_chat.ui.views.join_dialog import JoinDialog
 from tests.unit.session_fakes import make_view, nothing
@@ -66,10 +67,19 @@ def test_the_sparse_walk_finds_and_prepares_what_flets_walk_does(
         reference = session_page()
         expected = described(reference, walk(reference))
     page = session_page()
+    read_sparsely: list[Any] = []
+    sparse_values = flet_compat._sparse_values
+
+    def counted(control: Any) -> list[Any]:
+        read_sparsely.append(control)
+        return sparse_values(control)
+
+    monkeypatch.setattr(flet_compat, "_sparse_values", counted)
     got = described(page, walk(page))
     assert len(got["found"]) > 40  # the whole page, not only its root
     assert got == expected
     assert got["prepared"]
+    assert len(read_sparsely) > 30  # the sparse walk, not Flet's, found most of them
 
 
 @dataclass

@@ -2,8 +2,9 @@
 
 aiosqlite runs each sqlite3 call on its connection's own thread: a trip through a queue to that
 thread and back into the event loop, which is woken through its self-pipe for each answer.
-SQLAlchemy 2.1's adapter makes four such trips for every statement: it opens an aiosqlite
-cursor when it makes its own, then executes, fetches all rows and closes the cursor. Measured
+SQLAlchemy 2.1's adapter makes four such trips for a statement that returns rows and three for
+one that does not: it opens an aiosqlite cursor when it makes its own, then executes, fetches
+all rows (if there are any to fetch) and closes the cursor. Measured
 here (a ban check, `SqlModerationStore.is_banned`): four trips and about 650 us of the server's
 CPU, against about 95 us for one trip of raw aiosqlite. A guest's join runs four or five
 statements: a few tenths of a millisecond each, of the 5 ms issue 18 gives a whole join.
@@ -12,8 +13,9 @@ statements: a few tenths of a millisecond each, of the 5 ms issue 18 gives a who
 what they answered (the rows, the description, the row count and the last row id) and gives
 them to SQLAlchemy as its adapter's cursor did: the rows were fetched whole at execute there
 too. The statement still waits its turn on the adapter's execute mutex, its errors are
-sqlite3's own, raised into the same handler, and a closed connection fails as before
-(aiosqlite's "no active connection"). Server-side cursors (`stream()`, which the app does not
+sqlite3's own, raised into the same handler, and a closed connection fails with the same
+error as before (aiosqlite's "no active connection"), at execute rather than when the cursor
+is made. Server-side cursors (`stream()`, which the app does not
 use) keep SQLAlchemy's own.
 
 Written against SQLAlchemy 2.1.9 and aiosqlite 0.22.1 (both pinned): it uses the adapter's
@@ -57,7 +59,7 @@ def _run(
             cursor.execute(operation)
         else:
             cursor.execute(operation, parameters)
-        rows = cursor.fetchall() if cursor.description else None
+        rows = cursor.fetchall() if not many and cursor.description else None
         return _Ran(cursor.description, cursor.rowcount, cursor.lastrowid), rows
     finally:
         cursor.close()
