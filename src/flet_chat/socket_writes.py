@@ -11,15 +11,21 @@ closing, another server than uvicorn's websockets sans-I/O protocol) leaves it t
 before, and an error there is the send loop's to meet.
 
 Written against uvicorn 0.54.0 (pinned), whose `WebSocketsSansIOProtocol.send` does exactly
-this for a `websocket.send` of bytes once the handshake is done.
+this for a `websocket.send` of bytes once the handshake is done. On an open connection with no
+extension (the server turns compression off), the frame's header is made here rather than by
+websockets' `send_binary` (a Frame object, its checks and a BytesIO, per session per message:
+1.1 us against 0.3), and queued where `send_binary` queues it, after anything the connection
+had queued (a pong); anything else goes through `send_binary` as before.
 """
 
 from __future__ import annotations
 
 import logging
+import struct
 from typing import Any
 
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+from websockets.protocol import State
 
 logger = logging.getLogger(__name__)
 
@@ -34,6 +40,19 @@ def protocol_of(websocket: Any) -> WebSocketsSansIOProtocol | None:
     return None
 
 
+_FIN_BINARY = 0x82  # FIN bit and the binary opcode
+
+
+def binary_frame_head(length: int) -> bytes:
+    """The header of a server's (unmasked) final binary frame of `length` bytes (RFC 6455 5.2):
+    websockets' `Frame(BINARY, data).serialize(mask=False)` without its data."""
+    if length < 126:
+        return struct.pack("!BB", _FIN_BINARY, length)
+    if length < 65536:
+        return struct.pack("!BBH", _FIN_BINARY, 126, length)
+    return struct.pack("!BBQ", _FIN_BINARY, 127, length)
+
+
 def write_now(protocol: WebSocketsSansIOProtocol, frame: bytes) -> bool:
     """Write `frame` to the socket now if uvicorn would without waiting; returns whether it
     did (if not, nothing was written)."""
@@ -46,10 +65,15 @@ def write_now(protocol: WebSocketsSansIOProtocol, frame: bytes) -> bool:
     ):
         return False
     conn = protocol.conn
-    try:
-        conn.send_binary(frame)
-    except Exception:  # the connection is closing: the send loop meets it, as before
-        return False
+    if conn.state is State.OPEN and not conn.expect_continuation_frame and not conn.extensions:
+        # What `send_binary` queues for it, without its Frame object and BytesIO: a server's
+        # frame is unmasked, and no extension (compression is off) changes it.
+        conn.writes.append(binary_frame_head(len(frame)) + frame)
+    else:
+        try:
+            conn.send_binary(frame)
+        except Exception:  # the connection is closing: the send loop meets it, as before
+            return False
     try:
         protocol.transport.write(b"".join(conn.data_to_send()))
     except Exception as error:  # the frame has left the connection: it is not sent again

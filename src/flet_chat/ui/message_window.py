@@ -54,7 +54,14 @@ class MessageWindow:
 
     def add_live(self, message: Message) -> bool:
         """Returns whether the window changed."""
-        if not self.at_live_edge or self._index(message.id) is not None:
+        if not self.at_live_edge:
+            return False
+        newest = self.messages[-1].id if self.messages else None
+        if newest is not None and message.id > newest:  # the usual case: no search needed
+            self.messages.append(message)
+            self._trim_oldest()
+            return True
+        if self._index(message.id) is not None:
             return False
         if self.has_older and self.messages and message.id < self.messages[0].id:
             return False  # older than the window: "Load older" shows it, a gap must not
