@@ -10,12 +10,12 @@ the caller, in order: anything else (a frame queued, the socket's buffer full, t
 closing, another server than uvicorn's websockets sans-I/O protocol) leaves it to the queue, as
 before, and an error there is the send loop's to meet.
 
-Written against uvicorn 0.54.0 (pinned), whose `WebSocketsSansIOProtocol.send` does exactly
-this for a `websocket.send` of bytes once the handshake is done. On an open connection with no
-extension (the server turns compression off), the frame's header is made here rather than by
+Written against uvicorn 0.54.0 (pinned), whose `WebSocketsSansIOProtocol.send` makes the same
+two calls for a `websocket.send` of bytes once the handshake is done. On an open connection with
+no extension (the server turns compression off), the frame's header is made here rather than by
 websockets' `send_binary` (a Frame object, its checks and a BytesIO, per session per message:
 1.1 us against 0.3), and queued where `send_binary` queues it, after anything the connection
-had queued (a pong); anything else goes through `send_binary` as before.
+had queued and not yet written; anything else goes through `send_binary` as before.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ import struct
 from typing import Any
 
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
-from websockets.protocol import State
+from websockets.protocol import Side, State
 
 logger = logging.getLogger(__name__)
 
@@ -65,9 +65,16 @@ def write_now(protocol: WebSocketsSansIOProtocol, frame: bytes) -> bool:
     ):
         return False
     conn = protocol.conn
-    if conn.state is State.OPEN and not conn.expect_continuation_frame and not conn.extensions:
+    if (
+        conn.state is State.OPEN
+        and conn.side is Side.SERVER
+        and not conn.expect_continuation_frame
+        and not conn.extensions
+        and not conn.debug
+    ):
         # What `send_binary` queues for it, without its Frame object and BytesIO: a server's
-        # frame is unmasked, and no extension (compression is off) changes it.
+        # frame is unmasked, and no extension (compression is off) changes it. With websockets'
+        # debug log on, its own path logs each frame.
         conn.writes.append(binary_frame_head(len(frame)) + frame)
     else:
         try:

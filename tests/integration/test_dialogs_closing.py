@@ -3,9 +3,12 @@ only after the closing animation, and until then the page still holds it."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flet_chat.testing.flet_client import INVOKE_METHOD, FletClient, Node, encode
 from flet_chat.ui import keys
 from tests.integration.conftest import Connect
+from tests.integration.test_ghosts import poll
 from tests.support.server import ServerProcess
 
 
@@ -110,13 +113,19 @@ async def test_forged_and_replayed_answers_do_not_end_the_session(
 
 
 async def test_a_dialog_closing_when_the_connection_dropped_shows_again_after_it(
-    server: ServerProcess, connect: Connect
+    server_factory: Callable[..., ServerProcess], connect: Connect
 ) -> None:
+    server = server_factory(env={"FLET_CHAT_LOG_LEVEL": "DEBUG"})  # Flet logs the drop then
     async with connect(server) as alice:
         await alice.join("Alice")
         await open_search(alice)
         await close_search(alice)
         alice.abort()  # the connection dropped while it closed: its "dismiss" never comes
+        # A tab comes back to its session once the server has seen the drop: Flet gives a
+        # reconnect that comes first a new session (the tab's stored token then restores
+        # the user, in a page without the old one's dialogs).
+        gone = f"Session disconnected: _{alice.session_id}_"  # Flet's key: _<id>_<client hash>
+        await poll(lambda: gone in server.log_text(), what="the server to see the tab go")
         async with connect(server, alice.session_id) as back:
             await back.wait_for(lambda: back.find(keys.SEARCH_BUTTON), what="the page again")
             await open_search(back, what="search again")

@@ -33,9 +33,12 @@ def _lines_in(value: Any) -> list[str]:
     return []
 
 
-async def run_session(monkeypatch: pytest.MonkeyPatch) -> tuple[list[str], list[bool]]:
+async def run_session(
+    monkeypatch: pytest.MonkeyPatch, *, deflate: bool
+) -> tuple[list[str], list[bool], list[bool]]:
     install_send_queue()
     outcomes: list[bool] = []
+    compressed: list[bool] = []  # whether the connection had an extension (permessage-deflate)
     write_now = socket_writes.write_now
 
     def counted(protocol: Any, frame: bytes) -> bool:
@@ -46,6 +49,7 @@ async def run_session(monkeypatch: pytest.MonkeyPatch) -> tuple[list[str], list[
 
     async def main(page: ft.Page) -> None:
         protocol = page.session.connection._protocol
+        compressed.append(bool(protocol.conn.extensions))
         for i in range(LINES):
             if i == FULL_FROM:
                 protocol.writable.clear()  # as uvicorn's pause_writing does
@@ -70,7 +74,13 @@ async def run_session(monkeypatch: pytest.MonkeyPatch) -> tuple[list[str], list[
     listening.listen()
     port = listening.getsockname()[1]
     server = uvicorn.Server(
-        uvicorn.Config(app, ws="websockets-sansio", lifespan="off", log_level="warning")
+        uvicorn.Config(
+            app,
+            ws="websockets-sansio",
+            ws_per_message_deflate=deflate,
+            lifespan="off",
+            log_level="warning",
+        )
     )
     serving = asyncio.create_task(server.serve(sockets=[listening]))
     try:
@@ -89,13 +99,17 @@ async def run_session(monkeypatch: pytest.MonkeyPatch) -> tuple[list[str], list[
         server.should_exit = True
         await asyncio.wait_for(serving, 20)
         listening.close()
-    return got, outcomes
+    return got, outcomes, compressed
 
 
+# Without compression (as `flet-chat serve` runs) the frame's header is made by write_now; with
+# it, websockets frames and compresses each frame.
+@pytest.mark.parametrize("deflate", [False, True], ids=["uncompressed", "compressed"])
 async def test_every_frame_arrives_in_order_straight_or_queued(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, deflate: bool
 ) -> None:
-    got, outcomes = await run_session(monkeypatch)
+    got, outcomes, compressed = await run_session(monkeypatch, deflate=deflate)
+    assert compressed == [deflate]
     assert got == [f"line {i}" for i in range(LINES)]
     assert outcomes.count(True) >= LINES - (FULL_UNTIL - FULL_FROM) - 5  # most went straight
     assert False in outcomes  # while "full", the protocol refused and the queue took them

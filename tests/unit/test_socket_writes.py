@@ -90,3 +90,22 @@ def test_a_connection_with_an_extension_or_not_open_frames_it_itself() -> None:
     conn.state = State.CLOSING
     assert not socket_writes.write_now(protocol, b"late")  # left to the send loop
     assert protocol.transport.written == [marked]
+
+
+@pytest.mark.parametrize("state", [State.CLOSING, State.CLOSED])
+def test_a_connection_not_open_is_left_to_the_send_loop(state: State) -> None:
+    conn = ServerProtocol()
+    conn.state = state
+    protocol = _protocol(conn)
+    assert not socket_writes.write_now(protocol, b"late")
+    assert protocol.transport.written == []
+    assert conn.data_to_send() == []  # nothing queued behind a close either
+
+
+def test_a_fragmented_message_in_progress_is_left_to_the_send_loop() -> None:
+    conn = ServerProtocol()
+    conn.state = State.OPEN
+    conn.expect_continuation_frame = True
+    protocol = _protocol(conn)
+    assert not socket_writes.write_now(protocol, b"data")
+    assert protocol.transport.written == []
