@@ -28,7 +28,6 @@ from flet_chat.lean_inits import install_lean_inits
 from flet_chat.ui.views.account_menu import AccountMenu
 from flet_chat.ui.views.join_dialog import JoinDialog
 from tests.unit.session_fakes import make_view, nothing
-from tests.unit.test_lean_inits import _control_classes as every_control_class
 from tests.unit.test_sparse_walk import Board
 
 install_lean_inits()
@@ -37,12 +36,14 @@ for _name in ft.__all__:  # Flet imports lazily: make every class it has
 
 
 def _control_classes() -> list[type]:
-    """Flet's own control classes (not the app's or a test's) that can be made alone."""
-    return [
-        cls
-        for cls in every_control_class()
-        if cls.__module__.startswith("flet.") and _made_alone(cls)
-    ]
+    found: dict[str, type] = {}
+    stack: list[type] = [ft.BaseControl]
+    while stack:
+        cls = stack.pop()
+        found[f"{cls.__module__}.{cls.__qualname__}"] = cls
+        stack.extend(cls.__subclasses__())
+    flets = [found[name] for name in sorted(found) if found[name].__module__.startswith("flet.")]
+    return [cls for cls in flets if _made_alone(cls)]
 
 
 def _made_alone(cls: type) -> bool:
