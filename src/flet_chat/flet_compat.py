@@ -115,6 +115,14 @@ is the queue's one reader, and no one waits to put or to join: `install_send_que
 `install_lean_events()` gives the event each session and page waits on a list of waiters
 instead of a 760-byte deque (`lean_waits.LeanEvent`).
 
+The page compared field by field: Flet's diff asks, at each control it compares under an
+isolated parent, whether that parent is the control being updated (`parent != dst_doc`), and
+the page is isolated. A Flet control is a dataclass that compares by value, so each update of
+the page (the first `page.add`, a dialog shown) built two tuples of the page's 64 fields for
+every field of the page it compared: about 1.7% of a restart storm's samples (py-spy).
+`install_identity_equal_pages()` makes pages equal only to themselves, which is all the diff
+needs: two pages are never the same page.
+
 The send loop's task switch: `LeakSafeFletApp.send_frame` writes a frame straight to uvicorn's
 websocket when the send loop has nothing before it (`socket_writes.py` says when and why).
 
@@ -630,6 +638,17 @@ def install_lean_events() -> None:
     """Give Flet's session and page `LeanEvent`s for the events each holds (idempotent)."""
     for module in (flet_session, flet_page):
         give_asyncio(module, Event=LeanEvent)
+
+
+def _same_object(self: object, other: object) -> bool:
+    return self is other
+
+
+def install_identity_equal_pages() -> None:
+    """Make Flet's pages equal only to themselves (see the module's docstring; idempotent).
+    Their hash stays Flet's."""
+    for cls in (ft.Page, ft.BasePage):
+        cls.__eq__ = _same_object  # type: ignore[method-assign]
 
 
 _flet_call_answer = flet_session.Session.handle_invoke_method_results

@@ -11,6 +11,7 @@ from flet_chat.flet_compat import (
     install_event_type_cache,
     install_fast_dataclass_check,
     install_fast_ids,
+    install_identity_equal_pages,
     install_late_call_answers,
     install_lean_events,
     install_lean_validation,
@@ -38,6 +39,7 @@ def build_main(runtime: Runtime) -> FletMain:
     install_lean_events()
     install_shared_empty_snapshots()
     install_late_call_answers()
+    install_identity_equal_pages()
     install_param_count_cache()
     install_lean_inits()
     # What the first message row of the process loads (the Markdown parser and its link
