@@ -178,11 +178,47 @@ async def test_a_reloaded_tab_is_back_in_the_list(server: ServerProcess, connect
         session_id = tab.session_id
         await tab.close()
         await alice.wait_for(lambda: alice.members() == ["Alice"], timeout=PRESENCE_DEADLINE)
-        # The browser reloads: the same session resumes and is online again.
-        async with connect(server, session_id) as reloaded:
-            assert reloaded.session_id == session_id
+        # Someone arrives while Bob's tab is away: his page misses it (nothing is drawn for a
+        # closed socket) and is told when it is back.
+        async with connect(server) as carol:
+            await carol.join("Carol")
             await alice.wait_for(
-                lambda: alice.members() == ["Alice", "Bob"], timeout=PRESENCE_DEADLINE
+                lambda: alice.members() == ["Alice", "Carol"], timeout=PRESENCE_DEADLINE
             )
-            await reloaded.wait_for(lambda: reloaded.members() == ["Alice", "Bob"])
+            # The browser reloads: the same session resumes and is online again.
+            async with connect(server, session_id) as reloaded:
+                assert reloaded.session_id == session_id
+                await alice.wait_for(
+                    lambda: alice.members() == ["Alice", "Bob", "Carol"],
+                    timeout=PRESENCE_DEADLINE,
+                )
+                await reloaded.wait_for(
+                    lambda: reloaded.members() == ["Alice", "Bob", "Carol"],
+                    timeout=PRESENCE_DEADLINE,
+                )
         assert not has_row(alice, "Bob has left the chat.")
+
+
+async def test_a_tab_back_after_a_drop_sees_who_came_meanwhile(
+    server: ServerProcess, connect: Connect
+) -> None:
+    """Bob stays online through his other tab, so his return changes nobody's presence: the
+    tab that was away still shows the list as it is now, not as it was when it dropped."""
+    browser: dict[str, object] = {}  # one browser profile: the tabs share client storage
+    async with connect(server) as alice, connect(server, storage=browser) as first_tab:
+        await alice.join("Alice")
+        await first_tab.join("Bob")
+        away = await FletClient(server.ws_url, storage=browser).connect()
+        await away.wait_for(lambda: away.members() == ["Alice", "Bob"])
+        session_id = away.session_id
+        await away.close()
+        async with connect(server) as carol:
+            await carol.join("Carol")
+            await first_tab.wait_for(lambda: first_tab.members() == ["Alice", "Bob", "Carol"])
+            async with connect(server, session_id, storage=browser) as back:
+                assert back.session_id == session_id
+                await back.wait_for(
+                    lambda: back.members() == ["Alice", "Bob", "Carol"],
+                    timeout=PRESENCE_DEADLINE,
+                    what="the list as it is now",
+                )

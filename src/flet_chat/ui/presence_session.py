@@ -69,6 +69,7 @@ class PresenceSession:
         # The current room's members by user key; None for #general, which has everyone.
         self._members: dict[str, str] | None = None
         self._roles: dict[str, str] = {}  # user key -> "owner" / "moderator" in this room
+        self._missed_members = False  # changed while the tab was away: drawn when it is back
 
     @property
     def view(self) -> ChatView:
@@ -111,9 +112,31 @@ class PresenceSession:
         self._show_members()
 
     def _show_members(self) -> None:
+        if self._away():
+            # Flet drops what a disconnected session is sent, and a tab that comes back to it
+            # is sent the whole page; drawn now, the list would go through Flet's diff (nothing
+            # ready-made reaches a closed socket) at every change: 1,000 tabs dropped at once
+            # (a network blip, a shutdown) each diffed 50 rows every second or two.
+            self._missed_members = True
+            return
+        self._missed_members = False
         members = self.view.members
         change = members.show(self._online_here(), self._roles)
         send_members(self._page, members, change, self._patches)
+
+    def reconnected(self) -> None:
+        """The tab is back (Flet has sent it the page as it is): the changes missed meanwhile."""
+        if self._missed_members:
+            self._show_members()
+
+    def _away(self) -> bool:
+        """Whether this session's tab is disconnected (or its session is gone)."""
+        if self._page is None:
+            return False
+        try:
+            return self._page.session.connection is None
+        except RuntimeError:  # Flet: "An attempt to fetch destroyed session."
+            return True
 
     def profiles_changed(self, changed: frozenset[str]) -> None:
         """People's profiles changed: if the member list shows one of them, draw it again."""

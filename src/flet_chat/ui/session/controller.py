@@ -363,6 +363,7 @@ class SessionController:
             await self.screen.reconnected()
         except Exception as error:  # a dialog left on the page: the user is back all the same
             logger.warning("could not let go of the dialogs closing before a reconnect: %r", error)
+        self.presence.reconnected()
         await self.identity.reconnected()
 
     async def _on_lifecycle(self, _event: Any) -> None:
