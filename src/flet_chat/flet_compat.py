@@ -640,15 +640,18 @@ def install_lean_events() -> None:
         give_asyncio(module, Event=LeanEvent)
 
 
+_FLET_PAGE_EQ = ft.Page.__eq__  # the dataclass's, field by field (tests compare with it)
+
+
 def _same_object(self: object, other: object) -> bool:
-    return self is other
+    # NotImplemented, not False, for anything else: the other side may still say (`mock.ANY`).
+    return True if self is other else NotImplemented
 
 
 def install_identity_equal_pages() -> None:
     """Make Flet's pages equal only to themselves (see the module's docstring; idempotent).
-    Their hash stays Flet's."""
-    for cls in (ft.Page, ft.BasePage):
-        cls.__eq__ = _same_object  # type: ignore[method-assign]
+    Their hash stays Flet's (`object.__hash__`, which already went by identity)."""
+    ft.Page.__eq__ = _same_object  # type: ignore[method-assign]
 
 
 _flet_call_answer = flet_session.Session.handle_invoke_method_results

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 
 import pytest
 
 from flet_chat.core.limits import MAX_MEMBERS_SHOWN
 from flet_chat.testing.flet_client import FletClient
 from tests.integration.conftest import Connect, has_row
+from tests.integration.test_ghosts import poll
 from tests.support.server import ServerProcess
 
 pytestmark = pytest.mark.integration
@@ -200,18 +202,22 @@ async def test_a_reloaded_tab_is_back_in_the_list(server: ServerProcess, connect
 
 
 async def test_a_tab_back_after_a_drop_sees_who_came_meanwhile(
-    server: ServerProcess, connect: Connect
+    server_factory: Callable[..., ServerProcess], connect: Connect
 ) -> None:
     """Bob stays online through his other tab, so his return changes nobody's presence: the
     tab that was away still shows the list as it is now, not as it was when it dropped."""
+    server = server_factory(env={"FLET_CHAT_LOG_LEVEL": "DEBUG"})  # Flet logs the drop then
     browser: dict[str, object] = {}  # one browser profile: the tabs share client storage
     async with connect(server) as alice, connect(server, storage=browser) as first_tab:
         await alice.join("Alice")
         await first_tab.join("Bob")
-        away = await FletClient(server.ws_url, storage=browser).connect()
-        await away.wait_for(lambda: away.members() == ["Alice", "Bob"])
-        session_id = away.session_id
-        await away.close()
+        async with connect(server, storage=browser) as away:
+            await away.wait_for(lambda: away.members() == ["Alice", "Bob"])
+            session_id = away.session_id
+        # Carol comes only once the server has seen the tab go (Flet's key: _<id>_<hash>):
+        # the change is one the away tab misses.
+        gone = f"Session disconnected: _{session_id}_"
+        await poll(lambda: gone in server.log_text(), what="the server to see the tab go")
         async with connect(server) as carol:
             await carol.join("Carol")
             await first_tab.wait_for(lambda: first_tab.members() == ["Alice", "Bob", "Carol"])

@@ -119,10 +119,10 @@ class PresenceSession:
             # (a network blip, a shutdown) each diffed 50 rows every second or two.
             self._missed_members = True
             return
-        self._missed_members = False
         members = self.view.members
         change = members.show(self._online_here(), self._roles)
         send_members(self._page, members, change, self._patches)
+        self._missed_members = False
 
     def reconnected(self) -> None:
         """The tab is back (Flet has sent it the page as it is): the changes missed meanwhile."""

@@ -363,8 +363,11 @@ class SessionController:
             await self.screen.reconnected()
         except Exception as error:  # a dialog left on the page: the user is back all the same
             logger.warning("could not let go of the dialogs closing before a reconnect: %r", error)
-        self.presence.reconnected()
         await self.identity.reconnected()
+        try:
+            self.presence.reconnected()
+        except Exception:  # the list stays as it was until the next change: the user is back
+            logger.exception("could not draw the member list changes missed while away")
 
     async def _on_lifecycle(self, _event: Any) -> None:
         """The tab was hidden or shown (Flet has updated `page.app_visible` by now)."""
