@@ -125,6 +125,9 @@ def test_sessions_seeing_one_change_share_its_encoded_patch() -> None:
         for session in sessions:
             session.show(users, patches)
     assert patches.built == 4  # one per change, not one per session
+    # The rows' changes, each worked out once for all 20: the first list, "al" and "bea" (the
+    # others arrive past the 4 shown).
+    assert rows.moves_worked_out == 3
     assert all(s.seen() == sessions[0].seen() for s in sessions)
     shown = ["al", "ann", "bea", "bob"]
     row_keys = [keys.member_row(name, 0) for name in shown]

@@ -145,6 +145,7 @@ class Marks(Protocol):
     def is_guest(self, name: str) -> bool: ...
 
 
+RowIds = tuple[int, ...]
 LISTS_KEPT = 16  # MemberRowCache.rows: one per room whose sessions ask at about the same time
 
 
@@ -168,6 +169,9 @@ class MemberRowCache:
         self._rows: OrderedDict[str, tuple[MemberRow, int, bool]] = OrderedDict()
         # The lists looked up lately (a few: sessions in different rooms ask in turn).
         self._lists: OrderedDict[tuple[object, ...], list[MemberRow]] = OrderedDict()
+        # The changes between lists worked out lately, by the rows' ids before and after.
+        self._moves: OrderedDict[tuple[RowIds, RowIds], RowsMoved | None] = OrderedDict()
+        self.moves_worked_out = 0  # tests: once per change, not once per session
 
     @property
     def version(self) -> int:
@@ -188,6 +192,24 @@ class MemberRowCache:
             if len(self._lists) > LISTS_KEPT:
                 self._lists.popitem(last=False)
         return list(rows)
+
+    def moved(
+        self, old: Sequence[ft.Control], old_ids: RowIds, new: Sequence[MemberRow], new_ids: RowIds
+    ) -> RowsMoved | None:
+        """`_rows_moved(old, new)`, worked out once for all the sessions whose lists change
+        the same way (after a presence change every session of #general does). Kept by the
+        rows' ids: the answer depends on nothing else, and holds the rows it adds, so no id
+        of theirs is reused while it is kept."""
+        key = (old_ids, new_ids)
+        if key in self._moves:
+            self._moves.move_to_end(key)
+            return self._moves[key]
+        moved = _rows_moved(old, new)
+        self.moves_worked_out += 1
+        self._moves[key] = moved
+        if len(self._moves) > LISTS_KEPT:
+            self._moves.popitem(last=False)
+        return moved
 
     def _list_key(
         self, user_names: Sequence[str], roles: Mapping[str, str]
@@ -253,7 +275,7 @@ class MemberList:
         self._rows = rows
         self._cap = cap
         self._shown: list[str] = []
-        self._shown_rows: list[int] = []  # id() of each row shown: a new profile is a new row
+        self._shown_rows: RowIds = ()  # id() of each row shown: a new profile is a new row
         self._profiles_changed = False
         self._shown_version = -1
         self._shown_roles: dict[str, str] = {}
@@ -290,11 +312,13 @@ class MemberList:
             self._shown_version = version
             self._shown_roles = dict(roles)
             rows = self._rows.rows(shown, roles)
-            row_ids = [id(row) for row in rows]  # the rows are held: no id is reused meanwhile
+            row_ids = tuple(map(id, rows))  # the rows are held: no id is reused meanwhile
             self._shown = shown
             if row_ids != self._shown_rows:
                 change.list_changed = True
-                change.rows = _rows_moved(self.list_view.controls, rows)
+                change.rows = self._rows.moved(
+                    self.list_view.controls, self._shown_rows, rows, row_ids
+                )
                 self._shown_rows = row_ids
                 self.list_view.controls = list(rows)
                 change.controls.append(self.list_view)
