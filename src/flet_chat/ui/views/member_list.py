@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, cast
 
 import flet as ft
 
@@ -146,6 +146,7 @@ class Marks(Protocol):
 
 
 RowIds = tuple[int, ...]
+_NOT_KEPT = object()
 LISTS_KEPT = 16  # MemberRowCache.rows: one per room whose sessions ask at about the same time
 
 
@@ -198,12 +199,14 @@ class MemberRowCache:
     ) -> RowsMoved | None:
         """`_rows_moved(old, new)`, worked out once for all the sessions whose lists change
         the same way (after a presence change every session of #general does). Kept by the
-        rows' ids: the answer depends on nothing else, and holds the rows it adds, so no id
-        of theirs is reused while it is kept."""
+        rows' ids: the answer is worked out from them alone, and the only objects in it are
+        the rows it adds, which it holds, so no id of theirs is reused while it is kept.
+        Shared by many sessions, it is never changed (frozen)."""
         key = (old_ids, new_ids)
-        if key in self._moves:
+        kept = self._moves.get(key, _NOT_KEPT)
+        if kept is not _NOT_KEPT:
             self._moves.move_to_end(key)
-            return self._moves[key]
+            return cast(RowsMoved | None, kept)
         moved = _rows_moved(old, new)
         self.moves_worked_out += 1
         self._moves[key] = moved
@@ -244,7 +247,7 @@ def more_text(hidden: int) -> str:
     return f"and {hidden:,} more" if hidden > 0 else ""
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, frozen=True)
 class RowsMoved:
     """How the list's rows changed, as a patch says it: the rows at `removed` (indexes in the
     old list, highest first) left, then `added` rows came in at their new indexes (lowest
