@@ -56,19 +56,15 @@ class MessageWindow:
         """Returns whether the window changed."""
         if not self.at_live_edge:
             return False
-        newest = self.messages[-1].id if self.messages else None
-        if newest is not None and message.id > newest:  # the usual case: no search needed
-            self.messages.append(message)
-            self._trim_oldest()
-            return True
-        if self._index(message.id) is not None:
-            return False
-        if self.has_older and self.messages and message.id < self.messages[0].id:
-            return False  # older than the window: "Load older" shows it, a gap must not
-        if self.messages and message.id < self.messages[-1].id:
+        messages = self.messages
+        if messages and message.id <= messages[-1].id:  # not the newest (rare): search for it
+            if self._index(message.id) is not None:
+                return False
+            if self.has_older and message.id < messages[0].id:
+                return False  # older than the window: "Load older" shows it, a gap must not
             self._merge([message])  # a late delivery still lands in id order
         else:
-            self.messages.append(message)
+            messages.append(message)  # the usual case: no search needed
         self._trim_oldest()
         return True
 
