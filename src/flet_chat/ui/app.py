@@ -7,21 +7,8 @@ from collections.abc import Awaitable, Callable
 import flet as ft
 
 from flet_chat.bootstrap import Runtime
-from flet_chat.flet_compat import (
-    install_event_type_cache,
-    install_fast_dataclass_check,
-    install_fast_ids,
-    install_identity_equal_pages,
-    install_late_call_answers,
-    install_lean_events,
-    install_lean_validation,
-    install_param_count_cache,
-    install_send_queue,
-    install_shared_empty_snapshots,
-    install_walk_once,
-    pack_control,
-)
-from flet_chat.lean_inits import install_lean_inits
+from flet_chat.flet_compat import pack_control
+from flet_chat.flet_patches import install_flet_patches
 from flet_chat.ui.controls.chat_message import sample_row
 from flet_chat.ui.session.controller import SessionController
 from flet_chat.ui.shared import ProcessShared
@@ -30,18 +17,7 @@ FletMain = Callable[[ft.Page], Awaitable[None]]
 
 
 def build_main(runtime: Runtime) -> FletMain:
-    install_walk_once()
-    install_lean_validation()
-    install_event_type_cache()
-    install_fast_ids()
-    install_fast_dataclass_check()
-    install_send_queue()
-    install_lean_events()
-    install_shared_empty_snapshots()
-    install_late_call_answers()
-    install_identity_equal_pages()
-    install_param_count_cache()
-    install_lean_inits()
+    install_flet_patches()
     # What the first message row of the process loads (the Markdown parser and its link
     # finder, Flet's icon and row classes: about 1.7 MB) is loaded now, at start, instead of
     # while the first visitor waits; it is the process's, not any session's.
