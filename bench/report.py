@@ -19,11 +19,14 @@ LABELS = {
     "floor": "floor",
     "cluster": "Flet Chat, N workers",
     "flet-session": "Flet session",
+    "flet-patched": "Flet session, patched",
 }
-# Column order in the tables; the cluster's and the Flet session floor's columns only when the
+# Column order in the tables; the cluster's and the Flet session floors' columns only when the
 # report has their results.
-ORDER = ("ours", "cluster", "tutorial", "floor", "flet-session")
-OPTIONAL_KINDS = ("cluster", "flet-session")
+ORDER = ("ours", "cluster", "tutorial", "floor", "flet-session", "flet-patched")
+OPTIONAL_KINDS = ("cluster", "flet-session", "flet-patched")
+# The Flet session floors: stock Flet, and with Flet Chat's changes to Flet installed.
+FLET_FLOORS = ("flet-session", "flet-patched")
 Result = dict[str, Any]
 
 # Budgets from the issue; "flat" memory is read as: per-session RSS with 100,000 stored messages
@@ -113,7 +116,7 @@ def _kinds(report: Result) -> list[str]:
 
 def _bases(kinds: Sequence[str]) -> list[str]:
     """The baselines our figures are divided by, of those in the report."""
-    return [k for k in ("tutorial", "floor", "flet-session") if k in kinds]
+    return [k for k in ("tutorial", "floor", *FLET_FLOORS) if k in kinds]
 
 
 def _labels(report: Result) -> dict[str, str]:
@@ -180,7 +183,7 @@ def room_table(report: Result) -> list[str]:
             if label in RATIO_METRICS:
                 ratios = [
                     _ratio(_value(results.get(m), getter), _value(results.get(base), getter))
-                    if base == "flet-session" or label not in FLET_SESSION_ONLY_RATIOS
+                    if base in FLET_FLOORS or label not in FLET_SESSION_ONLY_RATIOS
                     else ""
                     for m in mine
                     for base in bases
@@ -352,14 +355,7 @@ def _crowd_budgets(report: Result) -> list[str]:
             if cpu is None or wall is None
             else joined == CROWD and wall <= BUDGET_JOINS_SECONDS and cpu <= BUDGET_JOINS_SECONDS
         )
-        flet = _per_join_ms(joins["results"].get("flet-session"))
-        quiet = _per_join_ms(_get(_at_crowd(report, "room"), "results", "flet-session"))
-        beside = (
-            f"; the Flet session: {_fmt(flet)} ms a join here, {_fmt(quiet)} ms in a room of "
-            f"{CROWD:,} (no messages during its joins)"
-            if flet is not None or quiet is not None
-            else ""
-        )
+        beside = "".join(_floor_per_join(report, joins, kind) for kind in FLET_FLOORS)
         lines.append(
             f"| joins: {CROWD:,} sessions join one process within {BUDGET_JOINS_SECONDS:.0f} s, "
             f"≤ {BUDGET_JOINS_SECONDS:.0f} ms of server CPU a join ({joins['name']}) | "
@@ -400,6 +396,18 @@ def _crowd_budgets(report: Result) -> list[str]:
         f"{_verdict(None if pause is None else pause <= BUDGET_GC_PAUSE_MS)} |"
     )
     return lines
+
+
+def _floor_per_join(report: Result, joins: Result, kind: str) -> str:
+    """ "; the Flet session: 6.4 ms a join here, 4.8 ms in a room of 1,000" (if it ran)."""
+    here = _per_join_ms(joins["results"].get(kind))
+    quiet = _per_join_ms(_get(_at_crowd(report, "room"), "results", kind))
+    if here is None and quiet is None:
+        return ""
+    return (
+        f"; the {LABELS[kind]}: {_fmt(here)} ms a join here, {_fmt(quiet)} ms in a room of "
+        f"{CROWD:,} (no messages during its joins)"
+    )
 
 
 def _per_join_ms(result: Result | None) -> float | None:
@@ -624,6 +632,7 @@ def plot(report: Result, out_dir: Path) -> list[Path]:
         "floor": "^:",
         "cluster": "D-.",
         "flet-session": "v-",
+        "flet-patched": "<-",
     }
     kinds = _kinds(report)
     labels = _labels(report)
@@ -742,6 +751,14 @@ def render(report: Result, results_dir: Path) -> str:
         ]
         if _has(report, "flet-session")
         else []
+    ) + (
+        [
+            "- **Flet session, patched**: the same with Flet Chat's changes to Flet's own code",
+            "  installed (`--patched`, `flet_chat/flet_patches.py`): what a join costs a Flet app",
+            "  that does nothing else on the same Flet as ours.",
+        ]
+        if _has(report, "flet-patched")
+        else []
     )
     stamp_file = f"bench/results/{report.get('results_file', 'latest.json')}"
     out: list[str] = [
@@ -769,8 +786,9 @@ def render(report: Result, results_dir: Path) -> str:
         ".venv/bin/python -m bench.report         # rebuild this page from results/latest.json",
         "```",
         "",
-        "Options: `--targets ours,tutorial,floor,cluster,flet-session` (default: all; with",
-        "`--quick` the first three), `--workers N` (the cluster's processes, default 2), `--only",
+        "Options: `--targets ours,tutorial,floor,cluster,flet-session,flet-patched` (default:",
+        "all but `flet-patched`; with `--quick` the first three), `--workers N` (the cluster's",
+        "processes, default 2), `--only",
         "room-200,churn-1000`, `--tutorial-max-sessions N`, `--no-docs`. The cluster uses",
         "PostgreSQL on 127.0.0.1:5432 and Redis on 127.0.0.1:6379 (`FLET_CHAT_TEST_POSTGRES`,",
         "`FLET_CHAT_TEST_REDIS` point elsewhere). Results: `bench/results/<UTC time>.json` and",

@@ -47,17 +47,27 @@ NOT_RUN_REASONS = {
 QUICK_TARGETS = BASELINES
 # The Flet session floor (bench/baselines/flet_session.py): full runs only.
 FULL_TARGETS = (*BASELINES, "cluster", "flet-session")
+# ... and with Flet Chat's changes to Flet installed: where a run's --targets names it.
+PATCHED_FLOOR = ("flet-patched",)
 # One letter per server in the run's message tags ("floor" and "flet-session" both begin
 # with f).
-TAG_LETTERS = {"ours": "o", "tutorial": "t", "floor": "f", "cluster": "c", "flet-session": "s"}
+TAG_LETTERS = {
+    "ours": "o",
+    "tutorial": "t",
+    "floor": "f",
+    "cluster": "c",
+    "flet-session": "s",
+    "flet-patched": "p",
+}
 
 
 def plan(quick: bool, targets: tuple[str, ...] | list[str] = ()) -> list[Scenario]:
-    """The scenarios; the quick set runs the cluster and the Flet session only when `targets`
-    names them."""
+    """The scenarios; the quick set runs the cluster and the Flet session floors only when
+    `targets` names them, the full set the patched floor only when it does."""
     if quick:
         extra = ("cluster",) if "cluster" in targets else ()
-        baselines = (*BASELINES, *extra, *(("flet-session",) if "flet-session" in targets else ()))
+        floors = tuple(k for k in ("flet-session", *PATCHED_FLOOR) if k in targets)
+        baselines = (*BASELINES, *extra, *floors)
         return [
             Scenario("room-20", "room", 20, messages=10, targets=baselines),
             Scenario("room-50", "room", 50, messages=10, targets=baselines),
@@ -75,10 +85,10 @@ def plan(quick: bool, targets: tuple[str, ...] | list[str] = ()) -> list[Scenari
             ),
         ]
     return [
-        Scenario("room-50", "room", 50, messages=40, targets=FULL_TARGETS),
-        Scenario("room-200", "room", 200, messages=40, targets=FULL_TARGETS),
-        Scenario("room-500", "room", 500, messages=40, targets=FULL_TARGETS),
-        Scenario("room-1000", "room", 1000, messages=40, targets=FULL_TARGETS),
+        Scenario("room-50", "room", 50, messages=40, targets=(*FULL_TARGETS, *PATCHED_FLOOR)),
+        Scenario("room-200", "room", 200, messages=40, targets=(*FULL_TARGETS, *PATCHED_FLOOR)),
+        Scenario("room-500", "room", 500, messages=40, targets=(*FULL_TARGETS, *PATCHED_FLOOR)),
+        Scenario("room-1000", "room", 1000, messages=40, targets=(*FULL_TARGETS, *PATCHED_FLOOR)),
         # Issue 18's joins: one more session sends every second while the 1,000 join (a room
         # run; its own kind keeps it out of the report's rooms by size).
         Scenario(
@@ -87,7 +97,7 @@ def plan(quick: bool, targets: tuple[str, ...] | list[str] = ()) -> list[Scenari
             1000,
             messages=10,
             join_messages=1.0,
-            targets=("ours", "floor", "cluster", "flet-session"),
+            targets=("ours", "floor", "cluster", "flet-session", *PATCHED_FLOOR),
         ),
         Scenario(
             "history-200",
@@ -97,7 +107,7 @@ def plan(quick: bool, targets: tuple[str, ...] | list[str] = ()) -> list[Scenari
             history=100_000,
             targets=("ours", "cluster"),
         ),
-        Scenario("churn-1000", "churn", 1000, targets=FULL_TARGETS),
+        Scenario("churn-1000", "churn", 1000, targets=(*FULL_TARGETS, *PATCHED_FLOOR)),
         Scenario(
             "storm-1000", "storm", 1000, messages=10, interval=0.25, targets=("ours", "cluster")
         ),

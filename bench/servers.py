@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-KINDS = ("ours", "tutorial", "floor", "cluster", "flet-session")
+KINDS = ("ours", "tutorial", "floor", "cluster", "flet-session", "flet-patched")
 # Our server, whichever way it runs: /healthz, message rows, history.
 FLET_CHAT_KINDS = frozenset({"ours", "cluster"})
 DEFAULT_WORKERS = 2  # one per core on the 2-core machines the benchmark runs on
@@ -225,8 +225,9 @@ class BenchServer:
             return [sys.executable, "-m", "bench.baselines.tutorial_app", "--port", port]
         if self.kind == "floor":
             return [sys.executable, "-m", "bench.baselines.ws_broadcast", "--port", port]
-        if self.kind == "flet-session":
-            return [sys.executable, "-m", "bench.baselines.flet_session", "--port", port]
+        if self.kind in ("flet-session", "flet-patched"):
+            patched = ["--patched"] if self.kind == "flet-patched" else []
+            return [sys.executable, "-m", "bench.baselines.flet_session", "--port", port, *patched]
         if self.kind == "cluster":
             return [
                 *(sys.executable, "-m", "flet_chat", "serve", "--port", port),

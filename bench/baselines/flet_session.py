@@ -17,7 +17,13 @@ message is Flet's diff of one list per session. Full runs of the benchmark run i
 so a join's server CPU and a message's latency have a Flet floor in the same run.
 Keys are those the load client drives (`name_input`, `message_input`).
 
-Run: `python -m bench.baselines.flet_session --port 8552`.
+With `--patched` (the benchmark's `flet-patched` target) it runs with Flet Chat's changes to
+Flet's own code installed (`flet_chat.flet_patches`, as `build_main` installs them): what a join
+costs a Flet app that does nothing else on the same Flet as ours. Its socket layer stays
+uvicorn's and Flet's (ours also routes the socket past FastAPI and gives uvicorn leaner waits:
+src/flet_chat/server.py), so the column is a floor for Flet's work, not for the sockets'.
+
+Run: `python -m bench.baselines.flet_session --port 8552 [--patched]`.
 """
 
 from __future__ import annotations
@@ -68,8 +74,13 @@ def main(page: ft.Page) -> None:
     page.add(ft.Container(content=chat, expand=True), ft.Row([composer]))
 
 
-def create_app() -> Any:
+def create_app(*, patched: bool = False) -> Any:
     import flet_web.fastapi as flet_fastapi
+
+    if patched:
+        from flet_chat.flet_patches import install_flet_patches
+
+        install_flet_patches()
 
     return flet_fastapi.app(
         main,
@@ -84,10 +95,13 @@ def run(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="the least a Flet chat session costs")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8552)
+    parser.add_argument(
+        "--patched", action="store_true", help="with Flet Chat's changes to Flet installed"
+    )
     args = parser.parse_args(argv)
     # Served as ours is (src/flet_chat/__main__.py): no per-message compression.
     uvicorn.run(
-        create_app(),
+        create_app(patched=args.patched),
         host=args.host,
         port=args.port,
         log_level="info",

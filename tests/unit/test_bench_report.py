@@ -102,3 +102,18 @@ def test_a_run_without_the_crowds_has_no_rows_for_them() -> None:
     assert not rows(page, "| joins: ")
     assert not rows(page, "| latency: 1,000")
     assert not rows(page, "| collector: no pause")
+
+
+def test_the_patched_flet_session_is_a_floor_of_its_own() -> None:
+    report = json.loads((RESULTS / "20261201T061244Z-floors-patched.json").read_text())
+
+    page = render(report, RESULTS)
+
+    assert "**Flet session, patched**" in page
+    (head,) = rows(page, "| scenario | metric |")
+    (room,) = rows(page, "| room-1000 | server CPU, joins (s) |")
+    ratios = dict(zip(head, room, strict=True))
+    assert ratios["Flet session, patched"] == "4.6"
+    assert ratios["ours ÷ Flet session, patched"] == "3.91x"  # 18.01 s against 4.61
+    measured, _ = budget(page, "| joins: 1,000 sessions join one process")
+    assert "the Flet session, patched: 10.3 ms a join here, 4.6 ms in a room of 1,000" in measured
