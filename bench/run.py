@@ -4,7 +4,9 @@
     .venv/bin/python -m bench.run            # the full set (1,000 sessions, 100,000 messages)
 
 The full set also runs the cluster (Flet Chat with `serve --workers N`, Redis and PostgreSQL on
-127.0.0.1; `--workers N`, default 2); a quick run does when `--targets` names it.
+127.0.0.1; `--workers N`, default 2) and the Flet session floor (bench/baselines/flet_session.py);
+a quick run does when `--targets` names them. The same floor served as our server serves a
+session (`flet-patched`) runs only when `--targets` names it.
 
 Each scenario gets a fresh server subprocess (free port on 127.0.0.1, temp data dir). Results go
 to bench/results/<UTC timestamp>.json and bench/results/latest.json, server logs to

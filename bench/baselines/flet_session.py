@@ -17,11 +17,13 @@ message is Flet's diff of one list per session. Full runs of the benchmark run i
 so a join's server CPU and a message's latency have a Flet floor in the same run.
 Keys are those the load client drives (`name_input`, `message_input`).
 
-With `--patched` (the benchmark's `flet-patched` target) it runs with Flet Chat's changes to
-Flet's own code installed (`flet_chat.flet_patches`, as `build_main` installs them): what a join
-costs a Flet app that does nothing else on the same Flet as ours. Its socket layer stays
-uvicorn's and Flet's (ours also routes the socket past FastAPI and gives uvicorn leaner waits:
-src/flet_chat/server.py), so the column is a floor for Flet's work, not for the sockets'.
+With `--patched` (the benchmark's `flet-patched` target) the same app is served as our server
+serves a session (src/flet_chat/server.py): with our changes to Flet's own code
+(`flet_chat.flet_patches`), our `LeakSafeFletApp` (our encoder and socket writes) on the socket
+routed past FastAPI, uvicorn's leaner waits, our logging, and the start-up objects frozen out
+of the collector's way. What a join costs a Flet app that does nothing else, served as ours.
+Not in it: what our sessions themselves do, such as the collector's thresholds that follow
+the number of sessions (memory.py).
 
 Run: `python -m bench.baselines.flet_session --port 8552 [--patched]`.
 """
@@ -77,16 +79,40 @@ def main(page: ft.Page) -> None:
 def create_app(*, patched: bool = False) -> Any:
     import flet_web.fastapi as flet_fastapi
 
-    if patched:
-        from flet_chat.flet_patches import install_flet_patches
+    timeout = int(os.environ.get("FLET_SESSION_TIMEOUT", "3600"))
+    app = flet_fastapi.app(main, no_cdn=True, session_timeout_seconds=timeout)
+    return _served_as_ours(app, timeout) if patched else app
 
-        install_flet_patches()
 
-    return flet_fastapi.app(
-        main,
-        no_cdn=True,
-        session_timeout_seconds=int(os.environ.get("FLET_SESSION_TIMEOUT", "3600")),
-    )
+def _served_as_ours(app: Any, timeout: int) -> Any:
+    """`app` with its Flet socket served as our server serves it (see the module's docstring);
+    Flet's app answers everything else."""
+    import asyncio
+    import gc
+
+    from fastapi import WebSocket
+    from flet_web.fastapi import app_manager
+
+    from flet_chat.flet_compat import LeakSafeFletApp
+    from flet_chat.flet_patches import install_flet_patches
+    from flet_chat.logs import configure_logging
+    from flet_chat.server import flet_socket_first, install_lean_socket_waits
+
+    configure_logging()
+    install_lean_socket_waits()
+    install_flet_patches()
+
+    async def flet_websocket(websocket: WebSocket) -> None:
+        await LeakSafeFletApp(
+            loop=asyncio.get_running_loop(),
+            executor=app_manager.executor,
+            main=main,
+            before_main=None,
+            session_timeout_seconds=timeout,
+        ).handle(websocket)
+
+    gc.freeze()  # as memory.tune_garbage_collector once our server has started
+    return flet_socket_first(app, flet_websocket)
 
 
 def run(argv: list[str] | None = None) -> None:
@@ -96,7 +122,7 @@ def run(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8552)
     parser.add_argument(
-        "--patched", action="store_true", help="with Flet Chat's changes to Flet installed"
+        "--patched", action="store_true", help="served as Flet Chat's server serves a session"
     )
     args = parser.parse_args(argv)
     # Served as ours is (src/flet_chat/__main__.py): no per-message compression.

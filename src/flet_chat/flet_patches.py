@@ -1,8 +1,9 @@
 """Every change Flet Chat makes to Flet 1.0.5's own code, installed in one call (idempotent):
 what flet_compat.py and lean_inits.py each explain. `build_main` installs them before the first
-session; the benchmark's Flet session floor can run with them too
+session; the benchmark's Flet session floor makes the same call when it is served as ours
 (`bench/baselines/flet_session.py --patched`), to tell what a join costs a Flet app that does
-nothing else with the same Flet as ours."""
+nothing else. `tests/unit/test_flet_session_floors.py` checks every `flet_compat.install_*`
+is here."""
 
 from __future__ import annotations
 
