@@ -25,7 +25,7 @@ LABELS = {
 # report has their results.
 ORDER = ("ours", "cluster", "tutorial", "floor", "flet-session", "flet-patched")
 OPTIONAL_KINDS = ("cluster", "flet-session", "flet-patched")
-# The Flet session floors: stock Flet, and with Flet Chat's changes to Flet installed.
+# The Flet session floors: on stock Flet, and served as our server serves a session.
 FLET_FLOORS = ("flet-session", "flet-patched")
 Result = dict[str, Any]
 
@@ -803,9 +803,9 @@ def render(report: Result, results_dir: Path) -> str:
         else []
     ) + (
         [
-            "- **Flet session, patched**: the same with Flet Chat's changes to Flet's own code",
-            "  installed (`--patched`, `flet_chat/flet_patches.py`): what a join costs a Flet app",
-            "  that does nothing else on the same Flet as ours.",
+            "- **Flet session, patched**: the same app served as our server serves a session",
+            "  (`--patched`: our changes to Flet's own code, our Flet app class and socket route):",
+            "  what a join costs a Flet app that does nothing else, served as ours.",
         ]
         if _has(report, "flet-patched")
         else []

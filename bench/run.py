@@ -49,7 +49,7 @@ NOT_RUN_REASONS = {
 QUICK_TARGETS = BASELINES
 # The Flet session floor (bench/baselines/flet_session.py): full runs only.
 FULL_TARGETS = (*BASELINES, "cluster", "flet-session")
-# ... and with Flet Chat's changes to Flet installed: where a run's --targets names it.
+# ... and served as our server serves a session: only where a run's --targets names it.
 PATCHED_FLOOR = ("flet-patched",)
 # One letter per server in the run's message tags ("floor" and "flet-session" both begin
 # with f).
