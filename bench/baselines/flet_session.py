@@ -25,6 +25,10 @@ of the collector's way. What a join costs a Flet app that does nothing else, ser
 Not in it: what our sessions themselves do, such as the collector's thresholds that follow
 the number of sessions (memory.py).
 
+`FLET_SESSION_EXTRA_CONTROLS=N` in its environment (the benchmark's servers inherit it) puts N
+more controls on its page, a column of N - 1 texts: what N more controls cost a join, the app
+otherwise the same (`bench/changes.md`, "eleventh session").
+
 Run: `python -m bench.baselines.flet_session --port 8552 [--patched]`.
 """
 
@@ -37,6 +41,14 @@ from typing import Any
 import flet as ft
 
 KEEP_ROWS = 50
+EXTRA_CONTROLS = "FLET_SESSION_EXTRA_CONTROLS"
+
+
+def extra_controls(count: int) -> list[ft.Control]:
+    """`count` controls for the page: a column of `count - 1` texts (none for 0)."""
+    if count <= 0:
+        return []
+    return [ft.Column([ft.Text(f"line {n}") for n in range(count - 1)], tight=True)]
 
 
 def main(page: ft.Page) -> None:
@@ -73,7 +85,8 @@ def main(page: ft.Page) -> None:
     composer.on_submit = send
     page.pubsub.subscribe(show)
     page.show_dialog(dialog)
-    page.add(ft.Container(content=chat, expand=True), ft.Row([composer]))
+    extra = extra_controls(int(os.environ.get(EXTRA_CONTROLS, "0")))
+    page.add(ft.Container(content=chat, expand=True), ft.Row([composer]), *extra)
 
 
 def create_app(*, patched: bool = False) -> Any:

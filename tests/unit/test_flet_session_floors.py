@@ -6,6 +6,7 @@ from __future__ import annotations
 import gc
 from pathlib import Path
 
+import flet as ft
 import pytest
 from bench.baselines import flet_session
 from bench.run import parse_targets, plan
@@ -84,3 +85,11 @@ def test_only_a_run_that_names_the_patched_floor_runs_it() -> None:
     }
     assert running_it(True, ["ours", "flet-patched"]) == {"room-20", "room-50", "churn-100"}
     assert running_it(True, ["ours", "flet-session"]) == set()
+
+
+def test_the_extra_controls_are_as_many_as_asked() -> None:
+    def controls(count: int) -> int:
+        tops = flet_session.extra_controls(count)
+        return len(tops) + sum(len(top.controls) for top in tops if isinstance(top, ft.Column))
+
+    assert [controls(n) for n in (0, 1, 2, 49)] == [0, 1, 2, 49]
