@@ -100,32 +100,17 @@ def create_app(*, patched: bool = False) -> Any:
 def _served_as_ours(app: Any, timeout: int) -> Any:
     """`app` with its Flet socket served as our server serves it (see the module's docstring);
     Flet's app answers everything else."""
-    import asyncio
     import gc
 
-    from fastapi import WebSocket
-    from flet_web.fastapi import app_manager
-
-    from flet_chat.flet_compat import LeakSafeFletApp
     from flet_chat.flet_patches import install_flet_patches
     from flet_chat.logs import configure_logging
-    from flet_chat.server import flet_socket_first, install_lean_socket_waits
+    from flet_chat.server import flet_sessions, flet_socket_first, install_lean_socket_waits
 
     configure_logging()
     install_lean_socket_waits()
     install_flet_patches()
-
-    async def flet_websocket(websocket: WebSocket) -> None:
-        await LeakSafeFletApp(
-            loop=asyncio.get_running_loop(),
-            executor=app_manager.executor,
-            main=main,
-            before_main=None,
-            session_timeout_seconds=timeout,
-        ).handle(websocket)
-
     gc.freeze()  # as memory.tune_garbage_collector once our server has started
-    return flet_socket_first(app, flet_websocket)
+    return flet_socket_first(app, flet_sessions(main, timeout))
 
 
 def run(argv: list[str] | None = None) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from fastapi import HTTPException, Request, Response, WebSocket
 from fastapi.responses import HTMLResponse, JSONResponse
@@ -106,6 +107,25 @@ def flet_socket_first(app: ASGIApp, endpoint: Callable[[WebSocket], Awaitable[No
     return route
 
 
+def flet_sessions(
+    main: Callable[[Any], Any], session_timeout_seconds: int
+) -> Callable[[WebSocket], Awaitable[None]]:
+    """Serves a Flet session on each websocket it is given, through `LeakSafeFletApp` (our
+    encoder and socket writes; flet_compat.py). The benchmark's Flet floor served as ours
+    (`bench/baselines/flet_session.py --patched`) takes its sessions from here too."""
+
+    async def serve(websocket: WebSocket) -> None:
+        await LeakSafeFletApp(
+            loop=asyncio.get_running_loop(),
+            executor=app_manager.executor,
+            main=main,
+            before_main=None,
+            session_timeout_seconds=session_timeout_seconds,
+        ).handle(websocket)
+
+    return serve
+
+
 def install_lean_socket_waits() -> None:
     """Give uvicorn's websocket protocol (websockets' sans-I/O one, which it picks) a
     `OneReaderQueue` for the frames it received (their one reader is the app's `receive`) and a
@@ -146,6 +166,7 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
     app.state.runtime = runtime
 
     allowed_origin = origin_policy(settings.allowed_origins)
+    serve_session = flet_sessions(main, settings.session_timeout_seconds)
 
     async def flet_websocket(websocket: WebSocket) -> None:
         # A page on another site must not open a chat session in its visitor's browser.
@@ -155,13 +176,7 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
             logger.warning("refused a Flet connection from origin %r", headers.get("origin"))
             await websocket.close(code=1008)
             return
-        await LeakSafeFletApp(
-            loop=asyncio.get_running_loop(),
-            executor=app_manager.executor,
-            main=main,
-            before_main=None,
-            session_timeout_seconds=settings.session_timeout_seconds,
-        ).handle(websocket)
+        await serve_session(websocket)
 
     async def healthz() -> JSONResponse:
         services = runtime.services
