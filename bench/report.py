@@ -401,12 +401,13 @@ def _crowd_budgets(report: Result) -> list[str]:
     r = _ours_at(room)
     if room is not None and r is not None:
         lines += _room_crowd_rows(room, r)
-    crowds = [s for s in (room, joins) if s is not None and _ours_at(s) is not None]
+    ran_in = [s for s in (room, joins) if s is not None]
+    crowds = [(s["name"], ours) for s in ran_in if (ours := _ours_at(s)) is not None]
     if not crowds:
         return lines
-    ran = [result for result in map(_ours_at, crowds) if result is not None]
+    ran = [ours for _, ours in crowds]
     pause = _longest_gc_pause(ran)
-    names = " and ".join(s["name"] for s in crowds)
+    names = " and ".join(name for name, _ in crowds)
     lines.append(
         _crowd_row(
             f"collector: no pause over {BUDGET_GC_PAUSE_MS:.0f} ms with {CROWD:,} sessions on one "
