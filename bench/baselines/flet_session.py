@@ -102,15 +102,22 @@ def _served_as_ours(app: Any, timeout: int) -> Any:
     Flet's app answers everything else."""
     import gc
 
+    from fastapi import WebSocket
+
     from flet_chat.flet_patches import install_flet_patches
     from flet_chat.logs import configure_logging
-    from flet_chat.server import flet_sessions, flet_socket_first, install_lean_socket_waits
+    from flet_chat.server import flet_app_maker, flet_socket_first, install_lean_socket_waits
 
     configure_logging()
     install_lean_socket_waits()
     install_flet_patches()
+    flet_app = flet_app_maker(main, timeout)
+
+    async def flet_websocket(websocket: WebSocket) -> None:
+        await flet_app().handle(websocket)
+
     gc.freeze()  # as memory.tune_garbage_collector once our server has started
-    return flet_socket_first(app, flet_sessions(main, timeout))
+    return flet_socket_first(app, flet_websocket)
 
 
 def run(argv: list[str] | None = None) -> None:

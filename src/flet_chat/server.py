@@ -107,23 +107,25 @@ def flet_socket_first(app: ASGIApp, endpoint: Callable[[WebSocket], Awaitable[No
     return route
 
 
-def flet_sessions(
+def flet_app_maker(
     main: Callable[[Any], Any], session_timeout_seconds: int
-) -> Callable[[WebSocket], Awaitable[None]]:
-    """Serves a Flet session on each websocket it is given, through `LeakSafeFletApp` (our
-    encoder and socket writes; flet_compat.py). The benchmark's Flet floor served as ours
-    (`bench/baselines/flet_session.py --patched`) takes its sessions from here too."""
+) -> Callable[[], LeakSafeFletApp]:
+    """Makes the `LeakSafeFletApp` (our encoder and socket writes; flet_compat.py) that serves
+    one websocket's Flet session: `await make().handle(websocket)`, called in the socket's own
+    handler (a wrapper around it would be one more suspended coroutine for as long as each tab
+    stays). The benchmark's Flet floor served as ours (`bench/baselines/flet_session.py
+    --patched`) makes its apps here too."""
 
-    async def serve(websocket: WebSocket) -> None:
-        await LeakSafeFletApp(
+    def make() -> LeakSafeFletApp:
+        return LeakSafeFletApp(
             loop=asyncio.get_running_loop(),
             executor=app_manager.executor,
             main=main,
             before_main=None,
             session_timeout_seconds=session_timeout_seconds,
-        ).handle(websocket)
+        )
 
-    return serve
+    return make
 
 
 def install_lean_socket_waits() -> None:
@@ -166,7 +168,7 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
     app.state.runtime = runtime
 
     allowed_origin = origin_policy(settings.allowed_origins)
-    serve_session = flet_sessions(main, settings.session_timeout_seconds)
+    flet_app = flet_app_maker(main, settings.session_timeout_seconds)
 
     async def flet_websocket(websocket: WebSocket) -> None:
         # A page on another site must not open a chat session in its visitor's browser.
@@ -176,7 +178,7 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
             logger.warning("refused a Flet connection from origin %r", headers.get("origin"))
             await websocket.close(code=1008)
             return
-        await serve_session(websocket)
+        await flet_app().handle(websocket)
 
     async def healthz() -> JSONResponse:
         services = runtime.services
